@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import type { Finding } from './findings.js';
+import { downloadedFromLmsLs, loadedFromLmsPs } from './runtimes/lmstudio.js';
+import type { Provider } from './openclaw/model.js';
+import type { RuntimeState } from './runtimes/types.js';
+import { dotted } from './openclaw/document.js';
+import { formatVersion, type OpenClawVersion } from './openclaw/version.js';
+
+export class UsageError extends Error {}
+
+/** Reads an `lms ps --json` / `lms ls --json` capture; a bad file is a usage error (exit 2). */
+export function readLmsFixture(file: string, kind: 'ps' | 'ls') {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read ${file} as JSON: ${(err as Error).message}`);
+  }
+  try {
+    return kind === 'ps' ? loadedFromLmsPs(json) : downloadedFromLmsLs(json);
+  } catch {
+    throw new UsageError(`${file} is not in \`lms ${kind} --json\` format (an array of models with modelKey)`);
+  }
+}
+
+/** `--loaded`/`--downloaded` stand for the LM Studio server: providers named lmstudio or on port 1234. */
+export function fixtureRuntimes(providers: readonly Provider[], loadedFile?: string, downloadedFile?: string): Map<string, RuntimeState> {
+  const loaded = loadedFile ? (readLmsFixture(loadedFile, 'ps') as RuntimeState['loaded']) : undefined;
+  const downloaded = downloadedFile ? (readLmsFixture(downloadedFile, 'ls') as RuntimeState['downloaded']) : undefined;
+  const out = new Map<string, RuntimeState>();
+  for (const p of providers) {
+    let port = '';
+    try {
+      port = p.baseUrl ? new URL(p.baseUrl).port : '';
+    } catch {
+      port = '';
+    }
+    if (p.id !== 'lmstudio' && port !== '1234') continue;
+    out.set(p.id, {
+      baseUrl: p.baseUrl ?? 'http://localhost:1234/v1',
+      status: 'ok',
+      kind: 'lmstudio',
+      loaded: loaded ?? [],
+      knowsLoaded: loaded !== undefined,
+      downloaded,
+      via: [loadedFile, downloadedFile].filter(Boolean).join(', '),
+    });
+  }
+  return out;
+}
+
+export interface CheckJson {
+  config: string;
+  openclawVersion: string | null;
+  /** When no version was given or installed: the release the rules assumed. */
+  assumedOpenclawVersion?: string;
+  findings: {
+    rule: string;
+    severity: string;
+    message: string;
+    path: string;
+    file?: string;
+    range: Finding['range'];
+    fixes: { title: string; preferred: boolean; declined?: string }[];
+  }[];
+  runtimes?: { provider: string; baseUrl: string; status: string; kind?: string; detail?: string }[];
+}
+
+export function toCheckJson(
+  config: string,
+  version: OpenClawVersion,
+  known: boolean,
+  findings: readonly Finding[],
+  runtimes: ReadonlyMap<string, RuntimeState>,
+): CheckJson {
+  return {
+    config,
+    openclawVersion: known ? formatVersion(version) : null,
+    ...(known ? {} : { assumedOpenclawVersion: formatVersion(version) }),
+    findings: findings.map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      path: dotted(f.path),
+      ...(f.file !== config ? { file: f.file } : {}),
+      range: f.range,
+      fixes: f.fixes.map((x) => ({ title: x.title, preferred: x.preferred, ...(x.declined ? { declined: x.declined } : {}) })),
+    })),
+    runtimes: [...runtimes].map(([provider, s]) => ({ provider, baseUrl: s.baseUrl, status: s.status, kind: s.kind, detail: s.detail })),
+  };
+}

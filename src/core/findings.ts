@@ -1,0 +1,69 @@
+import type { JsonPath } from './openclaw/document.js';
+import type { Range, Span, TextEdit } from './text.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export const RULE_IDS = [
+  'parse-error',
+  'context-window-mismatch',
+  'context-exceeds-model-max',
+  'unknown-model-ref',
+  'compaction-model-missing',
+  'compaction-mode',
+  'retired-key',
+  'reserve-floor-silent-failure',
+  'system-prompt-override',
+  'compactor-context-fit',
+  'context-too-small',
+  'model-not-loaded',
+  'memory-headroom',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** Something to do to a model server, planned by a fix and run by an executor. */
+export type RuntimeAction =
+  | {
+      readonly kind: 'load';
+      readonly runtime: 'lmstudio';
+      readonly baseUrl: string;
+      readonly modelKey: string;
+      readonly identifier: string;
+      readonly contextLength: number;
+    }
+  | { readonly kind: 'unload'; readonly runtime: 'lmstudio'; readonly baseUrl: string; readonly identifier: string }
+  /** A server we cannot drive: tell the operator what to restart with which setting. */
+  | { readonly kind: 'instruct'; readonly runtime: string; readonly text: string };
+
+export interface FileEdits {
+  readonly file: string;
+  readonly edits: readonly TextEdit[];
+}
+
+export interface EditPlan {
+  readonly edits: readonly FileEdits[];
+  readonly actions: readonly RuntimeAction[];
+}
+
+export interface Fix {
+  readonly title: string;
+  readonly preferred: boolean;
+  /** Absent when the fix declined: then `declined` says why, in words the user can act on. */
+  readonly plan?: EditPlan;
+  readonly declined?: string;
+}
+
+export interface Finding {
+  readonly rule: RuleId;
+  readonly severity: Severity;
+  readonly message: string;
+  /** File the finding lands in (an `$include`d file when the value lives there). */
+  readonly file: string;
+  readonly path: JsonPath;
+  readonly span: Span;
+  readonly range: Range;
+  readonly fixes: readonly Fix[];
+}
+
+export function docsAnchor(rule: RuleId): string {
+  return `rule-${rule}`;
+}

@@ -1,0 +1,81 @@
+import { compactionRequestTokens, effectiveContext, FIRST_TURN_TOKENS, recordsThatFit, thresholds, turnsThatFit } from './openclaw/context.js';
+import type { ConfigDocument, JsonNode } from './openclaw/document.js';
+import { findRow, type ModelRow } from './openclaw/model.js';
+import { BEHAVIOUR } from './openclaw/knowledge.js';
+import { atLeast, formatVersion } from './openclaw/version.js';
+import type { Observation } from './observation.js';
+import { loadedFor, serverName } from './rules/util.js';
+
+export interface HoverSettings {
+  readonly turnTokens: number;
+  readonly recordTokens: number;
+  readonly compression: number;
+}
+
+export interface HoverResult {
+  readonly markdown: string;
+  readonly span: readonly [number, number];
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+function contains(node: { span: readonly [number, number] }, offset: number): boolean {
+  return offset >= node.span[0] && offset <= node.span[1];
+}
+
+/** Hover for `contextWindow` / `contextTokens` on a model row, or anywhere in the compaction block. */
+export function hoverAt(obs: Observation, doc: ConfigDocument, offset: number, s: HoverSettings): HoverResult | undefined {
+  for (const p of obs.model.providers) {
+    for (const row of p.models) {
+      if (row.node.doc !== doc || !contains(row.node, offset)) continue;
+      for (const key of ['contextWindow', 'contextTokens'] as const) {
+        const m = row.node.members.find((x) => x.key === key);
+        if (m && m.doc === doc && offset >= m.keySpan[0] && offset <= m.value.span[1]) {
+          return { markdown: contextMarkdown(obs, row, s), span: [m.keySpan[0], m.value.span[1]] };
+        }
+      }
+    }
+  }
+  const c = obs.model.compaction.node;
+  if (c && c.doc === doc && contains(c, offset)) {
+    const primary = obs.model.refs.find((r) => r.role === 'primary');
+    const row = primary ? findRow(obs.model, primary.providerId, primary.modelId) : undefined;
+    return { markdown: contextMarkdown(obs, row, s, true), span: [c.span[0], Math.min(c.span[1], c.span[0] + 1)] };
+  }
+  return undefined;
+}
+
+export function contextMarkdown(obs: Observation, row: ModelRow | undefined, s: HoverSettings, compactionView = false): string {
+  const ver = obs.version;
+  const eff = effectiveContext(row, ver, obs.model.legacyContextTokens);
+  const t = thresholds(eff.tokens, ver, obs.model.compaction, row?.contextWindow?.value);
+  const lines: string[] = [];
+  const name = row ? `${row.providerId}/${row.id ?? '?'}` : 'primary model';
+  lines.push(`**${compactionView ? 'Compaction for ' : ''}${name}** — OpenClaw ${formatVersion(ver)}${obs.versionSource === 'assumed' ? ' (assumed: none installed)' : ''}`);
+  lines.push('');
+  lines.push('| | tokens | how |');
+  lines.push('|---|---:|---|');
+  lines.push(`| effective context C | ${n(eff.tokens)} | ${eff.source} |`);
+  const state = row ? obs.runtimes.get(row.providerId) : undefined;
+  const loaded = row && state ? loadedFor(state, row) : undefined;
+  if (loaded?.loadedContextLength) lines.push(`| loaded in ${serverName(state!)} | ${n(loaded.loadedContextLength)} | ${loaded.note ?? 'what the server holds'} |`);
+  else if (state && state.status !== 'ok') lines.push(`| loaded | ? | could not read ${state.baseUrl}: ${state.detail ?? state.status} |`);
+  else if (state?.knowsLoaded === false) lines.push(`| loaded | unknown | ${state.detail ?? 'the server does not say'} |`);
+  lines.push(`| reserve R | ${n(t.reserveTokens)} | ${t.reserveFormula} |`);
+  lines.push(`| compaction threshold | ${n(t.compactAt)} | C − R${obs.model.compaction.mode === 'default' ? '' : ' (session threshold only with mode "default"; the pre-prompt check uses it in both modes)'} |`);
+  lines.push(`| memory flush at | ${n(t.memoryFlushAt)} | ${t.flushFormula} |`);
+  lines.push(`| first turn | ~${n(FIRST_TURN_TOKENS)} | system prompt + tool schemas |`);
+  lines.push(`| turns that fit | ${n(turnsThatFit(t, s.turnTokens))} | (C − R − first turn) ÷ ${n(s.turnTokens)} per turn |`);
+  lines.push(
+    `| history depth | ${n(recordsThatFit(t, s.recordTokens, s.compression))} records | usable ÷ (${n(s.recordTokens)} × (1 − ${s.compression})) |`,
+  );
+  lines.push(`| one summary request | ≤ ${n(compactionRequestTokens(eff.tokens))} | 40 % of C: the compactor must hold this |`);
+  lines.push(`| guard | warn < ${n(t.warnBelow)}, block < ${n(t.blockBelow)} | max(8000, 20 %) / max(4000, 10 %) of the window |`);
+  if (!atLeast(ver, BEHAVIOUR.newReserveFormula)) {
+    lines.push('');
+    lines.push('_Before 2026.8 the reserve came from `reserveTokens`/`reserveTokensFloor`; from 2026.8 it is min(20000, ⌊C/4⌋)._');
+  }
+  return lines.join('\n');
+}
+
+export type { JsonNode };

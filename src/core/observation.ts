@@ -1,0 +1,23 @@
+import type { EffectiveConfig } from './openclaw/includes.js';
+import type { ConfigModel } from './openclaw/model.js';
+import type { OpenClawVersion } from './openclaw/version.js';
+import type { RuntimeState } from './runtimes/types.js';
+
+export interface MachineFacts {
+  readonly totalMemoryBytes: number;
+  readonly cpus: number;
+  readonly platform: string;
+}
+
+export type VersionSource = 'installed' | 'given' | 'assumed';
+
+/** An immutable snapshot the rules read; they never do I/O. */
+export interface Observation {
+  readonly config: EffectiveConfig;
+  readonly model: ConfigModel;
+  readonly version: OpenClawVersion;
+  readonly versionSource: VersionSource;
+  /** Runtime state per provider id (only providers that point at a local server). */
+  readonly runtimes: ReadonlyMap<string, RuntimeState>;
+  readonly machine: MachineFacts;
+}

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import {
+  member,
+  parseDocument,
+  decodeText,
+  type ConfigDocument,
+  type JsonNode,
+  type JsonPath,
+  type MemberNode,
+  type ObjectNode,
+} from './document.js';
+
+export interface IncludeProblem {
+  /** The `$include` value that failed. */
+  readonly node: JsonNode;
+  readonly message: string;
+}
+
+export interface EffectiveConfig {
+  /** The main file. */
+  readonly doc: ConfigDocument;
+  /** The config as OpenClaw sees it after `$include`s; nodes point into their own documents. */
+  readonly root?: JsonNode;
+  /** Every document read, main first. */
+  readonly docs: readonly ConfigDocument[];
+  readonly includeProblems: readonly IncludeProblem[];
+}
+
+export type ReadBytes = (file: string) => Uint8Array | undefined;
+
+const MAX_DEPTH = 10;
+
+/**
+ * Follows `$include` the way OpenClaw does (src/config/includes.ts): the including object is replaced by
+ * the file(s), an array deep-merges in order, sibling keys win, at most 10 levels, paths relative to the
+ * including file and confined to the main config's directory. Read-only.
+ */
+export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots: readonly string[] = []): EffectiveConfig {
+  const docs: ConfigDocument[] = [doc];
+  const problems: IncludeProblem[] = [];
+  const allowedRoots = [path.dirname(doc.file), ...extraRoots].map((r) => path.resolve(r));
+  const loaded = new Map<string, ConfigDocument | undefined>();
+
+  const load = (from: ConfigDocument, ref: string, node: JsonNode, chain: readonly string[]): JsonNode | undefined => {
+    const file = path.resolve(path.dirname(from.file), ref);
+    if (ref.length >= 4096) return fail(node, 'include path is too long');
+    if (!allowedRoots.some((r) => file === r || file.startsWith(r + path.sep))) {
+      return fail(node, `include ${ref} is outside the config directory (OPENCLAW_INCLUDE_ROOTS can allow it)`);
+    }
+    if (chain.includes(file)) return fail(node, `include cycle: ${[...chain, file].map((f) => path.basename(f)).join(' → ')}`);
+    if (chain.length > MAX_DEPTH) return fail(node, 'includes nest deeper than 10 levels');
+    let inc = loaded.get(file);
+    if (!loaded.has(file)) {
+      const bytes = read(file);
+      if (bytes) {
+        const { text, encoding } = decodeText(bytes);
+        inc = parseDocument(file, text, encoding);
+        docs.push(inc);
+      }
+      loaded.set(file, inc);
+    }
+    if (!inc) return fail(node, `included file not found: ${ref}`);
+    if (!inc.root) return fail(node, `included file ${ref} does not parse: ${inc.error?.message ?? ''}`);
+    return resolve(inc.root, [...chain, file]);
+  };
+
+  const fail = (node: JsonNode, message: string): undefined => {
+    problems.push({ node, message });
+    return undefined;
+  };
+
+  const resolve = (node: JsonNode, chain: readonly string[]): JsonNode => {
+    if (node.kind === 'array') {
+      node.items.forEach((item, i) => (node.items[i] = resolve(item, chain)));
+      return node;
+    }
+    if (node.kind !== 'object') return node;
+    for (const m of node.members) (m as { value: JsonNode }).value = resolve(m.value, chain);
+    const inc = member(node, '$include');
+    if (!inc) return node;
+    const refs = inc.value.kind === 'string' ? [inc.value] : inc.value.kind === 'array' ? inc.value.items : [];
+    const parts: JsonNode[] = [];
+    for (const r of refs) {
+      if (r.kind !== 'string') {
+        fail(r, '$include entries must be file paths');
+        continue;
+      }
+      const got = load(node.doc, r.value as string, r, chain);
+      if (got) parts.push(got);
+    }
+    const siblings: ObjectNode = { ...node, members: node.members.filter((m) => m.key !== '$include') };
+    return [...parts, siblings].reduce<JsonNode | undefined>((acc, n) => (acc ? deepMerge(acc, n, node) : n), undefined) ?? siblings;
+  };
+
+  const root = doc.root ? resolve(doc.root, [path.resolve(doc.file)]) : undefined;
+  if (root) assignPaths(root, []);
+  return { doc, root, docs, includeProblems: problems };
+}
+
+/** Later wins; objects merge member by member. */
+function deepMerge(a: JsonNode, b: JsonNode, at: ObjectNode): JsonNode {
+  if (a.kind !== 'object' || b.kind !== 'object') return b;
+  const members: MemberNode[] = [...a.members];
+  for (const m of b.members) {
+    const i = members.findIndex((x) => x.key === m.key);
+    if (i < 0) members.push(m);
+    else members[i] = { ...m, value: deepMerge(members[i]!.value, m.value, at) } as MemberNode;
+  }
+  return { kind: 'object', members, span: at.span, doc: at.doc, path: at.path, synthetic: true };
+}
+
+function assignPaths(node: JsonNode, p: JsonPath): void {
+  node.path = p;
+  if (node.kind === 'object') for (const m of node.members) assignPaths(m.value, [...p, m.key]);
+  else if (node.kind === 'array') node.items.forEach((n, i) => assignPaths(n, [...p, i]));
+}

@@ -1,0 +1,83 @@
+import type { ConfigDocument, JsonNode } from './document.js';
+import { child, member } from './document.js';
+import type { ValidatorIssue } from './cli.js';
+import type { Span } from '../text.js';
+
+export interface PlacedIssue {
+  readonly issue: ValidatorIssue;
+  readonly doc: ConfigDocument;
+  readonly span: Span;
+  /** Keys named by "Unrecognized key(s)" messages, in order. */
+  readonly keys: readonly string[];
+}
+
+/** `Unrecognized key: "a"` / `Unrecognized keys: "a", "b"` → ["a", "b"]. */
+export function unrecognizedKeys(message: string): string[] {
+  if (!/^Unrecognized keys?:/.test(message)) return [];
+  return [...message.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);
+}
+
+/**
+ * Puts a validator issue at the right range: the unrecognized key itself, else the deepest node the
+ * dotted path reaches (`agents.entries.<id>` is found in a legacy `agents.list` too). One issue naming
+ * several keys becomes one placement per key.
+ */
+export function placeIssue(root: JsonNode | undefined, mainDoc: ConfigDocument, issue: ValidatorIssue): PlacedIssue[] {
+  const segs = issue.path === '<root>' || issue.path === '' ? [] : issue.path.split('.');
+  let reached: JsonNode | undefined = root;
+  /** Key span of `reached` when it was reached through an object member. */
+  let reachedKey: Span | undefined;
+  for (let i = 0; i < segs.length && reached; i++) {
+    const seg = segs[i]!;
+    if (reached.kind === 'array' && /^\d+$/.test(seg)) {
+      const next = reached.items[Number(seg)];
+      if (!next) break;
+      reached = next;
+      reachedKey = undefined;
+      continue;
+    }
+    const m = member(reached, seg);
+    if (m) {
+      reached = m.value;
+      reachedKey = m.keySpan;
+      continue;
+    }
+    if (i === 1 && segs[0] === 'agents' && seg === 'entries') {
+      // Reported against the migrated shape; the file still holds agents.list.
+      const list = child(reached, 'list');
+      const listKey = member(reached, 'list')?.keySpan;
+      const item = list?.kind === 'array' ? list.items.find((it) => { const id = child(it, 'id'); return id?.kind === 'string' && id.value === segs[2]; }) : undefined;
+      if (item) {
+        reached = item;
+        reachedKey = undefined;
+        i++;
+        continue;
+      }
+      if (list) {
+        reached = list;
+        reachedKey = listKey;
+      }
+    }
+    break;
+  }
+  const keys = unrecognizedKeys(issue.message);
+  const target = reached ?? root;
+  if (!target) return [{ issue, doc: mainDoc, span: [0, Math.min(1, mainDoc.text.length)], keys }];
+  if (keys.length > 0 && target.kind === 'object') {
+    const out: PlacedIssue[] = [];
+    for (const k of keys) {
+      const m = member(target, k);
+      if (m) out.push({ issue, doc: m.doc, span: m.keySpan, keys: [k] });
+    }
+    if (out.length) return out;
+  }
+  // Scalars: the value. Objects and arrays: the key that names them, else their first line.
+  let span: Span;
+  if (target.kind !== 'object' && target.kind !== 'array') span = target.span;
+  else if (reachedKey && target === reached) span = reachedKey;
+  else {
+    const nl = target.doc.text.indexOf('\n', target.span[0]);
+    span = [target.span[0], nl < 0 || nl > target.span[1] ? target.span[1] : nl];
+  }
+  return [{ issue, doc: target.doc, span, keys }];
+}

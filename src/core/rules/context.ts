@@ -1,0 +1,127 @@
+import type { Finding, RuntimeAction } from '../findings.js';
+import { effectiveContext, FIRST_TURN_TOKENS, thresholds } from '../openclaw/context.js';
+import { replaceValue } from '../openclaw/edit.js';
+import { findRow } from '../openclaw/model.js';
+import type { Observation } from '../observation.js';
+import { actionFix, atNode, editFix, finding, fmt, loadedFor, maxContextFor, reloadInstruction, serverName, type Rule } from './util.js';
+
+export const contextWindowMismatch: Rule = {
+  id: 'context-window-mismatch',
+  check(obs) {
+    const out: Finding[] = [];
+    for (const p of obs.model.providers) {
+      const state = obs.runtimes.get(p.id);
+      if (!state || state.status !== 'ok' || state.knowsLoaded === false) continue;
+      for (const row of p.models) {
+        const loaded = loadedFor(state, row);
+        if (!loaded?.loadedContextLength) continue;
+        const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
+        if (!eff.field || eff.tokens === loaded.loadedContextLength) continue;
+        const registered = eff.tokens;
+        const actual = loaded.loadedContextLength;
+        const server = serverName(state);
+        const fieldName = eff.source === 'contextTokens' ? 'contextTokens' : eff.source === 'contextWindow' ? 'contextWindow' : 'agents.defaults.contextTokens';
+        const above = registered > actual;
+        const message = above
+          ? `${p.id}/${row.id}: registered ${fieldName} ${fmt(registered)} is above the ${fmt(actual)} ${server} loaded. Conversations grow past what the server holds and then fail without a clear error. Set ${fieldName} to ${fmt(actual)}, or reload the model at ${fmt(registered)}.`
+          : `${p.id}/${row.id}: registered ${fieldName} ${fmt(registered)} is below the ${fmt(actual)} ${server} loaded: ${fmt(actual - registered)} tokens of loaded capacity are never used.` +
+            (state.kind === 'lmstudio' && p.preload
+              ? ` OpenClaw's LM Studio preload loads the model at ${fmt(registered)} when no instance holds that much, so the two drift again.`
+              : '') +
+            ` Set ${fieldName} to ${fmt(actual)}, or reload the model at ${fmt(registered)} to free memory.`;
+        const field = eff.field;
+        const fixes = [editFix(`Set ${fieldName} to ${fmt(actual)} (what ${server} loaded)`, true, () => [replaceValue(obs.config.doc, field.node, actual)])];
+        const max = loaded.maxContextLength;
+        if (!max || registered <= max) {
+          const reload = reloadActions(state.kind, state.baseUrl, loaded.modelKey, loaded.identifier, registered, state);
+          if (reload) fixes.push(actionFix(`Reload ${loaded.identifier} in ${server} at ${fmt(registered)}`, false, reload));
+        }
+        out.push(finding('context-window-mismatch', above ? 'error' : 'warning', message, atNode(field.node), fixes));
+      }
+    }
+    return out;
+  },
+};
+
+export function reloadActions(
+  kind: string | undefined,
+  baseUrl: string,
+  modelKey: string,
+  identifier: string,
+  contextLength: number,
+  state: Parameters<typeof reloadInstruction>[0],
+): RuntimeAction[] | undefined {
+  if (kind === 'lmstudio') {
+    return [
+      { kind: 'unload', runtime: 'lmstudio', baseUrl, identifier },
+      { kind: 'load', runtime: 'lmstudio', baseUrl, modelKey, identifier, contextLength },
+    ];
+  }
+  const instruct = reloadInstruction(state, identifier, contextLength);
+  return instruct ? [instruct] : undefined;
+}
+
+export const contextExceedsModelMax: Rule = {
+  id: 'context-exceeds-model-max',
+  check(obs) {
+    const out: Finding[] = [];
+    for (const p of obs.model.providers) {
+      const state = obs.runtimes.get(p.id);
+      for (const row of p.models) {
+        const max = maxContextFor(state, row.id);
+        if (!max) continue;
+        for (const field of [row.contextWindow, row.contextTokens]) {
+          if (!field || field.value <= max) continue;
+          const name = field === row.contextWindow ? 'contextWindow' : 'contextTokens';
+          out.push(
+            finding(
+              'context-exceeds-model-max',
+              'error',
+              `${p.id}/${row.id}: ${name} ${fmt(field.value)} is above the model's maximum of ${fmt(max)}. The server cannot load it that large; OpenClaw budgets for context that does not exist. Clamp it to ${fmt(max)}.`,
+              atNode(field.node),
+              [editFix(`Clamp ${name} to ${fmt(max)}`, true, () => [replaceValue(obs.config.doc, field.node, max)])],
+            ),
+          );
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const contextTooSmall: Rule = {
+  id: 'context-too-small',
+  check(obs) {
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const ref of obs.model.refs) {
+      if (ref.role === 'compaction' || ref.role === 'memoryFlush') continue;
+      const row = findRow(obs.model, ref.providerId, ref.modelId);
+      if (!row || seen.has(`${ref.providerId}/${ref.modelId}`)) continue;
+      seen.add(`${ref.providerId}/${ref.modelId}`);
+      const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
+      if (!eff.field) continue;
+      const t = thresholds(eff.tokens, obs.version, obs.model.compaction, row.contextWindow?.value);
+      const state = obs.runtimes.get(ref.providerId);
+      const max = maxContextFor(state, row.id);
+      const target = Math.min(32768, max ?? 32768);
+      const field = eff.field;
+      const fixes = target > eff.tokens ? [editFix(`Set ${eff.source === 'contextTokens' ? 'contextTokens' : 'contextWindow'} to ${fmt(target)}`, true, () => [replaceValue(obs.config.doc, field.node, target)])] : [];
+      let severity: 'error' | 'warning' | undefined;
+      let why = '';
+      if (eff.tokens < t.blockBelow) {
+        severity = 'error';
+        why = `is below OpenClaw's block threshold of ${fmt(t.blockBelow)} (max(4000, 10 % of the window)): every run stops with "Model context window too small"`;
+      } else if (t.compactAt < FIRST_TURN_TOKENS) {
+        severity = 'error';
+        why = `leaves ${fmt(t.compactAt)} tokens before compaction (C − R, R = ${fmt(t.reserveTokens)}), less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools): the first dispatch overflows`;
+      } else if (eff.tokens < t.warnBelow) {
+        severity = 'warning';
+        why = `is below OpenClaw's warning threshold of ${fmt(t.warnBelow)} (max(8000, 20 % of the window))`;
+      }
+      if (!severity) continue;
+      out.push(finding('context-too-small', severity, `${ref.ref}: context ${fmt(eff.tokens)} ${why}.`, atNode(field.node), fixes));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,69 @@
+import type { Finding } from '../findings.js';
+import { child, member } from '../openclaw/document.js';
+import { isLocalServer } from '../runtimes/probe.js';
+import { atKey, fmt, finding, type Rule } from './util.js';
+
+const GiB = 1024 ** 3;
+/** darkmux's rough KV estimate: 0.5 GB per 32K of loaded context. */
+export function kvEstimateBytes(contextLength: number): number {
+  return 0.5 * GiB * (contextLength / 32768);
+}
+
+export const memoryHeadroom: Rule = {
+  id: 'memory-headroom',
+  check(obs) {
+    if (!obs.machine.totalMemoryBytes) return [];
+    let total = 0;
+    const parts: string[] = [];
+    const seen = new Set<string>();
+    for (const [, state] of obs.runtimes) {
+      // Only servers on this machine use this machine's memory.
+      if (state.status !== 'ok' || !/^https?:\/\/(localhost|127\.|\[::1\])/.test(state.baseUrl) || !isLocalServer(state.baseUrl)) continue;
+      for (const m of state.loaded) {
+        const key = `${new URL(state.baseUrl).host}|${m.identifier}`;
+        if (seen.has(key) || !m.sizeBytes) continue;
+        seen.add(key);
+        const kv = m.loadedContextLength ? kvEstimateBytes(m.loadedContextLength) : 0;
+        total += m.sizeBytes + kv;
+        parts.push(`${m.identifier} ${(m.sizeBytes / GiB).toFixed(1)} GB + ~${(kv / GiB).toFixed(1)} GB KV`);
+      }
+    }
+    const limit = 0.8 * obs.machine.totalMemoryBytes;
+    if (total <= limit) return [];
+    const models = member(obs.config.root, 'models');
+    if (!models) return [];
+    const providers = member(child(obs.config.root, 'models'), 'providers');
+    const at = providers ? atKey(providers, ['models']) : atKey(models, []);
+    return [
+      finding(
+        'memory-headroom',
+        'warning',
+        `Loaded models need about ${(total / GiB).toFixed(1)} GB (${parts.join('; ')}), over 80 % of this machine's ${(obs.machine.totalMemoryBytes / GiB).toFixed(0)} GB. Expect swapping or a failed load; unload a model or lower a context. KV sizes are estimates (0.5 GB per 32K tokens).`,
+        at,
+      ),
+    ];
+  },
+};
+
+export const parseErrors: Rule = {
+  id: 'parse-error',
+  check(obs) {
+    const out: Finding[] = [];
+    for (const doc of obs.config.docs) {
+      if (doc.error) {
+        out.push(finding('parse-error', 'error', `${doc.error.message}. OpenClaw cannot read this file; nothing else is checked until it parses.`, { doc, span: doc.error.span, path: [] }));
+      }
+    }
+    const root = obs.config.root;
+    if (root && root.kind !== 'object') {
+      out.push(finding('parse-error', 'error', 'The config must be an object at the top level.', { doc: root.doc, span: root.span, path: [] }));
+    }
+    for (const p of obs.config.includeProblems) {
+      out.push(finding('parse-error', 'error', `$include: ${p.message}.`, { doc: p.node.doc, span: p.node.span, path: p.node.path }));
+    }
+    return out;
+  },
+};
+
+export { fmt };
+export type { Finding };

@@ -1,0 +1,196 @@
+import type { Finding, Fix } from '../findings.js';
+import { child, type ObjectNode } from '../openclaw/document.js';
+import { appendItem, replaceValue, setPath, type DocEdits } from '../openclaw/edit.js';
+import { effectiveContext } from '../openclaw/context.js';
+import { findProvider, findRow, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
+import type { Observation } from '../observation.js';
+import { isLocalServer } from '../runtimes/probe.js';
+import { parseParams, type DownloadedModel, type RuntimeState } from '../runtimes/types.js';
+import { actionFix, atNode, downloadedFor, editFix, finding, fmt, loadedFor, serverName, type Rule } from './util.js';
+
+/** Providers OpenClaw ships (hosted catalogs or discovery): a ref to them needs no models.providers entry. */
+const BUNDLED_PROVIDERS = new Set([
+  'openai', 'anthropic', 'google', 'google-vertex', 'openrouter', 'groq', 'mistral', 'xai', 'deepseek', 'together',
+  'fireworks', 'amazon-bedrock', 'bedrock', 'azure', 'azure-openai', 'github-copilot', 'ollama', 'lmstudio', 'vllm',
+  'zai', 'moonshot', 'minimax', 'cerebras', 'perplexity', 'huggingface', 'nvidia', 'qwen', 'openai-codex', 'venice',
+  'litellm', 'cloudflare-ai-gateway', 'vercel-ai-gateway', 'kimi-coding', 'opencode', 'synthetic', 'chutes',
+]);
+
+const ROLE_WORDS: Record<ModelRef['role'], string> = {
+  primary: 'agents.defaults.model primary',
+  fallback: 'a fallback model',
+  compaction: 'compaction.model',
+  memoryFlush: 'memoryFlush.model',
+  agent: 'an agent entry model',
+};
+
+function rowFor(p: Provider, modelId: string) {
+  return p.models.find((r) => r.id === modelId);
+}
+
+/** Insert a model row for a model the server has, sized to what it loaded (or its maximum). */
+export function registerRowEdits(obs: Observation, p: Provider, id: string, context: number | undefined, name?: string): DocEdits[] {
+  const rows = child(p.node, 'models');
+  const row = { id, name: name ?? id.split('/').pop() ?? id, ...(context ? { contextWindow: context } : {}) };
+  if (rows?.kind === 'array') return [appendItem(obs.config.doc, rows, row)];
+  return [setPath(obs.config.doc, p.node, ['models'], [row])];
+}
+
+export const unknownModelRef: Rule = {
+  id: 'unknown-model-ref',
+  check(obs) {
+    const out: Finding[] = [];
+    for (const ref of obs.model.refs) {
+      const p = findProvider(obs.model, ref.providerId);
+      const who = ref.agentId ? `agent ${ref.agentId}` : ROLE_WORDS[ref.role];
+      if (!p) {
+        if (BUNDLED_PROVIDERS.has(ref.providerId)) continue;
+        out.push(
+          finding(
+            'unknown-model-ref',
+            'error',
+            `${who} names provider "${ref.providerId}", which is not in models.providers. OpenClaw's validator accepts it, then the dispatch fails to resolve the model. Register the provider or fix the reference.`,
+            atNode(ref.node),
+            closestRefFixes(obs, ref),
+          ),
+        );
+        continue;
+      }
+      if (rowFor(p, ref.modelId)) continue;
+      const state = obs.runtimes.get(p.id);
+      const local = p.baseUrl !== undefined && isLocalServer(p.baseUrl);
+      const loaded = loadedFor(state, { id: ref.modelId });
+      const downloaded = downloadedFor(state, ref.modelId);
+      const fixes: Fix[] = [...closestRefFixes(obs, ref)];
+      if (loaded || downloaded) {
+        const ctx = loaded?.loadedContextLength ?? downloaded?.maxContextLength;
+        fixes.unshift(
+          editFix(`Register ${ref.modelId} in models.providers.${p.id}.models${ctx ? ` at ${fmt(ctx)}` : ''}`, true, () => registerRowEdits(obs, p, ref.modelId, ctx, downloaded?.displayName)),
+        );
+      }
+      out.push(
+        finding(
+          'unknown-model-ref',
+          local ? 'error' : 'warning',
+          `${who} names ${ref.ref}, but provider "${p.id}" registers no model "${ref.modelId}". OpenClaw sends the id as-is and budgets ${fmt(UNRESOLVED_CONTEXT_TOKENS)} tokens for it, ignoring any contextWindow${local ? ', far more than a local server holds' : ''}. Register the model or use one of the registered ids.`,
+          atNode(ref.node),
+          fixes,
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** "Use lmstudio/qwen/qwen3-4b" when a registered id differs only in case or a publisher prefix. */
+function closestRefFixes(obs: Observation, ref: ModelRef): Fix[] {
+  const want = ref.modelId.toLowerCase();
+  const tail = (s: string) => s.toLowerCase().split('/').pop()!;
+  for (const p of obs.model.providers) {
+    for (const row of p.models) {
+      if (!row.id) continue;
+      const id = row.id.toLowerCase();
+      if (id === want || tail(row.id) === tail(ref.modelId)) {
+        const target = `${p.id}/${row.id}`;
+        if (target === ref.ref) continue;
+        return [editFix(`Use ${target}`, false, () => [replaceValue(obs.config.doc, ref.node, target)])];
+      }
+    }
+  }
+  return [];
+}
+
+export const modelNotLoaded: Rule = {
+  id: 'model-not-loaded',
+  check(obs) {
+    const out: Finding[] = [];
+    const refs = obs.model.refs.filter((r) => r.role === 'primary' || r.role === 'compaction');
+    for (const ref of refs) {
+      const p = findProvider(obs.model, ref.providerId);
+      const row = p && rowFor(p, ref.modelId);
+      const state = obs.runtimes.get(ref.providerId);
+      if (!p || !row || !state || state.status !== 'ok' || state.knowsLoaded === false) continue;
+      if (loadedFor(state, row)) continue;
+      const downloaded = downloadedFor(state, row.id);
+      const server = serverName(state);
+      const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
+      const ctx = Math.min(eff.tokens, downloaded?.maxContextLength ?? eff.tokens);
+      if (state.downloaded && !downloaded) {
+        out.push(
+          finding(
+            'model-not-loaded',
+            'warning',
+            `${ref.ref} (${ref.role === 'primary' ? 'primary' : 'compactor'}) is neither loaded nor downloaded in ${server}: the first dispatch fails. Download it, or point the reference at a model the server has.`,
+            atNode(ref.node),
+          ),
+        );
+        continue;
+      }
+      const fixes: Fix[] =
+        state.kind === 'lmstudio' && row.id
+          ? [actionFix(`Load ${row.id} in LM Studio at ${fmt(ctx)}`, true, [{ kind: 'load', runtime: 'lmstudio', baseUrl: state.baseUrl, modelKey: row.id, identifier: row.id, contextLength: ctx }])]
+          : [];
+      out.push(
+        finding(
+          'model-not-loaded',
+          'info',
+          `${ref.ref} (${ref.role === 'primary' ? 'primary' : 'compactor'}) is registered but not loaded in ${server}: the first dispatch pays the load${state.kind === 'lmstudio' ? ' (or JIT-loads it at LM Studio\'s default context)' : ''}.`,
+          atNode(ref.node),
+          fixes,
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** Small instruct models make good compactors: ~10 s a compaction instead of ~30 s on the primary. */
+export function pickCompactor(state: RuntimeState | undefined, primaryId: string | undefined): DownloadedModel | undefined {
+  const candidates = (state?.downloaded ?? [])
+    .filter((m) => m.type === 'llm' && m.modelKey !== primaryId)
+    .map((m) => ({ m, params: parseParams(m.paramsString ?? m.modelKey) }))
+    .filter((c) => c.params !== undefined && c.params <= 8 && c.params >= 1)
+    .filter((c) => !/embed|vision|-vl\b|coder/i.test(c.m.modelKey));
+  const score = (c: { m: DownloadedModel; params?: number }) =>
+    (/instruct|-it\b|chat/i.test(c.m.modelKey) ? 0 : 10) + Math.abs((c.params ?? 8) - 4) + ((c.m.maxContextLength ?? 0) >= 68000 ? 0 : 3);
+  candidates.sort((a, b) => score(a) - score(b) || a.m.modelKey.localeCompare(b.m.modelKey));
+  return candidates[0]?.m;
+}
+
+export const compactionModelMissing: Rule = {
+  id: 'compaction-model-missing',
+  check(obs) {
+    const primary = obs.model.refs.find((r) => r.role === 'primary');
+    if (!primary || obs.model.compaction.model) return [];
+    const c = obs.model.compaction;
+    const root = obs.config.root;
+    const at = c.node ? atNode(c.node) : primary ? atNode(primary.node) : undefined;
+    if (!at || root?.kind !== 'object') return [];
+    const p = findProvider(obs.model, primary.providerId);
+    const state = obs.runtimes.get(primary.providerId);
+    const pick = pickCompactor(state, primary.modelId);
+    const fixes: Fix[] = [];
+    if (p && pick) {
+      const ref = `${p.id}/${pick.modelKey}`;
+      const registered = findRow(obs.model, p.id, pick.modelKey);
+      const loaded = loadedFor(state, { id: pick.modelKey });
+      const ctx = loaded?.loadedContextLength ?? Math.min(pick.maxContextLength ?? 68000, 68000);
+      fixes.push(
+        editFix(`Use ${ref} as the compaction model${registered ? '' : ' (and register it)'}`, true, () => [
+          setPath(obs.config.doc, root as ObjectNode, ['agents', 'defaults', 'compaction', 'model'], ref),
+          ...(registered ? [] : registerRowEdits(obs, p, pick.modelKey, ctx, pick.displayName)),
+        ]),
+      );
+    }
+    const hint = pick ? ` ${pick.modelKey} is on the server and fits.` : ' Download a small instruct model (≤ 8B, e.g. qwen3-4b-instruct-2507) and set compaction.model to it.';
+    return [
+      finding(
+        'compaction-model-missing',
+        'warning',
+        `No compaction.model: ${primary.ref} summarizes its own history, about 30 s a compaction instead of about 10 s with a small 4B compactor.${hint}`,
+        at,
+        fixes,
+      ),
+    ];
+  },
+};

@@ -1,0 +1,43 @@
+import type { Finding, RuleId } from '../findings.js';
+import type { Observation } from '../observation.js';
+import { compactionMode, compactorContextFit, reserveFloorSilentFailure } from './compaction.js';
+import { contextExceedsModelMax, contextTooSmall, contextWindowMismatch } from './context.js';
+import { retiredKeyRule, systemPromptOverride } from './keys.js';
+import { memoryHeadroom, parseErrors } from './machine.js';
+import { compactionModelMissing, modelNotLoaded, unknownModelRef } from './models.js';
+import type { Rule } from './util.js';
+
+export const RULES: readonly Rule[] = [
+  parseErrors,
+  contextWindowMismatch,
+  contextExceedsModelMax,
+  unknownModelRef,
+  compactionModelMissing,
+  compactionMode,
+  retiredKeyRule,
+  reserveFloorSilentFailure,
+  systemPromptOverride,
+  compactorContextFit,
+  contextTooSmall,
+  modelNotLoaded,
+  memoryHeadroom,
+];
+
+const ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };
+
+/** Runs every enabled rule. A file that does not parse gets only its parse findings. */
+export function runRules(obs: Observation, disabled: readonly string[] = []): Finding[] {
+  const off = new Set(disabled);
+  const parse = parseErrors.check(obs);
+  if (obs.config.doc.error || !obs.config.root || obs.config.root.kind !== 'object') return parse;
+  const out: Finding[] = [];
+  for (const rule of RULES) {
+    if (off.has(rule.id)) continue;
+    out.push(...(rule === parseErrors ? parse : rule.check(obs)));
+  }
+  return out.sort((a, b) => a.file.localeCompare(b.file) || a.span[0] - b.span[0] || ORDER[a.severity]! - ORDER[b.severity]!);
+}
+
+export function ruleIds(): RuleId[] {
+  return RULES.map((r) => r.id);
+}

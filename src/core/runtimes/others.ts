@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { DownloadedModel, LoadedModel } from './types.js';
+
+const posInt = z.number().int().positive();
+
+/* Ollama */
+export const OllamaPsSchema = z.looseObject({
+  models: z.array(
+    z.looseObject({
+      name: z.string(),
+      model: z.string().optional(),
+      size: z.number().optional(),
+      context_length: posInt.optional(),
+      details: z.looseObject({ parameter_size: z.string().optional() }).optional(),
+    }),
+  ),
+});
+export const OllamaShowSchema = z.looseObject({ model_info: z.record(z.string(), z.unknown()).optional() });
+export const OllamaTagsSchema = z.looseObject({
+  models: z.array(
+    z.looseObject({
+      name: z.string(),
+      size: z.number().optional(),
+      details: z.looseObject({ parameter_size: z.string().optional(), context_length: posInt.optional() }).optional(),
+    }),
+  ),
+});
+
+/** `model_info["<arch>.context_length"]` is the trained maximum. */
+export function ollamaMaxContext(show: unknown): number | undefined {
+  const info = OllamaShowSchema.parse(show).model_info ?? {};
+  for (const [k, val] of Object.entries(info)) if (k.endsWith('.context_length') && typeof val === 'number') return val;
+  return undefined;
+}
+
+export function ollamaLoaded(ps: unknown): LoadedModel[] {
+  return OllamaPsSchema.parse(ps).models.map((m) => ({
+    identifier: m.name,
+    modelKey: m.model ?? m.name,
+    loadedContextLength: m.context_length,
+    sizeBytes: m.size,
+    paramsString: m.details?.parameter_size,
+    note:
+      m.context_length === undefined
+        ? 'this Ollama is older than 0.10 and does not report the loaded context'
+        : 'per request (num_ctx); total KV is this × OLLAMA_NUM_PARALLEL',
+  }));
+}
+
+export function ollamaDownloaded(tags: unknown): DownloadedModel[] {
+  return OllamaTagsSchema.parse(tags).models.map((m) => ({
+    modelKey: m.name,
+    type: 'llm',
+    sizeBytes: m.size,
+    paramsString: m.details?.parameter_size,
+    maxContextLength: m.details?.context_length,
+  }));
+}
+
+/* llama.cpp llama-server */
+export const LlamaPropsSchema = z.looseObject({
+  default_generation_settings: z.looseObject({ n_ctx: z.number().int().nonnegative().optional() }).optional(),
+  n_ctx: z.number().int().nonnegative().optional(),
+  total_slots: z.number().int().optional(),
+  model_alias: z.string().optional(),
+  model_path: z.string().optional(),
+});
+export const OpenAiModelsSchema = z.looseObject({
+  data: z.array(
+    z.looseObject({
+      id: z.string(),
+      owned_by: z.string().optional(),
+      max_model_len: posInt.optional(),
+      meta: z.looseObject({ n_ctx: posInt.optional(), n_ctx_train: posInt.optional(), size: z.number().optional(), n_params: z.number().optional() }).nullish(),
+    }),
+  ),
+});
+
+export function llamacppLoaded(props: unknown, models: unknown | undefined): LoadedModel[] {
+  const p = LlamaPropsSchema.parse(props);
+  const m = models !== undefined ? OpenAiModelsSchema.safeParse(models) : undefined;
+  const card = m?.success ? m.data.data[0] : undefined;
+  const perSlot = p.default_generation_settings?.n_ctx ?? p.n_ctx ?? card?.meta?.n_ctx;
+  const id = card?.id ?? p.model_alias ?? p.model_path ?? 'default';
+  if (perSlot === 0 && !card?.meta?.n_ctx) return []; // router mode: no model at the bare endpoint
+  const slots = p.total_slots ?? 1;
+  return [
+    {
+      identifier: id,
+      modelKey: id,
+      loadedContextLength: perSlot || card?.meta?.n_ctx,
+      maxContextLength: card?.meta?.n_ctx_train,
+      sizeBytes: card?.meta?.size,
+      paramsString: card?.meta?.n_params ? `${(card.meta.n_params / 1e9).toFixed(1)}B` : undefined,
+      note: slots > 1 ? `per slot, ${slots} slots (-c is split across slots unless KV is unified)` : undefined,
+    },
+  ];
+}
+
+/* vLLM */
+export function vllmLoaded(models: unknown): LoadedModel[] {
+  return OpenAiModelsSchema.parse(models)
+    .data.filter((c) => c.max_model_len !== undefined)
+    .map((c) => ({ identifier: c.id, modelKey: c.id, loadedContextLength: c.max_model_len, maxContextLength: c.max_model_len }));
+}
+
+/* mlx_lm.server: /v1/models lists the Hugging Face cache, not what is loaded, and says nothing of context. */
+export function mlxDownloaded(models: unknown): DownloadedModel[] {
+  return OpenAiModelsSchema.parse(models).data.map((c) => ({ modelKey: c.id, type: 'llm' }));
+}
+
+export function openAiIds(models: unknown): string[] {
+  return OpenAiModelsSchema.parse(models).data.map((c) => c.id);
+}

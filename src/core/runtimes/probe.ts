@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { requestJson, type HttpFailure, type HttpResult } from './http.js';
+import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsServerStatusSchema } from './lmstudio.js';
+import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaMaxContext, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
+import { RUNTIME_NAMES, type LoadedModel, type RuntimeKind, type RuntimeState } from './types.js';
+
+/** Runs `lms` with arguments (never a shell string) and returns stdout; injected so core stays testable. */
+export type LmsRunner = (args: readonly string[], timeoutMs: number, signal?: AbortSignal) => Promise<{ stdout: string; exitCode: number }>;
+
+export interface ProbeOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** LM Studio ≥ 0.4 may require `Authorization: Bearer <token>`. From SecretStorage or LM_API_TOKEN. */
+  readonly lmStudioToken?: string;
+  /** Fallback when LM Studio's REST API refuses us (auth). Gated on `lms server status --json`. */
+  readonly lms?: LmsRunner;
+}
+
+/** Where a provider's server answers: the origin, with any path before `/v1` kept (reverse proxies). */
+export function serverRoot(baseUrl: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  const prefix = u.pathname.replace(/\/+$/, '').replace(/\/(v1|api)$/, '');
+  return `${u.protocol}//${u.host}${prefix}`;
+}
+
+/**
+ * Only servers on this machine or the local network are probed; a hosted API is never contacted.
+ * Loopback, RFC 1918, link-local, `.local` (mDNS) and single-label host names count as local.
+ */
+export function isLocalServer(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host === '::1' || host === '0.0.0.0') return true;
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (m) {
+    const [a, b] = [Number(m[1]), Number(m[2])];
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+  }
+  if (host.startsWith('fe80:') || host.startsWith('fd') || host.startsWith('fc')) return host.includes(':');
+  return !host.includes('.') && !host.includes(':');
+}
+
+function describe(f: HttpFailure): string {
+  return f.message;
+}
+
+const Greeting = z.looseObject({ lmstudio: z.literal(true) });
+const OllamaVersion = z.looseObject({ version: z.string() });
+const Health = z.looseObject({ status: z.string() });
+
+/** Finds what kind of server answers at `baseUrl` and reads what it has loaded. Never throws. */
+export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<RuntimeState> {
+  const root = serverRoot(baseUrl);
+  if (!root) return { baseUrl, status: 'unreadable', detail: `not an http(s) URL: ${baseUrl}`, loaded: [], via: 'probe' };
+  const headers: Record<string, string> = opts.lmStudioToken ? { authorization: `Bearer ${opts.lmStudioToken}` } : {};
+  const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal, headers });
+
+  // One round of identification requests, in parallel, so a hung server costs one timeout, not five.
+  const [greeting, ollamaVer, props, models, health] = await Promise.all([
+    get('/lmstudio-greeting'),
+    get('/api/version'),
+    get('/props'),
+    get('/v1/models'),
+    get('/health'),
+  ]);
+  const all = [greeting, ollamaVer, props, models, health];
+  if (all.every((r) => !r.ok && (r.failure.kind === 'unreachable' || r.failure.kind === 'timeout'))) {
+    const f = (all[0] as { failure: HttpFailure }).failure;
+    return { baseUrl, status: 'unreachable', detail: `nothing answers at ${root} (${describe(f)})`, loaded: [], via: 'probe' };
+  }
+
+  const parsesAs = <T>(r: HttpResult<unknown>, schema: z.ZodType<T>): T | undefined => (r.ok ? schema.safeParse(r.value).data : undefined);
+  const port = new URL(root).port;
+  let kind: RuntimeKind | undefined;
+  if (parsesAs(greeting, Greeting)) kind = 'lmstudio';
+  else if (parsesAs(ollamaVer, OllamaVersion)) kind = 'ollama';
+  else if (props.ok && LlamaPropsSchema.safeParse(props.value).success && isLlamaProps(props.value)) kind = 'llamacpp';
+  else if (parsesAs(models, OpenAiModelsSchema)?.data.some((c) => c.owned_by === 'vllm' || c.max_model_len !== undefined)) kind = 'vllm';
+  else if (parsesAs(health, Health)?.status === 'ok' && parsesAs(models, OpenAiModelsSchema)) kind = 'mlx';
+  else if (port === '1234') kind = 'lmstudio'; // an older LM Studio without the greeting
+  else if (parsesAs(models, OpenAiModelsSchema)) kind = 'openai-compatible';
+
+  if (!kind) {
+    return { baseUrl, status: 'unreadable', detail: `something answers at ${root}, but not as a model server Local AI Lab knows`, loaded: [], via: 'probe' };
+  }
+  try {
+    switch (kind) {
+      case 'lmstudio':
+        return await readLmStudio(baseUrl, root, opts, headers);
+      case 'ollama':
+        return await readOllama(baseUrl, root, opts);
+      case 'llamacpp':
+        return { baseUrl, status: 'ok', kind, loaded: llamacppLoaded((props as { value: unknown }).value, models.ok ? models.value : undefined), via: 'probe' };
+      case 'vllm':
+        return { baseUrl, status: 'ok', kind, loaded: vllmLoaded((models as { value: unknown }).value), via: 'probe' };
+      case 'mlx':
+        return {
+          baseUrl,
+          status: 'ok',
+          kind,
+          knowsLoaded: false,
+          detail: 'mlx_lm.server reports neither what is loaded nor at what context: unknown',
+          loaded: [],
+          downloaded: mlxDownloaded((models as { value: unknown }).value),
+          via: 'probe',
+        };
+      case 'openai-compatible':
+        return {
+          baseUrl,
+          status: 'ok',
+          kind,
+          knowsLoaded: false,
+          detail: `serves ${openAiIds((models as { value: unknown }).value).length} model(s) but reports no context: unknown`,
+          loaded: [],
+          via: 'probe',
+        };
+    }
+  } catch (err) {
+    return { baseUrl, status: 'unreadable', kind, detail: `${RUNTIME_NAMES[kind]} answered in an unexpected shape (${shortError(err)})`, loaded: [], via: 'probe' };
+  }
+}
+
+function isLlamaProps(v: unknown): boolean {
+  const o = v as Record<string, unknown>;
+  return typeof o === 'object' && o !== null && ('default_generation_settings' in o || 'n_ctx' in o || 'total_slots' in o);
+}
+
+function shortError(err: unknown): string {
+  if (err instanceof z.ZodError) {
+    const i = err.issues[0];
+    return i ? `${i.path.join('.') || 'body'}: ${i.message}` : 'invalid';
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function readLmStudio(baseUrl: string, root: string, opts: ProbeOptions, headers: Record<string, string>): Promise<RuntimeState> {
+  const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal, headers });
+  const v1 = await get('/api/v1/models');
+  if (v1.ok) {
+    const parsed = V1Safe(v1.value);
+    if (parsed) return { baseUrl, status: 'ok', kind: 'lmstudio', ...parsed, via: 'probe' };
+  }
+  const v0 = await get('/api/v0/models');
+  if (v0.ok) return { baseUrl, status: 'ok', kind: 'lmstudio', ...fromV0Models(v0.value), via: 'probe' };
+  const authRefused = [v1, v0].some((r) => !r.ok && r.failure.kind === 'status' && (r.failure.status === 401 || r.failure.status === 403));
+  if (authRefused && opts.lms) {
+    const viaLms = await readViaLms(baseUrl, opts);
+    if (viaLms) return viaLms;
+  }
+  const why = authRefused
+    ? 'LM Studio requires an API token: run "Local AI Lab: Set LM Studio API Token" (or set LM_API_TOKEN)'
+    : `LM Studio answered neither /api/v1/models nor /api/v0/models (${!v0.ok ? describe(v0.failure) : 'unexpected shape'})`;
+  return { baseUrl, status: 'unreadable', kind: 'lmstudio', detail: why, loaded: [], via: 'probe' };
+}
+
+function V1Safe(value: unknown) {
+  try {
+    return fromV1Models(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `lms ps/ls` can start LM Studio and block for a minute; only call them once `server status` says it runs. */
+async function readViaLms(baseUrl: string, opts: ProbeOptions): Promise<RuntimeState | undefined> {
+  const lms = opts.lms!;
+  try {
+    const status = await lms(['server', 'status', '--json'], 3000, opts.signal);
+    const s = LmsServerStatusSchema.safeParse(JSON.parse(status.stdout));
+    if (!s.success || !s.data.running) return undefined;
+    const [ps, ls] = await Promise.all([lms(['ps', '--json'], 10000, opts.signal), lms(['ls', '--json'], 10000, opts.signal)]);
+    if (ps.exitCode !== 0) return undefined;
+    return {
+      baseUrl,
+      status: 'ok',
+      kind: 'lmstudio',
+      loaded: loadedFromLmsPs(JSON.parse(ps.stdout)),
+      downloaded: ls.exitCode === 0 ? downloadedFromLmsLs(JSON.parse(ls.stdout)) : undefined,
+      via: 'lms',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function readOllama(baseUrl: string, root: string, opts: ProbeOptions): Promise<RuntimeState> {
+  const o = { timeoutMs: opts.timeoutMs, signal: opts.signal };
+  const [ps, tags] = await Promise.all([requestJson(root + '/api/ps', o), requestJson(root + '/api/tags', o)]);
+  if (!ps.ok) return { baseUrl, status: 'unreadable', kind: 'ollama', detail: `Ollama /api/ps: ${describe(ps.failure)}`, loaded: [], via: 'probe' };
+  const loaded = ollamaLoaded(ps.value);
+  const withMax: LoadedModel[] = await Promise.all(
+    loaded.map(async (m) => {
+      const show = await requestJson(root + '/api/show', { ...o, method: 'POST', body: { model: m.identifier } });
+      let max: number | undefined;
+      try {
+        max = show.ok ? ollamaMaxContext(show.value) : undefined;
+      } catch {
+        max = undefined;
+      }
+      return { ...m, maxContextLength: max };
+    }),
+  );
+  let downloaded;
+  try {
+    downloaded = tags.ok ? ollamaDownloaded(tags.value) : undefined;
+  } catch {
+    downloaded = undefined;
+  }
+  return { baseUrl, status: 'ok', kind: 'ollama', loaded: withMax, downloaded, via: 'probe' };
+}

@@ -1,0 +1,66 @@
+export type RuntimeKind = 'lmstudio' | 'ollama' | 'llamacpp' | 'vllm' | 'mlx' | 'openai-compatible';
+
+export const RUNTIME_NAMES: Record<RuntimeKind, string> = {
+  lmstudio: 'LM Studio',
+  ollama: 'Ollama',
+  llamacpp: 'llama.cpp llama-server',
+  vllm: 'vLLM',
+  mlx: 'mlx_lm.server',
+  'openai-compatible': 'OpenAI-compatible server',
+};
+
+export interface LoadedModel {
+  /** The id requests use (LM Studio instance identifier, Ollama name, served model id). */
+  readonly identifier: string;
+  /** The underlying model (LM Studio modelKey); equals identifier when the server has no such split. */
+  readonly modelKey: string;
+  /** Context the server actually holds for this model; undefined when the server does not say. */
+  readonly loadedContextLength?: number;
+  readonly maxContextLength?: number;
+  readonly sizeBytes?: number;
+  readonly paramsString?: string;
+  /** Extra words for the hover (per-slot contexts, parallel requests). */
+  readonly note?: string;
+}
+
+export interface DownloadedModel {
+  readonly modelKey: string;
+  readonly type: 'llm' | 'embedding' | 'other';
+  readonly maxContextLength?: number;
+  readonly sizeBytes?: number;
+  readonly paramsString?: string;
+  readonly displayName?: string;
+  readonly trainedForToolUse?: boolean;
+}
+
+export type RuntimeStatus =
+  /** Read: `loaded` is what the server holds. */
+  | 'ok'
+  /** Nothing listens (connection refused / timed out). */
+  | 'unreachable'
+  /** Something answered but not in a form we can trust. */
+  | 'unreadable';
+
+export interface RuntimeState {
+  readonly baseUrl: string;
+  readonly status: RuntimeStatus;
+  readonly kind?: RuntimeKind;
+  /** Why it is unreachable/unreadable, or a caveat when ok. */
+  readonly detail?: string;
+  readonly loaded: readonly LoadedModel[];
+  /** False when the server cannot tell what is loaded (mlx_lm.server, bare OpenAI-compatible): never guess. */
+  readonly knowsLoaded?: boolean;
+  /** Undefined when the server cannot list downloads. */
+  readonly downloaded?: readonly DownloadedModel[];
+  /** Where the state came from: 'probe', 'lms', or a fixture file. */
+  readonly via: string;
+}
+
+/** Parse "7B", "30B-A3B", "1.5B", "270M" to billions of parameters. */
+export function parseParams(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const m = /(\d+(?:\.\d+)?)\s*([BbMm])/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2]!.toLowerCase() === 'm' ? n / 1000 : n;
+}
