@@ -95,12 +95,12 @@ function listToEntries(obs: Observation, agents: ObjectNode, list: ArrayNode, ad
     if (seen.has(id)) throw new EditDeclined(`agent id "${id}" appears twice`);
     seen.add(id);
     const { id: _drop, ...rest } = toValue(item) as Record<string, unknown>;
-    lines.push(`${indent}${unit}${formatKey(id, style)}: ${formatValue(rest, doc, style)},`);
+    lines.push(`${indent}${unit}${formatKey(id, style)}: ${formatValue(rest, doc, style)}`);
   }
   const multiLine = block.ownLine;
   const entries = multiLine
-    ? `${formatKey('entries', listMember.keyQuote)}: {\n${lines.join('\n')}\n${indent}}`
-    : `${formatKey('entries', listMember.keyQuote)}: { ${lines.map((l) => l.trim()).join(' ')} }`;
+    ? `${formatKey('entries', listMember.keyQuote)}: {\n${lines.join(',\n')}\n${indent}}`
+    : `${formatKey('entries', listMember.keyQuote)}: { ${lines.map((l) => l.trim()).join(', ')} }`;
   const ownership = addOwnership ? `,${multiLine ? '\n' + indent : ' '}${formatKey('ownership', listMember.keyQuote)}: ${formatValue('explicit', doc, style)}` : '';
   return { doc, edits: [{ span: [listMember.keySpan[0], listMember.value.span[1]], newText: entries + ownership }] };
 }

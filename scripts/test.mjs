@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Runs the unit suite with node's test runner. The real OpenClaw (and Node 24 to run it) are
+// installed into the user cache on first use by scripts/tools.mjs; their paths reach the tests
+// through environment variables.
+import { spawnSync } from 'node:child_process';
+import { toolEnv } from './tools.mjs';
+
+const tools = toolEnv();
+const files = process.argv.slice(2);
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...(files.length ? files : ['out/test/unit/'])], {
+  stdio: 'inherit',
+  env: { ...process.env, LAL_NODE24_BIN: tools.node24Bin, LAL_OPENCLAW_ENTRY: tools.openclawEntry },
+});
+process.exit(r.status ?? 1);

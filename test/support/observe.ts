@@ -1,0 +1,36 @@
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { v } from '../../src/core/openclaw/version.js';
+import type { Observation } from '../../src/core/observation.js';
+import { buildObservation } from '../../src/core/observe.js';
+import type { RuntimeState } from '../../src/core/runtimes/types.js';
+
+/** An Observation from config text and runtime states, as the rules see it. */
+export function observe(text: string, opts: { version?: string; runtimes?: Record<string, RuntimeState>; memGiB?: number; file?: string } = {}): Observation {
+  const doc = parseDocument(opts.file ?? '/tmp/openclaw.json', text);
+  return buildObservation({
+    doc,
+    version: v(opts.version ?? '2026.9.6'),
+    runtimes: new Map(Object.entries(opts.runtimes ?? {})),
+    machine: { totalMemoryBytes: (opts.memGiB ?? 64) * 1024 ** 3, cpus: 8, platform: 'test' },
+  });
+}
+
+export function lmstudio(loaded: { id: string; ctx?: number; max?: number; size?: number }[], downloaded?: { key: string; params?: string; max?: number; name?: string }[]): RuntimeState {
+  return {
+    baseUrl: 'http://127.0.0.1:1234/v1',
+    status: 'ok',
+    kind: 'lmstudio',
+    via: 'test',
+    loaded: loaded.map((m) => ({ identifier: m.id, modelKey: m.id, loadedContextLength: m.ctx, maxContextLength: m.max, sizeBytes: m.size })),
+    downloaded: downloaded?.map((d) => ({ modelKey: d.key, type: 'llm' as const, paramsString: d.params, maxContextLength: d.max, displayName: d.name })),
+  };
+}
+
+export function config(o: { window?: number; tokens?: number; compaction?: string; extraDefaults?: string; rows?: string; primary?: string }): string {
+  const row = `{ "id": "qwen/qwen3-coder-30b", "name": "Q", ${o.window !== undefined ? `"contextWindow": ${o.window}, ` : ''}${o.tokens !== undefined ? `"contextTokens": ${o.tokens}, ` : ''}"maxTokens": 8192 }`;
+  return `{
+  "models": { "providers": { "lmstudio": { "baseUrl": "http://127.0.0.1:1234/v1", "api": "openai-completions",
+    "models": [ ${row}${o.rows ? ', ' + o.rows : ''} ] } } },
+  "agents": { "defaults": { "model": { "primary": "${o.primary ?? 'lmstudio/qwen/qwen3-coder-30b'}" }${o.compaction !== undefined ? `, "compaction": ${o.compaction}` : ''}${o.extraDefaults ? ', ' + o.extraDefaults : ''} } }
+}`;
+}

@@ -1,0 +1,162 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback HTTP server that speaks a model server's REST shapes (LM Studio, Ollama, llama.cpp,
+ * vLLM, mlx_lm.server) from a route table, and can misbehave on purpose: hang, 500, garbage, slow.
+ * Bound to 127.0.0.1 only; `close()` ends every open socket.
+ */
+export type Reply =
+  | { json: unknown; status?: number; delayMs?: number }
+  | { text: string; status?: number; delayMs?: number }
+  | { hang: true };
+
+export type Route = (req: { method: string; path: string; body: unknown }) => Reply | undefined;
+
+export interface ScriptedServer {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: { method: string; path: string; body: unknown }[];
+  close(): Promise<void>;
+}
+
+export async function startServer(routes: Record<string, Reply | Route>, port = 0): Promise<ScriptedServer> {
+  const requests: ScriptedServer['requests'] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        body = raw;
+      }
+      const entry = { method: req.method ?? 'GET', path, body };
+      requests.push(entry);
+      const route = routes[`${entry.method} ${path}`] ?? routes[path];
+      const reply = typeof route === 'function' ? route(entry) : route;
+      if (!reply) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+        return;
+      }
+      if ('hang' in reply) return; // never answer
+      const send = () => {
+        if ('json' in reply) res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
+        else res.writeHead(reply.status ?? 200, { 'content-type': 'text/plain' }).end(reply.text);
+      };
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/* Route tables in each runtime's real shapes (reference/runtimes.md). */
+
+export function lmStudioRoutes(opts: { loadedContext?: number; requireToken?: string; v1?: boolean } = {}): Record<string, Reply | Route> {
+  const ctx = opts.loadedContext ?? 32768;
+  const v1: Reply = {
+    json: {
+      models: [
+        {
+          type: 'llm', publisher: 'qwen', key: 'qwen/qwen3-coder-30b', display_name: 'Qwen3 Coder 30B', architecture: 'qwen3moe',
+          quantization: { name: 'Q4_K_M', bits_per_weight: 4 }, size_bytes: 18556684928, params_string: '30B-A3B',
+          loaded_instances: [{ id: 'qwen/qwen3-coder-30b', config: { context_length: ctx, eval_batch_size: 512, parallel: 4, flash_attention: true } }],
+          max_context_length: 262144, format: 'gguf', capabilities: { vision: false, trained_for_tool_use: true }, description: null,
+        },
+        {
+          type: 'llm', publisher: 'qwen', key: 'qwen3-4b-instruct-2507', display_name: 'Qwen3 4B Instruct 2507', architecture: 'qwen3',
+          size_bytes: 2497281632, params_string: '4B', loaded_instances: [], max_context_length: 262144, format: 'gguf',
+          capabilities: { vision: false, trained_for_tool_use: true },
+        },
+        { type: 'embedding', publisher: 'nomic-ai', key: 'text-embedding-nomic-embed-text-v1.5', size_bytes: 84106624, loaded_instances: [], max_context_length: 2048, format: 'gguf' },
+      ],
+    },
+  };
+  return {
+    '/lmstudio-greeting': { json: { lmstudio: true } },
+    '/v1/models': { json: { data: [{ id: 'qwen/qwen3-coder-30b', object: 'model', owned_by: 'organization_owner' }], object: 'list' } },
+    ...(opts.v1 === false ? {} : { '/api/v1/models': opts.requireToken ? { json: { error: 'unauthorized' }, status: 401 } : v1 }),
+    '/api/v0/models': opts.requireToken
+      ? { json: { error: 'unauthorized' }, status: 401 }
+      : {
+          json: {
+            object: 'list',
+            data: [
+              { id: 'qwen/qwen3-coder-30b', object: 'model', type: 'llm', publisher: 'qwen', arch: 'qwen3moe', compatibility_type: 'gguf', quantization: 'Q4_K_M', state: 'loaded', max_context_length: 262144, loaded_context_length: ctx },
+              { id: 'text-embedding-nomic-embed-text-v1.5', object: 'model', type: 'embeddings', publisher: 'nomic-ai', arch: 'nomic-bert', compatibility_type: 'gguf', quantization: 'Q4_K_M', state: 'not-loaded', max_context_length: 2048 },
+            ],
+          },
+        },
+    'POST /api/v1/models/load': (req) => ({ json: { type: 'llm', instance_id: (req.body as { model: string }).model, load_time_seconds: 0.5, status: 'loaded', load_config: { context_length: (req.body as { context_length?: number }).context_length } } }),
+    'POST /api/v1/models/unload': (req) => ({ json: { instance_id: (req.body as { instance_id: string }).instance_id } }),
+  };
+}
+
+export function ollamaRoutes(): Record<string, Reply> {
+  return {
+    '/': { text: 'Ollama is running' },
+    '/api/version': { json: { version: '0.12.3' } },
+    '/api/ps': {
+      json: {
+        models: [
+          {
+            name: 'gemma4', model: 'gemma4', size: 6591830464, digest: 'c6eb396d',
+            details: { parent_model: '', format: 'gguf', family: 'gemma4', families: ['gemma4'], parameter_size: '8.0B', quantization_level: 'Q4_K_M' },
+            expires_at: '2025-10-17T16:47:07.93355-07:00', size_vram: 5333539264, context_length: 4096,
+          },
+        ],
+      },
+    },
+    'POST /api/show': { json: { model_info: { 'general.architecture': 'gemma4', 'gemma4.context_length': 131072 }, capabilities: ['completion', 'tools'] } },
+    '/api/tags': { json: { models: [{ name: 'gemma4', size: 6591830464, details: { parameter_size: '8.0B', context_length: 131072 } }] } },
+    '/v1/models': { json: { object: 'list', data: [{ id: 'gemma4', object: 'model', owned_by: 'library' }] } },
+  };
+}
+
+export function llamaCppRoutes(nCtx = 8192, slots = 4): Record<string, Reply> {
+  return {
+    '/health': { json: { status: 'ok' } },
+    '/props': {
+      json: {
+        default_generation_settings: { id: 0, id_task: -1, n_ctx: nCtx, speculative: false, is_processing: false, params: { n_predict: -1, temperature: 0.8 } },
+        total_slots: slots, model_path: '../models/Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf', chat_template: '...', modalities: { vision: false }, build_info: 'b6497-cd08fc3e', is_sleeping: false,
+      },
+    },
+    '/v1/models': {
+      json: { object: 'list', data: [{ id: 'Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf', object: 'model', created: 1758108431, owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 128256, n_ctx: nCtx, n_ctx_train: 131072, n_embd: 4096, n_params: 8030261248, size: 4912898304 } }] },
+    },
+  };
+}
+
+export function vllmRoutes(): Record<string, Reply> {
+  return {
+    '/health': { text: '' },
+    '/v1/models': { json: { object: 'list', data: [{ id: 'Qwen/Qwen2.5-7B-Instruct', object: 'model', created: 1760000000, owned_by: 'vllm', root: 'Qwen/Qwen2.5-7B-Instruct', parent: null, max_model_len: 32768, permission: [] }] } },
+  };
+}
+
+export function mlxRoutes(): Record<string, Reply> {
+  return {
+    '/health': { json: { status: 'ok' } },
+    '/v1/models': { json: { object: 'list', data: [{ id: 'mlx-community/Qwen3-4B-Instruct-2507-4bit', object: 'model', created: 1760000000 }] } },
+  };
+}

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Finding, RuleId } from '../../src/core/findings.js';
+import { applyEdits } from '../../src/core/text.js';
+import { runRules } from '../../src/core/rules/registry.js';
+import { config, lmstudio, observe } from '../support/observe.js';
+
+const of = (fs: Finding[], rule: RuleId) => fs.filter((f) => f.rule === rule);
+const good = '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507" }';
+const compactorRow = '{ "id": "qwen3-4b-instruct-2507", "name": "C", "contextWindow": 68000 }';
+
+function applyPreferred(text: string, f: Finding): string {
+  const fix = f.fixes.find((x) => x.preferred && x.plan);
+  assert.ok(fix, `no preferred fix for ${f.rule}`);
+  return applyEdits(text, fix.plan!.edits.flatMap((e) => e.edits));
+}
+
+describe('context-window-mismatch', () => {
+  it('is an error at the contextWindow value when registered is above loaded; the fix writes the loaded number', () => {
+    const text = config({ window: 131072, compaction: good, rows: compactorRow });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768, max: 262144 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } });
+    const [f, ...rest] = of(runRules(obs), 'context-window-mismatch');
+    assert.equal(rest.length, 0);
+    assert.equal(f!.severity, 'error');
+    assert.equal(text.slice(f!.span[0], f!.span[1]), '131072');
+    assert.match(applyPreferred(text, f!), /"contextWindow": 32768,/);
+    assert.equal(f!.fixes[1]!.plan!.actions.find((a) => a.kind === 'load')?.kind, 'load', 'second fix reloads at the registered context');
+  });
+
+  it('is a warning when registered is below loaded, and uses the contextTokens cap when set', () => {
+    const text = config({ window: 131072, tokens: 16384, compaction: good, rows: compactorRow });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } });
+    const [f] = of(runRules(obs), 'context-window-mismatch');
+    assert.equal(f!.severity, 'warning');
+    assert.equal(text.slice(f!.span[0], f!.span[1]), '16384');
+    assert.match(f!.message, /preload/);
+  });
+
+  it('says nothing when equal, when the server is unreadable, or when it cannot tell (mlx)', () => {
+    const text = config({ window: 32768, compaction: good, rows: compactorRow });
+    const ok = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } });
+    assert.deepEqual(of(runRules(ok), 'context-window-mismatch'), []);
+    const down = observe(text, { runtimes: { lmstudio: { baseUrl: 'x', status: 'unreachable', loaded: [], via: 'probe' } } });
+    assert.deepEqual(runRules(down).filter((f) => f.severity !== 'info'), []);
+    const mlx = observe(text, { runtimes: { lmstudio: { baseUrl: 'x', status: 'ok', kind: 'mlx', knowsLoaded: false, loaded: [], via: 'probe' } } });
+    assert.deepEqual(of(runRules(mlx), 'model-not-loaded'), [], 'unknown is never guessed as "not loaded"');
+  });
+});
+
+describe('other rules', () => {
+  it('context-exceeds-model-max clamps', () => {
+    const text = config({ window: 300000, compaction: good, rows: compactorRow });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([], [{ key: 'qwen/qwen3-coder-30b', max: 262144 }]) } });
+    const [f] = of(runRules(obs), 'context-exceeds-model-max');
+    assert.equal(f!.severity, 'error');
+    assert.match(applyPreferred(text, f!), /"contextWindow": 262144/);
+  });
+
+  it('unknown-model-ref: unregistered model on a local provider is an error; a loaded one can be registered', () => {
+    const text = config({ window: 32768, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507" }' });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } });
+    const [f] = of(runRules(obs), 'unknown-model-ref');
+    assert.equal(f!.severity, 'error');
+    assert.match(f!.message, /200,000/);
+    const after = applyPreferred(text, f!);
+    assert.match(after, /"id": "qwen3-4b-instruct-2507", "name": "qwen3-4b-instruct-2507", "contextWindow": 68000/);
+    assert.deepEqual(of(runRules(observe(after, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } })), 'unknown-model-ref'), []);
+    const hosted = observe(config({ window: 32768, compaction: good, rows: compactorRow, primary: 'anthropic/claude-sonnet-4' }));
+    assert.deepEqual(of(runRules(hosted), 'unknown-model-ref'), [], 'bundled hosted providers are not flagged');
+    const stray = observe(config({ window: 32768, compaction: good, rows: compactorRow, primary: 'lmstuido/qwen/qwen3-coder-30b' }));
+    assert.equal(of(runRules(stray), 'unknown-model-ref')[0]!.fixes[0]!.title, 'Use lmstudio/qwen/qwen3-coder-30b');
+  });
+
+  it('compaction-model-missing picks a small instruct model from the server and registers it', () => {
+    const text = config({ window: 32768, compaction: '{ "mode": "default" }' });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }], [{ key: 'qwen/qwen3-coder-30b', params: '30B-A3B' }, { key: 'gemma-3-12b-it', params: '12B' }, { key: 'qwen3-4b-instruct-2507', params: '4B', max: 262144 }, { key: 'qwen2.5-7b-instruct', params: '7B' }]) } });
+    const [f] = of(runRules(obs), 'compaction-model-missing');
+    assert.equal(f!.fixes[0]!.title, 'Use lmstudio/qwen3-4b-instruct-2507 as the compaction model (and register it)');
+    const after = applyPreferred(text, f!);
+    assert.match(after, /"compaction": \{ "mode": "default", "model": "lmstudio\/qwen3-4b-instruct-2507" \}/);
+    assert.match(after, /"contextWindow": 68000/);
+  });
+
+  it('compaction-mode offers "default" when unset or safeguard', () => {
+    const unset = of(runRules(observe(config({ window: 32768, compaction: '{ "model": "lmstudio/qwen3-4b-instruct-2507" }', rows: compactorRow }))), 'compaction-mode');
+    assert.equal(unset.length, 1);
+    assert.match(unset[0]!.message, /unset/);
+    assert.deepEqual(of(runRules(observe(config({ window: 32768, compaction: good, rows: compactorRow }))), 'compaction-mode'), []);
+  });
+
+  it('retired-key depends on the installed version: rejected keys are errors on 2026.9, valid on 2026.5', () => {
+    const text = config({ window: 32768, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507", "reserveTokensFloor": 24000, "maxHistoryShare": 0.35 }', rows: compactorRow, extraDefaults: '"contextTokens": 30000' });
+    const now = of(runRules(observe(text)), 'retired-key');
+    assert.deepEqual(now.map((f) => [f.path.join('.'), f.severity]), [
+      ['agents.defaults.compaction.reserveTokensFloor', 'error'],
+      ['agents.defaults.compaction.maxHistoryShare', 'error'],
+      ['agents.defaults.contextTokens', 'warning'],
+    ]);
+    const moved = applyPreferred(text, now[2]!);
+    assert.match(moved, /"contextWindow": 32768, "maxTokens": 8192, "contextTokens": 30000 \}/, 'the cap moves to the primary row');
+    assert.doesNotMatch(moved, /"agents": \{ "defaults": \{[^]*"contextTokens": 30000 \} \}/);
+    const old = runRules(observe(text, { version: '2026.5.20' }));
+    assert.deepEqual(of(old, 'retired-key'), []);
+    assert.equal(of(old, 'reserve-floor-silent-failure').length, 1, 'on 2026.5 the non-default floor is the silent-failure rule');
+  });
+
+  it('agents.list becomes agents.entries, with ownership for a roster', () => {
+    const text = '{\n  "agents": {\n    "list": [{ "id": "main" }, { "id": "qa", "model": "p/m" }]\n  }\n}';
+    const [f] = of(runRules(observe(text)), 'retired-key');
+    assert.equal(f!.severity, 'error');
+    const after = applyPreferred(text, f!);
+    assert.deepEqual(JSON.parse(after), { agents: { entries: { main: {}, qa: { model: 'p/m' } }, ownership: 'explicit' } });
+  });
+
+  it('system-prompt-override only before 2026.5.4', () => {
+    const text = config({ window: 32768, compaction: good, rows: compactorRow, extraDefaults: '"systemPromptOverride": "You are..."' });
+    assert.equal(of(runRules(observe(text, { version: '2026.4.20' })), 'system-prompt-override').length, 1);
+    assert.equal(of(runRules(observe(text, { version: '2026.6.1' })), 'system-prompt-override').length, 0);
+    assert.equal(of(runRules(observe(text, { version: '2026.9.6' })), 'retired-key')[0]!.severity, 'error');
+  });
+
+  it('compactor-context-fit: too small is an error, far too large is info, the validated 68K pair is fine', () => {
+    const text = config({ window: 101000, tokens: 90000, compaction: good, rows: compactorRow });
+    const at = (ctx: number) => of(runRules(observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }, { id: 'qwen3-4b-instruct-2507', ctx }]) } })), 'compactor-context-fit');
+    assert.deepEqual(at(68000), []);
+    assert.equal(at(16384)[0]!.severity, 'error');
+    assert.equal(at(100000)[0]!.severity, 'info');
+  });
+
+  it('context-too-small: a window that cannot hold the first turn is an error', () => {
+    const f = of(runRules(observe(config({ window: 16384, compaction: good, rows: compactorRow }))), 'context-too-small');
+    assert.equal(f[0]!.severity, 'error');
+    assert.match(f[0]!.message, /first turn/);
+    assert.deepEqual(of(runRules(observe(config({ window: 32768, compaction: good, rows: compactorRow }))), 'context-too-small'), []);
+  });
+
+  it('model-not-loaded and memory-headroom', () => {
+    const text = config({ window: 32768, compaction: good, rows: compactorRow });
+    const f = of(runRules(observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen3-4b-instruct-2507', ctx: 68000 }], [{ key: 'qwen/qwen3-coder-30b' }, { key: 'qwen3-4b-instruct-2507' }]) } })), 'model-not-loaded');
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fixes[0]!.plan!.actions[0]!.kind, 'load');
+    const big = observe(text, { memGiB: 16, runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768, size: 18.5e9 }]) } });
+    assert.equal(of(runRules(big), 'memory-headroom').length, 1);
+    const roomy = observe(text, { memGiB: 128, runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768, size: 18.5e9 }]) } });
+    assert.equal(of(runRules(roomy), 'memory-headroom').length, 0);
+  });
+
+  it('a file that does not parse gets only its parse error, at its position', () => {
+    const fs = runRules(observe('{\n  "models": {,\n}'));
+    assert.deepEqual(fs.map((f) => [f.rule, f.range.start.line]), [['parse-error', 1]]);
+  });
+});
