@@ -30,11 +30,16 @@ function testEntries(dir) {
   return fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.test.ts')).map((f) => path.join(dir, String(f)));
 }
 
+function benchEntries(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).map((f) => path.join(dir, f));
+}
+
 if (args.has('--tests')) {
   targets.push({
     ...common,
     sourcemap: 'inline',
-    entryPoints: [...testEntries('test/unit'), 'test/support/scriptedServer.ts'].filter((f) => fs.existsSync(f)),
+    entryPoints: [...testEntries('test/unit'), ...benchEntries('test/bench')],
     outdir: 'out',
     outbase: '.',
     external: ['vscode'],

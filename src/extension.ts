@@ -1,1 +1,40 @@
-export {};
+import * as vscode from 'vscode';
+import { Ctx } from './vscode/ctx.js';
+import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
+import { ContextHoverProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
+
+let ctx: Ctx | undefined;
+
+/** Activation builds services and registers features; no I/O or process runs until after it returns. */
+export function activate(context: vscode.ExtensionContext) {
+  const t0 = performance.now();
+  try {
+    ctx = new Ctx(context);
+    context.subscriptions.push(ctx);
+    const files = { scheme: 'file' };
+    ctx.push(
+      vscode.languages.registerCodeActionsProvider(files, new FixProvider(ctx), { providedCodeActionKinds: FixProvider.kinds }),
+      vscode.languages.registerHoverProvider(files, new ContextHoverProvider(ctx)),
+      vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider(context.extensionUri)),
+      ...registerCommands(ctx),
+    );
+    const c = ctx;
+    // The first check runs after activation returns: locate, `openclaw --version`, probes.
+    setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
+    const activateMs = performance.now() - t0;
+    c.log.info(`activated in ${activateMs.toFixed(1)} ms`);
+    return {
+      activateMs,
+      state: () => stateJson(c),
+      refresh: (opts?: { probe?: boolean; validate?: boolean }) => c.refresh({ probe: true, validate: true, ...opts }),
+    };
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Local AI Lab failed to start: ${(err as Error).message}`, 'Show Logs').then((pick) => pick && ctx?.log.show());
+    throw err;
+  }
+}
+
+export function deactivate(): void {
+  ctx?.dispose();
+  ctx = undefined;
+}

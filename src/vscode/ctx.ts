@@ -1,0 +1,313 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { Finding } from '../core/findings.js';
+import { readIfExists, sha256 } from '../core/fsutil.js';
+import { openclawVersion, validateConfig, type ValidationResult } from '../core/openclaw/cli.js';
+import { decodeText, parseDocument, type ConfigDocument } from '../core/openclaw/document.js';
+import { placeIssue } from '../core/openclaw/issues.js';
+import { locateConfig, type LocatedConfig } from '../core/openclaw/locate.js';
+import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
+import type { Observation, VersionSource } from '../core/observation.js';
+import { buildObservation, probeProviders } from '../core/observe.js';
+import { runRules } from '../core/rules/registry.js';
+import { findLmsExecutable, lmsRunner } from '../core/runtimes/lmsCli.js';
+import type { RuntimeState } from '../core/runtimes/types.js';
+import { toDiagnostic, SOURCE, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
+import { readSettings, type Settings } from './settings.js';
+
+export const TOKEN_SECRET = 'localAiLab.lmStudioToken';
+
+export interface Snapshot {
+  readonly located?: LocatedConfig;
+  readonly doc?: ConfigDocument;
+  /** sha256 of the bytes on disk when last read. */
+  readonly diskHash?: string;
+  readonly version?: OpenClawVersion;
+  readonly versionSource: VersionSource;
+  readonly runtimes: ReadonlyMap<string, RuntimeState>;
+  readonly probedAt?: number;
+  readonly findings: readonly Finding[];
+  readonly validation?: ValidationResult;
+  readonly validationError?: string;
+  readonly refreshedAt?: number;
+}
+
+export interface RefreshOptions {
+  readonly probe?: boolean;
+  readonly validate?: boolean;
+  readonly recheckVersion?: boolean;
+}
+
+/** Owns every long-lived thing of the extension; disposing it disposes them all. */
+export class Ctx implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Per located config file; replaced when the location changes. */
+  private watchers: vscode.Disposable[] = [];
+  private readonly ours: vscode.DiagnosticCollection;
+  private readonly validatorDiagnostics: vscode.DiagnosticCollection;
+  private snap: Snapshot = { versionSource: 'assumed', runtimes: new Map(), findings: [] };
+  private inflight: Promise<void> | undefined;
+  private queued: RefreshOptions | undefined;
+  private validateTimer: NodeJS.Timeout | undefined;
+  private validateCts: vscode.CancellationTokenSource | undefined;
+  private editTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly changed = new vscode.EventEmitter<Snapshot>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Local AI Lab', { log: true });
+    this.ours = vscode.languages.createDiagnosticCollection('local-ai-lab');
+    this.validatorDiagnostics = vscode.languages.createDiagnosticCollection('openclaw');
+    this.disposables.push(this.log, this.ours, this.validatorDiagnostics, this.changed);
+    this.disposables.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.isConfigDocument(e.document)) this.scheduleEditRecheck();
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (this.isConfigDocument(d)) void this.refresh({ validate: true });
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (this.isConfigDocument(d)) void this.refresh({});
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('localAiLab')) void this.refresh({ probe: true, validate: true, recheckVersion: true });
+      }),
+      vscode.window.onDidChangeWindowState((w) => {
+        if (w.focused) this.onFocus();
+        else this.stopTimer();
+      }),
+    );
+  }
+
+  get state(): Snapshot {
+    return this.snap;
+  }
+
+  push(...d: vscode.Disposable[]): void {
+    this.disposables.push(...d);
+  }
+
+  dispose(): void {
+    this.stopTimer();
+    clearTimeout(this.validateTimer);
+    clearTimeout(this.editTimer);
+    this.validateCts?.cancel();
+    this.validateCts?.dispose();
+    for (const d of [...this.watchers, ...this.disposables].reverse()) d.dispose();
+    this.watchers = [];
+  }
+
+  /** Files the current findings are about: the config and its `$include`s. */
+  configFiles(): string[] {
+    const docs = this.snap.doc ? [this.snap.doc.file] : [];
+    for (const f of this.snap.findings) if (!docs.includes(f.file)) docs.push(f.file);
+    return docs;
+  }
+
+  isConfigDocument(d: vscode.TextDocument): boolean {
+    return d.uri.scheme === 'file' && this.snap.located !== undefined && path.resolve(d.uri.fsPath) === this.snap.located.path;
+  }
+
+  /** Single flight: one refresh at a time, and at most one more queued with the union of what was asked. */
+  refresh(opts: RefreshOptions): Promise<void> {
+    if (this.inflight) {
+      this.queued = { probe: this.queued?.probe || opts.probe, validate: this.queued?.validate || opts.validate, recheckVersion: this.queued?.recheckVersion || opts.recheckVersion };
+      return this.inflight;
+    }
+    this.inflight = this.doRefresh(opts)
+      .catch((err: unknown) => this.log.error('refresh failed', err))
+      .finally(() => {
+        this.inflight = undefined;
+        const next = this.queued;
+        this.queued = undefined;
+        if (next) void this.refresh(next);
+      });
+    return this.inflight;
+  }
+
+  private async doRefresh(opts: RefreshOptions): Promise<void> {
+    const t0 = Date.now();
+    const settings = readSettings();
+    const located = locateConfig({ settingPath: settings.configPath, env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) });
+    if (located.path !== this.snap.located?.path) this.watch(located);
+    let { version, versionSource } = this.snap;
+    if (opts.recheckVersion || !this.snap.refreshedAt) {
+      version = await openclawVersion(settings.openclawExecutable, { timeoutMs: 10000 });
+      versionSource = version ? 'installed' : 'assumed';
+      this.log.info(version ? `OpenClaw ${formatVersion(version)} (${settings.openclawExecutable})` : `OpenClaw not found (${settings.openclawExecutable}); rules assume the newest release known`);
+    }
+    const read = await this.readDoc(located);
+    if (!read) {
+      this.ours.clear();
+      this.validatorDiagnostics.clear();
+      this.snap = { located, version, versionSource, runtimes: this.snap.runtimes, findings: [], refreshedAt: Date.now() };
+      this.log.info(`no OpenClaw config at ${located.path} (looked at ${located.searched.join(', ')})`);
+      this.changed.fire(this.snap);
+      return;
+    }
+    const obs = buildObservation({ doc: read.doc, version, versionSource });
+    let runtimes = this.snap.runtimes;
+    let probedAt = this.snap.probedAt;
+    if (settings.probe && (opts.probe || probedAt === undefined)) {
+      runtimes = await this.probe(obs, settings);
+      probedAt = Date.now();
+    } else if (!settings.probe) runtimes = new Map();
+    const findings = runRules({ ...obs, runtimes }, settings.disabledRules);
+    this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, refreshedAt: Date.now() };
+    this.publish();
+    this.log.info(`checked ${located.path}: ${findings.length} finding(s) in ${Date.now() - t0} ms`);
+    if (opts.validate || this.snap.validation === undefined) this.scheduleValidate(settings, opts.validate ? 300 : 0);
+    this.changed.fire(this.snap);
+    this.startTimer(settings);
+  }
+
+  /** The open document's text when the file is open (dirty edits included), the disk otherwise. */
+  private async readDoc(located: LocatedConfig): Promise<{ doc: ConfigDocument; diskHash?: string } | undefined> {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await fs.promises.readFile(located.path);
+    } catch {
+      bytes = undefined;
+    }
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === located.path);
+    if (open) return { doc: parseDocument(located.path, open.getText(), bytes ? decodeText(bytes).encoding : 'utf8'), diskHash: bytes ? sha256(bytes) : undefined };
+    if (!bytes) return undefined;
+    const { text, encoding } = decodeText(bytes);
+    return { doc: parseDocument(located.path, text, encoding), diskHash: sha256(bytes) };
+  }
+
+  private async probe(obs: Observation, settings: Settings): Promise<Map<string, RuntimeState>> {
+    const token = (await this.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
+    const runtimes = await probeProviders(obs.model.providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
+    for (const [id, s] of runtimes) {
+      if (s.status === 'ok') this.log.info(`provider ${id}: ${s.kind} at ${s.baseUrl}, loaded ${s.loaded.map((m) => `${m.identifier}@${m.loadedContextLength ?? '?'}`).join(', ') || 'nothing'}${s.detail ? ` (${s.detail})` : ''}`);
+      else this.log.warn(`provider ${id}: could not read ${s.baseUrl}: ${s.detail ?? s.status}`);
+    }
+    return runtimes;
+  }
+
+  /** Re-run the rules on the open document's text (no probe, no validator): follows typing closely. */
+  private scheduleEditRecheck(): void {
+    clearTimeout(this.editTimer);
+    this.editTimer = setTimeout(() => void this.refresh({}), 250);
+  }
+
+  /** Findings for a document's current text, for code actions and hovers (pure; cached runtime state). */
+  observationFor(document: vscode.TextDocument): Observation | undefined {
+    if (!this.isConfigDocument(document)) return undefined;
+    const doc = parseDocument(document.uri.fsPath, document.getText(), this.snap.doc?.encoding);
+    return { ...buildObservation({ doc, version: this.snap.version, versionSource: this.snap.versionSource }), runtimes: this.snap.runtimes };
+  }
+
+  findingsFor(document: vscode.TextDocument): Finding[] {
+    const obs = this.observationFor(document);
+    if (obs) return runRules(obs, readSettings().disabledRules);
+    return this.snap.findings.filter((f) => f.file === path.resolve(document.uri.fsPath));
+  }
+
+  private publish(): void {
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    for (const f of this.snap.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), toDiagnostic(f)]);
+    this.ours.clear();
+    for (const [file, diags] of byFile) this.ours.set(vscode.Uri.file(file), diags);
+    this.publishValidator();
+  }
+
+  private scheduleValidate(settings: Settings, delayMs: number): void {
+    clearTimeout(this.validateTimer);
+    this.validateCts?.cancel();
+    if (!settings.validate || !this.snap.version || !this.snap.located?.exists) {
+      this.validatorDiagnostics.clear();
+      return;
+    }
+    this.validateTimer = setTimeout(() => void this.runValidate(settings), delayMs);
+  }
+
+  private async runValidate(settings: Settings): Promise<void> {
+    const cts = new vscode.CancellationTokenSource();
+    this.validateCts = cts;
+    const abort = new AbortController();
+    cts.token.onCancellationRequested(() => abort.abort());
+    const file = this.snap.located!.path;
+    const t0 = Date.now();
+    try {
+      const result = await validateConfig(settings.openclawExecutable, file, { timeoutMs: settings.validateTimeoutMs, signal: abort.signal });
+      if (cts.token.isCancellationRequested) return;
+      this.snap = { ...this.snap, validation: result, validationError: undefined };
+      this.log.info(`openclaw config validate: ${result.valid ? 'valid' : `${result.issues.length} issue(s)`} in ${Date.now() - t0} ms`);
+    } catch (err) {
+      if (cts.token.isCancellationRequested) return;
+      this.snap = { ...this.snap, validation: undefined, validationError: (err as Error).message };
+      this.log.warn(`openclaw config validate: ${(err as Error).message}`);
+    } finally {
+      cts.dispose();
+      if (this.validateCts === cts) this.validateCts = undefined;
+    }
+    this.publishValidator();
+    this.changed.fire(this.snap);
+  }
+
+  /** OpenClaw's own issues, placed at their ranges; ones our rules already explain (same span) are left to ours. */
+  private publishValidator(): void {
+    this.validatorDiagnostics.clear();
+    const v = this.snap.validation;
+    const doc = this.snap.doc;
+    if (!v || !doc) return;
+    const obs = buildObservation({ doc, version: this.snap.version });
+    const ourSpans = new Set(this.snap.findings.map((f) => `${f.file}|${f.span[0]}|${f.span[1]}`));
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    const add = (issue: ValidationResult['issues'][number], severity: vscode.DiagnosticSeverity) => {
+      for (const p of placeIssue(obs.config.root, doc, issue)) {
+        if (ourSpans.has(`${p.doc.file}|${p.span[0]}|${p.span[1]}`)) continue;
+        const d = new vscode.Diagnostic(toRange(p.doc.index.rangeOf(p.span)), `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`, severity);
+        d.source = VALIDATOR_SOURCE;
+        byFile.set(p.doc.file, [...(byFile.get(p.doc.file) ?? []), d]);
+      }
+    };
+    for (const i of v.issues) add(i, vscode.DiagnosticSeverity.Error);
+    for (const w of v.warnings) add(w, vscode.DiagnosticSeverity.Warning);
+    for (const [file, diags] of byFile) this.validatorDiagnostics.set(vscode.Uri.file(file), diags);
+  }
+
+  private watch(located: LocatedConfig): void {
+    for (const w of this.watchers) w.dispose();
+    const dir = path.dirname(located.path);
+    // A RelativePattern on a folder outside the workspace still gets events.
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.{json,json5}'));
+    const onDisk = (uri: vscode.Uri) => {
+      if (vscode.workspace.textDocuments.some((d) => d.uri.fsPath === uri.fsPath && d.isDirty)) return;
+      void this.refresh({ validate: path.resolve(uri.fsPath) === located.path });
+    };
+    this.watchers = [w, w.onDidCreate(onDisk), w.onDidChange(onDisk), w.onDidDelete(onDisk)];
+    this.log.info(`watching ${located.path} (${located.source})`);
+  }
+
+  private onFocus(): void {
+    const s = readSettings();
+    if (s.refreshSeconds > 0 && (!this.snap.probedAt || Date.now() - this.snap.probedAt > s.refreshSeconds * 1000)) void this.refresh({ probe: true });
+    this.startTimer(s);
+  }
+
+  private startTimer(s: Settings): void {
+    this.stopTimer();
+    if (s.refreshSeconds <= 0 || !vscode.window.state.focused) return;
+    this.refreshTimer = setInterval(() => void this.refresh({ probe: true }), s.refreshSeconds * 1000);
+  }
+
+  private stopTimer(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+  }
+
+  /** The hash a write must find on disk (refuse when the file changed underneath). */
+  diskHashOf(file: string): string | undefined {
+    const b = readIfExists(file);
+    return b ? sha256(b) : undefined;
+  }
+}
+
+export { SOURCE };

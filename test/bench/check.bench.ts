@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { v } from '../../src/core/openclaw/version.js';
+import { buildObservation } from '../../src/core/observe.js';
+import { runRules } from '../../src/core/rules/registry.js';
+import { lmstudio } from '../support/observe.js';
+
+/** A realistic large config: many providers, model rows, a long roster, comments throughout. */
+function bigConfig(targetBytes: number): string {
+  const rows: string[] = [];
+  let i = 0;
+  let text = '';
+  const agents: string[] = [];
+  while (text.length < targetBytes) {
+    rows.push(`        // model ${i}\n        { id: 'vendor/model-${i}', name: 'Model ${i}', contextWindow: ${32768 + (i % 7) * 4096}, maxTokens: 8192, },`);
+    agents.push(`      agent_${i}: { model: 'lmstudio/vendor/model-${i}', workspace: '~/work/agent-${i}', },`);
+    i++;
+    text = `// generated\n{\n  models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:1234/v1', api: 'openai-completions',\n      models: [\n${rows.join('\n')}\n      ], }, }, },\n  agents: { ownership: 'explicit',\n    defaults: { model: { primary: 'lmstudio/vendor/model-0' }, compaction: { mode: 'safeguard', reserveTokensFloor: 24000, }, },\n    entries: {\n${agents.join('\n')}\n    },\n  },\n}\n`;
+  }
+  return text;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+const text = bigConfig(50 * 1024);
+const runtime = lmstudio(Array.from({ length: 20 }, (_, i) => ({ id: `vendor/model-${i}`, ctx: 32768, max: 262144, size: 4e9 })));
+const times: number[] = [];
+let findings = 0;
+for (let r = 0; r < 30; r++) {
+  const t0 = performance.now();
+  const doc = parseDocument('/bench/openclaw.json', text);
+  const obs = { ...buildObservation({ doc, version: v('2026.9.6'), machine: { totalMemoryBytes: 64 * 1024 ** 3, cpus: 8, platform: 'bench' } }), runtimes: new Map([['lmstudio', runtime]]) };
+  findings = runRules(obs).length;
+  times.push(performance.now() - t0);
+}
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-bench-'));
+const file = path.join(dir, 'openclaw.json');
+fs.writeFileSync(file, text);
+const cliTimes: number[] = [];
+for (let r = 0; r < 7; r++) {
+  const t0 = performance.now();
+  spawnSync(process.execPath, ['dist/cli.js', 'check', '--config', file, '--no-probe', '--openclaw-version', '2026.9.6', '--json'], { encoding: 'utf8' });
+  cliTimes.push(performance.now() - t0);
+}
+const size = (f: string) => (fs.existsSync(f) ? `${(fs.statSync(f).size / 1024).toFixed(0)} KB` : 'missing');
+console.log(`check on a ${(text.length / 1024).toFixed(1)} KB config (${findings} findings):`);
+console.log(`  in-process parse + rules, median of 30: ${median(times).toFixed(1)} ms`);
+console.log(`  whole CLI process (check --no-probe --json), median of 7: ${median(cliTimes).toFixed(0)} ms`);
+console.log(`bundles (production build): extension ${size('dist/extension.js')}, cli ${size('dist/cli.js')}`);
