@@ -36,13 +36,34 @@ function benchEntries(dir) {
 }
 
 if (args.has('--tests')) {
+  fs.rmSync('out', { recursive: true, force: true });
+  const support = ['test/support/runIntegration.ts', 'test/support/demo.ts'].filter((f) => fs.existsSync(f));
+  // Launched as an executable by @vscode/test-electron.
   targets.push({
     ...common,
     sourcemap: 'inline',
-    entryPoints: [...testEntries('test/unit'), ...benchEntries('test/bench')],
+    entryPoints: ['test/support/vscodeHost.ts'],
+    outfile: 'out/test/support/vscodeHost.js',
+    banner: { js: '#!/usr/bin/env node' },
+    external: ['playwright-core'],
+  });
+  targets.push({
+    ...common,
+    sourcemap: 'inline',
+    entryPoints: [...testEntries('test/unit'), ...benchEntries('test/bench'), ...testEntries('test/e2e'), ...support],
     outdir: 'out',
     outbase: '.',
-    external: ['vscode'],
+    // Resolved from node_modules at run time: mocha loads files dynamically, playwright ships its own binaries' glue.
+    external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+  });
+  // Runs inside the extension host: `vscode` comes from the host, mocha from node_modules.
+  targets.push({
+    ...common,
+    sourcemap: 'inline',
+    entryPoints: ['test/integration/index.ts', ...testEntries('test/integration')],
+    outdir: 'out',
+    outbase: '.',
+    external: ['vscode', 'mocha'],
   });
 }
 

@@ -6,6 +6,7 @@
 //   node scripts/tools.mjs node24      -> prints the Node 24 bin dir
 //   node scripts/tools.mjs openclaw    -> prints the openclaw entry script (run it with Node 24)
 //   node scripts/tools.mjs env         -> prints {"node24Bin","openclawEntry"} as JSON
+//   node scripts/tools.mjs ui          -> also code-server, playwright-core and Debian chromium (apt as root)
 //
 // Location: $LOCAL_AI_LAB_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/local-ai-lab.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,10 @@ import path from 'node:path';
 
 export const NODE24_VERSION = '24.21.0';
 export const OPENCLAW_VERSION = '2026.9.6';
+export const CODE_SERVER_VERSION = '4.139.1'; // ships VS Code 1.139.1
+export const PLAYWRIGHT_VERSION = '1.65.1';
+/** Debian packages the UI tests need: a browser, fonts, and headers for code-server's kerberos build. */
+export const APT_PACKAGES = ['chromium', 'fonts-dejavu-core', 'libkrb5-dev', 'pkg-config'];
 
 export function cacheRoot() {
   if (process.env.LOCAL_AI_LAB_CACHE) return path.resolve(process.env.LOCAL_AI_LAB_CACHE);
@@ -88,6 +93,52 @@ export function ensureOpenClaw() {
   return path.join(dir, 'node_modules', 'openclaw', 'openclaw.mjs');
 }
 
+function dpkgInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/** Installs the Debian packages that are missing (as root), or says exactly what to install. */
+export function ensureApt() {
+  const missing = APT_PACKAGES.filter((p) => !dpkgInstalled(p));
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+  }
+  log(`installing Debian packages: ${missing.join(' ')}`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+export function chromiumPath() {
+  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (fs.existsSync(p)) return p;
+  throw new Error('Debian chromium is not installed');
+}
+
+/** code-server (VS Code 1.139.1) and playwright-core, built under Node 24 (code-server's postinstall insists). */
+export function ensureCodeServer() {
+  ensureApt();
+  const dir = path.join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`);
+  installOnce(dir, (tmp) => {
+    log(`installing code-server@${CODE_SERVER_VERSION} and playwright-core@${PLAYWRIGHT_VERSION} into ${dir} (2–3 minutes: native modules compile)`);
+    fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'lal-code-server', private: true }));
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`, `playwright-core@${PLAYWRIGHT_VERSION}`], {
+      cwd: tmp,
+      env: node24Env(),
+    });
+  });
+  return {
+    codeServerEntry: path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+    playwrightCore: path.join(dir, 'node_modules', 'playwright-core'),
+  };
+}
+
+export function uiToolEnv() {
+  const base = toolEnv();
+  const cs = ensureCodeServer();
+  return { ...base, ...cs, chromium: chromiumPath() };
+}
+
 export function toolEnv() {
   return { node24Bin: ensureNode24(), openclawEntry: ensureOpenClaw() };
 }
@@ -99,8 +150,9 @@ if (isMain) {
     if (what === 'node24') console.log(ensureNode24());
     else if (what === 'openclaw') console.log(ensureOpenClaw());
     else if (what === 'env') console.log(JSON.stringify(toolEnv()));
+    else if (what === 'ui') console.log(JSON.stringify(uiToolEnv()));
     else {
-      console.error('usage: node scripts/tools.mjs node24|openclaw|env');
+      console.error('usage: node scripts/tools.mjs node24|openclaw|env|ui');
       process.exit(2);
     }
   } catch (err) {

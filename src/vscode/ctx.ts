@@ -251,18 +251,16 @@ export class Ctx implements vscode.Disposable {
     this.changed.fire(this.snap);
   }
 
-  /** OpenClaw's own issues, placed at their ranges; ones our rules already explain (same span) are left to ours. */
+  /** OpenClaw's own issues, placed at their ranges. Shown even beside ours: it is the authority on validity. */
   private publishValidator(): void {
     this.validatorDiagnostics.clear();
     const v = this.snap.validation;
     const doc = this.snap.doc;
     if (!v || !doc) return;
     const obs = buildObservation({ doc, version: this.snap.version });
-    const ourSpans = new Set(this.snap.findings.map((f) => `${f.file}|${f.span[0]}|${f.span[1]}`));
     const byFile = new Map<string, vscode.Diagnostic[]>();
     const add = (issue: ValidationResult['issues'][number], severity: vscode.DiagnosticSeverity) => {
       for (const p of placeIssue(obs.config.root, doc, issue)) {
-        if (ourSpans.has(`${p.doc.file}|${p.span[0]}|${p.span[1]}`)) continue;
         const d = new vscode.Diagnostic(toRange(p.doc.index.rangeOf(p.span)), `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`, severity);
         d.source = VALIDATOR_SOURCE;
         byFile.set(p.doc.file, [...(byFile.get(p.doc.file) ?? []), d]);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
  * Bound to 127.0.0.1 only; `close()` ends every open socket.
  */
 export type Reply =
+  | { chat: ChatScript }
   | { json: unknown; status?: number; delayMs?: number }
   | { text: string; status?: number; delayMs?: number }
   | { hang: true };
@@ -43,6 +44,7 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
         return;
       }
       if ('hang' in reply) return; // never answer
+      if ('chat' in reply) return writeChatStream(res, (body ?? {}) as { model?: string; stream?: boolean }, reply.chat);
       const send = () => {
         if ('json' in reply) res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
         else res.writeHead(reply.status ?? 200, { 'content-type': 'text/plain' }).end(reply.text);
@@ -158,5 +160,55 @@ export function mlxRoutes(): Record<string, Reply> {
   return {
     '/health': { json: { status: 'ok' } },
     '/v1/models': { json: { object: 'list', data: [{ id: 'mlx-community/Qwen3-4B-Instruct-2507-4bit', object: 'model', created: 1760000000 }] } },
+  };
+}
+
+/**
+ * OpenAI-compatible `POST /v1/chat/completions` with SSE streaming, a trailing usage chunk, optional
+ * tool calls, and a latency drawn per request from `latencyMs` (e.g. a fast and a slow cluster).
+ */
+export interface ChatScript {
+  readonly reply?: string;
+  readonly latencyMs?: () => number;
+  readonly toolCall?: { name: string; arguments: string };
+}
+
+/** Writes the SSE body for a chat request; kept apart so the route table stays declarative. */
+export function writeChatStream(res: import('node:http').ServerResponse, body: { model?: string; stream?: boolean }, script: ChatScript): void {
+  const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
+  const model = body.model ?? 'qwen/qwen3-coder-30b';
+  const text = script.reply ?? 'Done. All checks passed.';
+  const delay = script.latencyMs ? script.latencyMs() : 0;
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] });
+  const usage = { prompt_tokens: 1200, completion_tokens: text.split(/\s+/).length, total_tokens: 1200 + text.split(/\s+/).length };
+  setTimeout(() => {
+    if (body.stream === false) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage }),
+      );
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+    res.write(': keepalive\n\n');
+    send(chunk({ role: 'assistant', content: '' }));
+    if (script.toolCall) {
+      send(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: script.toolCall.name, arguments: script.toolCall.arguments } }] }));
+      send(chunk({}, 'tool_calls'));
+    } else {
+      for (const word of text.split(/(\s+)/)) if (word) send(chunk({ content: word }));
+      send(chunk({}, 'stop'));
+    }
+    send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
+    res.end('data: [DONE]\n\n');
+  }, delay);
+}
+
+/** Draws from two clusters: `slowShare` of requests take `slowMs`, the rest `fastMs` (± 10 %). */
+export function bimodal(fastMs: number, slowMs: number, slowShare: number, rand = Math.random): () => number {
+  return () => {
+    const base = rand() < slowShare ? slowMs : fastMs;
+    return Math.round(base * (0.9 + 0.2 * rand()));
   };
 }

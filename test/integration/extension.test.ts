@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
+import * as vscode from 'vscode';
+
+const CONFIG = process.env.LAL_SANDBOX_CONFIG!;
+const uri = () => vscode.Uri.file(CONFIG);
+type Api = { activateMs: number; state(): { findings: { rule: string }[]; openclawVersion: string | null; refreshedAt: number | null }; refresh(o?: object): Promise<void> };
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ours = (rule: string) => vscode.languages.getDiagnostics(uri()).find((d) => d.source === 'Local AI Lab' && typeof d.code === 'object' && d.code?.value === rule);
+
+suite('Local AI Lab in a real extension host', () => {
+  let api: Api;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension('local-ai-lab.local-ai-lab');
+    assert.ok(ext, 'the extension is installed');
+    api = (await ext.activate()) as Api;
+  });
+
+  test('finds the planted problems in ~/.openclaw/openclaw.json without opening it', async () => {
+    await until('diagnostics', () => ours('context-window-mismatch') && ours('compaction-model-missing') && ours('retired-key'));
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === CONFIG), 'the config was never opened');
+    const d = ours('context-window-mismatch')!;
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    const line = fs.readFileSync(CONFIG, 'utf8').split('\n')[d.range.start.line]!;
+    assert.equal(line.slice(d.range.start.character, d.range.end.character), '131072');
+    assert.match(d.message, /32,768/);
+  });
+
+  test('OpenClaw\'s own validator reports the retired key with source "openclaw"', async function () {
+    if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
+    const d = await until('validator diagnostics', () => vscode.languages.getDiagnostics(uri()).find((x) => x.source === 'openclaw'), 60_000);
+    assert.match(d.message, /Unrecognized key: "reserveTokensFloor"/);
+    const line = fs.readFileSync(CONFIG, 'utf8').split('\n')[d.range.start.line]!;
+    assert.equal(line.slice(d.range.start.character, d.range.end.character), 'reserveTokensFloor');
+    assert.equal(api.state().openclawVersion, '2026.9.6');
+  });
+
+  test('the hover on contextWindow shows the context math', async () => {
+    const doc = await vscode.workspace.openTextDocument(uri());
+    const offset = doc.getText().indexOf('contextWindow');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(offset + 3));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    assert.match(text, /effective context C \| 131,072/);
+    assert.match(text, /loaded in LM Studio \| 32,768/);
+    assert.match(text, /reserve R \| 20,000/);
+  });
+
+  test('the preferred quick fix rewrites exactly that value and the diagnostic goes away', async () => {
+    const before = fs.readFileSync(CONFIG, 'utf8');
+    const doc = await vscode.workspace.openTextDocument(uri());
+    const d = ours('context-window-mismatch')!;
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const preferred = actions.find((a) => a.isPreferred && a.title.startsWith('Set contextWindow'));
+    assert.ok(preferred?.edit, `preferred fix among: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(preferred.edit));
+    assert.ok(await doc.save());
+    assert.equal(fs.readFileSync(CONFIG, 'utf8'), before.replace('contextWindow: 131072', 'contextWindow: 32768'));
+    await until('the mismatch to clear', () => !ours('context-window-mismatch'));
+    assert.ok(ours('retired-key'), 'other findings stay');
+  });
+
+  test('removing a retired key is one undoable edit that keeps the comments', async () => {
+    // The retired-key fix removes the key; undo restores the file exactly (one undoable edit).
+    const doc = await vscode.workspace.openTextDocument(uri());
+    const d = await until('retired-key', () => ours('retired-key'));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const remove = actions.find((a) => a.title === 'Remove reserveTokensFloor');
+    assert.ok(remove?.edit && remove.isPreferred);
+    const before = doc.getText();
+    await vscode.window.showTextDocument(doc);
+    assert.ok(await vscode.workspace.applyEdit(remove.edit));
+    assert.doesNotMatch(doc.getText(), /reserveTokensFloor/);
+    assert.match(doc.getText(), /\/\/ Sandbox OpenClaw config/);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), before);
+  });
+
+  test('activation is quick and the first diagnostics follow', () => {
+    assert.ok(api.activateMs < 500, `activate() took ${api.activateMs} ms`);
+    console.log(`BENCH activateMs=${api.activateMs.toFixed(1)}`);
+  });
+
+  if (process.env.LAL_PROVE_FAILURE) {
+    test('deliberately fails (proves a failing assertion fails the run)', () => {
+      assert.equal(1 + 1, 3);
+    });
+  }
+});
