@@ -18,6 +18,7 @@ import { toDiagnostic, SOURCE, VALIDATOR_SOURCE, toRange } from './diagnostics.j
 import { readSettings, type Settings } from './settings.js';
 
 export const TOKEN_SECRET = 'localAiLab.lmStudioToken';
+export const LANGUAGE_ID = 'openclaw-json5';
 
 export interface Snapshot {
   readonly located?: LocatedConfig;
@@ -32,6 +33,8 @@ export interface Snapshot {
   readonly validation?: ValidationResult;
   readonly validationError?: string;
   readonly refreshedAt?: number;
+  /** The config and every `$include`d file read with it. */
+  readonly files?: readonly string[];
 }
 
 export interface RefreshOptions {
@@ -70,6 +73,7 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (this.isConfigDocument(d)) void this.refresh({ validate: true });
       }),
+      vscode.workspace.onDidOpenTextDocument((d) => this.claimLanguage(d)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (this.isConfigDocument(d)) void this.refresh({});
       }),
@@ -102,14 +106,22 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** Files the current findings are about: the config and its `$include`s. */
-  configFiles(): string[] {
-    const docs = this.snap.doc ? [this.snap.doc.file] : [];
-    for (const f of this.snap.findings) if (!docs.includes(f.file)) docs.push(f.file);
-    return docs;
+  configFiles(): readonly string[] {
+    return this.snap.files ?? (this.snap.doc ? [this.snap.doc.file] : []);
   }
 
   isConfigDocument(d: vscode.TextDocument): boolean {
     return d.uri.scheme === 'file' && this.snap.located !== undefined && path.resolve(d.uri.fsPath) === this.snap.located.path;
+  }
+
+  /**
+   * OpenClaw reads JSON5; VS Code's JSON server would flag every comment and unquoted key as an error.
+   * OpenClaw's own locations get our language through path patterns; a config elsewhere gets it here.
+   */
+  private claimLanguage(d: vscode.TextDocument): void {
+    if ((d.languageId === 'json' || d.languageId === 'jsonc') && this.configFiles().includes(path.resolve(d.uri.fsPath)) && d.uri.scheme === 'file') {
+      void vscode.languages.setTextDocumentLanguage(d, LANGUAGE_ID).then(undefined, (err: unknown) => this.log.warn(`could not set the language of ${d.uri.fsPath}`, err));
+    }
   }
 
   /** Single flight: one refresh at a time, and at most one more queued with the union of what was asked. */
@@ -157,8 +169,10 @@ export class Ctx implements vscode.Disposable {
       probedAt = Date.now();
     } else if (!settings.probe) runtimes = new Map();
     const findings = runRules({ ...obs, runtimes }, settings.disabledRules);
-    this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, refreshedAt: Date.now() };
+    const files = obs.config.docs.map((d) => path.resolve(d.file));
+    this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, files, refreshedAt: Date.now() };
     this.publish();
+    for (const d of vscode.workspace.textDocuments) this.claimLanguage(d);
     this.log.info(`checked ${located.path}: ${findings.length} finding(s) in ${Date.now() - t0} ms`);
     if (opts.validate || this.snap.validation === undefined) this.scheduleValidate(settings, opts.validate ? 300 : 0);
     this.changed.fire(this.snap);

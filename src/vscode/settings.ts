@@ -28,11 +28,9 @@ function bool(v: unknown, d: boolean): boolean {
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('localAiLab');
-  // Machine-scoped values: read the user/global layer only, so a workspace cannot redirect them.
-  const machine = (key: string) => {
-    const i = c.inspect<string>(key);
-    return str(i?.globalValue ?? i?.defaultValue, '').trim();
-  };
+  // Machine-scoped (package.json): VS Code never applies them from workspace settings, and in a remote
+  // window it takes them from the remote machine's settings, so a workspace cannot redirect them.
+  const machine = (key: string) => str(c.get(key), '').trim();
   const disabled = c.get<unknown>('rules.disabled');
   return {
     configPath: machine('openclaw.configPath'),

@@ -109,9 +109,12 @@ export function installVsix(tools: CodeServerTools, workDir: string, vsix: strin
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<RunningCodeServer> {
   const d = dirs(opts.workDir);
-  const settingsFile = path.join(d.userDataDir, 'User', 'settings.json');
-  fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...SEED_SETTINGS, ...opts.settings }, null, 2));
+  // code-server is a remote window: machine-scoped settings apply from the Machine settings, the rest from User.
+  for (const scope of ['User', 'Machine']) {
+    const settingsFile = path.join(d.userDataDir, scope, 'settings.json');
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...SEED_SETTINGS, ...opts.settings }, null, 2));
+  }
   const port = opts.port ?? (await freePort());
   const args = [
     opts.tools.codeServerEntry,

@@ -76,7 +76,8 @@ export async function validateConfig(executable: string, configPath: string, opt
     json = JSON.parse(String(r.stdout));
   } catch {
     const tail = String(r.stderr).trim().split('\n').slice(-1)[0] ?? '';
-    throw new OpenClawUnavailable(`openclaw config validate printed no JSON (exit ${r.exitCode})${tail ? `: ${tail}` : ''}`);
+    const how = r.signal ? `killed by ${r.signal}` : r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.shortMessage ?? 'did not run');
+    throw new OpenClawUnavailable(`openclaw config validate printed no JSON (${how})${tail ? `: ${tail}` : ''}`);
   }
   const parsed = ValidateSchema.safeParse(json);
   if (!parsed.success) throw new OpenClawUnavailable('openclaw config validate answered in an unexpected shape');
