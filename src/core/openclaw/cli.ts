@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseVersion, type OpenClawVersion } from './version.js';
 
 /** OpenClaw's own `config validate --json` issue. */
@@ -15,12 +15,12 @@ export interface ValidationResult {
   readonly warnings: readonly ValidatorIssue[];
 }
 
-const IssueSchema = z.looseObject({ path: z.string(), message: z.string(), allowedValues: z.array(z.unknown()).optional() });
+const IssueSchema = z.looseObject({ path: z.string(), message: z.string(), allowedValues: z.optional(z.array(z.unknown())) });
 const ValidateSchema = z.looseObject({
   valid: z.boolean(),
-  issues: z.array(IssueSchema).optional(),
-  warnings: z.array(IssueSchema).optional(),
-  error: z.looseObject({ message: z.string() }).optional(),
+  issues: z.optional(z.array(IssueSchema)),
+  warnings: z.optional(z.array(IssueSchema)),
+  error: z.optional(z.looseObject({ message: z.string() })),
 });
 
 export class OpenClawUnavailable extends Error {}

@@ -1,33 +1,33 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DownloadedModel, LoadedModel } from './types.js';
 
-const posInt = z.number().int().positive();
+const posInt = z.int().check(z.positive());
 
 /** `lms ps --json` (fields arrived 2025-02 … 2026-03; all but identity optional). */
 export const LmsPsSchema = z.array(
   z.looseObject({
-    type: z.string().optional(),
+    type: z.optional(z.string()),
     modelKey: z.string(),
-    identifier: z.string().optional(),
-    displayName: z.string().optional(),
-    sizeBytes: z.number().optional(),
-    paramsString: z.string().nullish(),
-    maxContextLength: posInt.optional(),
-    contextLength: posInt.optional(),
-    parallel: z.number().nullish(),
+    identifier: z.optional(z.string()),
+    displayName: z.optional(z.string()),
+    sizeBytes: z.optional(z.number()),
+    paramsString: z.nullish(z.string()),
+    maxContextLength: z.optional(posInt),
+    contextLength: z.optional(posInt),
+    parallel: z.nullish(z.number()),
   }),
 );
 
 /** `lms ls --json`. */
 export const LmsLsSchema = z.array(
   z.looseObject({
-    type: z.string().optional(),
+    type: z.optional(z.string()),
     modelKey: z.string(),
-    displayName: z.string().optional(),
-    sizeBytes: z.number().optional(),
-    paramsString: z.string().nullish(),
-    maxContextLength: posInt.optional(),
-    trainedForToolUse: z.boolean().optional(),
+    displayName: z.optional(z.string()),
+    sizeBytes: z.optional(z.number()),
+    paramsString: z.nullish(z.string()),
+    maxContextLength: z.optional(posInt),
+    trainedForToolUse: z.optional(z.boolean()),
   }),
 );
 
@@ -61,16 +61,16 @@ export function downloadedFromLmsLs(json: unknown): DownloadedModel[] {
 export const V1ModelsSchema = z.looseObject({
   models: z.array(
     z.looseObject({
-      type: z.string().optional(),
+      type: z.optional(z.string()),
       key: z.string(),
-      display_name: z.string().optional(),
-      size_bytes: z.number().optional(),
-      params_string: z.string().nullish(),
-      max_context_length: posInt.optional(),
-      loaded_instances: z
-        .array(z.looseObject({ id: z.string(), config: z.looseObject({ context_length: posInt.optional(), parallel: z.number().optional() }).optional() }))
-        .optional(),
-      capabilities: z.looseObject({ trained_for_tool_use: z.boolean().optional() }).nullish(),
+      display_name: z.optional(z.string()),
+      size_bytes: z.optional(z.number()),
+      params_string: z.nullish(z.string()),
+      max_context_length: z.optional(posInt),
+      loaded_instances: z.optional(
+        z.array(z.looseObject({ id: z.string(), config: z.optional(z.looseObject({ context_length: z.optional(posInt), parallel: z.optional(z.number()) })) })),
+      ),
+      capabilities: z.nullish(z.looseObject({ trained_for_tool_use: z.optional(z.boolean()) })),
     }),
   ),
 });
@@ -111,10 +111,10 @@ export const V0ModelsSchema = z.looseObject({
   data: z.array(
     z.looseObject({
       id: z.string(),
-      type: z.string().optional(),
-      state: z.string().optional(),
-      max_context_length: posInt.optional(),
-      loaded_context_length: posInt.optional(),
+      type: z.optional(z.string()),
+      state: z.optional(z.string()),
+      max_context_length: z.optional(posInt),
+      loaded_context_length: z.optional(posInt),
     }),
   ),
 });
@@ -134,4 +134,4 @@ export function fromV0Models(json: unknown): { loaded: LoadedModel[]; downloaded
 }
 
 /** `lms server status --json` (always exit 0; never starts anything). */
-export const LmsServerStatusSchema = z.looseObject({ running: z.boolean(), port: z.number().optional() });
+export const LmsServerStatusSchema = z.looseObject({ running: z.boolean(), port: z.optional(z.number()) });

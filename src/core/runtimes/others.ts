@@ -1,27 +1,27 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DownloadedModel, LoadedModel } from './types.js';
 
-const posInt = z.number().int().positive();
+const posInt = z.int().check(z.positive());
 
 /* Ollama */
 export const OllamaPsSchema = z.looseObject({
   models: z.array(
     z.looseObject({
       name: z.string(),
-      model: z.string().optional(),
-      size: z.number().optional(),
-      context_length: posInt.optional(),
-      details: z.looseObject({ parameter_size: z.string().optional() }).optional(),
+      model: z.optional(z.string()),
+      size: z.optional(z.number()),
+      context_length: z.optional(posInt),
+      details: z.optional(z.looseObject({ parameter_size: z.optional(z.string()) })),
     }),
   ),
 });
-export const OllamaShowSchema = z.looseObject({ model_info: z.record(z.string(), z.unknown()).optional() });
+export const OllamaShowSchema = z.looseObject({ model_info: z.optional(z.record(z.string(), z.unknown())) });
 export const OllamaTagsSchema = z.looseObject({
   models: z.array(
     z.looseObject({
       name: z.string(),
-      size: z.number().optional(),
-      details: z.looseObject({ parameter_size: z.string().optional(), context_length: posInt.optional() }).optional(),
+      size: z.optional(z.number()),
+      details: z.optional(z.looseObject({ parameter_size: z.optional(z.string()), context_length: z.optional(posInt) })),
     }),
   ),
 });
@@ -59,19 +59,19 @@ export function ollamaDownloaded(tags: unknown): DownloadedModel[] {
 
 /* llama.cpp llama-server */
 export const LlamaPropsSchema = z.looseObject({
-  default_generation_settings: z.looseObject({ n_ctx: z.number().int().nonnegative().optional() }).optional(),
-  n_ctx: z.number().int().nonnegative().optional(),
-  total_slots: z.number().int().optional(),
-  model_alias: z.string().optional(),
-  model_path: z.string().optional(),
+  default_generation_settings: z.optional(z.looseObject({ n_ctx: z.optional(z.int().check(z.nonnegative())) })),
+  n_ctx: z.optional(z.int().check(z.nonnegative())),
+  total_slots: z.optional(z.int()),
+  model_alias: z.optional(z.string()),
+  model_path: z.optional(z.string()),
 });
 export const OpenAiModelsSchema = z.looseObject({
   data: z.array(
     z.looseObject({
       id: z.string(),
-      owned_by: z.string().optional(),
-      max_model_len: posInt.optional(),
-      meta: z.looseObject({ n_ctx: posInt.optional(), n_ctx_train: posInt.optional(), size: z.number().optional(), n_params: z.number().optional() }).nullish(),
+      owned_by: z.optional(z.string()),
+      max_model_len: z.optional(posInt),
+      meta: z.nullish(z.looseObject({ n_ctx: z.optional(posInt), n_ctx_train: z.optional(posInt), size: z.optional(z.number()), n_params: z.optional(z.number()) })),
     }),
   ),
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { requestJson, type HttpFailure, type HttpResult } from './http.js';
 import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsServerStatusSchema } from './lmstudio.js';
 import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaMaxContext, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
@@ -80,7 +80,7 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<
     return { baseUrl, status: 'unreachable', detail: `nothing answers at ${root} (${describe(f)})`, loaded: [], via: 'probe' };
   }
 
-  const parsesAs = <T>(r: HttpResult<unknown>, schema: z.ZodType<T>): T | undefined => (r.ok ? schema.safeParse(r.value).data : undefined);
+  const parsesAs = <T>(r: HttpResult<unknown>, schema: z.ZodMiniType<T>): T | undefined => (r.ok ? schema.safeParse(r.value).data : undefined);
   const port = new URL(root).port;
   let kind: RuntimeKind | undefined;
   if (parsesAs(greeting, Greeting)) kind = 'lmstudio';
@@ -137,8 +137,10 @@ function isLlamaProps(v: unknown): boolean {
 }
 
 function shortError(err: unknown): string {
-  if (err instanceof z.ZodError) {
-    const i = err.issues[0];
+  // Duck-typed: naming zod's core namespace here would pull every locale into the bundle.
+  const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] } | null)?.issues;
+  if (Array.isArray(issues)) {
+    const i = issues[0];
     return i ? `${i.path.join('.') || 'body'}: ${i.message}` : 'invalid';
   }
   return err instanceof Error ? err.message : String(err);
