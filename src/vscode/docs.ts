@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { extractSection } from '../core/docs.js';
 import { docsAnchor, type RuleId } from '../core/findings.js';
 
 export const DOCS_SCHEME = 'local-ai-lab-docs';
@@ -18,20 +19,6 @@ export class RuleDocsProvider implements vscode.TextDocumentContentProvider {
     const rule = uri.path.replace(/^\//, '').replace(/\.md$/, '');
     this.readme ??= vscode.workspace.fs.readFile(vscode.Uri.joinPath(this.extensionUri, 'README.md')).then((b) => new TextDecoder().decode(b));
     const text = await this.readme;
-    return extractSection(text, docsAnchor(rule as RuleId), rule) ?? `# ${rule}\n\nNo documentation found for this rule.`;
+    return extractSection(text, docsAnchor(rule as RuleId)) ?? `# ${rule}\n\nNo documentation found for this rule.`;
   }
-}
-
-/** The `### <code>rule</code>` section with `<a id="rule-…">` before it, up to the next heading of that level. */
-export function extractSection(readme: string, anchor: string, rule: string): string | undefined {
-  const lines = readme.split('\n');
-  const start = lines.findIndex((l) => l.includes(`id="${anchor}"`) || l.startsWith(`### \`${rule}\``));
-  if (start < 0) return undefined;
-  let end = start + 1;
-  while (end < lines.length && !/^#{1,3} /.test(lines[end]!)) end++;
-  if (lines[end]?.startsWith('### ') && lines[start]!.includes('id=')) {
-    end++;
-    while (end < lines.length && !/^#{1,3} /.test(lines[end]!)) end++;
-  }
-  return lines.slice(start, end).filter((l) => !l.includes(`id="${anchor}"`)).join('\n').trim();
 }

@@ -68,3 +68,14 @@ describe('style-preserving edits', () => {
     assert.match(out, /\{ id: 'b', name: 'B', contextWindow: 68000 \},\n\] \}/);
   });
 });
+
+describe('removing the only member', () => {
+  it('leaves {} whether the object is on one line or several, and keeps a comment that is not attached', () => {
+    let { doc, o } = obj("{ a: 'x' }");
+    assert.equal(apply(removeMember(doc, o, member(o, 'a')!)), '{}');
+    ({ doc, o } = obj('{\n  "a": {\n    "b": 1,\n  },\n}', ['a']));
+    assert.equal(apply(removeMember(doc, o, member(o, 'b')!)), '{\n  "a": {},\n}');
+    ({ doc, o } = obj('{\n  "a": {\n    "b": 1,\n\n    // unrelated note\n  },\n}', ['a']));
+    assert.match(apply(removeMember(doc, o, member(o, 'b')!)), /unrelated note/);
+  });
+});

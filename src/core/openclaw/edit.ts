@@ -168,6 +168,13 @@ export function removeMember(doc: ConfigDocument, obj: ObjectNode, m: MemberNode
   const idx = obj.members.indexOf(m);
   if (idx < 0) throw new EditDeclined('the key is not in that object');
   const block = memberBlock(doc, m);
+  if (obj.members.length === 1) {
+    // The only member: leave `{}` rather than stray whitespace, when nothing else (a comment) is inside.
+    const open = obj.span[0] + 1;
+    const close = obj.span[1] - 1;
+    const rest = text.slice(open, block.start) + text.slice(block.end, close);
+    if (/^\s*,?\s*$/.test(rest)) return { doc, edits: [{ span: [open, close], newText: '' }], removedText: text.slice(block.start, block.end).trim() };
+  }
   const hasComma = commaAfter(text, m.value.span[1]) !== undefined;
   const isLast = idx === obj.members.length - 1;
   const edits: TextEdit[] = [];

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { extractSection } from '../../src/core/docs.js';
+import { docsAnchor, RULE_IDS } from '../../src/core/findings.js';
+import { ruleIds } from '../../src/core/rules/registry.js';
+
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+const readme = fs.readFileSync('README.md', 'utf8');
+
+describe('manifest and docs', () => {
+  it('every rule is registered and has the README section its diagnostics link to', () => {
+    assert.deepEqual([...ruleIds()].sort(), [...RULE_IDS].sort());
+    for (const rule of RULE_IDS) {
+      const section = extractSection(readme, docsAnchor(rule));
+      assert.ok(section?.startsWith(`### \`${rule}\``), `README section for ${rule}`);
+      assert.ok(section!.split('\n').length >= 2, `${rule} is explained`);
+    }
+  });
+
+  it('every contributed command is registered, and every registered command is contributed', () => {
+    const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
+    const src = fs.readdirSync('src', { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => fs.readFileSync(`src/${f}`, 'utf8')).join('\n');
+    const registered = [...src.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
+    assert.deepEqual(registered, contributed);
+    for (const c of pkg.contributes.commands) assert.equal(c.category, 'Local AI Lab');
+  });
+
+  it('every setting has a default, a description and a scope; paths to executables and the config are machine-scoped', () => {
+    for (const group of pkg.contributes.configuration) {
+      for (const [key, s] of Object.entries(group.properties) as [string, { default?: unknown; markdownDescription?: string; scope?: string }][]) {
+        assert.ok(key.startsWith('localAiLab.'), key);
+        assert.ok(s.default !== undefined && s.markdownDescription && s.scope, key);
+        if (/executable|configPath/.test(key)) assert.equal(s.scope, 'machine', key);
+        assert.ok(readme.includes(`\`${key}\``), `${key} is in the README`);
+      }
+    }
+  });
+
+  it('engines.vscode is testable in the real VS Code here (1.139) and activation is lazy', () => {
+    const [maj, min] = String(pkg.engines.vscode).replace(/^[^\d]*/, '').split('.').map(Number);
+    assert.ok(maj === 1 && min! <= 139, pkg.engines.vscode);
+    assert.deepEqual(pkg.activationEvents, ['onStartupFinished']);
+  });
+});

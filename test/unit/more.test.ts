@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { hoverAt } from '../../src/core/hover.js';
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { v } from '../../src/core/openclaw/version.js';
+import { buildObservation } from '../../src/core/observe.js';
+import { runRules } from '../../src/core/rules/registry.js';
+import { probeServer } from '../../src/core/runtimes/probe.js';
+import { config, lmstudio, observe } from '../support/observe.js';
+import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
+
+const settings = { turnTokens: 2000, recordTokens: 400, compression: 0.6 };
+
+describe('hover', () => {
+  it('shows the context math for the row under the cursor', () => {
+    const text = config({ window: 101000, tokens: 90000, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507" }', rows: '{ "id": "qwen3-4b-instruct-2507", "name": "C", "contextWindow": 68000 }' });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }]) } });
+    const h = hoverAt(obs, obs.config.doc, text.indexOf('"contextTokens"') + 2, settings)!;
+    assert.ok(h);
+    // C = 90,000; R = min(20000, 22500) = 20,000; threshold 70,000; flush 70,000 − min(4000, 35000) = 66,000.
+    assert.match(h.markdown, /effective context C \| 90,000 \| contextTokens/);
+    assert.match(h.markdown, /loaded in LM Studio \| 101,000/);
+    assert.match(h.markdown, /reserve R \| 20,000/);
+    assert.match(h.markdown, /compaction threshold \| 70,000/);
+    assert.match(h.markdown, /memory flush at \| 66,000/);
+    // turns: (70,000 − 16,400) / 2,000 = 26; records: 53,600 / (400 × 0.4) = 335
+    assert.match(h.markdown, /turns that fit \| 26 \|/);
+    assert.match(h.markdown, /history depth \| 335 records/);
+    assert.match(h.markdown, /one summary request \| ≤ 36,000/);
+    assert.equal(hoverAt(obs, obs.config.doc, text.indexOf('"name"'), settings), undefined, 'no hover elsewhere');
+    const inCompaction = hoverAt(obs, obs.config.doc, text.indexOf('"mode"'), settings);
+    assert.match(inCompaction!.markdown, /Compaction for lmstudio\/qwen\/qwen3-coder-30b/);
+  });
+
+  it('explains the older reserve formula on older releases', () => {
+    const text = config({ window: 32768, compaction: '{ "reserveTokensFloor": 20000 }' });
+    const obs = observe(text, { version: '2026.6.1' });
+    const h = hoverAt(obs, obs.config.doc, text.indexOf('"contextWindow"') + 1, settings)!;
+    // max(16384, 20000) capped at C − min(8000, C/2) = 24,768 → 20,000
+    assert.match(h.markdown, /reserve R \| 20,000 \| R = max\(reserveTokens/);
+    assert.match(h.markdown, /Before 2026\.8/);
+  });
+});
+
+describe('$include: findings land in the included file; its fixes decline', () => {
+  it('reports a mismatch at the included value and declines to edit it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-incl-'));
+    fs.writeFileSync(path.join(dir, 'models.json5'), "{ providers: { lmstudio: { baseUrl: 'http://127.0.0.1:1234/v1', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q', contextWindow: 131072 }] } } }");
+    const main = parseDocument(path.join(dir, 'openclaw.json'), "{ models: { $include: './models.json5' }, agents: { defaults: { model: 'lmstudio/qwen/qwen3-coder-30b', compaction: { mode: 'default', model: 'lmstudio/qwen/qwen3-coder-30b' } } } }");
+    const obs = { ...buildObservation({ doc: main, version: v('2026.9.6') }), runtimes: new Map([['lmstudio', lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }])]]) };
+    const f = runRules(obs).find((x) => x.rule === 'context-window-mismatch')!;
+    assert.equal(path.basename(f.file), 'models.json5');
+    const set = f.fixes[0]!;
+    assert.equal(set.plan, undefined);
+    assert.match(set.declined!, /included file .*models\.json5; edit it there/);
+  });
+});
+
+describe('lms fallback', () => {
+  let s: ScriptedServer;
+  after(() => s?.close());
+  it('is used only when LM Studio refuses REST and `lms server status` says it runs', async () => {
+    s = await startServer(lmStudioRoutes({ requireToken: 'x' }));
+    const calls: string[][] = [];
+    const ps = fs.readFileSync('test/fixtures/lms/ps.json', 'utf8');
+    const ls = fs.readFileSync('test/fixtures/lms/ls.json', 'utf8');
+    const lms = async (args: readonly string[]) => {
+      calls.push([...args]);
+      if (args[0] === 'server') return { stdout: JSON.stringify({ running: true, port: 1234 }), exitCode: 0 };
+      return { stdout: args[0] === 'ps' ? ps : ls, exitCode: 0 };
+    };
+    const st = await probeServer(`${s.url}/v1`, { timeoutMs: 1000, lms });
+    assert.equal(st.status, 'ok');
+    assert.equal(st.via, 'lms');
+    assert.equal(st.loaded[0]!.loadedContextLength, 32768);
+    assert.deepEqual(calls[0], ['server', 'status', '--json'], 'the status check that never starts anything comes first');
+    const notRunning = async (args: readonly string[]) => {
+      calls.push([...args]);
+      return { stdout: JSON.stringify({ running: false }), exitCode: 0 };
+    };
+    calls.length = 0;
+    const st2 = await probeServer(`${s.url}/v1`, { timeoutMs: 1000, lms: notRunning });
+    assert.equal(st2.status, 'unreadable');
+    assert.deepEqual(calls, [['server', 'status', '--json']], 'lms ps is never called when LM Studio is not running');
+  });
+});
+
+describe('local-ai-lab fix, several rounds', () => {
+  it('removes every retired key and migrates agents.list in one run, comments kept, result parses', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-fix-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, `{
+  // my agents
+  agents: {
+    defaults: {
+      compaction: {
+        reserveTokensFloor: 24000, // old
+        maxHistoryShare: 0.35,
+        customInstructions: 'keep ids',
+      },
+    },
+    list: [{ id: 'main' }, { id: 'qa', systemPromptOverride: 'You are QA' }],
+  },
+}
+`);
+    const r = spawnSync(process.execPath, ['dist/cli.js', 'fix', '--config', file, '--rule', 'retired-key', '--no-probe', '--openclaw-version', '2026.9.6'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const after = fs.readFileSync(file, 'utf8');
+    assert.equal(parseDocument(file, after).error, undefined);
+    assert.match(after, /\/\/ my agents/);
+    assert.doesNotMatch(after, /reserveTokensFloor|maxHistoryShare|customInstructions|systemPromptOverride|list:/);
+    assert.match(after, /entries: \{/);
+    assert.match(after, /ownership: 'explicit'/);
+  });
+});
