@@ -69,11 +69,20 @@ export function ensureNode24() {
   return path.join(dir, 'package', 'bin');
 }
 
-/** PATH with Node 24 first, so `npm` and `#!/usr/bin/env node` scripts run under it. */
+/**
+ * PATH with Node 24 first, so `npm` and `#!/usr/bin/env node` scripts run under it. The variables an outer
+ * `npm run` sets are dropped: the inner npm would take `npm_config_user_agent` ("node/v20") as its own
+ * config, and code-server's postinstall reads the Node version from it.
+ */
 export function node24Env(extra = {}) {
   const bin = ensureNode24();
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(npm_config_user_agent|npm_lifecycle_|npm_package_|npm_node_execpath|npm_execpath|npm_command|NODE$|INIT_CWD$)/.test(k),
+    ),
+  );
   return {
-    ...process.env,
+    ...inherited,
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: path.dirname(bin),
     ...extra,
