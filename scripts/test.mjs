@@ -9,6 +9,6 @@ const tools = toolEnv();
 const files = process.argv.slice(2);
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...(files.length ? files : ['out/test/unit/'])], {
   stdio: 'inherit',
-  env: { ...process.env, LAL_NODE24_BIN: tools.node24Bin, LAL_OPENCLAW_ENTRY: tools.openclawEntry },
+  env: { ...process.env, LAL_NODE24_BIN: tools.node24Bin, LAL_OPENCLAW_ENTRY: tools.openclawEntry, LAL_OPENCLAW_OLD_ENTRY: tools.openclawOldEntry },
 });
 process.exit(r.status ?? 1);

@@ -16,6 +16,8 @@ import path from 'node:path';
 
 export const NODE24_VERSION = '24.21.0';
 export const OPENCLAW_VERSION = '2026.9.6';
+/** An older release, so plans for the pre-2026.8 schema are judged by that release's own validator. */
+export const OPENCLAW_OLD_VERSION = '2026.5.28';
 export const CODE_SERVER_VERSION = '4.139.1'; // ships VS Code 1.139.1
 export const PLAYWRIGHT_VERSION = '1.65.1';
 /** Debian packages the UI tests need: a browser, fonts, and headers for code-server's kerberos build. */
@@ -89,12 +91,12 @@ export function node24Env(extra = {}) {
   };
 }
 
-export function ensureOpenClaw() {
-  const dir = path.join(cacheRoot(), `openclaw-${OPENCLAW_VERSION}`);
+export function ensureOpenClaw(version = OPENCLAW_VERSION) {
+  const dir = path.join(cacheRoot(), `openclaw-${version}`);
   installOnce(dir, (tmp) => {
-    log(`installing openclaw@${OPENCLAW_VERSION} into ${dir} (about a minute, ~650 MB)`);
+    log(`installing openclaw@${version} into ${dir} (about a minute, ~650 MB)`);
     fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'lal-openclaw', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${OPENCLAW_VERSION}`], {
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${version}`], {
       cwd: tmp,
       env: node24Env(),
     });
@@ -149,7 +151,7 @@ export function uiToolEnv() {
 }
 
 export function toolEnv() {
-  return { node24Bin: ensureNode24(), openclawEntry: ensureOpenClaw() };
+  return { node24Bin: ensureNode24(), openclawEntry: ensureOpenClaw(), openclawOldEntry: ensureOpenClaw(OPENCLAW_OLD_VERSION) };
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);

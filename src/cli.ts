@@ -14,6 +14,7 @@ import { buildObservation, ConfigUnreadable, probeProviders, readConfig } from '
 import { ruleIds, runRules } from './core/rules/registry.js';
 import type { RuntimeState } from './core/runtimes/types.js';
 import { applyEdits } from './core/text.js';
+import { profileCommand } from './cliProfile.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
 
@@ -22,6 +23,7 @@ Usage:
                      [--openclaw-version V] [--no-probe] [--json]
   local-ai-lab fix --config PATH --rule RULE [--loaded FILE] [--downloaded FILE]
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
+  local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
   local-ai-lab rules
 
   --loaded FILE      \`lms ps --json\` output standing for the LM Studio server (replaces probing)
@@ -156,6 +158,16 @@ async function fix(argv: string[]): Promise<number> {
   return remaining.length > 0 ? 1 : 0;
 }
 
+/** Config, version and live (or fixture) runtime state, for the profile commands. */
+async function observeForProfile(o: Common) {
+  const file = configPath(o);
+  const read = readConfig(file);
+  const ver = await resolveVersion(o);
+  const first = buildObservation({ doc: read.doc, version: ver.version, versionSource: ver.source });
+  const runtimes = await runtimesFor(o, first.model.providers);
+  return { obs: { ...first, runtimes }, file, hash: read.hash, known: ver.known };
+}
+
 function key(f: Finding): string {
   return `${f.file}|${f.path.join('.')}|${f.message}`;
 }
@@ -173,6 +185,8 @@ export async function main(argv: string[]): Promise<number> {
         return await check(rest);
       case 'fix':
         return await fix(rest);
+      case 'profile':
+        return await profileCommand(rest, observeForProfile);
       case 'rules':
         console.log(ruleIds().join('\n'));
         return 0;

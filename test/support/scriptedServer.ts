@@ -73,43 +73,87 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
 
 /* Route tables in each runtime's real shapes (reference/runtimes.md). */
 
-export function lmStudioRoutes(opts: { loadedContext?: number; requireToken?: string; v1?: boolean } = {}): Record<string, Reply | Route> {
-  const ctx = opts.loadedContext ?? 32768;
-  const v1: Reply = {
+export interface LmStudioOptions {
+  loadedContext?: number;
+  requireToken?: string;
+  v1?: boolean;
+  /** Model keys whose load request answers 500 (to test failure midway). */
+  failLoads?: string[];
+}
+
+interface LmModel {
+  key: string;
+  display_name: string;
+  params_string: string;
+  size_bytes: number;
+  architecture: string;
+  max_context_length: number;
+  type: 'llm' | 'embedding';
+}
+
+const LM_MODELS: LmModel[] = [
+  { key: 'qwen/qwen3-coder-30b', display_name: 'Qwen3 Coder 30B', params_string: '30B-A3B', size_bytes: 18556684928, architecture: 'qwen3moe', max_context_length: 262144, type: 'llm' },
+  { key: 'qwen3-4b-instruct-2507', display_name: 'Qwen3 4B Instruct 2507', params_string: '4B', size_bytes: 2497281632, architecture: 'qwen3', max_context_length: 262144, type: 'llm' },
+  { key: 'text-embedding-nomic-embed-text-v1.5', display_name: 'Nomic Embed Text v1.5', params_string: '137M', size_bytes: 84106624, architecture: 'nomic-bert', max_context_length: 2048, type: 'embedding' },
+];
+
+/**
+ * LM Studio's REST shapes over live state: loads and unloads change what /api/v1/models and
+ * /api/v0/models report, as in LM Studio. `loaded` (exported through the routes' closure) starts with
+ * the coder at `loadedContext`.
+ */
+export function lmStudioRoutes(opts: LmStudioOptions = {}): Record<string, Reply | Route> {
+  const loaded = new Map<string, { key: string; context: number }>([['qwen/qwen3-coder-30b', { key: 'qwen/qwen3-coder-30b', context: opts.loadedContext ?? 32768 }]]);
+  const denied: Reply = { json: { error: 'unauthorized' }, status: 401 };
+  const v1 = (): Reply => ({
     json: {
-      models: [
-        {
-          type: 'llm', publisher: 'qwen', key: 'qwen/qwen3-coder-30b', display_name: 'Qwen3 Coder 30B', architecture: 'qwen3moe',
-          quantization: { name: 'Q4_K_M', bits_per_weight: 4 }, size_bytes: 18556684928, params_string: '30B-A3B',
-          loaded_instances: [{ id: 'qwen/qwen3-coder-30b', config: { context_length: ctx, eval_batch_size: 512, parallel: 4, flash_attention: true } }],
-          max_context_length: 262144, format: 'gguf', capabilities: { vision: false, trained_for_tool_use: true }, description: null,
-        },
-        {
-          type: 'llm', publisher: 'qwen', key: 'qwen3-4b-instruct-2507', display_name: 'Qwen3 4B Instruct 2507', architecture: 'qwen3',
-          size_bytes: 2497281632, params_string: '4B', loaded_instances: [], max_context_length: 262144, format: 'gguf',
-          capabilities: { vision: false, trained_for_tool_use: true },
-        },
-        { type: 'embedding', publisher: 'nomic-ai', key: 'text-embedding-nomic-embed-text-v1.5', size_bytes: 84106624, loaded_instances: [], max_context_length: 2048, format: 'gguf' },
-      ],
+      models: LM_MODELS.map((m) => ({
+        type: m.type,
+        publisher: m.key.includes('/') ? m.key.split('/')[0] : 'lmstudio-community',
+        key: m.key,
+        display_name: m.display_name,
+        architecture: m.architecture,
+        quantization: { name: 'Q4_K_M', bits_per_weight: 4 },
+        size_bytes: m.size_bytes,
+        params_string: m.params_string,
+        loaded_instances: [...loaded].filter(([, l]) => l.key === m.key).map(([id, l]) => ({ id, config: { context_length: l.context, eval_batch_size: 512, parallel: 4, flash_attention: true } })),
+        max_context_length: m.max_context_length,
+        format: 'gguf',
+        capabilities: { vision: false, trained_for_tool_use: m.type === 'llm' },
+        description: null,
+      })),
     },
-  };
+  });
+  const v0 = (): Reply => ({
+    json: {
+      object: 'list',
+      data: LM_MODELS.map((m) => {
+        const l = [...loaded.values()].find((x) => x.key === m.key);
+        return { id: m.key, object: 'model', type: m.type === 'llm' ? 'llm' : 'embeddings', publisher: 'qwen', arch: m.architecture, compatibility_type: 'gguf', quantization: 'Q4_K_M', state: l ? 'loaded' : 'not-loaded', max_context_length: m.max_context_length, ...(l ? { loaded_context_length: l.context } : {}) };
+      }),
+    },
+  });
   return {
     '/lmstudio-greeting': { json: { lmstudio: true } },
-    '/v1/models': { json: { data: [{ id: 'qwen/qwen3-coder-30b', object: 'model', owned_by: 'organization_owner' }], object: 'list' } },
-    ...(opts.v1 === false ? {} : { '/api/v1/models': opts.requireToken ? { json: { error: 'unauthorized' }, status: 401 } : v1 }),
-    '/api/v0/models': opts.requireToken
-      ? { json: { error: 'unauthorized' }, status: 401 }
-      : {
-          json: {
-            object: 'list',
-            data: [
-              { id: 'qwen/qwen3-coder-30b', object: 'model', type: 'llm', publisher: 'qwen', arch: 'qwen3moe', compatibility_type: 'gguf', quantization: 'Q4_K_M', state: 'loaded', max_context_length: 262144, loaded_context_length: ctx },
-              { id: 'text-embedding-nomic-embed-text-v1.5', object: 'model', type: 'embeddings', publisher: 'nomic-ai', arch: 'nomic-bert', compatibility_type: 'gguf', quantization: 'Q4_K_M', state: 'not-loaded', max_context_length: 2048 },
-            ],
-          },
-        },
-    'POST /api/v1/models/load': (req) => ({ json: { type: 'llm', instance_id: (req.body as { model: string }).model, load_time_seconds: 0.5, status: 'loaded', load_config: { context_length: (req.body as { context_length?: number }).context_length } } }),
-    'POST /api/v1/models/unload': (req) => ({ json: { instance_id: (req.body as { instance_id: string }).instance_id } }),
+    '/v1/models': () => ({ json: { data: [...loaded.keys()].map((id) => ({ id, object: 'model', owned_by: 'organization_owner' })), object: 'list' } }),
+    ...(opts.v1 === false ? {} : { '/api/v1/models': () => (opts.requireToken ? denied : v1()) }),
+    '/api/v0/models': () => (opts.requireToken ? denied : v0()),
+    'POST /api/v1/models/load': (req) => {
+      const body = (req.body ?? {}) as { model?: string; context_length?: number };
+      const m = LM_MODELS.find((x) => x.key === body.model);
+      if (!m) return { json: { error: { message: `model not found: ${body.model}` } }, status: 404 };
+      if (opts.failLoads?.includes(m.key)) return { json: { error: { message: 'Failed to load model: insufficient memory' } }, status: 500 };
+      let id = m.key;
+      for (let i = 2; loaded.has(id); i++) id = `${m.key}:${i}`;
+      const context = body.context_length ?? 4096;
+      loaded.set(id, { key: m.key, context });
+      return { json: { type: 'llm', instance_id: id, load_time_seconds: 0.05, status: 'loaded', load_config: { context_length: context } } };
+    },
+    'POST /api/v1/models/unload': (req) => {
+      const id = (req.body as { instance_id?: string })?.instance_id ?? '';
+      if (!loaded.delete(id)) return { json: { error: { message: `no instance ${id}` } }, status: 404 };
+      return { json: { instance_id: id } };
+    },
   };
 }
 

@@ -89,9 +89,11 @@ describe('probeServer against real loopback servers', () => {
 
   it('a slow but answering server is read', async () => {
     const routes = lmStudioRoutes();
-    const slow = Object.fromEntries(Object.entries(routes).map(([k, r]) => [k, typeof r === 'function' ? r : { ...r, delayMs: 300 }]));
+    const slow = Object.fromEntries(Object.entries(routes).map(([k, r]) => [k, (req: Parameters<Extract<typeof r, Function>>[0]) => ({ ...(typeof r === 'function' ? r(req) : r), delayMs: 300 })]));
     const s = await start(slow as never);
+    const t0 = Date.now();
     assert.equal((await probeServer(`${s.url}/v1`, { timeoutMs: 1500 })).status, 'ok');
+    assert.ok(Date.now() - t0 >= 550, 'the answers really were slow (two round trips of 300 ms)');
   });
 
   it('nothing listening is unreachable', async () => {

@@ -99,6 +99,8 @@ describe('other rules', () => {
     const moved = applyPreferred(text, now[2]!);
     assert.match(moved, /"contextWindow": 32768, "maxTokens": 8192, "contextTokens": 30000 \}/, 'the cap moves to the primary row');
     assert.doesNotMatch(moved, /"agents": \{ "defaults": \{[^]*"contextTokens": 30000 \} \}/);
+    assert.equal(of(runRules(observe(text, { version: '2026.8.1' })), 'retired-key').length, 3, 'first release that rejects them (verified)');
+    assert.equal(of(runRules(observe(text, { version: '2026.7.35' })), 'retired-key').length, 0, 'last release that accepts them (verified)');
     const old = runRules(observe(text, { version: '2026.5.20' }));
     assert.deepEqual(of(old, 'retired-key'), []);
     assert.equal(of(old, 'reserve-floor-silent-failure').length, 1, 'on 2026.5 the non-default floor is the silent-failure rule');
@@ -112,10 +114,12 @@ describe('other rules', () => {
     assert.deepEqual(JSON.parse(after), { agents: { entries: { main: {}, qa: { model: 'p/m' } }, ownership: 'explicit' } });
   });
 
-  it('system-prompt-override only before 2026.5.4', () => {
+  it('system-prompt-override only before 2026.5.4; rejected from 2026.5.28 (2026.5.27 still accepts it)', () => {
     const text = config({ window: 32768, compaction: good, rows: compactorRow, extraDefaults: '"systemPromptOverride": "You are..."' });
     assert.equal(of(runRules(observe(text, { version: '2026.4.20' })), 'system-prompt-override').length, 1);
-    assert.equal(of(runRules(observe(text, { version: '2026.6.1' })), 'system-prompt-override').length, 0);
+    assert.equal(of(runRules(observe(text, { version: '2026.5.27' })), 'system-prompt-override').length, 0);
+    assert.equal(of(runRules(observe(text, { version: '2026.5.27' })), 'retired-key').length, 0);
+    assert.equal(of(runRules(observe(text, { version: '2026.5.28' })), 'retired-key')[0]!.severity, 'error');
     assert.equal(of(runRules(observe(text, { version: '2026.9.6' })), 'retired-key')[0]!.severity, 'error');
   });
 

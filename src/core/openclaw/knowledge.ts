@@ -2,9 +2,9 @@ import { atLeast, v, type OpenClawVersion } from './version.js';
 
 /**
  * Which keys older releases accepted and what the installed release does with them.
- * Facts from OpenClaw's docs history and from running 2026.9.6's own validator
- * (see the README, "Key history"). Release boundaries are approximate to the month,
- * because OpenClaw removed keys from docs and schema a few days apart.
+ * Facts from OpenClaw's docs history and from running the releases' own validators
+ * (see the README, "Key history"). Boundaries marked "verified" were found by validating
+ * the same file with consecutive releases from npm; the others are approximate to the month.
  */
 export type KeyEffect =
   /** The strict schema rejects the whole file. */
@@ -78,24 +78,24 @@ export const KEY_HISTORY: readonly KeyHistory[] = [
   },
   {
     path: 'agents.defaults.systemPromptOverride',
-    retiredIn: v('2026.7.0'),
+    retiredIn: v('2026.5.28'),
     effect: 'rejected',
     replacement: 'the agent:bootstrap or before_prompt_build hook',
-    reason: 'OpenClaw 2026.7 removed systemPromptOverride: OpenClaw owns the generated system prompt.',
+    reason: 'OpenClaw 2026.5.28 removed systemPromptOverride: OpenClaw owns the generated system prompt.',
   },
   {
     path: 'agents.entries.*.systemPromptOverride',
-    retiredIn: v('2026.7.0'),
+    retiredIn: v('2026.5.28'),
     effect: 'rejected',
     replacement: 'the agent:bootstrap or before_prompt_build hook',
-    reason: 'OpenClaw 2026.7 removed systemPromptOverride: OpenClaw owns the generated system prompt.',
+    reason: 'OpenClaw 2026.5.28 removed systemPromptOverride: OpenClaw owns the generated system prompt.',
   },
   {
     path: 'agents.list.*.systemPromptOverride',
-    retiredIn: v('2026.7.0'),
+    retiredIn: v('2026.5.28'),
     effect: 'rejected',
     replacement: 'the agent:bootstrap or before_prompt_build hook',
-    reason: 'OpenClaw 2026.7 removed systemPromptOverride: OpenClaw owns the generated system prompt.',
+    reason: 'OpenClaw 2026.5.28 removed systemPromptOverride: OpenClaw owns the generated system prompt.',
   },
   {
     path: 'agents.defaults.contextTokens',

@@ -117,7 +117,7 @@ export const systemPromptOverride: Rule = {
         finding(
           'system-prompt-override',
           'warning',
-          `systemPromptOverride replaces the whole system prompt on this release: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped (fixed in OpenClaw 2026.5.4, removed in 2026.7). Remove it, or upgrade OpenClaw.`,
+          `systemPromptOverride replaces the whole system prompt on this release: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped (fixed in OpenClaw 2026.5.4, removed in 2026.5.28). Remove it, or upgrade OpenClaw.`,
           atKey(m, obj.path),
           [editFix('Remove systemPromptOverride', false, () => [removeMember(obs.config.doc, obj, m)])],
         ),

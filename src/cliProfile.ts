@@ -1,0 +1,163 @@
+import fs from 'node:fs';
+import readline from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { unifiedDiff } from './core/apply.js';
+import { UsageError } from './core/cliSupport.js';
+import { formatVersion } from './core/openclaw/version.js';
+import type { Observation } from './core/observation.js';
+import { probeProviders } from './core/observe.js';
+import { applyPlan } from './core/profiles/apply.js';
+import { readProfileState } from './core/profiles/backups.js';
+import { importDarkmux } from './core/profiles/darkmux.js';
+import { detectProfile, differences } from './core/profiles/detect.js';
+import { describePlan, planProfile } from './core/profiles/plan.js';
+import { resolveAll } from './core/profiles/resolve.js';
+import { parseUserProfiles, type ProfileDef, type ProfileTarget } from './core/profiles/types.js';
+
+export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string }) => Promise<{ obs: Observation; file: string; hash: string; known: boolean }>;
+
+/** `--profiles FILE`: an array of Local AI Lab profiles, or a darkmux v0.4 profiles.json. */
+export function readUserProfiles(file: string | undefined, lmStudioProvider: string): { profiles: ProfileDef[]; notes: string[] } {
+  if (!file) return { profiles: [], notes: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read ${file} as JSON: ${(err as Error).message}`);
+  }
+  if (json && typeof json === 'object' && !Array.isArray(json) && 'profiles' in json) {
+    try {
+      return importDarkmux(json, lmStudioProvider);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const r = parseUserProfiles(json);
+  if (r.errors.length) throw new UsageError(r.errors.join('\n'));
+  return { profiles: r.profiles, notes: [] };
+}
+
+function targetJson(t: ProfileTarget) {
+  return {
+    name: t.name,
+    builtin: t.builtin,
+    description: t.description,
+    whenItWins: t.whenItWins,
+    primary: { model: t.primary.ref, context: t.primary.context.value, source: t.primary.context.source },
+    compactor: t.compactor ? { model: t.compactor.ref, context: t.compactor.context.value, source: t.compactor.context.source } : null,
+    budget: { value: t.budget.value, source: t.budget.source },
+    compaction: { mode: t.mode?.value ?? null, recentTurnsPreserve: t.recentTurnsPreserve?.value ?? null },
+    notes: t.notes,
+  };
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export async function profileCommand(argv: string[], observe: ObserveFn): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values: o, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      profiles: { type: 'string' },
+      'openclaw-version': { type: 'string' },
+      openclaw: { type: 'string' },
+      loaded: { type: 'string' },
+      downloaded: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (!sub || !['list', 'show', 'apply'].includes(sub)) throw new UsageError('usage: local-ai-lab profile list|show NAME|apply NAME [--dry-run] [--yes] [--json]');
+  const name = positionals[0];
+  if (sub !== 'list' && !name) throw new UsageError(`profile ${sub} needs a profile NAME`);
+  if (sub === 'apply' && !o['dry-run'] && (o.loaded || o.downloaded)) throw new UsageError('apply talks to the real model servers; drop --loaded/--downloaded (or use --dry-run)');
+
+  const { obs, file, hash, known } = await observe(o);
+  const lmProvider = obs.model.providers.find((p) => obs.runtimes.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
+  const user = readUserProfiles(o.profiles, lmProvider);
+  const { targets, problems } = resolveAll(obs, user.profiles);
+  const state = readProfileState(file);
+  const active = detectProfile(targets, obs, state?.profile);
+  const header = { config: file, openclawVersion: known ? formatVersion(obs.version) : null };
+
+  if (sub === 'list') {
+    if (o.json) {
+      console.log(JSON.stringify({ ...header, active: { name: active.name, drift: active.drift, differences: active.differences }, profiles: targets.map(targetJson), problems, notes: user.notes }, null, 2));
+    } else {
+      for (const t of targets) {
+        const mark = t.name === active.name ? (active.drift ? '~' : '*') : ' ';
+        const c = t.compactor ? `compactor ${n(t.compactor.context.value)}` : 'no compactor';
+        console.log(`${mark} ${t.name.padEnd(14)} primary ${n(t.primary.context.value).padStart(7)}  budget ${n(t.budget.value).padStart(7)}  ${c}${t.builtin ? '' : '  (user)'}`);
+      }
+      if (active.name === 'custom') console.log('  (the current state matches no profile: custom)');
+      if (active.drift) console.log(`~ ${active.name} was applied, but: ${active.differences.map((d) => `${d.what} ${d.actual} (profile: ${d.expected})`).join('; ')}`);
+      for (const p of problems) console.error(`note: ${p.name}: ${p.message}`);
+      for (const nt of user.notes) console.error(`note: ${nt}`);
+    }
+    return 0;
+  }
+
+  const target = targets.find((t) => t.name === name);
+  if (!target) {
+    const why = problems.find((p) => p.name === name)?.message;
+    throw new UsageError(why ?? `no profile "${name}" (have: ${targets.map((t) => t.name).join(', ')})`);
+  }
+  const plan = planProfile(target, obs);
+  const diff = unifiedDiff({ file, before: plan.before, after: plan.after });
+
+  if (sub === 'show' || o['dry-run']) {
+    if (o.json) {
+      console.log(JSON.stringify({ ...header, profile: targetJson(target), differences: differences(target, obs), plan: { configChanges: plan.configChanges, actions: plan.actions, unloads: plan.unloadsOperatorModels, warnings: plan.warnings, blocked: plan.blocked ?? null, diff } }, null, 2));
+    } else {
+      console.log(describePlan(plan).join('\n'));
+      if (diff) process.stdout.write('\n' + diff);
+    }
+    return plan.blocked ? 1 : 0;
+  }
+
+  // apply
+  if (plan.blocked) {
+    console.error(`cannot apply ${target.name}: ${plan.blocked}`);
+    return 1;
+  }
+  if (!o.yes) {
+    if (!process.stdin.isTTY) throw new UsageError('apply needs --yes when there is no terminal to confirm in');
+    console.log(describePlan(plan).join('\n'));
+    if (plan.unloadsOperatorModels.length) console.log(`This unloads models you loaded: ${plan.unloadsOperatorModels.join(', ')}.`);
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    const answer = (await rl.question(`Apply ${target.name}? [y/N] `)).trim().toLowerCase();
+    rl.close();
+    if (answer !== 'y' && answer !== 'yes') {
+      console.log('Nothing was changed.');
+      return 1;
+    }
+  }
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const report = await applyPlan(plan, {
+      expectedHash: hash,
+      signal: abort.signal,
+      lmStudioToken: process.env.LM_API_TOKEN,
+      onStep: (m, i, total) => !o.json && console.error(`[${i}/${total}] ${m}`),
+      reprobe: () => probeProviders(obs.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
+    });
+    if (o.json) console.log(JSON.stringify({ ...header, profile: target.name, ...report }, null, 2));
+    else {
+      for (const s of report.steps) console.log(s);
+      for (const i of report.instructions) console.log(`you: ${i}`);
+      if (report.ok) console.log(`${target.name} applied.`);
+      else console.error(`${target.name} was not applied: ${report.error}${report.restored ? ' (openclaw.json restored from the backup)' : ''}`);
+      if (report.loadedAfter.length) console.log(`loaded now: ${report.loadedAfter.join(', ')}`);
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { validateConfig } from '../../src/core/openclaw/cli.js';
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { v } from '../../src/core/openclaw/version.js';
+import { buildObservation } from '../../src/core/observe.js';
+import { planProfile } from '../../src/core/profiles/plan.js';
+import { BUILTIN_PROFILES, resolveBuiltin } from '../../src/core/profiles/resolve.js';
+import type { RuntimeState } from '../../src/core/runtimes/types.js';
+import { isolatedEnv, openclawExecutable, openclawOldExecutable } from '../support/openclaw.js';
+
+const releases = [
+  { version: '2026.9.6', exe: openclawExecutable() },
+  { version: '2026.5.28', exe: openclawOldExecutable() },
+];
+const skip = releases.every((r) => r.exe) ? false : process.env.CI ? false : 'the real OpenClaw releases are not installed (npm test installs them)';
+const opts = { timeoutMs: 90_000, env: { ...process.env, ...isolatedEnv() } };
+
+const lm: RuntimeState = {
+  baseUrl: 'http://127.0.0.1:1234/v1',
+  status: 'ok',
+  kind: 'lmstudio',
+  via: 'test',
+  loaded: [{ identifier: 'qwen/qwen3-coder-30b', modelKey: 'qwen/qwen3-coder-30b', loadedContextLength: 32768, maxContextLength: 262144, paramsString: '30B-A3B' }],
+  downloaded: [
+    { modelKey: 'qwen/qwen3-coder-30b', type: 'llm', paramsString: '30B-A3B', maxContextLength: 262144 },
+    { modelKey: 'qwen3-4b-instruct-2507', type: 'llm', paramsString: '4B', maxContextLength: 262144, displayName: 'Qwen3 4B Instruct 2507' },
+  ],
+};
+
+const CONFIG = `// commented config
+{
+  models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:1234/v1', api: 'openai-completions',
+    models: [ { id: 'qwen/qwen3-coder-30b', name: 'Qwen3 Coder 30B', contextWindow: 32768 }, ], }, }, },
+  agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' }, compaction: { model: 'lmstudio/qwen3-4b-instruct-2507' } } },
+}
+`;
+
+describe('every built-in profile\'s plan is accepted by the release it targets', { skip }, () => {
+  for (const r of releases) {
+    it(`OpenClaw ${r.version}`, async () => {
+      assert.ok(r.exe, `CI must install OpenClaw ${r.version}`);
+      for (const memGiB of [24, 128]) {
+        for (const b of BUILTIN_PROFILES) {
+          const obs = { ...buildObservation({ doc: parseDocument('/x/openclaw.json', CONFIG), version: v(r.version), machine: { totalMemoryBytes: memGiB * 1024 ** 3, cpus: 8, platform: 'test' } }), runtimes: new Map([['lmstudio', lm]]) };
+          const plan = planProfile(resolveBuiltin(b, obs), obs);
+          assert.equal(plan.blocked, undefined);
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-pv-'));
+          fs.writeFileSync(path.join(dir, 'openclaw.json'), plan.after);
+          const res = await validateConfig(r.exe!, path.join(dir, 'openclaw.json'), opts);
+          assert.equal(res.valid, true, `${b.name} @ ${memGiB} GB on ${r.version}: ${JSON.stringify(res.issues)}\n${plan.after}`);
+          assert.match(plan.after, /\/\/ commented config/);
+        }
+      }
+    });
+  }
+});

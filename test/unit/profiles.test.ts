@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { sha256 } from '../../src/core/fsutil.js';
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { v } from '../../src/core/openclaw/version.js';
+import { buildObservation, probeProviders } from '../../src/core/observe.js';
+import { applyPlan } from '../../src/core/profiles/apply.js';
+import { KEEP_BACKUPS, readProfileState, stateDir } from '../../src/core/profiles/backups.js';
+import { importDarkmux } from '../../src/core/profiles/darkmux.js';
+import { detectProfile, differences } from '../../src/core/profiles/detect.js';
+import { planProfile } from '../../src/core/profiles/plan.js';
+import { BUILTIN_PROFILES, resolveAll, resolveBuiltin, resolveUser } from '../../src/core/profiles/resolve.js';
+import { parseUserProfiles } from '../../src/core/profiles/types.js';
+import type { Observation } from '../../src/core/observation.js';
+import type { RuntimeState } from '../../src/core/runtimes/types.js';
+import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
+
+const GiB = 1024 ** 3;
+const CONFIG = (port = 1234) => `// my stack
+{
+  models: {
+    providers: {
+      lmstudio: {
+        baseUrl: 'http://127.0.0.1:${port}/v1',
+        api: 'openai-completions',
+        models: [
+          // the coder
+          { id: 'qwen/qwen3-coder-30b', name: 'Qwen3 Coder 30B', contextWindow: 32768 },
+        ],
+      },
+    },
+  },
+  agents: {
+    defaults: {
+      model: { primary: 'lmstudio/qwen/qwen3-coder-30b' },
+    },
+  },
+}
+`;
+
+function lm(loaded: { id: string; ctx: number }[]): RuntimeState {
+  return {
+    baseUrl: 'http://127.0.0.1:1234/v1',
+    status: 'ok',
+    kind: 'lmstudio',
+    via: 'test',
+    loaded: loaded.map((m) => ({ identifier: m.id, modelKey: m.id, loadedContextLength: m.ctx, maxContextLength: 262144, paramsString: m.id.includes('4b') ? '4B' : '30B-A3B' })),
+    downloaded: [
+      { modelKey: 'qwen/qwen3-coder-30b', type: 'llm', paramsString: '30B-A3B', maxContextLength: 262144, displayName: 'Qwen3 Coder 30B' },
+      { modelKey: 'qwen3-4b-instruct-2507', type: 'llm', paramsString: '4B', maxContextLength: 262144, displayName: 'Qwen3 4B Instruct 2507' },
+    ],
+  };
+}
+
+function obsOf(text: string, opts: { memGiB?: number; version?: string; runtimes?: Map<string, RuntimeState>; file?: string } = {}): Observation {
+  return {
+    ...buildObservation({ doc: parseDocument(opts.file ?? '/tmp/openclaw.json', text), version: v(opts.version ?? '2026.9.6'), machine: { totalMemoryBytes: (opts.memGiB ?? 128) * GiB, cpus: 12, platform: 'test' } }),
+    runtimes: opts.runtimes ?? new Map([['lmstudio', lm([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }])]]),
+  };
+}
+
+const builtin = (name: string) => BUILTIN_PROFILES.find((b) => b.name === name)!;
+
+describe('built-in profiles', () => {
+  it('on the measured machine (128 GB, a ~30B model) carry the validated values', () => {
+    const obs = obsOf(CONFIG());
+    const mid = resolveBuiltin(builtin('mid-range'), obs);
+    assert.deepEqual([mid.primary.context.value, mid.primary.context.source], [101000, 'validated']);
+    assert.deepEqual([mid.compactor?.ref, mid.compactor?.context.value, mid.compactor?.context.source], ['lmstudio/qwen3-4b-instruct-2507', 68000, 'validated']);
+    assert.deepEqual([mid.budget.value, mid.budget.source], [90000, 'validated']);
+    assert.deepEqual([mid.mode?.value, mid.recentTurnsPreserve?.value], ['default', 5]);
+    const long = resolveBuiltin(builtin('long-agentic'), obs);
+    assert.deepEqual([long.primary.context.value, long.compactor?.context.value, long.budget.value, long.budget.source], [262144, 120000, 250000, 'validated']);
+    const single = resolveBuiltin(builtin('single-turn'), obs);
+    assert.deepEqual([single.primary.context.value, single.compactor, single.mode], [32768, undefined, undefined]);
+  });
+
+  it('scale down on a smaller machine, and say the values are derived', () => {
+    const mid = resolveBuiltin(builtin('mid-range'), obsOf(CONFIG(), { memGiB: 24 }));
+    assert.equal(mid.primary.context.value, 65536);
+    assert.equal(mid.budget.source, 'derived');
+    assert.equal(mid.compactor?.context.source, 'derived');
+    assert.ok(mid.compactor!.context.value >= 0.4 * mid.budget.value, 'the compactor still holds a summary request');
+    assert.ok(mid.compactor!.context.value <= mid.primary.context.value);
+  });
+});
+
+describe('user profiles', () => {
+  it('zod names the bad field', () => {
+    const r = parseUserProfiles([{ name: 'Fast Lane', primary: { context: 100 } }, { name: 'ok', budget: 'lots' }, { name: 'fine', compactor: null }]);
+    assert.equal(r.profiles.length, 1);
+    assert.ok(r.errors.some((e) => e.startsWith('localAiLab.profiles[0] ("Fast Lane") name:')), r.errors.join('\n'));
+    assert.ok(r.errors.some((e) => e.includes('[0] ("Fast Lane") primary.context')), r.errors.join('\n'));
+    assert.ok(r.errors.some((e) => e.includes('[1] ("ok") budget')), r.errors.join('\n'));
+    assert.deepEqual(parseUserProfiles({}).errors, ['localAiLab.profiles must be an array of profiles']);
+  });
+
+  it('resolve against the operator\'s models and replace a built-in of the same name', () => {
+    const obs = obsOf(CONFIG());
+    const t = resolveUser({ name: 'mine', primary: { context: 65536 }, compactor: { model: 'lmstudio/qwen3-4b-instruct-2507', context: 40000 }, compaction: { mode: 'default' } }, obs);
+    assert.deepEqual([t.primary.context.value, t.primary.context.source, t.compactor?.context.value, t.budget.value], [65536, 'user', 40000, 58000]);
+    const all = resolveAll(obs, [{ name: 'mid-range', primary: { context: 50000 } }]);
+    assert.equal(all.targets.filter((x) => x.name === 'mid-range').length, 1);
+    assert.equal(all.targets.find((x) => x.name === 'mid-range')!.builtin, false);
+  });
+
+  it('import darkmux v0.4 profiles, dropping retired knobs with a note', () => {
+    const darkmux = {
+      profiles: {
+        fast: { description: 'fast', models: [{ id: 'qwen/qwen3-coder-30b', n_ctx: 32000, role: 'primary' }], use_when: { task: 'single' } },
+        balanced: {
+          description: 'balanced',
+          models: [{ id: 'qwen/qwen3-coder-30b', n_ctx: 100000, role: 'primary' }, { id: 'qwen3-4b-instruct-2507', n_ctx: 68000, role: 'compactor' }],
+          runtime: { configPath: '~/.openclaw/openclaw.json', contextTokens: 90000, compaction: { mode: 'default', maxHistoryShare: 0.35, recentTurnsPreserve: 5, customInstructions: 'keep ids' } },
+        },
+        Deep: { models: [{ id: 'a', role: 'primary' }, { id: 'b', role: 'primary' }] },
+      },
+      default_profile: 'balanced',
+    };
+    const r = importDarkmux(darkmux, 'lmstudio');
+    assert.deepEqual(r.profiles.map((p) => p.name), ['fast', 'balanced']);
+    const b = r.profiles[1]!;
+    assert.deepEqual(b, {
+      name: 'balanced',
+      description: 'balanced',
+      primary: { model: 'lmstudio/qwen/qwen3-coder-30b', context: 100000 },
+      compactor: { model: 'lmstudio/qwen3-4b-instruct-2507', context: 68000 },
+      budget: 90000,
+      compaction: { mode: 'default', recentTurnsPreserve: 5 },
+    });
+    assert.equal(r.profiles[0]!.whenItWins, '{"task":"single"}');
+    assert.ok(r.notes.some((n) => n.includes('maxHistoryShare, customInstructions')));
+    assert.ok(r.notes.some((n) => n.startsWith('Deep: skipped')));
+    assert.throws(() => importDarkmux({ nope: 1 }), /not a darkmux v0\.4 profiles\.json/);
+  });
+});
+
+describe('plans per release', () => {
+  it('2026.9 writes contextTokens on the model row; 2026.5 writes agents.defaults.contextTokens; comments stay', () => {
+    for (const [version, want, notWant] of [
+      ['2026.9.6', /contextWindow: 101000, contextTokens: 90000/, /agents[^]*defaults: \{[^]*contextTokens/],
+      ['2026.5.28', /defaults: \{[^]*contextTokens: 90000/, /contextWindow: 101000, contextTokens/],
+    ] as const) {
+      const obs = obsOf(CONFIG(), { version });
+      const plan = planProfile(resolveBuiltin(builtin('mid-range'), obs), obs);
+      assert.match(plan.after, want, version);
+      assert.doesNotMatch(plan.after, notWant, version);
+      assert.match(plan.after, /\/\/ my stack/);
+      assert.match(plan.after, /\/\/ the coder/);
+      assert.match(plan.after, /model: 'lmstudio\/qwen3-4b-instruct-2507'/);
+      assert.match(plan.after, /name: 'Qwen3 4B Instruct 2507', contextWindow: 68000/);
+      assert.deepEqual(plan.actions.map((a) => (a.kind === 'load' ? `load ${a.modelKey}@${a.contextLength}` : a.kind === 'unload' ? `unload ${a.identifier}` : a.kind)), [
+        'unload qwen/qwen3-coder-30b',
+        'load qwen/qwen3-coder-30b@101000',
+        'load qwen3-4b-instruct-2507@68000',
+      ]);
+      assert.deepEqual(plan.unloadsOperatorModels, ['qwen/qwen3-coder-30b (loaded at 32,768)']);
+    }
+  });
+
+  it('is blocked, with what to do, when the server does not answer', () => {
+    const obs = obsOf(CONFIG(), { runtimes: new Map([['lmstudio', { baseUrl: 'http://127.0.0.1:1234/v1', status: 'unreachable', detail: 'nothing answers at http://127.0.0.1:1234', loaded: [], via: 'probe' }]]) });
+    const plan = planProfile(resolveBuiltin(builtin('single-turn'), obs), obs);
+    assert.match(plan.blocked!, /nothing answers.*Start the server/);
+  });
+});
+
+describe('detection', () => {
+  it('finds the profile in force, drift after a hand edit or a missing compactor, custom when nothing matches', () => {
+    const obs0 = obsOf(CONFIG());
+    const mid = resolveBuiltin(builtin('mid-range'), obs0);
+    const plan = planProfile(mid, obs0);
+    const applied = (text: string, loaded: { id: string; ctx: number }[]) => obsOf(text, { runtimes: new Map([['lmstudio', lm(loaded)]]) });
+    const ok = applied(plan.after, [{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]);
+    const targets = resolveAll(ok, []).targets;
+    assert.deepEqual(differences(mid, ok), []);
+    assert.deepEqual([detectProfile(targets, ok).name, detectProfile(targets, ok).drift], ['mid-range', false]);
+    // Within 5 % is still the profile; 10 % off is drift.
+    const near = applied(plan.after, [{ id: 'qwen/qwen3-coder-30b', ctx: 98304 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]);
+    assert.equal(detectProfile(targets, near, 'mid-range').drift, false);
+    const handEdit = applied(plan.after.replace('contextTokens: 90000', 'contextTokens: 80000'), [{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]);
+    const d = detectProfile(targets, handEdit, 'mid-range');
+    assert.deepEqual([d.name, d.drift, d.differences.map((x) => x.what)], ['mid-range', true, ['runtime budget']]);
+    const noCompactor = applied(plan.after, [{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }]);
+    assert.deepEqual(detectProfile(targets, noCompactor, 'mid-range').differences.map((x) => `${x.what}: ${x.actual}`), ['compactor loaded: not loaded']);
+    assert.equal(detectProfile(resolveAll(obs0, []).targets, obs0).name, 'custom');
+  });
+});
+
+describe('apply against a scripted LM Studio', () => {
+  const servers: ScriptedServer[] = [];
+  after(() => Promise.all(servers.map((s) => s.close())));
+
+  async function setup(failLoads: string[] = []) {
+    const s = await startServer(lmStudioRoutes({ loadedContext: 32768, failLoads }));
+    servers.push(s);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-apply-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, CONFIG(s.port));
+    const text = fs.readFileSync(file, 'utf8');
+    const base = buildObservation({ doc: parseDocument(file, text), version: v('2026.9.6'), machine: { totalMemoryBytes: 128 * GiB, cpus: 12, platform: 'test' } });
+    const reprobe = () => probeProviders(base.model.providers, { timeoutMs: 1500 });
+    const obs = { ...base, runtimes: await reprobe() };
+    return { s, file, text, obs, reprobe };
+  }
+
+  it('backs up, writes, loads at the new contexts, records the profile', async () => {
+    const { s, file, text, obs, reprobe } = await setup();
+    const plan = planProfile(resolveBuiltin(builtin('mid-range'), obs), obs);
+    const report = await applyPlan(plan, { expectedHash: sha256(fs.readFileSync(file)), reprobe });
+    assert.equal(report.ok, true, report.error);
+    assert.equal(fs.readFileSync(report.backup!, 'utf8'), text, 'the backup holds the old bytes');
+    assert.equal(fs.readFileSync(file, 'utf8'), plan.after);
+    const loads = s.requests.filter((r) => r.path === '/api/v1/models/load').map((r) => r.body);
+    assert.deepEqual(loads, [{ model: 'qwen/qwen3-coder-30b', context_length: 101000, echo_load_config: true }, { model: 'qwen3-4b-instruct-2507', context_length: 68000, echo_load_config: true }]);
+    assert.deepEqual([...report.loadedAfter].sort(), ['qwen/qwen3-coder-30b at 101,000', 'qwen3-4b-instruct-2507 at 68,000']);
+    assert.equal(readProfileState(file)?.profile, 'mid-range');
+    const after = { ...obs, ...buildObservation({ doc: parseDocument(file, fs.readFileSync(file, 'utf8')), version: v('2026.9.6'), machine: obs.machine }), runtimes: await reprobe() };
+    assert.deepEqual(detectProfile(resolveAll(after, []).targets, after, 'mid-range').differences, []);
+  });
+
+  it('restores the config from the backup when a load fails midway, and says what is loaded', async () => {
+    const { file, text, obs, reprobe } = await setup(['qwen3-4b-instruct-2507']);
+    const plan = planProfile(resolveBuiltin(builtin('mid-range'), obs), obs);
+    const report = await applyPlan(plan, { expectedHash: sha256(fs.readFileSync(file)), reprobe });
+    assert.equal(report.ok, false);
+    assert.equal(report.restored, true);
+    assert.match(report.error!, /did not load qwen3-4b-instruct-2507 at 68000: HTTP 500/);
+    assert.equal(fs.readFileSync(file, 'utf8'), text, 'byte for byte as before');
+    assert.deepEqual(report.loadedAfter, ['qwen/qwen3-coder-30b at 101,000'], 'the report says what the failed apply left loaded');
+    assert.equal(readProfileState(file), undefined);
+  });
+
+  it('refuses when the file changed since the plan, and keeps only the last five backups', async () => {
+    const { file, obs } = await setup();
+    const plan = planProfile(resolveBuiltin(builtin('single-turn'), obs), obs);
+    const stale = await applyPlan(plan, { expectedHash: 'not-the-hash' });
+    assert.match(stale.error!, /changed since the plan was made; nothing was written/);
+    for (let i = 0; i < 7; i++) {
+      const o2 = { ...obs, ...buildObservation({ doc: parseDocument(file, fs.readFileSync(file, 'utf8')), version: v('2026.9.6'), machine: obs.machine }), runtimes: obs.runtimes };
+      const p = planProfile(resolveBuiltin(builtin(i % 2 ? 'single-turn' : 'mid-range'), o2), o2);
+      await applyPlan(p, { expectedHash: sha256(fs.readFileSync(file)), run: async () => 'ok' });
+    }
+    assert.equal(fs.readdirSync(path.join(stateDir(file), 'backups')).length, KEEP_BACKUPS);
+  });
+});
