@@ -15,6 +15,7 @@ import { ruleIds, runRules } from './core/rules/registry.js';
 import type { RuntimeState } from './core/runtimes/types.js';
 import { applyEdits } from './core/text.js';
 import { profileCommand } from './cliProfile.js';
+import { withProfileInForce } from './core/profiles/inForce.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
 
@@ -100,7 +101,7 @@ async function check(argv: string[]): Promise<number> {
   const ver = await resolveVersion(o);
   const first = buildObservation({ doc, version: ver.version, versionSource: ver.source });
   const runtimes = await runtimesFor(o, first.model.providers);
-  const obs = { ...first, versionSource: ver.source, version: ver.version, runtimes };
+  const { obs } = withProfileInForce({ ...first, versionSource: ver.source, version: ver.version, runtimes }, file, []);
   const findings = runRules(obs);
   if (o.json) console.log(JSON.stringify(toCheckJson(file, ver.version, ver.known, findings, runtimes), null, 2));
   else {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Ctx } from './vscode/ctx.js';
 import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
 import { ContextHoverProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
+import { ProfileController } from './vscode/profiles.js';
 
 let ctx: Ctx | undefined;
 
@@ -18,6 +19,8 @@ export function activate(context: vscode.ExtensionContext) {
       vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider(context.extensionUri)),
       ...registerCommands(ctx),
     );
+    const profiles = new ProfileController(ctx);
+    ctx.push(profiles);
     const c = ctx;
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
     setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
@@ -25,7 +28,7 @@ export function activate(context: vscode.ExtensionContext) {
     c.log.info(`activated in ${activateMs.toFixed(1)} ms`);
     return {
       activateMs,
-      state: () => stateJson(c),
+      state: () => ({ ...stateJson(c), profile: profiles.status }),
       refresh: (opts?: { probe?: boolean; validate?: boolean }) => c.refresh({ probe: true, validate: true, ...opts }),
     };
   } catch (err) {

@@ -20,4 +20,6 @@ export interface Observation {
   /** Runtime state per provider id (only providers that point at a local server). */
   readonly runtimes: ReadonlyMap<string, RuntimeState>;
   readonly machine: MachineFacts;
+  /** The profile last applied, while the state still matches it: an intent rules respect. */
+  readonly profileInForce?: { readonly name: string; readonly compactor: boolean };
 }

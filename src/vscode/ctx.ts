@@ -12,6 +12,7 @@ import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js
 import type { Observation, VersionSource } from '../core/observation.js';
 import { buildObservation, probeProviders } from '../core/observe.js';
 import { runRules } from '../core/rules/registry.js';
+import { withProfileInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/runtimes/lmsCli.js';
 import type { RuntimeState } from '../core/runtimes/types.js';
 import { toDiagnostic, SOURCE, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
@@ -168,7 +169,8 @@ export class Ctx implements vscode.Disposable {
       runtimes = await this.probe(obs, settings);
       probedAt = Date.now();
     } else if (!settings.probe) runtimes = new Map();
-    const findings = runRules({ ...obs, runtimes }, settings.disabledRules);
+    const { obs: withIntent } = withProfileInForce({ ...obs, runtimes }, located.path, settings.profiles);
+    const findings = runRules(withIntent, settings.disabledRules);
     const files = obs.config.docs.map((d) => path.resolve(d.file));
     this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, files, refreshedAt: Date.now() };
     this.publish();
@@ -179,7 +181,10 @@ export class Ctx implements vscode.Disposable {
     this.startTimer(settings);
   }
 
-  /** The open document's text when the file is open (dirty edits included), the disk otherwise. */
+  /**
+   * The open document's text when it has unsaved edits (diagnostics follow typing), the disk otherwise: a clean
+   * document can lag behind a write made outside the editor (a profile switch, the CLI) until VS Code reloads it.
+   */
   private async readDoc(located: LocatedConfig): Promise<{ doc: ConfigDocument; diskHash?: string } | undefined> {
     let bytes: Uint8Array | undefined;
     try {
@@ -187,7 +192,7 @@ export class Ctx implements vscode.Disposable {
     } catch {
       bytes = undefined;
     }
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === located.path);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === located.path && d.isDirty);
     if (open) return { doc: parseDocument(located.path, open.getText(), bytes ? decodeText(bytes).encoding : 'utf8'), diskHash: bytes ? sha256(bytes) : undefined };
     if (!bytes) return undefined;
     const { text, encoding } = decodeText(bytes);
@@ -219,7 +224,8 @@ export class Ctx implements vscode.Disposable {
 
   findingsFor(document: vscode.TextDocument): Finding[] {
     const obs = this.observationFor(document);
-    if (obs) return runRules(obs, readSettings().disabledRules);
+    const settings = readSettings();
+    if (obs) return runRules(withProfileInForce(obs, document.uri.fsPath, settings.profiles).obs, settings.disabledRules);
     return this.snap.findings.filter((f) => f.file === path.resolve(document.uri.fsPath));
   }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { parseUserProfiles, type ProfileDef } from '../core/profiles/types.js';
 
 /** Every setting, coerced with a default: never trust `get<T>` (a user can write anything in settings.json). */
 export interface Settings {
@@ -14,6 +15,9 @@ export interface Settings {
   readonly turnTokens: number;
   readonly recordTokens: number;
   readonly compression: number;
+  /** Valid user profiles; `profileErrors` names every invalid field. */
+  readonly profiles: readonly ProfileDef[];
+  readonly profileErrors: readonly string[];
 }
 
 function str(v: unknown, d: string): string {
@@ -45,5 +49,9 @@ export function readSettings(): Settings {
     turnTokens: num(c.get('hover.turnTokens'), 2000, 1),
     recordTokens: num(c.get('hover.recordTokens'), 400, 1),
     compression: num(c.get('hover.compression'), 0.6, 0, 0.95),
+    ...(() => {
+      const r = parseUserProfiles(c.get<unknown>('profiles'));
+      return { profiles: r.profiles, profileErrors: r.errors };
+    })(),
   };
 }

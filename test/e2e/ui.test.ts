@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, installVsix, openclawWrapper, startCodeServer, toolsFromEnv, type RunningCodeServer } from '../support/codeServer.js';
+import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
 import { createSandbox, LOADED_CONTEXT, PLANTED_CONTEXT_WINDOW, type Sandbox } from '../support/sandbox.js';
 
 const SHOTS = path.resolve('test-results', 'ui');
@@ -118,5 +119,54 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     assert.match(text, /compaction threshold/);
     assert.match(text, /turns that fit/);
     await shot('05-hover');
+  });
+
+  it('the status bar shows the profile; choosing another applies it to openclaw.json and the server, and everything agrees', async () => {
+    const item = page.locator('[id="local-ai-lab.local-ai-lab.localAiLab.profile"]');
+    await item.filter({ hasText: 'custom' }).waitFor();
+    await shot('06-status-custom');
+    await item.click();
+    const qp = page.locator('.quick-input-widget');
+    await qp.locator('.quick-input-title', { hasText: 'Switch Local AI Lab Profile' }).waitFor();
+    await qp.locator('.monaco-list-row', { hasText: 'mid-range' }).waitFor();
+    await shot('07-profile-pick');
+    await qp.locator('.monaco-list-row', { hasText: 'mid-range' }).click();
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Apply mid-range?' });
+    await dialog.waitFor();
+    await page.locator('.tab', { hasText: 'mid-range (proposed)' }).waitFor();
+    await shot('08-profile-confirm');
+    const loadsBefore = sandbox.server.requests.filter((r) => r.path === '/api/v1/models/load').length;
+    await dialog.locator('.monaco-button', { hasText: 'Apply' }).click();
+    // While applying, the item spins beside the name; done is the notification a person waits for.
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'mid-range applied' }).waitFor();
+    await item.locator('.codicon-loading').waitFor({ state: 'detached' });
+    await item.filter({ hasText: 'mid-range' }).waitFor();
+    assert.equal(await item.locator('.codicon-warning').count(), 0, 'no drift right after applying');
+
+    const text = fs.readFileSync(sandbox.configPath, 'utf8');
+    for (const comment of ['// Sandbox OpenClaw config', '// Registered at 128K', '// tuned on 2026.5']) assert.ok(text.includes(comment), `comment kept: ${comment}`);
+    const cfg = toValue(parseDocument(sandbox.configPath, text).root) as {
+      models: { providers: { lmstudio: { models: { id: string; contextWindow: number; contextTokens?: number }[] } } };
+      agents: { defaults: { compaction: { model?: string; mode?: string } } };
+    };
+    const rows = cfg.models.providers.lmstudio.models;
+    const primary = rows.find((r) => r.id === 'qwen/qwen3-coder-30b')!;
+    assert.equal(cfg.agents.defaults.compaction.mode, 'default');
+    assert.ok(primary.contextTokens && primary.contextTokens < primary.contextWindow, 'a runtime budget below the loaded window');
+    // On a small machine mid-range may leave the compactor out (memory); either way the server must hold what the file says.
+    const compactorRef = cfg.agents.defaults.compaction.model;
+    const compactor = compactorRef ? rows.find((r) => `lmstudio/${r.id}` === compactorRef) : undefined;
+    const expected: [string, number][] = [['qwen/qwen3-coder-30b', primary.contextWindow], ...(compactor ? [[compactor.id, compactor.contextWindow] as [string, number]] : [])];
+    const loads = sandbox.server.requests.filter((r) => r.path === '/api/v1/models/load').slice(loadsBefore).map((r) => r.body as { model: string; context_length: number });
+    assert.deepEqual(loads.map((l) => [l.model, l.context_length]), expected, 'the server received the loads at the new contexts');
+
+    await palette('View: Focus Problems');
+    await problemRow(/registered contextWindow/).waitFor({ state: 'detached' });
+    await problemRow(/No compaction\.model/).waitFor({ state: 'detached' });
+    assert.equal(await problemRow(/memory-headroom|Loaded models need about/).count(), 0, 'the profile fits this machine');
+    assert.equal(await problemRow(/Comments are not permitted in JSON|Property keys must be doublequoted/).count(), 0, 'no JSON-checker noise from the preview');
+    assert.equal(await page.locator('.tab', { hasText: '(proposed)' }).count(), 0, 'the stale preview was closed');
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Applying mid-range' }).waitFor({ state: 'detached', timeout: 10_000 });
+    await shot('09-profile-applied');
   });
 });

@@ -27,13 +27,23 @@ describe('context-window-mismatch', () => {
     assert.equal(f!.fixes[1]!.plan!.actions.find((a) => a.kind === 'load')?.kind, 'load', 'second fix reloads at the registered context');
   });
 
-  it('is a warning when registered is below loaded, and uses the contextTokens cap when set', () => {
-    const text = config({ window: 131072, tokens: 16384, compaction: good, rows: compactorRow });
-    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } });
-    const [f] = of(runRules(obs), 'context-window-mismatch');
-    assert.equal(f!.severity, 'warning');
-    assert.equal(text.slice(f!.span[0], f!.span[1]), '16384');
-    assert.match(f!.message, /preload/);
+  it('is a warning when the registered window is below loaded; an effective contextTokens cap above loaded is the error', () => {
+    const below = config({ window: 16384, compaction: good, rows: compactorRow });
+    const obs = observe(below, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } });
+    const [w] = of(runRules(obs), 'context-window-mismatch');
+    assert.equal(w!.severity, 'warning');
+    assert.equal(below.slice(w!.span[0], w!.span[1]), '16384');
+    assert.match(w!.message, /preload/);
+    const capAbove = config({ window: 131072, tokens: 65536, compaction: good, rows: compactorRow });
+    const [e] = of(runRules(observe(capAbove, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } })), 'context-window-mismatch');
+    assert.equal(e!.severity, 'error');
+    assert.equal(capAbove.slice(e!.span[0], e!.span[1]), '65536', 'the field that sets C');
+  });
+
+  it('a contextTokens budget deliberately below the loaded window is not a mismatch (the validated 90,000 on 101,000)', () => {
+    const text = config({ window: 101000, tokens: 90000, compaction: good, rows: compactorRow });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }, { id: 'qwen3-4b-instruct-2507', ctx: 68000 }]) } });
+    assert.deepEqual(of(runRules(obs), 'context-window-mismatch'), []);
   });
 
   it('says nothing when equal, when the server is unreadable, or when it cannot tell (mlx)', () => {

@@ -4,6 +4,7 @@ import type { Observation } from '../observation.js';
 import { downloadedFor, loadedFor, maxContextFor } from '../rules/util.js';
 import { pickCompactor } from '../rules/models.js';
 import { parseParams } from '../runtimes/types.js';
+import { kvEstimateBytes } from '../rules/machine.js';
 import { isValidatedCell, memoryTier, sizeBucket, tierCell, type TaskClass } from './tiers.js';
 import type { ModelTarget, ProfileDef, ProfileTarget, Sourced } from './types.js';
 
@@ -37,6 +38,16 @@ export const MIN_PRIMARY_CONTEXT = 32768;
 export class ProfileUnresolvable extends Error {}
 
 const roundUp = (n: number, step: number) => Math.ceil(n / step) * step;
+/** memory-headroom's line: loaded models and their KV caches within 80 % of memory. */
+const HEADROOM = 0.8;
+
+function memoryNeeded(f: { sizeBytes?: number }, context: number): number {
+  return f.sizeBytes === undefined ? 0 : f.sizeBytes + kvEstimateBytes(context);
+}
+
+function onThisMachine(f: { state?: { baseUrl: string } }): boolean {
+  return !!f.state && /^https?:\/\/(localhost|127\.|\[::1\])/.test(f.state.baseUrl);
+}
 const budgetOf = (ctx: number) => Math.floor((0.9 * ctx) / 1000) * 1000;
 
 function facts(obs: Observation, ref: string) {
@@ -128,6 +139,12 @@ export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarg
       let v = Math.min(cctx.value, ctx);
       v = cap(v, cf.max, notes, 'compactor context');
       compactor = modelTarget(ref, { ...cctx, value: v });
+      // A compactor that would push this machine past the memory-headroom line helps nobody.
+      const need = memoryNeeded(primary, ctx) + memoryNeeded(cf, v);
+      if (onThisMachine(primary) && need > HEADROOM * obs.machine.totalMemoryBytes) {
+        notes.push(`no compactor: with it the loaded models need ~${(need / 1e9).toFixed(1)} GB, over 80 % of this machine's ${(obs.machine.totalMemoryBytes / 1e9).toFixed(0)} GB`);
+        compactor = undefined;
+      }
     }
   }
   return {

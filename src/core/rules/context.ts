@@ -5,6 +5,11 @@ import { findRow } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { actionFix, atNode, editFix, finding, fmt, loadedFor, maxContextFor, reloadInstruction, serverName, type Rule } from './util.js';
 
+/**
+ * The budget C above what the server loaded is an error (conversations outgrow the server). A registered
+ * contextWindow that differs from the loaded context is a warning. A contextTokens deliberately below the
+ * loaded context is a budget, not a mismatch (the operators' 90,000 on 101,000 loaded).
+ */
 export const contextWindowMismatch: Rule = {
   id: 'context-window-mismatch',
   check(obs) {
@@ -16,27 +21,42 @@ export const contextWindowMismatch: Rule = {
         const loaded = loadedFor(state, row);
         if (!loaded?.loadedContextLength) continue;
         const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
-        if (!eff.field || eff.tokens === loaded.loadedContextLength) continue;
-        const registered = eff.tokens;
         const actual = loaded.loadedContextLength;
         const server = serverName(state);
-        const fieldName = eff.source === 'contextTokens' ? 'contextTokens' : eff.source === 'contextWindow' ? 'contextWindow' : 'agents.defaults.contextTokens';
-        const above = registered > actual;
-        const message = above
-          ? `${p.id}/${row.id}: registered ${fieldName} ${fmt(registered)} is above the ${fmt(actual)} ${server} loaded. Conversations grow past what the server holds and then fail without a clear error. Set ${fieldName} to ${fmt(actual)}, or reload the model at ${fmt(registered)}.`
-          : `${p.id}/${row.id}: registered ${fieldName} ${fmt(registered)} is below the ${fmt(actual)} ${server} loaded: ${fmt(actual - registered)} tokens of loaded capacity are never used.` +
-            (state.kind === 'lmstudio' && p.preload
-              ? ` OpenClaw's LM Studio preload loads the model at ${fmt(registered)} when no instance holds that much, so the two drift again.`
-              : '') +
-            ` Set ${fieldName} to ${fmt(actual)}, or reload the model at ${fmt(registered)} to free memory.`;
-        const field = eff.field;
-        const fixes = [editFix(`Set ${fieldName} to ${fmt(actual)} (what ${server} loaded)`, true, () => [replaceValue(obs.config.doc, field.node, actual)])];
         const max = loaded.maxContextLength;
-        if (!max || registered <= max) {
-          const reload = reloadActions(state.kind, state.baseUrl, loaded.modelKey, loaded.identifier, registered, state);
-          if (reload) fixes.push(actionFix(`Reload ${loaded.identifier} in ${server} at ${fmt(registered)}`, false, reload));
+        const reload = (to: number) => {
+          if (max && to > max) return [];
+          const actions = reloadActions(state.kind, state.baseUrl, loaded.modelKey, loaded.identifier, to, state);
+          return actions ? [actionFix(`Reload ${loaded.identifier} in ${server} at ${fmt(to)}`, false, actions)] : [];
+        };
+        if (eff.field && eff.tokens > actual) {
+          const fieldName = eff.source === 'contextTokens' ? 'contextTokens' : eff.source === 'contextWindow' ? 'contextWindow' : 'agents.defaults.contextTokens';
+          const field = eff.field;
+          out.push(
+            finding(
+              'context-window-mismatch',
+              'error',
+              `${p.id}/${row.id}: registered ${fieldName} ${fmt(eff.tokens)} is above the ${fmt(actual)} ${server} loaded. Conversations grow past what the server holds and then fail without a clear error. Set ${fieldName} to ${fmt(actual)}, or reload the model at ${fmt(eff.tokens)}.`,
+              atNode(field.node),
+              [editFix(`Set ${fieldName} to ${fmt(actual)} (what ${server} loaded)`, true, () => [replaceValue(obs.config.doc, field.node, actual)]), ...reload(eff.tokens)],
+            ),
+          );
+          continue;
         }
-        out.push(finding('context-window-mismatch', above ? 'error' : 'warning', message, atNode(field.node), fixes));
+        const window = row.contextWindow;
+        if (!window || window.value === actual) continue;
+        const above = window.value > actual;
+        const message = above
+          ? `${p.id}/${row.id}: registered contextWindow ${fmt(window.value)} is above the ${fmt(actual)} ${server} loaded. The budget (${fmt(eff.tokens)}) stays inside it, but OpenClaw's thresholds and any later budget change assume the larger window. Set contextWindow to ${fmt(actual)}.`
+          : `${p.id}/${row.id}: registered contextWindow ${fmt(window.value)} is below the ${fmt(actual)} ${server} loaded: ${fmt(actual - window.value)} tokens of loaded capacity are never used.` +
+            (state.kind === 'lmstudio' && p.preload ? ` OpenClaw's LM Studio preload loads the model at ${fmt(window.value)} when no instance holds that much, so the two drift again.` : '') +
+            ` Set contextWindow to ${fmt(actual)}, or reload the model at ${fmt(window.value)} to free memory.`;
+        out.push(
+          finding('context-window-mismatch', 'warning', message, atNode(window.node), [
+            editFix(`Set contextWindow to ${fmt(actual)} (what ${server} loaded)`, true, () => [replaceValue(obs.config.doc, window.node, actual)]),
+            ...(above ? [] : reload(window.value)),
+          ]),
+        );
       }
     }
     return out;

@@ -162,6 +162,8 @@ export const compactionModelMissing: Rule = {
   check(obs) {
     const primary = obs.model.refs.find((r) => r.role === 'primary');
     if (!primary || obs.model.compaction.model) return [];
+    // A profile in force that chose no compactor (single-turn, or no room for one) is the operator's decision.
+    if (obs.profileInForce && !obs.profileInForce.compactor) return [];
     const c = obs.model.compaction;
     const root = obs.config.root;
     const at = c.node ? atNode(c.node) : primary ? atNode(primary.node) : undefined;

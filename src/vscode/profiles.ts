@@ -1,0 +1,280 @@
+import fs from 'node:fs';
+import * as vscode from 'vscode';
+import { sha256 } from '../core/fsutil.js';
+import { decodeText, parseDocument } from '../core/openclaw/document.js';
+import { buildObservation, probeProviders } from '../core/observe.js';
+import type { Observation } from '../core/observation.js';
+import { applyPlan } from '../core/profiles/apply.js';
+import { readProfileState } from '../core/profiles/backups.js';
+import { importDarkmux } from '../core/profiles/darkmux.js';
+import { actualState, detectProfile, type Detection } from '../core/profiles/detect.js';
+import { describePlan, planProfile } from '../core/profiles/plan.js';
+import { resolveAll } from '../core/profiles/resolve.js';
+import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
+import { LANGUAGE_ID, TOKEN_SECRET, type Ctx } from './ctx.js';
+import { readSettings } from './settings.js';
+
+export const PROPOSED_SCHEME = 'local-ai-lab-proposed';
+const n = (x: number | undefined) => (x === undefined ? '—' : x.toLocaleString('en-US'));
+
+/** Serves the proposed openclaw.json of a plan, for the diff editor. */
+class ProposedConfigProvider implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.emitter.event;
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+    this.emitter.fire(uri);
+  }
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+/** The status item and the commands that switch task-class profiles. */
+export class ProfileController implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly proposed = new ProposedConfigProvider();
+  private readonly disposables: vscode.Disposable[] = [];
+  private applying: string | undefined;
+  private targets: ProfileTarget[] = [];
+  private detection: Detection | undefined;
+  private warnedSettings = '';
+
+  constructor(private readonly ctx: Ctx) {
+    this.item = vscode.window.createStatusBarItem('localAiLab.profile', vscode.StatusBarAlignment.Left, 100);
+    this.item.name = 'Local AI Lab Profile';
+    this.item.command = 'localAiLab.switchProfile';
+    this.disposables.push(
+      this.item,
+      this.proposed,
+      vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, this.proposed),
+      ctx.onDidChange(() => this.update()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('localAiLab.profiles') && this.update()),
+      vscode.commands.registerCommand('localAiLab.switchProfile', () => this.pick()),
+      vscode.commands.registerCommand('localAiLab.showProfile', (name?: string) => this.show(name)),
+      vscode.commands.registerCommand('localAiLab.importDarkmuxProfiles', () => this.importDarkmux()),
+      vscode.commands.registerCommand('localAiLab.applyProfile', (name: string, opts?: { confirm?: boolean }) => this.applyByName(name, opts)),
+    );
+    this.update();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+
+  /** For tests and the state command. */
+  get status(): { text: string; profile?: string; drift: boolean } {
+    return { text: this.item.text, profile: this.detection?.name, drift: this.detection?.drift ?? false };
+  }
+
+  private userProfiles(): readonly ProfileDef[] {
+    const { profiles, profileErrors: errors } = readSettings();
+    const key = errors.join('\n');
+    if (errors.length && key !== this.warnedSettings) {
+      this.warnedSettings = key;
+      for (const e of errors) this.ctx.log.warn(e);
+      void vscode.window.showWarningMessage(`Some Local AI Lab profiles are invalid and were skipped: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, 'Open Settings').then((p) => p && vscode.commands.executeCommand('workbench.action.openSettingsJson'));
+    }
+    return profiles;
+  }
+
+  private observation(): Observation | undefined {
+    const s = this.ctx.state;
+    if (!s.doc || s.doc.error) return undefined;
+    return { ...buildObservation({ doc: s.doc, version: s.version, versionSource: s.versionSource }), runtimes: s.runtimes };
+  }
+
+  update(): void {
+    const obs = this.observation();
+    if (!obs || !this.ctx.state.located) {
+      this.item.hide();
+      return;
+    }
+    const { targets, problems } = resolveAll(obs, this.userProfiles());
+    for (const p of problems) this.ctx.log.info(`profile ${p.name}: ${p.message}`);
+    this.targets = targets;
+    this.detection = detectProfile(targets, obs, readProfileState(this.ctx.state.located.path)?.profile);
+    const d = this.detection;
+    this.item.text = this.applying ? `$(loading~spin) ${this.applying}` : `$(beaker) ${d.name}${d.drift ? ' $(warning)' : ''}`;
+    this.item.accessibilityInformation = { label: `Local AI Lab profile ${d.name}${d.drift ? ', drifted' : ''}` };
+    this.item.tooltip = this.tooltip(obs, d);
+    this.item.show();
+  }
+
+  private tooltip(obs: Observation, d: Detection): vscode.MarkdownString {
+    const a = actualState(obs);
+    const t = d.target;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: ['localAiLab.switchProfile', 'localAiLab.checkConfig', 'localAiLab.showProfile'] };
+    md.appendMarkdown(`**Profile: ${d.name}**${d.drift ? ' — drifted from what was applied' : d.name === 'custom' ? ' — matches no profile' : ''}\n\n`);
+    md.appendMarkdown('| | profile | actual |\n|---|---:|---:|\n');
+    md.appendMarkdown(`| primary loaded | ${n(t?.primary.context.value)} | ${n(a.primaryLoaded)} |\n`);
+    md.appendMarkdown(`| runtime budget | ${n(t ? Math.min(t.budget.value, t.primary.context.value) : undefined)} | ${n(a.budget)} |\n`);
+    md.appendMarkdown(`| compactor | ${t ? (t.compactor ? n(t.compactor.context.value) : 'none') : '—'} | ${a.compactor ? n(a.compactorLoaded) : 'none'} |\n`);
+    md.appendMarkdown(`| compaction mode | ${t?.mode?.value ?? '—'} | ${a.mode ?? 'safeguard (unset)'} |\n\n`);
+    if (t && (t.budget.source === 'derived' || t.primary.context.source === 'derived')) md.appendMarkdown('_Some values are derived for this machine, not measured._\n\n');
+    md.appendMarkdown('[$(arrow-swap) Switch](command:localAiLab.switchProfile) · [$(checklist) Check](command:localAiLab.checkConfig) · [$(info) Show](command:localAiLab.showProfile)');
+    return md;
+  }
+
+  private describe(t: ProfileTarget): string {
+    const derived = [t.primary.context, t.budget, t.compactor?.context].some((x) => x?.source === 'derived');
+    return `primary ${n(t.primary.context.value)} · budget ${n(Math.min(t.budget.value, t.primary.context.value))} · ${t.compactor ? `compactor ${n(t.compactor.context.value)}` : 'no compactor'}${derived ? ' · derived' : ''}`;
+  }
+
+  private async pick(): Promise<void> {
+    this.update();
+    if (!this.targets.length) {
+      void vscode.window.showWarningMessage('No profile applies: Local AI Lab needs an openclaw.json with a primary model.', 'Open Config').then((p) => p && vscode.commands.executeCommand('localAiLab.openConfig'));
+      return;
+    }
+    const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { name: string }>();
+    qp.title = 'Switch Local AI Lab Profile';
+    qp.placeholder = 'Configure OpenClaw and the model server for a task class';
+    const current = this.detection?.name;
+    qp.items = this.targets.map((t) => ({
+      name: t.name,
+      label: `${t.name === current ? '$(check) ' : ''}${t.name}${t.builtin ? '' : ' (yours)'}`,
+      description: this.describe(t),
+      detail: t.whenItWins || t.description,
+      alwaysShow: t.name === current,
+    }));
+    const chosen = await new Promise<string | undefined>((resolve) => {
+      qp.onDidAccept(() => {
+        resolve(qp.selectedItems[0]?.name);
+        qp.hide();
+      });
+      qp.onDidHide(() => {
+        resolve(undefined);
+        qp.dispose();
+      });
+      qp.show();
+    });
+    if (chosen) await this.applyByName(chosen);
+  }
+
+  /** Plan, preview the diff, confirm once, apply with progress and cancel, re-observe, report. */
+  async applyByName(name: string, opts: { confirm?: boolean } = {}): Promise<boolean> {
+    await this.ctx.refresh({ probe: true });
+    const located = this.ctx.state.located;
+    if (!located?.exists) {
+      void vscode.window.showErrorMessage('No openclaw.json to apply a profile to.');
+      return false;
+    }
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === located.path);
+    if (open?.isDirty) {
+      void vscode.window.showErrorMessage('openclaw.json has unsaved changes. Save or revert it, then switch profiles.');
+      return false;
+    }
+    // Plan from the bytes on disk: that is what gets backed up and replaced.
+    const bytes = fs.readFileSync(located.path);
+    const { text, encoding } = decodeText(bytes);
+    const s = this.ctx.state;
+    const obs: Observation = { ...buildObservation({ doc: parseDocument(located.path, text, encoding), version: s.version, versionSource: s.versionSource }), runtimes: s.runtimes };
+    const { targets } = resolveAll(obs, this.userProfiles());
+    const target = targets.find((t) => t.name === name);
+    if (!target) {
+      void vscode.window.showErrorMessage(`No profile "${name}".`);
+      return false;
+    }
+    const plan = planProfile(target, obs);
+    if (plan.blocked) {
+      void vscode.window.showErrorMessage(`Cannot apply ${name}: ${plan.blocked}`);
+      return false;
+    }
+    if (plan.before === plan.after && plan.actions.length === 0) {
+      void vscode.window.showInformationMessage(`${name} is already in force.`);
+      return true;
+    }
+    if (opts.confirm !== false) {
+      if (plan.before !== plan.after) {
+        const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${name}/openclaw.json` });
+        this.proposed.set(uri, plan.after);
+        // JSON5, not JSON: otherwise VS Code's JSON checker fills the Problems panel from the preview.
+        await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
+        await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ ${name} (proposed)`, { preview: true });
+      }
+      const lines = describePlan(plan);
+      const unloads = plan.unloadsOperatorModels.length ? `\n\nThis unloads models you loaded: ${plan.unloadsOperatorModels.join(', ')}.` : '';
+      const pick = await vscode.window.showWarningMessage(`Apply ${name}?`, { modal: true, detail: `${lines.join('\n')}${unloads}\n\nopenclaw.json is backed up first (the last five are kept).` }, 'Apply');
+      await this.closePreviews();
+      if (pick !== 'Apply') return false;
+    }
+    this.applying = name;
+    this.update();
+    try {
+      const token = (await this.ctx.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Applying ${name}`, cancellable: true }, (progress, cancel) => {
+        const abort = new AbortController();
+        cancel.onCancellationRequested(() => abort.abort());
+        return applyPlan(plan, {
+          expectedHash: sha256(bytes),
+          signal: abort.signal,
+          lmStudioToken: token,
+          onStep: (m, i, total) => progress.report({ message: `${m} (${i}/${total})`, increment: 100 / total }),
+          reprobe: () => probeProviders(obs.model.providers, { timeoutMs: 1500, lmStudioToken: token }),
+        });
+      });
+      for (const st of report.steps) this.ctx.log.info(`${name}: ${st}`);
+      if (report.ok) {
+        const todo = report.instructions.length ? ` Still to do by hand: ${report.instructions.join(' ')}` : '';
+        void vscode.window.showInformationMessage(`${name} applied. Loaded now: ${report.loadedAfter.join(', ') || 'unknown'}.${todo}`);
+      } else {
+        this.ctx.log.error(`${name}: ${report.error}`);
+        void vscode.window
+          .showErrorMessage(`${name} was not applied: ${report.error}.${report.restored ? ' openclaw.json was restored from the backup.' : ''} Loaded now: ${report.loadedAfter.join(', ') || 'unknown'}.`, 'Show Logs')
+          .then((p) => p && this.ctx.log.show());
+      }
+      return report.ok;
+    } finally {
+      this.applying = undefined;
+      await this.ctx.refresh({ probe: true, validate: true });
+      this.update();
+    }
+  }
+
+  /** The proposal is stale once answered: close its diff. */
+  private async closePreviews(): Promise<void> {
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSED_SCHEME);
+    if (tabs.length) await vscode.window.tabGroups.close(tabs);
+  }
+
+  private async show(name?: string): Promise<void> {
+    this.update();
+    const obs = this.observation();
+    const target = this.targets.find((t) => t.name === (name ?? this.detection?.target?.name)) ?? this.targets[0];
+    if (!obs || !target) {
+      void vscode.window.showInformationMessage('No profile to show: no openclaw.json with a primary model.');
+      return;
+    }
+    const d = this.detection;
+    const lines = [`# Profile ${target.name}${d?.name === target.name ? (d.drift ? ' (applied, drifted)' : ' (in force)') : ''}`, '', ...describePlan(planProfile(target, obs)).map((l) => `    ${l}`)];
+    if (d?.name === target.name && d.differences.length) lines.push('', '## Drift', '', ...d.differences.map((x) => `- ${x.what}: ${x.actual} (profile: ${x.expected})`));
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  private async importDarkmux(): Promise<void> {
+    const files = await vscode.window.showOpenDialog({ title: 'Import darkmux profiles.json', canSelectMany: false, filters: { JSON: ['json'] } });
+    if (!files?.[0]) return;
+    try {
+      const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(files[0])));
+      const obs = this.observation();
+      const lm = obs?.model.providers.find((p) => obs.runtimes.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
+      const { profiles, notes } = importDarkmux(json, lm);
+      const config = vscode.workspace.getConfiguration('localAiLab');
+      const existing = parseUserProfiles(config.get('profiles')).profiles.filter((p) => !profiles.some((q) => q.name === p.name));
+      const merged = [...existing, ...profiles].map((p) => ProfileDefSchema.parse(p));
+      await config.update('profiles', merged, vscode.ConfigurationTarget.Global);
+      for (const note of notes) this.ctx.log.info(`darkmux import: ${note}`);
+      void vscode.window.showInformationMessage(`Imported ${profiles.length} darkmux profile(s): ${profiles.map((p) => p.name).join(', ')}.${notes.length ? ` ${notes.length} note(s) in the log.` : ''}`);
+      this.update();
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Could not import ${files[0].fsPath}: ${(err as Error).message}`);
+    }
+  }
+}
