@@ -14,7 +14,7 @@ import { describePlan, planProfile } from './core/profiles/plan.js';
 import { resolveAll } from './core/profiles/resolve.js';
 import { parseUserProfiles, type ProfileDef, type ProfileTarget } from './core/profiles/types.js';
 
-export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string }) => Promise<{ obs: Observation; file: string; hash: string; known: boolean }>;
+export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string; 'no-probe'?: boolean }) => Promise<{ obs: Observation; file: string; hash: string; known: boolean }>;
 
 /** `--profiles FILE`: an array of Local AI Lab profiles, or a darkmux v0.4 profiles.json. */
 export function readUserProfiles(file: string | undefined, lmStudioProvider: string): { profiles: ProfileDef[]; notes: string[] } {
@@ -66,6 +66,7 @@ export async function profileCommand(argv: string[], observe: ObserveFn): Promis
       openclaw: { type: 'string' },
       loaded: { type: 'string' },
       downloaded: { type: 'string' },
+      'no-probe': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
       json: { type: 'boolean' },

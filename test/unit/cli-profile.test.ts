@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { plantedConfig } from '../support/sandbox.js';
+import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
+
+const CLI = path.resolve('dist/cli.js');
+/** Async, so the scripted server in this process keeps answering while the CLI runs. */
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: '/usr/bin:/bin' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('local-ai-lab profile', () => {
+  let s: ScriptedServer;
+  after(() => s?.close());
+
+  it('apply mid-range --dry-run prints the plan and writes nothing; --yes applies it; no --yes without a terminal is exit 2', async () => {
+    s = await startServer(lmStudioRoutes({ loadedContext: 32768 }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-clip-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, plantedConfig(s.port).replace(/\n\s*reserveTokensFloor: 24000, \/\/[^\n]*/, ''));
+    const before = fs.readFileSync(file, 'utf8');
+
+    const dry = await run(['profile', 'apply', 'mid-range', '--config', file, '--openclaw-version', '2026.9.6', '--dry-run']);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /^Profile mid-range:/m);
+    assert.match(dry.stdout, /load qwen\/qwen3-coder-30b at/);
+    assert.match(dry.stdout, /^\+.*contextTokens/m);
+    assert.equal(fs.readFileSync(file, 'utf8'), before);
+
+    const refused = await run(['profile', 'apply', 'mid-range', '--config', file, '--openclaw-version', '2026.9.6']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /needs --yes/);
+
+    const list = JSON.parse((await run(['profile', 'list', '--config', file, '--openclaw-version', '2026.9.6', '--json'])).stdout);
+    assert.equal(list.active.name, 'custom');
+
+    const applied = await run(['profile', 'apply', 'mid-range', '--config', file, '--openclaw-version', '2026.9.6', '--yes', '--json']);
+    assert.equal(applied.status, 0, applied.stderr + applied.stdout);
+    const report = JSON.parse(applied.stdout);
+    assert.equal(report.ok, true);
+    assert.ok(fs.existsSync(report.backup));
+    assert.notEqual(fs.readFileSync(file, 'utf8'), before);
+    assert.match(fs.readFileSync(file, 'utf8'), /\/\/ Registered at 128K/);
+    assert.ok(s.requests.some((r) => r.path === '/api/v1/models/load'));
+
+    const after = JSON.parse((await run(['profile', 'list', '--config', file, '--openclaw-version', '2026.9.6', '--json'])).stdout);
+    assert.deepEqual([after.active.name, after.active.drift], ['mid-range', false]);
+    const check = await run(['check', '--config', file, '--openclaw-version', '2026.9.6', '--json']);
+    assert.equal(check.status, 0, 'no error-level finding after the profile');
+    assert.deepEqual(JSON.parse(check.stdout).findings.filter((f: { severity: string }) => f.severity !== 'info').map((f: { rule: string }) => f.rule), []);
+  });
+
+  it('usage errors exit 2', async () => {
+    assert.equal((await run(['profile'])).status, 2);
+    assert.equal((await run(['profile', 'show'])).status, 2);
+    const nope = await run(['profile', 'show', 'nope', '--config', 'test/fixtures/configs/planted.json5', '--no-probe']);
+    assert.equal(nope.status, 2);
+    assert.match(nope.stderr, /no profile "nope" \(have: single-turn, mid-range, long-agentic\)/);
+  });
+});
