@@ -4,9 +4,13 @@
 // unless --no-vscode.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { toolEnv } from './tools.mjs';
+
+const tools = toolEnv();
+const env = { ...process.env, LAL_NODE24_BIN: tools.node24Bin, LAL_OPENCLAW_ENTRY: tools.openclawEntry, LAL_OPENCLAW_OLD_ENTRY: tools.openclawOldEntry };
 
 const run = (args, opts = {}) => {
-  const r = spawnSync(args[0], args.slice(1), { stdio: 'inherit', ...opts });
+  const r = spawnSync(args[0], args.slice(1), { stdio: 'inherit', env, ...opts });
   if (r.status !== 0) process.exit(r.status ?? 1);
   return r;
 };

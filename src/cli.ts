@@ -15,6 +15,7 @@ import { ruleIds, runRules } from './core/rules/registry.js';
 import type { RuntimeState } from './core/runtimes/types.js';
 import { applyEdits } from './core/text.js';
 import { profileCommand } from './cliProfile.js';
+import { migrateCommand } from './cliMigrate.js';
 import { withProfileInForce } from './core/profiles/inForce.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
@@ -24,6 +25,7 @@ Usage:
                      [--openclaw-version V] [--no-probe] [--json]
   local-ai-lab fix --config PATH --rule RULE [--loaded FILE] [--downloaded FILE]
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
+  local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--dry-run] [--json]
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
   local-ai-lab rules
 
@@ -186,6 +188,8 @@ export async function main(argv: string[]): Promise<number> {
         return await check(rest);
       case 'fix':
         return await fix(rest);
+      case 'migrate':
+        return await migrateCommand(rest);
       case 'profile':
         return await profileCommand(rest, observeForProfile);
       case 'rules':

@@ -3,6 +3,8 @@ import { Ctx } from './vscode/ctx.js';
 import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
 import { ContextHoverProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
 import { ProfileController } from './vscode/profiles.js';
+import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
+import { keepRemoved, makeConfigValid, ValidatorFixProvider, type SideFileArgs } from './vscode/migrate.js';
 
 let ctx: Ctx | undefined;
 
@@ -19,8 +21,17 @@ export function activate(context: vscode.ExtensionContext) {
       vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider(context.extensionUri)),
       ...registerCommands(ctx),
     );
-    const profiles = new ProfileController(ctx);
-    ctx.push(profiles);
+    const c0 = ctx;
+    const proposed = new ProposedConfigProvider();
+    const profiles = new ProfileController(c0, proposed);
+    c0.push(
+      proposed,
+      vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
+      profiles,
+      vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c0), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
+      vscode.commands.registerCommand('localAiLab.makeConfigValid', (opts?: { confirm?: boolean }) => makeConfigValid(c0, proposed, opts)),
+      vscode.commands.registerCommand('localAiLab.keepRemoved', (args: SideFileArgs) => keepRemoved(c0, args)),
+    );
     const c = ctx;
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
     setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);

@@ -13,45 +13,28 @@ import { resolveAll } from '../core/profiles/resolve.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { LANGUAGE_ID, TOKEN_SECRET, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
+import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 
-export const PROPOSED_SCHEME = 'local-ai-lab-proposed';
 const n = (x: number | undefined) => (x === undefined ? '—' : x.toLocaleString('en-US'));
-
-/** Serves the proposed openclaw.json of a plan, for the diff editor. */
-class ProposedConfigProvider implements vscode.TextDocumentContentProvider {
-  private readonly texts = new Map<string, string>();
-  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.emitter.event;
-  set(uri: vscode.Uri, text: string): void {
-    this.texts.set(uri.toString(), text);
-    this.emitter.fire(uri);
-  }
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '';
-  }
-  dispose(): void {
-    this.emitter.dispose();
-  }
-}
 
 /** The status item and the commands that switch task-class profiles. */
 export class ProfileController implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly proposed = new ProposedConfigProvider();
   private readonly disposables: vscode.Disposable[] = [];
   private applying: string | undefined;
   private targets: ProfileTarget[] = [];
   private detection: Detection | undefined;
   private warnedSettings = '';
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly proposed: ProposedConfigProvider,
+  ) {
     this.item = vscode.window.createStatusBarItem('localAiLab.profile', vscode.StatusBarAlignment.Left, 100);
     this.item.name = 'Local AI Lab Profile';
     this.item.command = 'localAiLab.switchProfile';
     this.disposables.push(
       this.item,
-      this.proposed,
-      vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, this.proposed),
       ctx.onDidChange(() => this.update()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('localAiLab.profiles') && this.update()),
       vscode.commands.registerCommand('localAiLab.switchProfile', () => this.pick()),

@@ -169,4 +169,27 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Applying mid-range' }).waitFor({ state: 'detached', timeout: 10_000 });
     await shot('09-profile-applied');
   });
+
+  it('Make Config Valid previews the diff, applies it, the Problems panel clears, the comment stays, the side file holds the key', async () => {
+    await palette('View: Focus Problems');
+    await problemRow(/Unrecognized key: "reserveTokensFloor"/).waitFor();
+    await palette('Local AI Lab: Make Config Valid for Installed OpenClaw');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Make openclaw.json valid for OpenClaw 2026.9.6?' });
+    await dialog.waitFor();
+    await page.locator('.tab', { hasText: 'valid for OpenClaw 2026.9.6 (proposed)' }).waitFor();
+    await shot('10-make-valid-preview');
+    await dialog.locator('.monaco-button', { hasText: 'Apply' }).click();
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'OpenClaw 2026.9.6 accepts openclaw.json now' }).waitFor();
+    await palette('View: Focus Problems');
+    await problemRow(/reserveTokensFloor/).first().waitFor({ state: 'detached' });
+    const text = fs.readFileSync(sandbox.configPath, 'utf8');
+    assert.doesNotMatch(text, /reserveTokensFloor/);
+    assert.match(text, /\/\/ Sandbox OpenClaw config/);
+    assert.match(text, /\/\/ Registered at 128K/);
+    const dir = path.dirname(sandbox.configPath);
+    const side = fs.readdirSync(dir).filter((f) => f.startsWith('openclaw.json.removed-'));
+    assert.equal(side.length, 1);
+    assert.match(fs.readFileSync(path.join(dir, side[0]!), 'utf8'), /reserveTokensFloor: 24000, \/\/ tuned on 2026\.5; retired in 2026\.8/);
+    await shot('11-make-valid-applied');
+  });
 });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 
 const CONFIG = process.env.LAL_SANDBOX_CONFIG!;
@@ -84,6 +85,28 @@ suite('Local AI Lab in a real extension host', () => {
     assert.match(doc.getText(), /\/\/ Sandbox OpenClaw config/);
     await vscode.commands.executeCommand('undo');
     assert.equal(doc.getText(), before);
+  });
+
+  test('OpenClaw\'s diagnostic has a quick fix that names the release and keeps the removed value in a side file', async function () {
+    if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
+    const doc = await vscode.workspace.openTextDocument(uri());
+    const d = await until('validator diagnostics', () => vscode.languages.getDiagnostics(uri()).find((x) => x.source === 'openclaw'), 60_000);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title.startsWith('Remove reserveTokensFloor (kept in a side file): OpenClaw 2026.8'));
+    assert.ok(fix?.edit, `among: ${actions.map((a) => a.title).join(' | ')}`);
+    const dir = path.dirname(CONFIG);
+    const sideFiles = () => fs.readdirSync(dir).filter((f) => f.startsWith('openclaw.json.removed-'));
+    const before = doc.getText();
+    await vscode.window.showTextDocument(doc);
+    // As VS Code does for a code action: the edit, then its command.
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    await vscode.commands.executeCommand(fix.command!.command, ...(fix.command!.arguments ?? []));
+    assert.doesNotMatch(doc.getText(), /reserveTokensFloor/);
+    assert.equal(sideFiles().length, 1);
+    assert.match(fs.readFileSync(path.join(dir, sideFiles()[0]!), 'utf8'), /reserveTokensFloor: 24000, \/\/ tuned on 2026\.5/);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), before, 'one undo restores the config');
+    fs.rmSync(path.join(dir, sideFiles()[0]!));
   });
 
   test('activation is quick and the first diagnostics follow', () => {

@@ -57,7 +57,7 @@ export const retiredKeyRule: Rule = {
 };
 
 /** agents.defaults.contextTokens → contextTokens on each registered row the agent models use. */
-function migrateContextTokens(obs: Observation, obj: ObjectNode, m: ObjectNode['members'][number]): DocEdits[] {
+export function migrateContextTokens(obs: Observation, obj: ObjectNode, m: ObjectNode['members'][number]): DocEdits[] {
   const cap = toValue(m.value);
   if (typeof cap !== 'number') throw new EditDeclined('contextTokens is not a number');
   const agentId = obj.path[0] === 'agents' && obj.path[1] === 'entries' ? String(obj.path[2]) : undefined;
@@ -75,7 +75,7 @@ function migrateContextTokens(obs: Observation, obj: ObjectNode, m: ObjectNode['
 }
 
 /** Rewrites the array as a keyed map; declines when comments inside it would be lost. */
-function listToEntries(obs: Observation, agents: ObjectNode, list: ArrayNode, addOwnership: boolean): DocEdits {
+export function listToEntries(obs: Observation, agents: ObjectNode, list: ArrayNode, addOwnership: boolean): DocEdits {
   const doc = obs.config.doc;
   if (list.doc !== doc) throw new EditDeclined(`agents.list lives in ${list.doc.file}; migrate it there`);
   if (doc.comments.some((c) => c[0] >= list.span[0] && c[1] <= list.span[1])) {

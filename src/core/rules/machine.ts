@@ -50,6 +50,10 @@ export const parseErrors: Rule = {
   check(obs) {
     const out: Finding[] = [];
     for (const doc of obs.config.docs) {
+      if (doc.encoding === 'utf16le' || doc.encoding === 'utf16be') {
+        // Verified: OpenClaw 2026.9.6 fails at 1:1 on UTF-16 ("JSON5: invalid character") and accepts UTF-8 with a BOM.
+        out.push(finding('parse-error', 'error', `This file is UTF-16; OpenClaw reads its config as UTF-8 and rejects it at the first character. Save it as UTF-8 (Make Config Valid for Installed OpenClaw does, keeping every character).`, { doc, span: [0, Math.min(1, doc.text.length)], path: [] }));
+      }
       if (doc.error) {
         out.push(finding('parse-error', 'error', `${doc.error.message}. OpenClaw cannot read this file; nothing else is checked until it parses.`, { doc, span: doc.error.span, path: [] }));
       }
