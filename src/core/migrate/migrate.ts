@@ -83,7 +83,7 @@ function knowledgeMove(doc: ConfigDocument, version: OpenClawVersion): PlannedCh
       continue; // declined: leave it (it validates; the diagnostics still explain it)
     }
   }
-  return pushDownProviderContext(doc, parseDocument(doc.file, doc.text).root)[0];
+  return pushDownProviderContext(doc, doc.root)[0];
 }
 
 /**
