@@ -16,6 +16,7 @@ import type { RuntimeState } from './core/runtimes/types.js';
 import { applyEdits } from './core/text.js';
 import { profileCommand } from './cliProfile.js';
 import { migrateCommand } from './cliMigrate.js';
+import { labCommand } from './cliLab.js';
 import { withProfileInForce } from './core/profiles/inForce.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
@@ -27,6 +28,7 @@ Usage:
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
   local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--dry-run] [--json]
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
+  local-ai-lab lab stats [--json] SECONDS...
   local-ai-lab rules
 
   --loaded FILE      \`lms ps --json\` output standing for the LM Studio server (replaces probing)
@@ -188,6 +190,8 @@ export async function main(argv: string[]): Promise<number> {
         return await check(rest);
       case 'fix':
         return await fix(rest);
+      case 'lab':
+        return await labCommand(rest);
       case 'migrate':
         return await migrateCommand(rest);
       case 'profile':

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { bootstrapMedianDifference, classify, summarize, wilson } from '../../src/core/lab/stats.js';
+
+describe('fast/slow split', () => {
+  it('splits the operators\' table: 198, 197, 276, 218 fast; 606, 939 slow', () => {
+    const c = classify([198, 606, 197, 276, 218, 939]);
+    assert.equal(c.split, true);
+    assert.deepEqual(c.fast.sort((a, b) => a - b), [197, 198, 218, 276]);
+    assert.deepEqual(c.slow.sort((a, b) => a - b), [606, 939]);
+    assert.equal(c.slowCluster!.mean, 772.5);
+    assert.ok(Math.abs(c.slowRate!.value - 1 / 3) < 1e-9);
+    assert.ok(c.slowRate!.low < 1 / 3 && c.slowRate!.high > 1 / 3);
+  });
+
+  it('does not split a tight unimodal set, equal values, an evenly spread set, or a lone slow outlier', () => {
+    assert.equal(classify([200, 210, 205, 198, 215, 202]).split, false);
+    assert.equal(classify([300, 300, 300, 300, 300, 300]).split, false);
+    assert.equal(classify([100, 160, 220, 280, 340, 400]).split, false, 'even spread: the gap is no wider than the fast spread');
+    const outlier = classify([200, 205, 210, 198, 202, 900]);
+    assert.equal(outlier.split, false);
+    assert.match(outlier.warnings[0]!, /one dispatch \(900\) is far slower/);
+  });
+
+  it('is scale-free (sub-second values) and works for larger n', () => {
+    const sub = classify([0.198, 0.606, 0.197, 0.276, 0.218, 0.939]);
+    assert.deepEqual([sub.split, sub.slow.length], [true, 2]);
+    const big = classify([...Array.from({ length: 20 }, (_, i) => 200 + (i % 7) * 10), ...Array.from({ length: 10 }, (_, i) => 700 + (i % 5) * 40)]);
+    assert.deepEqual([big.split, big.fast.length, big.slow.length], [true, 20, 10]);
+  });
+
+  it('says a split cannot be seen below six dispatches', () => {
+    const c = classify([198, 606, 197, 276, 939]);
+    assert.equal(c.split, false);
+    assert.deepEqual(c.fast, [198, 606, 197, 276, 939]);
+    assert.match(c.warnings[0]!, /cannot be seen below 6/);
+  });
+
+  it('property: never throws; with a split every fast value is below every slow value', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.001, max: 1e6, noNaN: true }), { maxLength: 60 }), (xs) => {
+        const c = classify(xs);
+        assert.equal(c.fast.length + c.slow.length, xs.length);
+        if (c.split) assert.ok(Math.max(...c.fast) < Math.min(...c.slow));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+});
+
+describe('summary, Wilson, bootstrap', () => {
+  it('summarizes with the library\'s quantiles', () => {
+    const s = summarize([198, 606, 197, 276, 218, 939])!;
+    assert.deepEqual([s.n, s.median, s.min, s.max], [6, 247, 197, 939]);
+    assert.equal(summarize([]), undefined);
+  });
+
+  it('Wilson interval matches the textbook value', () => {
+    const w = wilson(2, 6);
+    assert.ok(Math.abs(w.low - 0.0968) < 1e-3 && Math.abs(w.high - 0.7) < 1e-3, JSON.stringify(w));
+  });
+
+  it('bootstrap interval contains the observed difference and is reproducible', () => {
+    const a = [200, 210, 205, 198, 215, 202];
+    const b = [300, 310, 290, 305, 320, 298];
+    const d = bootstrapMedianDifference(a, b);
+    assert.ok(d.low <= d.value && d.value <= d.high);
+    assert.deepEqual(bootstrapMedianDifference(a, b), d);
+    assert.ok(d.low > 0, 'clearly slower');
+  });
+});
+
+describe('local-ai-lab lab stats', () => {
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const run = (args: string[]) => spawnSync(process.execPath, ['dist/cli.js', 'lab', 'stats', ...args], { encoding: 'utf8' });
+
+  it('--json classifies the operators\' table', () => {
+    const r = run(['--json', '198', '606', '197', '276', '218', '939']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.n, 6);
+    assert.equal(out.median, 247);
+    assert.equal(out.split, true);
+    assert.deepEqual(out.fast, [198, 197, 276, 218].sort((a, b) => a - b));
+    assert.deepEqual(out.slow, [606, 939]);
+    assert.deepEqual(out.warnings, []);
+  });
+
+  it('a tight unimodal set is not split; fast holds them all; bad input is exit 2', () => {
+    const out = JSON.parse(run(['--json', '200', '210', '205', '198', '215', '202']).stdout);
+    assert.deepEqual([out.split, out.fast.length, out.slow], [false, 6, []]);
+    assert.equal(run([]).status, 2);
+    assert.equal(run(['--json', '12', 'abc']).status, 2);
+  });
+});
