@@ -28,6 +28,7 @@ Usage:
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
   local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--dry-run] [--json]
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
+  local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
   local-ai-lab lab stats [--json] SECONDS...
   local-ai-lab rules
 

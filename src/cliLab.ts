@@ -1,6 +1,16 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/cliSupport.js';
+import { runSession } from './core/lab/runner.js';
+import { compareSessions, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from './core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from './core/lab/stats.js';
+import { listSessions, newSessionId, readSession, SessionUnreadable, type DispatchRecord, type Session } from './core/lab/store.js';
+import { loadWorkload, WorkloadError } from './core/lab/workload.js';
+import { locateConfig } from './core/openclaw/locate.js';
+import { buildObservation, probeProviders, readConfig } from './core/observe.js';
+import { readProfileState } from './core/profiles/backups.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
 
@@ -52,12 +62,139 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
+const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--json] | resume ID | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS...';
+
+const LAB_OPTIONS = {
+  dir: { type: 'string' },
+  config: { type: 'string' },
+  n: { type: 'string', short: 'n' },
+  profile: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function labDir(dir: string | undefined): string {
+  return path.resolve(dir ?? '.local-ai-lab');
+}
+
+async function observe(configOpt: string | undefined) {
+  const file = configOpt
+    ? path.resolve(configOpt)
+    : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+  const { doc } = readConfig(file);
+  const base = buildObservation({ doc });
+  const runtimes = await probeProviders(base.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
+  return { obs: { ...base, runtimes }, file, bytes: fs.readFileSync(file) };
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+
+/** Runs (or resumes) a session with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
+async function execute(root: string, session: Session, json: boolean, config: string | undefined): Promise<number> {
+  const { obs } = await observe(config ?? session.environment.configPath ?? undefined);
+  const target = openAiTarget(obs, session.workload);
+  await preflight(target.baseUrl);
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (!json) console.error('\ncancelling: the finished dispatches are kept');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const { session: s, dispatches } = await runSession({
+      root,
+      session,
+      dispatcher: dispatcherFor(session.workload, session.prompt, target),
+      signal: abort.signal,
+      cwd: process.cwd(),
+      onStart: (i, n) => !json && process.stderr.write(`dispatch ${i + 1}/${n}… `),
+      onDispatch: (r) => !json && process.stderr.write(`${secs(r.wallMs)} s${r.completed ? '' : ` (${r.errorKind ?? 'expectations not met'})`}\n`),
+    });
+    report(root, s, dispatches, json);
+    return s.status === 'complete' && dispatches.every((d) => d.completed) ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function report(root: string, session: Session, d: readonly DispatchRecord[], json: boolean): void {
+  const sum = summarizeSession(d);
+  const cluster = (r: DispatchRecord) => (!sum.split.split ? '—' : sum.split.slow.includes(r.wallMs / 1000) ? 'slow' : 'fast');
+  if (json) {
+    console.log(JSON.stringify({ dir: path.join(root, 'runs', session.id), session, dispatches: d.map((r) => ({ ...r, cluster: cluster(r) })), summary: sum }, null, 2));
+    return;
+  }
+  console.log(`${session.id}  ${session.workload.name}  ${session.status}  ${d.length}/${session.repeats}`);
+  console.log('run   time (s)   cluster  completed  compactions  stop');
+  for (const r of d) console.log(`${String(r.index + 1).padStart(3)}   ${secs(r.wallMs).padStart(8)}   ${cluster(r).padEnd(7)}  ${(r.completed ? 'yes' : 'no').padEnd(9)}  ${String(r.compactions ?? 0).padStart(11)}  ${r.stopReason ?? r.errorKind ?? ''}`);
+  if (sum.seconds) console.log(`median ${sum.seconds.median.toFixed(2)} s (p10 ${sum.seconds.p10.toFixed(2)}, p90 ${sum.seconds.p90.toFixed(2)}); completed ${Math.round(100 * sum.completed.value)} %${sum.ttftMs !== undefined ? `; TTFT ${Math.round(sum.ttftMs)} ms` : ''}${sum.tokensPerSecond !== undefined ? `; ${sum.tokensPerSecond.toFixed(1)} tok/s` : ''}`);
+  if (sum.split.split) console.log(`split: fast ${sum.split.fast.length}, slow ${sum.split.slow.length} (slow rate ${Math.round(100 * sum.split.slowRate!.value)} %)`);
+  for (const w of sum.split.warnings) console.log(`note: ${w}`);
+}
+
 export async function labCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'stats':
-      return labStats(rest);
-    default:
-      throw new UsageError('usage: local-ai-lab lab stats [--json] SECONDS...');
+  if (sub === 'stats') return labStats(rest);
+  if (!sub || !['run', 'resume', 'list', 'show', 'compare'].includes(sub)) throw new UsageError(USAGE);
+  const { values: o, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: LAB_OPTIONS });
+  const root = labDir(o.dir);
+  try {
+    switch (sub) {
+      case 'run': {
+        if (!positionals[0]) throw new UsageError('lab run needs a WORKLOAD (a name, or a path to a workload .json)');
+        const { workload, prompt } = loadWorkload(positionals[0], root);
+        const n = o.n === undefined ? workload.repeats : Number(o.n);
+        if (!Number.isInteger(n) || n < 1 || n > 200) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 200`);
+        if (workload.dispatcher !== 'openai') throw new UsageError(`workload ${workload.name}: the ${workload.dispatcher} dispatcher is not in the CLI yet; use an "openai" workload`);
+        const { obs, bytes } = await observe(o.config);
+        const target = openAiTarget(obs, workload);
+        const env = environmentSnapshot(obs, bytes, o.profile ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
+        const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
+        return await execute(root, session, !!o.json, o.config);
+      }
+      case 'resume': {
+        if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');
+        const { session, dispatches } = readSession(root, positionals[0]);
+        if (dispatches.length >= session.repeats) {
+          report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
+          return 0;
+        }
+        return await execute(root, session, !!o.json, o.config);
+      }
+      case 'list': {
+        const all = listSessions(root);
+        if (o.json) console.log(JSON.stringify(all.map((s) => ({ id: s.session.id, workload: s.session.workload.name, status: s.session.status, done: s.dispatches.length, repeats: s.session.repeats, median: summarizeSession(s.dispatches).seconds?.median ?? null })), null, 2));
+        else if (!all.length) console.log(`no lab sessions in ${path.join(root, 'runs')}`);
+        else for (const s of all) console.log(`${s.session.id}  ${s.session.workload.name.padEnd(14)} ${s.session.status.padEnd(9)} ${s.dispatches.length}/${s.session.repeats}  median ${summarizeSession(s.dispatches).seconds?.median.toFixed(2) ?? '—'} s`);
+        return 0;
+      }
+      case 'show': {
+        if (!positionals[0]) throw new UsageError('lab show needs a session ID');
+        const { session, dispatches } = readSession(root, positionals[0]);
+        report(root, session, dispatches, !!o.json);
+        return 0;
+      }
+      case 'compare': {
+        if (positionals.length !== 2) throw new UsageError('lab compare needs two session IDs');
+        const a = readSession(root, positionals[0]!);
+        const b = readSession(root, positionals[1]!);
+        const c = compareSessions(a.dispatches, b.dispatches);
+        if (o.json) console.log(JSON.stringify({ sessions: { a: a.session.id, b: b.session.id }, ...c }, null, 2));
+        else {
+          const m = c.medianSeconds;
+          console.log(`median: ${c.summaries.a.seconds?.median.toFixed(2) ?? '—'} s → ${c.summaries.b.seconds?.median.toFixed(2) ?? '—'} s${m ? ` (Δ ${m.value.toFixed(2)} s, 95 % CI ${m.low.toFixed(2)} to ${m.high.toFixed(2)})` : ''}`);
+          console.log(`slow rate: ${Math.round(100 * c.slowRate.a)} % → ${Math.round(100 * c.slowRate.b)} %`);
+          console.log(`completed: ${Math.round(100 * c.completion.a)} % → ${Math.round(100 * c.completion.b)} %`);
+        }
+        return 0;
+      }
+    }
+  } catch (err) {
+    if (err instanceof WorkloadError || err instanceof SessionUnreadable) throw new UsageError(err.message);
+    if (err instanceof LabPreflightError) {
+      console.error(`local-ai-lab: ${err.message}`);
+      return 1;
+    }
+    throw err;
   }
+  return 2;
 }

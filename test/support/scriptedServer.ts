@@ -215,6 +215,10 @@ export interface ChatScript {
   readonly reply?: string;
   readonly latencyMs?: () => number;
   readonly toolCall?: { name: string; arguments: string };
+  /** Send part of the stream, then destroy the socket. */
+  readonly drop?: boolean;
+  /** Answer with this HTTP error and body instead of a stream. */
+  readonly error?: { status: number; body: unknown };
 }
 
 /** Writes the SSE body for a chat request; kept apart so the route table stays declarative. */
@@ -227,6 +231,10 @@ export function writeChatStream(res: import('node:http').ServerResponse, body: {
   const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] });
   const usage = { prompt_tokens: 1200, completion_tokens: text.split(/\s+/).length, total_tokens: 1200 + text.split(/\s+/).length };
   setTimeout(() => {
+    if (script.error) {
+      res.writeHead(script.error.status, { 'content-type': 'application/json' }).end(JSON.stringify(script.error.body));
+      return;
+    }
     if (body.stream === false) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage }),
@@ -242,6 +250,10 @@ export function writeChatStream(res: import('node:http').ServerResponse, body: {
       send(chunk({}, 'tool_calls'));
     } else {
       for (const word of text.split(/(\s+)/)) if (word) send(chunk({ content: word }));
+      if (script.drop) {
+        res.socket?.destroy();
+        return;
+      }
       send(chunk({}, 'stop'));
     }
     send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });

@@ -1,0 +1,19 @@
+/** What one dispatch produced, before the runner adds index, timing and expectations. */
+export interface DispatchOutcome {
+  readonly output: string;
+  readonly runtimeMs?: number;
+  readonly ttftMs?: number;
+  readonly tokensIn?: number;
+  readonly tokensOut?: number;
+  readonly tokensPerSecond?: number;
+  readonly stopReason?: string;
+  readonly errorKind?: string;
+  readonly errorMessage?: string;
+  readonly compactions?: number;
+  readonly exitCode?: number;
+  readonly transport?: string;
+  readonly serverTimings?: Record<string, unknown>;
+}
+
+/** Runs dispatch `index`; must stop (and end any process it started) when `signal` aborts. */
+export type Dispatcher = (index: number, signal: AbortSignal) => Promise<DispatchOutcome>;

@@ -1,0 +1,102 @@
+
+import os from 'node:os';
+import { sha256 } from '../fsutil.js';
+import { isEnvReference } from '../openclaw/document.js';
+import { findProvider, splitRef } from '../openclaw/model.js';
+import { formatVersion } from '../openclaw/version.js';
+import type { Observation } from '../observation.js';
+import { requestText } from '../runtimes/http.js';
+import { openAiDispatcher } from './dispatch/openai.js';
+import type { Dispatcher } from './dispatch/types.js';
+import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
+import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './store.js';
+import type { Workload } from './workload.js';
+
+export class LabPreflightError extends Error {}
+
+/** `${VAR}` in a config value, resolved from the environment as OpenClaw does. */
+function resolveEnv(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, k: string) => process.env[k] ?? '');
+}
+
+/** The OpenAI-compatible endpoint a workload's model is served from, per openclaw.json. */
+export function openAiTarget(obs: Observation, w: Workload): { baseUrl: string; model: string; apiKey?: string; ref: string } {
+  const ref = w.model ?? obs.model.refs.find((r) => r.role === 'primary')?.ref;
+  if (!ref) throw new LabPreflightError('the workload names no model and openclaw.json has no primary; set workload.model ("provider/model")');
+  const parts = splitRef(ref)!;
+  const p = findProvider(obs.model, parts.providerId);
+  if (!p?.baseUrl) throw new LabPreflightError(`provider "${parts.providerId}" has no baseUrl in openclaw.json; the openai dispatcher needs one`);
+  const key = p.node.members.find((m) => m.key === 'apiKey')?.value;
+  const apiKey = key?.kind === 'string' ? (isEnvReference(key.value) ? resolveEnv(key.value as string) : (key.value as string)) : undefined;
+  return { baseUrl: p.baseUrl.replace(/\/+$/, ''), model: parts.modelId, apiKey, ref };
+}
+
+/** Fails in about 2 s with what to start, instead of a runtime's long retries. */
+export async function preflight(baseUrl: string, signal?: AbortSignal): Promise<void> {
+  const r = await requestText(`${baseUrl}/models`, { timeoutMs: 2000, signal });
+  if (!r.ok && (r.failure.kind === 'unreachable' || r.failure.kind === 'timeout')) {
+    throw new LabPreflightError(`nothing answers at ${baseUrl} (${r.failure.message}). Start the model server (LM Studio: lms server start), then run the lab again.`);
+  }
+}
+
+export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | undefined, profile: string | undefined, endpoint?: string): Environment {
+  const loaded: Environment['loadedModels'] = [];
+  for (const [provider, s] of obs.runtimes) for (const m of s.loaded) loaded.push({ provider, id: m.identifier, context: m.loadedContextLength ?? null });
+  return {
+    configPath: obs.config.doc.file,
+    configSha256: configBytes ? sha256(configBytes) : null,
+    profile: profile ?? null,
+    openclawVersion: obs.versionSource === 'assumed' ? null : formatVersion(obs.version),
+    loadedModels: loaded,
+    machine: { memoryBytes: os.totalmem(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', os: `${os.platform()} ${os.release()} ${os.arch()}` },
+    endpoint: endpoint ?? null,
+  };
+}
+
+export function newSession(id: string, w: Workload, prompt: string, repeats: number, env: Environment): Session {
+  return { schemaVersion: SCHEMA_VERSION, id, workload: { ...w, repeats }, prompt, repeats, environment: env, startedAt: new Date().toISOString(), endedAt: null, status: 'running' };
+}
+
+export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: string; model: string; apiKey?: string }): Dispatcher {
+  return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens });
+}
+
+export interface SessionSummary {
+  readonly n: number;
+  readonly completed: Interval;
+  readonly seconds: ReturnType<typeof summarize>;
+  readonly split: ReturnType<typeof classify>;
+  readonly compactions: number;
+  readonly ttftMs?: number;
+  readonly tokensPerSecond?: number;
+}
+
+/** Statistics over the completed and failed dispatches alike (time is time); completion is its own figure. */
+export function summarizeSession(d: readonly DispatchRecord[]): SessionSummary {
+  const secs = d.map((r) => r.wallMs / 1000);
+  const med = (xs: number[]) => (xs.length ? summarize(xs)!.median : undefined);
+  return {
+    n: d.length,
+    completed: wilson(d.filter((r) => r.completed).length, d.length),
+    seconds: summarize(secs),
+    split: classify(secs),
+    compactions: d.reduce((n, r) => n + (r.compactions ?? 0), 0),
+    ttftMs: med(d.flatMap((r) => (r.ttftMs == null ? [] : [r.ttftMs]))),
+    tokensPerSecond: med(d.flatMap((r) => (r.tokensPerSecond == null ? [] : [r.tokensPerSecond]))),
+  };
+}
+
+export function compareSessions(a: readonly DispatchRecord[], b: readonly DispatchRecord[]) {
+  const sa = summarizeSession(a);
+  const sb = summarizeSession(b);
+  const rate = (s: SessionSummary) => (s.split.split ? s.split.slow.length / s.n : 0);
+  return {
+    medianSeconds: a.length && b.length ? bootstrapMedianDifference(a.map((r) => r.wallMs / 1000), b.map((r) => r.wallMs / 1000)) : null,
+    slowRate: { a: rate(sa), b: rate(sb), difference: rate(sb) - rate(sa) },
+    completion: { a: sa.completed.value, b: sb.completed.value, difference: sb.completed.value - sa.completed.value },
+    summaries: { a: sa, b: sb },
+  };
+}
+
+

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { readSession } from '../../src/core/lab/store.js';
+import { startServer, lmStudioRoutes, type ChatScript, type ScriptedServer } from '../support/scriptedServer.js';
+
+const CLI = path.resolve('dist/cli.js');
+const servers: ScriptedServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+/** A scripted LM Studio whose chat replies follow `scripts` in turn (the last one repeats). */
+async function lab(scripts: ChatScript[]) {
+  let i = 0;
+  const s = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': () => ({ chat: scripts[Math.min(i++, scripts.length - 1)]! }) });
+  servers.push(s);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-lab-'));
+  const config = path.join(dir, 'openclaw.json');
+  fs.writeFileSync(config, `{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', api: 'openai-completions', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q', contextWindow: 32768 }] } } }, agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' } } } }`);
+  return { s, dir, config, labDir: path.join(dir, '.local-ai-lab') };
+}
+
+function run(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+const ok = (ms: number): ChatScript => ({ reply: 'A context window limits how much text the model sees at once. DONE', latencyMs: () => ms });
+
+describe('lab run through the OpenAI-compatible API', () => {
+  it('runs six dispatches, persists a self-describing session, and finds the fast/slow split', async () => {
+    const { dir, config, labDir } = await lab([ok(40), ok(420), ok(45), ok(60), ok(50), ok(400)]);
+    const r = await run(['lab', 'run', 'quick-check', '--config', config, '--json'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.session.status, 'complete');
+    assert.equal(out.dispatches.length, 6);
+    assert.ok(out.dispatches.every((d: { completed: boolean; stopReason: string; tokensOut: number; ttftMs: number }) => d.completed && d.stopReason === 'stop' && d.tokensOut > 0 && d.ttftMs >= 0));
+    assert.equal(out.summary.split.split, true);
+    assert.deepEqual(out.dispatches.map((d: { cluster: string }) => d.cluster), ['fast', 'slow', 'fast', 'fast', 'fast', 'slow']);
+    const loaded = readSession(labDir, out.session.id);
+    assert.equal(loaded.dispatches.length, 6);
+    assert.equal(loaded.session.environment.endpoint?.endsWith('/v1'), true);
+    assert.ok(loaded.session.environment.loadedModels.some((m) => m.id === 'qwen/qwen3-coder-30b' && m.context === 32768));
+    assert.ok(fs.existsSync(path.join(labDir, 'runs', out.session.id, 'outputs', '000.txt')));
+  });
+
+  it('a clean exit without the wrap-up is not a success; overflow, drops and hangs are named', async () => {
+    const { dir, config } = await lab([
+      { reply: 'A context window limits the text.' }, // no DONE
+      { error: { status: 400, body: { error: { message: "This model's maximum context length is 4096 tokens", code: 'context_length_exceeded' } } } },
+      { reply: 'partial answer DONE', drop: true },
+      ok(10),
+    ]);
+    fs.mkdirSync(path.join(dir, '.local-ai-lab', 'workloads'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'edge.json'), JSON.stringify({ name: 'edge', dispatcher: 'openai', prompt: 'hi', repeats: 4, timeoutSeconds: 5, expectations: { contains: ['DONE'] } }));
+    const r = await run(['lab', 'run', 'edge', '--config', config, '--json'], dir);
+    assert.equal(r.status, 1, 'not every dispatch completed');
+    const d = JSON.parse(r.stdout).dispatches as { completed: boolean; expectationsMet: boolean; errorKind?: string; stopReason?: string }[];
+    assert.deepEqual(d.map((x) => [x.completed, x.errorKind ?? null]), [
+      [false, null],
+      [false, 'context_overflow'],
+      [false, d[2]!.errorKind],
+      [true, null],
+    ]);
+    assert.equal(d[0]!.stopReason, 'stop', 'it exited cleanly');
+    assert.equal(d[0]!.expectationsMet, false);
+    assert.ok(['incomplete', 'connection'].includes(d[2]!.errorKind!), d[2]!.errorKind);
+  });
+
+  it('a hung server costs the workload timeout, not forever', async () => {
+    const s = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { hang: true } });
+    servers.push(s);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-lab-'));
+    const config = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(config, `{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', models: [{ id: 'm', name: 'm' }] } } }, agents: { defaults: { model: 'lmstudio/m' } } }`);
+    fs.mkdirSync(path.join(dir, '.local-ai-lab', 'workloads'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'hang.json'), JSON.stringify({ name: 'hang', dispatcher: 'openai', prompt: 'hi', repeats: 1, timeoutSeconds: 1 }));
+    const r = await run(['lab', 'run', 'hang', '--config', config, '--json'], dir);
+    assert.equal(r.status, 1);
+    assert.equal(JSON.parse(r.stdout).dispatches[0].errorKind, 'timeout');
+    assert.ok(r.ms < 6000, `took ${r.ms} ms`);
+  });
+
+  it('fails in about two seconds, saying what to start, when nothing answers', async () => {
+    const s = await startServer({});
+    await s.close();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-lab-'));
+    const config = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(config, `{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', models: [{ id: 'm', name: 'm' }] } } }, agents: { defaults: { model: 'lmstudio/m' } } }`);
+    const r = await run(['lab', 'run', 'quick-check', '--config', config], dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /nothing answers at .*Start the model server/);
+    assert.ok(r.ms < 5000, `took ${r.ms} ms`);
+  });
+
+  it('killed with SIGKILL midway, the finished dispatches are on disk and lab resume completes the session', async () => {
+    const { dir, config, labDir } = await lab([ok(400)]);
+    const child = spawn(process.execPath, [CLI, 'lab', 'run', 'quick-check', '--config', config, '--json'], { cwd: dir, stdio: 'ignore' });
+    const jsonl = () => {
+      const runs = path.join(labDir, 'runs');
+      const id = fs.existsSync(runs) ? fs.readdirSync(runs)[0] : undefined;
+      return id ? { id, lines: (fs.readFileSync(path.join(runs, id, 'dispatches.jsonl'), { flag: 'a+' }).toString().match(/\n/g) ?? []).length } : undefined;
+    };
+    const deadline = Date.now() + 20_000;
+    while ((jsonl()?.lines ?? 0) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const { id, lines } = jsonl()!;
+    assert.ok(lines >= 2 && lines < 6, `${lines} dispatches before the kill`);
+    const killed = readSession(labDir, id);
+    assert.equal(killed.session.status, 'running', 'an interrupted session says so');
+    assert.equal(killed.dispatches.length, lines);
+    const resumed = await run(['lab', 'resume', id, '--config', config, '--json'], dir);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const out = JSON.parse(resumed.stdout);
+    assert.equal(out.session.status, 'complete');
+    assert.deepEqual(out.dispatches.map((d: { index: number }) => d.index), [0, 1, 2, 3, 4, 5]);
+    const list = JSON.parse((await run(['lab', 'list', '--json'], dir)).stdout);
+    assert.deepEqual([list.length, list[0].done, list[0].status], [1, 6, 'complete']);
+    const show = await run(['lab', 'show', id], dir);
+    assert.match(show.stdout, /run +time \(s\) +cluster +completed +compactions/);
+  });
+
+  it('compares two sessions, and bad usage is exit 2', async () => {
+    const { dir, config, labDir } = await lab([ok(30)]);
+    const a = JSON.parse((await run(['lab', 'run', 'quick-check', '-n', '6', '--config', config, '--json'], dir)).stdout).session.id;
+    const b = JSON.parse((await run(['lab', 'run', 'quick-check', '-n', '6', '--config', config, '--json'], dir)).stdout).session.id;
+    const c = await run(['lab', 'compare', a, b, '--json'], dir);
+    assert.equal(c.status, 0, c.stderr);
+    const out = JSON.parse(c.stdout);
+    assert.deepEqual(out.sessions, { a, b });
+    assert.ok(out.medianSeconds.low <= out.medianSeconds.value && out.medianSeconds.value <= out.medianSeconds.high);
+    assert.deepEqual([out.completion.a, out.completion.b], [1, 1]);
+    assert.equal((await run(['lab', 'run', 'nope', '--config', config], dir)).status, 2);
+    assert.equal((await run(['lab', 'run', 'quick-check', '-n', '0', '--config', config], dir)).status, 2);
+    assert.equal((await run(['lab', 'show', 'no-such-session'], dir)).status, 2);
+    assert.equal((await run(['lab'], dir)).status, 2);
+    void labDir;
+  });
+});
