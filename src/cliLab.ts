@@ -69,6 +69,7 @@ const LAB_OPTIONS = {
   config: { type: 'string' },
   n: { type: 'string', short: 'n' },
   profile: { type: 'string' },
+  openclaw: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -89,9 +90,10 @@ async function observe(configOpt: string | undefined) {
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
 /** Runs (or resumes) a session with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
-async function execute(root: string, session: Session, json: boolean, config: string | undefined): Promise<number> {
-  const { obs } = await observe(config ?? session.environment.configPath ?? undefined);
+async function execute(root: string, session: Session, json: boolean, config: string | undefined, openclaw: string | undefined): Promise<number> {
+  const { obs, file } = await observe(config ?? session.environment.configPath ?? undefined);
   const target = openAiTarget(obs, session.workload);
+  // OpenClaw retries an unreachable server for ~90 s; this says what to start in about two.
   await preflight(target.baseUrl);
   const abort = new AbortController();
   const onSigint = () => {
@@ -103,7 +105,7 @@ async function execute(root: string, session: Session, json: boolean, config: st
     const { session: s, dispatches } = await runSession({
       root,
       session,
-      dispatcher: dispatcherFor(session.workload, session.prompt, target),
+      dispatcher: dispatcherFor(session.workload, session.prompt, target, { sessionId: session.id, configPath: file, openclawExecutable: openclaw ?? 'openclaw' }),
       signal: abort.signal,
       cwd: process.cwd(),
       onStart: (i, n) => !json && process.stderr.write(`dispatch ${i + 1}/${n}… `),
@@ -144,12 +146,11 @@ export async function labCommand(argv: string[]): Promise<number> {
         const { workload, prompt } = loadWorkload(positionals[0], root);
         const n = o.n === undefined ? workload.repeats : Number(o.n);
         if (!Number.isInteger(n) || n < 1 || n > 200) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 200`);
-        if (workload.dispatcher !== 'openai') throw new UsageError(`workload ${workload.name}: the ${workload.dispatcher} dispatcher is not in the CLI yet; use an "openai" workload`);
         const { obs, bytes } = await observe(o.config);
         const target = openAiTarget(obs, workload);
         const env = environmentSnapshot(obs, bytes, o.profile ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
         const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
-        return await execute(root, session, !!o.json, o.config);
+        return await execute(root, session, !!o.json, o.config, o.openclaw);
       }
       case 'resume': {
         if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');
@@ -158,7 +159,7 @@ export async function labCommand(argv: string[]): Promise<number> {
           report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
           return 0;
         }
-        return await execute(root, session, !!o.json, o.config);
+        return await execute(root, session, !!o.json, o.config, o.openclaw);
       }
       case 'list': {
         const all = listSessions(root);

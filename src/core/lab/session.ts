@@ -7,6 +7,7 @@ import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../runtimes/http.js';
 import { openAiDispatcher } from './dispatch/openai.js';
+import { openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
 import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './store.js';
@@ -58,7 +59,24 @@ export function newSession(id: string, w: Workload, prompt: string, repeats: num
   return { schemaVersion: SCHEMA_VERSION, id, workload: { ...w, repeats }, prompt, repeats, environment: env, startedAt: new Date().toISOString(), endedAt: null, status: 'running' };
 }
 
-export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: string; model: string; apiKey?: string }): Dispatcher {
+export interface DispatchContext {
+  readonly sessionId: string;
+  readonly configPath: string;
+  readonly openclawExecutable: string;
+}
+
+export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: string; model: string; apiKey?: string }, ctx: DispatchContext): Dispatcher {
+  if (w.dispatcher === 'openclaw') {
+    return openclawDispatcher({
+      executable: ctx.openclawExecutable,
+      prompt,
+      agent: w.agent ?? 'main',
+      model: w.model,
+      sessionPrefix: `lab-${ctx.sessionId}`,
+      timeoutMs: w.timeoutSeconds * 1000,
+      env: { OPENCLAW_CONFIG_PATH: ctx.configPath },
+    });
+  }
   return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens });
 }
 

@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import * as z from 'zod/mini';
+import type { DispatchOutcome, Dispatcher } from './types.js';
+
+const num = z.optional(z.nullable(z.number()));
+const str = z.optional(z.nullable(z.string()));
+
+/** `openclaw agent --json` (reference/openclaw.md §8); loose: fields arrive over releases. */
+const MetaSchema = z.looseObject({
+  durationMs: num,
+  aborted: z.optional(z.boolean()),
+  stopReason: str,
+  error: z.optional(z.nullable(z.looseObject({ kind: str, message: str }))),
+  completion: z.optional(z.nullable(z.looseObject({ stopReason: str, finishReason: str }))),
+  contextManagement: z.optional(z.nullable(z.looseObject({ lastTurnCompactions: num, sessionCompactions: num }))),
+  agentMeta: z.optional(
+    z.nullable(
+      z.looseObject({
+        provider: str,
+        model: str,
+        contextTokens: num,
+        compactionCount: num,
+        promptTokens: num,
+        usage: z.optional(z.nullable(z.looseObject({ input: num, output: num, total: num }))),
+      }),
+    ),
+  ),
+  finalAssistantVisibleText: str,
+});
+export const AgentResultSchema = z.looseObject({
+  payloads: z.optional(z.array(z.looseObject({ text: str }))),
+  meta: z.optional(MetaSchema),
+  /** Through a Gateway the result is wrapped. */
+  result: z.optional(z.looseObject({ payloads: z.optional(z.array(z.looseObject({ text: str }))), meta: z.optional(MetaSchema) })),
+  ok: z.optional(z.boolean()),
+  error: z.optional(z.looseObject({ type: str, message: str })),
+});
+
+/** Parses one `openclaw agent --json` stdout into the record's fields. */
+export function parseAgentResult(stdout: string, exitCode: number): DispatchOutcome {
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    return { output: stdout, exitCode, errorKind: exitCode === 0 ? 'unreadable' : `exit_${exitCode}`, errorMessage: 'openclaw printed no JSON' };
+  }
+  const r = AgentResultSchema.safeParse(json);
+  if (!r.success) return { output: stdout, exitCode, errorKind: 'unreadable', errorMessage: 'openclaw answered in an unexpected shape' };
+  const d = r.data;
+  if (d.ok === false) return { output: '', exitCode, errorKind: 'cli_error', errorMessage: d.error?.message ?? 'openclaw failed' };
+  const meta = d.meta ?? d.result?.meta;
+  const payloads = d.payloads ?? d.result?.payloads ?? [];
+  const output = payloads.map((p) => p.text ?? '').filter(Boolean).join('\n') || meta?.finalAssistantVisibleText || '';
+  const am = meta?.agentMeta;
+  // compactionCount is present only when compaction ran inside the run.
+  const compactions = am?.compactionCount ?? meta?.contextManagement?.lastTurnCompactions ?? 0;
+  return {
+    output,
+    exitCode,
+    runtimeMs: meta?.durationMs ?? undefined,
+    tokensIn: am?.usage?.input ?? am?.promptTokens ?? undefined,
+    tokensOut: am?.usage?.output ?? undefined,
+    // OpenClaw omits stopReason whenever error is set.
+    stopReason: meta?.error ? undefined : (meta?.stopReason ?? meta?.completion?.stopReason ?? undefined),
+    errorKind: meta?.error ? (meta.error.kind ?? 'error') : exitCode !== 0 ? `exit_${exitCode}` : meta?.aborted ? 'aborted' : undefined,
+    errorMessage: meta?.error?.message ?? undefined,
+    compactions,
+  };
+}
+
+export interface OpenClawDispatchOptions {
+  readonly executable: string;
+  readonly prompt: string;
+  readonly agent: string;
+  readonly model?: string;
+  /** Each dispatch gets its own session key, so runs are independent. */
+  readonly sessionPrefix: string;
+  readonly timeoutMs: number;
+  readonly env?: Record<string, string | undefined>;
+  readonly cwd?: string;
+}
+
+/**
+ * One `openclaw agent --local --json` per dispatch, in its own process group: a timeout or cancel ends the
+ * whole tree (OpenClaw starts workers), SIGTERM first, SIGKILL five seconds later.
+ */
+export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
+  return (index, signal) =>
+    new Promise<DispatchOutcome>((resolve) => {
+      const key = `agent:${o.agent}:${o.sessionPrefix}-${index}`;
+      const args = ['agent', '--local', '--json', '--agent', o.agent, '--session-key', key, '--message', o.prompt, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
+      if (o.model) args.push('--model', o.model);
+      const child = spawn(o.executable, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, cwd: o.cwd });
+      let stdout = '';
+      let stderr = '';
+      let ended: string | undefined;
+      child.stdout!.on('data', (b) => (stdout += b));
+      child.stderr!.on('data', (b) => (stderr = (stderr + b).slice(-4000)));
+      const killGroup = (why: string) => {
+        if (ended || child.exitCode !== null) return;
+        ended = why;
+        try {
+          process.kill(-child.pid!, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+        setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }, 5000).unref();
+      };
+      const timer = setTimeout(() => killGroup('timeout'), o.timeoutMs);
+      const onAbort = () => killGroup('cancelled');
+      signal.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve({ output: '', errorKind: 'spawn', errorMessage: `could not run ${o.executable}: ${err.message}` });
+      });
+      child.on('close', (code, sig) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        // Reap stragglers of the group (workers) even after a normal exit.
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* none left */
+        }
+        if (ended === 'cancelled') return resolve({ output: '', errorKind: 'cancelled', errorMessage: 'cancelled' });
+        if (ended === 'timeout') return resolve({ output: stdout, errorKind: 'timeout', errorMessage: `no finish within ${Math.round(o.timeoutMs / 1000)} s`, transport: 'local' });
+        const out = parseAgentResult(stdout, code ?? (sig ? 128 : 1));
+        resolve({ ...out, transport: 'local', errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) });
+      });
+    });
+}

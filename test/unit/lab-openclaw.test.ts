@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseAgentResult } from '../../src/core/lab/dispatch/openclaw.js';
+import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
+
+const exe = openclawExecutable();
+const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const CLI = path.resolve('dist/cli.js');
+const servers: ScriptedServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+function run(args: string[], cwd: string, env: Record<string, string>, onSpawn?: (pid: number) => void) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn?.(p.pid!);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function setup(chat: Parameters<typeof startServer>[0][string]) {
+  const s = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': chat });
+  servers.push(s);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ocl-'));
+  const config = path.join(dir, 'openclaw.json');
+  // The reference's minimal valid config for a loopback OpenAI-compatible server.
+  fs.writeFileSync(config, JSON.stringify({
+    models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${s.port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [{ id: 'mock-1', name: 'Mock One', contextWindow: 32768, maxTokens: 1024 }] } } },
+    agents: { defaults: { model: { primary: 'mocklab/mock-1' } } },
+  }));
+  fs.mkdirSync(path.join(dir, '.local-ai-lab', 'workloads'), { recursive: true });
+  return { s, dir, config };
+}
+
+describe('parseAgentResult', () => {
+  it('reads a completed --local result, an error result and the failure envelope', () => {
+    const done = parseAgentResult(JSON.stringify({ payloads: [{ text: 'Checked. DONE' }], meta: { durationMs: 4210, stopReason: 'stop', agentMeta: { usage: { input: 16400, output: 12 }, compactionCount: 1 } } }), 0);
+    assert.deepEqual([done.output, done.runtimeMs, done.stopReason, done.tokensIn, done.tokensOut, done.compactions, done.errorKind], ['Checked. DONE', 4210, 'stop', 16400, 12, 1, undefined]);
+    const overflow = parseAgentResult(JSON.stringify({ payloads: [], meta: { durationMs: 900, error: { kind: 'context_overflow', message: 'too large' } } }), 1);
+    assert.deepEqual([overflow.errorKind, overflow.stopReason], ['context_overflow', undefined]);
+    const envelope = parseAgentResult(JSON.stringify({ ok: false, error: { type: 'cli_error', message: 'gateway agent requires credentials' } }), 1);
+    assert.deepEqual([envelope.errorKind, envelope.errorMessage], ['cli_error', 'gateway agent requires credentials']);
+    assert.equal(parseAgentResult('not json', 1).errorKind, 'exit_1');
+  });
+});
+
+describe('lab run through the real OpenClaw 2026.9.6', { skip }, () => {
+  it('dispatches openclaw agent --local into the scripted server and parses each result into a record', async () => {
+    const { s, dir, config } = await setup({ chat: { reply: 'I would check the loaded context, the compactor and memory. DONE' } });
+    fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'turn.json'), JSON.stringify({ name: 'turn', dispatcher: 'openclaw', prompt: 'Say DONE.', repeats: 2, timeoutSeconds: 180, expectations: { contains: ['DONE'] } }));
+    const r = await run(['lab', 'run', 'turn', '--config', config, '--openclaw', exe!, '--json'], dir, isolatedEnv());
+    assert.equal(r.status, 0, r.stderr + r.stdout.slice(0, 2000));
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.dispatches.length, 2);
+    for (const d of out.dispatches) {
+      assert.equal(d.completed, true);
+      assert.equal(d.stopReason, 'stop');
+      assert.equal(d.transport, 'local');
+      assert.ok(d.runtimeMs > 0 && d.runtimeMs < d.wallMs, 'meta.durationMs excludes the CLI boot');
+      assert.ok(d.tokensIn > 1000, 'OpenClaw sent its own system prompt');
+      assert.equal(d.compactions, 0);
+    }
+    const chats = s.requests.filter((q) => q.path === '/v1/chat/completions');
+    assert.equal(chats.length, 2);
+    assert.equal(new Set(out.dispatches.map((d: { outputSha256: string }) => d.outputSha256)).size, 1);
+  });
+
+  it('cancel (SIGINT) stops the running dispatch and leaves no OpenClaw process behind', async () => {
+    const { dir, config } = await setup({ hang: true });
+    fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'stuck.json'), JSON.stringify({ name: 'stuck', dispatcher: 'openclaw', prompt: 'hi', repeats: 3, timeoutSeconds: 300 }));
+    let pid = 0;
+    const running = run(['lab', 'run', 'stuck', '--config', config, '--openclaw', exe!, '--json'], dir, isolatedEnv(), (p) => (pid = p));
+    const ours = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('--session-key agent:main:lab-') && l.includes('stuck'));
+    const deadline = Date.now() + 60_000;
+    while (ours().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(ours().length > 0, 'the dispatch started');
+    await new Promise((r) => setTimeout(r, 3000)); // it is waiting on the hung server now
+    process.kill(pid, 'SIGINT');
+    const r = await running;
+    assert.equal(r.status, 1);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.session.status, 'cancelled');
+    assert.equal(out.dispatches.length, 0, 'the interrupted dispatch is not a sample');
+    const until = Date.now() + 10_000;
+    while (ours().length && Date.now() < until) await new Promise((r2) => setTimeout(r2, 200));
+    assert.deepEqual(ours(), [], 'no OpenClaw process is left');
+  });
+});
