@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/cliSupport.js';
 import { runSession } from './core/lab/runner.js';
+import { clusterOf, reportLines } from './core/lab/report.js';
 import { compareSessions, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from './core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from './core/lab/stats.js';
 import { listSessions, newSessionId, readSession, SessionUnreadable, type DispatchRecord, type Session } from './core/lab/store.js';
@@ -119,18 +120,12 @@ async function execute(root: string, session: Session, json: boolean, config: st
 }
 
 function report(root: string, session: Session, d: readonly DispatchRecord[], json: boolean): void {
-  const sum = summarizeSession(d);
-  const cluster = (r: DispatchRecord) => (!sum.split.split ? '—' : sum.split.slow.includes(r.wallMs / 1000) ? 'slow' : 'fast');
   if (json) {
-    console.log(JSON.stringify({ dir: path.join(root, 'runs', session.id), session, dispatches: d.map((r) => ({ ...r, cluster: cluster(r) })), summary: sum }, null, 2));
+    const cluster = clusterOf(d);
+    console.log(JSON.stringify({ dir: path.join(root, 'runs', session.id), session, dispatches: d.map((r) => ({ ...r, cluster: cluster(r) })), summary: summarizeSession(d) }, null, 2));
     return;
   }
-  console.log(`${session.id}  ${session.workload.name}  ${session.status}  ${d.length}/${session.repeats}`);
-  console.log('run   time (s)   cluster  completed  compactions  stop');
-  for (const r of d) console.log(`${String(r.index + 1).padStart(3)}   ${secs(r.wallMs).padStart(8)}   ${cluster(r).padEnd(7)}  ${(r.completed ? 'yes' : 'no').padEnd(9)}  ${String(r.compactions ?? 0).padStart(11)}  ${r.stopReason ?? r.errorKind ?? ''}`);
-  if (sum.seconds) console.log(`median ${sum.seconds.median.toFixed(2)} s (p10 ${sum.seconds.p10.toFixed(2)}, p90 ${sum.seconds.p90.toFixed(2)}); completed ${Math.round(100 * sum.completed.value)} %${sum.ttftMs !== undefined ? `; TTFT ${Math.round(sum.ttftMs)} ms` : ''}${sum.tokensPerSecond !== undefined ? `; ${sum.tokensPerSecond.toFixed(1)} tok/s` : ''}`);
-  if (sum.split.split) console.log(`split: fast ${sum.split.fast.length}, slow ${sum.split.slow.length} (slow rate ${Math.round(100 * sum.split.slowRate!.value)} %)`);
-  for (const w of sum.split.warnings) console.log(`note: ${w}`);
+  console.log(reportLines(session, d).join('\n'));
 }
 
 export async function labCommand(argv: string[]): Promise<number> {

@@ -3,6 +3,7 @@ import { Ctx } from './vscode/ctx.js';
 import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
 import { ContextHoverProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
 import { ProfileController } from './vscode/profiles.js';
+import { LabController } from './vscode/lab.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { keepRemoved, makeConfigValid, ValidatorFixProvider, type SideFileArgs } from './vscode/migrate.js';
 
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext) {
       vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c0), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
       vscode.commands.registerCommand('localAiLab.makeConfigValid', (opts?: { confirm?: boolean }) => makeConfigValid(c0, proposed, opts)),
       vscode.commands.registerCommand('localAiLab.keepRemoved', (args: SideFileArgs) => keepRemoved(c0, args)),
+      new LabController(c0, profiles),
     );
     const c = ctx;
     // The first check runs after activation returns: locate, `openclaw --version`, probes.

@@ -22,7 +22,7 @@ export class ProfileController implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private applying: string | undefined;
-  private targets: ProfileTarget[] = [];
+  private targetsNow: ProfileTarget[] = [];
   private detection: Detection | undefined;
   private warnedSettings = '';
 
@@ -47,6 +47,12 @@ export class ProfileController implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables.reverse()) d.dispose();
+  }
+
+  /** The profiles as resolved now (for the lab's profile picker). */
+  targets(): readonly ProfileTarget[] {
+    this.update();
+    return this.targetsNow;
   }
 
   /** For tests and the state command. */
@@ -79,7 +85,7 @@ export class ProfileController implements vscode.Disposable {
     }
     const { targets, problems } = resolveAll(obs, this.userProfiles());
     for (const p of problems) this.ctx.log.info(`profile ${p.name}: ${p.message}`);
-    this.targets = targets;
+    this.targetsNow = targets;
     this.detection = detectProfile(targets, obs, readProfileState(this.ctx.state.located.path)?.profile);
     const d = this.detection;
     this.item.text = this.applying ? `$(loading~spin) ${this.applying}` : `$(beaker) ${d.name}${d.drift ? ' $(warning)' : ''}`;
@@ -111,7 +117,7 @@ export class ProfileController implements vscode.Disposable {
 
   private async pick(): Promise<void> {
     this.update();
-    if (!this.targets.length) {
+    if (!this.targetsNow.length) {
       void vscode.window.showWarningMessage('No profile applies: Local AI Lab needs an openclaw.json with a primary model.', 'Open Config').then((p) => p && vscode.commands.executeCommand('localAiLab.openConfig'));
       return;
     }
@@ -119,7 +125,7 @@ export class ProfileController implements vscode.Disposable {
     qp.title = 'Switch Local AI Lab Profile';
     qp.placeholder = 'Configure OpenClaw and the model server for a task class';
     const current = this.detection?.name;
-    qp.items = this.targets.map((t) => ({
+    qp.items = this.targetsNow.map((t) => ({
       name: t.name,
       label: `${t.name === current ? '$(check) ' : ''}${t.name}${t.builtin ? '' : ' (yours)'}`,
       description: this.describe(t),
@@ -229,7 +235,7 @@ export class ProfileController implements vscode.Disposable {
   private async show(name?: string): Promise<void> {
     this.update();
     const obs = this.observation();
-    const target = this.targets.find((t) => t.name === (name ?? this.detection?.target?.name)) ?? this.targets[0];
+    const target = this.targetsNow.find((t) => t.name === (name ?? this.detection?.target?.name)) ?? this.targetsNow[0];
     if (!obs || !target) {
       void vscode.window.showInformationMessage('No profile to show: no openclaw.json with a primary model.');
       return;

@@ -192,4 +192,26 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     assert.match(fs.readFileSync(path.join(dir, side[0]!), 'utf8'), /reserveTokensFloor: 24000, \/\/ tuned on 2026\.5; retired in 2026\.8/);
     await shot('11-make-valid-applied');
   });
+
+  it('Run Lab ×6 from the command palette runs six dispatches against the sandbox and a session folder with six records appears', async () => {
+    const chatsBefore = sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length;
+    await palette('Local AI Lab: Run Lab ×6');
+    const qp = page.locator('.quick-input-widget');
+    await qp.locator('.quick-input-title', { hasText: 'choose a workload' }).waitFor();
+    await qp.locator('.monaco-list-row', { hasText: 'quick-check' }).click();
+    await qp.locator('.quick-input-title', { hasText: 'under which profiles' }).waitFor();
+    await shot('12-lab-profiles');
+    await page.keyboard.press('Enter'); // none: as things are now
+    const done = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /quick-check ×6: median/ });
+    await done.waitFor({ timeout: 60_000 });
+    await shot('13-lab-done');
+    const runs = path.join(sandbox.workspace, '.local-ai-lab', 'runs');
+    const ids = fs.readdirSync(runs);
+    assert.equal(ids.length, 1);
+    const lines = fs.readFileSync(path.join(runs, ids[0]!, 'dispatches.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 6);
+    assert.ok(lines.map((l) => JSON.parse(l)).every((d: { completed: boolean }) => d.completed));
+    assert.equal(sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length - chatsBefore, 6);
+    assert.match(await done.innerText(), /completed 100 %/);
+  });
 });

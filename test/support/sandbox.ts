@@ -61,7 +61,9 @@ export async function createSandbox(opts: { fastMs?: number; slowMs?: number; sl
   fs.writeFileSync(path.join(workspace, 'README.md'), '# Sandbox workspace\n\nThe OpenClaw config lives in the sandbox home: ~/.openclaw/openclaw.json\n');
   const server = await startServer({
     ...lmStudioRoutes({ loadedContext: LOADED_CONTEXT }),
-    'POST /v1/chat/completions': { chat: { latencyMs: bimodal(opts.fastMs ?? 200, opts.slowMs ?? 600, opts.slowShare ?? 0.33) } },
+    'POST /v1/chat/completions': {
+      chat: { reply: 'A context window limits how much text the model can attend to at once; beyond it, history must be summarized or dropped. DONE', latencyMs: bimodal(opts.fastMs ?? 200, opts.slowMs ?? 600, opts.slowShare ?? 0.33) },
+    },
   });
   const configPath = path.join(home, '.openclaw', 'openclaw.json');
   fs.writeFileSync(configPath, plantedConfig(server.port), { mode: 0o600 });

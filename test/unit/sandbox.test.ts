@@ -30,8 +30,8 @@ describe('the sandbox', () => {
       text += chunk.choices[0]?.delta?.content ?? '';
       if (chunk.usage) usage = chunk.usage;
     }
-    assert.equal(text, 'Done. All checks passed.');
-    assert.equal(usage?.completion_tokens, 4);
+    assert.match(text, /^A context window limits .* DONE$/, 'the whole reply, ending with the wrap-up the built-in workload expects');
+    assert.equal(usage?.completion_tokens, text.split(/\s+/).length);
   });
 
   it('draws latencies from two clusters', () => {

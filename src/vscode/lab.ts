@@ -1,0 +1,196 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { reportLines } from '../core/lab/report.js';
+import { runSession } from '../core/lab/runner.js';
+import { dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
+import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
+import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
+import { buildObservation } from '../core/observe.js';
+import { readProfileState } from '../core/profiles/backups.js';
+import type { Ctx } from './ctx.js';
+import type { ProfileController } from './profiles.js';
+import { readSettings } from './settings.js';
+
+const UNTRUSTED =
+  'Lab runs are off in an untrusted workspace: they run programs (openclaw, verify commands) named by workload files in this folder. Trust the workspace to run labs.';
+
+/** Run Lab ×6, Run Lab…, Resume Lab Session, Open Lab Session. */
+export class LabController implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private running = false;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly profiles: ProfileController,
+  ) {
+    this.disposables.push(
+      vscode.commands.registerCommand('localAiLab.runLab6', (workload?: string, opts?: LabRunOptions) => this.run(6, workload, opts)),
+      vscode.commands.registerCommand('localAiLab.runLab', async () => {
+        const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 200 ? undefined : 'a whole number from 1 to 200') });
+        if (n) return this.run(Number(n));
+      }),
+      vscode.commands.registerCommand('localAiLab.resumeLab', (id?: string) => this.resume(id)),
+      vscode.commands.registerCommand('localAiLab.openLabSession', (id?: string) => this.open(id)),
+    );
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+
+  /** `.local-ai-lab/` in the first workspace folder, else the extension's storage. */
+  labDir(): string {
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    return ws && ws.uri.scheme === 'file' ? path.join(ws.uri.fsPath, '.local-ai-lab') : path.join(this.ctx.extension.globalStorageUri.fsPath, 'lab');
+  }
+
+  private workloads(): { workload: Workload; prompt: string; source: string }[] {
+    const out = BUILTIN_WORKLOADS.map((w) => ({ workload: w, prompt: w.prompt!, source: 'built-in' }));
+    const dir = path.join(this.labDir(), 'workloads');
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    } catch {
+      files = [];
+    }
+    for (const f of files) {
+      try {
+        const l = loadWorkload(path.join(dir, f), this.labDir());
+        out.push({ workload: l.workload, prompt: l.prompt, source: path.join('.local-ai-lab', 'workloads', f) });
+      } catch (err) {
+        this.ctx.log.warn(`workload ${f}: ${(err as Error).message}`);
+        void vscode.window.showWarningMessage(`Skipped workload ${f}: ${(err as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  private async run(n: number, workloadName?: string, opts: LabRunOptions = {}): Promise<Session | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED);
+      return undefined;
+    }
+    if (this.running) {
+      void vscode.window.showInformationMessage('A lab is already running; cancel it from its notification first.');
+      return undefined;
+    }
+    const all = this.workloads();
+    let chosen = workloadName ? all.find((w) => w.workload.name === workloadName) : undefined;
+    if (!chosen) {
+      const pick = await vscode.window.showQuickPick(
+        all.map((w) => ({ label: w.workload.name, description: `${w.workload.dispatcher} · ${w.source}`, detail: w.workload.description, w })),
+        { title: `Run Lab ×${n}: choose a workload`, placeHolder: 'Built-in workloads, and .local-ai-lab/workloads/*.json in this folder' },
+      );
+      if (!pick) return undefined;
+      chosen = pick.w;
+    }
+    let profileNames = opts.profiles;
+    if (!profileNames) {
+      const targets = this.profiles.targets();
+      const picked = await vscode.window.showQuickPick(
+        targets.map((t) => ({ label: t.name, description: t.description })),
+        { title: `Run Lab ×${n}: under which profiles? (none: as things are now)`, canPickMany: true, placeHolder: 'With several, each is applied in turn and the lab runs under each' },
+      );
+      if (!picked) return undefined;
+      profileNames = picked.map((p) => p.label);
+    }
+    if (chosen.workload.profile && !profileNames.length) profileNames = [chosen.workload.profile];
+    let last: Session | undefined;
+    for (const profile of profileNames.length ? profileNames : [undefined]) {
+      if (profile && !(await this.profiles.applyByName(profile, { confirm: !opts.yes }))) return last;
+      last = await this.runOne(chosen.workload, chosen.prompt, n, profile);
+      if (!last || last.status === 'cancelled') break;
+    }
+    return last;
+  }
+
+  private async runOne(workload: Workload, prompt: string, n: number, profile: string | undefined, resume?: Session): Promise<Session | undefined> {
+    await this.ctx.refresh({ probe: true });
+    const s = this.ctx.state;
+    if (!s.doc || !s.located) {
+      void vscode.window.showErrorMessage('No openclaw.json: the lab takes the model and its server from it.');
+      return undefined;
+    }
+    const obs = { ...buildObservation({ doc: s.doc, version: s.version, versionSource: s.versionSource }), runtimes: s.runtimes };
+    const root = this.labDir();
+    this.running = true;
+    try {
+      const target = openAiTarget(obs, workload);
+      await preflight(target.baseUrl);
+      const session =
+        resume ??
+        newSession(newSessionId(workload.name), workload, prompt, n, environmentSnapshot(obs, fs.readFileSync(s.located.path), profile ?? readProfileState(s.located.path)?.profile, target.baseUrl));
+      const title = `Run Lab ×${session.repeats}: ${workload.name}${profile ? ` under ${profile}` : ''}`;
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, cancel) => {
+        const abort = new AbortController();
+        cancel.onCancellationRequested(() => abort.abort());
+        let last = '';
+        return runSession({
+          root,
+          session,
+          dispatcher: dispatcherFor(workload, prompt, target, { sessionId: session.id, configPath: s.located!.path, openclawExecutable: readSettings().openclawExecutable }),
+          signal: abort.signal,
+          cwd: path.dirname(root),
+          onStart: (i, total) => progress.report({ message: `dispatch ${i + 1} of ${total}${last}` }),
+          onDispatch: (r, done, total) => {
+            last = ` (last ${(r.wallMs / 1000).toFixed(2)} s${r.completed ? '' : `, ${r.errorKind ?? 'expectations not met'}`})`;
+            progress.report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
+          },
+        });
+      });
+      const sum = summarizeSession(result.dispatches);
+      const text = `${workload.name} ×${result.dispatches.length}${profile ? ` under ${profile}` : ''}: median ${sum.seconds?.median.toFixed(2) ?? '—'} s, completed ${Math.round(100 * sum.completed.value)} %${sum.split.split ? `, ${sum.split.slow.length} slow of ${sum.n}` : ''}${result.session.status === 'cancelled' ? ' (cancelled; finished dispatches kept)' : ''}.`;
+      this.ctx.log.info(`lab ${result.session.id}: ${text}`);
+      void vscode.window.showInformationMessage(text, 'Open Session').then((p) => p && this.open(result.session.id));
+      return result.session;
+    } catch (err) {
+      const msg = err instanceof LabPreflightError ? err.message : `The lab failed: ${(err as Error).message}`;
+      this.ctx.log.error(msg);
+      void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
+      return undefined;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async pickSession(title: string, filter: (s: Session, done: number) => boolean): Promise<string | undefined> {
+    const sessions = listSessions(this.labDir()).filter((s) => filter(s.session, s.dispatches.length)).reverse();
+    if (!sessions.length) {
+      void vscode.window.showInformationMessage(`No lab sessions here (${path.join(this.labDir(), 'runs')}).`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      sessions.map((s) => ({ label: s.session.id, description: `${s.session.workload.name} · ${s.session.status} · ${s.dispatches.length}/${s.session.repeats}` })),
+      { title },
+    );
+    return pick?.label;
+  }
+
+  private async resume(id?: string): Promise<Session | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED);
+      return undefined;
+    }
+    id ??= await this.pickSession('Resume Lab Session', (s, done) => done < s.repeats);
+    if (!id) return undefined;
+    const { session } = readSession(this.labDir(), id);
+    const { prompt } = session;
+    return this.runOne(parseWorkload(session.workload, `${id}/session.json`), prompt, session.repeats, session.environment.profile ?? undefined, session);
+  }
+
+  private async open(id?: string): Promise<void> {
+    id ??= await this.pickSession('Open Lab Session', () => true);
+    if (!id) return;
+    const { session, dispatches } = readSession(this.labDir(), id);
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Lab session ${id}\n\n\`\`\`\n${reportLines(session, dispatches).join('\n')}\n\`\`\`\n\nFolder: ${path.join(this.labDir(), 'runs', id)}\n` });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+}
+
+export interface LabRunOptions {
+  /** Profiles to run under, skipping the picker (scripts, tests). */
+  readonly profiles?: string[];
+  /** Apply those profiles without the confirmation. */
+  readonly yes?: boolean;
+}
