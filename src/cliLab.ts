@@ -140,7 +140,7 @@ export async function labCommand(argv: string[]): Promise<number> {
         if (!positionals[0]) throw new UsageError('lab run needs a WORKLOAD (a name, or a path to a workload .json)');
         const { workload, prompt } = loadWorkload(positionals[0], root);
         const n = o.n === undefined ? workload.repeats : Number(o.n);
-        if (!Number.isInteger(n) || n < 1 || n > 200) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 200`);
+        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
         const { obs, bytes } = await observe(o.config);
         const target = openAiTarget(obs, workload);
         const env = environmentSnapshot(obs, bytes, o.profile ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);

@@ -27,7 +27,7 @@ export class LabController implements vscode.Disposable {
     this.disposables.push(
       vscode.commands.registerCommand('localAiLab.runLab6', (workload?: string, opts?: LabRunOptions) => this.run(6, workload, opts)),
       vscode.commands.registerCommand('localAiLab.runLab', async () => {
-        const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 200 ? undefined : 'a whole number from 1 to 200') });
+        const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000') });
         if (n) return this.run(Number(n));
       }),
       vscode.commands.registerCommand('localAiLab.resumeLab', (id?: string) => this.resume(id)),

@@ -14,7 +14,7 @@ export const WorkloadSchema = z.strictObject({
   agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))),
   /** "provider/model" as in openclaw.json; default: the config's primary. */
   model: z.optional(z.string().check(z.regex(/^[^/\s]+\/\S+$/, 'a "provider/model" reference'))),
-  repeats: z._default(z.int().check(z.gte(1), z.lte(200)), 6),
+  repeats: z._default(z.int().check(z.gte(1), z.lte(1000)), 6),
   timeoutSeconds: z._default(z.int().check(z.gte(1), z.lte(7200)), 600),
   /** openai: completion tokens at most. */
   maxTokens: z.optional(z.int().check(z.gte(1))),

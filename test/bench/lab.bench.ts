@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openAiDispatcher } from '../../src/core/lab/dispatch/openai.js';
+import { runSession } from '../../src/core/lab/runner.js';
+import { newSession, summarizeSession } from '../../src/core/lab/session.js';
+import { newSessionId, readSession, SCHEMA_VERSION, writeSession } from '../../src/core/lab/store.js';
+import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
+import { lmStudioRoutes, startServer } from '../support/scriptedServer.js';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const env = { loadedModels: [], machine: { memoryBytes: os.totalmem(), cpus: os.cpus().length, cpuModel: 'bench', os: 'bench' } };
+
+(async () => {
+  const server = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: { reply: 'ok DONE' } } });
+  const N = 40;
+  // A raw streamed request to the same server, read to the end.
+  const raw: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+    await r.text();
+    raw.push(performance.now() - t0);
+  }
+  // The lab: dispatcher, expectations, append + fsync of each record, per dispatch.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-lb-'));
+  const w = BUILTIN_WORKLOADS[0]!;
+  const session = newSession(newSessionId('bench'), w, 'hi', N, env);
+  const per: number[] = [];
+  let t = performance.now();
+  await runSession({
+    root,
+    session,
+    dispatcher: openAiDispatcher({ baseUrl: `${server.url}/v1`, model: 'm' }, 'hi', { timeoutMs: 10_000 }),
+    cwd: root,
+    onDispatch: () => {
+      const now = performance.now();
+      per.push(now - t);
+      t = now;
+    },
+  });
+  await server.close();
+  console.log(`lab harness per dispatch (openai dispatcher, recorded and flushed): median ${median(per).toFixed(1)} ms; a raw streamed request: ${median(raw).toFixed(1)} ms; overhead ${(median(per) - median(raw)).toFixed(1)} ms`);
+
+  // A 1,000-dispatch session: load from disk and summarize.
+  const big = newSession(newSessionId('big'), w, 'hi', 1000, env);
+  writeSession(root, big);
+  const lines: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const wallMs = (i % 3 === 0 ? 600_000 : 200_000) * (0.9 + ((i * 7919) % 100) / 500);
+    lines.push(JSON.stringify({ schemaVersion: SCHEMA_VERSION, index: i, startedAt: new Date().toISOString(), wallMs, stopReason: 'stop', expectationsMet: true, completed: i % 17 !== 0, outputSha256: 'x', outputFile: `outputs/${i}.txt`, compactions: i % 3 === 0 ? 2 : 0, tokensOut: 800, ttftMs: 900 }));
+  }
+  fs.writeFileSync(path.join(root, 'runs', big.id, 'dispatches.jsonl'), lines.join('\n') + '\n');
+
+  const times: number[] = [];
+  let split = false;
+  for (let r = 0; r < 9; r++) {
+    const t0 = performance.now();
+    const loaded = readSession(root, big.id);
+    split = summarizeSession(loaded.dispatches).split.split;
+    times.push(performance.now() - t0);
+  }
+  console.log(`load and summarize a 1,000-dispatch session: median ${median(times).toFixed(1)} ms (split found: ${split})`);
+})();
