@@ -12,6 +12,11 @@ import { loadWorkload, WorkloadError } from './core/lab/workload.js';
 import { locateConfig } from './core/openclaw/locate.js';
 import { buildObservation, probeProviders, readConfig } from './core/observe.js';
 import { readProfileState } from './core/profiles/backups.js';
+import { applyPlan } from './core/profiles/apply.js';
+import { planProfile } from './core/profiles/plan.js';
+import { resolveAll } from './core/profiles/resolve.js';
+import { openclawVersion } from './core/openclaw/cli.js';
+import { sha256 } from './core/fsutil.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
 
@@ -78,21 +83,38 @@ function labDir(dir: string | undefined): string {
   return path.resolve(dir ?? '.local-ai-lab');
 }
 
-async function observe(configOpt: string | undefined) {
+async function observe(configOpt: string | undefined, openclaw?: string) {
   const file = configOpt
     ? path.resolve(configOpt)
     : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
   const { doc } = readConfig(file);
-  const base = buildObservation({ doc });
+  const version = await openclawVersion(openclaw ?? 'openclaw', { timeoutMs: 10_000 });
+  const base = buildObservation({ doc, version, versionSource: version ? 'installed' : undefined });
   const runtimes = await probeProviders(base.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
   return { obs: { ...base, runtimes }, file, bytes: fs.readFileSync(file) };
+}
+
+/** `--profile P` (or the workload's profile): applied before the first dispatch, as `profile apply P --yes` would. */
+async function applyProfileFirst(name: string, config: string | undefined, openclaw: string | undefined, json: boolean): Promise<boolean> {
+  const { obs, bytes } = await observe(config, openclaw);
+  const target = resolveAll(obs, []).targets.find((t) => t.name === name);
+  if (!target) throw new UsageError(`no profile "${name}"`);
+  const plan = planProfile(target, obs);
+  const report = await applyPlan(plan, {
+    expectedHash: sha256(bytes),
+    lmStudioToken: process.env.LM_API_TOKEN,
+    reprobe: () => probeProviders(obs.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
+  });
+  if (!json) console.error(report.ok ? `profile ${name} applied${report.loadedAfter.length ? `; loaded: ${report.loadedAfter.join(', ')}` : ''}` : `profile ${name} was not applied: ${report.error}`);
+  if (!report.ok && json) console.log(JSON.stringify({ profile: name, ...report }, null, 2));
+  return report.ok;
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
 /** Runs (or resumes) a session with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
 async function execute(root: string, session: Session, json: boolean, config: string | undefined, openclaw: string | undefined): Promise<number> {
-  const { obs, file } = await observe(config ?? session.environment.configPath ?? undefined);
+  const { obs, file } = await observe(config ?? session.environment.configPath ?? undefined, openclaw);
   const target = openAiTarget(obs, session.workload);
   // OpenClaw retries an unreachable server for ~90 s; this says what to start in about two.
   await preflight(target.baseUrl);
@@ -141,9 +163,11 @@ export async function labCommand(argv: string[]): Promise<number> {
         const { workload, prompt } = loadWorkload(positionals[0], root);
         const n = o.n === undefined ? workload.repeats : Number(o.n);
         if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
-        const { obs, bytes } = await observe(o.config);
+        const profileName = o.profile ?? workload.profile;
+        if (profileName && !(await applyProfileFirst(profileName, o.config, o.openclaw, !!o.json))) return 1;
+        const { obs, bytes } = await observe(o.config, o.openclaw);
         const target = openAiTarget(obs, workload);
-        const env = environmentSnapshot(obs, bytes, o.profile ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
+        const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
         const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
         return await execute(root, session, !!o.json, o.config, o.openclaw);
       }

@@ -98,7 +98,7 @@ export class ProfileController implements vscode.Disposable {
     const a = actualState(obs);
     const t = d.target;
     const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = { enabledCommands: ['localAiLab.switchProfile', 'localAiLab.checkConfig', 'localAiLab.showProfile'] };
+    md.isTrusted = { enabledCommands: ['localAiLab.switchProfile', 'localAiLab.checkConfig', 'localAiLab.showProfile', 'localAiLab.runLab6'] };
     md.appendMarkdown(`**Profile: ${d.name}**${d.drift ? ' — drifted from what was applied' : d.name === 'custom' ? ' — matches no profile' : ''}\n\n`);
     md.appendMarkdown('| | profile | actual |\n|---|---:|---:|\n');
     md.appendMarkdown(`| primary loaded | ${n(t?.primary.context.value)} | ${n(a.primaryLoaded)} |\n`);
@@ -106,7 +106,7 @@ export class ProfileController implements vscode.Disposable {
     md.appendMarkdown(`| compactor | ${t ? (t.compactor ? n(t.compactor.context.value) : 'none') : '—'} | ${a.compactor ? n(a.compactorLoaded) : 'none'} |\n`);
     md.appendMarkdown(`| compaction mode | ${t?.mode?.value ?? '—'} | ${a.mode ?? 'safeguard (unset)'} |\n\n`);
     if (t && (t.budget.source === 'derived' || t.primary.context.source === 'derived')) md.appendMarkdown('_Some values are derived for this machine, not measured._\n\n');
-    md.appendMarkdown('[$(arrow-swap) Switch](command:localAiLab.switchProfile) · [$(checklist) Check](command:localAiLab.checkConfig) · [$(info) Show](command:localAiLab.showProfile)');
+    md.appendMarkdown('[$(arrow-swap) Switch](command:localAiLab.switchProfile) · [$(checklist) Check](command:localAiLab.checkConfig) · [$(beaker) Run Lab ×6](command:localAiLab.runLab6) · [$(info) Show](command:localAiLab.showProfile)');
     return md;
   }
 

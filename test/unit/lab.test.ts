@@ -147,4 +147,20 @@ describe('lab run through the OpenAI-compatible API', () => {
     assert.equal((await run(['lab'], dir)).status, 2);
     void labDir;
   });
+
+  it('a tool call is a first token and a stop reason of its own; --profile applies the profile before the first dispatch', async () => {
+    const { s, dir, config, labDir } = await lab([{ toolCall: { name: 'read', arguments: '{"path":"README.md"}' } }]);
+    fs.mkdirSync(path.join(labDir, 'workloads'), { recursive: true });
+    fs.writeFileSync(path.join(labDir, 'workloads', 'tools.json'), JSON.stringify({ name: 'tools', dispatcher: 'openai', prompt: 'read it', repeats: 2, timeoutSeconds: 10 }));
+    const r = await run(['lab', 'run', 'tools', '--config', config, '--profile', 'mid-range', '--json'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.dispatches.map((d: { stopReason: string; completed: boolean }) => [d.stopReason, d.completed]), [['tool_calls', true], ['tool_calls', true]]);
+    assert.ok(out.dispatches.every((d: { ttftMs: number }) => d.ttftMs >= 0));
+    assert.equal(out.session.environment.profile, 'mid-range');
+    const window = Number(/contextWindow: (\d+)/.exec(fs.readFileSync(config, 'utf8'))![1]);
+    assert.ok(window > 32768, 'the profile wrote openclaw.json');
+    assert.ok(s.requests.some((q) => q.path === '/api/v1/models/load' && (q.body as { model: string; context_length: number }).model === 'qwen/qwen3-coder-30b' && (q.body as { context_length: number }).context_length === window), 'and loaded the model at that context before the first dispatch');
+    assert.ok(out.session.environment.loadedModels.some((m: { id: string; context: number }) => m.id === 'qwen/qwen3-coder-30b' && m.context === window), 'the snapshot shows the state the lab ran under');
+  });
 });
