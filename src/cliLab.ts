@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './core/cliSupport.js';
 import { runSession } from './core/lab/runner.js';
 import { clusterOf, reportLines } from './core/lab/report.js';
-import { compareSessions, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from './core/lab/session.js';
+import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from './core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from './core/lab/stats.js';
 import { listSessions, newSessionId, readSession, SessionUnreadable, type DispatchRecord, type Session } from './core/lab/store.js';
 import { loadWorkload, WorkloadError } from './core/lab/workload.js';
@@ -128,7 +128,7 @@ async function execute(root: string, session: Session, json: boolean, config: st
     const { session: s, dispatches } = await runSession({
       root,
       session,
-      dispatcher: dispatcherFor(session.workload, session.prompt, target, { sessionId: session.id, configPath: file, openclawExecutable: openclaw ?? 'openclaw' }),
+      dispatcher: dispatcherFor(session.workload, session.prompt, target, { sessionId: session.id, configPath: file, openclawExecutable: openclaw ?? 'openclaw', transport: await resolveTransport(session.workload, obs) }),
       signal: abort.signal,
       cwd: process.cwd(),
       onStart: (i, n) => !json && process.stderr.write(`dispatch ${i + 1}/${n}… `),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { reportLines } from '../core/lab/report.js';
 import { runSession } from '../core/lab/runner.js';
-import { dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
+import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
 import { buildObservation } from '../core/observe.js';
@@ -122,6 +122,7 @@ export class LabController implements vscode.Disposable {
         resume ??
         newSession(newSessionId(workload.name), workload, prompt, n, environmentSnapshot(obs, fs.readFileSync(s.located.path), profile ?? readProfileState(s.located.path)?.profile, target.baseUrl));
       const title = `Run Lab ×${session.repeats}: ${workload.name}${profile ? ` under ${profile}` : ''}`;
+      const transport = await resolveTransport(workload, obs);
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, cancel) => {
         const abort = new AbortController();
         cancel.onCancellationRequested(() => abort.abort());
@@ -129,7 +130,7 @@ export class LabController implements vscode.Disposable {
         return runSession({
           root,
           session,
-          dispatcher: dispatcherFor(workload, prompt, target, { sessionId: session.id, configPath: s.located!.path, openclawExecutable: readSettings().openclawExecutable }),
+          dispatcher: dispatcherFor(workload, prompt, target, { sessionId: session.id, configPath: s.located!.path, openclawExecutable: readSettings().openclawExecutable, transport }),
           signal: abort.signal,
           cwd: path.dirname(root),
           onStart: (i, total) => progress.report({ message: `dispatch ${i + 1} of ${total}${last}` }),

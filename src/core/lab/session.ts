@@ -7,7 +7,7 @@ import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../runtimes/http.js';
 import { openAiDispatcher } from './dispatch/openai.js';
-import { openclawDispatcher } from './dispatch/openclaw.js';
+import { gatewayListening, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
 import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './store.js';
@@ -63,6 +63,24 @@ export interface DispatchContext {
   readonly sessionId: string;
   readonly configPath: string;
   readonly openclawExecutable: string;
+  /** Resolved before the run: 'auto' becomes whichever is available. */
+  readonly transport?: 'local' | 'gateway';
+}
+
+/** The Gateway's port: gateway.port in openclaw.json, else OPENCLAW_GATEWAY_PORT, else 18789. */
+export function gatewayPort(obs: Observation): number {
+  const gw = obs.config.root?.kind === 'object' ? obs.config.root.members.find((m) => m.key === 'gateway')?.value : undefined;
+  const port = gw?.kind === 'object' ? gw.members.find((m) => m.key === 'port')?.value : undefined;
+  if (port?.kind === 'number') return port.value as number;
+  const env = Number(process.env.OPENCLAW_GATEWAY_PORT);
+  return Number.isInteger(env) && env > 0 ? env : 18789;
+}
+
+/** 'auto' → the Gateway when its port answers, else embedded; recorded on every dispatch. */
+export async function resolveTransport(w: Workload, obs: Observation): Promise<'local' | 'gateway'> {
+  if (w.dispatcher !== 'openclaw' || w.transport === 'local') return 'local';
+  if (w.transport === 'gateway') return 'gateway';
+  return (await gatewayListening(gatewayPort(obs))) ? 'gateway' : 'local';
 }
 
 export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: string; model: string; apiKey?: string }, ctx: DispatchContext): Dispatcher {
@@ -75,6 +93,7 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
       sessionPrefix: `lab-${ctx.sessionId}`,
       timeoutMs: w.timeoutSeconds * 1000,
       env: { OPENCLAW_CONFIG_PATH: ctx.configPath },
+      transport: ctx.transport ?? 'local',
     });
   }
   return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens });

@@ -12,6 +12,11 @@ export const WorkloadSchema = z.strictObject({
   promptFile: z.optional(z.string()),
   /** openclaw: the agent id (default "main"). */
   agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))),
+  /**
+   * openclaw: through a running Gateway (saves OpenClaw's ~10 s start-up per dispatch), embedded (--local), or
+   * auto: the Gateway when its port answers.
+   */
+  transport: z._default(z.enum(['auto', 'local', 'gateway']), 'auto'),
   /** "provider/model" as in openclaw.json; default: the config's primary. */
   model: z.optional(z.string().check(z.regex(/^[^/\s]+\/\S+$/, 'a "provider/model" reference'))),
   repeats: z._default(z.int().check(z.gte(1), z.lte(1000)), 6),
@@ -41,6 +46,7 @@ export const BUILTIN_WORKLOADS: readonly Workload[] = [
     name: 'quick-check',
     description: 'One short question to the primary model over its OpenAI-compatible API; the reply must end with DONE.',
     dispatcher: 'openai',
+    transport: 'auto',
     prompt: 'In two sentences, explain what a context window limits in a language model. End your reply with the word DONE.',
     repeats: 6,
     timeoutSeconds: 120,
@@ -51,6 +57,7 @@ export const BUILTIN_WORKLOADS: readonly Workload[] = [
     name: 'agent-turn',
     description: 'One OpenClaw agent turn (openclaw agent --local), each in its own session.',
     dispatcher: 'openclaw',
+    transport: 'auto',
     prompt: 'List three things you would check before a long agentic run on a local model, then write DONE on its own line.',
     repeats: 6,
     timeoutSeconds: 600,

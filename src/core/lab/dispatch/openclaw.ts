@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import * as z from 'zod/mini';
 import type { DispatchOutcome, Dispatcher } from './types.js';
 
@@ -34,6 +35,8 @@ export const AgentResultSchema = z.looseObject({
   result: z.optional(z.looseObject({ payloads: z.optional(z.array(z.looseObject({ text: str }))), meta: z.optional(MetaSchema) })),
   ok: z.optional(z.boolean()),
   error: z.optional(z.looseObject({ type: str, message: str })),
+  /** Gateway: "ok" | "error" | "timeout" | "in_flight". */
+  status: str,
 });
 
 /** Parses one `openclaw agent --json` stdout into the record's fields. */
@@ -62,7 +65,15 @@ export function parseAgentResult(stdout: string, exitCode: number): DispatchOutc
     tokensOut: am?.usage?.output ?? undefined,
     // OpenClaw omits stopReason whenever error is set.
     stopReason: meta?.error ? undefined : (meta?.stopReason ?? meta?.completion?.stopReason ?? undefined),
-    errorKind: meta?.error ? (meta.error.kind ?? 'error') : exitCode !== 0 ? `exit_${exitCode}` : meta?.aborted ? 'aborted' : undefined,
+    errorKind: meta?.error
+      ? (meta.error.kind ?? 'error')
+      : d.status && d.status !== 'ok'
+        ? d.status
+        : exitCode !== 0
+          ? `exit_${exitCode}`
+          : meta?.aborted
+            ? 'aborted'
+            : undefined,
     errorMessage: meta?.error?.message ?? undefined,
     compactions,
   };
@@ -78,17 +89,33 @@ export interface OpenClawDispatchOptions {
   readonly timeoutMs: number;
   readonly env?: Record<string, string | undefined>;
   readonly cwd?: string;
+  /** 'gateway' sends the turn to the running Gateway; 'local' runs it embedded. */
+  readonly transport: 'local' | 'gateway';
+}
+
+/** Whether a Gateway listens on this loopback port (a TCP connect, 300 ms at most). */
+export function gatewayListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(300, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
 }
 
 /**
- * One `openclaw agent --local --json` per dispatch, in its own process group: a timeout or cancel ends the
+ * One `openclaw agent [--local] --json` per dispatch, in its own process group: a timeout or cancel ends the
  * whole tree (OpenClaw starts workers), SIGTERM first, SIGKILL five seconds later.
  */
 export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
   return (index, signal) =>
     new Promise<DispatchOutcome>((resolve) => {
       const key = `agent:${o.agent}:${o.sessionPrefix}-${index}`;
-      const args = ['agent', '--local', '--json', '--agent', o.agent, '--session-key', key, '--message', o.prompt, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
+      const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', key, '--message', o.prompt, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
       if (o.model) args.push('--model', o.model);
       const child = spawn(o.executable, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, cwd: o.cwd });
       let stdout = '';
@@ -130,9 +157,9 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
           /* none left */
         }
         if (ended === 'cancelled') return resolve({ output: '', errorKind: 'cancelled', errorMessage: 'cancelled' });
-        if (ended === 'timeout') return resolve({ output: stdout, errorKind: 'timeout', errorMessage: `no finish within ${Math.round(o.timeoutMs / 1000)} s`, transport: 'local' });
+        if (ended === 'timeout') return resolve({ output: stdout, errorKind: 'timeout', errorMessage: `no finish within ${Math.round(o.timeoutMs / 1000)} s`, transport: o.transport });
         const out = parseAgentResult(stdout, code ?? (sig ? 128 : 1));
-        resolve({ ...out, transport: 'local', errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) });
+        resolve({ ...out, transport: o.transport, errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) });
       });
     });
 }
