@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseAgentResult } from '../../src/core/lab/dispatch/openclaw.js';
+import { compactionEvents, exportCompactions } from '../../src/core/lab/dispatch/trajectory.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
@@ -42,6 +43,17 @@ async function setup(chat: Parameters<typeof startServer>[0][string], gateway?: 
   return { s, dir, config };
 }
 
+describe('compaction events from a trajectory export', () => {
+  it('finds none in a real export of a turn without compaction, and reads the documented compaction entry', () => {
+    // A real events.jsonl from OpenClaw 2026.9.6 (one embedded turn, paths anonymized).
+    const real = fs.readFileSync('test/fixtures/openclaw/trajectory-events.jsonl', 'utf8');
+    assert.deepEqual(compactionEvents(real), []);
+    // The compaction entry as reference/openclaw.md §9 documents it; no compaction could be triggered here.
+    const entry = { traceSchema: 'openclaw-trajectory', schemaVersion: 1, source: 'transcript', type: 'session.compaction', seq: 14, data: { type: 'compaction', summary: '## Decisions', tokensBefore: 25090, tokensAfter: 3242 } };
+    assert.deepEqual(compactionEvents(real + JSON.stringify(entry) + '\n{not json\n'), [{ tokensBefore: 25090, tokensAfter: 3242 }]);
+  });
+});
+
 describe('parseAgentResult', () => {
   it('reads a completed --local result, an error result and the failure envelope', () => {
     const done = parseAgentResult(JSON.stringify({ payloads: [{ text: 'Checked. DONE' }], meta: { durationMs: 4210, stopReason: 'stop', agentMeta: { usage: { input: 16400, output: 12 }, compactionCount: 1 } } }), 0);
@@ -58,7 +70,8 @@ describe('lab run through the real OpenClaw 2026.9.6', { skip }, () => {
   it('dispatches openclaw agent --local into the scripted server and parses each result into a record', async () => {
     const { s, dir, config } = await setup({ chat: { reply: 'I would check the loaded context, the compactor and memory. DONE' } });
     fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'turn.json'), JSON.stringify({ name: 'turn', dispatcher: 'openclaw', prompt: 'Say DONE.', repeats: 2, timeoutSeconds: 180, expectations: { contains: ['DONE'] } }));
-    const r = await run(['lab', 'run', 'turn', '--config', config, '--openclaw', exe!, '--json'], dir, isolatedEnv());
+    const env = isolatedEnv();
+    const r = await run(['lab', 'run', 'turn', '--config', config, '--openclaw', exe!, '--json'], dir, env);
     assert.equal(r.status, 0, r.stderr + r.stdout.slice(0, 2000));
     const out = JSON.parse(r.stdout);
     assert.equal(out.dispatches.length, 2);
@@ -72,6 +85,8 @@ describe('lab run through the real OpenClaw 2026.9.6', { skip }, () => {
     }
     const chats = s.requests.filter((q) => q.path === '/v1/chat/completions');
     assert.equal(chats.length, 2);
+    // The export the lab runs after a compacting dispatch works on these sessions (none compacted: no events).
+    assert.deepEqual(await exportCompactions(exe!, `agent:main:lab-${out.session.id}-0`, { ...env, OPENCLAW_CONFIG_PATH: config }), []);
     assert.equal(new Set(out.dispatches.map((d: { outputSha256: string }) => d.outputSha256)).size, 1);
   });
 

@@ -71,6 +71,7 @@ export async function runSession(o: RunOptions): Promise<{ session: Session; dis
         errorKind: out.errorKind,
         errorMessage: out.errorMessage,
         compactions: out.compactions,
+        compactionEvents: out.compactionEvents,
         exitCode: out.exitCode,
         outputSha256: createHash('sha256').update(out.output).digest('hex'),
         transport: out.transport,

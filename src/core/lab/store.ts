@@ -28,6 +28,7 @@ export const DispatchRecordSchema = z.looseObject({
   errorKind: opt(z.string()),
   errorMessage: opt(z.string()),
   compactions: opt(z.number()),
+  compactionEvents: opt(z.array(z.looseObject({ tokensBefore: opt(z.number()), tokensAfter: opt(z.number()) }))),
   exitCode: opt(z.number()),
   outputSha256: z.string(),
   outputFile: z.string(),

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { exportCompactions } from './trajectory.js';
 import * as z from 'zod/mini';
 import type { DispatchOutcome, Dispatcher } from './types.js';
 
@@ -159,7 +160,11 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
         if (ended === 'cancelled') return resolve({ output: '', errorKind: 'cancelled', errorMessage: 'cancelled' });
         if (ended === 'timeout') return resolve({ output: stdout, errorKind: 'timeout', errorMessage: `no finish within ${Math.round(o.timeoutMs / 1000)} s`, transport: o.transport });
         const out = parseAgentResult(stdout, code ?? (sig ? 128 : 1));
-        resolve({ ...out, transport: o.transport, errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) });
+        const result: DispatchOutcome = { ...out, transport: o.transport, errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) };
+        // Only when compaction ran, and only embedded (a Gateway owns the state while it runs): ~2 s more.
+        if (o.transport === 'local' && (out.compactions ?? 0) > 0) {
+          void exportCompactions(o.executable, key, { ...o.env }).then((events) => resolve(events ? { ...result, compactionEvents: events } : result));
+        } else resolve(result);
       });
     });
 }

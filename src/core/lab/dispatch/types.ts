@@ -10,6 +10,8 @@ export interface DispatchOutcome {
   readonly errorKind?: string;
   readonly errorMessage?: string;
   readonly compactions?: number;
+  /** Tokens before/after each compaction, from the session's trajectory export (when it ran). */
+  readonly compactionEvents?: readonly { tokensBefore?: number; tokensAfter?: number }[];
   readonly exitCode?: number;
   readonly transport?: string;
   readonly serverTimings?: Record<string, unknown>;
