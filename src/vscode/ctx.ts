@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.js';
-import { readIfExists, sha256 } from '../core/fsutil.js';
+import { sha256 } from '../core/fsutil.js';
 import { openclawVersion, validateConfig, type ValidationResult } from '../core/openclaw/cli.js';
 import { decodeText, parseDocument, type ConfigDocument } from '../core/openclaw/document.js';
 import { placeIssue } from '../core/openclaw/issues.js';
@@ -15,7 +15,7 @@ import { runRules } from '../core/rules/registry.js';
 import { withProfileInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/runtimes/lmsCli.js';
 import type { RuntimeState } from '../core/runtimes/types.js';
-import { toDiagnostic, SOURCE, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
+import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
 import { readSettings, type Settings } from './settings.js';
 
 export const TOKEN_SECRET = 'localAiLab.lmStudioToken';
@@ -320,12 +320,4 @@ export class Ctx implements vscode.Disposable {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
   }
-
-  /** The hash a write must find on disk (refuse when the file changed underneath). */
-  diskHashOf(file: string): string | undefined {
-    const b = readIfExists(file);
-    return b ? sha256(b) : undefined;
-  }
 }
-
-export { SOURCE };

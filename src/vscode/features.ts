@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { runAction, writePlan } from '../core/apply.js';
-import type { EditPlan, Finding, Fix } from '../core/findings.js';
+import type { EditPlan, Fix } from '../core/findings.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
 import { TOKEN_SECRET } from './ctx.js';
@@ -30,12 +30,12 @@ export class FixProvider implements vscode.CodeActionProvider {
     for (const diag of ours) {
       const f = findings.find((x) => x.rule === ruleOf(diag) && toRange(x.range).isEqual(diag.range));
       if (!f) continue;
-      for (const fix of f.fixes) actions.push(this.toAction(document, diag, f, fix));
+      for (const fix of f.fixes) actions.push(this.toAction(document, diag, fix));
     }
     return actions;
   }
 
-  private toAction(document: vscode.TextDocument, diag: vscode.Diagnostic, f: Finding, fix: Fix): vscode.CodeAction {
+  private toAction(document: vscode.TextDocument, diag: vscode.Diagnostic, fix: Fix): vscode.CodeAction {
     const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
     a.diagnostics = [diag];
     a.isPreferred = fix.preferred;

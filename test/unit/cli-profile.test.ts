@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { plantedConfig } from '../support/sandbox.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
+import { runCli } from '../support/cli.js';
 
-const CLI = path.resolve('dist/cli.js');
-/** Async, so the scripted server in this process keeps answering while the CLI runs. */
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: '/usr/bin:/bin' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args, { env: { PATH: '/usr/bin:/bin' } });
 
 describe('local-ai-lab profile', () => {
   let s: ScriptedServer;

@@ -8,25 +8,15 @@ import { after, describe, it } from 'node:test';
 import { parseAgentResult } from '../../src/core/lab/dispatch/openclaw.js';
 import { compactionEvents, exportCompactions } from '../../src/core/lab/dispatch/trajectory.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { runCli } from '../support/cli.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 const exe = openclawExecutable();
 const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
-const CLI = path.resolve('dist/cli.js');
 const servers: ScriptedServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
-function run(args: string[], cwd: string, env: Record<string, string>, onSpawn?: (pid: number) => void) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    onSpawn?.(p.pid!);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const run = (args: string[], cwd: string, env: Record<string, string>, onSpawn?: (pid: number) => void) => runCli(args, { cwd, env, onSpawn });
 
 async function setup(chat: Parameters<typeof startServer>[0][string], gateway?: { port: number; token: string }) {
   const s = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': chat });

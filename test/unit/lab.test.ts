@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readSession } from '../../src/core/lab/store.js';
 import { startServer, lmStudioRoutes, type ChatScript, type ScriptedServer } from '../support/scriptedServer.js';
+import { runCli } from '../support/cli.js';
 
 const CLI = path.resolve('dist/cli.js');
 const servers: ScriptedServer[] = [];
@@ -22,17 +23,7 @@ async function lab(scripts: ChatScript[]) {
   return { s, dir, config, labDir: path.join(dir, '.local-ai-lab') };
 }
 
-function run(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - t0 }));
-  });
-}
+const run = (args: string[], cwd: string) => runCli(args, { cwd });
 
 const ok = (ms: number): ChatScript => ({ reply: 'A context window limits how much text the model sees at once. DONE', latencyMs: () => ms });
 

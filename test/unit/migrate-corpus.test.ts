@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,11 +6,11 @@ import { describe, it } from 'node:test';
 import { validateConfig } from '../../src/core/openclaw/cli.js';
 import { decodeText, nodeAt, parseDocument, toValue, type JsonNode } from '../../src/core/openclaw/document.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { runCli } from '../support/cli.js';
 
 const exe = openclawExecutable();
 const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
 const CORPUS = path.resolve('test/fixtures/corpus');
-const CLI = path.resolve('dist/cli.js');
 const env = { ...process.env, ...isolatedEnv() };
 
 /** What each corpus file must end as: made valid, or honestly left (with why). */
@@ -32,17 +31,7 @@ const EXPECT: Record<string, 'valid' | 'unparseable' | 'refused' | 'no safe fix'
   '14-invalid-value.json5': 'no safe fix',
 };
 
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - t0 }));
-  });
-}
+const run = (args: string[]) => runCli(args, { env });
 
 const commentsOf = (text: string) => parseDocument('/c', text).comments.map(([a, b]) => text.slice(a, b));
 

@@ -5,7 +5,6 @@ import { removeMember, setPath } from '../openclaw/edit.js';
 import { BEHAVIOUR } from '../openclaw/knowledge.js';
 import { findRow } from '../openclaw/model.js';
 import { atLeast } from '../openclaw/version.js';
-import type { Observation } from '../observation.js';
 import { reloadActions } from './context.js';
 import { actionFix, atKey, atNode, editFix, finding, fmt, loadedFor, serverName, type Rule } from './util.js';
 

@@ -2,7 +2,6 @@ import type { Finding, RuntimeAction } from '../findings.js';
 import { effectiveContext, FIRST_TURN_TOKENS, thresholds } from '../openclaw/context.js';
 import { replaceValue } from '../openclaw/edit.js';
 import { findRow } from '../openclaw/model.js';
-import type { Observation } from '../observation.js';
 import { actionFix, atNode, editFix, finding, fmt, loadedFor, maxContextFor, reloadInstruction, serverName, type Rule } from './util.js';
 
 /**
