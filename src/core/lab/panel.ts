@@ -1,0 +1,154 @@
+import { summarizeSession } from './session.js';
+import type { Interval } from './stats.js';
+import type { DispatchRecord, Session } from './store.js';
+
+/**
+ * The lab panel's data, shaped from records without any drawing code, so it is tested in plain Node and
+ * the webview only draws. One concept, one word: a "point" is one dispatch on the time axis.
+ */
+export type Outcome = 'completed' | 'missed' | 'failed';
+
+export interface Point {
+  readonly session: string;
+  readonly index: number;
+  readonly seconds: number;
+  readonly cluster: 'fast' | 'slow' | 'none';
+  /** completed; missed = ended cleanly but without its expectations or stop reason; failed = an error. */
+  readonly outcome: Outcome;
+  readonly outputFile: string;
+}
+
+export function outcomeOf(r: DispatchRecord): Outcome {
+  if (r.completed) return 'completed';
+  return r.errorKind ? 'failed' : 'missed';
+}
+
+export function points(session: Session, d: readonly DispatchRecord[]): Point[] {
+  const sum = summarizeSession(d);
+  const slow = new Set(sum.split.slow);
+  return d.map((r) => ({
+    session: session.id,
+    index: r.index,
+    seconds: r.wallMs / 1000,
+    cluster: !sum.split.split ? 'none' : slow.has(r.wallMs / 1000) ? 'slow' : 'fast',
+    outcome: outcomeOf(r),
+    outputFile: r.outputFile,
+  }));
+}
+
+export interface Histogram {
+  /** Bin edges, one more than counts. */
+  readonly edges: number[];
+  readonly counts: number[];
+}
+
+/** Equal-width bins, ⌈√n⌉ of them (at least 1, at most 30), covering min to max. */
+export function histogram(values: readonly number[]): Histogram {
+  if (values.length === 0) return { edges: [], counts: [] };
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  // Equal values make one bin.
+  const bins = hi > lo ? Math.max(1, Math.min(30, Math.ceil(Math.sqrt(values.length)))) : 1;
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]!++;
+  return { edges, counts };
+}
+
+export interface TableRow {
+  readonly session: string;
+  readonly workload: string;
+  readonly profile: string | null;
+  readonly n: number;
+  readonly median: number | null;
+  readonly p10: number | null;
+  readonly p90: number | null;
+  /** null when no split is declared. */
+  readonly slowRate: Interval | null;
+  readonly completion: Interval;
+  readonly compactions: number;
+  readonly ttftMs: number | null;
+  readonly tokensPerSecond: number | null;
+}
+
+export function tableRow(session: Session, d: readonly DispatchRecord[]): TableRow {
+  const s = summarizeSession(d);
+  return {
+    session: session.id,
+    workload: session.workload.name,
+    profile: session.environment.profile ?? null,
+    n: s.n,
+    median: s.seconds?.median ?? null,
+    p10: s.seconds?.p10 ?? null,
+    p90: s.seconds?.p90 ?? null,
+    slowRate: s.split.split ? s.split.slowRate! : null,
+    completion: s.completed,
+    compactions: s.compactions,
+    ttftMs: s.ttftMs ?? null,
+    tokensPerSecond: s.tokensPerSecond ?? null,
+  };
+}
+
+const sec = (x: number | null) => (x === null ? '—' : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const pct = (i: Interval | null) => (i === null ? '—' : `${Math.round(100 * i.value)} % (${Math.round(100 * i.low)}–${Math.round(100 * i.high)})`);
+
+/** The operator's notebook table, as Markdown. */
+export function markdownTable(rows: readonly TableRow[]): string {
+  const head = ['session', 'workload', 'profile', 'n', 'median s', 'p10–p90 s', 'slow rate', 'completed', 'compactions', 'TTFT ms', 'tok/s'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`];
+  for (const r of rows) {
+    lines.push(
+      `| ${[
+        r.session,
+        r.workload,
+        r.profile ?? '—',
+        String(r.n),
+        sec(r.median),
+        r.p10 === null ? '—' : `${sec(r.p10)}–${sec(r.p90)}`,
+        pct(r.slowRate),
+        pct(r.completion),
+        String(r.compactions),
+        r.ttftMs === null ? '—' : String(Math.round(r.ttftMs)),
+        r.tokensPerSecond === null ? '—' : r.tokensPerSecond.toFixed(1),
+      ].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Every dispatch of the given sessions, one row each (RFC 4180 quoting). */
+export function dispatchesCsv(sessions: readonly { session: Session; dispatches: readonly DispatchRecord[] }[]): string {
+  const cols = ['session', 'workload', 'index', 'startedAt', 'seconds', 'cluster', 'outcome', 'stopReason', 'errorKind', 'ttftMs', 'tokensIn', 'tokensOut', 'tokensPerSecond', 'compactions', 'transport'] as const;
+  const lines = [cols.join(',')];
+  for (const { session, dispatches } of sessions) {
+    const ps = points(session, dispatches);
+    dispatches.forEach((r, i) => {
+      const p = ps[i]!;
+      const row: Record<(typeof cols)[number], unknown> = {
+        session: session.id,
+        workload: session.workload.name,
+        index: r.index,
+        startedAt: r.startedAt,
+        seconds: (r.wallMs / 1000).toFixed(3),
+        cluster: p.cluster,
+        outcome: p.outcome,
+        stopReason: r.stopReason,
+        errorKind: r.errorKind,
+        ttftMs: r.ttftMs === null || r.ttftMs === undefined ? null : Math.round(r.ttftMs),
+        tokensIn: r.tokensIn,
+        tokensOut: r.tokensOut,
+        tokensPerSecond: r.tokensPerSecond === null || r.tokensPerSecond === undefined ? null : r.tokensPerSecond.toFixed(2),
+        compactions: r.compactions,
+        transport: r.transport,
+      };
+      lines.push(cols.map((c) => csvField(row[c])).join(','));
+    });
+  }
+  return lines.join('\r\n') + '\r\n';
+}

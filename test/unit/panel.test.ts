@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dispatchesCsv, histogram, markdownTable, points, tableRow } from '../../src/core/lab/panel.js';
+import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
+import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
+
+const session = (id: string, profile: string | null = 'mid-range'): Session => ({
+  schemaVersion: SCHEMA_VERSION,
+  id,
+  workload: BUILTIN_WORKLOADS[1]!,
+  prompt: 'p',
+  repeats: 6,
+  environment: { profile, loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' } },
+  startedAt: '2026-11-21T10:00:00.000Z',
+  status: 'complete',
+});
+const rec = (index: number, seconds: number, extra: Partial<DispatchRecord> = {}): DispatchRecord => ({
+  schemaVersion: SCHEMA_VERSION,
+  index,
+  startedAt: `2026-11-21T10:0${index}:00.000Z`,
+  wallMs: seconds * 1000,
+  stopReason: 'stop',
+  expectationsMet: true,
+  completed: true,
+  outputSha256: 'h',
+  outputFile: `outputs/00${index}.txt`,
+  compactions: seconds > 500 ? 2 : 0,
+  ...extra,
+});
+// The operators' table; the 606 s run missed its wrap-up, the 939 s one overflowed.
+const table = [rec(0, 198), rec(1, 606, { completed: false, expectationsMet: false }), rec(2, 197), rec(3, 276), rec(4, 218), rec(5, 939, { completed: false, stopReason: null, errorKind: 'context_overflow' })];
+
+describe('lab panel data', () => {
+  it('points carry their cluster and outcome (shape, not colour alone, tells a failure)', () => {
+    const ps = points(session('s1'), table);
+    assert.deepEqual(ps.map((p) => [p.cluster, p.outcome]), [
+      ['fast', 'completed'],
+      ['slow', 'missed'],
+      ['fast', 'completed'],
+      ['fast', 'completed'],
+      ['fast', 'completed'],
+      ['slow', 'failed'],
+    ]);
+    assert.equal(ps.filter((p) => p.cluster === 'fast').length, 4);
+  });
+
+  it('histogram bins cover every value', () => {
+    const h = histogram(table.map((r) => r.wallMs / 1000));
+    assert.equal(h.counts.reduce((a, b) => a + b, 0), 6);
+    assert.equal(h.edges.length, h.counts.length + 1);
+    assert.equal(h.edges[0], 197);
+    assert.equal(h.edges[h.edges.length - 1], 939);
+    assert.deepEqual(histogram([5, 5, 5]).counts, [3]);
+    assert.deepEqual(histogram([]), { edges: [], counts: [] });
+  });
+
+  it('the table row matches the statistics, and exports as the notebook\'s Markdown', () => {
+    const row = tableRow(session('s1'), table);
+    assert.deepEqual([row.n, row.median, row.compactions, Math.round(100 * row.completion.value)], [6, 247, 4, 67]);
+    assert.equal(Math.round(100 * row.slowRate!.value), 33);
+    const md = markdownTable([row]);
+    assert.equal(md.split('\n')[0], '| session | workload | profile | n | median s | p10–p90 s | slow rate | completed | compactions | TTFT ms | tok/s |');
+    assert.equal(md.split('\n')[1], '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    assert.equal(md.split('\n')[2], '| s1 | agent-turn | mid-range | 6 | 247.0 | 197.5–772.5 | 33 % (10–70) | 67 % (30–90) | 4 | — | — |');
+  });
+
+  it('exports every dispatch as CSV, quoting what needs it', () => {
+    const csv = dispatchesCsv([{ session: session('s1'), dispatches: table }, { session: session('s,2"x', null), dispatches: [rec(0, 10)] }]);
+    const lines = csv.trimEnd().split('\r\n');
+    assert.equal(lines.length, 1 + 6 + 1);
+    assert.equal(lines[0], 'session,workload,index,startedAt,seconds,cluster,outcome,stopReason,errorKind,ttftMs,tokensIn,tokensOut,tokensPerSecond,compactions,transport');
+    assert.equal(lines[6], 's1,agent-turn,5,2026-11-21T10:05:00.000Z,939.000,slow,failed,,context_overflow,,,,,2,');
+    assert.ok(lines[7]!.startsWith('"s,2""x",agent-turn,0,'));
+  });
+});
