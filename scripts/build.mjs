@@ -20,9 +20,21 @@ const common = {
   legalComments: 'none',
 };
 
+/**
+ * The openai SDK ships as its own bundle beside the extension and the CLI, required on first use.
+ * Shipped bundles keep `require('./openai-sdk.js')` as is; test bundles inline the SDK instead.
+ */
+const openaiSdk = (inline) => ({
+  name: 'openai-sdk',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/openai-sdk\.js$/ }, () => (inline ? { path: path.resolve('src/vendor/openai.ts') } : { path: './openai-sdk.js', external: true }));
+  },
+});
+
 const targets = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [openaiSdk(false)] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [openaiSdk(false)] },
+  { ...common, entryPoints: ['src/vendor/openai.ts'], outfile: 'dist/openai-sdk.js' },
 ];
 
 function testEntries(dir) {
@@ -55,6 +67,7 @@ if (args.has('--tests')) {
     outbase: '.',
     // Resolved from node_modules at run time: mocha loads files dynamically, playwright ships its own binaries' glue.
     external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+    plugins: [openaiSdk(true)],
   });
   // Runs inside the extension host: `vscode` comes from the host, mocha from node_modules.
   targets.push({
@@ -64,6 +77,7 @@ if (args.has('--tests')) {
     outdir: 'out',
     outbase: '.',
     external: ['vscode', 'mocha'],
+    plugins: [openaiSdk(true)],
   });
 }
 

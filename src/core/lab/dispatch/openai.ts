@@ -1,5 +1,12 @@
-import OpenAI from 'openai';
+import type { OpenAI as OpenAIClass } from '../../../vendor/openai.js';
 import type { DispatchOutcome, Dispatcher } from './types.js';
+
+let sdk: typeof OpenAIClass | undefined;
+/** Loaded on first dispatch: `openai-sdk.js` beside the running bundle (see scripts/build.mjs). */
+function OpenAI(): typeof OpenAIClass {
+  sdk ??= (require('./openai-sdk.js') as { OpenAI: typeof OpenAIClass }).OpenAI;
+  return sdk;
+}
 
 export interface OpenAiTarget {
   /** The server's OpenAI-compatible base, e.g. http://127.0.0.1:1234/v1. */
@@ -13,8 +20,9 @@ export interface OpenAiTarget {
  * reasoning delta (role-only chunks, keep-alive comments and usage-only chunks do not count).
  */
 export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { timeoutMs: number; maxTokens?: number }): Dispatcher {
-  const client = new OpenAI({ baseURL: target.baseUrl, apiKey: target.apiKey || 'local', maxRetries: 0, timeout: opts.timeoutMs });
+  let client: OpenAIClass | undefined;
   return async (_index, signal) => {
+    client ??= new (OpenAI())({ baseURL: target.baseUrl, apiKey: target.apiKey || 'local', maxRetries: 0, timeout: opts.timeoutMs });
     const t0 = performance.now();
     let ttft: number | undefined;
     let tLast: number | undefined;
@@ -75,11 +83,11 @@ export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { t
 function classifyError(err: unknown, user: AbortSignal, timeout: AbortSignal, timeoutMs: number): Partial<DispatchOutcome> {
   if (user.aborted) return { errorKind: 'cancelled', errorMessage: 'cancelled' };
   if (timeout.aborted) return { errorKind: 'timeout', errorMessage: `no finish within ${Math.round(timeoutMs / 1000)} s` };
-  if (err instanceof OpenAI.APIError && err.status !== undefined) {
+  if (err instanceof OpenAI().APIError && err.status !== undefined) {
     const body = JSON.stringify(err.error ?? {}) + err.message;
     if (/context_length_exceeded|context length|context window|too many tokens/i.test(body)) return { errorKind: 'context_overflow', errorMessage: err.message };
     return { errorKind: `http_${err.status}`, errorMessage: err.message };
   }
-  if (err instanceof OpenAI.APIConnectionError) return { errorKind: 'connection', errorMessage: err.message };
+  if (err instanceof OpenAI().APIConnectionError) return { errorKind: 'connection', errorMessage: err.message };
   return { errorKind: 'incomplete', errorMessage: err instanceof Error ? err.message : String(err) };
 }
