@@ -109,6 +109,23 @@ suite('Local AI Lab in a real extension host', () => {
     fs.rmSync(path.join(dir, sideFiles()[0]!));
   });
 
+  test('the config is watched outside the workspace: delete, create malformed, restore', async () => {
+    // Close it first: a closed file is read from disk, which is what this test changes.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const original = fs.readFileSync(CONFIG);
+    try {
+      fs.rmSync(CONFIG);
+      await until('diagnostics to clear after delete', () => vscode.languages.getDiagnostics(uri()).filter((d) => d.source === 'Local AI Lab').length === 0, 15_000);
+      fs.writeFileSync(CONFIG, '{\n  models: {\n    providers: ,\n  },\n}\n');
+      const parse = await until('a parse error after create', () => ours('parse-error'), 15_000);
+      assert.equal(parse.range.start.line, 2, 'at the exact position');
+      assert.equal(vscode.languages.getDiagnostics(uri()).filter((d) => d.source === 'Local AI Lab').length, 1, 'only the parse error while it does not parse');
+    } finally {
+      fs.writeFileSync(CONFIG, original);
+    }
+    await until('the findings back after the restore', () => ours('retired-key') && !ours('parse-error'), 15_000);
+  });
+
   test('activation is quick and the first diagnostics follow', () => {
     assert.ok(api.activateMs < 500, `activate() took ${api.activateMs} ms`);
     console.log(`BENCH activateMs=${api.activateMs.toFixed(1)}`);
