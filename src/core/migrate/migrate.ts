@@ -1,3 +1,4 @@
+import type { FileChange } from '../apply.js';
 import type { ValidationResult } from '../openclaw/cli.js';
 import { child, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { placeIssue } from '../openclaw/issues.js';
@@ -30,10 +31,7 @@ export interface Remaining {
   readonly why?: string;
 }
 
-export interface MigrateResult {
-  readonly file: string;
-  readonly before: string;
-  readonly after: string;
+export interface MigrateResult extends FileChange {
   readonly valid: boolean;
   readonly changes: readonly Change[];
   readonly removed: readonly Removal[];

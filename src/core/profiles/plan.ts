@@ -1,3 +1,4 @@
+import type { FileChange } from '../apply.js';
 import type { RuntimeAction } from '../findings.js';
 import { child, member, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, removeMember, setMember, setPath, type DocEdits } from '../openclaw/edit.js';
@@ -11,11 +12,8 @@ import { RUNTIME_NAMES } from '../runtimes/types.js';
 import { applyEdits } from '../text.js';
 import type { ModelTarget, ProfileTarget } from './types.js';
 
-export interface ProfilePlan {
+export interface ProfilePlan extends FileChange {
   readonly profile: ProfileTarget;
-  readonly file: string;
-  readonly before: string;
-  readonly after: string;
   /** What the config edits do, one line each. */
   readonly configChanges: readonly string[];
   /** In order: unloads before loads, so memory is free when a model loads. */
