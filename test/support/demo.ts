@@ -40,8 +40,13 @@ The Problems panel shows the planted findings (View → Problems). Ctrl-C stops 
     console.log('\nstopping…');
     await server.stop();
     await sandbox.close();
-    fs.rmSync(work, { recursive: true, force: true });
-    fs.rmSync(sandbox.root, { recursive: true, force: true });
+    for (const dir of [work, sandbox.root]) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (err) {
+        console.error(`could not remove ${dir}: ${(err as Error).message}`);
+      }
+    }
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

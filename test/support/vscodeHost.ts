@@ -62,8 +62,15 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await browser.close().catch(() => {});
     await server.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
-    fs.rmSync(browserDir, { recursive: true, force: true });
+    // Children of the extension host (an OpenClaw validator) may still be writing here for a moment:
+    // retry, and never let cleanup decide the run's result.
+    for (const dir of [workDir, browserDir]) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (err) {
+        console.error(`vscodeHost: could not remove ${dir}: ${(err as Error).message}`);
+      }
+    }
   }
 }
 
