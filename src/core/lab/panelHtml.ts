@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+
+/** A fresh nonce per load, from a cryptographic source. */
+export function newNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * The panel's page. The CSP is the first element of <head> and starts from default-src 'none': scripts only
+ * with this load's nonce, styles and images only from the webview's own source, no network at all.
+ */
+export function panelHtml(o: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
+  const csp = [`default-src 'none'`, `script-src 'nonce-${o.nonce}'`, `style-src ${o.cspSource}`, `img-src ${o.cspSource} data:`, `font-src ${o.cspSource}`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${esc(o.styleUri)}">
+<title>Lab</title>
+</head>
+<body>
+<header><h1 id="title">Lab</h1>
+<div class="actions">
+<button id="copy-md" type="button">Copy table as Markdown</button>
+<button id="save-csv" type="button">Save dispatches as CSV</button>
+</div></header>
+<main>
+<section aria-labelledby="strip-h"><h2 id="strip-h">Wall time per dispatch</h2><div class="chart"><canvas id="strip" role="img"></canvas></div>
+<p class="legend">Colour: fast or slow cluster. Shape: ● completed, ▲ missed its wrap-up, ✕ failed. Click a point for its output.</p></section>
+<section aria-labelledby="hist-h"><h2 id="hist-h">Distribution</h2><div class="chart small"><canvas id="hist" role="img"></canvas></div></section>
+<section aria-labelledby="stats-h"><h2 id="stats-h">Statistics</h2><table id="stats"></table><table id="differences" hidden></table></section>
+<section><details><summary>Every dispatch (the table behind the chart)</summary><table id="dispatches"></table></details></section>
+</main>
+<script nonce="${o.nonce}" src="${esc(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,48 @@
+import * as z from 'zod/mini';
+
+/** Messages between the lab panel and the extension: typed, validated on both sides, unknown ones ignored. */
+const IntervalSchema = z.object({ value: z.number(), low: z.number(), high: z.number() });
+const n = z.nullable(z.number());
+
+export const PointSchema = z.object({
+  session: z.string(),
+  index: z.int().check(z.gte(0)),
+  seconds: z.number(),
+  cluster: z.enum(['fast', 'slow', 'none']),
+  outcome: z.enum(['completed', 'missed', 'failed']),
+  outputFile: z.string(),
+});
+
+export const RowSchema = z.object({
+  session: z.string(),
+  workload: z.string(),
+  profile: z.nullable(z.string()),
+  n: z.int(),
+  median: n,
+  p10: n,
+  p90: n,
+  slowRate: z.nullable(IntervalSchema),
+  completion: IntervalSchema,
+  compactions: z.number(),
+  ttftMs: n,
+  tokensPerSecond: n,
+});
+
+export const PanelSessionSchema = z.object({ id: z.string(), label: z.string(), points: z.array(PointSchema), row: RowSchema });
+export type PanelSession = z.infer<typeof PanelSessionSchema>;
+
+export const HostMessageSchema = z.discriminatedUnion('type', [
+  /** Show these sessions (two or more: the comparison view). */
+  z.object({ type: z.literal('show'), sessions: z.array(PanelSessionSchema), differences: z.optional(z.array(z.object({ label: z.string(), value: z.string() }))) }),
+  /** One more dispatch of a running session. */
+  z.object({ type: z.literal('dispatch'), session: PanelSessionSchema }),
+]);
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+
+export const PanelMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('openDispatch'), session: z.string(), index: z.int().check(z.gte(0)) }),
+  z.object({ type: z.literal('export'), format: z.enum(['markdown', 'csv']), target: z.enum(['clipboard', 'file']) }),
+  z.object({ type: z.literal('rendered'), points: z.int(), ms: z.number() }),
+]);
+export type PanelMessage = z.infer<typeof PanelMessageSchema>;

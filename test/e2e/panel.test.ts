@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { points, tableRow } from '../../src/core/lab/panel.js';
+import { newNonce, panelHtml } from '../../src/core/lab/panelHtml.js';
+import type { PanelSession } from '../../src/core/lab/panelProtocol.js';
+import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
+import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
+import { CHROMIUM_ARGS, toolsFromEnv } from '../support/codeServer.js';
+
+const SHOTS = path.resolve('test-results', 'ui');
+
+function fixture(id: string, secs: number[], bad: Record<number, Partial<DispatchRecord>> = {}): PanelSession {
+  const session: Session = { schemaVersion: SCHEMA_VERSION, id, workload: BUILTIN_WORKLOADS[1]!, prompt: 'p', repeats: secs.length, environment: { profile: 'mid-range', loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' } }, startedAt: '2026-11-21T10:00:00Z', status: 'complete' };
+  const d: DispatchRecord[] = secs.map((s, i) => ({ schemaVersion: SCHEMA_VERSION, index: i, startedAt: '2026-11-21T10:00:00Z', wallMs: s * 1000, stopReason: 'stop', expectationsMet: true, completed: true, outputSha256: 'h', outputFile: `outputs/${i}.txt`, compactions: 0, ...bad[i] }));
+  return { id, label: id, points: points(session, d), row: tableRow(session, d) };
+}
+
+let server: http.Server;
+let url = '';
+let browser: Browser;
+let page: Page;
+
+describe('the lab panel page in real Chromium, under its strict CSP', { timeout: 120_000 }, () => {
+  before(async () => {
+    const tools = toolsFromEnv();
+    server = http.createServer((req, res) => {
+      const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      if (req.url === '/panel.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(fs.readFileSync('dist/webview/panel.js'));
+      if (req.url === '/panel.css') return res.writeHead(200, { 'content-type': 'text/css' }).end(fs.readFileSync('media/panel.css'));
+      const nonce = newNonce();
+      // The webview host provides acquireVsCodeApi; this stand-in records what the page sends (and carries the nonce).
+      const harness = `<script nonce="${nonce}">window.__sent=[];window.__csp=[];document.addEventListener('securitypolicyviolation',function(e){window.__csp.push(e.violatedDirective+' '+e.blockedURI)});window.acquireVsCodeApi=function(){return{postMessage:function(m){window.__sent.push(m)},getState:function(){return undefined},setState:function(s){window.__state=s}}};</script>`;
+      const html = panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css` }).replace('<script nonce', `${harness}\n<script nonce`);
+      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    browser = await chromium.launch({ executablePath: tools.chromium, headless: true, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+  });
+
+  const sent = () => page.evaluate(() => (window as unknown as { __sent: { type: string }[] }).__sent);
+  const post = (m: unknown) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
+  const rendered = async (count: number) => {
+    await page.waitForFunction((c) => (window as unknown as { __sent: { type: string }[] }).__sent.filter((m) => m.type === 'rendered').length >= c, count);
+    return (await sent()).filter((m) => m.type === 'rendered').pop() as unknown as { points: number; ms: number };
+  };
+
+  it('draws each dispatch by cluster and outcome, with the table behind the chart and no CSP violation', async () => {
+    await page.goto(url);
+    await page.waitForFunction(() => (window as unknown as { __sent: { type: string }[] }).__sent.some((m) => m.type === 'ready'));
+    const s = fixture('s1', [198, 606, 197, 276, 218, 939], { 1: { completed: false, expectationsMet: false }, 5: { completed: false, stopReason: null, errorKind: 'context_overflow' } });
+    await post({ type: 'show', sessions: [s] });
+    assert.equal((await rendered(1)).points, 6);
+    const strip = page.locator('#strip');
+    assert.deepEqual(await strip.evaluate((c: HTMLCanvasElement) => ({ ...c.dataset })), { fast: '4', slow: '2', none: '0', incomplete: '2' });
+    assert.match((await strip.getAttribute('aria-label'))!, /6 dispatches: 4 fast, 2 slow/);
+    const cells = await page.locator('#stats tbody tr').first().locator('td').allInnerTexts();
+    assert.deepEqual(cells.slice(0, 3), ['s1', '6', '247.00']);
+    assert.equal(cells[4], '33 % (10–70)');
+    assert.equal(await page.locator('#dispatches tbody tr').count(), 6);
+    assert.ok((await strip.evaluate((c: HTMLCanvasElement) => c.toDataURL().length)) > 5000, 'the chart drew on the canvas');
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'Chart.js 4 runs without unsafe-inline');
+    // The policy is really in force: an inline style attribute is refused and reported.
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<div id="probe" style="color: red">x</div>'));
+    await page.waitForFunction(() => (window as unknown as { __csp: string[] }).__csp.some((v) => v.startsWith('style-src')));
+    await page.evaluate(() => document.getElementById('probe')!.remove());
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'panel-page.png') });
+  });
+
+  it('asks the host to export, ignores unknown messages, and compares sessions on one axis', async () => {
+    await page.locator('#copy-md').click();
+    await page.locator('#save-csv').click();
+    const exports = (await sent()).filter((m) => m.type === 'export');
+    assert.deepEqual(exports, [{ type: 'export', format: 'markdown', target: 'clipboard' }, { type: 'export', format: 'csv', target: 'file' }]);
+    await post({ type: 'nonsense', payload: '<img src=x onerror=alert(1)>' });
+    await post({ type: 'show', sessions: [fixture('a', [200, 210, 205, 198, 215, 202]), fixture('b', [300, 310, 290, 305, 320, 298])], differences: [{ label: 'median', value: '+100 s' }] });
+    assert.equal((await rendered(2)).points, 12);
+    assert.equal(await page.locator('#stats tbody tr').count(), 2);
+    assert.equal(await page.locator('#differences').isVisible(), true);
+    assert.match(await page.locator('#title').innerText(), /Compare 2 lab sessions/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), { ids: ['a', 'b'] });
+    await page.screenshot({ path: path.join(SHOTS, 'panel-compare.png') });
+  });
+
+  it('renders 1,000 dispatches across 10 sessions', async () => {
+    const many = Array.from({ length: 10 }, (_, k) => fixture(`s${k}`, Array.from({ length: 100 }, (_, i) => (i % 3 ? 200 : 600) + ((i * 37 + k) % 50))));
+    const before = (await sent()).filter((m) => m.type === 'rendered').length;
+    await post({ type: 'show', sessions: many });
+    const r = await rendered(before + 1);
+    assert.equal(r.points, 1000);
+    console.log(`BENCH panelRender1000Ms=${r.ms.toFixed(1)}`);
+  });
+});
+
+
