@@ -61,7 +61,7 @@ function render(): void {
   canvas.dataset.incomplete = String(missed);
   const scales = {
     x: { title: { display: true, text: 'seconds', color: p.text }, grid: { color: p.grid }, ticks: { color: p.text } },
-    y: { min: 0.5, max: sessions.length + 0.5, grid: { color: p.grid }, ticks: { color: p.text, stepSize: 1, callback: (v: string | number) => sessions[Number(v) - 1]?.label ?? '' } },
+    y: { min: 0.5, max: sessions.length + 0.5, grid: { color: p.grid }, ticks: { color: p.text, stepSize: 1, autoSkip: false, callback: (v: string | number) => sessions[Number(v) - 1]?.label ?? '' } },
   };
   if (!strip) {
     strip = new Chart(canvas, {
@@ -134,9 +134,22 @@ function renderTables(): void {
   );
   table(
     'dispatches',
-    ['session', 'run', 'seconds', 'cluster', 'outcome'],
+    ['session', 'run', 'seconds', 'cluster', 'outcome', 'output'],
     sessions.flatMap((s) => s.points.map((q) => [s.label, String(q.index + 1), q.seconds.toFixed(2), q.cluster, q.outcome])),
   );
+  // The keyboard's way to a dispatch's output (the chart's points are the mouse's).
+  const body = $<HTMLTableElement>('dispatches').tBodies[0]!;
+  let r = 0;
+  for (const s of sessions) {
+    for (const q of s.points) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = 'open';
+      b.setAttribute('aria-label', `Open the output of ${s.label} run ${q.index + 1}`);
+      b.addEventListener('click', () => send({ type: 'openDispatch', session: s.id, index: q.index }));
+      body.rows[r++]!.insertCell().appendChild(b);
+    }
+  }
 }
 
 window.addEventListener('message', (e: MessageEvent) => {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { reportLines } from '../core/lab/report.js';
 import { runSession } from '../core/lab/runner.js';
 import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
@@ -11,6 +10,7 @@ import { readProfileState } from '../core/profiles/backups.js';
 import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
+import { LabPanel } from './labPanel.js';
 
 const UNTRUSTED =
   'Lab runs are off in an untrusted workspace: they run programs (openclaw, verify commands) named by workload files in this folder. Trust the workspace to run labs.';
@@ -20,11 +20,38 @@ export class LabController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private running = false;
 
+  readonly panel: LabPanel;
+
   constructor(
     private readonly ctx: Ctx,
     private readonly profiles: ProfileController,
   ) {
+    this.panel = new LabPanel(ctx, () => this.labDir());
     this.disposables.push(
+      this.panel,
+      vscode.commands.registerCommand('localAiLab.openLabPanel', async (id?: string) => {
+        id ??= this.panel.sessions()[0]?.session.id;
+        if (!id) {
+          void vscode.window.showInformationMessage('No lab sessions yet: run Local AI Lab: Run Lab ×6 first.');
+          return;
+        }
+        this.panel.show([id]);
+      }),
+      vscode.commands.registerCommand('localAiLab.compareLabSessions', async (ids?: string[]) => {
+        if (!ids) {
+          const picks = await vscode.window.showQuickPick(
+            this.panel.sessions().map((s) => ({ label: s.session.id, description: `${s.session.workload.name} · ${s.session.environment.profile ?? 'no profile'} · ${s.dispatches.length}/${s.session.repeats}` })),
+            { title: 'Compare Lab Sessions (choose two or more)', canPickMany: true },
+          );
+          if (!picks) return;
+          ids = picks.map((p) => p.label);
+        }
+        if (ids.length < 2) {
+          void vscode.window.showInformationMessage('Choose at least two sessions to compare.');
+          return;
+        }
+        this.panel.show(ids);
+      }),
       vscode.commands.registerCommand('localAiLab.runLab6', (workload?: string, opts?: LabRunOptions) => this.run(6, workload, opts)),
       vscode.commands.registerCommand('localAiLab.runLab', async () => {
         const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000') });
@@ -137,6 +164,9 @@ export class LabController implements vscode.Disposable {
           onDispatch: (r, done, total) => {
             last = ` (last ${(r.wallMs / 1000).toFixed(2)} s${r.completed ? '' : `, ${r.errorKind ?? 'expectations not met'}`})`;
             progress.report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
+            // The panel follows the running session: a point appears as each dispatch lands.
+            if (done === 1 || !this.panel.showing(session.id)) this.panel.show([session.id]);
+            else this.panel.update(session.id);
           },
         });
       });
@@ -182,10 +212,7 @@ export class LabController implements vscode.Disposable {
 
   private async open(id?: string): Promise<void> {
     id ??= await this.pickSession('Open Lab Session', () => true);
-    if (!id) return;
-    const { session, dispatches } = readSession(this.labDir(), id);
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Lab session ${id}\n\n\`\`\`\n${reportLines(session, dispatches).join('\n')}\n\`\`\`\n\nFolder: ${path.join(this.labDir(), 'runs', id)}\n` });
-    await vscode.window.showTextDocument(doc, { preview: true });
+    if (id) this.panel.show([id]);
   }
 }
 

@@ -94,6 +94,16 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     await page.screenshot({ path: path.join(SHOTS, 'panel-compare.png') });
   });
 
+  it('redraws in the new colours when the theme changes', async () => {
+    const before = (await sent()).filter((m) => m.type === 'rendered').length;
+    // VS Code switches themes by the class on <body> and its CSS variables (CSSOM is allowed under the CSP).
+    await page.evaluate(() => {
+      document.body.style.setProperty('--vscode-charts-blue', 'rgb(1, 200, 3)');
+      document.body.className = 'vscode-light';
+    });
+    await rendered(before + 1);
+  });
+
   it('renders 1,000 dispatches across 10 sessions', async () => {
     const many = Array.from({ length: 10 }, (_, k) => fixture(`s${k}`, Array.from({ length: 100 }, (_, i) => (i % 3 ? 200 : 600) + ((i * 37 + k) % 50))));
     const before = (await sent()).filter((m) => m.type === 'rendered').length;

@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, installVsix, openclawWrapper, startCodeServer, toolsFromEnv, type RunningCodeServer } from '../support/codeServer.js';
 import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
+import { markdownTable, tableRow } from '../../src/core/lab/panel.js';
+import { readSession } from '../../src/core/lab/store.js';
 import { createSandbox, LOADED_CONTEXT, PLANTED_CONTEXT_WINDOW, type Sandbox } from '../support/sandbox.js';
 
 const SHOTS = path.resolve('test-results', 'ui');
@@ -53,6 +55,8 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
       headless: true,
       viewport: { width: 1400, height: 900 },
       args: CHROMIUM_ARGS,
+      // The panel's Markdown export goes to the clipboard; the test reads it back.
+      permissions: ['clipboard-read', 'clipboard-write'],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(60_000);
@@ -212,6 +216,69 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     assert.equal(lines.length, 6);
     assert.ok(lines.map((l) => JSON.parse(l)).every((d: { completed: boolean }) => d.completed));
     assert.equal(sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length - chatsBefore, 6);
-    assert.match(await done.innerText(), /completed 100 %/);
+    assert.match(await done.innerText(), /completed 100 %, 2 slow of 6/);
+    // The lab opened the panel on the running session: six points and the split.
+    await page.locator('.tab', { hasText: 'Lab' }).first().waitFor();
+    const strip = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('#strip');
+    await strip.waitFor();
+    await page.waitForTimeout(300);
+    assert.deepEqual(await strip.evaluate((c: HTMLCanvasElement) => ({ fast: c.dataset.fast, slow: c.dataset.slow })), { fast: '4', slow: '2' });
+    await shot('14-lab-panel');
+  });
+
+  it('after a window reload the panel comes back with the same session', async () => {
+    await palette('Developer: Reload Window');
+    await page.locator('.monaco-workbench .part.statusbar').waitFor();
+    await page.locator('.tab', { hasText: 'Lab' }).first().waitFor({ timeout: 60_000 });
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#title', { hasText: 'Lab session quick-check' }).waitFor({ timeout: 60_000 });
+    assert.deepEqual(await frame.locator('#strip').evaluate((c: HTMLCanvasElement) => ({ fast: c.dataset.fast, slow: c.dataset.slow })), { fast: '4', slow: '2' });
+    await shot('15-lab-panel-restored');
+  });
+
+  it('Compare shows two sessions side by side with their differences', async () => {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+    await palette('Local AI Lab: Run Lab ×6');
+    const qp = page.locator('.quick-input-widget');
+    await qp.locator('.monaco-list-row', { hasText: 'quick-check' }).click();
+    await qp.locator('.quick-input-title', { hasText: 'under which profiles' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: /quick-check ×6: median/ }).nth(0).waitFor({ timeout: 60_000 });
+    const runs = path.join(sandbox.workspace, '.local-ai-lab', 'runs');
+    const deadline = Date.now() + 60_000;
+    while (fs.readdirSync(runs).filter((id) => fs.existsSync(path.join(runs, id, 'dispatches.jsonl')) && fs.readFileSync(path.join(runs, id, 'dispatches.jsonl'), 'utf8').trim().split('\n').length === 6).length < 2 && Date.now() < deadline) await page.waitForTimeout(200);
+    await palette('Local AI Lab: Compare Lab Sessions');
+    await qp.locator('.quick-input-title', { hasText: 'Compare Lab Sessions' }).waitFor();
+    // Multi-select: clicking a row toggles it; OK (Enter) accepts the checked ones.
+    const rows = qp.locator('.monaco-list-row');
+    await rows.nth(1).waitFor();
+    await rows.nth(0).click();
+    await rows.nth(1).click();
+    await shot('16a-compare-pick');
+    await page.keyboard.press('Enter');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#title', { hasText: 'Compare 2 lab sessions' }).waitFor();
+    assert.equal(await frame.locator('#stats tbody tr').count(), 2);
+    await frame.locator('#differences', { hasText: 'median (second − first)' }).waitFor();
+    assert.equal(await frame.locator('#strip').evaluate((c: HTMLCanvasElement) => Number(c.dataset.fast) + Number(c.dataset.slow) + Number(c.dataset.none)), 12);
+    await shot('16-lab-compare');
+    // Export: the table as Markdown, to the clipboard, exactly as the core writes it from the session files.
+    await frame.locator('#copy-md').click();
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Lab table copied as Markdown' }).waitFor();
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    const shown = await frame.locator('#stats tbody tr td:first-child').allInnerTexts();
+    const ids = fs.readdirSync(runs).sort();
+    const tableRows = ids.map((id) => {
+      const l = readSession(path.join(sandbox.workspace, '.local-ai-lab'), id);
+      return tableRow(l.session, l.dispatches);
+    });
+    assert.equal(shown.length, 2);
+    assert.equal(clip.split('\n').filter((l) => l.startsWith('| 20')).length, 2, clip);
+    for (const r of tableRows) assert.ok(clip.includes(markdownTable([r]).split('\n')[2]!), `the clipboard holds the row of ${r.session}`);
+    // A dispatch's output opens from the table behind the chart (keyboard-reachable).
+    await frame.locator('summary', { hasText: 'Every dispatch' }).click();
+    await frame.locator('#dispatches button').first().click();
+    await page.locator('.tabs-container .tab', { hasText: '000.txt' }).waitFor();
+    await shot('17-dispatch-output');
   });
 });

@@ -51,6 +51,17 @@ export function plantedConfig(port: number): string {
 `;
 }
 
+/** Every six requests: fast, slow, fast, fast, slow, fast (±4 %), so a lab ×6 shows the split deterministically. */
+function cycle(fastMs: number, slowMs: number): () => number {
+  let i = 0;
+  const shape = [fastMs, slowMs, fastMs, fastMs, slowMs, fastMs];
+  const jitter = [1.0, 0.97, 1.03, 0.98, 1.04, 1.01];
+  return () => {
+    const k = i++ % 6;
+    return Math.round(shape[k]! * jitter[k]!);
+  };
+}
+
 export async function createSandbox(opts: { fastMs?: number; slowMs?: number; slowShare?: number } = {}): Promise<Sandbox> {
   // Short path: code-server's unix sockets live under it (~108 characters at most).
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-'));
@@ -62,7 +73,7 @@ export async function createSandbox(opts: { fastMs?: number; slowMs?: number; sl
   const server = await startServer({
     ...lmStudioRoutes({ loadedContext: LOADED_CONTEXT }),
     'POST /v1/chat/completions': {
-      chat: { reply: 'A context window limits how much text the model can attend to at once; beyond it, history must be summarized or dropped. DONE', latencyMs: bimodal(opts.fastMs ?? 200, opts.slowMs ?? 600, opts.slowShare ?? 0.33) },
+      chat: { reply: 'A context window limits how much text the model can attend to at once; beyond it, history must be summarized or dropped. DONE', latencyMs: opts.slowShare !== undefined ? bimodal(opts.fastMs ?? 200, opts.slowMs ?? 600, opts.slowShare) : cycle(opts.fastMs ?? 200, opts.slowMs ?? 700) },
     },
   });
   const configPath = path.join(home, '.openclaw', 'openclaw.json');

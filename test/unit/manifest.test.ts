@@ -40,7 +40,7 @@ describe('manifest and docs', () => {
   it('engines.vscode is testable in the real VS Code here (1.139) and activation is lazy', () => {
     const [maj, min] = String(pkg.engines.vscode).replace(/^[^\d]*/, '').split('.').map(Number);
     assert.ok(maj === 1 && min! <= 139, pkg.engines.vscode);
-    assert.deepEqual(pkg.activationEvents, ['onStartupFinished']);
+    assert.deepEqual(pkg.activationEvents, ['onStartupFinished', 'onWebviewPanel:localAiLab.labPanel'], 'lazy, plus the panel serializer');
   });
 });
 

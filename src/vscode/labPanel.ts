@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import * as z from 'zod/mini';
+import { dispatchesCsv, markdownTable, points, tableRow } from '../core/lab/panel.js';
+import { newNonce, panelHtml } from '../core/lab/panelHtml.js';
+import { PanelMessageSchema, type HostMessage, type PanelSession } from '../core/lab/panelProtocol.js';
+import { compareSessions } from '../core/lab/session.js';
+import { listSessions, readSession, sessionDir } from '../core/lab/store.js';
+import type { Ctx } from './ctx.js';
+
+export const LAB_PANEL_VIEW = 'localAiLab.labPanel';
+const StateSchema = z.object({ ids: z.array(z.string()) });
+
+/** The "Lab" webview: one panel, showing one session or comparing several; restored after a reload. */
+export class LabPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ids: string[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private panelDisposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly labDir: () => string,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(LAB_PANEL_VIEW, {
+        deserializeWebviewPanel: async (panel, state) => {
+          // Persisted state comes from the webview: validate it, and drop a panel whose sessions are gone.
+          const s = StateSchema.safeParse(state);
+          const ids = s.success ? s.data.ids.filter((id) => this.exists(id)) : [];
+          if (!ids.length) {
+            panel.dispose();
+            return;
+          }
+          this.adopt(panel, ids);
+        },
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+
+  private exists(id: string): boolean {
+    try {
+      return fs.existsSync(path.join(sessionDir(this.labDir(), id), 'session.json'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Shows these sessions (two or more: compared on one axis). */
+  show(ids: string[]): void {
+    if (this.panel) {
+      this.ids = ids;
+      this.panel.reveal(undefined, true);
+      this.post();
+      return;
+    }
+    const ext = this.ctx.extension.extensionUri;
+    const panel = vscode.window.createWebviewPanel(LAB_PANEL_VIEW, 'Lab', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist', 'webview'), vscode.Uri.joinPath(ext, 'media')],
+    });
+    this.adopt(panel, ids);
+  }
+
+  showing(id: string): boolean {
+    return !!this.panel && this.ids.includes(id);
+  }
+
+  /** A dispatch of a shown session landed: redraw with it. */
+  update(id: string): void {
+    if (!this.panel || !this.ids.includes(id)) return;
+    const s = this.load(id);
+    if (s) void this.panel.webview.postMessage({ type: 'dispatch', session: s } satisfies HostMessage);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, ids: string[]): void {
+    const ext = this.ctx.extension.extensionUri;
+    this.panel = panel;
+    this.ids = ids;
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(ext, 'dist', 'webview'), vscode.Uri.joinPath(ext, 'media')] };
+    panel.webview.html = panelHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: newNonce(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview', 'panel.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(ext, 'media', 'panel.css')).toString(),
+    });
+    this.panelDisposables = [
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      panel.onDidDispose(() => {
+        for (const d of this.panelDisposables) d.dispose();
+        this.panelDisposables = [];
+        this.panel = undefined;
+      }),
+    ];
+  }
+
+  private load(id: string): PanelSession | undefined {
+    try {
+      const { session, dispatches } = readSession(this.labDir(), id);
+      const when = session.startedAt.slice(11, 16);
+      return { id, label: `${session.workload.name} ${when}${session.environment.profile ? ` (${session.environment.profile})` : ''}`, points: points(session, dispatches), row: tableRow(session, dispatches) };
+    } catch (err) {
+      this.ctx.log.warn(`lab panel: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private post(): void {
+    const sessions = this.ids.map((id) => this.load(id)).filter((s): s is PanelSession => !!s);
+    const msg: HostMessage = { type: 'show', sessions };
+    if (sessions.length === 2) {
+      const c = compareSessions(readSession(this.labDir(), this.ids[0]!).dispatches, readSession(this.labDir(), this.ids[1]!).dispatches);
+      const m = c.medianSeconds;
+      const pp = (x: number) => `${x >= 0 ? '+' : ''}${Math.round(100 * x)} points`;
+      msg.differences = [
+        { label: 'median (second − first)', value: m ? `${m.value >= 0 ? '+' : ''}${m.value.toFixed(2)} s (95 % CI ${m.low.toFixed(2)} to ${m.high.toFixed(2)})` : '—' },
+        { label: 'slow rate', value: pp(c.slowRate.difference) },
+        { label: 'completion', value: pp(c.completion.difference) },
+      ];
+    }
+    void this.panel?.webview.postMessage(msg);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const m = PanelMessageSchema.safeParse(raw);
+    if (!m.success) {
+      this.ctx.log.warn('lab panel: ignored an unknown message');
+      return;
+    }
+    const msg = m.data;
+    switch (msg.type) {
+      case 'ready':
+        return this.post();
+      case 'rendered':
+        this.ctx.log.debug(`lab panel: drew ${msg.points} dispatches in ${msg.ms.toFixed(1)} ms`);
+        return;
+      case 'openDispatch': {
+        if (!this.ids.includes(msg.session)) return;
+        const { dispatches } = readSession(this.labDir(), msg.session);
+        const d = dispatches.find((x) => x.index === msg.index);
+        if (!d) return;
+        const file = path.join(sessionDir(this.labDir(), msg.session), d.outputFile);
+        if (!file.startsWith(sessionDir(this.labDir(), msg.session) + path.sep)) return; // never outside the session
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.One });
+        return;
+      }
+      case 'export': {
+        const loaded = this.ids.map((id) => readSession(this.labDir(), id));
+        if (msg.format === 'markdown') {
+          const md = markdownTable(loaded.map((l) => tableRow(l.session, l.dispatches)));
+          await vscode.env.clipboard.writeText(md);
+          void vscode.window.showInformationMessage('Lab table copied as Markdown.');
+        } else {
+          const target = await vscode.window.showSaveDialog({ title: 'Save dispatches as CSV', filters: { CSV: ['csv'] }, defaultUri: vscode.Uri.file(path.join(this.labDir(), `${this.ids[0]}.csv`)) });
+          if (!target) return;
+          await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(dispatchesCsv(loaded)));
+          void vscode.window.showInformationMessage(`Saved ${path.basename(target.fsPath)}.`);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Sessions newest first, for the open and compare pickers. */
+  sessions() {
+    return listSessions(this.labDir()).reverse();
+  }
+}
