@@ -17,6 +17,7 @@ import { applyEdits } from './core/text.js';
 import { profileCommand } from './cliProfile.js';
 import { migrateCommand } from './cliMigrate.js';
 import { labCommand } from './cliLab.js';
+import { readProfileState } from './core/profiles/backups.js';
 import { withProfileInForce } from './core/profiles/inForce.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
@@ -106,7 +107,7 @@ async function check(argv: string[]): Promise<number> {
   const ver = await resolveVersion(o);
   const first = buildObservation({ doc, version: ver.version, versionSource: ver.source });
   const runtimes = await runtimesFor(o, first.model.providers);
-  const { obs } = withProfileInForce({ ...first, versionSource: ver.source, version: ver.version, runtimes }, file, []);
+  const { obs } = withProfileInForce({ ...first, versionSource: ver.source, version: ver.version, runtimes }, [], readProfileState(file)?.profile);
   const findings = runRules(obs);
   if (o.json) console.log(JSON.stringify(toCheckJson(file, ver.version, ver.known, findings, runtimes), null, 2));
   else {

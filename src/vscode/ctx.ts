@@ -12,7 +12,8 @@ import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js
 import type { Observation, VersionSource } from '../core/observation.js';
 import { buildObservation, probeProviders } from '../core/observe.js';
 import { runRules } from '../core/rules/registry.js';
-import { withProfileInForce } from '../core/profiles/inForce.js';
+import { readProfileState } from '../core/profiles/backups.js';
+import { withProfileInForce, type ProfilesInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/runtimes/lmsCli.js';
 import type { RuntimeState } from '../core/runtimes/types.js';
 import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
@@ -36,6 +37,10 @@ export interface Snapshot {
   readonly refreshedAt?: number;
   /** The config and every `$include`d file read with it. */
   readonly files?: readonly string[];
+  /** The profiles resolved for `doc` and the one in force; computed once per refresh for the status item and the lab. */
+  readonly profiles?: ProfilesInForce;
+  /** The profile last applied to this config (profile.json beside it), read once per refresh. */
+  readonly lastApplied?: string;
 }
 
 export interface RefreshOptions {
@@ -169,10 +174,11 @@ export class Ctx implements vscode.Disposable {
       runtimes = await this.probe(obs, settings);
       probedAt = Date.now();
     } else if (!settings.probe) runtimes = new Map();
-    const { obs: withIntent } = withProfileInForce({ ...obs, runtimes }, located.path, settings.profiles);
-    const findings = runRules(withIntent, settings.disabledRules);
+    const lastApplied = readProfileState(located.path)?.profile;
+    const profiles = withProfileInForce({ ...obs, runtimes }, settings.profiles, lastApplied);
+    const findings = runRules(profiles.obs, settings.disabledRules);
     const files = obs.config.docs.map((d) => path.resolve(d.file));
-    this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, files, refreshedAt: Date.now() };
+    this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, files, profiles, lastApplied, refreshedAt: Date.now() };
     this.publish();
     for (const d of vscode.workspace.textDocuments) this.claimLanguage(d);
     this.log.info(`checked ${located.path}: ${findings.length} finding(s) in ${Date.now() - t0} ms`);
@@ -215,7 +221,7 @@ export class Ctx implements vscode.Disposable {
     this.editTimer = setTimeout(() => void this.refresh({}), 250);
   }
 
-  /** Findings for a document's current text, for code actions and hovers (pure; cached runtime state). */
+  /** Findings for a document's current text, for code actions and hovers (pure; cached runtime and profile state). */
   observationFor(document: vscode.TextDocument): Observation | undefined {
     if (!this.isConfigDocument(document)) return undefined;
     const doc = parseDocument(document.uri.fsPath, document.getText(), this.snap.doc?.encoding);
@@ -225,7 +231,7 @@ export class Ctx implements vscode.Disposable {
   findingsFor(document: vscode.TextDocument): Finding[] {
     const obs = this.observationFor(document);
     const settings = readSettings();
-    if (obs) return runRules(withProfileInForce(obs, document.uri.fsPath, settings.profiles).obs, settings.disabledRules);
+    if (obs) return runRules(withProfileInForce(obs, settings.profiles, this.snap.lastApplied).obs, settings.disabledRules);
     return this.snap.findings.filter((f) => f.file === path.resolve(document.uri.fsPath));
   }
 
@@ -277,10 +283,10 @@ export class Ctx implements vscode.Disposable {
     const v = this.snap.validation;
     const doc = this.snap.doc;
     if (!v || !doc) return;
-    const obs = buildObservation({ doc, version: this.snap.version });
+    const root = this.snap.profiles?.obs.config.root ?? buildObservation({ doc, version: this.snap.version }).config.root;
     const byFile = new Map<string, vscode.Diagnostic[]>();
     const add = (issue: ValidationResult['issues'][number], severity: vscode.DiagnosticSeverity) => {
-      for (const p of placeIssue(obs.config.root, doc, issue)) {
+      for (const p of placeIssue(root, doc, issue)) {
         const d = new vscode.Diagnostic(toRange(p.doc.index.rangeOf(p.span)), `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`, severity);
         d.source = VALIDATOR_SOURCE;
         byFile.set(p.doc.file, [...(byFile.get(p.doc.file) ?? []), d]);

@@ -5,9 +5,8 @@ import { decodeText, parseDocument } from '../core/openclaw/document.js';
 import { buildObservation, probeProviders } from '../core/observe.js';
 import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
-import { readProfileState } from '../core/profiles/backups.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
-import { actualState, detectProfile, type Detection } from '../core/profiles/detect.js';
+import { actualState, type Detection } from '../core/profiles/detect.js';
 import { describePlan, planProfile } from '../core/profiles/plan.js';
 import { resolveAll } from '../core/profiles/resolve.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
@@ -36,7 +35,6 @@ export class ProfileController implements vscode.Disposable {
     this.disposables.push(
       this.item,
       ctx.onDidChange(() => this.update()),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('localAiLab.profiles') && this.update()),
       vscode.commands.registerCommand('localAiLab.switchProfile', () => this.pick()),
       vscode.commands.registerCommand('localAiLab.showProfile', (name?: string) => this.show(name)),
       vscode.commands.registerCommand('localAiLab.importDarkmuxProfiles', () => this.importDarkmux()),
@@ -71,22 +69,24 @@ export class ProfileController implements vscode.Disposable {
     return profiles;
   }
 
+  /** The refreshed observation: Ctx resolves the profiles and detects the one in force once per refresh. */
   private observation(): Observation | undefined {
     const s = this.ctx.state;
     if (!s.doc || s.doc.error) return undefined;
-    return { ...buildObservation({ doc: s.doc, version: s.version, versionSource: s.versionSource }), runtimes: s.runtimes };
+    return s.profiles?.obs;
   }
 
   update(): void {
     const obs = this.observation();
-    if (!obs || !this.ctx.state.located) {
+    const profiles = this.ctx.state.profiles;
+    this.userProfiles(); // for its warning about invalid entries; a settings change refreshes Ctx, which calls here
+    if (!obs || !profiles || !this.ctx.state.located) {
       this.item.hide();
       return;
     }
-    const { targets, problems } = resolveAll(obs, this.userProfiles());
-    for (const p of problems) this.ctx.log.info(`profile ${p.name}: ${p.message}`);
-    this.targetsNow = targets;
-    this.detection = detectProfile(targets, obs, readProfileState(this.ctx.state.located.path)?.profile);
+    for (const p of profiles.problems) this.ctx.log.info(`profile ${p.name}: ${p.message}`);
+    this.targetsNow = profiles.targets;
+    this.detection = profiles.detection;
     const d = this.detection;
     this.item.text = this.applying ? `$(loading~spin) ${this.applying}` : `$(beaker) ${d.name}${d.drift ? ' $(warning)' : ''}`;
     this.item.accessibilityInformation = { label: `Local AI Lab profile ${d.name}${d.drift ? ', drifted' : ''}` };

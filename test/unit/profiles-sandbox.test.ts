@@ -6,6 +6,7 @@ import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { buildObservation, probeProviders } from '../../src/core/observe.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
+import { readProfileState } from '../../src/core/profiles/backups.js';
 import { detectProfile } from '../../src/core/profiles/detect.js';
 import { planProfile } from '../../src/core/profiles/plan.js';
 import { resolveAll } from '../../src/core/profiles/resolve.js';
@@ -33,7 +34,7 @@ describe('a profile applied to the sandbox is detected without drift', () => {
         const d = detectProfile(resolveAll(after, []).targets, after, name);
         assert.deepEqual(d.differences, [], `${name} @ ${memGiB} GB`);
         // Diagnostics agree with the profile: nothing it chose is reported as a problem.
-        const { obs: withIntent } = withProfileInForce(after, sb.configPath, []);
+        const { obs: withIntent } = withProfileInForce(after, [], readProfileState(sb.configPath)?.profile);
         const findings = runRules(withIntent).filter((f) => !['retired-key', 'compaction-mode'].includes(f.rule));
         assert.deepEqual(findings.map((f) => `${f.rule}: ${f.message}`), [], `${name} @ ${memGiB} GB`);
       }
