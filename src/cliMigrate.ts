@@ -1,38 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { unifiedDiff } from './core/apply.js';
 import { UsageError } from './core/cliSupport.js';
 import { sha256, writeAtomic } from './core/fsutil.js';
-import { openclawVersion, validateConfig, type ValidationResult } from './core/openclaw/cli.js';
+import { openclawVersion } from './core/openclaw/cli.js';
 import { decodeText, encodeText } from './core/openclaw/document.js';
 import { formatVersion, parseVersion, type OpenClawVersion } from './core/openclaw/version.js';
+import { validatorFor } from './core/migrate/validate.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './core/migrate/migrate.js';
 import { backupConfig } from './core/profiles/backups.js';
-
-/**
- * Validates `text` as the config with the installed OpenClaw: written beside the config (so `$include`s
- * resolve), validated, removed.
- */
-export function validatorFor(exe: string, configPath: string, env?: Record<string, string | undefined>): (text: string) => Promise<ValidationResult> {
-  return async (text) => {
-    let dir = path.dirname(configPath);
-    try {
-      fs.accessSync(dir, fs.constants.W_OK);
-    } catch {
-      dir = os.tmpdir();
-    }
-    const tmp = path.join(dir, `.${path.basename(configPath)}.lal-${randomBytes(4).toString('hex')}.json5`);
-    fs.writeFileSync(tmp, text, { mode: 0o600 });
-    try {
-      return await validateConfig(exe, tmp, { timeoutMs: 120_000, env });
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-  };
-}
 
 export interface MigrateJson {
   config: string;
@@ -73,7 +50,7 @@ export async function migrateCommand(argv: string[]): Promise<number> {
   const utf16 = decoded.encoding === 'utf16le' || decoded.encoding === 'utf16be';
   // OpenClaw reads UTF-8 only (a BOM is fine): a UTF-16 file is re-encoded, every character kept.
   const encoding = utf16 ? 'utf8' : decoded.encoding;
-  const migrated = await migrateConfig(file, text, { validate: validatorFor(exe, file), version });
+  const migrated = await migrateConfig(file, text, { validate: validatorFor(exe, file, { timeoutMs: 120_000 }), version });
   const result: MigrateResult =
     utf16 && !migrated.refused
       ? { ...migrated, changes: [{ path: '<root>', action: 'set', to: 'UTF-8', reason: `OpenClaw ${formatVersion(installed)} reads its config as UTF-8 and rejects UTF-16 at the first character; the text is kept, re-encoded.` }, ...migrated.changes] }

@@ -3,8 +3,9 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { sha256, writeAtomic } from '../core/fsutil.js';
 import { fixForIssue } from '../core/migrate/fixes.js';
+import { validatorFor } from '../core/migrate/validate.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
-import { validateConfig, type ValidatorIssue } from '../core/openclaw/cli.js';
+import type { ValidatorIssue } from '../core/openclaw/cli.js';
 import { decodeText, encodeText, parseDocument } from '../core/openclaw/document.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { backupConfig } from '../core/profiles/backups.js';
@@ -93,18 +94,13 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     async (progress, cancel) => {
       const abort = new AbortController();
       cancel.onCancellationRequested(() => abort.abort());
+      const validate = validatorFor(settings.openclawExecutable, located.path, { timeoutMs: settings.validateTimeoutMs, signal: abort.signal });
       let round = 0;
       return migrateConfig(located.path, decoded.text, {
         version,
-        validate: async (text) => {
+        validate: (text) => {
           progress.report({ message: `validation ${++round}` });
-          const tmp = path.join(path.dirname(located.path), `.${path.basename(located.path)}.lal-${Date.now()}-${round}.json5`);
-          fs.writeFileSync(tmp, text, { mode: 0o600 });
-          try {
-            return await validateConfig(settings.openclawExecutable, tmp, { timeoutMs: settings.validateTimeoutMs, signal: abort.signal });
-          } finally {
-            fs.rmSync(tmp, { force: true });
-          }
+          return validate(text);
         },
       });
     },
