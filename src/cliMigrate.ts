@@ -62,7 +62,7 @@ export async function migrateCommand(argv: string[]): Promise<number> {
     const now = new Date();
     if (result.removed.length) {
       removedTo = sideFilePath(file, now);
-      fs.writeFileSync(removedTo, sideFileText(result, version, now), { mode: 0o600 });
+      fs.writeFileSync(removedTo, sideFileText(result.file, result.removed, version, now), { mode: 0o600 });
     }
     writeAtomic(file, encodeText(result.after, encoding), sha256(bytes));
   }

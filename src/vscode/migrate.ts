@@ -137,7 +137,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   if (current && !utf16) {
     // The open file: one undoable edit (the side file is created by the same edit).
     // The side file first: whatever happens to the edit, the removed values are already kept.
-    if (side) fs.writeFileSync(side, sideFileText(result, version, now), { mode: 0o600 });
+    if (side) fs.writeFileSync(side, sideFileText(result.file, result.removed, version, now), { mode: 0o600 });
     const edit = new vscode.WorkspaceEdit();
     edit.set(current.uri, [minimalReplace(current, current.getText(), result.after)]);
     if (!(await vscode.workspace.applyEdit(edit))) {
@@ -147,7 +147,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     await current.save();
   } else {
     backupConfig(located.path, bytes);
-    if (side) fs.writeFileSync(side, sideFileText(result, version, now), { mode: 0o600 });
+    if (side) fs.writeFileSync(side, sideFileText(result.file, result.removed, version, now), { mode: 0o600 });
     writeAtomic(located.path, encodeText(result.after, utf16 ? 'utf8' : decoded.encoding), sha256(bytes));
   }
   for (const c of result.changes) ctx.log.info(`make valid: ${c.action} ${c.path}: ${c.reason}`);
@@ -172,7 +172,7 @@ export function keepRemoved(ctx: Ctx, args: SideFileArgs): string | undefined {
   if (!version || typeof args?.configPath !== 'string' || typeof args.text !== 'string') return undefined;
   const now = new Date();
   const file = sideFilePath(args.configPath, now);
-  const text = sideFileText({ file: args.configPath, before: '', after: '', valid: false, changes: [], removed: [{ path: String(args.path), reason: String(args.reason), text: args.text }], remaining: [], rounds: 0 }, version, now);
+  const text = sideFileText(args.configPath, [{ path: String(args.path), reason: String(args.reason), text: args.text }], version, now);
   fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
   ctx.log.info(`kept ${args.path} in ${file}`);
   return file;

@@ -155,14 +155,14 @@ export async function migrateConfig(file: string, text: string, opts: MigrateOpt
 }
 
 /** The side file's text: JSON5 that keeps each removed member exactly as it was, comments included. */
-export function sideFileText(result: MigrateResult, version: OpenClawVersion, now = new Date()): string {
+export function sideFileText(file: string, removed: readonly Removal[], version: OpenClawVersion, now = new Date()): string {
   const lines = [
-    `// Removed from ${result.file} by Local AI Lab on ${now.toISOString()}`,
+    `// Removed from ${file} by Local AI Lab on ${now.toISOString()}`,
     `// so that OpenClaw ${formatVersion(version)} accepts the file. Each entry keeps the removed text as it was.`,
     '{',
     '  removed: [',
   ];
-  for (const r of result.removed) {
+  for (const r of removed) {
     lines.push('    {');
     lines.push(`      path: ${JSON.stringify(r.path)},`);
     lines.push(`      reason: ${JSON.stringify(r.reason)},`);
