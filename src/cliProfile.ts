@@ -13,6 +13,7 @@ import { detectProfile, differences } from './core/profiles/detect.js';
 import { describePlan, planProfile } from './core/profiles/plan.js';
 import { resolveAll } from './core/profiles/resolve.js';
 import { parseUserProfiles, type ProfileDef, type ProfileTarget } from './core/profiles/types.js';
+import { fmt } from './core/format.js';
 
 export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string; 'no-probe'?: boolean }) => Promise<{ obs: Observation; file: string; hash: string; known: boolean }>;
 
@@ -50,8 +51,6 @@ function targetJson(t: ProfileTarget) {
     notes: t.notes,
   };
 }
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 export async function profileCommand(argv: string[], observe: ObserveFn): Promise<number> {
   const [sub, ...rest] = argv;
@@ -91,8 +90,8 @@ export async function profileCommand(argv: string[], observe: ObserveFn): Promis
     } else {
       for (const t of targets) {
         const mark = t.name === active.name ? (active.drift ? '~' : '*') : ' ';
-        const c = t.compactor ? `compactor ${n(t.compactor.context.value)}` : 'no compactor';
-        console.log(`${mark} ${t.name.padEnd(14)} primary ${n(t.primary.context.value).padStart(7)}  budget ${n(t.budget.value).padStart(7)}  ${c}${t.builtin ? '' : '  (user)'}`);
+        const c = t.compactor ? `compactor ${fmt(t.compactor.context.value)}` : 'no compactor';
+        console.log(`${mark} ${t.name.padEnd(14)} primary ${fmt(t.primary.context.value).padStart(7)}  budget ${fmt(t.budget.value).padStart(7)}  ${c}${t.builtin ? '' : '  (user)'}`);
       }
       if (active.name === 'custom') console.log('  (the current state matches no profile: custom)');
       if (active.drift) console.log(`~ ${active.name} was applied, but: ${active.differences.map((d) => `${d.what} ${d.actual} (profile: ${d.expected})`).join('; ')}`);

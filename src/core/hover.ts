@@ -5,6 +5,7 @@ import { BEHAVIOUR } from './openclaw/knowledge.js';
 import { atLeast, formatVersion } from './openclaw/version.js';
 import type { Observation } from './observation.js';
 import { loadedFor, serverName } from './rules/util.js';
+import { fmt } from './format.js';
 
 export interface HoverSettings {
   readonly turnTokens: number;
@@ -16,8 +17,6 @@ export interface HoverResult {
   readonly markdown: string;
   readonly span: readonly [number, number];
 }
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 function contains(node: { span: readonly [number, number] }, offset: number): boolean {
   return offset >= node.span[0] && offset <= node.span[1];
@@ -55,22 +54,22 @@ export function contextMarkdown(obs: Observation, row: ModelRow | undefined, s: 
   lines.push('');
   lines.push('| | tokens | how |');
   lines.push('|---|---:|---|');
-  lines.push(`| effective context C | ${n(eff.tokens)} | ${eff.source} |`);
+  lines.push(`| effective context C | ${fmt(eff.tokens)} | ${eff.source} |`);
   const state = row ? obs.runtimes.get(row.providerId) : undefined;
   const loaded = row && state ? loadedFor(state, row) : undefined;
-  if (loaded?.loadedContextLength) lines.push(`| loaded in ${serverName(state!)} | ${n(loaded.loadedContextLength)} | ${loaded.note ?? 'what the server holds'} |`);
+  if (loaded?.loadedContextLength) lines.push(`| loaded in ${serverName(state!)} | ${fmt(loaded.loadedContextLength)} | ${loaded.note ?? 'what the server holds'} |`);
   else if (state && state.status !== 'ok') lines.push(`| loaded | ? | could not read ${state.baseUrl}: ${state.detail ?? state.status} |`);
   else if (state?.knowsLoaded === false) lines.push(`| loaded | unknown | ${state.detail ?? 'the server does not say'} |`);
-  lines.push(`| reserve R | ${n(t.reserveTokens)} | ${t.reserveFormula} |`);
-  lines.push(`| compaction threshold | ${n(t.compactAt)} | C − R${obs.model.compaction.mode === 'default' ? '' : ' (session threshold only with mode "default"; the pre-prompt check uses it in both modes)'} |`);
-  lines.push(`| memory flush at | ${n(t.memoryFlushAt)} | ${t.flushFormula} |`);
-  lines.push(`| first turn | ~${n(FIRST_TURN_TOKENS)} | system prompt + tool schemas |`);
-  lines.push(`| turns that fit | ${n(turnsThatFit(t, s.turnTokens))} | (C − R − first turn) ÷ ${n(s.turnTokens)} per turn |`);
+  lines.push(`| reserve R | ${fmt(t.reserveTokens)} | ${t.reserveFormula} |`);
+  lines.push(`| compaction threshold | ${fmt(t.compactAt)} | C − R${obs.model.compaction.mode === 'default' ? '' : ' (session threshold only with mode "default"; the pre-prompt check uses it in both modes)'} |`);
+  lines.push(`| memory flush at | ${fmt(t.memoryFlushAt)} | ${t.flushFormula} |`);
+  lines.push(`| first turn | ~${fmt(FIRST_TURN_TOKENS)} | system prompt + tool schemas |`);
+  lines.push(`| turns that fit | ${fmt(turnsThatFit(t, s.turnTokens))} | (C − R − first turn) ÷ ${fmt(s.turnTokens)} per turn |`);
   lines.push(
-    `| history depth | ${n(recordsThatFit(t, s.recordTokens, s.compression))} records | usable ÷ (${n(s.recordTokens)} × (1 − ${s.compression})) |`,
+    `| history depth | ${fmt(recordsThatFit(t, s.recordTokens, s.compression))} records | usable ÷ (${fmt(s.recordTokens)} × (1 − ${s.compression})) |`,
   );
-  lines.push(`| one summary request | ≤ ${n(compactionRequestTokens(eff.tokens))} | 40 % of C: the compactor must hold this |`);
-  lines.push(`| guard | warn < ${n(t.warnBelow)}, block < ${n(t.blockBelow)} | max(8000, 20 %) / max(4000, 10 %) of the window |`);
+  lines.push(`| one summary request | ≤ ${fmt(compactionRequestTokens(eff.tokens))} | 40 % of C: the compactor must hold this |`);
+  lines.push(`| guard | warn < ${fmt(t.warnBelow)}, block < ${fmt(t.blockBelow)} | max(8000, 20 %) / max(4000, 10 %) of the window |`);
   if (!atLeast(ver, BEHAVIOUR.newReserveFormula)) {
     lines.push('');
     lines.push('_Before 2026.8 the reserve came from `reserveTokens`/`reserveTokensFloor`; from 2026.8 it is min(20000, ⌊C/4⌋)._');

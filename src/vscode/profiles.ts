@@ -13,8 +13,7 @@ import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarge
 import { LANGUAGE_ID, TOKEN_SECRET, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
-
-const n = (x: number | undefined) => (x === undefined ? '—' : x.toLocaleString('en-US'));
+import { fmt } from '../core/format.js';
 
 /** The status item and the commands that switch task-class profiles. */
 export class ProfileController implements vscode.Disposable {
@@ -101,9 +100,9 @@ export class ProfileController implements vscode.Disposable {
     md.isTrusted = { enabledCommands: ['localAiLab.switchProfile', 'localAiLab.checkConfig', 'localAiLab.showProfile', 'localAiLab.runLab6'] };
     md.appendMarkdown(`**Profile: ${d.name}**${d.drift ? ' — drifted from what was applied' : d.name === 'custom' ? ' — matches no profile' : ''}\n\n`);
     md.appendMarkdown('| | profile | actual |\n|---|---:|---:|\n');
-    md.appendMarkdown(`| primary loaded | ${n(t?.primary.context.value)} | ${n(a.primaryLoaded)} |\n`);
-    md.appendMarkdown(`| runtime budget | ${n(t ? Math.min(t.budget.value, t.primary.context.value) : undefined)} | ${n(a.budget)} |\n`);
-    md.appendMarkdown(`| compactor | ${t ? (t.compactor ? n(t.compactor.context.value) : 'none') : '—'} | ${a.compactor ? n(a.compactorLoaded) : 'none'} |\n`);
+    md.appendMarkdown(`| primary loaded | ${fmt(t?.primary.context.value, '—')} | ${fmt(a.primaryLoaded, '—')} |\n`);
+    md.appendMarkdown(`| runtime budget | ${fmt(t ? Math.min(t.budget.value, t.primary.context.value) : undefined, '—')} | ${fmt(a.budget, '—')} |\n`);
+    md.appendMarkdown(`| compactor | ${t ? (t.compactor ? fmt(t.compactor.context.value, '—') : 'none') : '—'} | ${a.compactor ? fmt(a.compactorLoaded, '—') : 'none'} |\n`);
     md.appendMarkdown(`| compaction mode | ${t?.mode?.value ?? '—'} | ${a.mode ?? 'safeguard (unset)'} |\n\n`);
     if (t && (t.budget.source === 'derived' || t.primary.context.source === 'derived')) md.appendMarkdown('_Some values are derived for this machine, not measured._\n\n');
     md.appendMarkdown('[$(arrow-swap) Switch](command:localAiLab.switchProfile) · [$(checklist) Check](command:localAiLab.checkConfig) · [$(beaker) Run Lab ×6](command:localAiLab.runLab6) · [$(info) Show](command:localAiLab.showProfile)');
@@ -112,7 +111,7 @@ export class ProfileController implements vscode.Disposable {
 
   private describe(t: ProfileTarget): string {
     const derived = [t.primary.context, t.budget, t.compactor?.context].some((x) => x?.source === 'derived');
-    return `primary ${n(t.primary.context.value)} · budget ${n(Math.min(t.budget.value, t.primary.context.value))} · ${t.compactor ? `compactor ${n(t.compactor.context.value)}` : 'no compactor'}${derived ? ' · derived' : ''}`;
+    return `primary ${fmt(t.primary.context.value, '—')} · budget ${fmt(Math.min(t.budget.value, t.primary.context.value), '—')} · ${t.compactor ? `compactor ${fmt(t.compactor.context.value, '—')}` : 'no compactor'}${derived ? ' · derived' : ''}`;
   }
 
   private async pick(): Promise<void> {

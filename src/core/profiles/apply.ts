@@ -6,6 +6,7 @@ import { decodeText, encodeText } from '../openclaw/document.js';
 import type { RuntimeState } from '../runtimes/types.js';
 import { backupConfig, writeProfileState } from './backups.js';
 import type { ProfilePlan } from './plan.js';
+import { fmt } from '../format.js';
 
 export interface ApplyOptions {
   /** sha256 of the config bytes the plan was made from: the write refuses if the file changed since. */
@@ -67,7 +68,7 @@ export async function applyPlan(plan: ProfilePlan, opts: ApplyOptions): Promise<
       }
       if (opts.signal?.aborted) throw new Error('cancelled');
       i++;
-      opts.onStep?.(a.kind === 'load' ? `loading ${a.modelKey} at ${a.contextLength.toLocaleString('en-US')}` : `unloading ${a.identifier}`, i, total);
+      opts.onStep?.(a.kind === 'load' ? `loading ${a.modelKey} at ${fmt(a.contextLength)}` : `unloading ${a.identifier}`, i, total);
       steps.push(await run(a, opts.signal));
       if (opts.signal?.aborted) throw new Error('cancelled');
     }
@@ -96,7 +97,7 @@ async function loadedNow(opts: ApplyOptions): Promise<string[]> {
     for (const s of states.values()) {
       if (s.status !== 'ok') continue;
       for (const m of s.loaded) {
-        const line = `${m.identifier} at ${m.loadedContextLength?.toLocaleString('en-US') ?? 'an unknown context'}`;
+        const line = `${m.identifier} at ${fmt(m.loadedContextLength, 'an unknown context')}`;
         if (!seen.has(line)) lines.push(line);
         seen.add(line);
       }

@@ -3,6 +3,7 @@ import { findRow } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { loadedFor } from '../rules/util.js';
 import type { ProfileTarget } from './types.js';
+import { fmt } from '../format.js';
 
 /** One way the actual state differs from a profile. */
 export interface Difference {
@@ -20,7 +21,6 @@ export interface ActualState {
 }
 
 const TOLERANCE = 0.05;
-const n = (x: number | undefined) => (x === undefined ? 'unknown' : x.toLocaleString('en-US'));
 const near = (a: number, b: number) => Math.abs(a - b) <= TOLERANCE * b;
 
 export function actualState(obs: Observation, primaryRef?: string): ActualState {
@@ -44,20 +44,20 @@ export function differences(t: ProfileTarget, obs: Observation): Difference[] {
   if (primaryRef !== t.primary.ref) out.push({ what: 'primary model', expected: t.primary.ref, actual: primaryRef ?? 'none' });
   const row = findRow(obs.model, t.primary.providerId, t.primary.modelId);
   const registered = row?.contextWindow?.value;
-  if (registered === undefined || !near(registered, t.primary.context.value)) out.push({ what: 'primary contextWindow', expected: n(t.primary.context.value), actual: n(registered) });
+  if (registered === undefined || !near(registered, t.primary.context.value)) out.push({ what: 'primary contextWindow', expected: fmt(t.primary.context.value), actual: fmt(registered) });
   // Only a known loaded context can disagree; a server we could not read is not drift.
   const state = obs.runtimes.get(t.primary.providerId);
   if (state?.status === 'ok' && state.knowsLoaded !== false && (a.primaryLoaded === undefined || !near(a.primaryLoaded, t.primary.context.value))) {
-    out.push({ what: 'primary loaded', expected: n(t.primary.context.value), actual: a.primaryLoaded === undefined ? 'not loaded' : n(a.primaryLoaded) });
+    out.push({ what: 'primary loaded', expected: fmt(t.primary.context.value), actual: a.primaryLoaded === undefined ? 'not loaded' : fmt(a.primaryLoaded) });
   }
   const budget = Math.min(t.budget.value, t.primary.context.value);
-  if (a.budget === undefined || !near(a.budget, budget)) out.push({ what: 'runtime budget', expected: n(budget), actual: n(a.budget) });
+  if (a.budget === undefined || !near(a.budget, budget)) out.push({ what: 'runtime budget', expected: fmt(budget), actual: fmt(a.budget) });
   if (t.compactor) {
     if (a.compactor !== t.compactor.ref) out.push({ what: 'compactor', expected: t.compactor.ref, actual: a.compactor ?? 'none' });
     const cstate = obs.runtimes.get(t.compactor.providerId);
     if (cstate?.status === 'ok' && cstate.knowsLoaded !== false) {
       const loaded = loadedFor(cstate, { id: t.compactor.modelId })?.loadedContextLength;
-      if (loaded === undefined || !near(loaded, t.compactor.context.value)) out.push({ what: 'compactor loaded', expected: n(t.compactor.context.value), actual: loaded === undefined ? 'not loaded' : n(loaded) });
+      if (loaded === undefined || !near(loaded, t.compactor.context.value)) out.push({ what: 'compactor loaded', expected: fmt(t.compactor.context.value), actual: loaded === undefined ? 'not loaded' : fmt(loaded) });
     }
   } else if (a.compactor) out.push({ what: 'compactor', expected: 'none', actual: a.compactor });
   if (t.mode && (a.mode ?? 'safeguard') !== t.mode.value) out.push({ what: 'compaction mode', expected: t.mode.value, actual: a.mode ?? 'safeguard (unset)' });

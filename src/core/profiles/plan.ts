@@ -11,6 +11,7 @@ import { retiredKeyRule } from '../rules/keys.js';
 import { RUNTIME_NAMES } from '../runtimes/types.js';
 import { applyEdits } from '../text.js';
 import type { ModelTarget, ProfileTarget } from './types.js';
+import { fmt } from '../format.js';
 
 export interface ProfilePlan extends FileChange {
   readonly profile: ProfileTarget;
@@ -24,8 +25,6 @@ export interface ProfilePlan extends FileChange {
   /** Set when the plan cannot be applied; says what to do. */
   readonly blocked?: string;
 }
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 /** Applies edit steps one at a time, re-parsing between them, so insertions into one object never collide. */
 class EditSession {
@@ -64,19 +63,19 @@ function rowEdits(s: EditSession, t: ModelTarget, extra: Record<string, number>,
     const displayName = s.downloaded(t)?.displayName;
     const value = { id: t.modelId, name: displayName ?? t.modelId.split('/').pop() ?? t.modelId, contextWindow: t.context.value, ...extra };
     s.step((x) => (rows?.kind === 'array' ? appendItem(x.doc, rows, value) : setPath(x.doc, findProvider(x.model, t.providerId)!.node, ['models'], [value])));
-    changes.push(`register ${t.ref} with contextWindow ${n(t.context.value)}`);
+    changes.push(`register ${t.ref} with contextWindow ${fmt(t.context.value)}`);
     return;
   }
   if (row.contextWindow?.value !== t.context.value) {
     s.step((x) => setMember(x.doc, findRow(x.model, t.providerId, t.modelId)!.node, 'contextWindow', t.context.value));
-    changes.push(`${t.ref}: contextWindow ${row.contextWindow ? n(row.contextWindow.value) : '(unset)'} → ${n(t.context.value)}`);
+    changes.push(`${t.ref}: contextWindow ${row.contextWindow ? fmt(row.contextWindow.value) : '(unset)'} → ${fmt(t.context.value)}`);
   }
   for (const [key, value] of Object.entries(extra)) {
     const current = findRow(s.model, t.providerId, t.modelId)!;
     const old = member(current.node, key);
     if (old?.value.kind === 'number' && old.value.value === value) continue;
     s.step((x) => setMember(x.doc, findRow(x.model, t.providerId, t.modelId)!.node, key, value));
-    changes.push(`${t.ref}: ${key} ${old?.value.kind === 'number' ? n(old.value.value as number) : '(unset)'} → ${n(value)}`);
+    changes.push(`${t.ref}: ${key} ${old?.value.kind === 'number' ? fmt(old.value.value as number) : '(unset)'} → ${fmt(value)}`);
   }
 }
 
@@ -101,7 +100,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
       const cur = s.model.legacyContextTokens?.value;
       if (cur !== budget) {
         s.step((x) => setPath(x.doc, x.root, ['agents', 'defaults', 'contextTokens'], budget));
-        changes.push(`agents.defaults.contextTokens ${cur ? n(cur) : '(unset)'} → ${n(budget)} (OpenClaw ${formatVersion(obs.version)} has no per-model budget)`);
+        changes.push(`agents.defaults.contextTokens ${cur ? fmt(cur) : '(unset)'} → ${fmt(budget)} (OpenClaw ${formatVersion(obs.version)} has no per-model budget)`);
       }
     }
     const c = s.model.compaction;
@@ -129,7 +128,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
       const current = node ? member(node, key)?.value : undefined;
       if (current && current.kind !== 'object' && current.kind !== 'array' && current.value === value) continue;
       s.step((x) => setPath(x.doc, x.root, ['agents', 'defaults', 'compaction', key], value));
-      changes.push(`compaction.${key} → ${typeof value === 'number' ? n(value) : JSON.stringify(value)}`);
+      changes.push(`compaction.${key} → ${typeof value === 'number' ? fmt(value) : JSON.stringify(value)}`);
     }
   } catch (err) {
     if (err instanceof PlanError) return { profile, file, before, after: before, configChanges: [], actions: [], unloadsOperatorModels: [], warnings, blocked: err.message };
@@ -142,7 +141,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
   for (const t of [profile.primary, profile.compactor].filter((x): x is ModelTarget => !!x)) {
     const state = obs.runtimes.get(t.providerId);
     if (!state) {
-      warnings.push(`${t.ref}: its server was not read (not a local server, or probing is off); load it at ${n(t.context.value)} yourself`);
+      warnings.push(`${t.ref}: its server was not read (not a local server, or probing is off); load it at ${fmt(t.context.value)} yourself`);
       continue;
     }
     if (state.status !== 'ok') {
@@ -154,7 +153,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
       if (loaded?.loadedContextLength === t.context.value) continue;
       if (loaded) {
         actions.push({ kind: 'unload', runtime: 'lmstudio', baseUrl: state.baseUrl, identifier: loaded.identifier });
-        unloads.push(`${loaded.identifier} (loaded at ${loaded.loadedContextLength ? n(loaded.loadedContextLength) : 'an unknown context'})`);
+        unloads.push(`${loaded.identifier} (loaded at ${loaded.loadedContextLength ? fmt(loaded.loadedContextLength) : 'an unknown context'})`);
       }
       actions.push({ kind: 'load', runtime: 'lmstudio', baseUrl: state.baseUrl, modelKey: loaded?.modelKey ?? t.modelId, identifier: loaded?.identifier ?? t.modelId, contextLength: t.context.value });
     } else if (state.knowsLoaded === false) {
@@ -182,15 +181,15 @@ export function describePlan(p: ProfilePlan): string[] {
   const t = p.profile;
   const tag = (src: string) => (src === 'derived' ? ' (derived)' : src === 'validated' ? ' (validated)' : '');
   lines.push(`Profile ${t.name}: ${t.description}`);
-  lines.push(`  primary    ${t.primary.ref} at ${n(t.primary.context.value)}${tag(t.primary.context.source)}`);
-  lines.push(`  budget     ${n(t.budget.value)}${tag(t.budget.source)}`);
-  lines.push(`  compactor  ${t.compactor ? `${t.compactor.ref} at ${n(t.compactor.context.value)}${tag(t.compactor.context.source)}` : 'none'}`);
+  lines.push(`  primary    ${t.primary.ref} at ${fmt(t.primary.context.value)}${tag(t.primary.context.source)}`);
+  lines.push(`  budget     ${fmt(t.budget.value)}${tag(t.budget.source)}`);
+  lines.push(`  compactor  ${t.compactor ? `${t.compactor.ref} at ${fmt(t.compactor.context.value)}${tag(t.compactor.context.source)}` : 'none'}`);
   if (t.mode) lines.push(`  compaction mode ${t.mode.value}${t.recentTurnsPreserve ? `, recentTurnsPreserve ${t.recentTurnsPreserve.value}` : ''}`);
   lines.push(p.configChanges.length ? 'openclaw.json:' : 'openclaw.json: no change');
   for (const c of p.configChanges) lines.push(`  - ${c}`);
   if (p.actions.length) lines.push('Model servers:');
   for (const a of p.actions) {
-    if (a.kind === 'load') lines.push(`  - load ${a.modelKey} at ${n(a.contextLength)}`);
+    if (a.kind === 'load') lines.push(`  - load ${a.modelKey} at ${fmt(a.contextLength)}`);
     else if (a.kind === 'unload') lines.push(`  - unload ${a.identifier}`);
     else lines.push(`  - you: ${a.text}`);
   }

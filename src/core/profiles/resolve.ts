@@ -7,6 +7,7 @@ import { parseParams } from '../runtimes/types.js';
 import { kvEstimateBytes } from '../rules/machine.js';
 import { isValidatedCell, memoryTier, sizeBucket, tierCell, type TaskClass } from './tiers.js';
 import type { ModelTarget, ProfileDef, ProfileTarget, Sourced } from './types.js';
+import { fmt } from '../format.js';
 
 export interface BuiltinProfile {
   readonly name: TaskClass;
@@ -70,7 +71,7 @@ function facts(obs: Observation, ref: string) {
 
 function cap(value: number, max: number | undefined, notes: string[], what: string): number {
   if (max !== undefined && value > max) {
-    notes.push(`${what} capped at the model's maximum of ${max.toLocaleString('en-US')}`);
+    notes.push(`${what} capped at the model's maximum of ${fmt(max)}`);
     return max;
   }
   return value;
@@ -115,7 +116,7 @@ export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarg
     if (!primary.max) notes.push("the model's maximum is unknown: 131,072 assumed");
   } else ctx = cap(cell.primary, primary.max, notes, 'primary context');
   if (ctx < MIN_PRIMARY_CONTEXT && (primary.max === undefined || primary.max >= MIN_PRIMARY_CONTEXT)) {
-    notes.push(`primary context raised to ${MIN_PRIMARY_CONTEXT.toLocaleString('en-US')}: OpenClaw's first turn alone is ~${FIRST_TURN_TOKENS.toLocaleString('en-US')} tokens`);
+    notes.push(`primary context raised to ${fmt(MIN_PRIMARY_CONTEXT)}: OpenClaw's first turn alone is ~${fmt(FIRST_TURN_TOKENS)} tokens`);
     ctx = MIN_PRIMARY_CONTEXT;
   }
   const primaryContext: Sourced<number> = { value: ctx, source: ctx === cell.primary || cell.primary === 'max' ? src : 'derived', note: tierNote };

@@ -67,9 +67,7 @@ export function maxContextFor(state: RuntimeState | undefined, id: string | unde
   return loadedFor(state, { id })?.maxContextLength ?? downloadedFor(state, id)?.maxContextLength;
 }
 
-export function fmt(n: number): string {
-  return n.toLocaleString('en-US');
-}
+export { fmt } from '../format.js';
 
 export function serverName(state: RuntimeState): string {
   switch (state.kind) {
