@@ -139,7 +139,6 @@ async function fix(argv: string[]): Promise<number> {
     const obs = { ...buildObservation({ doc, version: ver.version, versionSource: ver.source }), runtimes };
     const todo = runRules(obs).filter((f) => f.rule === o.rule && !skipped.includes(key(f)));
     const next = todo.find((f) => f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0));
-    for (const f of todo) if (f !== next && !next) skipped.push(key(f));
     if (!next) break;
     const fx = next.fixes.find((x) => x.preferred && x.plan)!;
     const own = fx.plan!.edits.filter((e) => e.file === file);

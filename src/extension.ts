@@ -13,28 +13,28 @@ let ctx: Ctx | undefined;
 export function activate(context: vscode.ExtensionContext) {
   const t0 = performance.now();
   try {
-    ctx = new Ctx(context);
-    context.subscriptions.push(ctx);
+    // A local const: closures below see a Ctx, not the module's `Ctx | undefined`.
+    const c = new Ctx(context);
+    ctx = c;
+    context.subscriptions.push(c);
     const files = { scheme: 'file' };
-    ctx.push(
-      vscode.languages.registerCodeActionsProvider(files, new FixProvider(ctx), { providedCodeActionKinds: FixProvider.kinds }),
-      vscode.languages.registerHoverProvider(files, new ContextHoverProvider(ctx)),
+    c.push(
+      vscode.languages.registerCodeActionsProvider(files, new FixProvider(c), { providedCodeActionKinds: FixProvider.kinds }),
+      vscode.languages.registerHoverProvider(files, new ContextHoverProvider(c)),
       vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider(context.extensionUri)),
-      ...registerCommands(ctx),
+      ...registerCommands(c),
     );
-    const c0 = ctx;
     const proposed = new ProposedConfigProvider();
-    const profiles = new ProfileController(c0, proposed);
-    c0.push(
+    const profiles = new ProfileController(c, proposed);
+    c.push(
       proposed,
       vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
       profiles,
-      vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c0), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
-      vscode.commands.registerCommand('localAiLab.makeConfigValid', (opts?: { confirm?: boolean }) => makeConfigValid(c0, proposed, opts)),
-      vscode.commands.registerCommand('localAiLab.keepRemoved', (args: SideFileArgs) => keepRemoved(c0, args)),
-      new LabController(c0, profiles),
+      vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
+      vscode.commands.registerCommand('localAiLab.makeConfigValid', (opts?: { confirm?: boolean }) => makeConfigValid(c, proposed, opts)),
+      vscode.commands.registerCommand('localAiLab.keepRemoved', (args: SideFileArgs) => keepRemoved(c, args)),
+      new LabController(c, profiles),
     );
-    const c = ctx;
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
     setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
     const activateMs = performance.now() - t0;

@@ -11,8 +11,6 @@ import { readSettings } from './settings.js';
 export interface ApplyFixArgs {
   readonly title: string;
   readonly plan: EditPlan;
-  /** Hash of each file's bytes when the plan was made. */
-  readonly hashes?: Record<string, string>;
 }
 
 /** Quick fixes bound to our diagnostics; the safest one preferred. */
@@ -92,11 +90,10 @@ export async function applyFix(ctx: Ctx, args: ApplyFixArgs): Promise<boolean> {
       if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code did not apply the edit');
     }
     if (closed.length) {
+      // Refuse when the config changed on disk since it was last read; $include'd files carry no hash.
       const hashes = new Map<string, string>();
-      for (const fe of closed) {
-        const h = args.hashes?.[fe.file] ?? (fe.file === ctx.state.doc?.file ? ctx.state.diskHash : undefined);
-        if (h) hashes.set(fe.file, h);
-      }
+      const { doc, diskHash } = ctx.state;
+      if (doc && diskHash && closed.some((fe) => fe.file === doc.file)) hashes.set(doc.file, diskHash);
       writePlan({ edits: closed, actions: [] }, hashes);
     }
     if (plan.actions.length) {
@@ -192,5 +189,4 @@ export function stateJson(ctx: Ctx) {
     refreshedAt: s.refreshedAt ?? null,
   };
 }
-
 
