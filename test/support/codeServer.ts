@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { writeOpenclawWrapper } from './openclaw.js';
 
 /**
  * Runs a real VS Code (code-server 4.139.1, VS Code 1.139.1) on loopback, isolated in `workDir`:
@@ -180,8 +181,5 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 /** An `openclaw` executable for the sandbox: the real OpenClaw under Node 24. */
 export function openclawWrapper(tools: CodeServerTools, dir: string): string | undefined {
-  if (!tools.openclawEntry) return undefined;
-  const exe = path.join(dir, 'openclaw');
-  fs.writeFileSync(exe, `#!/bin/sh\nexec "${path.join(tools.node24Bin, 'node')}" "${tools.openclawEntry}" "$@"\n`, { mode: 0o755 });
-  return exe;
+  return tools.openclawEntry ? writeOpenclawWrapper(dir, tools.node24Bin, tools.openclawEntry) : undefined;
 }

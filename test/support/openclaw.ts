@@ -10,8 +10,13 @@ function wrapper(entryVariable: 'LAL_OPENCLAW_ENTRY' | 'LAL_OPENCLAW_OLD_ENTRY')
   const node = process.env.LAL_NODE24_BIN;
   const entry = process.env[entryVariable];
   if (!node || !entry || !fs.existsSync(entry)) return undefined;
-  const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-oc-')), 'openclaw');
-  fs.writeFileSync(exe, `#!/bin/sh\nexec "${path.join(node, 'node')}" "${entry}" "$@"\n`, { mode: 0o755 });
+  return writeOpenclawWrapper(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-oc-')), node, entry);
+}
+
+/** Writes `dir/openclaw`, a shell script that runs OpenClaw's entry point under the given Node bin folder. */
+export function writeOpenclawWrapper(dir: string, nodeBin: string, entry: string): string {
+  const exe = path.join(dir, 'openclaw');
+  fs.writeFileSync(exe, `#!/bin/sh\nexec "${path.join(nodeBin, 'node')}" "${entry}" "$@"\n`, { mode: 0o755 });
   return exe;
 }
 
