@@ -87,11 +87,12 @@ async function observe(configOpt: string | undefined, openclaw?: string) {
   const file = configOpt
     ? path.resolve(configOpt)
     : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
-  const { doc } = readConfig(file);
+  const { doc, bytes } = readConfig(file);
   const version = await openclawVersion(openclaw ?? 'openclaw', { timeoutMs: 10_000 });
   const base = buildObservation({ doc, version, versionSource: version ? 'installed' : undefined });
   const runtimes = await probeProviders(base.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
-  return { obs: { ...base, runtimes }, file, bytes: fs.readFileSync(file) };
+  // The bytes the observation was parsed from: a plan's expected hash must match what it was made from.
+  return { obs: { ...base, runtimes }, file, bytes };
 }
 
 /** `--profile P` (or the workload's profile): applied before the first dispatch, as `profile apply P --yes` would. */

@@ -13,6 +13,7 @@ export interface ReadConfig {
   readonly doc: ConfigDocument;
   /** sha256 of the bytes read, for refusing writes when the file changed underneath. */
   readonly hash: string;
+  readonly bytes: Uint8Array;
 }
 
 export class ConfigUnreadable extends Error {}
@@ -26,7 +27,7 @@ export function readConfig(file: string): ReadConfig {
   }
   if (!bytes) throw new ConfigUnreadable(`${file} does not exist`);
   const { text, encoding } = decodeText(bytes);
-  return { doc: parseDocument(file, text, encoding), hash: sha256(bytes) };
+  return { doc: parseDocument(file, text, encoding), hash: sha256(bytes), bytes };
 }
 
 export function machineFacts(): MachineFacts {
