@@ -33,7 +33,7 @@ const openaiSdk = (inline) => ({
 
 const targets = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [openaiSdk(false)] },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [openaiSdk(false)] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [openaiSdk(false)] },
   { ...common, entryPoints: ['src/vendor/openai.ts'], outfile: 'dist/openai-sdk.js' },
   // The lab panel's page: a browser bundle; Chart.js lives only here.
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/panel.ts'], outfile: 'dist/webview/panel.js' },

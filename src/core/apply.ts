@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import type { EditPlan, RuntimeAction } from './findings.js';
+import type { EditPlan, ServerAction } from './findings.js';
 import { decodeText, encodeText, parseDocument } from './openclaw/document.js';
 import { applyEdits } from './text.js';
 import { ChangedOnDisk, sha256, writeAtomic } from './fsutil.js';
-import { requestJson } from './runtimes/http.js';
+import { requestJson } from './servers/http.js';
 
 export class PlanRefused extends Error {}
 
@@ -57,7 +57,7 @@ export interface ActionOptions {
 }
 
 /** Runs one runtime action. LM Studio loads can take minutes; the caller shows progress and can cancel. */
-export async function runAction(action: RuntimeAction, opts: ActionOptions): Promise<string> {
+export async function runAction(action: ServerAction, opts: ActionOptions): Promise<string> {
   if (action.kind === 'instruct') return action.text;
   const root = new URL(action.baseUrl);
   const base = `${root.protocol}//${root.host}`;

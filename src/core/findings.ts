@@ -21,7 +21,7 @@ export const RULE_IDS = [
 export type RuleId = (typeof RULE_IDS)[number];
 
 /** Something to do to a model server, planned by a fix and run by an executor. */
-export type RuntimeAction =
+export type ServerAction =
   | {
       readonly kind: 'load';
       readonly runtime: 'lmstudio';
@@ -41,7 +41,7 @@ export interface FileEdits {
 
 export interface EditPlan {
   readonly edits: readonly FileEdits[];
-  readonly actions: readonly RuntimeAction[];
+  readonly actions: readonly ServerAction[];
 }
 
 export interface Fix {

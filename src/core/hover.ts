@@ -4,8 +4,9 @@ import { findRow, type ModelRow } from './openclaw/model.js';
 import { BEHAVIOUR } from './openclaw/knowledge.js';
 import { atLeast, formatVersion } from './openclaw/version.js';
 import type { Observation } from './observation.js';
-import { loadedFor, serverName } from './rules/util.js';
+
 import { fmt } from './format.js';
+import { loadedFor, serverName } from './servers/models.js';
 
 export interface HoverSettings {
   readonly turnTokens: number;

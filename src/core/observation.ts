@@ -1,7 +1,7 @@
 import type { EffectiveConfig } from './openclaw/includes.js';
 import type { ConfigModel } from './openclaw/model.js';
 import type { OpenClawVersion } from './openclaw/version.js';
-import type { RuntimeState } from './runtimes/types.js';
+import type { ServerState } from './servers/types.js';
 
 export interface MachineFacts {
   readonly totalMemoryBytes: number;
@@ -18,7 +18,7 @@ export interface Observation {
   readonly version: OpenClawVersion;
   readonly versionSource: VersionSource;
   /** Runtime state per provider id (only providers that point at a local server). */
-  readonly runtimes: ReadonlyMap<string, RuntimeState>;
+  readonly runtimes: ReadonlyMap<string, ServerState>;
   readonly machine: MachineFacts;
   /** The profile last applied, while the state still matches it: an intent rules respect. */
   readonly profileInForce?: { readonly name: string; readonly compactor: boolean };

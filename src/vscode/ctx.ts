@@ -10,12 +10,12 @@ import { placeIssue } from '../core/openclaw/issues.js';
 import { locateConfig, type LocatedConfig } from '../core/openclaw/locate.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { Observation, VersionSource } from '../core/observation.js';
-import { buildObservation, probeProviders } from '../core/observe.js';
+import { buildObservation, probeProviders } from '../core/sources.js';
 import { runRules } from '../core/rules/registry.js';
 import { readProfileState } from '../core/profiles/backups.js';
 import { withProfileInForce, type ProfilesInForce } from '../core/profiles/inForce.js';
-import { findLmsExecutable, lmsRunner } from '../core/runtimes/lmsCli.js';
-import type { RuntimeState } from '../core/runtimes/types.js';
+import { findLmsExecutable, lmsRunner } from '../core/servers/lmsCli.js';
+import type { ServerState } from '../core/servers/types.js';
 import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
 import { readSettings, type Settings } from './settings.js';
 
@@ -29,7 +29,7 @@ export interface Snapshot {
   readonly diskHash?: string;
   readonly version?: OpenClawVersion;
   readonly versionSource: VersionSource;
-  readonly runtimes: ReadonlyMap<string, RuntimeState>;
+  readonly runtimes: ReadonlyMap<string, ServerState>;
   readonly probedAt?: number;
   readonly findings: readonly Finding[];
   readonly validation?: ValidationResult;
@@ -205,7 +205,7 @@ export class Ctx implements vscode.Disposable {
     return { doc: parseDocument(located.path, text, encoding), diskHash: sha256(bytes) };
   }
 
-  private async probe(obs: Observation, settings: Settings): Promise<Map<string, RuntimeState>> {
+  private async probe(obs: Observation, settings: Settings): Promise<Map<string, ServerState>> {
     const token = (await this.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
     const runtimes = await probeProviders(obs.model.providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
     for (const [id, s] of runtimes) {

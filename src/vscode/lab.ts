@@ -5,7 +5,7 @@ import { runSession } from '../core/lab/runner.js';
 import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
-import { buildObservation } from '../core/observe.js';
+import { buildObservation } from '../core/sources.js';
 import { readProfileState } from '../core/profiles/backups.js';
 import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';

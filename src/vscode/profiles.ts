@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import * as vscode from 'vscode';
 import { sha256 } from '../core/fsutil.js';
 import { decodeText, parseDocument } from '../core/openclaw/document.js';
-import { buildObservation, probeProviders } from '../core/observe.js';
+import { buildObservation, probeProviders } from '../core/sources.js';
 import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation } from '../../src/core/observe.js';
+import { buildObservation } from '../../src/core/sources.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { lmstudio } from '../support/observe.js';
 

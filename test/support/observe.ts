@@ -1,11 +1,11 @@
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
 import type { Observation } from '../../src/core/observation.js';
-import { buildObservation } from '../../src/core/observe.js';
-import type { RuntimeState } from '../../src/core/runtimes/types.js';
+import { buildObservation } from '../../src/core/sources.js';
+import type { ServerState } from '../../src/core/servers/types.js';
 
 /** An Observation from config text and runtime states, as the rules see it. */
-export function observe(text: string, opts: { version?: string; runtimes?: Record<string, RuntimeState>; memGiB?: number; file?: string } = {}): Observation {
+export function observe(text: string, opts: { version?: string; runtimes?: Record<string, ServerState>; memGiB?: number; file?: string } = {}): Observation {
   const doc = parseDocument(opts.file ?? '/tmp/openclaw.json', text);
   return buildObservation({
     doc,
@@ -15,7 +15,7 @@ export function observe(text: string, opts: { version?: string; runtimes?: Recor
   });
 }
 
-export function lmstudio(loaded: { id: string; ctx?: number; max?: number; size?: number }[], downloaded?: { key: string; params?: string; max?: number; name?: string }[]): RuntimeState {
+export function lmstudio(loaded: { id: string; ctx?: number; max?: number; size?: number }[], downloaded?: { key: string; params?: string; max?: number; name?: string }[]): ServerState {
   return {
     baseUrl: 'http://127.0.0.1:1234/v1',
     status: 'ok',

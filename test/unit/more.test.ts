@@ -7,9 +7,9 @@ import { after, describe, it } from 'node:test';
 import { hoverAt } from '../../src/core/hover.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation } from '../../src/core/observe.js';
+import { buildObservation } from '../../src/core/sources.js';
 import { runRules } from '../../src/core/rules/registry.js';
-import { probeServer } from '../../src/core/runtimes/probe.js';
+import { probeServer } from '../../src/core/servers/probe.js';
 import { config, lmstudio, observe } from '../support/observe.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 

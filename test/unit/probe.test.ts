@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { isLocalServer, probeServer } from '../../src/core/runtimes/probe.js';
+import { isLocalServer, probeServer } from '../../src/core/servers/probe.js';
 import { llamaCppRoutes, lmStudioRoutes, mlxRoutes, ollamaRoutes, startServer, vllmRoutes, type ScriptedServer } from '../support/scriptedServer.js';
 
 const opts = { timeoutMs: 1500 };

@@ -6,10 +6,10 @@ import { describe, it } from 'node:test';
 import { validateConfig } from '../../src/core/openclaw/cli.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation } from '../../src/core/observe.js';
+import { buildObservation } from '../../src/core/sources.js';
 import { planProfile } from '../../src/core/profiles/plan.js';
 import { BUILTIN_PROFILES, resolveBuiltin } from '../../src/core/profiles/resolve.js';
-import type { RuntimeState } from '../../src/core/runtimes/types.js';
+import type { ServerState } from '../../src/core/servers/types.js';
 import { isolatedEnv, openclawExecutable, openclawOldExecutable } from '../support/openclaw.js';
 
 const releases = [
@@ -19,7 +19,7 @@ const releases = [
 const skip = releases.every((r) => r.exe) ? false : process.env.CI ? false : 'the real OpenClaw releases are not installed (npm test installs them)';
 const opts = { timeoutMs: 90_000, env: { ...process.env, ...isolatedEnv() } };
 
-const lm: RuntimeState = {
+const lm: ServerState = {
   baseUrl: 'http://127.0.0.1:1234/v1',
   status: 'ok',
   kind: 'lmstudio',

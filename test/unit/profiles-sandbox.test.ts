@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { sha256 } from '../../src/core/fsutil.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation, probeProviders } from '../../src/core/observe.js';
+import { buildObservation, probeProviders } from '../../src/core/sources.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
 import { readProfileState } from '../../src/core/profiles/backups.js';
 import { detectProfile } from '../../src/core/profiles/detect.js';

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { sha256 } from '../../src/core/fsutil.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation, probeProviders } from '../../src/core/observe.js';
+import { buildObservation, probeProviders } from '../../src/core/sources.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
 import { KEEP_BACKUPS, readProfileState, stateDir } from '../../src/core/profiles/backups.js';
 import { importDarkmux } from '../../src/core/profiles/darkmux.js';
@@ -15,7 +15,7 @@ import { planProfile } from '../../src/core/profiles/plan.js';
 import { BUILTIN_PROFILES, resolveAll, resolveBuiltin, resolveUser } from '../../src/core/profiles/resolve.js';
 import { parseUserProfiles } from '../../src/core/profiles/types.js';
 import type { Observation } from '../../src/core/observation.js';
-import type { RuntimeState } from '../../src/core/runtimes/types.js';
+import type { ServerState } from '../../src/core/servers/types.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 const GiB = 1024 ** 3;
@@ -41,7 +41,7 @@ const CONFIG = (port = 1234) => `// my stack
 }
 `;
 
-function lm(loaded: { id: string; ctx: number }[]): RuntimeState {
+function lm(loaded: { id: string; ctx: number }[]): ServerState {
   return {
     baseUrl: 'http://127.0.0.1:1234/v1',
     status: 'ok',
@@ -55,7 +55,7 @@ function lm(loaded: { id: string; ctx: number }[]): RuntimeState {
   };
 }
 
-function obsOf(text: string, opts: { memGiB?: number; version?: string; runtimes?: Map<string, RuntimeState>; file?: string } = {}): Observation {
+function obsOf(text: string, opts: { memGiB?: number; version?: string; runtimes?: Map<string, ServerState>; file?: string } = {}): Observation {
   return {
     ...buildObservation({ doc: parseDocument(opts.file ?? '/tmp/openclaw.json', text), version: v(opts.version ?? '2026.9.6'), machine: { totalMemoryBytes: (opts.memGiB ?? 128) * GiB, cpus: 12, platform: 'test' } }),
     runtimes: opts.runtimes ?? new Map([['lmstudio', lm([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }])]]),

@@ -5,7 +5,7 @@ import { isEnvReference } from '../openclaw/document.js';
 import { findProvider, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
-import { requestText } from '../runtimes/http.js';
+import { requestText } from '../servers/http.js';
 import { openAiDispatcher } from './dispatch/openai.js';
 import { gatewayListening, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';

@@ -4,10 +4,11 @@ import { child, parseDocument, type ConfigDocument, type ObjectNode } from '../o
 import { placeIssue } from '../openclaw/issues.js';
 import { keyHistory } from '../openclaw/knowledge.js';
 import { formatVersion, type OpenClawVersion } from '../openclaw/version.js';
-import { buildObservation } from '../observe.js';
-import { listToEntries, migrateContextTokens, retiredKeyRule } from '../rules/keys.js';
+import { buildObservation } from '../sources.js';
+import { retiredKeyRule } from '../rules/keys.js';
 import { applyEdits, type Range, type Span, type TextEdit } from '../text.js';
 import { fixForIssue, pushDownProviderContext, type PlannedChange } from './fixes.js';
+import { listToEntries, migrateContextTokens } from '../openclaw/migrations.js';
 
 export interface Change {
   readonly path: string;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { runAction } from '../apply.js';
-import type { RuntimeAction } from '../findings.js';
+import type { ServerAction } from '../findings.js';
 import { sha256, writeAtomic } from '../fsutil.js';
 import { decodeText, encodeText } from '../openclaw/document.js';
-import type { RuntimeState } from '../runtimes/types.js';
+import type { ServerState } from '../servers/types.js';
 import { backupConfig, writeProfileState } from './backups.js';
 import type { ProfilePlan } from './plan.js';
 import { fmt } from '../format.js';
@@ -15,9 +15,9 @@ export interface ApplyOptions {
   readonly lmStudioToken?: string;
   readonly onStep?: (message: string, index: number, total: number) => void;
   /** Looks at the servers again after the actions (for the report). */
-  readonly reprobe?: () => Promise<ReadonlyMap<string, RuntimeState>>;
+  readonly reprobe?: () => Promise<ReadonlyMap<string, ServerState>>;
   /** Injected for tests; defaults to the REST executor. */
-  readonly run?: (a: RuntimeAction, signal?: AbortSignal) => Promise<string>;
+  readonly run?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
   readonly loadTimeoutMs?: number;
 }
 
@@ -52,7 +52,7 @@ export async function applyPlan(plan: ProfilePlan, opts: ApplyOptions): Promise<
   steps.push(`backed up openclaw.json to ${backup}`);
   const total = plan.actions.filter((a) => a.kind !== 'instruct').length + 1;
   let wrote = false;
-  const run = opts.run ?? ((a: RuntimeAction, signal?: AbortSignal) => runAction(a, { timeoutMs: opts.loadTimeoutMs ?? 10 * 60_000, signal, lmStudioToken: opts.lmStudioToken }));
+  const run = opts.run ?? ((a: ServerAction, signal?: AbortSignal) => runAction(a, { timeoutMs: opts.loadTimeoutMs ?? 10 * 60_000, signal, lmStudioToken: opts.lmStudioToken }));
   try {
     if (plan.after !== plan.before) {
       opts.onStep?.('writing openclaw.json', 1, total);

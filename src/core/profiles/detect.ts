@@ -1,9 +1,10 @@
 import { effectiveContext } from '../openclaw/context.js';
 import { findRow } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
-import { loadedFor } from '../rules/util.js';
+
 import type { ProfileTarget } from './types.js';
 import { fmt } from '../format.js';
+import { loadedFor } from '../servers/models.js';
 
 /** One way the actual state differs from a profile. */
 export interface Difference {

@@ -1,24 +1,25 @@
 import type { FileChange } from '../apply.js';
-import type { RuntimeAction } from '../findings.js';
+import type { ServerAction } from '../findings.js';
 import { child, member, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, removeMember, setMember, setPath, type DocEdits } from '../openclaw/edit.js';
 import { BEHAVIOUR } from '../openclaw/knowledge.js';
 import { buildModel, findProvider, findRow, type ConfigModel } from '../openclaw/model.js';
 import { atLeast, formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
-import { downloadedFor, loadedFor } from '../rules/util.js';
+
 import { retiredKeyRule } from '../rules/keys.js';
-import { RUNTIME_NAMES } from '../runtimes/types.js';
+import { RUNTIME_NAMES } from '../servers/types.js';
 import { applyEdits } from '../text.js';
 import type { ModelTarget, ProfileTarget } from './types.js';
 import { fmt } from '../format.js';
+import { downloadedFor, loadedFor } from '../servers/models.js';
 
 export interface ProfilePlan extends FileChange {
   readonly profile: ProfileTarget;
   /** What the config edits do, one line each. */
   readonly configChanges: readonly string[];
   /** In order: unloads before loads, so memory is free when a model loads. */
-  readonly actions: readonly RuntimeAction[];
+  readonly actions: readonly ServerAction[];
   /** Models the plan unloads that the operator loaded: the one confirmation covers them, by name. */
   readonly unloadsOperatorModels: readonly string[];
   readonly warnings: readonly string[];
@@ -135,7 +136,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
     throw err;
   }
 
-  const actions: RuntimeAction[] = [];
+  const actions: ServerAction[] = [];
   const unloads: string[] = [];
   let blocked: string | undefined;
   for (const t of [profile.primary, profile.compactor].filter((x): x is ModelTarget => !!x)) {

@@ -1,13 +1,15 @@
 import { compactionRequestTokens, FIRST_TURN_TOKENS } from '../openclaw/context.js';
 import { findRow, splitRef } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
-import { downloadedFor, loadedFor, maxContextFor } from '../rules/util.js';
-import { pickCompactor } from '../rules/models.js';
-import { parseParams } from '../runtimes/types.js';
-import { kvEstimateBytes } from '../rules/machine.js';
+
+
+import { parseParams } from '../servers/types.js';
+
 import { isValidatedCell, memoryTier, sizeBucket, tierCell, type TaskClass } from './tiers.js';
 import type { ModelTarget, ProfileDef, ProfileTarget, Sourced } from './types.js';
 import { fmt } from '../format.js';
+import { downloadedFor, loadedFor, maxContextFor, pickCompactor } from '../servers/models.js';
+import { kvEstimateBytes } from '../machine.js';
 
 export interface BuiltinProfile {
   readonly name: TaskClass;

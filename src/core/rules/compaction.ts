@@ -6,7 +6,8 @@ import { BEHAVIOUR } from '../openclaw/knowledge.js';
 import { findRow } from '../openclaw/model.js';
 import { atLeast } from '../openclaw/version.js';
 import { reloadActions } from './context.js';
-import { actionFix, atKey, atNode, editFix, finding, fmt, loadedFor, serverName, type Rule } from './util.js';
+import { actionFix, atKey, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { loadedFor, serverName } from '../servers/models.js';
 
 export const compactionMode: Rule = {
   id: 'compaction-mode',

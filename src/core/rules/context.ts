@@ -1,8 +1,9 @@
-import type { Finding, RuntimeAction } from '../findings.js';
+import type { Finding, ServerAction } from '../findings.js';
 import { effectiveContext, FIRST_TURN_TOKENS, thresholds } from '../openclaw/context.js';
 import { replaceValue } from '../openclaw/edit.js';
 import { findRow } from '../openclaw/model.js';
-import { actionFix, atNode, editFix, finding, fmt, loadedFor, maxContextFor, reloadInstruction, serverName, type Rule } from './util.js';
+import { actionFix, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { loadedFor, maxContextFor, reloadInstruction, serverName } from '../servers/models.js';
 
 /**
  * The budget C above what the server loaded is an error (conversations outgrow the server). A registered
@@ -69,7 +70,7 @@ export function reloadActions(
   identifier: string,
   contextLength: number,
   state: Parameters<typeof reloadInstruction>[0],
-): RuntimeAction[] | undefined {
+): ServerAction[] | undefined {
   if (kind === 'lmstudio') {
     return [
       { kind: 'unload', runtime: 'lmstudio', baseUrl, identifier },

@@ -1,14 +1,10 @@
 import type { Finding } from '../findings.js';
 import { child, member } from '../openclaw/document.js';
-import { isLocalServer } from '../runtimes/probe.js';
+import { isLocalServer } from '../servers/probe.js';
 import { atKey, fmt, finding, type Rule } from './util.js';
+import { kvEstimateBytes } from '../machine.js';
 
 const GiB = 1024 ** 3;
-/** darkmux's rough KV estimate: 0.5 GB per 32K of loaded context. */
-export function kvEstimateBytes(contextLength: number): number {
-  return 0.5 * GiB * (contextLength / 32768);
-}
-
 export const memoryHeadroom: Rule = {
   id: 'memory-headroom',
   check(obs) {

@@ -4,9 +4,9 @@ import { appendItem, replaceValue, setPath, type DocEdits } from '../openclaw/ed
 import { effectiveContext } from '../openclaw/context.js';
 import { findProvider, findRow, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
-import { isLocalServer } from '../runtimes/probe.js';
-import { parseParams, type DownloadedModel, type RuntimeState } from '../runtimes/types.js';
-import { actionFix, atNode, downloadedFor, editFix, finding, fmt, loadedFor, serverName, type Rule } from './util.js';
+import { isLocalServer } from '../servers/probe.js';
+import { actionFix, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { downloadedFor, loadedFor, pickCompactor, serverName } from '../servers/models.js';
 
 /** Providers OpenClaw ships (hosted catalogs or discovery): a ref to them needs no models.providers entry. */
 const BUNDLED_PROVIDERS = new Set([
@@ -143,19 +143,6 @@ export const modelNotLoaded: Rule = {
     return out;
   },
 };
-
-/** Small instruct models make good compactors: ~10 s a compaction instead of ~30 s on the primary. */
-export function pickCompactor(state: RuntimeState | undefined, primaryId: string | undefined): DownloadedModel | undefined {
-  const candidates = (state?.downloaded ?? [])
-    .filter((m) => m.type === 'llm' && m.modelKey !== primaryId)
-    .map((m) => ({ m, params: parseParams(m.paramsString ?? m.modelKey) }))
-    .filter((c) => c.params !== undefined && c.params <= 8 && c.params >= 1)
-    .filter((c) => !/embed|vision|-vl\b|coder/i.test(c.m.modelKey));
-  const score = (c: { m: DownloadedModel; params?: number }) =>
-    (/instruct|-it\b|chat/i.test(c.m.modelKey) ? 0 : 10) + Math.abs((c.params ?? 8) - 4) + ((c.m.maxContextLength ?? 0) >= 68000 ? 0 : 3);
-  candidates.sort((a, b) => score(a) - score(b) || a.m.modelKey.localeCompare(b.m.modelKey));
-  return candidates[0]?.m;
-}
 
 export const compactionModelMissing: Rule = {
   id: 'compaction-model-missing',

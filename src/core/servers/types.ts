@@ -41,7 +41,7 @@ export type RuntimeStatus =
   /** Something answered but not in a form we can trust. */
   | 'unreadable';
 
-export interface RuntimeState {
+export interface ServerState {
   readonly baseUrl: string;
   readonly status: RuntimeStatus;
   readonly kind?: RuntimeKind;

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { requestJson, type HttpFailure, type HttpResult } from './http.js';
 import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsServerStatusSchema } from './lmstudio.js';
 import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaMaxContext, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
-import { RUNTIME_NAMES, type LoadedModel, type RuntimeKind, type RuntimeState } from './types.js';
+import { RUNTIME_NAMES, type LoadedModel, type RuntimeKind, type ServerState } from './types.js';
 
 /** Runs `lms` with arguments (never a shell string) and returns stdout; injected so core stays testable. */
 export type LmsRunner = (args: readonly string[], timeoutMs: number, signal?: AbortSignal) => Promise<{ stdout: string; exitCode: number }>;
@@ -60,7 +60,7 @@ const OllamaVersion = z.looseObject({ version: z.string() });
 const Health = z.looseObject({ status: z.string() });
 
 /** Finds what kind of server answers at `baseUrl` and reads what it has loaded. Never throws. */
-export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<RuntimeState> {
+export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<ServerState> {
   const root = serverRoot(baseUrl);
   if (!root) return { baseUrl, status: 'unreadable', detail: `not an http(s) URL: ${baseUrl}`, loaded: [], via: 'probe' };
   const headers: Record<string, string> = opts.lmStudioToken ? { authorization: `Bearer ${opts.lmStudioToken}` } : {};
@@ -146,7 +146,7 @@ function shortError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function readLmStudio(baseUrl: string, root: string, opts: ProbeOptions, headers: Record<string, string>): Promise<RuntimeState> {
+async function readLmStudio(baseUrl: string, root: string, opts: ProbeOptions, headers: Record<string, string>): Promise<ServerState> {
   const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal, headers });
   const v1 = await get('/api/v1/models');
   if (v1.ok) {
@@ -175,7 +175,7 @@ function V1Safe(value: unknown) {
 }
 
 /** `lms ps/ls` can start LM Studio and block for a minute; only call them once `server status` says it runs. */
-async function readViaLms(baseUrl: string, opts: ProbeOptions): Promise<RuntimeState | undefined> {
+async function readViaLms(baseUrl: string, opts: ProbeOptions): Promise<ServerState | undefined> {
   const lms = opts.lms!;
   try {
     const status = await lms(['server', 'status', '--json'], 3000, opts.signal);
@@ -196,7 +196,7 @@ async function readViaLms(baseUrl: string, opts: ProbeOptions): Promise<RuntimeS
   }
 }
 
-async function readOllama(baseUrl: string, root: string, opts: ProbeOptions): Promise<RuntimeState> {
+async function readOllama(baseUrl: string, root: string, opts: ProbeOptions): Promise<ServerState> {
   const o = { timeoutMs: opts.timeoutMs, signal: opts.signal };
   const [ps, tags] = await Promise.all([requestJson(root + '/api/ps', o), requestJson(root + '/api/tags', o)]);
   if (!ps.ok) return { baseUrl, status: 'unreadable', kind: 'ollama', detail: `Ollama /api/ps: ${describe(ps.failure)}`, loaded: [], via: 'probe' };

@@ -1,19 +1,19 @@
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { unifiedDiff } from './core/apply.js';
-import { UsageError } from './core/cliSupport.js';
-import { formatVersion } from './core/openclaw/version.js';
-import type { Observation } from './core/observation.js';
-import { probeProviders } from './core/observe.js';
-import { applyPlan } from './core/profiles/apply.js';
-import { readProfileState } from './core/profiles/backups.js';
-import { importDarkmux } from './core/profiles/darkmux.js';
-import { detectProfile, differences } from './core/profiles/detect.js';
-import { describePlan, planProfile } from './core/profiles/plan.js';
-import { resolveAll } from './core/profiles/resolve.js';
-import { parseUserProfiles, type ProfileDef, type ProfileTarget } from './core/profiles/types.js';
-import { fmt } from './core/format.js';
+import { unifiedDiff } from '../core/apply.js';
+import { UsageError } from './support.js';
+import { formatVersion } from '../core/openclaw/version.js';
+import type { Observation } from '../core/observation.js';
+import { probeProviders } from '../core/sources.js';
+import { applyPlan } from '../core/profiles/apply.js';
+import { readProfileState } from '../core/profiles/backups.js';
+import { importDarkmux } from '../core/profiles/darkmux.js';
+import { detectProfile, differences } from '../core/profiles/detect.js';
+import { describePlan, planProfile } from '../core/profiles/plan.js';
+import { resolveAll } from '../core/profiles/resolve.js';
+import { parseUserProfiles, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
+import { fmt } from '../core/format.js';
 
 export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string; 'no-probe'?: boolean }) => Promise<{ obs: Observation; file: string; hash: string; known: boolean }>;
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import type { Finding } from './findings.js';
-import { downloadedFromLmsLs, loadedFromLmsPs } from './runtimes/lmstudio.js';
-import type { Provider } from './openclaw/model.js';
-import type { RuntimeState } from './runtimes/types.js';
-import { dotted } from './openclaw/document.js';
-import { formatVersion, type OpenClawVersion } from './openclaw/version.js';
+import type { Finding } from '../core/findings.js';
+import { downloadedFromLmsLs, loadedFromLmsPs } from '../core/servers/lmstudio.js';
+import type { Provider } from '../core/openclaw/model.js';
+import type { ServerState } from '../core/servers/types.js';
+import { dotted } from '../core/openclaw/document.js';
+import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 
 export class UsageError extends Error {}
 
@@ -24,10 +24,10 @@ export function readLmsFixture(file: string, kind: 'ps' | 'ls') {
 }
 
 /** `--loaded`/`--downloaded` stand for the LM Studio server: providers named lmstudio or on port 1234. */
-export function fixtureRuntimes(providers: readonly Provider[], loadedFile?: string, downloadedFile?: string): Map<string, RuntimeState> {
-  const loaded = loadedFile ? (readLmsFixture(loadedFile, 'ps') as RuntimeState['loaded']) : undefined;
-  const downloaded = downloadedFile ? (readLmsFixture(downloadedFile, 'ls') as RuntimeState['downloaded']) : undefined;
-  const out = new Map<string, RuntimeState>();
+export function fixtureRuntimes(providers: readonly Provider[], loadedFile?: string, downloadedFile?: string): Map<string, ServerState> {
+  const loaded = loadedFile ? (readLmsFixture(loadedFile, 'ps') as ServerState['loaded']) : undefined;
+  const downloaded = downloadedFile ? (readLmsFixture(downloadedFile, 'ls') as ServerState['downloaded']) : undefined;
+  const out = new Map<string, ServerState>();
   for (const p of providers) {
     let port = '';
     try {
@@ -71,7 +71,7 @@ export function toCheckJson(
   version: OpenClawVersion,
   known: boolean,
   findings: readonly Finding[],
-  runtimes: ReadonlyMap<string, RuntimeState>,
+  runtimes: ReadonlyMap<string, ServerState>,
 ): CheckJson {
   return {
     config,

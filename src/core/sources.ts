@@ -5,8 +5,8 @@ import { resolveIncludes } from './openclaw/includes.js';
 import { buildModel, type Provider } from './openclaw/model.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
 import type { MachineFacts, Observation, VersionSource } from './observation.js';
-import { isLocalServer, probeServer, serverRoot, type ProbeOptions } from './runtimes/probe.js';
-import type { RuntimeState } from './runtimes/types.js';
+import { isLocalServer, probeServer, serverRoot, type ProbeOptions } from './servers/probe.js';
+import type { ServerState } from './servers/types.js';
 import { readIfExists, sha256 } from './fsutil.js';
 
 export interface ReadConfig {
@@ -47,9 +47,9 @@ export function probeTargets(providers: readonly Provider[]): Map<string, Provid
 }
 
 /** Probe each distinct local server once, in parallel; map results to provider ids. */
-export async function probeProviders(providers: readonly Provider[], opts: ProbeOptions): Promise<Map<string, RuntimeState>> {
+export async function probeProviders(providers: readonly Provider[], opts: ProbeOptions): Promise<Map<string, ServerState>> {
   const targets = probeTargets(providers);
-  const out = new Map<string, RuntimeState>();
+  const out = new Map<string, ServerState>();
   await Promise.all(
     [...targets].map(async ([, ps]) => {
       const state = await probeServer(ps[0]!.baseUrl!, opts);
@@ -63,7 +63,7 @@ export interface ObserveInput {
   readonly doc: ConfigDocument;
   readonly version?: OpenClawVersion;
   readonly versionSource?: VersionSource;
-  readonly runtimes?: ReadonlyMap<string, RuntimeState>;
+  readonly runtimes?: ReadonlyMap<string, ServerState>;
   readonly machine?: MachineFacts;
   readonly includeRoots?: readonly string[];
 }

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { unifiedDiff } from './core/apply.js';
-import { UsageError } from './core/cliSupport.js';
-import { sha256, writeAtomic } from './core/fsutil.js';
-import { openclawVersion } from './core/openclaw/cli.js';
-import { decodeText, encodeText } from './core/openclaw/document.js';
-import { formatVersion, parseVersion, type OpenClawVersion } from './core/openclaw/version.js';
-import { validatorFor } from './core/migrate/validate.js';
-import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './core/migrate/migrate.js';
-import { backupConfig } from './core/profiles/backups.js';
+import { unifiedDiff } from '../core/apply.js';
+import { UsageError } from './support.js';
+import { sha256, writeAtomic } from '../core/fsutil.js';
+import { openclawVersion } from '../core/openclaw/cli.js';
+import { decodeText, encodeText } from '../core/openclaw/document.js';
+import { formatVersion, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
+import { validatorFor } from '../core/migrate/validate.js';
+import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
+import { backupConfig } from '../core/profiles/backups.js';
 
 export interface MigrateJson {
   config: string;

@@ -2,23 +2,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { unifiedDiff, type FileChange } from './core/apply.js';
-import { fixtureRuntimes, toCheckJson, UsageError } from './core/cliSupport.js';
-import type { Finding } from './core/findings.js';
-import { writeAtomic } from './core/fsutil.js';
-import { openclawVersion } from './core/openclaw/cli.js';
-import { encodeText, parseDocument } from './core/openclaw/document.js';
-import { locateConfig } from './core/openclaw/locate.js';
-import { formatVersion, NEWEST_KNOWN, parseVersion, type OpenClawVersion } from './core/openclaw/version.js';
-import { buildObservation, ConfigUnreadable, probeProviders, readConfig } from './core/observe.js';
-import { ruleIds, runRules } from './core/rules/registry.js';
-import type { RuntimeState } from './core/runtimes/types.js';
-import { applyEdits } from './core/text.js';
-import { profileCommand } from './cliProfile.js';
-import { migrateCommand } from './cliMigrate.js';
-import { labCommand } from './cliLab.js';
-import { readProfileState } from './core/profiles/backups.js';
-import { withProfileInForce } from './core/profiles/inForce.js';
+import { unifiedDiff, type FileChange } from '../core/apply.js';
+import { fixtureRuntimes, toCheckJson, UsageError } from './support.js';
+import type { Finding } from '../core/findings.js';
+import { writeAtomic } from '../core/fsutil.js';
+import { openclawVersion } from '../core/openclaw/cli.js';
+import { encodeText, parseDocument } from '../core/openclaw/document.js';
+import { locateConfig } from '../core/openclaw/locate.js';
+import { formatVersion, NEWEST_KNOWN, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
+import { buildObservation, ConfigUnreadable, probeProviders, readConfig } from '../core/sources.js';
+import { ruleIds, runRules } from '../core/rules/registry.js';
+import type { ServerState } from '../core/servers/types.js';
+import { applyEdits } from '../core/text.js';
+import { profileCommand } from './profile.js';
+import { migrateCommand } from './migrate.js';
+import { labCommand } from './lab.js';
+import { readProfileState } from '../core/profiles/backups.js';
+import { withProfileInForce } from '../core/profiles/inForce.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
 
@@ -79,7 +79,7 @@ function configPath(o: Common): string {
   return located.path;
 }
 
-async function runtimesFor(o: Common, providers: Parameters<typeof probeProviders>[0]): Promise<Map<string, RuntimeState>> {
+async function runtimesFor(o: Common, providers: Parameters<typeof probeProviders>[0]): Promise<Map<string, ServerState>> {
   if (o.loaded || o.downloaded) return fixtureRuntimes(providers, o.loaded, o.downloaded);
   if (o['no-probe']) return new Map();
   return probeProviders(providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
