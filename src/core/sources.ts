@@ -1,38 +1,16 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import { decodeText, parseDocument, type ConfigDocument } from './openclaw/document.js';
-import { resolveIncludes } from './openclaw/includes.js';
-import { buildModel, type Provider } from './openclaw/model.js';
+import { check, providersOf, type CheckInput, type CheckResult } from './check.js';
+import { openclawVersion } from './openclaw/cli.js';
+import { parseDocument } from './openclaw/document.js';
+import type { Provider } from './openclaw/model.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
-import type { MachineFacts, Observation, VersionSource } from './observation.js';
+import type { VersionSource } from './observation.js';
+import { readProfileState } from './profiles/state.js';
+import type { ProfileDef } from './profiles/types.js';
+import { readConfig, type ReadConfig } from './read.js';
 import { isLocalServer, probeServer, serverRoot, type ProbeOptions } from './servers/probe.js';
 import type { ServerState } from './servers/types.js';
-import { readIfExists, sha256 } from './fsutil.js';
 
-export interface ReadConfig {
-  readonly doc: ConfigDocument;
-  /** sha256 of the bytes read, for refusing writes when the file changed underneath. */
-  readonly hash: string;
-  readonly bytes: Uint8Array;
-}
-
-export class ConfigUnreadable extends Error {}
-
-export function readConfig(file: string): ReadConfig {
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = readIfExists(file);
-  } catch (err) {
-    throw new ConfigUnreadable(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  if (!bytes) throw new ConfigUnreadable(`${file} does not exist`);
-  const { text, encoding } = decodeText(bytes);
-  return { doc: parseDocument(file, text, encoding), hash: sha256(bytes), bytes };
-}
-
-export function machineFacts(): MachineFacts {
-  return { totalMemoryBytes: os.totalmem(), cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}` };
-}
+export { ConfigUnreadable, readConfig, type ReadConfig } from './read.js';
 
 /** Providers worth probing: on this machine or the LAN, with a usable URL. Grouped by server root. */
 export function probeTargets(providers: readonly Provider[]): Map<string, Provider[]> {
@@ -59,24 +37,67 @@ export async function probeProviders(providers: readonly Provider[], opts: Probe
   return out;
 }
 
-export interface ObserveInput {
-  readonly doc: ConfigDocument;
-  readonly version?: OpenClawVersion;
-  readonly versionSource?: VersionSource;
-  readonly runtimes?: ReadonlyMap<string, ServerState>;
-  readonly machine?: MachineFacts;
-  readonly includeRoots?: readonly string[];
+export interface ResolvedVersion {
+  readonly version: OpenClawVersion;
+  /** False when neither given nor installed: the rules assumed the newest release known. */
+  readonly known: boolean;
+  readonly source: VersionSource;
 }
 
-/** Assemble an Observation from what was read; no network, only `$include` reads. */
-export function buildObservation(input: ObserveInput): Observation {
-  const config = resolveIncludes(input.doc, (f) => { try { return fs.readFileSync(f); } catch { return undefined; } }, input.includeRoots);
-  return {
-    config,
-    model: buildModel(config.root),
-    version: input.version ?? NEWEST_KNOWN,
-    versionSource: input.version ? (input.versionSource ?? 'given') : 'assumed',
-    runtimes: input.runtimes ?? new Map(),
-    machine: input.machine ?? machineFacts(),
+/** A version given on the command line, else the installed OpenClaw's, else the newest known (assumed). */
+export async function resolveVersion(given: OpenClawVersion | undefined, executable: string): Promise<ResolvedVersion> {
+  if (given) return { version: given, known: true, source: 'given' };
+  const installed = await openclawVersion(executable, { timeoutMs: 10_000 });
+  if (installed) return { version: installed, known: true, source: 'installed' };
+  return { version: NEWEST_KNOWN, known: false, source: 'assumed' };
+}
+
+export interface SourceOptions {
+  readonly configPath: string;
+  /** The `openclaw` executable (default `openclaw` on PATH). */
+  readonly openclaw?: string;
+  readonly version?: OpenClawVersion;
+  /** How to learn what the servers loaded: probe them, ask nobody, or a stand-in (captured `lms` output). */
+  readonly servers: { readonly probe: ProbeOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
+  readonly userProfiles?: readonly ProfileDef[];
+  readonly disabledRules?: readonly string[];
+}
+
+export interface CheckedFile extends CheckResult {
+  readonly file: string;
+  readonly read: ReadConfig;
+  readonly version: ResolvedVersion;
+  readonly servers: ReadonlyMap<string, ServerState>;
+  /** What went in, so a caller can check an edited text the same way (`recheck`). */
+  readonly input: CheckInput;
+}
+
+/** Reads the config, the OpenClaw version and the servers, and checks: the CLI's and the lab's way in. */
+export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile> {
+  const read = readConfig(opts.configPath);
+  const version = await resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
+  const providers = providersOf(read.doc);
+  const servers =
+    opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await probeProviders(providers, opts.servers.probe);
+  const input: CheckInput = {
+    doc: read.doc,
+    version: version.version,
+    versionSource: version.source,
+    servers,
+    userProfiles: opts.userProfiles,
+    lastApplied: readProfileState(opts.configPath)?.profile,
+    disabledRules: opts.disabledRules,
   };
+  return { ...check(input), file: opts.configPath, read, version, servers, input };
+}
+
+/** The same check on another text of the same file (after fixes), with the same version, servers and profiles. */
+export function recheck(base: CheckedFile, text: string): CheckResult {
+  return check({ ...base.input, doc: parseDocument(base.file, text, base.read.doc.encoding) });
+}
+
+/** The same check with the user's profiles added (their import can depend on what the first look found). */
+export function withUserProfiles(base: CheckedFile, userProfiles: readonly ProfileDef[]): CheckedFile {
+  const input = { ...base.input, userProfiles };
+  return { ...base, ...check(input), input };
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation } from '../../src/core/sources.js';
+import { check } from '../../src/core/check.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { lmstudio } from '../support/observe.js';
 
@@ -35,7 +35,7 @@ let findings = 0;
 for (let r = 0; r < 30; r++) {
   const t0 = performance.now();
   const doc = parseDocument('/bench/openclaw.json', text);
-  const obs = { ...buildObservation({ doc, version: v('2026.9.6'), machine: { totalMemoryBytes: 64 * 1024 ** 3, cpus: 8, platform: 'bench' } }), runtimes: new Map([['lmstudio', runtime]]) };
+  const obs = check({ doc, version: v('2026.9.6'), machine: { totalMemoryBytes: 64 * 1024 ** 3, cpus: 8, platform: 'bench' }, servers: new Map([['lmstudio', runtime]]) }).observation;
   findings = runRules(obs).length;
   times.push(performance.now() - t0);
 }

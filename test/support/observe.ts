@@ -1,18 +1,18 @@
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
 import type { Observation } from '../../src/core/observation.js';
-import { buildObservation } from '../../src/core/sources.js';
+import { check } from '../../src/core/check.js';
 import type { ServerState } from '../../src/core/servers/types.js';
 
 /** An Observation from config text and runtime states, as the rules see it. */
 export function observe(text: string, opts: { version?: string; runtimes?: Record<string, ServerState>; memGiB?: number; file?: string } = {}): Observation {
   const doc = parseDocument(opts.file ?? '/tmp/openclaw.json', text);
-  return buildObservation({
+  return check({
     doc,
     version: v(opts.version ?? '2026.9.6'),
-    runtimes: new Map(Object.entries(opts.runtimes ?? {})),
+    servers: new Map(Object.entries(opts.runtimes ?? {})),
     machine: { totalMemoryBytes: (opts.memGiB ?? 64) * 1024 ** 3, cpus: 8, platform: 'test' },
-  });
+  }).observation;
 }
 
 export function lmstudio(loaded: { id: string; ctx?: number; max?: number; size?: number }[], downloaded?: { key: string; params?: string; max?: number; name?: string }[]): ServerState {

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { hoverAt } from '../../src/core/hover.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation } from '../../src/core/sources.js';
+import { check } from '../../src/core/check.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { probeServer } from '../../src/core/servers/probe.js';
 import { config, lmstudio, observe } from '../support/observe.js';
@@ -51,7 +51,7 @@ describe('$include: findings land in the included file; its fixes decline', () =
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-incl-'));
     fs.writeFileSync(path.join(dir, 'models.json5'), "{ providers: { lmstudio: { baseUrl: 'http://127.0.0.1:1234/v1', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q', contextWindow: 131072 }] } } }");
     const main = parseDocument(path.join(dir, 'openclaw.json'), "{ models: { $include: './models.json5' }, agents: { defaults: { model: 'lmstudio/qwen/qwen3-coder-30b', compaction: { mode: 'default', model: 'lmstudio/qwen/qwen3-coder-30b' } } } }");
-    const obs = { ...buildObservation({ doc: main, version: v('2026.9.6') }), runtimes: new Map([['lmstudio', lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }])]]) };
+    const obs = check({ doc: main, version: v('2026.9.6'), servers: new Map([['lmstudio', lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }])]]) }).observation;
     const f = runRules(obs).find((x) => x.rule === 'context-window-mismatch')!;
     assert.equal(path.basename(f.file), 'models.json5');
     const set = f.fixes[0]!;

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { validateConfig } from '../../src/core/openclaw/cli.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation } from '../../src/core/sources.js';
+import { check } from '../../src/core/check.js';
 import { planProfile } from '../../src/core/profiles/plan.js';
 import { BUILTIN_PROFILES, resolveBuiltin } from '../../src/core/profiles/resolve.js';
 import type { ServerState } from '../../src/core/servers/types.js';
@@ -45,7 +45,7 @@ describe('every built-in profile\'s plan is accepted by the release it targets',
       assert.ok(r.exe, `CI must install OpenClaw ${r.version}`);
       for (const memGiB of [24, 128]) {
         for (const b of BUILTIN_PROFILES) {
-          const obs = { ...buildObservation({ doc: parseDocument('/x/openclaw.json', CONFIG), version: v(r.version), machine: { totalMemoryBytes: memGiB * 1024 ** 3, cpus: 8, platform: 'test' } }), runtimes: new Map([['lmstudio', lm]]) };
+          const obs = check({ doc: parseDocument('/x/openclaw.json', CONFIG), version: v(r.version), machine: { totalMemoryBytes: memGiB * 1024 ** 3, cpus: 8, platform: 'test' }, servers: new Map([['lmstudio', lm]]) }).observation;
           const plan = planProfile(resolveBuiltin(b, obs), obs);
           assert.equal(plan.blocked, undefined);
           const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-pv-'));

@@ -4,9 +4,10 @@ import { after, describe, it } from 'node:test';
 import { sha256 } from '../../src/core/fsutil.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation, probeProviders } from '../../src/core/sources.js';
+import { check } from '../../src/core/check.js';
+import { probeProviders } from '../../src/core/sources.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
-import { readProfileState } from '../../src/core/profiles/backups.js';
+import { readProfileState } from '../../src/core/profiles/state.js';
 import { detectProfile } from '../../src/core/profiles/detect.js';
 import { planProfile } from '../../src/core/profiles/plan.js';
 import { resolveAll } from '../../src/core/profiles/resolve.js';
@@ -22,8 +23,9 @@ describe('a profile applied to the sandbox is detected without drift', () => {
       sb = await createSandbox();
       const machine = { totalMemoryBytes: memGiB * 1024 ** 3, cpus: 2, platform: 'test' };
       const look = async () => {
-        const base = buildObservation({ doc: parseDocument(sb.configPath, fs.readFileSync(sb.configPath, 'utf8')), version: v('2026.9.6'), machine });
-        return { ...base, runtimes: await probeProviders(base.model.providers, { timeoutMs: 1500 }) };
+        const doc = parseDocument(sb.configPath, fs.readFileSync(sb.configPath, 'utf8'));
+        const base = check({ doc, version: v('2026.9.6'), machine }).observation;
+        return check({ doc, version: v('2026.9.6'), machine, servers: await probeProviders(base.model.providers, { timeoutMs: 1500 }) }).observation;
       };
       for (const name of ['mid-range', 'long-agentic', 'single-turn']) {
         const obs = await look();

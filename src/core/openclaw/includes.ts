@@ -26,7 +26,8 @@ export interface EffectiveConfig {
   readonly includeProblems: readonly IncludeProblem[];
 }
 
-export type ReadBytes = (file: string) => Uint8Array | undefined;
+/** The bytes of an included file, `undefined` when it does not exist, or a message saying why it cannot be read. */
+export type ReadBytes = (file: string) => Uint8Array | string | undefined;
 
 const MAX_DEPTH = 10;
 
@@ -52,6 +53,7 @@ export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots
     let inc = loaded.get(file);
     if (!loaded.has(file)) {
       const bytes = read(file);
+      if (typeof bytes === 'string') return fail(node, bytes);
       if (bytes) {
         const { text, encoding } = decodeText(bytes);
         inc = parseDocument(file, text, encoding);

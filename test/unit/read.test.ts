@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../support/cli.js';
+
+/** Bad input gets one clear line, exit 2, quickly — never a hang, never an out-of-memory abort. */
+async function checkFails(config: string, pattern: RegExp): Promise<void> {
+  const t0 = Date.now();
+  const r = await runCli(['check', '--config', config, '--no-probe', '--openclaw-version', '2026.9.6'], { env: { PATH: '/usr/bin:/bin' } });
+  const ms = Date.now() - t0;
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, pattern);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  assert.ok(ms < 5000, `answered in ${ms} ms`);
+}
+
+describe('the config reader', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-read-'));
+
+  it('a FIFO is refused, not read (no hang)', async () => {
+    const fifo = path.join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    await checkFails(fifo, /is a FIFO \(named pipe\), not a config file/);
+  });
+
+  it('a device is refused', () => checkFails('/dev/zero', /is a device, not a config file/));
+
+  it('a folder is refused', () => checkFails(dir, /is a folder, not a config file/));
+
+  it('a 20 MB file is refused by its size, without reading it', async () => {
+    const big = path.join(dir, 'big.json');
+    fs.writeFileSync(big, '{ "a": "' + 'x'.repeat(20 * 1024 * 1024) + '" }');
+    await checkFails(big, /is 20\.0 MB; OpenClaw reads at most 2 MB/);
+  });
+
+  it('a missing file says so', () => checkFails(path.join(dir, 'nope.json'), /does not exist/));
+
+  it('a symlinked include and an include outside the folder are findings at the $include, not reads', async () => {
+    const cfgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-inc-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-out-'));
+    fs.writeFileSync(path.join(outside, 'agents.json5'), '{ defaults: {} }');
+    fs.symlinkSync(path.join(outside, 'agents.json5'), path.join(cfgDir, 'linked.json5'));
+    const config = path.join(cfgDir, 'openclaw.json');
+    fs.writeFileSync(config, `{\n  agents: { $include: "./linked.json5" },\n  models: { $include: "${path.join(outside, 'agents.json5')}" },\n}\n`);
+    const t0 = Date.now();
+    const r = await runCli(['check', '--config', config, '--no-probe', '--openclaw-version', '2026.9.6', '--json'], { env: { PATH: '/usr/bin:/bin' } });
+    assert.ok(Date.now() - t0 < 5000);
+    const findings = JSON.parse(r.stdout).findings as { message: string; range: { start: { line: number } } }[];
+    const link = findings.find((f) => /symbolic link/.test(f.message));
+    const out = findings.find((f) => /outside the config (directory|folder)/.test(f.message));
+    assert.ok(link, JSON.stringify(findings));
+    assert.equal(link.range.start.line, 1);
+    assert.ok(out, JSON.stringify(findings));
+    assert.equal(out.range.start.line, 2);
+  });
+
+  it('OPENCLAW_INCLUDE_ROOTS allows an include outside the folder, as in OpenClaw', async () => {
+    const cfgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-inc-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-out-'));
+    fs.writeFileSync(path.join(outside, 'models.json5'), '{ providers: {} }');
+    const config = path.join(cfgDir, 'openclaw.json');
+    fs.writeFileSync(config, `{ models: { $include: "${path.join(outside, 'models.json5')}" } }\n`);
+    const r = await runCli(['check', '--config', config, '--no-probe', '--openclaw-version', '2026.9.6', '--json'], { env: { PATH: '/usr/bin:/bin', OPENCLAW_INCLUDE_ROOTS: outside } });
+    assert.ok(!JSON.parse(r.stdout).findings.some((f: { message: string }) => /outside/.test(f.message)), r.stdout);
+  });
+});
