@@ -4,19 +4,18 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
 import { runSession } from '../core/lab/runner.js';
-import { clusterOf, reportLines } from '../core/lab/report.js';
+import { clusterOf, comparisonLines, reportLines } from '../core/lab/report.js';
 import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, newSessionId, readSession, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
 import { loadWorkload, WorkloadError } from '../core/lab/workload.js';
 import { locateConfig } from '../core/openclaw/locate.js';
-import { buildObservation, probeProviders, readConfig } from '../core/sources.js';
-import { readProfileState } from '../core/profiles/backups.js';
+import { checkConfigFile, probeProviders, withUserProfiles } from '../core/sources.js';
+import type { ProfileDef } from '../core/profiles/types.js';
+import { readUserProfiles } from './profile.js';
+import { readProfileState } from '../core/profiles/state.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { planProfile } from '../core/profiles/plan.js';
-import { resolveAll } from '../core/profiles/resolve.js';
-import { openclawVersion } from '../core/openclaw/cli.js';
-import { sha256 } from '../core/fsutil.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
 
@@ -68,13 +67,14 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
-const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--json] | resume ID | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS...';
+const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE]] [--json] | resume ID | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS...';
 
 const LAB_OPTIONS = {
   dir: { type: 'string' },
   config: { type: 'string' },
   n: { type: 'string', short: 'n' },
   profile: { type: 'string' },
+  profiles: { type: 'string' },
   openclaw: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -83,31 +83,32 @@ function labDir(dir: string | undefined): string {
   return path.resolve(dir ?? '.local-ai-lab');
 }
 
-async function observe(configOpt: string | undefined, openclaw?: string) {
+/** The lab's look at the config and the servers: the same pipeline as `check`, probing live servers. */
+async function observe(configOpt: string | undefined, openclaw?: string, userProfiles?: readonly ProfileDef[]) {
   const file = configOpt
     ? path.resolve(configOpt)
     : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
-  const { doc, bytes } = readConfig(file);
-  const version = await openclawVersion(openclaw ?? 'openclaw', { timeoutMs: 10_000 });
-  const base = buildObservation({ doc, version, versionSource: version ? 'installed' : undefined });
-  const runtimes = await probeProviders(base.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
+  const c = await checkConfigFile({ configPath: file, openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } }, userProfiles });
   // The bytes the observation was parsed from: a plan's expected hash must match what it was made from.
-  return { obs: { ...base, runtimes }, file, bytes };
+  return { obs: c.observation, file, bytes: c.read.bytes, checked: c };
 }
 
 /** `--profile P` (or the workload's profile): applied before the first dispatch, as `profile apply P --yes` would. */
-async function applyProfileFirst(name: string, config: string | undefined, openclaw: string | undefined, json: boolean): Promise<boolean> {
-  const { obs, bytes } = await observe(config, openclaw);
-  const target = resolveAll(obs, []).targets.find((t) => t.name === name);
-  if (!target) throw new UsageError(`no profile "${name}"`);
-  const plan = planProfile(target, obs);
+async function applyProfileFirst(name: string, o: { config?: string; openclaw?: string; profiles?: string; json?: boolean }): Promise<boolean> {
+  const first = await observe(o.config, o.openclaw);
+  const lmProvider = first.obs.model.providers.find((p) => first.checked.servers.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
+  // The user's own profiles count here as they do for `profile apply` and in the editor.
+  const checked = withUserProfiles(first.checked, readUserProfiles(o.profiles, lmProvider).profiles);
+  const target = checked.profiles.targets.find((t) => t.name === name);
+  if (!target) throw new UsageError(checked.profiles.problems.find((p) => p.name === name)?.message ?? `no profile "${name}" (have: ${checked.profiles.targets.map((t) => t.name).join(', ')})`);
+  const plan = planProfile(target, checked.observation);
   const report = await applyPlan(plan, {
-    expectedHash: sha256(bytes),
+    expectedHash: checked.read.hash,
     lmStudioToken: process.env.LM_API_TOKEN,
-    reprobe: () => probeProviders(obs.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
+    reprobe: () => probeProviders(checked.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
   });
-  if (!json) console.error(report.ok ? `profile ${name} applied${report.loadedAfter.length ? `; loaded: ${report.loadedAfter.join(', ')}` : ''}` : `profile ${name} was not applied: ${report.error}`);
-  if (!report.ok && json) console.log(JSON.stringify({ profile: name, ...report }, null, 2));
+  if (!o.json) console.error(report.ok ? `profile ${name} applied${report.loadedAfter.length ? `; loaded: ${report.loadedAfter.join(', ')}` : ''}` : `profile ${name} was not applied: ${report.error}`);
+  if (!report.ok && o.json) console.log(JSON.stringify({ profile: name, ...report }, null, 2));
   return report.ok;
 }
 
@@ -165,7 +166,7 @@ export async function labCommand(argv: string[]): Promise<number> {
         const n = o.n === undefined ? workload.repeats : Number(o.n);
         if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
         const profileName = o.profile ?? workload.profile;
-        if (profileName && !(await applyProfileFirst(profileName, o.config, o.openclaw, !!o.json))) return 1;
+        if (profileName && !(await applyProfileFirst(profileName, o))) return 1;
         const { obs, bytes } = await observe(o.config, o.openclaw);
         const target = openAiTarget(obs, workload);
         const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
@@ -200,12 +201,7 @@ export async function labCommand(argv: string[]): Promise<number> {
         const b = readSession(root, positionals[1]!);
         const c = compareSessions(a.dispatches, b.dispatches);
         if (o.json) console.log(JSON.stringify({ sessions: { a: a.session.id, b: b.session.id }, ...c }, null, 2));
-        else {
-          const m = c.medianSeconds;
-          console.log(`median: ${c.summaries.a.seconds?.median.toFixed(2) ?? '—'} s → ${c.summaries.b.seconds?.median.toFixed(2) ?? '—'} s${m ? ` (Δ ${m.value.toFixed(2)} s, 95 % CI ${m.low.toFixed(2)} to ${m.high.toFixed(2)})` : ''}`);
-          console.log(`slow rate: ${Math.round(100 * c.slowRate.a)} % → ${Math.round(100 * c.slowRate.b)} %`);
-          console.log(`completed: ${Math.round(100 * c.completion.a)} % → ${Math.round(100 * c.completion.b)} %`);
-        }
+        else for (const l of comparisonLines(c, a.session.id, b.session.id)) console.log(`${l.label}: ${l.value}`);
         return 0;
       }
     }

@@ -2,30 +2,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { unifiedDiff, type FileChange } from '../core/apply.js';
 import { fixtureRuntimes, toCheckJson, UsageError } from './support.js';
 import type { Finding } from '../core/findings.js';
-import { writeAtomic } from '../core/fsutil.js';
-import { openclawVersion } from '../core/openclaw/cli.js';
-import { encodeText, parseDocument } from '../core/openclaw/document.js';
 import { locateConfig } from '../core/openclaw/locate.js';
-import { formatVersion, NEWEST_KNOWN, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
-import { buildObservation, ConfigUnreadable, probeProviders, readConfig } from '../core/sources.js';
-import { ruleIds, runRules } from '../core/rules/registry.js';
-import type { ServerState } from '../core/servers/types.js';
+import { formatVersion, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
+import { checkConfigFile, ConfigUnreadable, recheck, type CheckedFile, type SourceOptions } from '../core/sources.js';
+import { ruleIds } from '../core/rules/registry.js';
 import { applyEdits } from '../core/text.js';
+import { execute, unifiedDiff } from '../core/write/executor.js';
 import { profileCommand } from './profile.js';
 import { migrateCommand } from './migrate.js';
 import { labCommand } from './lab.js';
-import { readProfileState } from '../core/profiles/backups.js';
-import { withProfileInForce } from '../core/profiles/inForce.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
 
 Usage:
   local-ai-lab check [--config PATH] [--loaded FILE] [--downloaded FILE]
                      [--openclaw-version V] [--no-probe] [--json]
-  local-ai-lab fix --config PATH --rule RULE [--loaded FILE] [--downloaded FILE]
+  local-ai-lab fix --config PATH (--rule RULE | --all) [--loaded FILE] [--downloaded FILE]
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
   local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--dry-run] [--json]
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
@@ -61,15 +55,11 @@ const COMMON = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-async function resolveVersion(o: Common): Promise<{ version: OpenClawVersion; known: boolean; source: 'given' | 'installed' | 'assumed' }> {
-  if (o['openclaw-version']) {
-    const v = parseVersion(o['openclaw-version']);
-    if (!v) throw new UsageError(`--openclaw-version: "${o['openclaw-version']}" is not a version like 2026.9.6`);
-    return { version: v, known: true, source: 'given' };
-  }
-  const installed = await openclawVersion(o.openclaw ?? 'openclaw', { timeoutMs: 10000 });
-  if (installed) return { version: installed, known: true, source: 'installed' };
-  return { version: NEWEST_KNOWN, known: false, source: 'assumed' };
+function givenVersion(o: Common): OpenClawVersion | undefined {
+  if (!o['openclaw-version']) return undefined;
+  const v = parseVersion(o['openclaw-version']);
+  if (!v) throw new UsageError(`--openclaw-version: "${o['openclaw-version']}" is not a version like 2026.9.6`);
+  return v;
 }
 
 function configPath(o: Common): string {
@@ -79,10 +69,24 @@ function configPath(o: Common): string {
   return located.path;
 }
 
-async function runtimesFor(o: Common, providers: Parameters<typeof probeProviders>[0]): Promise<Map<string, ServerState>> {
-  if (o.loaded || o.downloaded) return fixtureRuntimes(providers, o.loaded, o.downloaded);
-  if (o['no-probe']) return new Map();
-  return probeProviders(providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
+/** What the servers loaded: captured `lms` output, nothing (--no-probe), or a probe. */
+function serversFrom(o: Common): SourceOptions['servers'] {
+  if (o.loaded || o.downloaded) return (providers) => fixtureRuntimes(providers, o.loaded, o.downloaded);
+  if (o['no-probe']) return 'none';
+  return { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } };
+}
+
+/** The one way the CLI checks a config: the core pipeline with this command line's sources. */
+export function checkFromArgs(o: Common, extra: Partial<SourceOptions> = {}): Promise<CheckedFile> {
+  return checkConfigFile({ configPath: configPath(o), openclaw: o.openclaw, version: givenVersion(o), servers: serversFrom(o), ...extra });
+}
+
+/** A file that does not parse cannot be fixed or planned: say where it breaks (exit 2). */
+function requireParsed(c: CheckedFile): void {
+  const e = c.read.doc.error;
+  if (!e) return;
+  const at = c.read.doc.index.rangeOf(e.span).start;
+  throw new ConfigUnreadable(`${c.file}:${at.line + 1}:${at.character + 1}: the file does not parse as JSON5 (${e.message}); fix the syntax first`);
 }
 
 function printFindings(findings: readonly Finding[], file: string): void {
@@ -102,76 +106,75 @@ function printFindings(findings: readonly Finding[], file: string): void {
 async function check(argv: string[]): Promise<number> {
   const { values: o } = parseArgs({ args: argv, options: COMMON, strict: true });
   if (o.help) return help();
-  const file = configPath(o);
-  const { doc } = readConfig(file);
-  const ver = await resolveVersion(o);
-  const first = buildObservation({ doc, version: ver.version, versionSource: ver.source });
-  const runtimes = await runtimesFor(o, first.model.providers);
-  const { obs } = withProfileInForce({ ...first, versionSource: ver.source, version: ver.version, runtimes }, [], readProfileState(file)?.profile);
-  const findings = runRules(obs);
-  if (o.json) console.log(JSON.stringify(toCheckJson(file, ver.version, ver.known, findings, runtimes), null, 2));
+  const c = await checkFromArgs(o);
+  const { findings, servers, version: ver, file } = c;
+  if (o.json) console.log(JSON.stringify(toCheckJson(file, ver.version, ver.known, findings, servers), null, 2));
   else {
     if (!ver.known) console.error(`note: no OpenClaw installed and no --openclaw-version: assuming ${formatVersion(ver.version)}, the newest release Local AI Lab knows`);
-    for (const [id, s] of runtimes) if (s.status !== 'ok') console.error(`note: provider ${id}: could not read ${s.baseUrl} — ${s.detail ?? s.status}`);
+    for (const [id, s] of servers) if (s.status !== 'ok') console.error(`note: provider ${id}: could not read ${s.baseUrl} — ${s.detail ?? s.status}`);
     printFindings(findings, file);
   }
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
+/** A preferred fix that only edits this file and needs no server action: safe to apply without asking. */
+function safeFix(f: Finding, file: string) {
+  const fx = f.fixes.find((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0);
+  return fx && fx.plan!.edits.every((e) => e.file === file) ? fx : undefined;
+}
+
 async function fix(argv: string[]): Promise<number> {
-  const { values: o } = parseArgs({ args: argv, options: { ...COMMON, rule: { type: 'string' }, 'dry-run': { type: 'boolean' } }, strict: true });
+  const { values: o } = parseArgs({ args: argv, options: { ...COMMON, rule: { type: 'string' }, all: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, strict: true });
   if (o.help) return help();
   if (!o.config) throw new UsageError('fix needs --config PATH');
-  if (!o.rule) throw new UsageError(`fix needs --rule RULE (one of ${ruleIds().join(', ')})`);
-  if (!ruleIds().includes(o.rule as never)) throw new UsageError(`unknown rule "${o.rule}" (one of ${ruleIds().join(', ')})`);
-  const file = path.resolve(o.config);
-  const read = readConfig(file);
-  const ver = await resolveVersion(o);
-  const first = buildObservation({ doc: read.doc, version: ver.version, versionSource: ver.source });
-  const runtimes = await runtimesFor(o, first.model.providers);
+  if (!o.rule && !o.all) throw new UsageError(`fix needs --rule RULE (one of ${ruleIds().join(', ')}) or --all`);
+  if (o.rule && o.all) throw new UsageError('fix takes --rule RULE or --all, not both');
+  if (o.rule && !ruleIds().includes(o.rule as never)) throw new UsageError(`unknown rule "${o.rule}" (one of ${ruleIds().join(', ')})`);
+  const base = await checkFromArgs(o);
+  requireParsed(base);
+  const { file } = base;
+  const mine = (f: Finding) => (o.all ? true : f.rule === o.rule);
 
-  // Apply one preferred fix at a time and look again: fixes of one rule may touch overlapping text.
-  let text = read.doc.text;
+  // Apply one preferred fix at a time and look again: fixes may touch overlapping text. Each look is the
+  // same pipeline as `check`, so a profile in force (and its intent) holds here too.
+  let text = base.read.doc.text;
+  let findings = base.findings;
   const applied: string[] = [];
-  const skipped: string[] = [];
+  const skipped = new Set<string>();
   for (let round = 0; round < 100; round++) {
-    const doc = parseDocument(file, text, read.doc.encoding);
-    const obs = { ...buildObservation({ doc, version: ver.version, versionSource: ver.source }), runtimes };
-    const todo = runRules(obs).filter((f) => f.rule === o.rule && !skipped.includes(key(f)));
-    const next = todo.find((f) => f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0));
+    const next = findings.find((f) => mine(f) && !skipped.has(key(f)) && f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0));
     if (!next) break;
-    const fx = next.fixes.find((x) => x.preferred && x.plan)!;
-    const own = fx.plan!.edits.filter((e) => e.file === file);
-    if (own.length !== fx.plan!.edits.length) {
-      skipped.push(key(next));
+    const fx = safeFix(next, file);
+    if (!fx) {
+      skipped.add(key(next));
       continue;
     }
-    text = applyEdits(text, own.flatMap((e) => e.edits));
+    text = applyEdits(text, fx.plan!.edits.flatMap((e) => e.edits));
     applied.push(`${fx.title} (${next.path.join('.')})`);
+    findings = recheck(base, text).findings;
   }
-  const remaining = runRules({ ...buildObservation({ doc: parseDocument(file, text, read.doc.encoding), version: ver.version }), runtimes }).filter((f) => f.rule === o.rule);
-  const change: FileChange = { file, before: read.doc.text, after: text };
+  const remaining = findings.filter(mine);
+  const change = { file, before: base.read.doc.text, after: text };
   const diff = unifiedDiff(change);
-  if (parseDocument(file, text).error) throw new Error('internal: the fixes produced an unparseable file; nothing was written');
-  if (!o['dry-run'] && applied.length > 0) writeAtomic(file, encodeText(text, read.doc.encoding), read.hash);
+  if (!o['dry-run'] && applied.length > 0) {
+    const r = await execute({ title: 'fix', writes: [{ file, expectedHash: base.read.hash, after: text }] });
+    if (!r.ok) throw new ConfigUnreadable(r.error ?? 'the fix was not written');
+  }
   if (o.json) {
-    console.log(JSON.stringify({ config: file, rule: o.rule, dryRun: !!o['dry-run'], applied, remaining: remaining.map((f) => ({ path: f.path.join('.'), message: f.message, fixes: f.fixes.map((x) => x.declined ?? x.title) })), diff }, null, 2));
+    console.log(JSON.stringify({ config: file, rule: o.all ? 'all' : o.rule, dryRun: !!o['dry-run'], applied, remaining: remaining.map((f) => ({ rule: f.rule, path: f.path.join('.'), message: f.message, fixes: f.fixes.map((x) => x.declined ?? x.title) })), diff }, null, 2));
   } else {
     if (o['dry-run']) process.stdout.write(diff || '(no change)\n');
     else console.log(applied.length ? applied.map((a) => `fixed: ${a}`).join('\n') : 'nothing to fix');
-    for (const f of remaining) console.log(`remains: ${f.path.join('.')}: ${f.fixes.find((x) => x.declined)?.declined ?? f.message}`);
+    for (const f of remaining) console.log(`remains: ${o.all ? `${f.rule} ` : ''}${f.path.join('.')}: ${f.fixes.find((x) => x.declined)?.declined ?? f.message}`);
   }
-  return remaining.length > 0 ? 1 : 0;
+  return remaining.some((f) => (o.all ? f.severity === 'error' : true)) ? 1 : 0;
 }
 
-/** Config, version and live (or fixture) runtime state, for the profile commands. */
+/** Config, version and live (or fixture) server state, for the profile commands. */
 async function observeForProfile(o: Common) {
-  const file = configPath(o);
-  const read = readConfig(file);
-  const ver = await resolveVersion(o);
-  const first = buildObservation({ doc: read.doc, version: ver.version, versionSource: ver.source });
-  const runtimes = await runtimesFor(o, first.model.providers);
-  return { obs: { ...first, runtimes }, file, hash: read.hash, known: ver.known };
+  const c = await checkFromArgs(o);
+  requireParsed(c);
+  return c;
 }
 
 function key(f: Finding): string {

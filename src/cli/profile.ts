@@ -1,21 +1,18 @@
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { unifiedDiff } from '../core/apply.js';
+import { unifiedDiff } from '../core/write/executor.js';
 import { UsageError } from './support.js';
 import { formatVersion } from '../core/openclaw/version.js';
-import type { Observation } from '../core/observation.js';
-import { probeProviders } from '../core/sources.js';
+import { probeProviders, withUserProfiles, type CheckedFile } from '../core/sources.js';
 import { applyPlan } from '../core/profiles/apply.js';
-import { readProfileState } from '../core/profiles/backups.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
-import { detectProfile, differences } from '../core/profiles/detect.js';
+import { differences } from '../core/profiles/detect.js';
 import { describePlan, planProfile } from '../core/profiles/plan.js';
-import { resolveAll } from '../core/profiles/resolve.js';
 import { parseUserProfiles, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { fmt } from '../core/format.js';
 
-export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string; 'no-probe'?: boolean }) => Promise<{ obs: Observation; file: string; hash: string; known: boolean }>;
+export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string; 'no-probe'?: boolean }) => Promise<CheckedFile>;
 
 /** `--profiles FILE`: an array of Local AI Lab profiles, or a darkmux v0.4 profiles.json. */
 export function readUserProfiles(file: string | undefined, lmStudioProvider: string): { profiles: ProfileDef[]; notes: string[] } {
@@ -76,13 +73,14 @@ export async function profileCommand(argv: string[], observe: ObserveFn): Promis
   if (sub !== 'list' && !name) throw new UsageError(`profile ${sub} needs a profile NAME`);
   if (sub === 'apply' && !o['dry-run'] && (o.loaded || o.downloaded)) throw new UsageError('apply talks to the real model servers; drop --loaded/--downloaded (or use --dry-run)');
 
-  const { obs, file, hash, known } = await observe(o);
-  const lmProvider = obs.model.providers.find((p) => obs.runtimes.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
+  const first = await observe(o);
+  const lmProvider = first.observation.model.providers.find((p) => first.servers.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
   const user = readUserProfiles(o.profiles, lmProvider);
-  const { targets, problems } = resolveAll(obs, user.profiles);
-  const state = readProfileState(file);
-  const active = detectProfile(targets, obs, state?.profile);
-  const header = { config: file, openclawVersion: known ? formatVersion(obs.version) : null };
+  const checked = withUserProfiles(first, user.profiles);
+  const { observation: obs, file } = checked;
+  const hash = checked.read.hash;
+  const { targets, problems, detection: active } = checked.profiles;
+  const header = { config: file, openclawVersion: checked.version.known ? formatVersion(obs.version) : null };
 
   if (sub === 'list') {
     if (o.json) {

@@ -50,6 +50,44 @@ describe('local-ai-lab profile', () => {
     assert.deepEqual(JSON.parse(check.stdout).findings.filter((f: { severity: string }) => f.severity !== 'info').map((f: { rule: string }) => f.rule), []);
   });
 
+  it('fix respects the profile in force: after single-turn, fix --rule compaction-model-missing plans nothing (one pipeline)', async () => {
+    s ??= await startServer(lmStudioRoutes({ loadedContext: 32768 }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-clip-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, plantedConfig(s.port).replace(/\n\s*reserveTokensFloor: 24000, \/\/[^\n]*/, ''));
+    const v = ['--config', file, '--openclaw-version', '2026.9.6'];
+    const before = JSON.parse((await run(['fix', ...v, '--rule', 'compaction-model-missing', '--dry-run', '--json'])).stdout);
+    assert.ok(before.applied.length > 0, 'without a profile, the compactor fix is offered');
+    const applied = await run(['profile', 'apply', 'single-turn', ...v, '--yes', '--json']);
+    assert.equal(applied.status, 0, applied.stderr + applied.stdout);
+    const check = JSON.parse((await run(['check', ...v, '--json'])).stdout);
+    assert.ok(!check.findings.some((f: { rule: string }) => f.rule === 'compaction-model-missing'), 'check: single-turn chose no compactor');
+    const fix = await run(['fix', ...v, '--rule', 'compaction-model-missing', '--dry-run', '--json']);
+    assert.equal(fix.status, 0, fix.stderr);
+    const out = JSON.parse(fix.stdout);
+    assert.deepEqual(out.applied, [], 'fix plans nothing that would undo the profile');
+    assert.equal(out.diff, '');
+  });
+
+  it('lab run --profile resolves the user profiles from --profiles FILE, as profile apply does', async () => {
+    s ??= await startServer(lmStudioRoutes({ loadedContext: 32768 }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-clip-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, plantedConfig(s.port).replace(/\n\s*reserveTokensFloor: 24000, \/\/[^\n]*/, ''));
+    const profiles = path.join(dir, 'profiles.json');
+    fs.writeFileSync(profiles, JSON.stringify([{ name: 'my-48k', primary: { context: 48000 }, compactor: null, budget: 40000 }]));
+    const workload = path.join(dir, 'w.json');
+    fs.writeFileSync(workload, JSON.stringify({ name: 'w', dispatcher: 'openai', prompt: 'hi', repeats: 1, timeoutSeconds: 5 }));
+    const common = ['--config', file, '--dir', path.join(dir, 'lab'), '-n', '1', '--json'];
+    const without = await run(['lab', 'run', workload, '--profile', 'my-48k', ...common]);
+    assert.equal(without.status, 2, 'an unknown profile is a usage error');
+    assert.match(without.stderr, /no profile "my-48k"/);
+    await run(['lab', 'run', workload, '--profile', 'my-48k', '--profiles', profiles, ...common]);
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'local-ai-lab', 'profile.json'), 'utf8'));
+    assert.equal(state.profile, 'my-48k', 'the user profile was applied before the first dispatch');
+    assert.ok(s.requests.some((r) => r.path === '/api/v1/models/load' && (r.body as { context_length?: number }).context_length === 48000));
+  });
+
   it('usage errors exit 2', async () => {
     assert.equal((await run(['profile'])).status, 2);
     assert.equal((await run(['profile', 'show'])).status, 2);

@@ -77,7 +77,8 @@ describe('migrate a corpus of real-shaped configs, judged by the real OpenClaw 2
               assert.ok(entry, `${name}: ${rm.path} is in the side file`);
               const key = rm.path.split('.').pop()!;
               const originalValue = toValue(nodeAt(origRoot, rm.path.split('.').map((s: string) => (/^\d+$/.test(s) ? Number(s) : s))) as JsonNode | undefined);
-              if (originalValue !== undefined) assert.deepEqual(entry.was[key], originalValue, `${name}: ${rm.path} kept with its value`);
+              assert.notEqual(originalValue, undefined, `${name}: ${rm.path} names a value of the original file`);
+              assert.deepEqual(entry.was[key], originalValue, `${name}: ${rm.path} kept with its value`);
               assert.ok(entry.reason.length > 10);
             }
           }

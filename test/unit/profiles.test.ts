@@ -6,9 +6,11 @@ import { after, describe, it } from 'node:test';
 import { sha256 } from '../../src/core/fsutil.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
-import { buildObservation, probeProviders } from '../../src/core/sources.js';
+import { check } from '../../src/core/check.js';
+import { probeProviders } from '../../src/core/sources.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
-import { KEEP_BACKUPS, readProfileState, stateDir } from '../../src/core/profiles/backups.js';
+import { readProfileState } from '../../src/core/profiles/state.js';
+import { KEEP_BACKUPS, stateDir } from '../../src/core/write/backups.js';
 import { importDarkmux } from '../../src/core/profiles/darkmux.js';
 import { detectProfile, differences } from '../../src/core/profiles/detect.js';
 import { planProfile } from '../../src/core/profiles/plan.js';
@@ -56,10 +58,12 @@ function lm(loaded: { id: string; ctx: number }[]): ServerState {
 }
 
 function obsOf(text: string, opts: { memGiB?: number; version?: string; runtimes?: Map<string, ServerState>; file?: string } = {}): Observation {
-  return {
-    ...buildObservation({ doc: parseDocument(opts.file ?? '/tmp/openclaw.json', text), version: v(opts.version ?? '2026.9.6'), machine: { totalMemoryBytes: (opts.memGiB ?? 128) * GiB, cpus: 12, platform: 'test' } }),
-    runtimes: opts.runtimes ?? new Map([['lmstudio', lm([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }])]]),
-  };
+  return check({
+    doc: parseDocument(opts.file ?? '/tmp/openclaw.json', text),
+    version: v(opts.version ?? '2026.9.6'),
+    machine: { totalMemoryBytes: (opts.memGiB ?? 128) * GiB, cpus: 12, platform: 'test' },
+    servers: opts.runtimes ?? new Map([['lmstudio', lm([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }])]]),
+  }).observation;
 }
 
 const builtin = (name: string) => BUILTIN_PROFILES.find((b) => b.name === name)!;
@@ -210,9 +214,10 @@ describe('apply against a scripted LM Studio', () => {
     const file = path.join(dir, 'openclaw.json');
     fs.writeFileSync(file, CONFIG(s.port));
     const text = fs.readFileSync(file, 'utf8');
-    const base = buildObservation({ doc: parseDocument(file, text), version: v('2026.9.6'), machine: { totalMemoryBytes: 128 * GiB, cpus: 12, platform: 'test' } });
+    const machine = { totalMemoryBytes: 128 * GiB, cpus: 12, platform: 'test' };
+    const base = check({ doc: parseDocument(file, text), version: v('2026.9.6'), machine }).observation;
     const reprobe = () => probeProviders(base.model.providers, { timeoutMs: 1500 });
-    const obs = { ...base, runtimes: await reprobe() };
+    const obs = check({ doc: parseDocument(file, text), version: v('2026.9.6'), machine, servers: await reprobe() }).observation;
     return { s, file, text, obs, reprobe };
   }
 
@@ -227,7 +232,7 @@ describe('apply against a scripted LM Studio', () => {
     assert.deepEqual(loads, [{ model: 'qwen/qwen3-coder-30b', context_length: 101000, echo_load_config: true }, { model: 'qwen3-4b-instruct-2507', context_length: 68000, echo_load_config: true }]);
     assert.deepEqual([...report.loadedAfter].sort(), ['qwen/qwen3-coder-30b at 101,000', 'qwen3-4b-instruct-2507 at 68,000']);
     assert.equal(readProfileState(file)?.profile, 'mid-range');
-    const after = { ...obs, ...buildObservation({ doc: parseDocument(file, fs.readFileSync(file, 'utf8')), version: v('2026.9.6'), machine: obs.machine }), runtimes: await reprobe() };
+    const after = check({ doc: parseDocument(file, fs.readFileSync(file, 'utf8')), version: v('2026.9.6'), machine: obs.machine, servers: await reprobe() }).observation;
     assert.deepEqual(detectProfile(resolveAll(after, []).targets, after, 'mid-range').differences, []);
   });
 
@@ -243,13 +248,13 @@ describe('apply against a scripted LM Studio', () => {
     assert.equal(readProfileState(file), undefined);
   });
 
-  it('refuses when the file changed since the plan, and keeps only the last five backups', async () => {
+  it('refuses when the file changed since the plan, and keeps only the last KEEP_BACKUPS backups', async () => {
     const { file, obs } = await setup();
     const plan = planProfile(resolveBuiltin(builtin('single-turn'), obs), obs);
     const stale = await applyPlan(plan, { expectedHash: 'not-the-hash' });
-    assert.match(stale.error!, /changed since the plan was made; nothing was written/);
-    for (let i = 0; i < 7; i++) {
-      const o2 = { ...obs, ...buildObservation({ doc: parseDocument(file, fs.readFileSync(file, 'utf8')), version: v('2026.9.6'), machine: obs.machine }), runtimes: obs.runtimes };
+    assert.match(stale.error!, /changed on disk since it was read; nothing was written/);
+    for (let i = 0; i < KEEP_BACKUPS + 2; i++) {
+      const o2 = check({ doc: parseDocument(file, fs.readFileSync(file, 'utf8')), version: v('2026.9.6'), machine: obs.machine, servers: obs.runtimes }).observation;
       const p = planProfile(resolveBuiltin(builtin(i % 2 ? 'single-turn' : 'mid-range'), o2), o2);
       await applyPlan(p, { expectedHash: sha256(fs.readFileSync(file)), run: async () => 'ok' });
     }

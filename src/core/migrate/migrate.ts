@@ -1,10 +1,10 @@
-import type { FileChange } from '../apply.js';
+import type { FileChange } from '../write/executor.js';
 import type { ValidationResult } from '../openclaw/cli.js';
 import { child, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { placeIssue } from '../openclaw/issues.js';
 import { keyHistory } from '../openclaw/knowledge.js';
 import { formatVersion, type OpenClawVersion } from '../openclaw/version.js';
-import { buildObservation } from '../sources.js';
+import { check } from '../check.js';
 import { retiredKeyRule } from '../rules/keys.js';
 import { applyEdits, type Range, type Span, type TextEdit } from '../text.js';
 import { fixForIssue, pushDownProviderContext, type PlannedChange } from './fixes.js';
@@ -58,7 +58,7 @@ function overlaps(a: Span, taken: Span[]): boolean {
 
 /** Knowledge-base moves for keys OpenClaw strips or rewrites at read (valid, but silently not applied). */
 function knowledgeMove(doc: ConfigDocument, version: OpenClawVersion): PlannedChange | undefined {
-  const obs = buildObservation({ doc, version, machine: { totalMemoryBytes: 0, cpus: 0, platform: '' } });
+  const obs = check({ doc, version, machine: { totalMemoryBytes: 0, cpus: 0, platform: '' } }).observation;
   for (const f of retiredKeyRule.check(obs)) {
     const h = keyHistory(f.path);
     if (!h || h.effect === 'rejected' || f.file !== doc.file) continue;
@@ -168,10 +168,9 @@ export function sideFileText(file: string, removed: readonly Removal[], version:
     lines.push(`      path: ${JSON.stringify(r.path)},`);
     lines.push(`      reason: ${JSON.stringify(r.reason)},`);
     lines.push('      was: {');
-    // Kept as it was (comments included), re-indented as a block; JSON5 reads it as the object it came from.
-    const [first = '', ...rest] = r.text.split(/\r?\n/);
-    const indent = Math.min(...rest.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)![0].length), Number.MAX_SAFE_INTEGER);
-    for (const l of [first, ...rest.map((x) => x.slice(Math.min(indent, /^\s*/.exec(x)![0].length)))]) lines.push(l.trim() ? `        ${l}` : '');
+    // Exactly as it was, comments and multi-line strings included: re-indenting would change a string
+    // continued across lines. JSON5 reads it back as the object it came from.
+    lines.push(r.text);
     lines.push('      },');
     lines.push('    },');
   }

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import { runAction } from '../apply.js';
 import type { ServerAction } from '../findings.js';
-import { sha256, writeAtomic } from '../fsutil.js';
-import { decodeText, encodeText } from '../openclaw/document.js';
-import type { ServerState } from '../servers/types.js';
-import { backupConfig, writeProfileState } from './backups.js';
-import type { ProfilePlan } from './plan.js';
 import { fmt } from '../format.js';
+import { readBoundedSync } from '../read.js';
+import { runAction } from '../servers/actions.js';
+import type { ServerState } from '../servers/types.js';
+import { execute } from '../write/executor.js';
+import type { ProfilePlan } from './plan.js';
+import { writeProfileState } from './state.js';
 
 export interface ApplyOptions {
   /** sha256 of the config bytes the plan was made from: the write refuses if the file changed since. */
@@ -27,6 +26,8 @@ export interface ApplyReport {
   readonly steps: readonly string[];
   /** Set when the config was restored from the backup after a failure. */
   readonly restored: boolean;
+  /** Set when a failure found the config saved by someone else after our write: theirs is kept, ours is in the backup. */
+  readonly keptNewer?: boolean;
   readonly error?: string;
   /** What the servers hold afterwards, one line per model, when they could be read. */
   readonly loadedAfter: readonly string[];
@@ -35,57 +36,36 @@ export interface ApplyReport {
 }
 
 /**
- * Backs up the config, writes the new one atomically, runs the runtime actions in order, and records the
- * profile. If a step fails or is cancelled, the config is restored from the backup and the report says
- * what happened and what is loaded now.
+ * A profile through the one write executor: backup, atomic write, the server actions in order, and the
+ * profile recorded. If a step fails or is cancelled, the config is restored — unless it was saved again
+ * meanwhile, which is kept.
  */
 export async function applyPlan(plan: ProfilePlan, opts: ApplyOptions): Promise<ApplyReport> {
   if (plan.blocked) return { ok: false, steps: [], restored: false, error: plan.blocked, loadedAfter: [], instructions: [] };
-  const steps: string[] = [];
-  const instructions: string[] = [];
-  const bytes = fs.readFileSync(plan.file);
-  if (sha256(bytes) !== opts.expectedHash) {
-    return { ok: false, steps, restored: false, error: `${plan.file} changed since the plan was made; nothing was written. Look at the plan again.`, loadedAfter: [], instructions };
-  }
-  const { encoding } = decodeText(bytes);
-  const backup = backupConfig(plan.file, bytes);
-  steps.push(`backed up openclaw.json to ${backup}`);
-  const total = plan.actions.filter((a) => a.kind !== 'instruct').length + 1;
-  let wrote = false;
   const run = opts.run ?? ((a: ServerAction, signal?: AbortSignal) => runAction(a, { timeoutMs: opts.loadTimeoutMs ?? 10 * 60_000, signal, lmStudioToken: opts.lmStudioToken }));
-  try {
-    if (plan.after !== plan.before) {
-      opts.onStep?.('writing openclaw.json', 1, total);
-      writeAtomic(plan.file, encodeText(plan.after, encoding), opts.expectedHash);
-      wrote = true;
-      steps.push('wrote openclaw.json');
-    }
-    let i = 1;
-    for (const a of plan.actions) {
-      if (a.kind === 'instruct') {
-        instructions.push(a.text);
-        continue;
-      }
-      if (opts.signal?.aborted) throw new Error('cancelled');
-      i++;
-      opts.onStep?.(a.kind === 'load' ? `loading ${a.modelKey} at ${fmt(a.contextLength)}` : `unloading ${a.identifier}`, i, total);
-      steps.push(await run(a, opts.signal));
-      if (opts.signal?.aborted) throw new Error('cancelled');
-    }
-    const after = fs.readFileSync(plan.file);
-    writeProfileState(plan.file, plan.profile.name, after);
-    return { ok: true, backup, steps, restored: false, loadedAfter: await loadedNow(opts), instructions };
-  } catch (err) {
-    const error = opts.signal?.aborted ? 'cancelled' : (err as Error).message;
-    let restored = false;
-    if (wrote) {
-      // Put the config back as it was; the backup holds the exact bytes.
-      writeAtomic(plan.file, fs.readFileSync(backup));
-      restored = true;
-      steps.push('restored openclaw.json from the backup');
-    }
-    return { ok: false, backup, steps, restored, error, loadedAfter: await loadedNow(opts), instructions };
+  const r = await execute({
+    title: `profile ${plan.profile.name}`,
+    writes: [{ file: plan.file, expectedHash: opts.expectedHash, after: plan.after }],
+    actions: plan.actions,
+    runAction: run,
+    signal: opts.signal,
+    onStep: opts.onStep,
+  });
+  const backup = r.backups[0];
+  if (r.ok) {
+    const after = readBoundedSync(plan.file);
+    if (after) writeProfileState(plan.file, plan.profile.name, after);
   }
+  return {
+    ok: r.ok,
+    backup,
+    steps: r.steps,
+    restored: r.restored.length > 0,
+    ...(r.keptNewer.length ? { keptNewer: true } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    loadedAfter: r.changes.length || plan.actions.length ? await loadedNow(opts) : [],
+    instructions: r.instructions,
+  };
 }
 
 async function loadedNow(opts: ApplyOptions): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { FileChange } from '../apply.js';
+import type { FileChange } from '../write/executor.js';
 import type { ServerAction } from '../findings.js';
 import { child, member, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, removeMember, setMember, setPath, type DocEdits } from '../openclaw/edit.js';

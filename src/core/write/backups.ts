@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Beside the config, so the CLI and the extension share it: `<config dir>/local-ai-lab/`. */
+export function stateDir(configPath: string): string {
+  return path.join(path.dirname(configPath), 'local-ai-lab');
+}
+
+export function backupDir(configPath: string): string {
+  return path.join(stateDir(configPath), 'backups');
+}
+
+/** Every write keeps a backup; the newest this many survive pruning. */
+export const KEEP_BACKUPS = 20;
+
+const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '');
+
+/**
+ * Writes `bytes` as a new backup of `configPath`. Names sort by time (millisecond stamp, then a counter
+ * within the millisecond) and are created exclusively, so twelve backups in one second — from one
+ * process or several — are twelve files.
+ */
+export function writeBackup(configPath: string, bytes: Uint8Array, now = new Date()): string {
+  const dir = backupDir(configPath);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const base = `${path.basename(configPath)}.${stamp(now)}`;
+  for (let seq = 1; ; seq++) {
+    const file = path.join(dir, `${base}-${String(seq).padStart(4, '0')}.bak`);
+    try {
+      fs.writeFileSync(file, bytes, { mode: 0o600, flag: 'wx' });
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** The config's backups, oldest first. */
+export function listBackups(configPath: string): string[] {
+  const dir = backupDir(configPath);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((f) => f.startsWith(`${path.basename(configPath)}.`) && f.endsWith('.bak'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+export function pruneBackups(configPath: string, keep = KEEP_BACKUPS): void {
+  const all = listBackups(configPath);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old, { force: true });
+}

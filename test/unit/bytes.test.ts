@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { check } from '../../src/core/check.js';
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { v } from '../../src/core/openclaw/version.js';
+import { editsBetween, lineEnding, mapText, spliceBytes } from '../../src/core/write/bytes.js';
+import { histogram, panelView } from '../../src/core/lab/panelView.js';
+
+describe('byte-preserving text', () => {
+  it('decodes exactly as TextDecoder does, for random bytes, and maps every unit back to its bytes', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let n = 0; n < 300; n++) {
+      const bytes = Buffer.from(Array.from({ length: Math.floor(rnd() * 60) }, () => (rnd() < 0.6 ? 0x20 + Math.floor(rnd() * 90) : Math.floor(rnd() * 256))));
+      const m = mapText(bytes);
+      assert.equal(m.text, new TextDecoder().decode(bytes.subarray(m.encoding === 'utf8bom' ? 3 : 0)), `case ${n}`);
+      // An edit of nothing gives the same bytes back, whatever they are.
+      assert.deepEqual(Buffer.from(spliceBytes(bytes, m, []).bytes), bytes);
+    }
+  });
+
+  it('replaces only the edited bytes', () => {
+    const bytes = Buffer.concat([Buffer.from('{ "a": 1, // '), Buffer.from([0xe9, 0xe8]), Buffer.from('\n "b": 2 }')]);
+    const m = mapText(bytes);
+    const at = m.text.indexOf('2');
+    const out = spliceBytes(bytes, m, [{ span: [at, at + 1], newText: '3' }]);
+    assert.deepEqual(Buffer.from(out.bytes), Buffer.concat([Buffer.from('{ "a": 1, // '), Buffer.from([0xe9, 0xe8]), Buffer.from('\n "b": 3 }')]));
+  });
+
+  it('finds the line ending in use', () => {
+    assert.equal(lineEnding('a\r\nb\r\n'), '\r\n');
+    assert.equal(lineEnding('a\nb\r\nc\n'), '\n');
+  });
+
+  it('editsBetween reproduces the target text', () => {
+    const before = '{\n  // one\n  a: 1,\n  b: [1, 2, 3],\n}\n';
+    const after = '{\n  // one\n  a: 2,\n  b: [1, 3],\n  c: true,\n}\n';
+    const m = mapText(Buffer.from(before));
+    assert.equal(spliceBytes(Buffer.from(before), m, editsBetween(before, after)).text, after);
+  });
+});
+
+describe('the one check pipeline', () => {
+  it('respects the profile in force for every caller: a single-turn config gets no compactor finding', () => {
+    const text = `{ models: { providers: { lmstudio: { baseUrl: "http://127.0.0.1:1/v1", api: "openai-completions", models: [{ id: "m", name: "M", contextWindow: 32768, contextTokens: 32768 }] } } },
+      agents: { defaults: { model: { primary: "lmstudio/m" } } } }`;
+    const doc = parseDocument('/tmp/openclaw.json', text);
+    const plain = check({ doc, version: v('2026.9.6') });
+    assert.ok(plain.findings.some((f) => f.rule === 'compaction-model-missing'));
+    const inForce = check({ doc, version: v('2026.9.6'), lastApplied: 'single-turn' });
+    if (inForce.profiles.detection.name === 'single-turn' && !inForce.profiles.detection.drift) {
+      assert.ok(!inForce.findings.some((f) => f.rule === 'compaction-model-missing'));
+    }
+    assert.ok(!check({ doc, version: v('2026.9.6'), disabledRules: ['compaction-model-missing'] }).findings.some((f) => f.rule === 'compaction-model-missing'));
+  });
+});
+
+describe('lab panel view-model (what the webview draws)', () => {
+  const row = { session: 's', workload: 'w', profile: null, n: 3, median: 2, p10: 1, p90: 30, slowRate: null, completion: { value: 1, low: 0.4, high: 1 }, compactions: 0, ttftMs: null, tokensPerSecond: 12.34 };
+  const session = (id: string, secs: number[]) => ({ id, label: id, row, points: secs.map((s, i) => ({ session: id, index: i, seconds: s, cluster: 'none' as const, outcome: 'completed' as const, outputFile: `outputs/${i}.txt` })) });
+
+  it('bins every shown dispatch, labels bins with the same number format as the tables', () => {
+    const view = panelView([session('a', [1, 2, 3, 30]), session('b', [5])]);
+    assert.equal(view.histogram.counts.reduce((x, y) => x + y, 0), 5);
+    assert.deepEqual(view.histogram.counts, histogram([1, 2, 3, 30, 5]).counts);
+    assert.equal(view.histogram.labels[0], '1.00–10.7');
+    assert.deepEqual(view.stats.rows[0], ['a', '3', '2.00', '1.00–30.0', '—', '100 % (40–100)', '0', '—', '12.3']);
+    assert.deepEqual(view.dispatches.rows.map((r) => r.cells[1]), ['1', '2', '3', '4', '1']);
+    assert.equal(view.title, 'Compare 2 lab sessions');
+  });
+});
