@@ -5,7 +5,9 @@ import { ContextHoverProvider, FixProvider, registerCommands, stateJson } from '
 import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
-import { keepRemoved, makeConfigValid, ValidatorFixProvider, type SideFileArgs } from './vscode/migrate.js';
+import { keepRemoved, makeConfigValid, SideFileArgs, ValidatorFixProvider } from './vscode/migrate.js';
+import { command, confirmOpts } from './vscode/commands.js';
+import * as z from 'zod';
 
 let ctx: Ctx | undefined;
 
@@ -31,8 +33,8 @@ export function activate(context: vscode.ExtensionContext) {
       vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
       profiles,
       vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
-      vscode.commands.registerCommand('localAiLab.makeConfigValid', (opts?: { confirm?: boolean }) => makeConfigValid(c, proposed, opts)),
-      vscode.commands.registerCommand('localAiLab.keepRemoved', (args: SideFileArgs) => keepRemoved(c, args)),
+      command('localAiLab.makeConfigValid', z.tuple([confirmOpts.optional()]), (opts) => makeConfigValid(c, proposed, opts)),
+      command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
       new LabController(c, profiles),
     );
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
@@ -50,7 +52,7 @@ export function activate(context: vscode.ExtensionContext) {
   }
 }
 
+/** Ctx is in context.subscriptions, so VS Code disposes it once; this only drops the reference. */
 export function deactivate(): void {
-  ctx?.dispose();
   ctx = undefined;
 }

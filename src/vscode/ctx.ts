@@ -3,17 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.js';
-import { sha256 } from '../core/fsutil.js';
 import { openclawVersion, validateConfig, type ValidationResult } from '../core/openclaw/cli.js';
-import { decodeText, parseDocument, type ConfigDocument } from '../core/openclaw/document.js';
+import { parseDocument, type ConfigDocument } from '../core/openclaw/document.js';
 import { placeIssue } from '../core/openclaw/issues.js';
 import { locateConfig, type LocatedConfig } from '../core/openclaw/locate.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { Observation, VersionSource } from '../core/observation.js';
-import { buildObservation, probeProviders } from '../core/sources.js';
-import { runRules } from '../core/rules/registry.js';
-import { readProfileState } from '../core/profiles/backups.js';
-import { withProfileInForce, type ProfilesInForce } from '../core/profiles/inForce.js';
+import { check, providersOf, type CheckResult } from '../core/check.js';
+import { ConfigUnreadable, readConfigAsync, type ReadConfig } from '../core/read.js';
+import { probeProviders } from '../core/sources.js';
+import { readProfileState } from '../core/profiles/state.js';
+import type { ProfilesInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/servers/lmsCli.js';
 import type { ServerState } from '../core/servers/types.js';
 import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
@@ -83,14 +83,28 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (this.isConfigDocument(d)) void this.refresh({});
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('localAiLab')) void this.refresh({ probe: true, validate: true, recheckVersion: true });
-      }),
+      vscode.workspace.onDidChangeConfiguration((e) => this.onSettings(e)),
       vscode.window.onDidChangeWindowState((w) => {
         if (w.focused) this.onFocus();
         else this.stopTimer();
       }),
     );
+  }
+
+  /**
+   * Each setting re-does only what it affects: hover settings are read per hover, rules and profiles
+   * re-run the rules, executables re-check the version, server settings re-probe.
+   */
+  private onSettings(e: vscode.ConfigurationChangeEvent): void {
+    const hit = (...keys: string[]) => keys.some((k) => e.affectsConfiguration(`localAiLab.${k}`));
+    if (!e.affectsConfiguration('localAiLab')) return;
+    const opts: RefreshOptions = {
+      recheckVersion: hit('openclaw.executable'),
+      validate: hit('openclaw.executable', 'openclaw.configPath', 'openclaw.validate', 'openclaw.validateTimeoutSeconds'),
+      probe: hit('runtimes', 'lms.executable', 'openclaw.configPath'),
+    };
+    if (opts.recheckVersion || opts.validate || opts.probe || hit('rules', 'profiles')) void this.refresh(opts);
+    else if (hit('runtimes.refreshSeconds')) this.startTimer(readSettings());
   }
 
   get state(): Snapshot {
@@ -101,7 +115,12 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(...d);
   }
 
+  private disposed = false;
+
+  /** Idempotent: VS Code disposes context.subscriptions, and nothing else should, but twice must be harmless. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.stopTimer();
     clearTimeout(this.validateTimer);
     clearTimeout(this.editTimer);
@@ -158,7 +177,15 @@ export class Ctx implements vscode.Disposable {
       versionSource = version ? 'installed' : 'assumed';
       this.log.info(version ? `OpenClaw ${formatVersion(version)} (${settings.openclawExecutable})` : `OpenClaw not found (${settings.openclawExecutable}); rules assume the newest release known`);
     }
-    const read = await this.readDoc(located);
+    let read: { doc: ConfigDocument; diskHash?: string } | undefined;
+    try {
+      read = await this.readDoc(located);
+    } catch (err) {
+      if (!(err instanceof ConfigUnreadable)) throw err;
+      this.log.error(err.message);
+      void vscode.window.showErrorMessage(`Local AI Lab: ${err.message}`);
+      read = undefined;
+    }
     if (!read) {
       this.ours.clear();
       this.validatorDiagnostics.clear();
@@ -167,17 +194,16 @@ export class Ctx implements vscode.Disposable {
       this.changed.fire(this.snap);
       return;
     }
-    const obs = buildObservation({ doc: read.doc, version, versionSource });
     let runtimes = this.snap.runtimes;
     let probedAt = this.snap.probedAt;
     if (settings.probe && (opts.probe || probedAt === undefined)) {
-      runtimes = await this.probe(obs, settings);
+      runtimes = await this.probe(providersOf(read.doc), settings);
       probedAt = Date.now();
     } else if (!settings.probe) runtimes = new Map();
     const lastApplied = readProfileState(located.path)?.profile;
-    const profiles = withProfileInForce({ ...obs, runtimes }, settings.profiles, lastApplied);
-    const findings = runRules(profiles.obs, settings.disabledRules);
-    const files = obs.config.docs.map((d) => path.resolve(d.file));
+    const result = check({ doc: read.doc, version, versionSource, servers: runtimes, userProfiles: settings.profiles, lastApplied, disabledRules: settings.disabledRules });
+    const { findings, profiles } = result;
+    const files = result.observation.config.docs.map((d) => path.resolve(d.file));
     this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, files, profiles, lastApplied, refreshedAt: Date.now() };
     this.publish();
     for (const d of vscode.workspace.textDocuments) this.claimLanguage(d);
@@ -192,22 +218,21 @@ export class Ctx implements vscode.Disposable {
    * document can lag behind a write made outside the editor (a profile switch, the CLI) until VS Code reloads it.
    */
   private async readDoc(located: LocatedConfig): Promise<{ doc: ConfigDocument; diskHash?: string } | undefined> {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await fs.promises.readFile(located.path);
-    } catch {
-      bytes = undefined;
-    }
     const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === located.path && d.isDirty);
-    if (open) return { doc: parseDocument(located.path, open.getText(), bytes ? decodeText(bytes).encoding : 'utf8'), diskHash: bytes ? sha256(bytes) : undefined };
-    if (!bytes) return undefined;
-    const { text, encoding } = decodeText(bytes);
-    return { doc: parseDocument(located.path, text, encoding), diskHash: sha256(bytes) };
+    let disk: Awaited<ReturnType<typeof readConfigAsync>>;
+    try {
+      disk = await readConfigAsync(located.path);
+    } catch (err) {
+      // An open, edited document still gets its findings; the disk's problem is only news without one.
+      if (!open) throw err;
+    }
+    if (open) return { doc: parseDocument(located.path, open.getText(), disk?.doc.encoding ?? 'utf8'), diskHash: disk?.hash };
+    return disk ? { doc: disk.doc, diskHash: disk.hash } : undefined;
   }
 
-  private async probe(obs: Observation, settings: Settings): Promise<Map<string, ServerState>> {
+  private async probe(providers: ReturnType<typeof providersOf>, settings: Settings): Promise<Map<string, ServerState>> {
     const token = (await this.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
-    const runtimes = await probeProviders(obs.model.providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
+    const runtimes = await probeProviders(providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
     for (const [id, s] of runtimes) {
       if (s.status === 'ok') this.log.info(`provider ${id}: ${s.kind} at ${s.baseUrl}, loaded ${s.loaded.map((m) => `${m.identifier}@${m.loadedContextLength ?? '?'}`).join(', ') || 'nothing'}${s.detail ? ` (${s.detail})` : ''}`);
       else this.log.warn(`provider ${id}: could not read ${s.baseUrl}: ${s.detail ?? s.status}`);
@@ -221,18 +246,31 @@ export class Ctx implements vscode.Disposable {
     this.editTimer = setTimeout(() => void this.refresh({}), 250);
   }
 
-  /** Findings for a document's current text, for code actions and hovers (pure; cached runtime and profile state). */
-  observationFor(document: vscode.TextDocument): Observation | undefined {
+  /** The check of a document's current text, for code actions and hovers (pure; cached server and profile state). */
+  checkDocument(document: vscode.TextDocument): CheckResult | undefined {
     if (!this.isConfigDocument(document)) return undefined;
+    const settings = readSettings();
     const doc = parseDocument(document.uri.fsPath, document.getText(), this.snap.doc?.encoding);
-    return { ...buildObservation({ doc, version: this.snap.version, versionSource: this.snap.versionSource }), runtimes: this.snap.runtimes };
+    return check({ doc, version: this.snap.version, versionSource: this.snap.versionSource, servers: this.snap.runtimes, userProfiles: settings.profiles, lastApplied: this.snap.lastApplied, disabledRules: settings.disabledRules });
+  }
+
+  /** The check of the bytes on disk (what a write would back up and replace), with the snapshot's servers and version. */
+  async checkDisk(): Promise<(CheckResult & { read: ReadConfig }) | undefined> {
+    const file = this.snap.located?.path;
+    if (!file) return undefined;
+    const read = await readConfigAsync(file);
+    if (!read) return undefined;
+    const settings = readSettings();
+    const s = this.snap;
+    return { read, ...check({ doc: read.doc, version: s.version, versionSource: s.versionSource, servers: s.runtimes, userProfiles: settings.profiles, lastApplied: s.lastApplied, disabledRules: settings.disabledRules }) };
+  }
+
+  observationFor(document: vscode.TextDocument): Observation | undefined {
+    return this.checkDocument(document)?.observation;
   }
 
   findingsFor(document: vscode.TextDocument): Finding[] {
-    const obs = this.observationFor(document);
-    const settings = readSettings();
-    if (obs) return runRules(withProfileInForce(obs, settings.profiles, this.snap.lastApplied).obs, settings.disabledRules);
-    return this.snap.findings.filter((f) => f.file === path.resolve(document.uri.fsPath));
+    return this.checkDocument(document)?.findings ?? this.snap.findings.filter((f) => f.file === path.resolve(document.uri.fsPath));
   }
 
   private publish(): void {
@@ -283,7 +321,7 @@ export class Ctx implements vscode.Disposable {
     const v = this.snap.validation;
     const doc = this.snap.doc;
     if (!v || !doc) return;
-    const root = this.snap.profiles?.obs.config.root ?? buildObservation({ doc, version: this.snap.version }).config.root;
+    const root = this.snap.profiles?.obs.config.root ?? check({ doc, version: this.snap.version }).observation.config.root;
     const byFile = new Map<string, vscode.Diagnostic[]>();
     const add = (issue: ValidationResult['issues'][number], severity: vscode.DiagnosticSeverity) => {
       for (const p of placeIssue(root, doc, issue)) {

@@ -1,17 +1,21 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { runAction, writePlan } from '../core/apply.js';
-import type { EditPlan, Fix } from '../core/findings.js';
+import * as z from 'zod';
+import type { Finding, Fix } from '../core/findings.js';
+import { runAction } from '../core/servers/actions.js';
+import { execute, writesOf } from '../core/write/executor.js';
+import { command, noArgs } from './commands.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
 import { TOKEN_SECRET } from './ctx.js';
 import { ruleOf, toRange } from './diagnostics.js';
 import { readSettings } from './settings.js';
 
-export interface ApplyFixArgs {
-  readonly title: string;
-  readonly plan: EditPlan;
-}
+/** Names a fix of a current finding; the command finds it again, so it never runs a plan it was handed. */
+export const ApplyFixArgs = z.object({ rule: z.string().max(100), file: z.string().max(4096), path: z.string().max(4096), title: z.string().max(500) }).strict();
+export type ApplyFixArgs = z.infer<typeof ApplyFixArgs>;
+
+const fixKey = (f: Finding) => f.path.join('.');
 
 /** Quick fixes bound to our diagnostics; the safest one preferred. */
 export class FixProvider implements vscode.CodeActionProvider {
@@ -28,12 +32,12 @@ export class FixProvider implements vscode.CodeActionProvider {
     for (const diag of ours) {
       const f = findings.find((x) => x.rule === ruleOf(diag) && toRange(x.range).isEqual(diag.range));
       if (!f) continue;
-      for (const fix of f.fixes) actions.push(this.toAction(document, diag, fix));
+      for (const fix of f.fixes) actions.push(this.toAction(document, diag, fix, f));
     }
     return actions;
   }
 
-  private toAction(document: vscode.TextDocument, diag: vscode.Diagnostic, fix: Fix): vscode.CodeAction {
+  private toAction(document: vscode.TextDocument, diag: vscode.Diagnostic, fix: Fix, f: Finding): vscode.CodeAction {
     const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
     a.diagnostics = [diag];
     a.isPreferred = fix.preferred;
@@ -48,7 +52,7 @@ export class FixProvider implements vscode.CodeActionProvider {
       for (const fe of fix.plan.edits) for (const e of fe.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.span[0]), document.positionAt(e.span[1])), e.newText);
       a.edit = edit;
     } else {
-      const args: ApplyFixArgs = { title: fix.title, plan: fix.plan };
+      const args: ApplyFixArgs = { rule: f.rule, file: document.uri.fsPath, path: fixKey(f), title: fix.title };
       a.command = { command: 'localAiLab.applyFix', title: fix.title, arguments: [args] };
     }
 
@@ -71,16 +75,29 @@ export class ContextHoverProvider implements vscode.HoverProvider {
   }
 }
 
+/** The fix `args` names, if a current finding still offers it. */
+function currentFix(ctx: Ctx, args: ApplyFixArgs): Fix | undefined {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === path.resolve(args.file));
+  const findings = open ? ctx.findingsFor(open) : ctx.state.findings;
+  return findings.find((f) => f.rule === args.rule && fixKey(f) === args.path)?.fixes.find((x) => x.title === args.title && x.plan);
+}
+
 /**
- * Applies a plan: file edits as a WorkspaceEdit when the file is open (undoable), otherwise as an
- * atomic write that refuses when the file changed since it was read; runtime actions with progress
- * and cancel. Then looks again.
+ * Applies a current finding's fix: edits to open files as one undoable WorkspaceEdit; edits to closed
+ * files and server actions through the one write executor (backup, checked rename, rollback), with
+ * progress and cancel. Then looks again.
  */
 export async function applyFix(ctx: Ctx, args: ApplyFixArgs): Promise<boolean> {
-  const { plan } = args;
+  const fix = currentFix(ctx, args);
+  if (!fix?.plan) {
+    void vscode.window.showWarningMessage(`"${args.title}" no longer applies: the config changed since it was offered. Look at the Problems panel again.`);
+    return false;
+  }
+  const plan = fix.plan;
   try {
-    const closed = plan.edits.filter((fe) => !vscode.workspace.textDocuments.some((d) => path.resolve(d.uri.fsPath) === path.resolve(fe.file)));
-    const open = plan.edits.filter((fe) => !closed.includes(fe));
+    const isOpen = (file: string) => vscode.workspace.textDocuments.some((d) => path.resolve(d.uri.fsPath) === path.resolve(file));
+    const open = plan.edits.filter((fe) => isOpen(fe.file));
+    const closed = plan.edits.filter((fe) => !isOpen(fe.file));
     if (open.length) {
       const edit = new vscode.WorkspaceEdit();
       for (const fe of open) {
@@ -89,37 +106,28 @@ export async function applyFix(ctx: Ctx, args: ApplyFixArgs): Promise<boolean> {
       }
       if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code did not apply the edit');
     }
-    if (closed.length) {
-      // Refuse when the config changed on disk since it was last read; $include'd files carry no hash.
+    if (closed.length || plan.actions.length) {
+      // The config's hash from when it was checked: a save since then makes the write refuse.
       const hashes = new Map<string, string>();
       const { doc, diskHash } = ctx.state;
-      if (doc && diskHash && closed.some((fe) => fe.file === doc.file)) hashes.set(doc.file, diskHash);
-      writePlan({ edits: closed, actions: [] }, hashes);
-    }
-    if (plan.actions.length) {
+      if (doc && diskHash) hashes.set(doc.file, diskHash);
       const token = (await ctx.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
-      const notes = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: args.title, cancellable: true },
-        async (progress, cancel) => {
-          const abort = new AbortController();
-          const sub = cancel.onCancellationRequested(() => abort.abort());
-          const out: string[] = [];
-          try {
-            for (const [i, action] of plan.actions.entries()) {
-              progress.report({ message: `step ${i + 1} of ${plan.actions.length}` });
-              // Loads can take minutes on a big model; cancel stops waiting.
-              out.push(await runAction(action, { timeoutMs: 10 * 60_000, signal: abort.signal, lmStudioToken: token }));
-              if (abort.signal.aborted) break;
-            }
-          } finally {
-            sub.dispose();
-          }
-          return out;
-        },
-      );
-      const instructions = plan.actions.filter((a) => a.kind === 'instruct');
-      if (instructions.length) void vscode.window.showInformationMessage(notes.join(' '));
-      ctx.log.info(`${args.title}: ${notes.join('; ')}`);
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: args.title, cancellable: true }, (progress, cancel) => {
+        const abort = new AbortController();
+        const sub = cancel.onCancellationRequested(() => abort.abort());
+        return execute({
+          title: args.title,
+          writes: writesOf({ edits: closed, actions: [] }, hashes),
+          actions: plan.actions,
+          // Loads can take minutes on a big model; cancel stops waiting and rolls the file back.
+          runAction: (a, signal) => runAction(a, { timeoutMs: 10 * 60_000, signal, lmStudioToken: token }),
+          signal: abort.signal,
+          onStep: (m, i, total) => progress.report({ message: `${m} (${i}/${total})` }),
+        }).finally(() => sub.dispose());
+      });
+      for (const st of report.steps) ctx.log.info(`${args.title}: ${st}`);
+      if (!report.ok) throw new Error(report.error ?? 'failed');
+      if (report.instructions.length) void vscode.window.showInformationMessage(report.instructions.join(' '));
     }
     await ctx.refresh({ probe: plan.actions.length > 0, validate: closed.length > 0 });
     return true;
@@ -134,7 +142,7 @@ export async function applyFix(ctx: Ctx, args: ApplyFixArgs): Promise<boolean> {
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('localAiLab.checkConfig', async () => {
+    command('localAiLab.checkConfig', noArgs, async () => {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: checking OpenClaw config' }, () =>
         ctx.refresh({ probe: true, validate: true, recheckVersion: true }),
       );
@@ -146,10 +154,10 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
       }
       await vscode.commands.executeCommand('workbench.actions.view.problems');
     }),
-    vscode.commands.registerCommand('localAiLab.refreshRuntimeState', () =>
+    command('localAiLab.refreshRuntimeState', noArgs, () =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: reading model servers' }, () => ctx.refresh({ probe: true })),
     ),
-    vscode.commands.registerCommand('localAiLab.openConfig', async () => {
+    command('localAiLab.openConfig', noArgs, async () => {
       const p = ctx.state.located?.path;
       if (!p || !ctx.state.located?.exists) {
         void vscode.window.showWarningMessage('No OpenClaw config found. Set localAiLab.openclaw.configPath or create ~/.openclaw/openclaw.json.');
@@ -157,7 +165,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
       }
       await vscode.window.showTextDocument(vscode.Uri.file(p));
     }),
-    vscode.commands.registerCommand('localAiLab.setLmStudioToken', async () => {
+    command('localAiLab.setLmStudioToken', noArgs, async () => {
       const value = await vscode.window.showInputBox({
         title: 'LM Studio API Token',
         prompt: 'LM Studio 0.4+ can require a token for its REST API. Stored in VS Code\'s secret storage, never in settings. Empty clears it.',
@@ -169,10 +177,10 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
       else await ctx.extension.secrets.delete(TOKEN_SECRET);
       await ctx.refresh({ probe: true });
     }),
-    vscode.commands.registerCommand('localAiLab.showLogs', () => ctx.log.show()),
-    vscode.commands.registerCommand('localAiLab.applyFix', (args: ApplyFixArgs) => applyFix(ctx, args)),
+    command('localAiLab.showLogs', noArgs, () => ctx.log.show()),
+    command('localAiLab.applyFix', z.tuple([ApplyFixArgs]), (args) => applyFix(ctx, args)),
     // For tests and scripts: the state as plain JSON.
-    vscode.commands.registerCommand('localAiLab.state', () => stateJson(ctx)),
+    command('localAiLab.state', noArgs, () => stateJson(ctx)),
   ];
 }
 

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import * as z from 'zod';
+import { command, noArgs } from './commands.js';
 import { runSession } from '../core/lab/runner.js';
 import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
-import { buildObservation } from '../core/sources.js';
-import { readProfileState } from '../core/profiles/backups.js';
+import { readProfileState } from '../core/profiles/state.js';
 import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
@@ -19,6 +20,8 @@ const UNTRUSTED =
 export class LabController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private running = false;
+  /** The running lab's abort: disposing the extension ends it and its dispatch's processes. */
+  private abortRunning: AbortController | undefined;
 
   readonly panel: LabPanel;
 
@@ -29,7 +32,7 @@ export class LabController implements vscode.Disposable {
     this.panel = new LabPanel(ctx, () => this.labDir());
     this.disposables.push(
       this.panel,
-      vscode.commands.registerCommand('localAiLab.openLabPanel', async (id?: string) => {
+      command('localAiLab.openLabPanel', sessionId, async (id) => {
         id ??= this.panel.sessions()[0]?.session.id;
         if (!id) {
           void vscode.window.showInformationMessage('No lab sessions yet: run Local AI Lab: Run Lab ×6 first.');
@@ -37,7 +40,7 @@ export class LabController implements vscode.Disposable {
         }
         this.panel.show([id]);
       }),
-      vscode.commands.registerCommand('localAiLab.compareLabSessions', async (ids?: string[]) => {
+      command('localAiLab.compareLabSessions', z.tuple([z.array(SessionIdSchema).max(50).optional()]), async (ids) => {
         if (!ids) {
           const picks = await vscode.window.showQuickPick(
             this.panel.sessions().map((s) => ({ label: s.session.id, description: `${s.session.workload.name} · ${s.session.environment.profile ?? 'no profile'} · ${s.dispatches.length}/${s.session.repeats}` })),
@@ -52,17 +55,18 @@ export class LabController implements vscode.Disposable {
         }
         this.panel.show(ids);
       }),
-      vscode.commands.registerCommand('localAiLab.runLab6', (workload?: string, opts?: LabRunOptions) => this.run(6, workload, opts)),
-      vscode.commands.registerCommand('localAiLab.runLab', async () => {
+      command('localAiLab.runLab6', z.tuple([z.string().max(4096).optional(), LabRunOptions.optional()]), (workload, opts) => this.run(6, workload, opts)),
+      command('localAiLab.runLab', noArgs, async () => {
         const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000') });
         if (n) return this.run(Number(n));
       }),
-      vscode.commands.registerCommand('localAiLab.resumeLab', (id?: string) => this.resume(id)),
-      vscode.commands.registerCommand('localAiLab.openLabSession', (id?: string) => this.open(id)),
+      command('localAiLab.resumeLab', sessionId, (id) => this.resume(id)),
+      command('localAiLab.openLabSession', sessionId, (id) => this.open(id)),
     );
   }
 
   dispose(): void {
+    this.abortRunning?.abort();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 
@@ -139,7 +143,13 @@ export class LabController implements vscode.Disposable {
       void vscode.window.showErrorMessage('No openclaw.json: the lab takes the model and its server from it.');
       return undefined;
     }
-    const obs = { ...buildObservation({ doc: s.doc, version: s.version, versionSource: s.versionSource }), runtimes: s.runtimes };
+    // The bytes on disk, checked by the same pipeline: the session records exactly what OpenClaw will read.
+    const disk = await this.ctx.checkDisk().catch((err: Error) => {
+      void vscode.window.showErrorMessage(`Cannot run the lab: ${err.message}`);
+      return undefined;
+    });
+    if (!disk) return undefined;
+    const obs = disk.observation;
     const root = this.labDir();
     this.running = true;
     try {
@@ -147,11 +157,12 @@ export class LabController implements vscode.Disposable {
       await preflight(target.baseUrl);
       const session =
         resume ??
-        newSession(newSessionId(workload.name), workload, prompt, n, environmentSnapshot(obs, fs.readFileSync(s.located.path), profile ?? readProfileState(s.located.path)?.profile, target.baseUrl));
+        newSession(newSessionId(workload.name), workload, prompt, n, environmentSnapshot(obs, disk.read.bytes, profile ?? readProfileState(s.located.path)?.profile, target.baseUrl));
       const title = `Run Lab ×${session.repeats}: ${workload.name}${profile ? ` under ${profile}` : ''}`;
       const transport = await resolveTransport(workload, obs);
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, cancel) => {
         const abort = new AbortController();
+        this.abortRunning = abort;
         cancel.onCancellationRequested(() => abort.abort());
         let last = '';
         return runSession({
@@ -182,6 +193,7 @@ export class LabController implements vscode.Disposable {
       return undefined;
     } finally {
       this.running = false;
+      this.abortRunning = undefined;
     }
   }
 
@@ -216,9 +228,16 @@ export class LabController implements vscode.Disposable {
   }
 }
 
-export interface LabRunOptions {
-  /** Profiles to run under, skipping the picker (scripts, tests). */
-  readonly profiles?: string[];
-  /** Apply those profiles without the confirmation. */
-  readonly yes?: boolean;
-}
+export const LabRunOptions = z
+  .object({
+    /** Profiles to run under, skipping the picker (scripts, tests). */
+    profiles: z.array(z.string().min(1).max(200)).max(20).optional(),
+    /** Apply those profiles without the confirmation. */
+    yes: z.boolean().optional(),
+  })
+  .strict();
+export type LabRunOptions = z.infer<typeof LabRunOptions>;
+
+/** A session id names a folder under runs/: no separators, no dot-dot. */
+const SessionIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/).refine((s) => !s.includes('..'), 'not a session id');
+const sessionId = z.tuple([SessionIdSchema.optional()]);

@@ -6,6 +6,7 @@ import { dispatchesCsv, markdownTable, points, tableRow } from '../core/lab/pane
 import { newNonce, panelHtml } from '../core/lab/panelHtml.js';
 import { PanelMessageSchema, type HostMessage, type PanelSession } from '../core/lab/panelProtocol.js';
 import { compareSessions } from '../core/lab/session.js';
+import { comparisonLines } from '../core/lab/report.js';
 import { listSessions, readSession, sessionDir } from '../core/lab/store.js';
 import type { Ctx } from './ctx.js';
 
@@ -116,13 +117,7 @@ export class LabPanel implements vscode.Disposable {
     const msg: HostMessage = { type: 'show', sessions };
     if (sessions.length === 2) {
       const c = compareSessions(readSession(this.labDir(), this.ids[0]!).dispatches, readSession(this.labDir(), this.ids[1]!).dispatches);
-      const m = c.medianSeconds;
-      const pp = (x: number) => `${x >= 0 ? '+' : ''}${Math.round(100 * x)} points`;
-      msg.differences = [
-        { label: 'median (second − first)', value: m ? `${m.value >= 0 ? '+' : ''}${m.value.toFixed(2)} s (95 % CI ${m.low.toFixed(2)} to ${m.high.toFixed(2)})` : '—' },
-        { label: 'slow rate', value: pp(c.slowRate.difference) },
-        { label: 'completion', value: pp(c.completion.difference) },
-      ];
+      msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label);
     }
     void this.panel?.webview.postMessage(msg);
   }

@@ -1,30 +1,32 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { sha256, writeAtomic } from '../core/fsutil.js';
+import * as z from 'zod';
 import { fixForIssue } from '../core/migrate/fixes.js';
-import { validatorFor } from '../core/migrate/validate.js';
-import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
+import { sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
+import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
 import type { ValidatorIssue } from '../core/openclaw/cli.js';
-import { decodeText, encodeText, parseDocument } from '../core/openclaw/document.js';
+import { parseDocument } from '../core/openclaw/document.js';
 import { formatVersion } from '../core/openclaw/version.js';
-import { backupConfig } from '../core/profiles/backups.js';
+import { readBounded } from '../core/read.js';
+import { editsBetween } from '../core/write/bytes.js';
+import { execute } from '../core/write/executor.js';
 import { LANGUAGE_ID, type Ctx } from './ctx.js';
 import { VALIDATOR_SOURCE } from './diagnostics.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './proposed.js';
 import { readSettings } from './settings.js';
 
-/** One edit from the first to the last differing character: undo restores it in one step. */
-function minimalReplace(doc: vscode.TextDocument, before: string, after: string): vscode.TextEdit {
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endA = before.length;
-  let endB = after.length;
-  while (endA > start && endB > start && before[endA - 1] === after[endB - 1]) {
-    endA--;
-    endB--;
-  }
-  return vscode.TextEdit.replace(new vscode.Range(doc.positionAt(start), doc.positionAt(endA)), after.slice(start, endB));
+/**
+ * Removed values a quick fix promised to keep, by a one-time id: the keepRemoved command writes only
+ * what one of our code actions computed, never text handed to it by a caller.
+ */
+const pendingRemovals = new Map<string, { configPath: string; path: string; reason: string; text: string }>();
+function rememberRemoval(r: { configPath: string; path: string; reason: string; text: string }): string {
+  const id = randomBytes(8).toString('hex');
+  pendingRemovals.set(id, r);
+  // Code actions are recomputed on every cursor move: keep only the recent ones.
+  while (pendingRemovals.size > 200) pendingRemovals.delete(pendingRemovals.keys().next().value!);
+  return id;
 }
 
 /** Quick fixes on OpenClaw's own diagnostics (source "openclaw"), each explained with the release that changed it. */
@@ -61,7 +63,7 @@ export class ValidatorFixProvider implements vscode.CodeActionProvider {
         if (c.removedText !== undefined) {
           // VS Code runs a code action's command after its edit: the removed text goes to a side file then.
           // (A WorkspaceEdit that creates a file with contents does not survive code-server's web workbench.)
-          const args: SideFileArgs = { configPath: document.uri.fsPath, path: c.path, reason: c.reason, text: c.removedText };
+          const args: SideFileArgs = { id: rememberRemoval({ configPath: document.uri.fsPath, path: c.path, reason: c.reason, text: c.removedText }) };
           a.command = { command: 'localAiLab.keepRemoved', title: 'Keep the removed value in a side file', arguments: [args] };
         }
         out.push(a);
@@ -86,95 +88,111 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   }
   const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === located.path);
   if (open?.isDirty) await open.save();
-  const bytes = fs.readFileSync(located.path);
-  const decoded = decodeText(bytes);
-  const utf16 = decoded.encoding === 'utf16le' || decoded.encoding === 'utf16be';
-  const result = await vscode.window.withProgress(
+  const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Checking ${path.basename(located.path)} with OpenClaw ${formatVersion(version)}`, cancellable: true },
     async (progress, cancel) => {
       const abort = new AbortController();
       cancel.onCancellationRequested(() => abort.abort());
-      const validate = validatorFor(settings.openclawExecutable, located.path, { timeoutMs: settings.validateTimeoutMs, signal: abort.signal });
-      let round = 0;
-      return migrateConfig(located.path, decoded.text, {
+      const bytes = await readBounded(located.path);
+      if (!bytes) throw new Error(`${located.path} does not exist`);
+      return planMigration(located.path, bytes, {
+        executable: settings.openclawExecutable,
         version,
-        validate: (text) => {
-          progress.report({ message: `validation ${++round}` });
-          return validate(text);
-        },
+        installed: version,
+        timeoutMs: settings.validateTimeoutMs * 1000,
+        signal: abort.signal,
+        onRound: (round) => progress.report({ message: `validation ${round}` }),
       });
     },
   ).then(undefined, (err: Error) => {
     void vscode.window.showErrorMessage(`Could not make the config valid: ${err.message}`, 'Show Logs').then((p) => p && ctx.log.show());
     return undefined;
   });
-  if (!result) return undefined;
-  if (result.refused) {
-    void vscode.window.showErrorMessage(`Not changed: ${result.refused}`);
-    return result;
+  if (!plan) return undefined;
+  if (plan.refused) {
+    void vscode.window.showErrorMessage(`Not changed: ${plan.refused}`);
+    return plan;
   }
-  if (result.after === result.before && !utf16) {
-    if (result.valid) void vscode.window.showInformationMessage(`OpenClaw ${formatVersion(version)} already accepts ${path.basename(located.path)}.`);
-    else void vscode.window.showWarningMessage(`No safe fix is left; ${result.remaining.length} issue(s) remain in the Problems panel.`);
-    return result;
+  if (!migrationChanges(plan)) {
+    if (plan.valid) void vscode.window.showInformationMessage(`OpenClaw ${formatVersion(version)} already accepts ${path.basename(located.path)}.`);
+    else void vscode.window.showWarningMessage(`No safe fix is left; ${plan.remaining.length} issue(s) remain in the Problems panel.`);
+    return plan;
   }
   // One timestamp: the side file named in the confirmation is the one written.
-  const now = new Date();
-  const side = result.removed.length ? sideFilePath(located.path, now) : undefined;
+  const op = migrationOperation(plan);
+  const side = op.sideFiles?.[0]?.file;
   if (opts.confirm !== false) {
     const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: '/valid/openclaw.json' });
-    proposed.set(uri, result.after);
+    proposed.set(uri, plan.after);
     await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
     await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ valid for OpenClaw ${formatVersion(version)} (proposed)`, { preview: true });
-    const lines = result.changes.map((c) => `• ${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}`);
-    const detail = `${lines.join('\n')}${side ? `\n\nRemoved values and their comments go to ${path.basename(side)} beside the config.` : ''}${result.remaining.length ? `\n\n${result.remaining.length} issue(s) have no safe fix and stay.` : ''}`;
-    const pick = await vscode.window.showWarningMessage(result.valid ? `Make openclaw.json valid for OpenClaw ${formatVersion(version)}?` : `Apply the safe fixes (${result.remaining.length} issue(s) remain)?`, { modal: true, detail }, 'Apply');
+    const lines = plan.changes.map((c) => `• ${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}`);
+    const detail = `${lines.join('\n')}${side ? `\n\nRemoved values and their comments go to ${path.basename(side)} beside the config.` : ''}${plan.remaining.length ? `\n\n${plan.remaining.length} issue(s) have no safe fix and stay.` : ''}`;
+    const pick = await vscode.window.showWarningMessage(plan.valid ? `Make openclaw.json valid for OpenClaw ${formatVersion(version)}?` : `Apply the safe fixes (${plan.remaining.length} issue(s) remain)?`, { modal: true, detail }, 'Apply');
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSED_SCHEME);
     if (tabs.length) await vscode.window.tabGroups.close(tabs);
     if (pick !== 'Apply') return undefined;
   }
   const current = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === located.path);
-  if (current && !utf16) {
-    // The open file: one undoable edit (the side file is created by the same edit).
-    // The side file first: whatever happens to the edit, the removed values are already kept.
-    if (side) fs.writeFileSync(side, sideFileText(result.file, result.removed, version, now), { mode: 0o600 });
+  if (current && !plan.reencode) {
+    // The open file: one undoable edit. The side file first, through the executor: whatever happens to
+    // the edit, the removed values are already kept.
+    if (op.sideFiles?.length) {
+      const r = await execute({ title: op.title, writes: [], sideFiles: op.sideFiles });
+      if (!r.ok) {
+        void vscode.window.showErrorMessage(`Nothing was changed: ${r.error}`);
+        return undefined;
+      }
+    }
+    if (current.getText() !== plan.before) {
+      void vscode.window.showErrorMessage('openclaw.json changed while OpenClaw was judging it; nothing was changed. Run Make Config Valid again.');
+      return undefined;
+    }
     const edit = new vscode.WorkspaceEdit();
-    edit.set(current.uri, [minimalReplace(current, current.getText(), result.after)]);
+    edit.set(
+      current.uri,
+      editsBetween(plan.before, plan.after).map((e) => vscode.TextEdit.replace(new vscode.Range(current.positionAt(e.span[0]), current.positionAt(e.span[1])), e.newText)),
+    );
     if (!(await vscode.workspace.applyEdit(edit))) {
       void vscode.window.showErrorMessage('VS Code did not apply the edit; nothing was changed.');
       return undefined;
     }
     await current.save();
   } else {
-    backupConfig(located.path, bytes);
-    if (side) fs.writeFileSync(side, sideFileText(result.file, result.removed, version, now), { mode: 0o600 });
-    writeAtomic(located.path, encodeText(result.after, utf16 ? 'utf8' : decoded.encoding), sha256(bytes));
+    const r = await execute(op);
+    for (const st of r.steps) ctx.log.info(`make valid: ${st}`);
+    if (!r.ok) {
+      void vscode.window.showErrorMessage(`Nothing was changed: ${r.error}`);
+      return undefined;
+    }
   }
-  for (const c of result.changes) ctx.log.info(`make valid: ${c.action} ${c.path}: ${c.reason}`);
+  for (const c of plan.changes) ctx.log.info(`make valid: ${c.action} ${c.path}: ${c.reason}`);
   await ctx.refresh({ validate: true });
-  const msg = result.valid ? `OpenClaw ${formatVersion(version)} accepts openclaw.json now (${result.changes.length} change(s)).` : `Applied ${result.changes.length} safe fix(es); ${result.remaining.length} issue(s) remain.`;
+  const msg = plan.valid ? `OpenClaw ${formatVersion(version)} accepts openclaw.json now (${plan.changes.length} change(s)).` : `Applied ${plan.changes.length} safe fix(es); ${plan.remaining.length} issue(s) remain.`;
   void vscode.window.showInformationMessage(side ? `${msg} Removed values: ${path.basename(side)}.` : msg, ...(side ? ['Open Side File'] : [])).then((p) => {
     if (p) void vscode.window.showTextDocument(vscode.Uri.file(side!));
   });
-  return result;
+  return plan;
 }
 
-export interface SideFileArgs {
-  readonly configPath: string;
-  readonly path: string;
-  readonly reason: string;
-  readonly text: string;
-}
+export const SideFileArgs = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }).strict();
+export type SideFileArgs = z.infer<typeof SideFileArgs>;
 
-/** Writes one removed value beside the config (the quick fix's companion command). */
-export function keepRemoved(ctx: Ctx, args: SideFileArgs): string | undefined {
+/** Writes one removed value beside the config (the quick fix's companion command), through the executor. */
+export async function keepRemoved(ctx: Ctx, args: SideFileArgs): Promise<string | undefined> {
   const version = ctx.state.version;
-  if (!version || typeof args?.configPath !== 'string' || typeof args.text !== 'string') return undefined;
+  const r = pendingRemovals.get(args.id);
+  if (!version || !r) return undefined;
+  pendingRemovals.delete(args.id);
   const now = new Date();
-  const file = sideFilePath(args.configPath, now);
-  const text = sideFileText(args.configPath, [{ path: String(args.path), reason: String(args.reason), text: args.text }], version, now);
-  fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
-  ctx.log.info(`kept ${args.path} in ${file}`);
+  const file = sideFilePath(r.configPath, now);
+  const report = await execute({ title: 'keep removed value', writes: [], sideFiles: [{ file, text: sideFileText(r.configPath, [{ path: r.path, reason: r.reason, text: r.text }], version, now) }] });
+  if (!report.ok) {
+    ctx.log.error(`could not keep ${r.path}: ${report.error}`);
+    void vscode.window.showErrorMessage(`The removed value of ${r.path} could not be kept: ${report.error}. Undo the fix to get it back.`);
+    return undefined;
+  }
+  ctx.log.info(`kept ${r.path} in ${file}`);
   return file;
 }
 

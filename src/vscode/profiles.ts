@@ -1,14 +1,12 @@
-import fs from 'node:fs';
 import * as vscode from 'vscode';
-import { sha256 } from '../core/fsutil.js';
-import { decodeText, parseDocument } from '../core/openclaw/document.js';
-import { buildObservation, probeProviders } from '../core/sources.js';
+import * as z from 'zod';
+import { command, confirmOpts, noArgs, optionalName } from './commands.js';
+import { probeProviders } from '../core/sources.js';
 import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
 import { actualState, type Detection } from '../core/profiles/detect.js';
 import { describePlan, planProfile } from '../core/profiles/plan.js';
-import { resolveAll } from '../core/profiles/resolve.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { LANGUAGE_ID, TOKEN_SECRET, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
@@ -34,10 +32,11 @@ export class ProfileController implements vscode.Disposable {
     this.disposables.push(
       this.item,
       ctx.onDidChange(() => this.update()),
-      vscode.commands.registerCommand('localAiLab.switchProfile', () => this.pick()),
-      vscode.commands.registerCommand('localAiLab.showProfile', (name?: string) => this.show(name)),
-      vscode.commands.registerCommand('localAiLab.importDarkmuxProfiles', () => this.importDarkmux()),
-      vscode.commands.registerCommand('localAiLab.applyProfile', (name: string, opts?: { confirm?: boolean }) => this.applyByName(name, opts)),
+      command('localAiLab.switchProfile', noArgs, () => this.pick()),
+      command('localAiLab.showProfile', optionalName, (name) => this.show(name)),
+      command('localAiLab.importDarkmuxProfiles', noArgs, () => this.importDarkmux()),
+      // Only a profile that resolves now can be applied: applyByName looks the name up among the current targets.
+      command('localAiLab.applyProfile', z.tuple([z.string().min(1).max(200), confirmOpts.optional()]), (name, opts) => this.applyByName(name, opts)),
     );
     this.update();
   }
@@ -159,12 +158,20 @@ export class ProfileController implements vscode.Disposable {
       return false;
     }
     // Plan from the bytes on disk: that is what gets backed up and replaced.
-    const bytes = fs.readFileSync(located.path);
-    const { text, encoding } = decodeText(bytes);
-    const s = this.ctx.state;
-    const obs: Observation = { ...buildObservation({ doc: parseDocument(located.path, text, encoding), version: s.version, versionSource: s.versionSource }), runtimes: s.runtimes };
-    const { targets } = resolveAll(obs, this.userProfiles());
-    const target = targets.find((t) => t.name === name);
+    this.userProfiles(); // warns about invalid entries
+    let disk: Awaited<ReturnType<Ctx['checkDisk']>>;
+    try {
+      disk = await this.ctx.checkDisk();
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Cannot apply ${name}: ${(err as Error).message}`);
+      return false;
+    }
+    if (!disk) {
+      void vscode.window.showErrorMessage('No openclaw.json to apply a profile to.');
+      return false;
+    }
+    const obs = disk.observation;
+    const target = disk.profiles.targets.find((t) => t.name === name);
     if (!target) {
       void vscode.window.showErrorMessage(`No profile "${name}".`);
       return false;
@@ -188,7 +195,7 @@ export class ProfileController implements vscode.Disposable {
       }
       const lines = describePlan(plan);
       const unloads = plan.unloadsOperatorModels.length ? `\n\nThis unloads models you loaded: ${plan.unloadsOperatorModels.join(', ')}.` : '';
-      const pick = await vscode.window.showWarningMessage(`Apply ${name}?`, { modal: true, detail: `${lines.join('\n')}${unloads}\n\nopenclaw.json is backed up first (the last five are kept).` }, 'Apply');
+      const pick = await vscode.window.showWarningMessage(`Apply ${name}?`, { modal: true, detail: `${lines.join('\n')}${unloads}\n\nopenclaw.json is backed up first (the last twenty are kept).` }, 'Apply');
       await this.closePreviews();
       if (pick !== 'Apply') return false;
     }
@@ -200,7 +207,7 @@ export class ProfileController implements vscode.Disposable {
         const abort = new AbortController();
         cancel.onCancellationRequested(() => abort.abort());
         return applyPlan(plan, {
-          expectedHash: sha256(bytes),
+          expectedHash: disk.read.hash,
           signal: abort.signal,
           lmStudioToken: token,
           onStep: (m, i, total) => progress.report({ message: `${m} (${i}/${total})`, increment: 100 / total }),
@@ -214,7 +221,7 @@ export class ProfileController implements vscode.Disposable {
       } else {
         this.ctx.log.error(`${name}: ${report.error}`);
         void vscode.window
-          .showErrorMessage(`${name} was not applied: ${report.error}.${report.restored ? ' openclaw.json was restored from the backup.' : ''} Loaded now: ${report.loadedAfter.join(', ') || 'unknown'}.`, 'Show Logs')
+          .showErrorMessage(`${name} was not applied: ${report.error}.${report.restored ? ' openclaw.json was restored from the backup.' : ''}${report.keptNewer ? ` openclaw.json was saved meanwhile, so your version is kept; the one from before is in ${report.backup}.` : ''} Loaded now: ${report.loadedAfter.join(', ') || 'unknown'}.`, 'Show Logs')
           .then((p) => p && this.ctx.log.show());
       }
       return report.ok;

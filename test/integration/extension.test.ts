@@ -126,9 +126,22 @@ suite('Local AI Lab in a real extension host', () => {
     await until('the findings back after the restore', () => ours('retired-key') && !ours('parse-error'), 15_000);
   });
 
-  test('activation is quick and the first diagnostics follow', () => {
+  test('activation is quick and the first diagnostics follow', async () => {
     assert.ok(api.activateMs < 500, `activate() took ${api.activateMs} ms`);
     console.log(`BENCH activateMs=${api.activateMs.toFixed(1)}`);
+    // The config is never opened: the diagnostics come from the check that activation schedules.
+    const first = await until('the first diagnostics', () => vscode.languages.getDiagnostics(uri()).filter((d) => d.source === 'Local AI Lab'));
+    assert.ok(first.length > 0);
+    assert.ok(first.every((d) => typeof d.code === 'object' && typeof d.code.value === 'string'), 'each names its rule');
+  });
+
+  test('a command called with arguments it does not take refuses them, and runs nothing', async () => {
+    const before = api.state().findings.length;
+    const r = await vscode.commands.executeCommand('localAiLab.applyFix', { title: 'x', plan: { edits: [{ file: '/etc/passwd', edits: [] }], actions: [] } });
+    assert.equal(r, undefined);
+    const stale = await vscode.commands.executeCommand('localAiLab.applyFix', { rule: 'retired-key', file: CONFIG, path: 'no.such.path', title: 'Remove it' });
+    assert.equal(stale, false, 'a fix that no current finding offers is refused');
+    assert.equal(api.state().findings.length, before);
   });
 
   if (process.env.LAL_PROVE_FAILURE) {

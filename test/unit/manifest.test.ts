@@ -21,8 +21,11 @@ describe('manifest and docs', () => {
   it('every contributed command is registered, and every registered command is contributed', () => {
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
     const src = fs.readdirSync('src', { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => fs.readFileSync(`src/${f}`, 'utf8')).join('\n');
-    const registered = [...src.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
+    // Every command is registered through the command table's `command('id', schema, handler)`.
+    const registered = [...src.matchAll(/\bcommand\('(localAiLab\.[^']+)'/g)].map((m) => m[1]).sort();
     assert.deepEqual(registered, contributed);
+    // …and nothing registers around it, unvalidated.
+    assert.deepEqual([...src.matchAll(/vscode\.commands\.registerCommand\(/g)].length, 1, 'only src/vscode/commands.ts calls registerCommand');
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'Local AI Lab');
   });
 

@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import * as z from 'zod';
+
+/**
+ * Every command goes through here: its arguments — which a keybinding, a URI or another extension can
+ * supply — are checked against a schema before the handler runs, so a handler only sees what it declared.
+ * (rust-analyzer's command table, with validation added.)
+ */
+export function command<S extends z.ZodType<unknown[]>>(id: string, args: S, run: (...a: z.infer<S>) => unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(id, (...raw: unknown[]) => {
+    // VS Code passes trailing undefineds for omitted arguments; drop them before validating.
+    while (raw.length && raw[raw.length - 1] === undefined) raw.pop();
+    const parsed = args.safeParse(raw);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+      void vscode.window.showErrorMessage(`Local AI Lab: ${id} was called with arguments it does not take (${why}).`);
+      return undefined;
+    }
+    return run(...(parsed.data as z.infer<S>));
+  });
+}
+
+export const noArgs = z.tuple([]);
+export const optionalName = z.tuple([z.string().max(200).optional()]);
+export const confirmOpts = z.object({ confirm: z.boolean().optional() }).strict();
