@@ -1,5 +1,6 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, PointElement, ScatterController, Tooltip } from 'chart.js';
 import { HostMessageSchema, PanelMessageSchema, type PanelMessage, type PanelSession } from '../src/core/lab/panelProtocol.js';
+import { panelView, type PanelView } from '../src/core/lab/panelView.js';
 
 Chart.register(ScatterController, BarController, PointElement, BarElement, LinearScale, CategoryScale, Tooltip);
 
@@ -30,15 +31,13 @@ let sessions: PanelSession[] = [];
 let strip: Chart<'scatter'> | undefined;
 let hist: Chart<'bar'> | undefined;
 
-function fmt(x: number | null, digits = 2): string {
-  return x === null ? '—' : x.toFixed(digits);
-}
-
 function render(): void {
   const t0 = performance.now();
   const p = palette();
   const all = sessions.flatMap((s) => s.points);
-  $('title').textContent = sessions.length > 1 ? `Compare ${sessions.length} lab sessions` : sessions[0] ? `Lab session ${sessions[0].label}` : 'Lab';
+  // The view-model is core's (tested there); this file only draws it.
+  const view = panelView(sessions);
+  $('title').textContent = view.title;
   // One dataset per (cluster, outcome): colour by cluster and shape by outcome, so neither carries meaning alone.
   const datasets = (['fast', 'slow', 'none'] as const).flatMap((cluster) =>
     (['completed', 'missed', 'failed'] as const).map((outcome) => ({
@@ -59,6 +58,7 @@ function render(): void {
   canvas.dataset.slow = String(count('slow'));
   canvas.dataset.none = String(count('none'));
   canvas.dataset.incomplete = String(missed);
+  canvas.dataset.colour = p.fast;
   const scales = {
     x: { title: { display: true, text: 'seconds', color: p.text }, grid: { color: p.grid }, ticks: { color: p.text } },
     y: { min: 0.5, max: sessions.length + 0.5, grid: { color: p.grid }, ticks: { color: p.text, stepSize: 1, autoSkip: false, callback: (v: string | number) => sessions[Number(v) - 1]?.label ?? '' } },
@@ -85,24 +85,19 @@ function render(): void {
     strip.options.scales = scales;
     strip.update();
   }
-  // Histogram of all shown dispatches.
-  const secs = all.map((q) => q.seconds);
-  const lo = secs.length ? Math.min(...secs) : 0;
-  const hi = secs.length ? Math.max(...secs) : 1;
-  const bins = hi > lo ? Math.max(1, Math.min(30, Math.ceil(Math.sqrt(secs.length)))) : 1;
-  const width = hi > lo ? (hi - lo) / bins : 1;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of secs) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]!++;
-  const labels = counts.map((_, i) => `${(lo + i * width).toFixed(1)}–${(lo + (i + 1) * width).toFixed(1)}`);
   const hc = $<HTMLCanvasElement>('hist');
-  hc.setAttribute('aria-label', `Histogram of ${secs.length} dispatch times in ${bins} bins`);
-  const histData = { labels, datasets: [{ label: 'dispatches', data: counts, backgroundColor: p.fast }] };
-  if (!hist) hist = new Chart(hc, { type: 'bar', data: histData, options: { animation: false, maintainAspectRatio: false, scales: { x: { ticks: { color: p.text } }, y: { ticks: { color: p.text, precision: 0 } } } } });
+  hc.setAttribute('aria-label', `Histogram of ${all.length} dispatch times in ${view.histogram.counts.length} bins`);
+  hc.dataset.colour = p.fast;
+  const histData = { labels: view.histogram.labels, datasets: [{ label: 'dispatches', data: view.histogram.counts, backgroundColor: p.fast }] };
+  const histScales = { x: { ticks: { color: p.text }, grid: { color: p.grid } }, y: { ticks: { color: p.text, precision: 0 }, grid: { color: p.grid } } };
+  if (!hist) hist = new Chart(hc, { type: 'bar', data: histData, options: { animation: false, maintainAspectRatio: false, scales: histScales } });
   else {
+    // Data and scales both: a theme change recolours the histogram as it does the strip.
     hist.data = histData;
+    hist.options.scales = histScales;
     hist.update();
   }
-  renderTables();
+  renderTables(view);
   send({ type: 'rendered', points: all.length, ms: performance.now() - t0 });
 }
 
@@ -124,32 +119,19 @@ function table(id: string, head: string[], rows: string[][]): void {
   }
 }
 
-const pct = (i: { value: number; low: number; high: number } | null) => (i ? `${Math.round(100 * i.value)} % (${Math.round(100 * i.low)}–${Math.round(100 * i.high)})` : '—');
-
-function renderTables(): void {
-  table(
-    'stats',
-    ['session', 'n', 'median s', 'p10–p90 s', 'slow rate', 'completed', 'compactions', 'TTFT ms', 'tok/s'],
-    sessions.map((s) => [s.label, String(s.row.n), fmt(s.row.median), s.row.p10 === null ? '—' : `${fmt(s.row.p10)}–${fmt(s.row.p90)}`, pct(s.row.slowRate), pct(s.row.completion), String(s.row.compactions), s.row.ttftMs === null ? '—' : String(Math.round(s.row.ttftMs)), fmt(s.row.tokensPerSecond, 1)]),
-  );
-  table(
-    'dispatches',
-    ['session', 'run', 'seconds', 'cluster', 'outcome', 'output'],
-    sessions.flatMap((s) => s.points.map((q) => [s.label, String(q.index + 1), q.seconds.toFixed(2), q.cluster, q.outcome])),
-  );
+function renderTables(view: PanelView): void {
+  table('stats', view.stats.head, view.stats.rows);
+  table('dispatches', view.dispatches.head, view.dispatches.rows.map((r) => r.cells));
   // The keyboard's way to a dispatch's output (the chart's points are the mouse's).
   const body = $<HTMLTableElement>('dispatches').tBodies[0]!;
-  let r = 0;
-  for (const s of sessions) {
-    for (const q of s.points) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.textContent = 'open';
-      b.setAttribute('aria-label', `Open the output of ${s.label} run ${q.index + 1}`);
-      b.addEventListener('click', () => send({ type: 'openDispatch', session: s.id, index: q.index }));
-      body.rows[r++]!.insertCell().appendChild(b);
-    }
-  }
+  view.dispatches.rows.forEach((r, i) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = 'open';
+    b.setAttribute('aria-label', `Open the output of ${r.cells[0]} dispatch ${r.cells[1]}`);
+    b.addEventListener('click', () => send({ type: 'openDispatch', session: r.session, index: r.index }));
+    body.rows[i]!.insertCell().appendChild(b);
+  });
 }
 
 window.addEventListener('message', (e: MessageEvent) => {

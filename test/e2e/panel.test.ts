@@ -102,6 +102,9 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
       document.body.className = 'vscode-light';
     });
     await rendered(before + 1);
+    // Both charts took the new colour: the strip's fast points and the histogram's bars.
+    assert.equal(await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colour), 'rgb(1, 200, 3)');
+    assert.equal(await page.locator('#strip').evaluate((c: HTMLCanvasElement) => c.dataset.colour), 'rgb(1, 200, 3)');
   });
 
   it('renders 1,000 dispatches across 10 sessions', async () => {

@@ -1,6 +1,7 @@
 import { summarizeSession } from './session.js';
 import type { Interval } from './stats.js';
 import type { DispatchRecord, Session } from './store.js';
+import { STATS_HEAD, statsCells } from './panelView.js';
 
 /**
  * The lab panel's data, shaped from records without any drawing code, so it is tested in plain Node and
@@ -36,25 +37,7 @@ export function points(session: Session, d: readonly DispatchRecord[]): Point[] 
   }));
 }
 
-export interface Histogram {
-  /** Bin edges, one more than counts. */
-  readonly edges: number[];
-  readonly counts: number[];
-}
-
-/** Equal-width bins, ⌈√n⌉ of them (at least 1, at most 30), covering min to max. */
-export function histogram(values: readonly number[]): Histogram {
-  if (values.length === 0) return { edges: [], counts: [] };
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  // Equal values make one bin.
-  const bins = hi > lo ? Math.max(1, Math.min(30, Math.ceil(Math.sqrt(values.length)))) : 1;
-  const width = hi > lo ? (hi - lo) / bins : 1;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]!++;
-  return { edges, counts };
-}
+export { histogram, type Histogram } from './panelView.js';
 
 export interface TableRow {
   readonly session: string;
@@ -90,30 +73,11 @@ export function tableRow(session: Session, d: readonly DispatchRecord[]): TableR
   };
 }
 
-const sec = (x: number | null) => (x === null ? '—' : x < 10 ? x.toFixed(2) : x.toFixed(1));
-const pct = (i: Interval | null) => (i === null ? '—' : `${Math.round(100 * i.value)} % (${Math.round(100 * i.low)}–${Math.round(100 * i.high)})`);
-
-/** The operator's notebook table, as Markdown. */
+/** The operator's notebook table, as Markdown: the panel's cells, so both say the same numbers. */
 export function markdownTable(rows: readonly TableRow[]): string {
-  const head = ['session', 'workload', 'profile', 'n', 'median s', 'p10–p90 s', 'slow rate', 'completed', 'compactions', 'TTFT ms', 'tok/s'];
+  const head = ['session', 'workload', 'profile', ...STATS_HEAD];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`];
-  for (const r of rows) {
-    lines.push(
-      `| ${[
-        r.session,
-        r.workload,
-        r.profile ?? '—',
-        String(r.n),
-        sec(r.median),
-        r.p10 === null ? '—' : `${sec(r.p10)}–${sec(r.p90)}`,
-        pct(r.slowRate),
-        pct(r.completion),
-        String(r.compactions),
-        r.ttftMs === null ? '—' : String(Math.round(r.ttftMs)),
-        r.tokensPerSecond === null ? '—' : r.tokensPerSecond.toFixed(1),
-      ].join(' | ')} |`,
-    );
-  }
+  for (const r of rows) lines.push(`| ${[r.session, r.workload, r.profile ?? '—', ...statsCells(r)].join(' | ')} |`);
   return lines.join('\n') + '\n';
 }
 

@@ -47,6 +47,7 @@ export async function runSession(o: RunOptions): Promise<{ session: Session; dis
     if (signal.aborted) break;
     o.onStart?.(i, session.repeats);
     const startedAt = new Date().toISOString();
+    await dispatcher.prepare?.();
     const t0 = performance.now();
     const out = await dispatcher(i, signal);
     const wallMs = performance.now() - t0;

@@ -21,8 +21,12 @@ export interface OpenAiTarget {
  */
 export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { timeoutMs: number; maxTokens?: number }): Dispatcher {
   let client: OpenAIClass | undefined;
-  return async (_index, signal) => {
+  const prepare = () => {
     client ??= new (OpenAI())({ baseURL: target.baseUrl, apiKey: target.apiKey || 'local', maxRetries: 0, timeout: opts.timeoutMs });
+  };
+  const dispatch: Dispatcher = async (_index, signal) => {
+    prepare();
+    const c = client!;
     const t0 = performance.now();
     let ttft: number | undefined;
     let tLast: number | undefined;
@@ -33,7 +37,7 @@ export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { t
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const both = AbortSignal.any([signal, timeout]);
     try {
-      const stream = await client.chat.completions.create(
+      const stream = await c.chat.completions.create(
         {
           model: target.model,
           messages: [{ role: 'user', content: prompt }],
@@ -78,6 +82,7 @@ export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { t
     if (!stopReason) return { ...outcome, errorKind: 'incomplete', errorMessage: 'the stream ended without a finish reason (dropped connection?)' };
     return outcome;
   };
+  return Object.assign(dispatch, { prepare });
 }
 
 function classifyError(err: unknown, user: AbortSignal, timeout: AbortSignal, timeoutMs: number): Partial<DispatchOutcome> {

@@ -17,5 +17,9 @@ export interface DispatchOutcome {
   readonly serverTimings?: Record<string, unknown>;
 }
 
-/** Runs dispatch `index`; must stop (and end any process it started) when `signal` aborts. */
-export type Dispatcher = (index: number, signal: AbortSignal) => Promise<DispatchOutcome>;
+/**
+ * Runs dispatch `index`; must stop (and end any process it started) when `signal` aborts. `prepare`, when
+ * present, runs before the clock starts: loading an SDK or building a client is the harness's cost, not
+ * the dispatch's (it made the first dispatch of every session look slow).
+ */
+export type Dispatcher = ((index: number, signal: AbortSignal) => Promise<DispatchOutcome>) & { prepare?: () => void | Promise<void> };
