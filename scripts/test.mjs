@@ -5,8 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import { toolEnv } from './tools.mjs';
 
-const tools = toolEnv();
-const files = process.argv.slice(2);
+// `--unit`: the inner loop — pure core tests, no OpenClaw, no child processes, no servers (npm run test:unit).
+const UNIT = ['edit', 'fuzz', 'manifest', 'panel', 'rules', 'bytes'].map((n) => `out/test/unit/${n}.test.js`);
+const args = process.argv.slice(2);
+const unit = args.includes('--unit');
+const tools = unit ? {} : toolEnv();
+const files = unit ? UNIT : args;
 // Two files at a time: the heavy ones mostly wait on OpenClaw child processes.
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...(files.length ? files : ['out/test/unit/'])], {
   stdio: 'inherit',
