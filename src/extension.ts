@@ -7,7 +7,7 @@ import { LabController } from './vscode/lab.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { keepRemoved, makeConfigValid, SideFileArgs, ValidatorFixProvider } from './vscode/migrate.js';
 import { command, confirmOpts } from './vscode/commands.js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 let ctx: Ctx | undefined;
 
@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext) {
       vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
       profiles,
       vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
-      command('localAiLab.makeConfigValid', z.tuple([confirmOpts.optional()]), (opts) => makeConfigValid(c, proposed, opts)),
+      command('localAiLab.makeConfigValid', z.tuple([z.optional(confirmOpts)]), (opts) => makeConfigValid(c, proposed, opts)),
       command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
       new LabController(c, profiles),
     );

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Every command goes through here: its arguments — which a keybinding, a URI or another extension can
  * supply — are checked against a schema before the handler runs, so a handler only sees what it declared.
  * (rust-analyzer's command table, with validation added.)
  */
-export function command<S extends z.ZodType<unknown[]>>(id: string, args: S, run: (...a: z.infer<S>) => unknown): vscode.Disposable {
+export function command<S extends z.ZodMiniType<unknown[]>>(id: string, args: S, run: (...a: z.infer<S>) => unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, (...raw: unknown[]) => {
     // VS Code passes trailing undefineds for omitted arguments; drop them before validating.
     while (raw.length && raw[raw.length - 1] === undefined) raw.pop();
@@ -21,5 +21,7 @@ export function command<S extends z.ZodType<unknown[]>>(id: string, args: S, run
 }
 
 export const noArgs = z.tuple([]);
-export const optionalName = z.tuple([z.string().max(200).optional()]);
-export const confirmOpts = z.object({ confirm: z.boolean().optional() }).strict();
+/** Bounded strings: an argument from outside never gets to be a megabyte. */
+export const str = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+export const optionalName = z.tuple([z.optional(str(200))]);
+export const confirmOpts = z.strictObject({ confirm: z.optional(z.boolean()) });

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Finding, Fix } from '../core/findings.js';
 import { runAction } from '../core/servers/actions.js';
 import { execute, writesOf } from '../core/write/executor.js';
-import { command, noArgs } from './commands.js';
+import { command, noArgs, str } from './commands.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
 import { TOKEN_SECRET } from './ctx.js';
@@ -12,7 +12,7 @@ import { ruleOf, toRange } from './diagnostics.js';
 import { readSettings } from './settings.js';
 
 /** Names a fix of a current finding; the command finds it again, so it never runs a plan it was handed. */
-export const ApplyFixArgs = z.object({ rule: z.string().max(100), file: z.string().max(4096), path: z.string().max(4096), title: z.string().max(500) }).strict();
+export const ApplyFixArgs = z.strictObject({ rule: str(100), file: str(4096), path: z.string().check(z.maxLength(4096)), title: str(500) });
 export type ApplyFixArgs = z.infer<typeof ApplyFixArgs>;
 
 const fixKey = (f: Finding) => f.path.join('.');

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import * as z from 'zod';
-import { command, noArgs } from './commands.js';
+import * as z from 'zod/mini';
+import { command, noArgs, str } from './commands.js';
 import { runSession } from '../core/lab/runner.js';
 import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
@@ -40,7 +40,7 @@ export class LabController implements vscode.Disposable {
         }
         this.panel.show([id]);
       }),
-      command('localAiLab.compareLabSessions', z.tuple([z.array(SessionIdSchema).max(50).optional()]), async (ids) => {
+      command('localAiLab.compareLabSessions', z.tuple([z.optional(z.array(SessionIdSchema).check(z.maxLength(50)))]), async (ids) => {
         if (!ids) {
           const picks = await vscode.window.showQuickPick(
             this.panel.sessions().map((s) => ({ label: s.session.id, description: `${s.session.workload.name} · ${s.session.environment.profile ?? 'no profile'} · ${s.dispatches.length}/${s.session.repeats}` })),
@@ -55,7 +55,7 @@ export class LabController implements vscode.Disposable {
         }
         this.panel.show(ids);
       }),
-      command('localAiLab.runLab6', z.tuple([z.string().max(4096).optional(), LabRunOptions.optional()]), (workload, opts) => this.run(6, workload, opts)),
+      command('localAiLab.runLab6', z.tuple([z.optional(str(4096)), z.optional(LabRunOptions)]), (workload, opts) => this.run(6, workload, opts)),
       command('localAiLab.runLab', noArgs, async () => {
         const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000') });
         if (n) return this.run(Number(n));
@@ -228,16 +228,14 @@ export class LabController implements vscode.Disposable {
   }
 }
 
-export const LabRunOptions = z
-  .object({
-    /** Profiles to run under, skipping the picker (scripts, tests). */
-    profiles: z.array(z.string().min(1).max(200)).max(20).optional(),
-    /** Apply those profiles without the confirmation. */
-    yes: z.boolean().optional(),
-  })
-  .strict();
+export const LabRunOptions = z.strictObject({
+  /** Profiles to run under, skipping the picker (scripts, tests). */
+  profiles: z.optional(z.array(str(200)).check(z.maxLength(20))),
+  /** Apply those profiles without the confirmation. */
+  yes: z.optional(z.boolean()),
+});
 export type LabRunOptions = z.infer<typeof LabRunOptions>;
 
 /** A session id names a folder under runs/: no separators, no dot-dot. */
-const SessionIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/).refine((s) => !s.includes('..'), 'not a session id');
-const sessionId = z.tuple([SessionIdSchema.optional()]);
+const SessionIdSchema = z.string().check(z.regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'not a session id'));
+const sessionId = z.tuple([z.optional(SessionIdSchema)]);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fixForIssue } from '../core/migrate/fixes.js';
 import { sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
@@ -175,7 +175,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   return plan;
 }
 
-export const SideFileArgs = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }).strict();
+export const SideFileArgs = z.strictObject({ id: z.string().check(z.regex(/^[0-9a-f]{16}$/)) });
 export type SideFileArgs = z.infer<typeof SideFileArgs>;
 
 /** Writes one removed value beside the config (the quick fix's companion command), through the executor. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import * as z from 'zod';
-import { command, confirmOpts, noArgs, optionalName } from './commands.js';
+import * as z from 'zod/mini';
+import { command, confirmOpts, noArgs, optionalName, str } from './commands.js';
 import { probeProviders } from '../core/sources.js';
 import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
@@ -36,7 +36,7 @@ export class ProfileController implements vscode.Disposable {
       command('localAiLab.showProfile', optionalName, (name) => this.show(name)),
       command('localAiLab.importDarkmuxProfiles', noArgs, () => this.importDarkmux()),
       // Only a profile that resolves now can be applied: applyByName looks the name up among the current targets.
-      command('localAiLab.applyProfile', z.tuple([z.string().min(1).max(200), confirmOpts.optional()]), (name, opts) => this.applyByName(name, opts)),
+      command('localAiLab.applyProfile', z.tuple([str(200), z.optional(confirmOpts)]), (name, opts) => this.applyByName(name, opts)),
     );
     this.update();
   }
