@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { sha256 } from '../fsutil.js';
+import { readBoundedSync } from '../read.js';
 import { stateDir } from '../write/backups.js';
 
 const StateSchema = z.looseObject({ profile: z.string(), appliedAt: z.string(), configSha256: z.string() });
@@ -10,7 +11,10 @@ export type ProfileState = z.infer<typeof StateSchema>;
 /** The profile last applied to this config (`local-ai-lab/profile.json` beside it). */
 export function readProfileState(configPath: string): ProfileState | undefined {
   try {
-    const r = StateSchema.safeParse(JSON.parse(fs.readFileSync(path.join(stateDir(configPath), 'profile.json'), 'utf8')));
+    // Bounded like every read: a FIFO planted here must not block the extension host.
+    const bytes = readBoundedSync(path.join(stateDir(configPath), 'profile.json'));
+    if (!bytes) return undefined;
+    const r = StateSchema.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
     return r.success ? r.data : undefined;
   } catch {
     return undefined;
