@@ -120,7 +120,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   }
   // One timestamp: the side file named in the confirmation is the one written.
   const op = migrationOperation(plan);
-  const side = op.sideFiles?.[0]?.file;
+  let side = op.sideFiles?.[0]?.file;
   if (opts.confirm !== false) {
     const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: '/valid/openclaw.json' });
     proposed.set(uri, plan.after);
@@ -143,6 +143,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
         void vscode.window.showErrorMessage(`Nothing was changed: ${r.error}`);
         return undefined;
       }
+      side = r.sideFiles[0];
     }
     if (current.getText() !== plan.before) {
       void vscode.window.showErrorMessage('openclaw.json changed while OpenClaw was judging it; nothing was changed. Run Make Config Valid again.');
@@ -165,6 +166,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
       void vscode.window.showErrorMessage(`Nothing was changed: ${r.error}`);
       return undefined;
     }
+    side = r.sideFiles[0];
   }
   for (const c of plan.changes) ctx.log.info(`make valid: ${c.action} ${c.path}: ${c.reason}`);
   await ctx.refresh({ validate: true });
@@ -185,15 +187,14 @@ export async function keepRemoved(ctx: Ctx, args: SideFileArgs): Promise<string 
   if (!version || !r) return undefined;
   pendingRemovals.delete(args.id);
   const now = new Date();
-  const file = sideFilePath(r.configPath, now);
-  const report = await execute({ title: 'keep removed value', writes: [], sideFiles: [{ file, text: sideFileText(r.configPath, [{ path: r.path, reason: r.reason, text: r.text }], version, now) }] });
+  const report = await execute({ title: 'keep removed value', writes: [], sideFiles: [{ file: sideFilePath(r.configPath, now), text: sideFileText(r.configPath, [{ path: r.path, reason: r.reason, text: r.text }], version, now) }] });
   if (!report.ok) {
     ctx.log.error(`could not keep ${r.path}: ${report.error}`);
     void vscode.window.showErrorMessage(`The removed value of ${r.path} could not be kept: ${report.error}. Undo the fix to get it back.`);
     return undefined;
   }
-  ctx.log.info(`kept ${r.path} in ${file}`);
-  return file;
+  ctx.log.info(`kept ${r.path} in ${report.sideFiles[0]}`);
+  return report.sideFiles[0];
 }
 
 export type { ValidatorIssue };

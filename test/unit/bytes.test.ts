@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check } from '../../src/core/check.js';
-import { parseDocument } from '../../src/core/openclaw/document.js';
+import { nodeAt, parseDocument, toValue } from '../../src/core/openclaw/document.js';
+import { sideFileText } from '../../src/core/migrate/migrate.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { editsBetween, lineEnding, mapText, spliceBytes } from '../../src/core/write/bytes.js';
 import { histogram, panelView } from '../../src/core/lab/panelView.js';
@@ -37,6 +38,17 @@ describe('byte-preserving text', () => {
     const after = '{\n  // one\n  a: 2,\n  b: [1, 3],\n  c: true,\n}\n';
     const m = mapText(Buffer.from(before));
     assert.equal(spliceBytes(Buffer.from(before), m, editsBetween(before, after)).text, after);
+  });
+});
+
+describe('the side file', () => {
+  it('keeps a removed multi-line string exactly, so it reads back as the same value', () => {
+    const original = '{\n  agents: {\n    // why\n    systemPromptOverride: "line one \\\n      line two",\n  },\n}\n';
+    const member = original.slice(original.indexOf('    // why'), original.indexOf(',\n  },'));
+    const side = sideFileText('/x/openclaw.json', [{ path: 'agents.systemPromptOverride', reason: 'r', text: member }], v('2026.9.6'));
+    const back = toValue(nodeAt(parseDocument('/x/side.json5', side).root, ['removed', 0, 'was', 'systemPromptOverride']));
+    assert.equal(back, toValue(nodeAt(parseDocument('/x/o.json5', original).root, ['agents', 'systemPromptOverride'])));
+    assert.ok(side.includes('// why'));
   });
 });
 

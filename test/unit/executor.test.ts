@@ -188,6 +188,17 @@ if (process.env.LAL_EXECUTOR_CHILD) {
       }
     });
 
+    it('two side files with one name both survive, and a removed multi-line string is kept exactly', async () => {
+      const { dir, file } = setup('{}\n');
+      const text = 'prompt: "first line \\\n  second line, indented",';
+      const a = await execute({ title: 't', writes: [], sideFiles: [{ file: path.join(dir, 'openclaw.json.removed-X.json5'), text: `{ ${text} }` }] });
+      const b = await execute({ title: 't', writes: [], sideFiles: [{ file: path.join(dir, 'openclaw.json.removed-X.json5'), text: '{ b: 2 }' }] });
+      assert.ok(a.ok && b.ok);
+      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('removed')).sort(), ['openclaw.json.removed-X-2.json5', 'openclaw.json.removed-X.json5']);
+      assert.equal(fs.readFileSync(a.sideFiles[0]!, 'utf8'), `{ ${text} }`);
+      assert.equal(fs.readFileSync(file, 'utf8'), '{}\n');
+    });
+
     it('derives edits that leave unchanged runs alone', () => {
       const before = '{ a: 1, /* keep */ b: 2, c: 3 }';
       const after = '{ a: 10, /* keep */ b: 2, c: 30 }';

@@ -188,6 +188,15 @@ function prepare(w: FileWrite): Prepared {
   return { write: w, target, before, after, beforeText: mapped.text, afterText, stat };
 }
 
+/** `file`, or `file` with -2, -3 … before its extension: two side files in one second both survive. */
+function freeName(file: string): string {
+  const ext = path.extname(file);
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? file : `${file.slice(0, file.length - ext.length)}-${i}${ext}`;
+    if (!fs.existsSync(name)) return name;
+  }
+}
+
 function tempPath(target: string, tag: string, kind: 'tmp' | 'side'): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.lal-${process.pid}-${tag}.${kind}`);
 }
@@ -274,9 +283,9 @@ export async function execute(op: Operation): Promise<OperationReport> {
       backups.push(b);
     }
     const mainHash = prepared[0] ? sha256(prepared[0].after).slice(0, 16) : '0';
-    const sideTemps = (op.sideFiles ?? []).map((s) => {
-      if (fs.existsSync(s.file)) throw new Error(`${s.file} already exists; nothing was written`);
-      const tmp = tempPath(s.file, mainHash, 'side');
+    const sideNames = (op.sideFiles ?? []).map((s) => freeName(s.file));
+    const sideTemps = (op.sideFiles ?? []).map((s, i) => {
+      const tmp = tempPath(sideNames[i]!, mainHash, 'side');
       writeTemp(tmp, Buffer.from(s.text, 'utf8'), undefined);
       made.push(tmp);
       return tmp;
@@ -290,10 +299,12 @@ export async function execute(op: Operation): Promise<OperationReport> {
       written.push(p);
       steps.push(`wrote ${p.write.file} (backup ${backups[i]})`);
     }
-    for (const [i, s] of (op.sideFiles ?? []).entries()) {
-      fs.renameSync(sideTemps[i]!, s.file);
-      sideFiles.push(s.file);
-      steps.push(`kept removed values in ${s.file}`);
+    for (const [i, tmp] of sideTemps.entries()) {
+      // link, not rename: a side file that appeared meanwhile is never replaced.
+      fs.linkSync(tmp, sideNames[i]!);
+      fs.rmSync(tmp, { force: true });
+      sideFiles.push(sideNames[i]!);
+      steps.push(`kept removed values in ${sideNames[i]}`);
     }
   } catch (err) {
     // All or nothing: renamed files are put back (never over a newer save), then what this run made goes.
