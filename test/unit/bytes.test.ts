@@ -67,6 +67,16 @@ describe('the one check pipeline', () => {
   });
 });
 
+describe('checking one document twice', () => {
+  it('gives the same findings, $include problems included (resolving used to consume them)', () => {
+    const doc = parseDocument('/nonexistent-dir/openclaw.json', '{ agents: { $include: "./missing.json5" } }');
+    const once = check({ doc, version: v('2026.9.6') }).findings.map((f) => f.message);
+    const twice = check({ doc, version: v('2026.9.6') }).findings.map((f) => f.message);
+    assert.ok(once.some((m) => /included file not found/.test(m)), JSON.stringify(once));
+    assert.deepEqual(twice, once);
+  });
+});
+
 describe('lab panel view-model (what the webview draws)', () => {
   const row = { session: 's', workload: 'w', profile: null, n: 3, median: 2, p10: 1, p90: 30, slowRate: null, completion: { value: 1, low: 0.4, high: 1 }, compactions: 0, ttftMs: null, tokensPerSecond: 12.34 };
   const session = (id: string, secs: number[]) => ({ id, label: id, row, points: secs.map((s, i) => ({ session: id, index: i, seconds: s, cluster: 'none' as const, outcome: 'completed' as const, outputFile: `outputs/${i}.txt` })) });
