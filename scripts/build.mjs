@@ -9,7 +9,10 @@ const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const watch = args.has('--watch');
 
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+
 const common = {
+  define: { LAL_VERSION: JSON.stringify(pkg.version) },
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -8,6 +8,12 @@ import { locateConfig } from '../core/openclaw/locate.js';
 import { formatVersion, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import { checkConfigFile, ConfigUnreadable, recheck, type CheckedFile, type SourceOptions } from '../core/sources.js';
 import { ruleIds } from '../core/rules/registry.js';
+import { RULE_SUMMARIES } from '../core/rules/summaries.js';
+import { fmt } from '../core/format.js';
+
+declare const LAL_VERSION: string | undefined;
+/** Set by the build (scripts/build.mjs) from package.json. */
+const VERSION = typeof LAL_VERSION === 'string' ? LAL_VERSION : '0.0.0-dev';
 import { applyEdits } from '../core/text.js';
 import { execute, unifiedDiff } from '../core/write/executor.js';
 import { profileCommand } from './profile.js';
@@ -23,9 +29,10 @@ Usage:
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
   local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--dry-run] [--json]
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
-  local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
+  local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--profile P [--profiles FILE]] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
   local-ai-lab lab stats [--json] SECONDS...
-  local-ai-lab rules
+  local-ai-lab rules [--json]
+  local-ai-lab --version
 
   --loaded FILE      \`lms ps --json\` output standing for the LM Studio server (replaces probing)
   --downloaded FILE  \`lms ls --json\` output standing for the LM Studio server
@@ -89,18 +96,28 @@ function requireParsed(c: CheckedFile): void {
   throw new ConfigUnreadable(`${c.file}:${at.line + 1}:${at.character + 1}: the file does not parse as JSON5 (${e.message}); fix the syntax first`);
 }
 
-function printFindings(findings: readonly Finding[], file: string): void {
+/** Colour only on a terminal, and never with NO_COLOR (https://no-color.org). */
+const colour = process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+const paint = (code: number, s: string) => (colour ? `\x1b[${code}m${s}\x1b[0m` : s);
+const SEVERITY_COLOUR: Record<string, number> = { error: 31, warning: 33, info: 36 };
+const plural = (n: number, one: string, many: string) => `${fmt(n)} ${n === 1 ? one : many}`;
+
+function printFindings(findings: readonly Finding[], file: string, configArg: string): void {
   if (findings.length === 0) {
     console.log(`${file}: no findings`);
     return;
   }
   for (const f of findings) {
     const loc = `${path.relative(process.cwd(), f.file) || f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
-    console.log(`${loc}  ${f.severity}  ${f.rule}  ${f.message}`);
+    console.log(`${paint(1, loc)}  ${paint(SEVERITY_COLOUR[f.severity] ?? 0, f.severity)}  ${paint(2, f.rule)}  ${f.message}`);
     for (const x of f.fixes) console.log(`    fix${x.preferred ? ' (preferred)' : ''}: ${x.title}${x.declined ? ` — declined: ${x.declined}` : ''}`);
   }
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
-  console.log(`${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info`);
+  console.log(`${plural(count('error'), 'error', 'errors')}, ${plural(count('warning'), 'warning', 'warnings')}, ${fmt(count('info'))} info`);
+  // Name the command that fixes what can be fixed safely.
+  if (findings.some((f) => f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0))) {
+    console.log(`Fix what can be fixed safely: local-ai-lab fix --all --config ${configArg} (add --dry-run to see the diff first)`);
+  }
 }
 
 async function check(argv: string[]): Promise<number> {
@@ -112,7 +129,7 @@ async function check(argv: string[]): Promise<number> {
   else {
     if (!ver.known) console.error(`note: no OpenClaw installed and no --openclaw-version: assuming ${formatVersion(ver.version)}, the newest release Local AI Lab knows`);
     for (const [id, s] of servers) if (s.status !== 'ok') console.error(`note: provider ${id}: could not read ${s.baseUrl} — ${s.detail ?? s.status}`);
-    printFindings(findings, file);
+    printFindings(findings, file, /\s/.test(file) ? JSON.stringify(file) : file);
   }
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
@@ -181,6 +198,18 @@ function key(f: Finding): string {
   return `${f.file}|${f.path.join('.')}|${f.message}`;
 }
 
+function rules(argv: string[]): number {
+  const { values: o } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const all = ruleIds().map((id) => ({ id, ...RULE_SUMMARIES[id] }));
+  if (o.json) console.log(JSON.stringify(all, null, 2));
+  else {
+    const w = Math.max(...all.map((r) => r.id.length));
+    const sw = Math.max(...all.map((r) => r.severity.length));
+    for (const r of all) console.log(`${r.id.padEnd(w)}  ${r.severity.padEnd(sw)}  ${r.summary}`);
+  }
+  return 0;
+}
+
 function help(): number {
   console.log(HELP);
   return 0;
@@ -201,23 +230,40 @@ export async function main(argv: string[]): Promise<number> {
       case 'profile':
         return await profileCommand(rest, observeForProfile);
       case 'rules':
-        console.log(ruleIds().join('\n'));
+        return rules(rest);
+      case '--version':
+      case '-V':
+      case 'version':
+        console.log(VERSION);
         return 0;
-      case undefined:
       case 'help':
       case '--help':
       case '-h':
         return help();
+      case undefined:
+        console.error(HELP);
+        return 2;
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigUnreadable || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`local-ai-lab: ${(err as Error).message}`);
-      if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error('Run "local-ai-lab help" for usage.');
+    // One line that says what to do; exit 2 for anything the user can fix by calling us differently.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`local-ai-lab: ${(err as Error).message} (see "local-ai-lab help")`);
       return 2;
     }
-    console.error(`local-ai-lab: ${(err as Error).message}`);
+    if (err instanceof ConfigUnreadable) {
+      console.error(`local-ai-lab: ${err.message}`);
+      return 2;
+    }
+    const file = (err as NodeJS.ErrnoException).path;
+    const why: Record<string, string> = { ENOENT: 'does not exist', EACCES: 'is not readable (permission denied)', EPERM: 'is not permitted', EISDIR: 'is a folder', ENOTDIR: 'has a file where a folder should be', EROFS: 'is on a read-only file system', ENOSPC: 'cannot be written: the disk is full' };
+    if (code && why[code]) {
+      console.error(`local-ai-lab: ${file ?? 'a file'} ${why[code]}`);
+      return 2;
+    }
+    console.error(`local-ai-lab: ${(err as Error).message.split('\n')[0]}`);
     return 1;
   }
 }

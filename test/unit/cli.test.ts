@@ -92,3 +92,57 @@ describe('local-ai-lab fix', () => {
     assert.equal(run(['fix', '--config', tmpCopy('planted.json5'), '--rule', 'no-such-rule']).status, 2);
   });
 });
+
+describe('a CLI that behaves like one', () => {
+  it('--version and -V print the version; help exits 0; no command prints usage and exits 2', () => {
+    const version = JSON.parse(fs.readFileSync('package.json', 'utf8')).version as string;
+    for (const flag of ['--version', '-V']) {
+      const r = run([flag]);
+      assert.equal(r.status, 0);
+      assert.equal(r.stdout.trim(), version);
+    }
+    assert.equal(run(['help']).status, 0);
+    assert.equal(run(['--help']).status, 0);
+    const none = run([]);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^Usage:/m);
+  });
+
+  it('rules lists each rule with its severity and a one-line description', () => {
+    const r = run(['rules']);
+    assert.equal(r.status, 0);
+    const lines = r.stdout.trim().split('\n');
+    const json = JSON.parse(run(['rules', '--json']).stdout) as { id: string; severity: string; summary: string }[];
+    assert.equal(lines.length, json.length);
+    for (const rule of json) {
+      assert.ok(rule.summary.length > 15 && /^(error|warning|info)(\/(error|warning|info))?$/.test(rule.severity), JSON.stringify(rule));
+      assert.ok(lines.some((l) => l.startsWith(rule.id) && l.includes(rule.summary)));
+    }
+  });
+
+  it('check names the command that fixes what it found; fix --all --dry-run shows every safe fix and writes nothing', () => {
+    const file = tmpCopy('planted.json5');
+    const before = fs.readFileSync(file, 'utf8');
+    const check = run(['check', '--config', file, ...lms]);
+    assert.match(check.stdout, /local-ai-lab fix --all --config /);
+    assert.doesNotMatch(check.stdout, /\x1b\[/, 'no colour when not on a terminal');
+    const dry = run(['fix', '--all', '--config', file, ...lms, '--dry-run', '--json']);
+    const out = JSON.parse(dry.stdout);
+    assert.equal(out.rule, 'all');
+    assert.ok(out.applied.length >= 2, JSON.stringify(out.applied));
+    assert.match(out.diff, /^\+.*contextWindow/m);
+    assert.equal(fs.readFileSync(file, 'utf8'), before);
+    const both = run(['fix', '--all', '--rule', 'retired-key', '--config', file]);
+    assert.equal(both.status, 2);
+  });
+
+  it('errors are one line that says what happened, exit 2 (no raw ENOENT)', () => {
+    const r = run(['fix', '--all', '--config', '/nonexistent/openclaw.json']);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /ENOENT/);
+    const bad = run(['check', '--bogus']);
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  });
+});

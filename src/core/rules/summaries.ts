@@ -1,0 +1,18 @@
+import type { RuleId } from '../findings.js';
+
+/** One line per rule for `local-ai-lab rules`; the README's Rules section has the full story and the evidence. */
+export const RULE_SUMMARIES: Record<RuleId, { readonly severity: string; readonly summary: string }> = {
+  'parse-error': { severity: 'error', summary: 'the file or an $include is not JSON5 OpenClaw can read' },
+  'context-window-mismatch': { severity: 'error/warning', summary: 'the registered context differs from what the server loaded' },
+  'context-exceeds-model-max': { severity: 'error', summary: "contextWindow or contextTokens above the model's maximum" },
+  'unknown-model-ref': { severity: 'error/warning', summary: 'a model reference names an unregistered provider or model' },
+  'compaction-model-missing': { severity: 'warning', summary: 'no compaction.model: the primary summarizes its own history (~30 s instead of ~10 s)' },
+  'compaction-mode': { severity: 'info', summary: 'safeguard compaction never fires on the session threshold' },
+  'retired-key': { severity: 'error/warning', summary: 'a key the installed OpenClaw rejects or strips' },
+  'reserve-floor-silent-failure': { severity: 'warning', summary: 'a non-default reserveTokensFloor ends runs without a wrap-up (before 2026.8)' },
+  'system-prompt-override': { severity: 'warning', summary: 'systemPromptOverride drops AGENTS.md and the other workspace files' },
+  'compactor-context-fit': { severity: 'error/info', summary: 'the compactor is loaded too small (or far too large) for the summary request' },
+  'context-too-small': { severity: 'error/warning', summary: "the context cannot hold OpenClaw's first turn" },
+  'model-not-loaded': { severity: 'info/warning', summary: 'the primary or the compactor is not loaded: the first dispatch pays the load' },
+  'memory-headroom': { severity: 'warning', summary: "loaded models need more than 80 % of this machine's memory" },
+};
