@@ -14,6 +14,10 @@ const run = (args, opts = {}) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
   return r;
 };
+// The package as a user gets it, made right after a development build (whose source maps must not ship).
+run([process.execPath, 'scripts/build.mjs']);
+run(['npm', 'run', '--silent', 'package'], { stdio: ['ignore', 'ignore', 'inherit'] });
+console.log(`package: dist/local-ai-lab.vsix ${(fs.statSync('dist/local-ai-lab.vsix').size / 1024).toFixed(1)} KB, made after a development build (goal ≤ 400 KB)`);
 run([process.execPath, 'scripts/build.mjs', '--production']);
 for (const f of fs.readdirSync('out/test/bench').filter((f) => f.endsWith('.bench.js')).sort()) run([process.execPath, `out/test/bench/${f}`]);
 

@@ -9,6 +9,9 @@ const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const watch = args.has('--watch');
 
+// --clean: start from an empty dist/, so nothing of a development build (source maps) is packaged.
+if (args.has('--clean')) fs.rmSync('dist', { recursive: true, force: true });
+
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 
 const common = {
