@@ -6,7 +6,8 @@ import { fixtureRuntimes, toCheckJson, UsageError } from './support.js';
 import type { Finding } from '../core/findings.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { formatVersion, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
-import { checkConfigFile, ConfigUnreadable, recheck, type CheckedFile, type SourceOptions } from '../core/sources.js';
+import { checkConfigFile, ConfigUnreadable, type CheckedFile, type SourceOptions } from '../core/sources.js';
+import { fixAll } from '../core/fixAll.js';
 import { ruleIds } from '../core/rules/registry.js';
 import { RULE_SUMMARIES } from '../core/rules/summaries.js';
 import { fmt } from '../core/format.js';
@@ -14,7 +15,6 @@ import { fmt } from '../core/format.js';
 declare const LAL_VERSION: string | undefined;
 /** Set by the build (scripts/build.mjs) from package.json. */
 const VERSION = typeof LAL_VERSION === 'string' ? LAL_VERSION : '0.0.0-dev';
-import { applyEdits } from '../core/text.js';
 import { execute, unifiedDiff } from '../core/write/executor.js';
 import { profileCommand } from './profile.js';
 import { migrateCommand } from './migrate.js';
@@ -134,12 +134,6 @@ async function check(argv: string[]): Promise<number> {
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
-/** A preferred fix that only edits this file and needs no server action: safe to apply without asking. */
-function safeFix(f: Finding, file: string) {
-  const fx = f.fixes.find((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0);
-  return fx && fx.plan!.edits.every((e) => e.file === file) ? fx : undefined;
-}
-
 async function fix(argv: string[]): Promise<number> {
   const { values: o } = parseArgs({ args: argv, options: { ...COMMON, rule: { type: 'string' }, all: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, strict: true });
   if (o.help) return help();
@@ -150,27 +144,8 @@ async function fix(argv: string[]): Promise<number> {
   const base = await checkFromArgs(o);
   requireParsed(base);
   const { file } = base;
-  const mine = (f: Finding) => (o.all ? true : f.rule === o.rule);
-
-  // Apply one preferred fix at a time and look again: fixes may touch overlapping text. Each look is the
-  // same pipeline as `check`, so a profile in force (and its intent) holds here too.
-  let text = base.read.doc.text;
-  let findings = base.findings;
-  const applied: string[] = [];
-  const skipped = new Set<string>();
-  for (let round = 0; round < 100; round++) {
-    const next = findings.find((f) => mine(f) && !skipped.has(key(f)) && f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0));
-    if (!next) break;
-    const fx = safeFix(next, file);
-    if (!fx) {
-      skipped.add(key(next));
-      continue;
-    }
-    text = applyEdits(text, fx.plan!.edits.flatMap((e) => e.edits));
-    applied.push(`${fx.title} (${next.path.join('.')})`);
-    findings = recheck(base, text).findings;
-  }
-  const remaining = findings.filter(mine);
+  // The same loop as the editor's Fix All, with the same pipeline as `check` (a profile in force holds).
+  const { after: text, applied, remaining } = fixAll(base.input, o.all ? undefined : o.rule);
   const change = { file, before: base.read.doc.text, after: text };
   const diff = unifiedDiff(change);
   if (!o['dry-run'] && applied.length > 0) {
@@ -192,10 +167,6 @@ async function observeForProfile(o: Common) {
   const c = await checkFromArgs(o);
   requireParsed(c);
   return c;
-}
-
-function key(f: Finding): string {
-  return `${f.file}|${f.path.join('.')}|${f.message}`;
 }
 
 function rules(argv: string[]): number {
