@@ -10,7 +10,11 @@ export type Reply =
   | { chat: ChatScript }
   | { json: unknown; status?: number; delayMs?: number }
   | { text: string; status?: number; delayMs?: number }
-  | { hang: true };
+  | { hang: true }
+  /** A 3xx with a Location header. */
+  | { redirect: string; status?: number }
+  /** Status and headers promise a longer JSON body; the socket closes after these bytes. */
+  | { torn: string };
 
 export type Route = (req: { method: string; path: string; body: unknown }) => Reply | undefined;
 
@@ -44,6 +48,12 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
         return;
       }
       if ('hang' in reply) return; // never answer
+      if ('redirect' in reply) return void res.writeHead(reply.status ?? 302, { location: reply.redirect }).end();
+      if ('torn' in reply) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(reply.torn) + 4096) });
+        res.write(reply.torn, () => res.socket?.destroy());
+        return;
+      }
       if ('chat' in reply) return writeChatStream(res, (body ?? {}) as { model?: string; stream?: boolean }, reply.chat);
       const send = () => {
         if ('json' in reply) res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
