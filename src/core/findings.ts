@@ -17,6 +17,10 @@ export const RULE_IDS = [
   'context-too-small',
   'model-not-loaded',
   'memory-headroom',
+  'stream-usage-missing',
+  'ollama-num-ctx-unset',
+  'ollama-openai-compat',
+  'model-lacks-tools',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -5,6 +5,8 @@ import { contextExceedsModelMax, contextTooSmall, contextWindowMismatch } from '
 import { retiredKeyRule, systemPromptOverride } from './keys.js';
 import { memoryHeadroom, parseErrors } from './machine.js';
 import { compactionModelMissing, modelNotLoaded, unknownModelRef } from './models.js';
+import { modelLacksTools } from './capabilities.js';
+import { ollamaNumCtxUnset, ollamaOpenAiCompat, streamUsageMissing } from './requests.js';
 import type { Rule } from './util.js';
 
 export const RULES: readonly Rule[] = [
@@ -21,6 +23,10 @@ export const RULES: readonly Rule[] = [
   contextTooSmall,
   modelNotLoaded,
   memoryHeadroom,
+  streamUsageMissing,
+  ollamaNumCtxUnset,
+  ollamaOpenAiCompat,
+  modelLacksTools,
 ];
 
 const ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };
