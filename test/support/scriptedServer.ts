@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A loopback HTTP server that speaks a model server's REST shapes (LM Studio, Ollama, llama.cpp,
  * vLLM, mlx_lm.server) from a route table, and can misbehave on purpose: hang, 500, garbage, slow.
- * Bound to 127.0.0.1 only; `close()` ends every open socket.
+ * Bound to loopback only (127.0.0.1 unless told another 127.x address); `close()` ends every open socket.
  */
 export type Reply =
   | { chat: ChatScript }
@@ -25,7 +25,8 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startServer(routes: Record<string, Reply | Route>, port = 0): Promise<ScriptedServer> {
+/** `host` is a loopback address (127.0.0.1 by default; 127.0.0.2 is loopback too, but not "local" to OpenClaw). */
+export async function startServer(routes: Record<string, Reply | Route>, port = 0, host = '127.0.0.1'): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
@@ -67,10 +68,11 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  if (!host.startsWith('127.')) throw new Error(`scripted servers bind loopback only, not ${host}`);
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const actual = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${actual}`,
+    url: `http://${host}:${actual}`,
     port: actual,
     requests,
     close: () =>
