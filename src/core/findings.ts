@@ -21,6 +21,11 @@ export const RULE_IDS = [
   'ollama-num-ctx-unset',
   'ollama-openai-compat',
   'model-lacks-tools',
+  'reasoning-mismatch',
+  'lmstudio-jit-context',
+  'max-tokens-budget',
+  'vllm-responses-api',
+  'harmony-tool-calls',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -170,3 +170,30 @@ export const ollamaOpenAiCompat: Rule = {
     return out;
   },
 };
+
+/**
+ * vLLM (probed: `/v1/models` cards `owned_by: "vllm"` or with `max_model_len`) used with `openai-responses`.
+ * OpenClaw's bundled vLLM plugin declares its request policy (streaming usage included) for OpenAI completions
+ * only (dist extensions/vllm/openclaw.plugin.json `providerRequest…openAICompletions`); vLLM's Responses endpoint
+ * is a partial implementation. Warning. Fix: `openai-completions`.
+ */
+export const vllmResponsesApi: Rule = {
+  id: 'vllm-responses-api',
+  check(obs) {
+    const out: Finding[] = [];
+    for (const t of allRows(obs.model)) {
+      if (t.api !== 'openai-responses' || obs.runtimes.get(t.provider.id)?.kind !== 'vllm') continue;
+      const api = t.apiNode;
+      out.push(
+        finding(
+          'vllm-responses-api',
+          'warning',
+          `${t.ref} talks to vLLM over openai-responses. OpenClaw's vLLM support (streaming usage, request policy) is declared for Chat Completions only, and vLLM's Responses endpoint implements part of OpenAI's. Use api "openai-completions".`,
+          api ? atNode(api) : atNode(t.row.node.members.find((m) => m.key === 'id')!.value),
+          api ? [editFix('Use api "openai-completions"', true, () => [replaceValue(api.doc, api, 'openai-completions')])] : [],
+        ),
+      );
+    }
+    return out;
+  },
+};
