@@ -36,9 +36,10 @@ function roleWords(obs: Observation, t: RowTransport): { primary: boolean; words
 /**
  * OpenClaw requests usage in streaming (`stream_options.include_usage`) for `openai-completions` only when
  * compat.supportsUsageInStreaming resolves true: set on the row, declared by the provider's plugin manifest
- * (lmstudio, vllm, sglang: provider-catalog-shared-*.mjs withStreamingUsageCompat), or the endpoint is local
- * (provider-attribution-*.mjs isLocalEndpointHost: localhost, 127.0.0.1, ::1, *.localhost, *.local, *.internal;
- * @openclaw/ai openai-completions-compat-*.mjs). A LAN IP, a tailnet name or 127.0.0.2 gets no usage.
+ * (only extensions/{lmstudio,vllm,sglang}/openclaw.plugin.json have `openAICompletions.supportsStreamingUsage`),
+ * or the endpoint is local (provider-attribution-*.mjs isLocalEndpointHost: localhost, 127.0.0.1, ::1, [::1],
+ * *.localhost, *.local, *.internal; @openclaw/ai openai-completions-compat-*.mjs; provider-model-compat-*.mjs
+ * fills the row's compat from it). A LAN IP, a tailnet name or 127.0.0.2 gets no usage (premise-openclaw.test).
  */
 export const streamUsageMissing: Rule = {
   id: 'stream-usage-missing',
