@@ -74,3 +74,56 @@ describe('stream-usage-missing premise (real OpenClaw 2026.9.6)', { skip }, () =
     for (const body of later) assert.equal(body.stream_options?.include_usage, true, 'usage requested once the row says so');
   });
 });
+
+/** Ollama's native `/api/chat` stream (NDJSON), as docs/api.md shows it. */
+function ollamaChat(req: { body: unknown }): { text: string } {
+  const model = (req.body as { model?: string })?.model ?? 'qwen3:8b';
+  const at = '2025-10-17T16:47:07.93355Z';
+  const lines = [
+    { model, created_at: at, message: { role: 'assistant', content: 'DONE' }, done: false },
+    { model, created_at: at, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 4883583458, load_duration: 1334875, prompt_eval_count: 1200, prompt_eval_duration: 342546000, eval_count: 2, eval_duration: 4535599 },
+  ];
+  return { text: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' };
+}
+
+describe('ollama-num-ctx-unset premise (real OpenClaw 2026.9.6)', { skip }, () => {
+  it('native Ollama with only contextWindow gets no options.num_ctx; after the fix it gets C', { timeout: 600_000 }, async () => {
+    const s = await startServer({
+      '/': { text: 'Ollama is running' },
+      '/api/version': { json: { version: '0.12.3' } },
+      '/api/tags': { json: { models: [{ name: 'qwen3:8b', model: 'qwen3:8b', size: 1, details: { parameter_size: '8.2B' } }] } },
+      'POST /api/show': { json: { parameters: 'temperature 0.6', model_info: { 'general.architecture': 'qwen3', 'qwen3.context_length': 40960 }, capabilities: ['completion', 'tools'] } },
+      '/api/ps': { json: { models: [] } },
+      'POST /api/chat': ollamaChat,
+    });
+    servers.push(s);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-premise-'));
+    const config = path.join(dir, 'openclaw.json');
+    const text = `{
+  "models": { "mode": "merge", "catalogRefresh": { "enabled": false }, "providers": { "ollama": {
+    "baseUrl": "${s.url}", "apiKey": "ollama-local", "api": "ollama",
+    "models": [ { "id": "qwen3:8b", "name": "Qwen3 8B", "contextWindow": 32768, "maxTokens": 1024 } ] } } },
+  "agents": { "defaults": { "model": { "primary": "ollama/qwen3:8b" } } }
+}
+`;
+    fs.writeFileSync(config, text);
+    const env = isolatedEnv();
+    const chats = () => s.requests.filter((q) => q.path === '/api/chat').map((q) => q.body as { options?: { num_ctx?: number } });
+
+    const before = await dispatch(config, env, 'agent:main:premise-ollama-before');
+    assert.equal(before.status, 0, before.stderr.slice(-2000));
+    assert.ok(chats().length >= 1, `OpenClaw dispatched to /api/chat: ${JSON.stringify(s.requests.map((q) => q.path))}`);
+    for (const body of chats()) assert.equal(body.options?.num_ctx, undefined, 'contextWindow alone is not sent');
+
+    const [finding] = runRules(observe(text, { file: config })).filter((f) => f.rule === 'ollama-num-ctx-unset');
+    assert.ok(finding, 'the rule fires on this config');
+    const fixed = applyEdits(text, finding.fixes.find((f) => f.preferred)!.plan!.edits.flatMap((e) => e.edits));
+    fs.writeFileSync(config, fixed);
+    const seen = chats().length;
+
+    const afterFix = await dispatch(config, env, 'agent:main:premise-ollama-after');
+    const later = chats().slice(seen);
+    assert.ok(later.length >= 1, `OpenClaw dispatched again: ${afterFix.stderr.slice(-2000)}`);
+    for (const body of later) assert.equal(body.options?.num_ctx, 32768, 'num_ctx is C once params.num_ctx/contextTokens are set');
+  });
+});
