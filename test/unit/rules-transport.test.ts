@@ -149,6 +149,15 @@ describe('ollama-openai-compat', () => {
     assert.equal(of(runRules(observe(cfg({ id: 'my-ollama', baseUrl: 'http://192.168.1.20:11434/proxy/v1' }), { runtimes: named })), 'ollama-openai-compat')[0]!.severity, 'error', 'any other path');
   });
 
+  it('two rows under one provider-level api: one finding at that api, one fix (the real corpus file 04)', () => {
+    const text = fs.readFileSync('test/fixtures/corpus/04-ollama-strings.json', 'utf8');
+    const fs4 = of(runRules(observe(text)), 'ollama-openai-compat');
+    assert.deepEqual(fs4.map((f) => [dotted(f), f.severity]), [['models.providers.ollama.api', 'warning']]);
+    assert.match(fs4[0]!.message, /ollama\/qwen2\.5:7b, ollama\/llama3\.2:3b talk to Ollama/);
+    const after = applyPreferred(text, fs4[0]!);
+    assert.match(after, /"baseUrl": "http:\/\/127\.0\.0\.1:11434",\n\s+"api": "ollama"/);
+  });
+
   it('close negatives: native api; a non-Ollama server on 11434 that the probe identified; LM Studio', () => {
     assert.deepEqual(of(runRules(observe(cfg({ id: 'ollama', baseUrl: 'http://127.0.0.1:11434', api: 'ollama', row: '"contextTokens": 32768' }))), 'ollama-openai-compat'), []);
     const llama: ServerState = { baseUrl: 'http://127.0.0.1:11434/v1', status: 'ok', kind: 'llamacpp', loaded: [], via: 'test' };

@@ -140,25 +140,42 @@ function looksLikeOllama(obs: Observation, t: RowTransport): boolean {
   return hostOf(t.baseUrl)?.port === '11434';
 }
 
+/** Rows grouped by the node that sets their api: one finding (and one fix) per written `api`, not per row. */
+function byApiNode(rows: RowTransport[]): RowTransport[][] {
+  const groups = new Map<unknown, RowTransport[]>();
+  for (const t of rows) {
+    const key = t.apiNode ?? t.row.node;
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  return [...groups.values()];
+}
+
+function refsWords(group: RowTransport[]): string {
+  return group.length === 1 ? group[0]!.ref : `${group.map((t) => t.ref).join(', ')}`;
+}
+
 export const ollamaOpenAiCompat: Rule = {
   id: 'ollama-openai-compat',
   check(obs) {
     const out: Finding[] = [];
-    for (const t of allRows(obs.model)) {
-      if (t.api !== 'openai-completions' && t.api !== 'openai-responses') continue;
-      if (!looksLikeOllama(obs, t)) continue;
-      const injected = numCtxInjected(t);
+    const rows = [...allRows(obs.model)].filter((t) => (t.api === 'openai-completions' || t.api === 'openai-responses') && looksLikeOllama(obs, t));
+    for (const group of byApiNode(rows)) {
+      const t = group[0]!;
+      const injected = group.every(numCtxInjected);
       const edits = (): DocEdits[] => {
         const e: DocEdits[] = [];
         e.push(t.apiNode ? replaceValue(t.apiNode.doc, t.apiNode, 'ollama') : setMember(t.provider.node.doc, t.provider.node, 'api', 'ollama'));
-        if (t.baseUrl && t.baseUrlNode && /\/v1\/?$/.test(t.baseUrl)) e.push(replaceValue(t.baseUrlNode.doc, t.baseUrlNode, t.baseUrl.replace(/\/v1\/?$/, '')));
+        for (const node of new Set(group.map((g) => g.baseUrlNode))) {
+          const url = node && node.kind === 'string' ? (node.value as string) : undefined;
+          if (node && url && /\/v1\/?$/.test(url)) e.push(replaceValue(node.doc, node, url.replace(/\/v1\/?$/, '')));
+        }
         return e;
       };
       out.push(
         finding(
           'ollama-openai-compat',
           injected ? 'warning' : 'error',
-          `${t.ref} talks to Ollama over ${t.api}. ` +
+          `${refsWords(group)} talk${group.length === 1 ? 's' : ''} to Ollama over ${t.api}. ` +
             (injected
               ? 'OpenClaw injects num_ctx on this route, but tool calling is unreliable there and thinking control is lost.'
               : `On this route OpenClaw sends no num_ctx (${t.api === 'openai-responses' ? 'never for openai-responses' : 'provider id, host and port do not match its Ollama detection, or injectNumCtxForOpenAICompat is false'}), so Ollama runs the model at its default context (often 4,096) and cuts prompts silently.`) +
@@ -182,15 +199,16 @@ export const vllmResponsesApi: Rule = {
   id: 'vllm-responses-api',
   check(obs) {
     const out: Finding[] = [];
-    for (const t of allRows(obs.model)) {
-      if (t.api !== 'openai-responses' || obs.runtimes.get(t.provider.id)?.kind !== 'vllm') continue;
+    const rows = [...allRows(obs.model)].filter((t) => t.api === 'openai-responses' && obs.runtimes.get(t.provider.id)?.kind === 'vllm');
+    for (const group of byApiNode(rows)) {
+      const t = group[0]!;
       const api = t.apiNode;
       out.push(
         finding(
           'vllm-responses-api',
           'warning',
-          `${t.ref} talks to vLLM over openai-responses. OpenClaw's vLLM support (streaming usage, request policy) is declared for Chat Completions only, and vLLM's Responses endpoint implements part of OpenAI's. Use api "openai-completions".`,
-          api ? atNode(api) : atNode(t.row.node.members.find((m) => m.key === 'id')!.value),
+          `${refsWords(group)} talk${group.length === 1 ? 's' : ''} to vLLM over openai-responses. OpenClaw's vLLM support (streaming usage, request policy) is declared for Chat Completions only, and vLLM's Responses endpoint implements part of OpenAI's. Use api "openai-completions".`,
+          api ? atNode(api) : where(t),
           api ? [editFix('Use api "openai-completions"', true, () => [replaceValue(api.doc, api, 'openai-completions')])] : [],
         ),
       );
