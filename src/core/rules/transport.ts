@@ -151,10 +151,6 @@ export function serverModel(state: ServerState | undefined, id: string | undefin
   return undefined;
 }
 
-export function isObject(n: JsonNode | undefined): n is ObjectNode {
-  return n?.kind === 'object';
-}
-
 /** The object node that starts at `offset` in a parsed document. */
 function objectStartingAt(node: JsonNode | undefined, offset: number): ObjectNode | undefined {
   if (!node || node.span[0] > offset || node.span[1] <= offset) return undefined;
