@@ -19,7 +19,7 @@ export function readLmsFixture(file: string, kind: 'ps' | 'ls') {
   try {
     return kind === 'ps' ? loadedFromLmsPs(json) : downloadedFromLmsLs(json);
   } catch {
-    throw new UsageError(`${file} is not in \`lms ${kind} --json\` format (an array of models with modelKey)`);
+    throw new UsageError(`${file} is not in \`lms ${kind} --json\` format (an array of models with modelKey, identifier or path)`);
   }
 }
 

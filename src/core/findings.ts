@@ -17,6 +17,15 @@ export const RULE_IDS = [
   'context-too-small',
   'model-not-loaded',
   'memory-headroom',
+  'stream-usage-missing',
+  'ollama-num-ctx-unset',
+  'ollama-openai-compat',
+  'model-lacks-tools',
+  'reasoning-mismatch',
+  'lmstudio-jit-context',
+  'max-tokens-budget',
+  'vllm-responses-api',
+  'harmony-tool-calls',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

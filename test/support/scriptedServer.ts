@@ -4,13 +4,17 @@ import type { AddressInfo } from 'node:net';
 /**
  * A loopback HTTP server that speaks a model server's REST shapes (LM Studio, Ollama, llama.cpp,
  * vLLM, mlx_lm.server) from a route table, and can misbehave on purpose: hang, 500, garbage, slow.
- * Bound to 127.0.0.1 only; `close()` ends every open socket.
+ * Bound to loopback only (127.0.0.1 unless told another 127.x address); `close()` ends every open socket.
  */
 export type Reply =
   | { chat: ChatScript }
   | { json: unknown; status?: number; delayMs?: number }
   | { text: string; status?: number; delayMs?: number }
-  | { hang: true };
+  | { hang: true }
+  /** A 3xx with a Location header. */
+  | { redirect: string; status?: number }
+  /** Status and headers promise a longer JSON body; the socket closes after these bytes. */
+  | { torn: string };
 
 export type Route = (req: { method: string; path: string; body: unknown }) => Reply | undefined;
 
@@ -21,7 +25,8 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startServer(routes: Record<string, Reply | Route>, port = 0): Promise<ScriptedServer> {
+/** `host` is a loopback address (127.0.0.1 by default; 127.0.0.2 is loopback too, but not "local" to OpenClaw). */
+export async function startServer(routes: Record<string, Reply | Route>, port = 0, host = '127.0.0.1'): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
@@ -44,6 +49,12 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
         return;
       }
       if ('hang' in reply) return; // never answer
+      if ('redirect' in reply) return void res.writeHead(reply.status ?? 302, { location: reply.redirect }).end();
+      if ('torn' in reply) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(reply.torn) + 4096) });
+        res.write(reply.torn, () => res.socket?.destroy());
+        return;
+      }
       if ('chat' in reply) return writeChatStream(res, (body ?? {}) as { model?: string; stream?: boolean }, reply.chat);
       const send = () => {
         if ('json' in reply) res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
@@ -57,10 +68,11 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  if (!host.startsWith('127.')) throw new Error(`scripted servers bind loopback only, not ${host}`);
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const actual = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${actual}`,
+    url: `http://${host}:${actual}`,
     port: actual,
     requests,
     close: () =>

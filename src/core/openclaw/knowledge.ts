@@ -151,4 +151,6 @@ export const BEHAVIOUR = {
   newReserveFormula: v('2026.8.0'),
   /** PR #65671: the legacy floor is capped at C - min(8000, C/2). */
   floorCapped: v('2026.4.13'),
+  /** gpt-oss Harmony tool-call parsing: absent in 2026.5.7, present in 2026.5.12 for provider id `lmstudio` (npm has no 5.8–5.11). */
+  harmonyToolCalls: v('2026.5.12'),
 } as const;

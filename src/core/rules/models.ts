@@ -9,7 +9,7 @@ import { actionFix, atNode, editFix, finding, fmt, type Rule } from './util.js';
 import { downloadedFor, loadedFor, pickCompactor, serverName } from '../servers/models.js';
 
 /** Providers OpenClaw ships (hosted catalogs or discovery): a ref to them needs no models.providers entry. */
-const BUNDLED_PROVIDERS = new Set([
+export const BUNDLED_PROVIDERS = new Set([
   'openai', 'anthropic', 'google', 'google-vertex', 'openrouter', 'groq', 'mistral', 'xai', 'deepseek', 'together',
   'fireworks', 'amazon-bedrock', 'bedrock', 'azure', 'azure-openai', 'github-copilot', 'ollama', 'lmstudio', 'vllm',
   'zai', 'moonshot', 'minimax', 'cerebras', 'perplexity', 'huggingface', 'nvidia', 'qwen', 'openai-codex', 'venice',

@@ -5,6 +5,10 @@ import { contextExceedsModelMax, contextTooSmall, contextWindowMismatch } from '
 import { retiredKeyRule, systemPromptOverride } from './keys.js';
 import { memoryHeadroom, parseErrors } from './machine.js';
 import { compactionModelMissing, modelNotLoaded, unknownModelRef } from './models.js';
+import { maxTokensBudget } from './budget.js';
+import { harmonyToolCalls, modelLacksTools, reasoningMismatch } from './capabilities.js';
+import { lmstudioJitContext } from './lmstudio.js';
+import { ollamaNumCtxUnset, ollamaOpenAiCompat, streamUsageMissing, vllmResponsesApi } from './requests.js';
 import type { Rule } from './util.js';
 
 export const RULES: readonly Rule[] = [
@@ -21,6 +25,15 @@ export const RULES: readonly Rule[] = [
   contextTooSmall,
   modelNotLoaded,
   memoryHeadroom,
+  streamUsageMissing,
+  ollamaNumCtxUnset,
+  ollamaOpenAiCompat,
+  modelLacksTools,
+  reasoningMismatch,
+  lmstudioJitContext,
+  maxTokensBudget,
+  vllmResponsesApi,
+  harmonyToolCalls,
 ];
 
 const ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };

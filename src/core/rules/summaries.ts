@@ -15,4 +15,13 @@ export const RULE_SUMMARIES: Record<RuleId, { readonly severity: string; readonl
   'context-too-small': { severity: 'error/warning', summary: "the context cannot hold OpenClaw's first turn" },
   'model-not-loaded': { severity: 'info/warning', summary: 'the primary or the compactor is not loaded: the first dispatch pays the load' },
   'memory-headroom': { severity: 'warning', summary: "loaded models need more than 80 % of this machine's memory" },
+  'stream-usage-missing': { severity: 'error/warning', summary: 'OpenClaw will not ask this server for usage while streaming: context reads 0, compaction never fires' },
+  'ollama-num-ctx-unset': { severity: 'error/warning', summary: "no num_ctx for a native Ollama model: it runs at Ollama's own default context" },
+  'ollama-openai-compat': { severity: 'error/warning', summary: "an Ollama server used through the OpenAI API: tool calls come back as text, num_ctx may not be sent" },
+  'model-lacks-tools': { severity: 'error/warning', summary: 'the server says the model cannot call tools, and an agent uses it with tools' },
+  'reasoning-mismatch': { severity: 'warning', summary: "the row's reasoning setting disagrees with the server's thinking capability" },
+  'lmstudio-jit-context': { severity: 'error/warning', summary: 'OpenClaw does not preload this LM Studio model: it loads at its own default context' },
+  'max-tokens-budget': { severity: 'warning', summary: "maxTokens leaves no room for OpenClaw's first turn below the budget" },
+  'vllm-responses-api': { severity: 'warning', summary: 'a vLLM server used with openai-responses' },
+  'harmony-tool-calls': { severity: 'warning', summary: "a gpt-oss model on an OpenClaw release without the Harmony tool-call parser" },
 };

@@ -1,19 +1,24 @@
 import * as z from 'zod/mini';
-import type { DownloadedModel, LoadedModel } from './types.js';
+import type { DownloadedModel, LoadedModel, ModelCapabilities } from './types.js';
 
 const posInt = z.int().check(z.positive());
 
-/** `lms ps --json` (fields arrived 2025-02 … 2026-03; all but identity optional). */
+/**
+ * `lms ps --json` (fields arrived 2025-02 … 2026-03; all optional). Rows from before 2025-02 carry only
+ * `identifier`, `path` and `instanceReference`: no `modelKey`, no `contextLength` (context unknown, never guessed).
+ */
 export const LmsPsSchema = z.array(
   z.looseObject({
     type: z.optional(z.string()),
-    modelKey: z.string(),
+    modelKey: z.optional(z.string()),
     identifier: z.optional(z.string()),
+    path: z.optional(z.string()),
     displayName: z.optional(z.string()),
     sizeBytes: z.optional(z.number()),
     paramsString: z.nullish(z.string()),
     maxContextLength: z.optional(posInt),
     contextLength: z.optional(posInt),
+    trainedForToolUse: z.optional(z.boolean()),
     parallel: z.nullish(z.number()),
   }),
 );
@@ -32,17 +37,29 @@ export const LmsLsSchema = z.array(
 );
 
 export function loadedFromLmsPs(json: unknown): LoadedModel[] {
-  return LmsPsSchema.parse(json)
+  const rows = LmsPsSchema.parse(json);
+  // A row that names no model at all is not an `lms ps` row: the capture is something else.
+  if (rows.some((m) => !m.modelKey && !m.identifier && !m.path)) throw new Error('an lms ps row names no model (no modelKey, identifier or path)');
+  return rows
     .filter((m) => m.type === undefined || m.type === 'llm')
-    .map((m) => ({
-      identifier: m.identifier ?? m.modelKey,
-      modelKey: m.modelKey,
-      loadedContextLength: m.contextLength,
-      maxContextLength: m.maxContextLength,
-      sizeBytes: m.sizeBytes,
-      paramsString: m.paramsString ?? undefined,
-      note: m.parallel && m.parallel > 1 ? `${m.parallel} parallel predictions` : undefined,
-    }));
+    .map((m) => {
+      const identifier = m.identifier ?? m.modelKey ?? m.path!;
+      return {
+        identifier,
+        modelKey: m.modelKey ?? identifier,
+        loadedContextLength: m.contextLength,
+        maxContextLength: m.maxContextLength,
+        sizeBytes: m.sizeBytes,
+        paramsString: m.paramsString ?? undefined,
+        note:
+          m.contextLength === undefined
+            ? 'this lms is older than 2025-02 and does not report the loaded context'
+            : m.parallel && m.parallel > 1
+              ? `${m.parallel} parallel predictions`
+              : undefined,
+        ...(m.trainedForToolUse !== undefined ? { capabilities: { tools: m.trainedForToolUse } } : {}),
+      };
+    });
 }
 
 export function downloadedFromLmsLs(json: unknown): DownloadedModel[] {
@@ -54,6 +71,7 @@ export function downloadedFromLmsLs(json: unknown): DownloadedModel[] {
     paramsString: m.paramsString ?? undefined,
     displayName: m.displayName,
     trainedForToolUse: m.trainedForToolUse,
+    ...(m.trainedForToolUse !== undefined ? { capabilities: { tools: m.trainedForToolUse } } : {}),
   }));
 }
 
@@ -70,7 +88,7 @@ export const V1ModelsSchema = z.looseObject({
       loaded_instances: z.optional(
         z.array(z.looseObject({ id: z.string(), config: z.optional(z.looseObject({ context_length: z.optional(posInt), parallel: z.optional(z.number()) })) })),
       ),
-      capabilities: z.nullish(z.looseObject({ trained_for_tool_use: z.optional(z.boolean()) })),
+      capabilities: z.nullish(z.looseObject({ trained_for_tool_use: z.optional(z.boolean()), reasoning: z.optional(z.unknown()) })),
     }),
   ),
 });
@@ -81,6 +99,7 @@ export function fromV1Models(json: unknown): { loaded: LoadedModel[]; downloaded
   const downloaded: DownloadedModel[] = [];
   for (const m of parsed.models) {
     const type = m.type === 'llm' ? 'llm' : m.type === 'embedding' ? 'embedding' : m.type === undefined ? 'llm' : 'other';
+    const capabilities = v1Capabilities(m.capabilities);
     downloaded.push({
       modelKey: m.key,
       type,
@@ -89,6 +108,7 @@ export function fromV1Models(json: unknown): { loaded: LoadedModel[]; downloaded
       paramsString: m.params_string ?? undefined,
       displayName: m.display_name,
       trainedForToolUse: m.capabilities?.trained_for_tool_use,
+      ...(capabilities ? { capabilities } : {}),
     });
     if (type !== 'llm') continue;
     for (const inst of m.loaded_instances ?? []) {
@@ -100,10 +120,23 @@ export function fromV1Models(json: unknown): { loaded: LoadedModel[]; downloaded
         sizeBytes: m.size_bytes,
         paramsString: m.params_string ?? undefined,
         note: inst.config?.parallel && inst.config.parallel > 1 ? `${inst.config.parallel} parallel predictions` : undefined,
+        ...(capabilities ? { capabilities } : {}),
       });
     }
   }
   return { loaded, downloaded };
+}
+
+/**
+ * `capabilities.reasoning` exists only from LM Studio 0.4.8: present means it reasons, absent proves nothing
+ * (thinking stays unknown). `trained_for_tool_use` false means it was not trained to call tools.
+ */
+function v1Capabilities(c: { trained_for_tool_use?: boolean; reasoning?: unknown } | null | undefined): ModelCapabilities | undefined {
+  if (!c) return undefined;
+  const out: { tools?: boolean; thinking?: boolean } = {};
+  if (c.trained_for_tool_use !== undefined) out.tools = c.trained_for_tool_use;
+  if (c.reasoning !== undefined && c.reasoning !== null) out.thinking = true;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** REST v0 (LM Studio ≥ 0.3.6): GET /api/v0/models. */
@@ -124,9 +157,11 @@ export function fromV0Models(json: unknown): { loaded: LoadedModel[]; downloaded
   const loaded: LoadedModel[] = [];
   const downloaded: DownloadedModel[] = [];
   for (const m of parsed.data) {
-    const type = m.type === 'llm' || m.type === 'vlm' ? 'llm' : m.type === 'embeddings' ? 'embedding' : 'other';
+    // Rows seen in the wild without `type` but with `loaded_context_length` are loaded LLMs (runtimes.md).
+    const type = m.type === 'llm' || m.type === 'vlm' || m.type === undefined ? 'llm' : m.type === 'embeddings' ? 'embedding' : 'other';
+    const isLoaded = m.state === 'loaded' || (m.state === undefined && m.loaded_context_length !== undefined);
     downloaded.push({ modelKey: m.id, type, maxContextLength: m.max_context_length });
-    if (type === 'llm' && m.state === 'loaded') {
+    if (type === 'llm' && isLoaded) {
       loaded.push({ identifier: m.id, modelKey: m.id, loadedContextLength: m.loaded_context_length, maxContextLength: m.max_context_length });
     }
   }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { DownloadedModel, LoadedModel } from './types.js';
+import type { DownloadedModel, LoadedModel, ModelCapabilities } from './types.js';
 
 const posInt = z.int().check(z.positive());
 
@@ -15,7 +15,12 @@ export const OllamaPsSchema = z.looseObject({
     }),
   ),
 });
-export const OllamaShowSchema = z.looseObject({ model_info: z.optional(z.record(z.string(), z.unknown())) });
+/** `POST /api/show {model}`: `model_info["<arch>.context_length"]`, Modelfile `parameters` text, `capabilities`. */
+export const OllamaShowSchema = z.looseObject({
+  model_info: z.nullish(z.record(z.string(), z.unknown())),
+  parameters: z.nullish(z.string()),
+  capabilities: z.nullish(z.array(z.string())),
+});
 export const OllamaTagsSchema = z.looseObject({
   models: z.array(
     z.looseObject({
@@ -26,11 +31,26 @@ export const OllamaTagsSchema = z.looseObject({
   ),
 });
 
-/** `model_info["<arch>.context_length"]` is the trained maximum. */
-export function ollamaMaxContext(show: unknown): number | undefined {
-  const info = OllamaShowSchema.parse(show).model_info ?? {};
-  for (const [k, val] of Object.entries(info)) if (k.endsWith('.context_length') && typeof val === 'number') return val;
-  return undefined;
+export interface OllamaShowFacts {
+  readonly maxContextLength?: number;
+  /** `num_ctx N` in the Modelfile parameters; undefined when the Modelfile does not set it. */
+  readonly modelfileNumCtx?: number;
+  readonly capabilities?: ModelCapabilities;
+}
+
+/** What `/api/show` tells about one model. Older servers have no `capabilities`: tools/thinking stay unknown. */
+export function ollamaShow(show: unknown): OllamaShowFacts {
+  const s = OllamaShowSchema.parse(show);
+  let max: number | undefined;
+  for (const [k, val] of Object.entries(s.model_info ?? {})) if (k.endsWith('.context_length') && typeof val === 'number' && val > 0) max = val;
+  const m = /^\s*num_ctx\s+(\d+)\b/m.exec(s.parameters ?? '');
+  const numCtx = m ? Number(m[1]) : undefined;
+  const caps = s.capabilities ? { tools: s.capabilities.includes('tools'), thinking: s.capabilities.includes('thinking') } : undefined;
+  return {
+    ...(max !== undefined ? { maxContextLength: max } : {}),
+    ...(numCtx !== undefined && numCtx > 0 ? { modelfileNumCtx: numCtx } : {}),
+    ...(caps ? { capabilities: caps } : {}),
+  };
 }
 
 export function ollamaLoaded(ps: unknown): LoadedModel[] {
@@ -70,7 +90,8 @@ export const OpenAiModelsSchema = z.looseObject({
     z.looseObject({
       id: z.string(),
       owned_by: z.optional(z.string()),
-      max_model_len: z.optional(posInt),
+      // vLLM LoRA adapter cards carry `"max_model_len": null` (or omit it): they are skipped, the base model kept.
+      max_model_len: z.nullish(posInt),
       meta: z.nullish(z.looseObject({ n_ctx: z.optional(posInt), n_ctx_train: z.optional(posInt), size: z.optional(z.number()), n_params: z.optional(z.number()) })),
     }),
   ),
@@ -100,7 +121,7 @@ export function llamacppLoaded(props: unknown, models: unknown | undefined): Loa
 /* vLLM */
 export function vllmLoaded(models: unknown): LoadedModel[] {
   return OpenAiModelsSchema.parse(models)
-    .data.filter((c) => c.max_model_len !== undefined)
+    .data.filter((c): c is typeof c & { max_model_len: number } => typeof c.max_model_len === 'number')
     .map((c) => ({ identifier: c.id, modelKey: c.id, loadedContextLength: c.max_model_len, maxContextLength: c.max_model_len }));
 }
 

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { requestJson, type HttpFailure, type HttpResult } from './http.js';
 import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsServerStatusSchema } from './lmstudio.js';
-import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaMaxContext, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
-import { RUNTIME_NAMES, type LoadedModel, type RuntimeKind, type ServerState } from './types.js';
+import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaShow, type OllamaShowFacts, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
+import { RUNTIME_NAMES, type DownloadedModel, type LoadedModel, type RuntimeKind, type ServerState } from './types.js';
 
 /** Runs `lms` with arguments (never a shell string) and returns stdout; injected so core stays testable. */
 export type LmsRunner = (args: readonly string[], timeoutMs: number, signal?: AbortSignal) => Promise<{ stdout: string; exitCode: number }>;
@@ -91,9 +91,7 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<
   else if (port === '1234') kind = 'lmstudio'; // an older LM Studio without the greeting
   else if (parsesAs(models, OpenAiModelsSchema)) kind = 'openai-compatible';
 
-  if (!kind) {
-    return { baseUrl, status: 'unreadable', detail: `something answers at ${root}, but not as a model server Local AI Lab knows`, loaded: [], via: 'probe' };
-  }
+  if (!kind) return { baseUrl, status: 'unreadable', detail: answeredBut(root, all), loaded: [], via: 'probe' };
   try {
     switch (kind) {
       case 'lmstudio':
@@ -129,6 +127,14 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<
   } catch (err) {
     return { baseUrl, status: 'unreadable', kind, detail: `${RUNTIME_NAMES[kind]} answered in an unexpected shape (${shortError(err)})`, loaded: [], via: 'probe' };
   }
+}
+
+/** "answered but …": something listens, so never "nothing answers"; say what its answers were. */
+function answeredBut(root: string, results: readonly HttpResult<unknown>[]): string {
+  const failures = [...new Set(results.flatMap((r) => (!r.ok && r.failure.kind !== 'unreachable' && r.failure.kind !== 'timeout' ? [r.failure.message] : [])))];
+  const anyOk = results.some((r) => r.ok);
+  if (!anyOk && failures.length) return `a server answered at ${root}, but never usably (${failures.slice(0, 3).join('; ')})`;
+  return `a server answered at ${root}, but not as a model server Local AI Lab knows${failures.length ? ` (${failures.slice(0, 3).join('; ')})` : ''}`;
 }
 
 function isLlamaProps(v: unknown): boolean {
@@ -196,28 +202,39 @@ async function readViaLms(baseUrl: string, opts: ProbeOptions): Promise<ServerSt
   }
 }
 
+/** Models whose `/api/show` we read: the loaded ones and up to this many downloaded ones (capabilities, Modelfile num_ctx). */
+const OLLAMA_SHOW_LIMIT = 32;
+
 async function readOllama(baseUrl: string, root: string, opts: ProbeOptions): Promise<ServerState> {
   const o = { timeoutMs: opts.timeoutMs, signal: opts.signal };
   const [ps, tags] = await Promise.all([requestJson(root + '/api/ps', o), requestJson(root + '/api/tags', o)]);
-  if (!ps.ok) return { baseUrl, status: 'unreadable', kind: 'ollama', detail: `Ollama /api/ps: ${describe(ps.failure)}`, loaded: [], via: 'probe' };
+  if (!ps.ok) return { baseUrl, status: 'unreadable', kind: 'ollama', detail: `Ollama answered, but /api/ps failed: ${describe(ps.failure)}`, loaded: [], via: 'probe' };
   const loaded = ollamaLoaded(ps.value);
-  const withMax: LoadedModel[] = await Promise.all(
-    loaded.map(async (m) => {
-      const show = await requestJson(root + '/api/show', { ...o, method: 'POST', body: { model: m.identifier } });
-      let max: number | undefined;
-      try {
-        max = show.ok ? ollamaMaxContext(show.value) : undefined;
-      } catch {
-        max = undefined;
-      }
-      return { ...m, maxContextLength: max };
-    }),
-  );
-  let downloaded;
+  let downloaded: DownloadedModel[] | undefined;
   try {
     downloaded = tags.ok ? ollamaDownloaded(tags.value) : undefined;
   } catch {
     downloaded = undefined;
   }
-  return { baseUrl, status: 'ok', kind: 'ollama', loaded: withMax, downloaded, via: 'probe' };
+  const names = [...new Set([...loaded.map((m) => m.identifier), ...(downloaded ?? []).map((m) => m.modelKey)])].slice(0, OLLAMA_SHOW_LIMIT);
+  const shows = new Map<string, OllamaShowFacts>();
+  await Promise.all(
+    names.map(async (name) => {
+      const show = await requestJson(root + '/api/show', { ...o, method: 'POST', body: { model: name } });
+      try {
+        if (show.ok) shows.set(name, ollamaShow(show.value));
+      } catch {
+        /* an /api/show we cannot read leaves that model's facts unknown */
+      }
+    }),
+  );
+  const withShow: LoadedModel[] = loaded.map((m) => {
+    const f = shows.get(m.identifier);
+    return { ...m, maxContextLength: f?.maxContextLength, ...(f?.capabilities ? { capabilities: f.capabilities } : {}), ...(f?.modelfileNumCtx ? { modelfileNumCtx: f.modelfileNumCtx } : {}) };
+  });
+  const dl = downloaded?.map((d) => {
+    const f = shows.get(d.modelKey);
+    return { ...d, maxContextLength: d.maxContextLength ?? f?.maxContextLength, ...(f?.capabilities ? { capabilities: f.capabilities } : {}), ...(f?.modelfileNumCtx ? { modelfileNumCtx: f.modelfileNumCtx } : {}) };
+  });
+  return { baseUrl, status: 'ok', kind: 'ollama', loaded: withShow, downloaded: dl, via: 'probe' };
 }

@@ -9,6 +9,14 @@ export const RUNTIME_NAMES: Record<RuntimeKind, string> = {
   'openai-compatible': 'OpenAI-compatible server',
 };
 
+/** What the server says the model can do; a field is undefined when the server does not say (never guessed). */
+export interface ModelCapabilities {
+  /** Ollama `/api/show` capabilities include "tools"; LM Studio `trained_for_tool_use` / `trainedForToolUse`. */
+  readonly tools?: boolean;
+  /** Ollama "thinking" capability; LM Studio `capabilities.reasoning` (only reported from LM Studio 0.4.8). */
+  readonly thinking?: boolean;
+}
+
 export interface LoadedModel {
   /** The id requests use (LM Studio instance identifier, Ollama name, served model id). */
   readonly identifier: string;
@@ -21,6 +29,9 @@ export interface LoadedModel {
   readonly paramsString?: string;
   /** Extra words for the hover (per-slot contexts, parallel requests). */
   readonly note?: string;
+  readonly capabilities?: ModelCapabilities;
+  /** Ollama: `num_ctx` set in the Modelfile (`/api/show` `parameters`), which every request gets unless it sends its own. */
+  readonly modelfileNumCtx?: number;
 }
 
 export interface DownloadedModel {
@@ -31,6 +42,9 @@ export interface DownloadedModel {
   readonly paramsString?: string;
   readonly displayName?: string;
   readonly trainedForToolUse?: boolean;
+  readonly capabilities?: ModelCapabilities;
+  /** Ollama: `num_ctx` set in the Modelfile (`/api/show` `parameters`). */
+  readonly modelfileNumCtx?: number;
 }
 
 export type RuntimeStatus =

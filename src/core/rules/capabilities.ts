@@ -1,0 +1,120 @@
+import type { Finding } from '../findings.js';
+import { BEHAVIOUR } from '../openclaw/knowledge.js';
+import { replaceValue, setMember, setPath } from '../openclaw/edit.js';
+import { atLeast, formatVersion } from '../openclaw/version.js';
+import { serverName } from '../servers/models.js';
+import { renameProviderFix } from './lmstudio.js';
+import { allRows, compatFlag, hostOf, refsTo, serverModel } from './transport.js';
+import { atNode, editFix, finding, type Rule } from './util.js';
+
+/**
+ * The server says the model cannot call tools (Ollama `/api/show` capabilities without "tools"; LM Studio
+ * `trained_for_tool_use` / `trainedForToolUse` false) while an agent uses it and the row does not say
+ * compat.supportsTools: false. OpenClaw then sends its tool schemas on every turn: Ollama rejects the request
+ * ("does not support tools"), LM Studio answers but the model never calls them properly. compat.supportsTools
+ * false is what stops them (dist model-tool-support-*.mjs).
+ */
+export const modelLacksTools: Rule = {
+  id: 'model-lacks-tools',
+  check(obs) {
+    const out: Finding[] = [];
+    for (const t of allRows(obs.model)) {
+      const refs = refsTo(obs.model, t, true);
+      if (!refs.length) continue;
+      const state = obs.runtimes.get(t.provider.id);
+      if (!state || (state.kind !== 'ollama' && state.kind !== 'lmstudio')) continue;
+      const sm = serverModel(state, t.row.id);
+      if (sm?.capabilities.tools !== false) continue;
+      if (compatFlag(t.row, 'supportsTools') === false) continue;
+      const ollama = state.kind === 'ollama';
+      const who = [...new Set(refs.map((r) => (r.agentId ? `agent ${r.agentId}` : r.role)))].join(', ');
+      const row = t.row.node;
+      out.push(
+        finding(
+          'model-lacks-tools',
+          ollama ? 'error' : 'warning',
+          `${t.ref} (${who}): ${serverName(state)} says this model cannot call tools${ollama ? ' (/api/show capabilities has no "tools")' : ' (not trained for tool use)'}, but OpenClaw sends it its tool schemas on every turn.` +
+            (ollama ? ' Ollama rejects such requests ("does not support tools"), so every dispatch fails.' : ' Tool calls come back as plain text or not at all.') +
+            ' Set compat.supportsTools: false on the row, or use a model that calls tools.',
+          atNode(row.members.find((m) => m.key === 'id')!.value),
+          [editFix('Set compat.supportsTools: false on the row', true, () => [setPath(row.doc, row, ['compat', 'supportsTools'], false)])],
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/**
+ * The row's `reasoning` (default false) against what the server says of thinking: Ollama's "thinking"
+ * capability (both ways), LM Studio's `capabilities.reasoning` (only from 0.4.8, so only its presence counts).
+ * Native Ollama forwards `think` only when reasoning is not false (dist stream-compat-*.mjs
+ * shouldForwardNativeOllamaThink), and OpenClaw plans thinking levels and output from `reasoning`. Warning.
+ */
+export const reasoningMismatch: Rule = {
+  id: 'reasoning-mismatch',
+  check(obs) {
+    const out: Finding[] = [];
+    for (const t of allRows(obs.model)) {
+      const state = obs.runtimes.get(t.provider.id);
+      if (!state || (state.kind !== 'ollama' && state.kind !== 'lmstudio')) continue;
+      const thinks = serverModel(state, t.row.id)?.capabilities.thinking;
+      if (thinks === undefined) continue;
+      if (state.kind === 'lmstudio' && !thinks) continue; // absence of capabilities.reasoning proves nothing
+      const node = t.row.node.members.find((m) => m.key === 'reasoning')?.value;
+      const written = node?.kind === 'boolean' ? (node.value as boolean) : false;
+      if (written === thinks) continue;
+      const row = t.row.node;
+      const server = serverName(state);
+      out.push(
+        finding(
+          'reasoning-mismatch',
+          'warning',
+          thinks
+            ? `${t.ref}: ${server} says this model thinks, but the row says reasoning ${node ? 'false' : 'is unset (false)'}. OpenClaw neither controls nor budgets its thinking: it thinks anyway, and its reasoning lands in the answer or is dropped. Set reasoning: true.`
+            : `${t.ref}: the row says reasoning: true, but ${server} says this model does not think. OpenClaw asks for thinking it cannot get${state.kind === 'ollama' ? ' (Ollama rejects think for such models)' : ''}. Set reasoning: false.`,
+          atNode(node ?? row.members.find((m) => m.key === 'id')!.value),
+          [editFix(`Set reasoning to ${thinks}`, true, () => [node ? replaceValue(node.doc, node, thinks) : setMember(row.doc, row, 'reasoning', thinks)])],
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/**
+ * gpt-oss speaks Harmony; OpenClaw parses its tool calls from 2026.5.12, and then only under the bundled
+ * provider id `lmstudio` (2026.5.7 lacks the parser; npm has no 2026.5.8–5.11; reference openclaw.md §13).
+ * Before 2026.5.12 every route is affected; from it, an LM Studio server under another provider id still is.
+ * Warning. Fixes: upgrade OpenClaw; use the bundled provider id `lmstudio`.
+ */
+export const harmonyToolCalls: Rule = {
+  id: 'harmony-tool-calls',
+  check(obs) {
+    const out: Finding[] = [];
+    const fixed = atLeast(obs.version, BEHAVIOUR.harmonyToolCalls);
+    for (const t of allRows(obs.model)) {
+      if (!/gpt-oss/i.test(t.row.id ?? '')) continue;
+      if (!refsTo(obs.model, t, true).length) continue;
+      const lmStudio = obs.runtimes.get(t.provider.id)?.kind === 'lmstudio' || (!obs.runtimes.get(t.provider.id)?.kind && hostOf(t.baseUrl)?.port === '1234');
+      if (fixed && (t.provider.id === 'lmstudio' || !lmStudio)) continue;
+      const at = atNode(t.row.node.members.find((m) => m.key === 'id')!.value);
+      const rename = lmStudio && t.provider.id !== 'lmstudio' ? [renameProviderFix(obs, t.provider, fixed)] : [];
+      out.push(
+        finding(
+          'harmony-tool-calls',
+          'warning',
+          fixed
+            ? `${t.ref}: gpt-oss tool calls come in Harmony format, which OpenClaw ${formatVersion(obs.version)} parses only under the bundled provider id "lmstudio"; under "${t.provider.id}" they arrive as text and never run. Rename the provider to lmstudio.`
+            : `${t.ref}: gpt-oss tool calls come in Harmony format, which OpenClaw parses only from 2026.5.12 (this is ${formatVersion(obs.version)}): they arrive as text and never run. Upgrade OpenClaw${lmStudio ? ', and use the bundled provider id "lmstudio"' : ''}.`,
+          at,
+          [
+            ...rename,
+            ...(fixed ? [] : [{ title: 'Upgrade OpenClaw to 2026.5.12 or later', preferred: false, declined: 'Local AI Lab does not install OpenClaw: run npm install -g openclaw@latest (or your package manager), then check again.' }]),
+          ],
+        ),
+      );
+    }
+    return out;
+  },
+};
