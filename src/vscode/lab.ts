@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { runSession } from '../core/lab/runner.js';
 import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
-import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
+import { listSessions, newSessionId, readSession, SessionLocked, type Session } from '../core/lab/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
 import { buildObservation } from '../core/sources.js';
 import { readProfileState } from '../core/profiles/backups.js';
@@ -83,7 +83,8 @@ export class LabController implements vscode.Disposable {
     }
     for (const f of files) {
       try {
-        const l = loadWorkload(path.join(dir, f), this.labDir());
+        const roots = (vscode.workspace.workspaceFolders ?? []).filter((w) => w.uri.scheme === 'file').map((w) => w.uri.fsPath);
+        const l = loadWorkload(path.join(dir, f), this.labDir(), { roots, allowAnyPromptFile: readSettings().labAllowPromptFilesAnywhere });
         out.push({ workload: l.workload, prompt: l.prompt, source: path.join('.local-ai-lab', 'workloads', f) });
       } catch (err) {
         this.ctx.log.warn(`workload ${f}: ${(err as Error).message}`);
@@ -143,7 +144,7 @@ export class LabController implements vscode.Disposable {
     const root = this.labDir();
     this.running = true;
     try {
-      const target = openAiTarget(obs, workload);
+      const target = openAiTarget(obs, workload, { allowHosted: readSettings().labAllowHosted });
       await preflight(target.baseUrl);
       const session =
         resume ??
@@ -176,7 +177,7 @@ export class LabController implements vscode.Disposable {
       void vscode.window.showInformationMessage(text, 'Open Session').then((p) => p && this.open(result.session.id));
       return result.session;
     } catch (err) {
-      const msg = err instanceof LabPreflightError ? err.message : `The lab failed: ${(err as Error).message}`;
+      const msg = err instanceof LabPreflightError || err instanceof SessionLocked ? err.message : `The lab failed: ${(err as Error).message}`;
       this.ctx.log.error(msg);
       void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
       return undefined;

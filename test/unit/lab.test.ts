@@ -109,7 +109,7 @@ describe('lab run through the OpenAI-compatible API', () => {
     const { id, lines } = jsonl()!;
     assert.ok(lines >= 2 && lines < 6, `${lines} dispatches before the kill`);
     const killed = readSession(labDir, id);
-    assert.equal(killed.session.status, 'running', 'an interrupted session says so');
+    assert.equal(killed.session.status, 'interrupted', 'a session whose process died says so');
     assert.equal(killed.dispatches.length, lines);
     const resumed = await run(['lab', 'resume', id, '--config', config, '--json'], dir);
     assert.equal(resumed.status, 0, resumed.stderr);
