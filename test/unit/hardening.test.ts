@@ -77,6 +77,33 @@ describe('lab sessions survive crashes and concurrency', () => {
     assert.equal(readSession(labDir, id).skippedLines, 1);
   });
 
+  it('a line torn by a real SIGKILL during a write: resume still appends on a line of its own', async () => {
+    const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok() } });
+    const { dir, config, labDir } = project(s);
+    const first = await runCli(['lab', 'run', 'quick-check', '-n', '6', '--config', config, '--json'], { cwd: dir });
+    assert.equal(first.status, 0, first.stderr);
+    const id = JSON.parse(first.stdout).session.id as string;
+    const file = path.join(labDir, 'runs', id, 'dispatches.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    fs.writeFileSync(file, lines.slice(0, 5).join('\n') + '\n');
+    // A process appending one large record is killed while the kernel is still copying it: a real torn line.
+    const size = 64 * 1024 * 1024;
+    const writer = spawn(process.execPath, ['-e', `const fs = require('fs'); const b = Buffer.alloc(${size}, 120); b.write('{"schemaVersion":1,"index":5,"pad":"'); process.stdout.write('ready'); fs.writeSync(fs.openSync(${JSON.stringify(file)}, 'a'), b);`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((r) => writer.stdout.once('data', () => r()));
+    const base = fs.statSync(file).size;
+    const until = Date.now() + 10_000;
+    while (fs.statSync(file).size === base && Date.now() < until) await new Promise((r) => setImmediate(r));
+    writer.kill('SIGKILL');
+    await new Promise((r) => writer.once('exit', r));
+    const torn = fs.statSync(file).size - base;
+    assert.ok(torn > 0 && torn < size, `the kill landed mid-write (${torn} of ${size} bytes written)`);
+    const resumed = await runCli(['lab', 'resume', id, '--config', config, '--json'], { cwd: dir });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const show = JSON.parse((await runCli(['lab', 'show', id, '--json'], { cwd: dir })).stdout);
+    assert.equal(show.summary.n, 6);
+    assert.deepEqual(show.dispatches.map((d: { index: number }) => d.index), [0, 1, 2, 3, 4, 5]);
+  });
+
   it('two lab resume of one session at once: one runs, the other is refused in one line with exit 2', async () => {
     const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok(300) } });
     const { dir, config, labDir } = project(s);
