@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { checkExpectations, regexMatches } from '../../src/core/lab/runner.js';
 import { newSession, openAiTarget, resolveApiKey } from '../../src/core/lab/session.js';
-import { readSession, writeSession, type Session } from '../../src/core/lab/store.js';
+import { lockSession, readSession, SessionLocked, writeSession, type Session } from '../../src/core/lab/store.js';
 import { BUILTIN_WORKLOADS, parseWorkload, WorkloadError } from '../../src/core/lab/workload.js';
 import { tokenFor } from '../../src/core/servers/secrets.js';
 import { buildObservation, readConfig } from '../../src/core/sources.js';
@@ -148,6 +148,21 @@ describe('lab sessions survive crashes and concurrency', () => {
     const resumed = await runCli(['lab', 'resume', session.id, '--config', config, '--json'], { cwd: dir });
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.equal(JSON.parse(resumed.stdout).dispatches.length, 3);
+  });
+
+  it('lockSession: held while its owner lives, released on release, and a lock from another machine is not judged by pid', () => {
+    const labDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-lock-'));
+    const s = pendingSession(labDir, '/nonexistent/openclaw.json', 'http://127.0.0.1:1/v1', 2);
+    writeSession(labDir, { ...s, status: 'running' });
+    const release = lockSession(labDir, s.id);
+    assert.equal(readSession(labDir, s.id).session.status, 'running');
+    assert.throws(() => lockSession(labDir, s.id), (e: unknown) => e instanceof SessionLocked && e.pid === process.pid);
+    release();
+    assert.equal(readSession(labDir, s.id).session.status, 'interrupted');
+    lockSession(labDir, s.id)();
+    fs.writeFileSync(path.join(labDir, 'runs', s.id, 'lock'), JSON.stringify({ pid: 999_999_999, host: 'elsewhere.example' }));
+    assert.equal(readSession(labDir, s.id).session.status, 'running', 'a foreign lock cannot be proven stale');
+    assert.throws(() => lockSession(labDir, s.id), /already running \(process 999999999 on elsewhere\.example\)/);
   });
 
   it('lab show of a path-like or unknown id exits 2 with one line', async () => {

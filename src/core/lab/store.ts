@@ -182,8 +182,9 @@ export class SessionLocked extends Error {
   constructor(
     readonly id: string,
     readonly pid: number,
+    readonly host?: string,
   ) {
-    super(`lab session ${id} is already running (process ${pid}); wait for it to finish or stop that process`);
+    super(`lab session ${id} is already running (process ${pid}${host && host !== os.hostname() ? ` on ${host}` : ''}); wait for it to finish or stop that process`);
   }
 }
 
@@ -200,7 +201,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function lockOwner(dir: string): { pid: number; alive: boolean; raw: string } | undefined {
+function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
   let raw: string;
   try {
     raw = fs.readFileSync(path.join(dir, 'lock'), 'utf8');
@@ -208,12 +209,14 @@ function lockOwner(dir: string): { pid: number; alive: boolean; raw: string } | 
     return undefined;
   }
   let pid = NaN;
+  let host: string | undefined;
   try {
-    pid = LockSchema.parse(JSON.parse(raw)).pid;
+    ({ pid, host } = LockSchema.parse(JSON.parse(raw)));
   } catch {
     /* a torn lock file: nobody can be proven to own it */
   }
-  return { pid, alive: pidAlive(pid), raw };
+  // A lock taken on another machine (a shared folder) cannot be judged by pid here: it counts as held.
+  return { pid, host, alive: host !== undefined && host !== os.hostname() ? true : pidAlive(pid), raw };
 }
 
 /**
@@ -243,7 +246,7 @@ export function lockSession(root: string, id: string): () => void {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const owner = lockOwner(dir);
-      if (owner?.alive) throw new SessionLocked(id, owner.pid);
+      if (owner?.alive) throw new SessionLocked(id, owner.pid, owner.host);
       // Stale: remove it only if it is still the very lock we judged dead, then race for it again.
       if (owner) {
         try {
