@@ -314,6 +314,26 @@ console.log(JSON.stringify({ payloads: [{ text: 'DONE' }], meta: { durationMs: 5
   });
 });
 
+describe('the openclaw dispatcher is bounded too', () => {
+  it('an openclaw that prints forever is stopped at maxOutputBytes, its process group with it', async () => {
+    const s = await serve({ ...lmStudioRoutes() });
+    const { dir, config, workload } = project(s);
+    const pidFile = path.join(dir, 'child.pid');
+    const fake = path.join(dir, 'openclaw');
+    fs.writeFileSync(fake, `#!/bin/sh\n[ "$1" = "--version" ] && { echo "OpenClaw 2026.9.6"; exit 0; }\nsleep 300 &\necho $! > ${pidFile}\nexec yes '{"payloads":[]}'\n`, { mode: 0o755 });
+    workload('chatty', { dispatcher: 'openclaw', transport: 'local', maxOutputBytes: 64 * 1024 });
+    const r = await runCli(['lab', 'run', 'chatty', '--config', config, '--openclaw', fake, '--json'], { cwd: dir });
+    assert.equal(r.status, 1, r.stderr);
+    const d = JSON.parse(r.stdout).dispatches[0];
+    assert.equal(d.errorKind, 'output-too-large');
+    assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
+    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    const until = Date.now() + 3000;
+    while (alive(child) && Date.now() < until) await sleep(50);
+    assert.equal(alive(child), false, 'the whole group was stopped');
+  });
+});
+
 describe('secrets and where requests go', () => {
   it('tokenFor: only a local server identified as LM Studio gets the token', () => {
     assert.equal(tokenFor('http://127.0.0.1:1234/v1', 'lmstudio', 't'), 't');

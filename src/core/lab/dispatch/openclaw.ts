@@ -139,7 +139,14 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
       const cleanup = () => messageDir && fs.rmSync(messageDir, { recursive: true, force: true });
       const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', key, ...message, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
       if (o.model) args.push('--model', o.model);
-      const child = spawn(o.executable, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, cwd: o.cwd });
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(o.executable, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, cwd: o.cwd });
+      } catch (err) {
+        // spawn throws (rather than emitting 'error') for E2BIG and the like: a failed dispatch, not a crashed lab.
+        cleanup();
+        return resolve({ output: '', errorKind: 'spawn', errorMessage: `could not run ${o.executable}: ${(err as Error).message}` });
+      }
       let stdout = '';
       let stdoutBytes = 0;
       let stderr = '';
