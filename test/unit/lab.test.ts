@@ -37,7 +37,7 @@ describe('lab run through the OpenAI-compatible API', () => {
     assert.equal(out.dispatches.length, 6);
     assert.ok(out.dispatches.every((d: { completed: boolean; stopReason: string; tokensOut: number; ttftMs: number }) => d.completed && d.stopReason === 'stop' && d.tokensOut > 0 && d.ttftMs >= 0));
     assert.equal(out.summary.split.split, true);
-    assert.deepEqual(out.dispatches.map((d: { cluster: string }) => d.cluster), ['fast', 'slow', 'fast', 'fast', 'fast', 'slow']);
+    assert.deepEqual(out.dispatches.map((d: { cluster: string }) => d.cluster), ['fast', 'slow', 'fast', 'fast', 'fast', 'slow'], JSON.stringify(out.dispatches.map((d: { wallMs: number }) => d.wallMs)));
     const loaded = readSession(labDir, out.session.id);
     assert.equal(loaded.dispatches.length, 6);
     assert.equal(loaded.session.environment.endpoint?.endsWith('/v1'), true);
