@@ -362,6 +362,11 @@ describe('secrets and where requests go', () => {
     }
     assert.equal(lm.requests.find((q) => q.path === '/lmstudio-greeting')?.headers.authorization, undefined, 'not on identification');
     assert.equal(lm.requests.find((q) => q.path === '/api/v1/models')?.headers.authorization, `Bearer ${token}`);
+    // The profile path (plan, load/unload actions, re-probe) keeps to the same rule.
+    const seen = others.map((o) => o.requests.length);
+    await runCli(['lab', 'run', 'quick-check', '-n', '1', '--config', config, '--profile', 'mid-range', '--json'], { cwd: dir, env: { LM_API_TOKEN: token } });
+    assert.ok(others.some((o, i) => o.requests.length > seen[i]!), 'the servers were asked again');
+    for (const o of others) for (const q of o.requests) assert.equal(q.headers.authorization, undefined, `${q.method} ${q.path} on ${o.url}`);
   });
 
   it('the lab sends no LM Studio token and no ${HOME} to a model server; a named key variable is resolved', async () => {
