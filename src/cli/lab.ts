@@ -7,7 +7,7 @@ import { runSession } from '../core/lab/runner.js';
 import { clusterOf, comparisonLines, reportLines } from '../core/lab/report.js';
 import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
-import { listSessions, newSessionId, readSession, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
+import { listSessions, newSessionId, readSession, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
 import { loadWorkload, WorkloadError } from '../core/lab/workload.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { checkConfigFile, probeProviders, withUserProfiles } from '../core/sources.js';
@@ -67,7 +67,7 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
-const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE]] [--json] | resume ID | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS...';
+const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE]] [--allow-hosted] [--allow-any-prompt-file] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS...';
 
 const LAB_OPTIONS = {
   dir: { type: 'string' },
@@ -77,6 +77,10 @@ const LAB_OPTIONS = {
   profiles: { type: 'string' },
   openclaw: { type: 'string' },
   json: { type: 'boolean' },
+  /** The lab runs against local servers only unless this is given (the CLI is machine-scoped by nature). */
+  'allow-hosted': { type: 'boolean' },
+  /** A workload's promptFile may lie outside its folder and the current directory. */
+  'allow-any-prompt-file': { type: 'boolean' },
 } as const;
 
 function labDir(dir: string | undefined): string {
@@ -115,9 +119,9 @@ async function applyProfileFirst(name: string, o: { config?: string; openclaw?: 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
 /** Runs (or resumes) a session with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
-async function execute(root: string, session: Session, json: boolean, config: string | undefined, openclaw: string | undefined): Promise<number> {
+async function execute(root: string, session: Session, json: boolean, config: string | undefined, openclaw: string | undefined, allowHosted: boolean): Promise<number> {
   const { obs, file } = await observe(config ?? session.environment.configPath ?? undefined, openclaw);
-  const target = openAiTarget(obs, session.workload);
+  const target = openAiTarget(obs, session.workload, { allowHosted });
   // OpenClaw retries an unreachable server for ~90 s; this says what to start in about two.
   await preflight(target.baseUrl);
   const abort = new AbortController();
@@ -162,16 +166,16 @@ export async function labCommand(argv: string[]): Promise<number> {
     switch (sub) {
       case 'run': {
         if (!positionals[0]) throw new UsageError('lab run needs a WORKLOAD (a name, or a path to a workload .json)');
-        const { workload, prompt } = loadWorkload(positionals[0], root);
+        const { workload, prompt } = loadWorkload(positionals[0], root, { roots: [process.cwd()], allowAnyPromptFile: !!o['allow-any-prompt-file'] });
         const n = o.n === undefined ? workload.repeats : Number(o.n);
         if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
         const profileName = o.profile ?? workload.profile;
         if (profileName && !(await applyProfileFirst(profileName, o))) return 1;
         const { obs, bytes } = await observe(o.config, o.openclaw);
-        const target = openAiTarget(obs, workload);
+        const target = openAiTarget(obs, workload, { allowHosted: !!o['allow-hosted'] });
         const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
         const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
-        return await execute(root, session, !!o.json, o.config, o.openclaw);
+        return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
       }
       case 'resume': {
         if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');
@@ -180,7 +184,7 @@ export async function labCommand(argv: string[]): Promise<number> {
           report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
           return 0;
         }
-        return await execute(root, session, !!o.json, o.config, o.openclaw);
+        return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
       }
       case 'list': {
         const all = listSessions(root);
@@ -206,7 +210,12 @@ export async function labCommand(argv: string[]): Promise<number> {
       }
     }
   } catch (err) {
-    if (err instanceof WorkloadError || err instanceof SessionUnreadable) throw new UsageError(err.message);
+    // One line, exit 2: a session id that is not one, a session that is not there, or one another process runs.
+    if (err instanceof SessionUnreadable || err instanceof SessionLocked) {
+      console.error(`local-ai-lab: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof WorkloadError) throw new UsageError(err.message);
     if (err instanceof LabPreflightError) {
       console.error(`local-ai-lab: ${err.message}`);
       return 1;

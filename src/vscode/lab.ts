@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { command, noArgs, str } from './commands.js';
 import { runSession } from '../core/lab/runner.js';
 import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
-import { listSessions, newSessionId, readSession, type Session } from '../core/lab/store.js';
+import { listSessions, newSessionId, readSession, SessionLocked, type Session } from '../core/lab/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
 import { readProfileState } from '../core/profiles/state.js';
 import type { Ctx } from './ctx.js';
@@ -87,7 +87,8 @@ export class LabController implements vscode.Disposable {
     }
     for (const f of files) {
       try {
-        const l = loadWorkload(path.join(dir, f), this.labDir());
+        const roots = (vscode.workspace.workspaceFolders ?? []).filter((w) => w.uri.scheme === 'file').map((w) => w.uri.fsPath);
+        const l = loadWorkload(path.join(dir, f), this.labDir(), { roots, allowAnyPromptFile: readSettings().labAllowPromptFilesAnywhere });
         out.push({ workload: l.workload, prompt: l.prompt, source: path.join('.local-ai-lab', 'workloads', f) });
       } catch (err) {
         this.ctx.log.warn(`workload ${f}: ${(err as Error).message}`);
@@ -153,7 +154,7 @@ export class LabController implements vscode.Disposable {
     const root = this.labDir();
     this.running = true;
     try {
-      const target = openAiTarget(obs, workload);
+      const target = openAiTarget(obs, workload, { allowHosted: readSettings().labAllowHosted });
       await preflight(target.baseUrl);
       const session =
         resume ??
@@ -187,7 +188,7 @@ export class LabController implements vscode.Disposable {
       void vscode.window.showInformationMessage(text, 'Open Session').then((p) => p && this.open(result.session.id));
       return result.session;
     } catch (err) {
-      const msg = err instanceof LabPreflightError ? err.message : `The lab failed: ${(err as Error).message}`;
+      const msg = err instanceof LabPreflightError || err instanceof SessionLocked ? err.message : `The lab failed: ${(err as Error).message}`;
       this.ctx.log.error(msg);
       void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
       return undefined;

@@ -18,6 +18,9 @@ export interface Settings {
   /** Valid user profiles; `profileErrors` names every invalid field. */
   readonly profiles: readonly ProfileDef[];
   readonly profileErrors: readonly string[];
+  /** Machine-scoped opt-ins: the lab against a hosted API; promptFile outside the workload's folder and the workspace. */
+  readonly labAllowHosted: boolean;
+  readonly labAllowPromptFilesAnywhere: boolean;
 }
 
 function str(v: unknown, d: string): string {
@@ -49,6 +52,9 @@ export function readSettings(): Settings {
     turnTokens: num(c.get('hover.turnTokens'), 2000, 1),
     recordTokens: num(c.get('hover.recordTokens'), 400, 1),
     compression: num(c.get('hover.compression'), 0.6, 0, 0.95),
+    // Machine scope: a workspace's value is never applied, so only the user can opt in.
+    labAllowHosted: c.get('lab.allowHostedEndpoints') === true,
+    labAllowPromptFilesAnywhere: c.get('lab.allowPromptFilesAnywhere') === true,
     ...(() => {
       const r = parseUserProfiles(c.get<unknown>('profiles'));
       return { profiles: r.profiles, profileErrors: r.errors };

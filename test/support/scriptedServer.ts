@@ -21,7 +21,8 @@ export type Route = (req: { method: string; path: string; body: unknown }) => Re
 export interface ScriptedServer {
   readonly url: string;
   readonly port: number;
-  readonly requests: { method: string; path: string; body: unknown }[];
+  /** Every request, with its headers (lower-case names), so tests can see where a credential went. */
+  readonly requests: { method: string; path: string; body: unknown; headers: import('node:http').IncomingHttpHeaders }[];
   close(): Promise<void>;
 }
 
@@ -40,7 +41,7 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
       } catch {
         body = raw;
       }
-      const entry = { method: req.method ?? 'GET', path, body };
+      const entry = { method: req.method ?? 'GET', path, body, headers: req.headers };
       requests.push(entry);
       const route = routes[`${entry.method} ${path}`] ?? routes[path];
       const reply = typeof route === 'function' ? route(entry) : route;
@@ -231,6 +232,8 @@ export interface ChatScript {
   readonly drop?: boolean;
   /** Answer with this HTTP error and body instead of a stream. */
   readonly error?: { status: number; body: unknown };
+  /** Stream content chunks forever (until the client goes away), never a finish reason. */
+  readonly endless?: boolean;
 }
 
 /** Writes the SSE body for a chat request; kept apart so the route table stays declarative. */
@@ -257,6 +260,16 @@ export function writeChatStream(res: import('node:http').ServerResponse, body: {
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
     res.write(': keepalive\n\n');
     send(chunk({ role: 'assistant', content: '' }));
+    if (script.endless) {
+      const piece = chunk({ content: 'x'.repeat(4096) });
+      const pump = () => {
+        while (!res.destroyed && res.write(`data: ${JSON.stringify(piece)}\n\n`));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      pump();
+      return;
+    }
     if (script.toolCall) {
       send(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: script.toolCall.name, arguments: script.toolCall.arguments } }] }));
       send(chunk({}, 'tool_calls'));

@@ -80,6 +80,24 @@ describe('lab run through the real OpenClaw 2026.9.6', { skip }, () => {
     assert.equal(new Set(out.dispatches.map((d: { outputSha256: string }) => d.outputSha256)).size, 1);
   });
 
+  it('a prompt over 128 KiB reaches the model through --message-file (no spawn E2BIG)', async () => {
+    const { s, dir, config } = await setup({ chat: { reply: 'Read it all. DONE' } });
+    // Room for the long prompt: OpenClaw checks the context window before it sends.
+    const cfg = JSON.parse(fs.readFileSync(config, 'utf8'));
+    cfg.models.providers.mocklab.models[0].contextWindow = 262144;
+    fs.writeFileSync(config, JSON.stringify(cfg));
+    const marker = 'END-OF-LONG-PROMPT-7c1e';
+    const prompt = 'Read this line and go on. '.repeat(6000) + marker; // ~156 KB
+    fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'long.txt'), prompt);
+    fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'long.json'), JSON.stringify({ name: 'long', dispatcher: 'openclaw', transport: 'local', promptFile: 'long.txt', repeats: 1, timeoutSeconds: 180, expectations: { contains: ['DONE'] } }));
+    const r = await run(['lab', 'run', 'long', '--config', config, '--openclaw', exe!, '--json'], dir, isolatedEnv());
+    assert.equal(r.status, 0, r.stderr + r.stdout.slice(0, 2000));
+    const d = JSON.parse(r.stdout).dispatches[0];
+    assert.deepEqual([d.completed, d.errorKind ?? null], [true, null]);
+    const chat = s.requests.find((q) => q.path === '/v1/chat/completions');
+    assert.ok(JSON.stringify(chat?.body).includes(marker), 'the whole prompt reached the model server');
+  });
+
   it('cancel (SIGINT) stops the running dispatch and leaves no OpenClaw process behind', async () => {
     const { dir, config } = await setup({ hang: true });
     fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'stuck.json'), JSON.stringify({ name: 'stuck', dispatcher: 'openclaw', prompt: 'hi', repeats: 3, timeoutSeconds: 300 }));

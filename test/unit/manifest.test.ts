@@ -40,6 +40,20 @@ describe('manifest and docs', () => {
     }
   });
 
+  it('a workspace cannot silence rules, replace profiles or opt into hosted endpoints and outside prompt files', () => {
+    const settings = Object.assign({}, ...pkg.contributes.configuration.map((g: { properties: object }) => g.properties));
+    const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    for (const key of ['localAiLab.profiles', 'localAiLab.rules.disabled']) {
+      assert.equal(settings[key].scope, 'machine-overridable', key);
+      assert.ok(restricted.includes(key), `${key} is ignored from an untrusted workspace`);
+    }
+    for (const key of ['localAiLab.lab.allowHostedEndpoints', 'localAiLab.lab.allowPromptFilesAnywhere']) {
+      assert.deepEqual([settings[key].scope, settings[key].default], ['machine', false], key);
+      assert.ok(restricted.includes(key), key);
+    }
+    for (const key of restricted) assert.ok(['machine', 'machine-overridable'].includes(settings[key].scope), key);
+  });
+
   it('engines.vscode is testable in the real VS Code here (1.139) and activation is lazy', () => {
     const [maj, min] = String(pkg.engines.vscode).replace(/^[^\d]*/, '').split('.').map(Number);
     assert.ok(maj === 1 && min! <= 139, pkg.engines.vscode);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dispatchesCsv, histogram, markdownTable, points, tableRow } from '../../src/core/lab/panel.js';
+import { dispatchesCsv, histogram, markdownTable, neutralizeCell, points, tableRow } from '../../src/core/lab/panel.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 
@@ -71,5 +71,22 @@ describe('lab panel data', () => {
     assert.equal(lines[0], 'session,workload,index,startedAt,seconds,cluster,outcome,stopReason,errorKind,ttftMs,tokensIn,tokensOut,tokensPerSecond,compactions,transport');
     assert.equal(lines[6], 's1,agent-turn,5,2026-11-21T10:05:00.000Z,939.000,slow,failed,,context_overflow,,,,,2,');
     assert.ok(lines[7]!.startsWith('"s,2""x",agent-turn,0,'));
+  });
+
+  it('neutralises cells a spreadsheet would run as formulas, and keeps plain numbers numeric', () => {
+    const evil = [
+      rec(0, 10, { stopReason: '=HYPERLINK("http://x")', errorKind: '@SUM(A1)' }),
+      rec(1, 10, { stopReason: '+cmd|calc', errorKind: '-2+3' }),
+      rec(2, 10, { stopReason: '\t=1+1', errorKind: '\r=1', transport: '-12' }),
+    ];
+    const lines = dispatchesCsv([{ session: session('s1'), dispatches: evil }]).trimEnd().split('\r\n');
+    const tail = (i: number) => lines[i]!.slice(lines[i]!.indexOf(',completed,') + ',completed,'.length);
+    assert.equal(tail(1), `"'=HYPERLINK(""http://x"")",'@SUM(A1),,,,,0,`);
+    assert.equal(tail(2), `'+cmd|calc,'-2+3,,,,,0,`);
+    assert.equal(tail(3), `"'\t=1+1","'\r=1",,,,,0,-12`, 'a plain negative number stays a number');
+    assert.equal(neutralizeCell('-0.5'), '-0.5');
+    assert.equal(neutralizeCell('+3'), '+3');
+    assert.equal(neutralizeCell('-2e3'), "'-2e3");
+    assert.equal(neutralizeCell('plain'), 'plain');
   });
 });

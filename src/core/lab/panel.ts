@@ -81,9 +81,20 @@ export function markdownTable(rows: readonly TableRow[]): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading tab or CR, which some
+ * strip before looking) gets a leading single quote (OWASP's CSV-injection rule), so a stop reason or
+ * error kind sent by a server cannot run in the operator's spreadsheet. A plain number (`-12`, `-0.5`,
+ * `+3`) is left alone so numeric columns stay numeric; `-1+2` or `-2e3` is not a plain number and is quoted.
+ */
+export function neutralizeCell(s: string): string {
+  if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s)) return `'${s}`;
+  return s;
+}
+
 function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const s = neutralizeCell(v === null || v === undefined ? '' : String(v));
+  return /[",\r\n\t]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Every dispatch of the given sessions, one row each (RFC 4180 quoting). */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import type { Dispatcher } from './dispatch/types.js';
-import { appendDispatch, readSession, writeSession, SCHEMA_VERSION, type DispatchRecord, type Session } from './store.js';
+import { appendDispatch, lockSession, readSession, writeSession, SCHEMA_VERSION, type DispatchRecord, type Session } from './store.js';
 import type { Workload } from './workload.js';
 
 export interface RunOptions {
@@ -13,20 +14,115 @@ export interface RunOptions {
   readonly cwd: string;
   readonly onDispatch?: (r: DispatchRecord, done: number, total: number) => void;
   readonly onStart?: (index: number, total: number) => void;
+  /** Default REGEX_TIMEOUT_MS. */
+  readonly regexTimeoutMs?: number;
+}
+
+export interface ExpectationResult {
+  /** true/false when the workload has expectations; null when it has none. */
+  readonly met: boolean | null;
+  /** Why it is not met when that is not plain (a timed-out check, a verify command that did not finish). */
+  readonly note?: string;
+  /** The check was cancelled (Ctrl-C): the dispatch is not a sample. */
+  readonly cancelled?: boolean;
+}
+
+/** How long a workload's `expectations.regex` may run on one reply before it counts as not met. */
+export const REGEX_TIMEOUT_MS = 5000;
+
+/**
+ * The regex runs in a worker thread that is terminated after `timeoutMs`: a user regex with catastrophic
+ * backtracking (`^(a+)+$`) cannot freeze the lab, and Ctrl-C still works while it runs.
+ */
+export function regexMatches(source: string, text: string, timeoutMs: number, signal?: AbortSignal): Promise<'match' | 'no-match' | 'timeout' | 'cancelled'> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve('cancelled');
+    const code = `const { parentPort, workerData } = require('node:worker_threads');
+parentPort.postMessage(new RegExp(workerData.source).test(workerData.text));`;
+    const worker = new Worker(code, { eval: true, workerData: { source, text }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    let settled = false;
+    const finish = (v: 'match' | 'no-match' | 'timeout' | 'cancelled') => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      resolve(v);
+    };
+    const timer = setTimeout(() => finish('timeout'), timeoutMs);
+    const onAbort = () => finish('cancelled');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (m: boolean) => finish(m ? 'match' : 'no-match'));
+    worker.once('error', () => finish('no-match'));
+    worker.once('exit', () => finish('no-match'));
+  });
+}
+
+/**
+ * Runs a verify command in its own process group and waits for the whole group's output to close: at the
+ * timeout (or cancel) the group is killed, so a command that leaves a child behind (`sh -c "sleep 300 &"`)
+ * cannot hold the lab past its timeout, and stragglers are reaped after a normal exit too.
+ */
+export function runVerify(command: readonly string[], cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<{ exitCode: number | null; ended?: 'timeout' | 'cancelled'; error?: string }> {
+  return new Promise((resolve) => {
+    const [cmd, ...args] = command;
+    const child = spawn(cmd!, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let ended: 'timeout' | 'cancelled' | undefined;
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        /* gone */
+      }
+    };
+    const stop = (why: 'timeout' | 'cancelled') => {
+      if (ended) return;
+      ended = why;
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 2000).unref();
+    };
+    // Drained, never kept: only the exit code decides.
+    child.stdout!.resume();
+    child.stderr!.resume();
+    const timer = setTimeout(() => stop('timeout'), timeoutMs);
+    const onAbort = () => stop('cancelled');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    let exitCode: number | null = null;
+    child.once('exit', (code) => (exitCode = code));
+    const done = (error?: string) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      killGroup('SIGKILL');
+      resolve({ exitCode, ended, error });
+    };
+    child.once('error', (err) => done(err.message));
+    child.once('close', (code) => {
+      exitCode = code;
+      done();
+    });
+  });
 }
 
 /** Whether the reply meets the workload's expectations; null when it has none. */
-export async function checkExpectations(w: Workload, output: string, cwd: string, signal?: AbortSignal): Promise<boolean | null> {
+export async function checkExpectations(w: Workload, output: string, cwd: string, signal?: AbortSignal, opts: { regexTimeoutMs?: number } = {}): Promise<ExpectationResult> {
   const e = w.expectations;
-  if (!e || (!e.contains?.length && !e.regex && !e.verify)) return null;
-  if (e.contains?.some((s) => !output.includes(s))) return false;
-  if (e.regex && !new RegExp(e.regex).test(output)) return false;
-  if (e.verify) {
-    const [cmd, ...args] = e.verify.command;
-    const r = await execa(cmd!, args, { cwd, timeout: e.verify.timeoutSeconds * 1000, reject: false, cancelSignal: signal, stdin: 'ignore', forceKillAfterDelay: 2000 });
-    if (r.exitCode !== 0) return false;
+  if (!e || (!e.contains?.length && !e.regex && !e.verify)) return { met: null };
+  if (e.contains?.some((s) => !output.includes(s))) return { met: false };
+  if (e.regex) {
+    const r = await regexMatches(e.regex, output, opts.regexTimeoutMs ?? REGEX_TIMEOUT_MS, signal);
+    if (r === 'cancelled') return { met: false, cancelled: true };
+    if (r === 'timeout') return { met: false, note: 'expectation check timed out' };
+    if (r === 'no-match') return { met: false };
   }
-  return true;
+  if (e.verify) {
+    const r = await runVerify(e.verify.command, cwd, e.verify.timeoutSeconds * 1000, signal);
+    if (r.ended === 'cancelled') return { met: false, cancelled: true };
+    if (r.ended === 'timeout') return { met: false, note: `verify command timed out after ${e.verify.timeoutSeconds} s (its process group was killed)` };
+    if (r.error) return { met: false, note: `verify command could not run: ${r.error}` };
+    if (r.exitCode !== 0) return { met: false };
+  }
+  return { met: true };
 }
 
 /**
@@ -35,6 +131,17 @@ export async function checkExpectations(w: Workload, output: string, cwd: string
  * dispatch (the dispatcher ends its process tree) and keeps the finished ones.
  */
 export async function runSession(o: RunOptions): Promise<{ session: Session; dispatches: DispatchRecord[] }> {
+  const { root } = o;
+  // Throws SessionLocked when another live process runs this session.
+  const release = lockSession(root, o.session.id);
+  try {
+    return await runLocked(o);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(o: RunOptions): Promise<{ session: Session; dispatches: DispatchRecord[] }> {
   const { root, dispatcher } = o;
   let session: Session = { ...o.session, status: 'running', endedAt: null };
   writeSession(root, session);
@@ -52,7 +159,9 @@ export async function runSession(o: RunOptions): Promise<{ session: Session; dis
     const out = await dispatcher(i, signal);
     const wallMs = performance.now() - t0;
     if (out.errorKind === 'cancelled') break; // an interrupted dispatch is not a sample
-    const met = out.errorKind ? false : await checkExpectations(session.workload, out.output, o.cwd, signal);
+    const check: ExpectationResult = out.errorKind ? { met: false } : await checkExpectations(session.workload, out.output, o.cwd, signal, { regexTimeoutMs: o.regexTimeoutMs });
+    if (check.cancelled) break;
+    const met = check.met;
     const record = appendDispatch(
       root,
       session.id,
@@ -70,7 +179,7 @@ export async function runSession(o: RunOptions): Promise<{ session: Session; dis
         expectationsMet: met,
         completed: !out.errorKind && !!out.stopReason && met !== false,
         errorKind: out.errorKind,
-        errorMessage: out.errorMessage,
+        errorMessage: out.errorMessage ?? check.note,
         compactions: out.compactions,
         compactionEvents: out.compactionEvents,
         exitCode: out.exitCode,

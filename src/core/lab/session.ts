@@ -6,8 +6,9 @@ import { findProvider, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
+import { isLocalServer } from '../servers/probe.js';
 import { openAiDispatcher } from './dispatch/openai.js';
-import { gatewayListening, openclawDispatcher } from './dispatch/openclaw.js';
+import { gatewayListening, OPENCLAW_MESSAGE_FILE_MAX, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
 import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './store.js';
@@ -15,21 +16,55 @@ import type { Workload } from './workload.js';
 
 export class LabPreflightError extends Error {}
 
-/** `${VAR}` in a config value, resolved from the environment as OpenClaw does. */
-function resolveEnv(value: string | undefined): string | undefined {
+/**
+ * Environment variables an `apiKey: "${VAR}"` may be resolved from. OpenClaw substitutes any name matching
+ * /^[A-Z_][A-Z0-9_]*$/ anywhere in a string; the lab is narrower, because it sends the result to a server:
+ * only a value that is exactly one `${NAME}`, NAME in OpenClaw's pattern, and not a variable that describes
+ * the machine or the session rather than holding a key (HOME, PATH, USER, SSH_AUTH_SOCK, XDG_*, LC_*, …).
+ * Anything else resolves to no key at all.
+ */
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const NOT_SECRETS = new Set([
+  'HOME', 'PATH', 'USER', 'USERNAME', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'TMPDIR', 'TMP', 'TEMP', 'HOSTNAME', 'HOST', 'LANG', 'LANGUAGE',
+  'TERM', 'DISPLAY', 'MAIL', 'EDITOR', 'VISUAL', 'PAGER', 'SHLVL', 'UID', 'EUID', 'PPID', 'SSH_AUTH_SOCK', 'SSH_AGENT_PID', 'SSH_CONNECTION',
+  'SSH_CLIENT', 'SSH_TTY', 'GPG_AGENT_INFO', 'DBUS_SESSION_BUS_ADDRESS', 'WAYLAND_DISPLAY', 'NODE_OPTIONS', 'NODE_PATH', 'LD_PRELOAD',
+  'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_STATE_DIR', 'OPENCLAW_HOME',
+]);
+const NOT_SECRET_PREFIXES = ['XDG_', 'LC_', 'VSCODE_', 'ELECTRON_', 'TERM_', 'GIT_', 'NPM_CONFIG_'];
+
+export function resolvableEnvName(name: string): boolean {
+  return ENV_NAME.test(name) && !NOT_SECRETS.has(name) && !NOT_SECRET_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/** A provider's apiKey as the lab sends it: a literal, or one `${NAME}` that resolvableEnvName allows. */
+export function resolveApiKey(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (!value) return undefined;
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, k: string) => process.env[k] ?? '');
+  if (!isEnvReference(value) && !value.includes('${')) return value;
+  const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value.trim());
+  if (!m || !resolvableEnvName(m[1]!)) return undefined;
+  return env[m[1]!] || undefined;
+}
+
+export interface TargetOptions {
+  /** Machine-scoped opt-in (setting localAiLab.lab.allowHostedEndpoints, CLI --allow-hosted). */
+  readonly allowHosted?: boolean;
 }
 
 /** The OpenAI-compatible endpoint a workload's model is served from, per openclaw.json. */
-export function openAiTarget(obs: Observation, w: Workload): { baseUrl: string; model: string; apiKey?: string; ref: string } {
+export function openAiTarget(obs: Observation, w: Workload, opts: TargetOptions = {}): { baseUrl: string; model: string; apiKey?: string; ref: string } {
   const ref = w.model ?? obs.model.refs.find((r) => r.role === 'primary')?.ref;
   if (!ref) throw new LabPreflightError('the workload names no model and openclaw.json has no primary; set workload.model ("provider/model")');
   const parts = splitRef(ref)!;
   const p = findProvider(obs.model, parts.providerId);
   if (!p?.baseUrl) throw new LabPreflightError(`provider "${parts.providerId}" has no baseUrl in openclaw.json; the openai dispatcher needs one`);
+  // The same locality rule as the probes: the lab measures local servers, and sends a hosted API nothing.
+  if (!isLocalServer(p.baseUrl) && !opts.allowHosted) {
+    throw new LabPreflightError(
+      `provider "${parts.providerId}" is at ${p.baseUrl}, which is not on this machine or the local network; the lab runs only against local servers unless you allow hosted endpoints on this machine (setting localAiLab.lab.allowHostedEndpoints, CLI --allow-hosted)`,
+    );
+  }
   const key = p.node.members.find((m) => m.key === 'apiKey')?.value;
-  const apiKey = key?.kind === 'string' ? (isEnvReference(key.value) ? resolveEnv(key.value as string) : (key.value as string)) : undefined;
+  const apiKey = key?.kind === 'string' ? resolveApiKey(key.value as string) : undefined;
   return { baseUrl: p.baseUrl.replace(/\/+$/, ''), model: parts.modelId, apiKey, ref };
 }
 
@@ -85,6 +120,12 @@ export async function resolveTransport(w: Workload, obs: Observation): Promise<'
 
 export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: string; model: string; apiKey?: string }, ctx: DispatchContext): Dispatcher {
   if (w.dispatcher === 'openclaw') {
+    // Long prompts go through --message-file (an argument over 128 KiB fails with spawn E2BIG), which
+    // OpenClaw caps at 4 MiB: refuse larger ones before the first dispatch instead of failing six times.
+    const bytes = Buffer.byteLength(prompt, 'utf8');
+    if (bytes > OPENCLAW_MESSAGE_FILE_MAX) {
+      throw new LabPreflightError(`the prompt is ${(bytes / 1048576).toFixed(1)} MiB; openclaw agent reads at most 4 MiB (--message-file). Shorten it, or use the openai dispatcher`);
+    }
     return openclawDispatcher({
       executable: ctx.openclawExecutable,
       prompt,
@@ -94,9 +135,10 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
       timeoutMs: w.timeoutSeconds * 1000,
       env: { OPENCLAW_CONFIG_PATH: ctx.configPath },
       transport: ctx.transport ?? 'local',
+      maxOutputBytes: w.maxOutputBytes,
     });
   }
-  return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens });
+  return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens, maxOutputBytes: w.maxOutputBytes });
 }
 
 export interface SessionSummary {

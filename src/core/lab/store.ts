@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { WorkloadSchema } from './workload.js';
@@ -57,7 +58,8 @@ export const SessionSchema = z.looseObject({
   environment: EnvironmentSchema,
   startedAt: z.string(),
   endedAt: opt(z.string()),
-  status: z.enum(['running', 'complete', 'cancelled', 'failed']),
+  /** 'interrupted' is never written: it is how a reader sees a 'running' session whose process died. */
+  status: z.enum(['running', 'complete', 'cancelled', 'failed', 'interrupted']),
   note: opt(z.string()),
 });
 export type Session = z.infer<typeof SessionSchema>;
@@ -66,8 +68,15 @@ export function newSessionId(workload: string, now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${workload}-${randomBytes(2).toString('hex')}`;
 }
 
+export class SessionUnreadable extends Error {}
+
+/** A session id names one folder under runs/: no separators, no leading dot, so `../x` is refused. */
+export function isSessionId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id) && !id.includes('..');
+}
+
 export function sessionDir(root: string, id: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new Error(`not a lab session id: ${id}`);
+  if (!isSessionId(id)) throw new SessionUnreadable(`not a lab session id: "${id}" (ids look like 20261201T141500Z-quick-check-1a2b; see lab list)`);
   return path.join(root, 'runs', id);
 }
 
@@ -86,14 +95,25 @@ export function appendDispatch(root: string, id: string, record: Omit<DispatchRe
   const outputFile = path.join('outputs', `${String(record.index).padStart(3, '0')}.txt`);
   fs.writeFileSync(path.join(dir, outputFile), output);
   const full = { ...record, outputFile } as DispatchRecord;
-  const fd = fs.openSync(path.join(dir, 'dispatches.jsonl'), 'a');
+  const fd = fs.openSync(path.join(dir, 'dispatches.jsonl'), 'a+');
   try {
-    fs.writeSync(fd, JSON.stringify(full) + '\n');
+    // A kill mid-write leaves a last line without its newline; end it first, so this record starts a line
+    // of its own instead of being glued onto the torn one (which would make both unreadable).
+    fs.writeSync(fd, (endsTorn(fd) ? '\n' : '') + JSON.stringify(full) + '\n');
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   return full;
+}
+
+/** Whether the file ends in the middle of a line (non-empty, last byte not a newline). */
+function endsTorn(fd: number): boolean {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  fs.readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
 }
 
 export interface LoadedSession {
@@ -102,8 +122,6 @@ export interface LoadedSession {
   /** Lines that could not be read (a half-written last line after a kill). */
   readonly skippedLines: number;
 }
-
-export class SessionUnreadable extends Error {}
 
 export function readSession(root: string, id: string): LoadedSession {
   const dir = sessionDir(root, id);
@@ -135,6 +153,8 @@ export function readSession(root: string, id: string): LoadedSession {
     }
   }
   dispatches.sort((a, b) => a.index - b.index);
+  // 'running' is only true while a live process holds the session's lock; otherwise it died mid-run.
+  if (session.status === 'running' && !lockOwner(dir)?.alive) session = { ...session, status: 'interrupted' };
   return { session, dispatches, skippedLines: skipped };
 }
 
@@ -154,4 +174,91 @@ export function listSessions(root: string): LoadedSession[] {
     }
   }
   return out;
+}
+
+/* One process at a time runs a session: `runs/<id>/lock` holds the owner's pid. */
+
+export class SessionLocked extends Error {
+  constructor(
+    readonly id: string,
+    readonly pid: number,
+    readonly host?: string,
+  ) {
+    super(`lab session ${id} is already running (process ${pid}${host && host !== os.hostname() ? ` on ${host}` : ''}); wait for it to finish or stop that process`);
+  }
+}
+
+const LockSchema = z.looseObject({ pid: z.int(), host: z.optional(z.string()), since: z.optional(z.string()) });
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, it is someone else's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(path.join(dir, 'lock'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let pid = NaN;
+  let host: string | undefined;
+  try {
+    ({ pid, host } = LockSchema.parse(JSON.parse(raw)));
+  } catch {
+    /* a torn lock file: nobody can be proven to own it */
+  }
+  // A lock taken on another machine (a shared folder) cannot be judged by pid here: it counts as held.
+  return { pid, host, alive: host !== undefined && host !== os.hostname() ? true : pidAlive(pid), raw };
+}
+
+/**
+ * Takes the session's lock for this process, or throws SessionLocked when a live process holds it. A lock
+ * whose pid is dead (a killed lab) is stale and taken over. The lock is created with link(2) from a
+ * private temporary file, so exactly one of two racing processes gets it. Returns the release function.
+ */
+export function lockSession(root: string, id: string): () => void {
+  const dir = sessionDir(root, id);
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, 'lock');
+  const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }) + '\n';
+  const tmp = path.join(dir, `.lock.${process.pid}.${randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(tmp, mine);
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        fs.linkSync(tmp, lock);
+        return () => {
+          try {
+            if (fs.readFileSync(lock, 'utf8') === mine) fs.unlinkSync(lock);
+          } catch {
+            /* already gone */
+          }
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const owner = lockOwner(dir);
+      if (owner?.alive) throw new SessionLocked(id, owner.pid, owner.host);
+      // Stale: remove it only if it is still the very lock we judged dead, then race for it again.
+      if (owner) {
+        try {
+          if (fs.readFileSync(lock, 'utf8') === owner.raw) fs.unlinkSync(lock);
+        } catch {
+          /* someone else removed it */
+        }
+      }
+    }
+    const owner = lockOwner(dir);
+    throw new SessionLocked(id, owner?.pid ?? -1);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }

@@ -1,5 +1,6 @@
 import type { ServerAction } from '../findings.js';
 import { requestJson } from './http.js';
+import { lmStudioAuthHeaders } from './secrets.js';
 
 export interface ActionOptions {
   readonly timeoutMs: number;
@@ -12,7 +13,8 @@ export async function runAction(action: ServerAction, opts: ActionOptions): Prom
   if (action.kind === 'instruct') return action.text;
   const root = new URL(action.baseUrl);
   const base = `${root.protocol}//${root.host}`;
-  const headers = opts.lmStudioToken ? { authorization: `Bearer ${opts.lmStudioToken}` } : undefined;
+  // The token goes only where secrets.ts allows: an LM Studio server on this machine or the LAN.
+  const headers = lmStudioAuthHeaders(action.baseUrl, action.runtime, opts.lmStudioToken);
   if (action.kind === 'unload') {
     const r = await requestJson(`${base}/api/v1/models/unload`, { method: 'POST', body: { instance_id: action.identifier }, timeoutMs: opts.timeoutMs, signal: opts.signal, headers });
     if (!r.ok) throw new Error(`LM Studio did not unload ${action.identifier}: ${r.failure.message}`);

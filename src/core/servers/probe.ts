@@ -3,6 +3,7 @@ import { requestJson, type HttpFailure, type HttpResult } from './http.js';
 import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsServerStatusSchema } from './lmstudio.js';
 import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaShow, type OllamaShowFacts, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
 import { RUNTIME_NAMES, type DownloadedModel, type LoadedModel, type RuntimeKind, type ServerState } from './types.js';
+import { lmStudioAuthHeaders } from './secrets.js';
 
 /** Runs `lms` with arguments (never a shell string) and returns stdout; injected so core stays testable. */
 export type LmsRunner = (args: readonly string[], timeoutMs: number, signal?: AbortSignal) => Promise<{ stdout: string; exitCode: number }>;
@@ -10,7 +11,10 @@ export type LmsRunner = (args: readonly string[], timeoutMs: number, signal?: Ab
 export interface ProbeOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
-  /** LM Studio ≥ 0.4 may require `Authorization: Bearer <token>`. From SecretStorage or LM_API_TOKEN. */
+  /**
+   * LM Studio ≥ 0.4 may require `Authorization: Bearer <token>`. From SecretStorage or LM_API_TOKEN. Sent
+   * only where `tokenFor` (secrets.ts) allows: a local server identified as LM Studio.
+   */
   readonly lmStudioToken?: string;
   /** Fallback when LM Studio's REST API refuses us (auth). Gated on `lms server status --json`. */
   readonly lms?: LmsRunner;
@@ -63,8 +67,8 @@ const Health = z.looseObject({ status: z.string() });
 export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<ServerState> {
   const root = serverRoot(baseUrl);
   if (!root) return { baseUrl, status: 'unreadable', detail: `not an http(s) URL: ${baseUrl}`, loaded: [], via: 'probe' };
-  const headers: Record<string, string> = opts.lmStudioToken ? { authorization: `Bearer ${opts.lmStudioToken}` } : {};
-  const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal, headers });
+  // Identification carries no credentials: the kind is not known yet (see secrets.ts).
+  const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal });
 
   // One round of identification requests, in parallel, so a hung server costs one timeout, not five.
   const [greeting, ollamaVer, props, models, health] = await Promise.all([
@@ -95,7 +99,7 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<
   try {
     switch (kind) {
       case 'lmstudio':
-        return await readLmStudio(baseUrl, root, opts, headers);
+        return await readLmStudio(baseUrl, root, opts, lmStudioAuthHeaders(baseUrl, kind, opts.lmStudioToken));
       case 'ollama':
         return await readOllama(baseUrl, root, opts);
       case 'llamacpp':

@@ -19,7 +19,8 @@ export interface OpenAiTarget {
  * One streamed chat completion per dispatch, with usage. TTFT is taken at the first non-empty content or
  * reasoning delta (role-only chunks, keep-alive comments and usage-only chunks do not count).
  */
-export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { timeoutMs: number; maxTokens?: number }): Dispatcher {
+export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { timeoutMs: number; maxTokens?: number; maxOutputBytes?: number }): Dispatcher {
+  const maxOut = opts.maxOutputBytes ?? Infinity;
   let client: OpenAIClass | undefined;
   const prepare = () => {
     client ??= new (OpenAI())({ baseURL: target.baseUrl, apiKey: target.apiKey || 'local', maxRetries: 0, timeout: opts.timeoutMs });
@@ -35,7 +36,10 @@ export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { t
     let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
     let timings: Record<string, unknown> | undefined;
     const timeout = AbortSignal.timeout(opts.timeoutMs);
-    const both = AbortSignal.any([signal, timeout]);
+    // Content and reasoning together: an endless stream stops here instead of filling memory.
+    const tooLarge = new AbortController();
+    let bytes = 0;
+    const both = AbortSignal.any([signal, timeout, tooLarge.signal]);
     try {
       const stream = await c.chat.completions.create(
         {
@@ -58,11 +62,19 @@ export function openAiDispatcher(target: OpenAiTarget, prompt: string, opts: { t
         const text = delta.content ?? '';
         if ((text || delta.reasoning || delta.reasoning_content || delta.tool_calls?.length) && ttft === undefined) ttft = performance.now() - t0;
         if (text || delta.reasoning || delta.reasoning_content) tLast = performance.now();
+        bytes += Buffer.byteLength(text) + Buffer.byteLength(delta.reasoning ?? '') + Buffer.byteLength(delta.reasoning_content ?? '');
+        if (bytes > maxOut) {
+          tooLarge.abort();
+          break;
+        }
         output += text;
         if (choice.finish_reason) stopReason = choice.finish_reason;
       }
     } catch (err) {
-      return { output, ttftMs: ttft, ...classifyError(err, signal, timeout, opts.timeoutMs) };
+      if (!tooLarge.signal.aborted) return { output, ttftMs: ttft, ...classifyError(err, signal, timeout, opts.timeoutMs) };
+    }
+    if (tooLarge.signal.aborted) {
+      return { output, ttftMs: ttft, transport: 'openai', errorKind: 'output-too-large', errorMessage: `the reply passed ${maxOut} bytes without finishing; stopped (workload maxOutputBytes)` };
     }
     const tokensOut = usage?.completion_tokens;
     let tps: number | undefined;

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { exportCompactions } from './trajectory.js';
 import * as z from 'zod/mini';
@@ -92,7 +95,14 @@ export interface OpenClawDispatchOptions {
   readonly cwd?: string;
   /** 'gateway' sends the turn to the running Gateway; 'local' runs it embedded. */
   readonly transport: 'local' | 'gateway';
+  /** stdout beyond this ends the dispatch (errorKind "output-too-large"). */
+  readonly maxOutputBytes?: number;
 }
+
+/** `openclaw agent --message-file` reads at most 4 MiB (OpenClaw 2026.9.6 `agent --help`). */
+export const OPENCLAW_MESSAGE_FILE_MAX = 4 * 1024 * 1024;
+/** Prompts above this go through --message-file: one argv string over 128 KiB fails with spawn E2BIG. */
+export const OPENCLAW_INLINE_PROMPT_MAX = 64 * 1024;
 
 /** Whether a Gateway listens on this loopback port (a TCP connect, 300 ms at most). */
 export function gatewayListening(port: number): Promise<boolean> {
@@ -116,13 +126,38 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
   return (index, signal) =>
     new Promise<DispatchOutcome>((resolve) => {
       const key = `agent:${o.agent}:${o.sessionPrefix}-${index}`;
-      const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', key, '--message', o.prompt, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
+      // Short prompts stay on the command line (older releases have no --message-file); long ones go
+      // through a private temporary file, removed when the dispatch ends.
+      let messageDir: string | undefined;
+      let message: string[] = ['--message', o.prompt];
+      if (Buffer.byteLength(o.prompt, 'utf8') > OPENCLAW_INLINE_PROMPT_MAX) {
+        messageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-msg-'));
+        const file = path.join(messageDir, 'message.txt');
+        fs.writeFileSync(file, o.prompt, { mode: 0o600 });
+        message = ['--message-file', file];
+      }
+      const cleanup = () => messageDir && fs.rmSync(messageDir, { recursive: true, force: true });
+      const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', key, ...message, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
       if (o.model) args.push('--model', o.model);
-      const child = spawn(o.executable, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, cwd: o.cwd });
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(o.executable, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, cwd: o.cwd });
+      } catch (err) {
+        // spawn throws (rather than emitting 'error') for E2BIG and the like: a failed dispatch, not a crashed lab.
+        cleanup();
+        return resolve({ output: '', errorKind: 'spawn', errorMessage: `could not run ${o.executable}: ${(err as Error).message}` });
+      }
       let stdout = '';
+      let stdoutBytes = 0;
       let stderr = '';
       let ended: string | undefined;
-      child.stdout!.on('data', (b) => (stdout += b));
+      const maxOut = o.maxOutputBytes ?? Infinity;
+      child.stdout!.on('data', (b: Buffer) => {
+        if (ended) return;
+        stdoutBytes += b.byteLength;
+        if (stdoutBytes > maxOut) return killGroup('output-too-large');
+        stdout += b;
+      });
       child.stderr!.on('data', (b) => (stderr = (stderr + b).slice(-4000)));
       const killGroup = (why: string) => {
         if (ended || child.exitCode !== null) return;
@@ -144,11 +179,13 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
       const onAbort = () => killGroup('cancelled');
       signal.addEventListener('abort', onAbort, { once: true });
       child.on('error', (err) => {
+        cleanup();
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         resolve({ output: '', errorKind: 'spawn', errorMessage: `could not run ${o.executable}: ${err.message}` });
       });
       child.on('close', (code, sig) => {
+        cleanup();
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         // Reap stragglers of the group (workers) even after a normal exit.
@@ -158,6 +195,7 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
           /* none left */
         }
         if (ended === 'cancelled') return resolve({ output: '', errorKind: 'cancelled', errorMessage: 'cancelled' });
+        if (ended === 'output-too-large') return resolve({ output: stdout, errorKind: 'output-too-large', errorMessage: `openclaw printed more than ${maxOut} bytes; stopped (workload maxOutputBytes)`, transport: o.transport });
         if (ended === 'timeout') return resolve({ output: stdout, errorKind: 'timeout', errorMessage: `no finish within ${Math.round(o.timeoutMs / 1000)} s`, transport: o.transport });
         const out = parseAgentResult(stdout, code ?? (sig ? 128 : 1));
         const result: DispatchOutcome = { ...out, transport: o.transport, errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) };
