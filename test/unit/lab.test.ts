@@ -29,7 +29,7 @@ const ok = (ms: number): ChatScript => ({ reply: 'A context window limits how mu
 
 describe('lab run through the OpenAI-compatible API', () => {
   it('runs six dispatches, persists a self-describing session, and finds the fast/slow split', async () => {
-    const { dir, config, labDir } = await lab([ok(40), ok(420), ok(45), ok(60), ok(50), ok(400)]);
+    const { dir, config, labDir } = await lab([ok(40), ok(900), ok(45), ok(60), ok(50), ok(800)]);
     const r = await run(['lab', 'run', 'quick-check', '--config', config, '--json'], dir);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
