@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Ctx } from './vscode/ctx.js';
 import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
-import { ContextHoverProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
+import { ContextHoverProvider, FixAllProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
 import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
@@ -22,6 +22,7 @@ export function activate(context: vscode.ExtensionContext) {
     const files = { scheme: 'file' };
     c.push(
       vscode.languages.registerCodeActionsProvider(files, new FixProvider(c), { providedCodeActionKinds: FixProvider.kinds }),
+      vscode.languages.registerCodeActionsProvider(files, new FixAllProvider(c), { providedCodeActionKinds: FixAllProvider.kinds }),
       vscode.languages.registerHoverProvider(files, new ContextHoverProvider(c)),
       vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider(context.extensionUri)),
       ...registerCommands(c),

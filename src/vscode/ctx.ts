@@ -9,7 +9,7 @@ import { placeIssue } from '../core/openclaw/issues.js';
 import { locateConfig, type LocatedConfig } from '../core/openclaw/locate.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { Observation, VersionSource } from '../core/observation.js';
-import { check, providersOf, type CheckResult } from '../core/check.js';
+import { check, providersOf, type CheckInput, type CheckResult } from '../core/check.js';
 import { ConfigUnreadable, readConfigAsync, type ReadConfig } from '../core/read.js';
 import { probeProviders } from '../core/sources.js';
 import { readProfileState } from '../core/profiles/state.js';
@@ -248,10 +248,16 @@ export class Ctx implements vscode.Disposable {
 
   /** The check of a document's current text, for code actions and hovers (pure; cached server and profile state). */
   checkDocument(document: vscode.TextDocument): CheckResult | undefined {
+    const input = this.checkInputFor(document);
+    return input && check(input);
+  }
+
+  /** What the pipeline needs to judge a document's current text (Fix All runs its loop on it). */
+  checkInputFor(document: vscode.TextDocument): CheckInput | undefined {
     if (!this.isConfigDocument(document)) return undefined;
     const settings = readSettings();
     const doc = parseDocument(document.uri.fsPath, document.getText(), this.snap.doc?.encoding);
-    return check({ doc, version: this.snap.version, versionSource: this.snap.versionSource, servers: this.snap.runtimes, userProfiles: settings.profiles, lastApplied: this.snap.lastApplied, disabledRules: settings.disabledRules });
+    return { doc, version: this.snap.version, versionSource: this.snap.versionSource, servers: this.snap.runtimes, userProfiles: settings.profiles, lastApplied: this.snap.lastApplied, disabledRules: settings.disabledRules };
   }
 
   /** The check of the bytes on disk (what a write would back up and replace), with the snapshot's servers and version. */

@@ -4,6 +4,8 @@ import * as z from 'zod/mini';
 import type { Finding, Fix } from '../core/findings.js';
 import { runAction } from '../core/servers/actions.js';
 import { execute, writesOf } from '../core/write/executor.js';
+import { editsBetween } from '../core/write/bytes.js';
+import { fixAll } from '../core/fixAll.js';
 import { command, noArgs, str } from './commands.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
@@ -57,6 +59,30 @@ export class FixProvider implements vscode.CodeActionProvider {
     }
 
     return a;
+  }
+}
+
+/**
+ * Fix All (`source.fixAll.localAiLab`, so "Fix All" and `editor.codeActionsOnSave` work): every preferred,
+ * safe fix — the CLI's `fix --all`, the same core loop — as one edit, undone in one step.
+ */
+export class FixAllProvider implements vscode.CodeActionProvider {
+  static readonly kind = vscode.CodeActionKind.SourceFixAll.append('localAiLab');
+  static readonly kinds = [FixAllProvider.kind];
+
+  constructor(private readonly ctx: Ctx) {}
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    if (context.only && !context.only.contains(FixAllProvider.kind) && !FixAllProvider.kind.contains(context.only)) return [];
+    const input = this.ctx.checkInputFor(document);
+    if (!input || input.doc.error) return [];
+    const r = fixAll(input);
+    if (!r.applied.length) return [];
+    const a = new vscode.CodeAction(`Fix all safe OpenClaw config problems (${r.applied.length})`, FixAllProvider.kind);
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of editsBetween(r.before, r.after)) edit.replace(document.uri, new vscode.Range(document.positionAt(e.span[0]), document.positionAt(e.span[1])), e.newText);
+    a.edit = edit;
+    return [a];
   }
 }
 

@@ -109,6 +109,24 @@ suite('Local AI Lab in a real extension host', () => {
     fs.rmSync(path.join(dir, sideFiles()[0]!));
   });
 
+  test('Fix All (source.fixAll.localAiLab) fixes every safe finding in one edit, and one undo restores it', async () => {
+    const doc = await vscode.workspace.openTextDocument(uri());
+    await vscode.window.showTextDocument(doc);
+    await until('a fixable finding', () => ours('retired-key'));
+    const before = doc.getText();
+    const whole = new vscode.Range(doc.positionAt(0), doc.positionAt(before.length));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, vscode.CodeActionKind.SourceFixAll.value);
+    const all = actions.find((a) => a.kind?.value === 'source.fixAll.localAiLab');
+    assert.ok(all?.edit, `among: ${actions.map((a) => `${a.kind?.value} ${a.title}`).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(all.edit));
+    assert.doesNotMatch(doc.getText(), /reserveTokensFloor/, 'the retired key is gone');
+    assert.match(doc.getText(), /\/\/ Sandbox OpenClaw config/, 'comments kept');
+    await until('the fixed findings to clear', () => !ours('retired-key'), 15_000);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), before, 'one undo restores the config');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   test('the config is watched outside the workspace: delete, create malformed, restore', async () => {
     // Close it first: a closed file is read from disk, which is what this test changes.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
