@@ -101,6 +101,15 @@ export class ContextHoverProvider implements vscode.HoverProvider {
   }
 }
 
+/** "2 errors, 1 warning, no info": counts for a status message. */
+export function findingCounts(findings: readonly Finding[]): string {
+  const n = (sev: string, one: string, many: string) => {
+    const k = findings.filter((f) => f.severity === sev).length;
+    return `${k === 0 ? 'no' : k} ${k === 1 ? one : many}`;
+  };
+  return `${n('error', 'error', 'errors')}, ${n('warning', 'warning', 'warnings')}, ${n('info', 'note', 'notes')}`;
+}
+
 /** The fix `args` names, if a current finding still offers it. */
 function currentFix(ctx: Ctx, args: ApplyFixArgs): Fix | undefined {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && path.resolve(d.uri.fsPath) === path.resolve(args.file));
@@ -178,11 +187,17 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
         if (pick) await vscode.commands.executeCommand('workbench.action.openSettings', 'localAiLab.openclaw.configPath');
         return;
       }
+      // Say what was found, briefly, where the eye already is.
+      vscode.window.setStatusBarMessage(`$(check) OpenClaw config checked: ${findingCounts(s.findings)}`, 6000);
       await vscode.commands.executeCommand('workbench.actions.view.problems');
     }),
-    command('localAiLab.refreshRuntimeState', noArgs, () =>
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: reading model servers' }, () => ctx.refresh({ probe: true })),
-    ),
+    command('localAiLab.refreshRuntimeState', noArgs, async () => {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: reading model servers' }, () => ctx.refresh({ probe: true }));
+      const states = [...ctx.state.runtimes.values()];
+      const ok = states.filter((r) => r.status === 'ok');
+      const text = states.length === 0 ? 'no local model server named in openclaw.json' : `${ok.length} of ${states.length} model server(s) answered; ${ok.reduce((n, r) => n + r.loaded.length, 0)} model(s) loaded`;
+      vscode.window.setStatusBarMessage(`$(${ok.length === states.length ? 'check' : 'warning'}) ${text}`, 6000);
+    }),
     command('localAiLab.openConfig', noArgs, async () => {
       const p = ctx.state.located?.path;
       if (!p || !ctx.state.located?.exists) {

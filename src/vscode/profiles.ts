@@ -249,7 +249,11 @@ export class ProfileController implements vscode.Disposable {
     const d = this.detection;
     const lines = [`# Profile ${target.name}${d?.name === target.name ? (d.drift ? ' (applied, drifted)' : ' (in force)') : ''}`, '', ...describePlan(planProfile(target, obs)).map((l) => `    ${l}`)];
     if (d?.name === target.name && d.differences.length) lines.push('', '## Drift', '', ...d.differences.map((x) => `- ${x.what}: ${x.actual} (profile: ${x.expected})`));
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
+    // A read-only virtual document: closing it never asks to save an untitled buffer.
+    const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/profile/${target.name}.md` });
+    this.proposed.set(uri, lines.join('\n') + '\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
     await vscode.window.showTextDocument(doc, { preview: true });
   }
 
