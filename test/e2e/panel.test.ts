@@ -63,10 +63,10 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     await post({ type: 'show', sessions: [s] });
     assert.equal((await rendered(1)).points, 6);
     const strip = page.locator('#strip');
-    assert.deepEqual(await strip.evaluate((c: HTMLCanvasElement) => ({ ...c.dataset })), { fast: '4', slow: '2', none: '0', incomplete: '2' });
+    assert.deepEqual(await strip.evaluate((c: HTMLCanvasElement) => ({ ...c.dataset })), { fast: '4', slow: '2', none: '0', incomplete: '2', colour: '#3794ff' });
     assert.match((await strip.getAttribute('aria-label'))!, /6 dispatches: 4 fast, 2 slow/);
     const cells = await page.locator('#stats tbody tr').first().locator('td').allInnerTexts();
-    assert.deepEqual(cells.slice(0, 3), ['s1', '6', '247.00']);
+    assert.deepEqual(cells.slice(0, 3), ['s1', '6', '247.0'], 'the same number format as the Markdown export');
     assert.equal(cells[4], '33 % (10–70)');
     assert.equal(await page.locator('#dispatches tbody tr').count(), 6);
     assert.ok((await strip.evaluate((c: HTMLCanvasElement) => c.toDataURL().length)) > 5000, 'the chart drew on the canvas');

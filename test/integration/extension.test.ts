@@ -1,3 +1,4 @@
+import http from 'node:http';
 import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -125,6 +126,32 @@ suite('Local AI Lab in a real extension host', () => {
     await vscode.commands.executeCommand('undo');
     assert.equal(doc.getText(), before, 'one undo restores the config');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('the LM Studio token goes to no other server: a recording Ollama on loopback sees no Authorization', async () => {
+    const seen: { path: string; authorization?: string }[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ path: req.url ?? '', authorization: req.headers.authorization });
+      const body: Record<string, unknown> = { '/api/version': { version: '0.12.3' }, '/api/tags': { models: [] }, '/api/ps': { models: [] } };
+      const b = body[(req.url ?? '').split('?')[0]!];
+      res.writeHead(b ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(b ?? { error: 'not found' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const original = fs.readFileSync(CONFIG, 'utf8');
+    const token = process.env.LM_API_TOKEN;
+    process.env.LM_API_TOKEN = 'lm-secret-token';
+    try {
+      fs.writeFileSync(CONFIG, original.replace('    providers: {\n', `    providers: {\n      ollama: { baseUrl: 'http://127.0.0.1:${port}', api: 'ollama', models: [] },\n`));
+      await api.refresh({ probe: true, validate: false });
+      await until('the Ollama server to be probed', () => seen.some((q) => q.path.startsWith('/api/')), 15_000);
+      assert.deepEqual(seen.filter((q) => q.authorization !== undefined), [], 'no request to Ollama carried a token');
+    } finally {
+      if (token === undefined) delete process.env.LM_API_TOKEN;
+      else process.env.LM_API_TOKEN = token;
+      fs.writeFileSync(CONFIG, original);
+      server.close();
+    }
   });
 
   test('the config is watched outside the workspace: delete, create malformed, restore', async () => {
