@@ -16,7 +16,7 @@ import { readProfileState } from '../core/profiles/state.js';
 import type { ProfilesInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/servers/lmsCli.js';
 import type { ServerState } from '../core/servers/types.js';
-import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
+import { ruleOf, toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
 import { readSettings, type Settings } from './settings.js';
 
 export const TOKEN_SECRET = 'localAiLab.lmStudioToken';
@@ -280,11 +280,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   private publish(): void {
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const f of this.snap.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), toDiagnostic(f)]);
-    this.ours.clear();
-    for (const [file, diags] of byFile) this.ours.set(vscode.Uri.file(file), diags);
-    this.publishValidator();
+    this.publishAll();
   }
 
   private scheduleValidate(settings: Settings, delayMs: number): void {
@@ -317,28 +313,45 @@ export class Ctx implements vscode.Disposable {
       cts.dispose();
       if (this.validateCts === cts) this.validateCts = undefined;
     }
-    this.publishValidator();
+    this.publishAll();
     this.changed.fire(this.snap);
   }
 
-  /** OpenClaw's own issues, placed at their ranges. Shown even beside ours: it is the authority on validity. */
-  private publishValidator(): void {
-    this.validatorDiagnostics.clear();
+  /**
+   * Ours and OpenClaw's own issues, placed at their ranges. OpenClaw's are shown beside ours (it is the
+   * authority on validity) — except where both speak of the same key at the same range: then one
+   * diagnostic, ours, carries OpenClaw's message as related information, and both sets of fixes stay.
+   */
+  private publishAll(): void {
+    const ours = new Map<string, vscode.Diagnostic[]>();
+    for (const f of this.snap.findings) ours.set(f.file, [...(ours.get(f.file) ?? []), toDiagnostic(f)]);
+    const theirs = new Map<string, vscode.Diagnostic[]>();
     const v = this.snap.validation;
     const doc = this.snap.doc;
-    if (!v || !doc) return;
-    const root = this.snap.profiles?.obs.config.root ?? check({ doc, version: this.snap.version }).observation.config.root;
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    const add = (issue: ValidationResult['issues'][number], severity: vscode.DiagnosticSeverity) => {
-      for (const p of placeIssue(root, doc, issue)) {
-        const d = new vscode.Diagnostic(toRange(p.doc.index.rangeOf(p.span)), `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`, severity);
-        d.source = VALIDATOR_SOURCE;
-        byFile.set(p.doc.file, [...(byFile.get(p.doc.file) ?? []), d]);
-      }
-    };
-    for (const i of v.issues) add(i, vscode.DiagnosticSeverity.Error);
-    for (const w of v.warnings) add(w, vscode.DiagnosticSeverity.Warning);
-    for (const [file, diags] of byFile) this.validatorDiagnostics.set(vscode.Uri.file(file), diags);
+    if (v && doc) {
+      const root = this.snap.profiles?.obs.config.root ?? check({ doc, version: this.snap.version }).observation.config.root;
+      const version = this.snap.version ? `OpenClaw ${formatVersion(this.snap.version)}` : 'OpenClaw';
+      const add = (issue: ValidationResult['issues'][number], severity: vscode.DiagnosticSeverity) => {
+        for (const p of placeIssue(root, doc, issue)) {
+          const range = toRange(p.doc.index.rangeOf(p.span));
+          const message = `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`;
+          const same = ours.get(p.doc.file)?.find((d) => ruleOf(d) === 'retired-key' && d.range.isEqual(range));
+          if (same) {
+            same.relatedInformation = [...(same.relatedInformation ?? []), new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(p.doc.file), range), `${version}: ${message}`)];
+            continue;
+          }
+          const d = new vscode.Diagnostic(range, message, severity);
+          d.source = VALIDATOR_SOURCE;
+          theirs.set(p.doc.file, [...(theirs.get(p.doc.file) ?? []), d]);
+        }
+      };
+      for (const i of v.issues) add(i, vscode.DiagnosticSeverity.Error);
+      for (const w of v.warnings) add(w, vscode.DiagnosticSeverity.Warning);
+    }
+    this.ours.clear();
+    this.validatorDiagnostics.clear();
+    for (const [file, diags] of ours) this.ours.set(vscode.Uri.file(file), diags);
+    for (const [file, diags] of theirs) this.validatorDiagnostics.set(vscode.Uri.file(file), diags);
   }
 
   private watch(located: LocatedConfig): void {

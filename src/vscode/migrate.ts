@@ -36,7 +36,9 @@ export class ValidatorFixProvider implements vscode.CodeActionProvider {
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     if (context.only && !context.only.contains(vscode.CodeActionKind.QuickFix)) return [];
-    const diags = context.diagnostics.filter((d) => d.source === VALIDATOR_SOURCE);
+    // OpenClaw's own diagnostics, and ours that carry an OpenClaw issue merged into them (same key, same range).
+    const fromOpenClaw = (d: vscode.Diagnostic) => d.relatedInformation?.filter((r) => r.message.startsWith('OpenClaw')).map((r) => r.message) ?? [];
+    const diags = context.diagnostics.filter((d) => d.source === VALIDATOR_SOURCE || fromOpenClaw(d).length > 0);
     const issues = this.ctx.state.validation?.issues ?? [];
     if (!diags.length || !issues.length || !this.ctx.isConfigDocument(document)) return [];
     const doc = parseDocument(document.uri.fsPath, document.getText());
@@ -45,7 +47,7 @@ export class ValidatorFixProvider implements vscode.CodeActionProvider {
     if (!version) return [];
     const out: vscode.CodeAction[] = [];
     for (const d of diags) {
-      const issue = issues.find((i) => d.message.startsWith(i.message));
+      const issue = issues.find((i) => (d.source === VALIDATOR_SOURCE ? d.message.startsWith(i.message) : fromOpenClaw(d).some((m) => m.includes(i.message))));
       if (!issue) continue;
       const fix = fixForIssue(doc, doc.root, issue, version);
       if ('declined' in fix) continue;
