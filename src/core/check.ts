@@ -29,6 +29,8 @@ export interface CheckInput {
   readonly lastApplied?: string;
   readonly disabledRules?: readonly string[];
   readonly machine?: MachineFacts;
+  /** When the config last changed on disk (for runtime-unreachable's severity). */
+  readonly configChangedAt?: number;
   /** Extra `$include` roots; default `OPENCLAW_INCLUDE_ROOTS`. */
   readonly includeRoots?: readonly string[];
 }
@@ -64,12 +66,42 @@ function observe(input: CheckInput): Observation {
     versionSource: input.version ? (input.versionSource ?? 'given') : 'assumed',
     runtimes: input.servers ?? new Map(),
     machine: input.machine ?? machineFacts(),
+    ...(input.configChangedAt !== undefined ? { configChangedAt: input.configChangedAt } : {}),
   };
 }
 
 export function check(input: CheckInput): CheckResult {
   const profiles = withProfileInForce(observe(input), input.userProfiles ?? [], input.lastApplied);
-  return { observation: profiles.obs, profiles, findings: runRules(profiles.obs, input.disabledRules) };
+  return { observation: profiles.obs, profiles, findings: markStale(runRules(profiles.obs, input.disabledRules), profiles.obs.runtimes) };
+}
+
+/** Rules whose findings come from what a server reported. */
+const FROM_SERVERS = new Set<string>([
+  'context-window-mismatch',
+  'context-exceeds-model-max',
+  'model-not-loaded',
+  'compactor-context-fit',
+  'memory-headroom',
+  'ollama-num-ctx-unset',
+  'ollama-openai-compat',
+  'model-lacks-tools',
+  'reasoning-mismatch',
+  'lmstudio-jit-context',
+  'max-tokens-budget',
+  'vllm-responses-api',
+]);
+
+/** A finding from a server that stopped answering stays, and says as of when. */
+function markStale(findings: Finding[], servers: ReadonlyMap<string, ServerState>): Finding[] {
+  const stale = [...servers].filter(([, s]) => s.stale && s.okAt !== undefined);
+  if (!stale.length) return findings;
+  return findings.map((f) => {
+    if (!FROM_SERVERS.has(f.rule)) return f;
+    const provider = f.path[0] === 'models' && f.path[1] === 'providers' ? String(f.path[2]) : undefined;
+    const s = provider !== undefined ? servers.get(provider) : stale.length === 1 ? stale[0]![1] : undefined;
+    if (!s?.stale || s.okAt === undefined) return f;
+    return { ...f, message: `${f.message} (as of ${new Date(s.okAt).toISOString().slice(11, 16)} UTC: the server is not answering now)` };
+  });
 }
 
 /** The providers a document names (after `$include`s), to know which servers to probe before checking. */

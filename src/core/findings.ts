@@ -26,6 +26,7 @@ export const RULE_IDS = [
   'max-tokens-budget',
   'vllm-responses-api',
   'harmony-tool-calls',
+  'runtime-unreachable',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

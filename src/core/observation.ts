@@ -20,6 +20,8 @@ export interface Observation {
   /** Runtime state per provider id (only providers that point at a local server). */
   readonly runtimes: ReadonlyMap<string, ServerState>;
   readonly machine: MachineFacts;
+  /** When the config file last changed on disk (ms since the epoch), when known. */
+  readonly configChangedAt?: number;
   /** The profile last applied, while the state still matches it: an intent rules respect. */
   readonly profileInForce?: { readonly name: string; readonly compactor: boolean };
 }

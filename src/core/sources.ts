@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { check, providersOf, type CheckInput, type CheckResult } from './check.js';
 import { openclawVersion } from './openclaw/cli.js';
 import { parseDocument } from './openclaw/document.js';
@@ -37,6 +38,26 @@ export async function probeProviders(providers: readonly Provider[], opts: Probe
   return out;
 }
 
+/**
+ * A new probe beside the last state: a server that answered gets `okAt`; one that stopped answering keeps
+ * what it last reported, marked stale, so its findings stay visible (as of then) instead of vanishing until
+ * it is back. Pure; the editor keeps the previous map between probes.
+ */
+export function withLastKnown(previous: ReadonlyMap<string, ServerState>, next: ReadonlyMap<string, ServerState>, now: number): Map<string, ServerState> {
+  const out = new Map<string, ServerState>();
+  for (const [id, s] of next) {
+    if (s.status === 'ok') {
+      out.set(id, { ...s, okAt: now });
+      continue;
+    }
+    const before = previous.get(id);
+    if (before && before.baseUrl === s.baseUrl && (before.status === 'ok' || before.stale) && before.okAt !== undefined) {
+      out.set(id, { ...before, status: 'ok', stale: { status: s.status, detail: s.detail, since: before.stale?.since ?? now } });
+    } else out.set(id, s);
+  }
+  return out;
+}
+
 export interface ResolvedVersion {
   readonly version: OpenClawVersion;
   /** False when neither given nor installed: the rules assumed the newest release known. */
@@ -72,6 +93,14 @@ export interface CheckedFile extends CheckResult {
   readonly input: CheckInput;
 }
 
+function statMtime(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads the config, the OpenClaw version and the servers, and checks: the CLI's and the lab's way in. */
 export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile> {
   const read = readConfig(opts.configPath);
@@ -87,6 +116,7 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
     userProfiles: opts.userProfiles,
     lastApplied: readProfileState(opts.configPath)?.profile,
     disabledRules: opts.disabledRules,
+    configChangedAt: statMtime(opts.configPath),
   };
   return { ...check(input), file: opts.configPath, read, version, servers, input };
 }

@@ -11,7 +11,7 @@ import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js
 import type { Observation, VersionSource } from '../core/observation.js';
 import { check, providersOf, type CheckInput, type CheckResult } from '../core/check.js';
 import { ConfigUnreadable, readConfigAsync, type ReadConfig } from '../core/read.js';
-import { probeProviders } from '../core/sources.js';
+import { probeProviders, withLastKnown } from '../core/sources.js';
 import { readProfileState } from '../core/profiles/state.js';
 import type { ProfilesInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/servers/lmsCli.js';
@@ -41,6 +41,8 @@ export interface Snapshot {
   readonly profiles?: ProfilesInForce;
   /** The profile last applied to this config (profile.json beside it), read once per refresh. */
   readonly lastApplied?: string;
+  /** The config's mtime at the last refresh. */
+  readonly configChangedAt?: number;
 }
 
 export interface RefreshOptions {
@@ -64,6 +66,7 @@ export class Ctx implements vscode.Disposable {
   private validateCts: vscode.CancellationTokenSource | undefined;
   private editTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private backoff = 0;
   private readonly changed = new vscode.EventEmitter<Snapshot>();
   readonly onDidChange = this.changed.event;
 
@@ -197,14 +200,16 @@ export class Ctx implements vscode.Disposable {
     let runtimes = this.snap.runtimes;
     let probedAt = this.snap.probedAt;
     if (settings.probe && (opts.probe || probedAt === undefined)) {
-      runtimes = await this.probe(providersOf(read.doc), settings);
+      // A server that stops answering keeps its last findings, marked with their time (withLastKnown).
+      runtimes = withLastKnown(this.snap.runtimes, await this.probe(providersOf(read.doc), settings), Date.now());
       probedAt = Date.now();
     } else if (!settings.probe) runtimes = new Map();
+    const configChangedAt = await fs.promises.stat(located.path).then((st) => st.mtimeMs, () => undefined);
     const lastApplied = readProfileState(located.path)?.profile;
-    const result = check({ doc: read.doc, version, versionSource, servers: runtimes, userProfiles: settings.profiles, lastApplied, disabledRules: settings.disabledRules });
+    const result = check({ doc: read.doc, version, versionSource, servers: runtimes, userProfiles: settings.profiles, lastApplied, disabledRules: settings.disabledRules, configChangedAt });
     const { findings, profiles } = result;
     const files = result.observation.config.docs.map((d) => path.resolve(d.file));
-    this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, files, profiles, lastApplied, refreshedAt: Date.now() };
+    this.snap = { ...this.snap, located, doc: read.doc, diskHash: read.diskHash, version, versionSource, runtimes, probedAt, findings, files, profiles, lastApplied, configChangedAt, refreshedAt: Date.now() };
     this.publish();
     for (const d of vscode.workspace.textDocuments) this.claimLanguage(d);
     this.log.info(`checked ${located.path}: ${findings.length} finding(s) in ${Date.now() - t0} ms`);
@@ -257,7 +262,7 @@ export class Ctx implements vscode.Disposable {
     if (!this.isConfigDocument(document)) return undefined;
     const settings = readSettings();
     const doc = parseDocument(document.uri.fsPath, document.getText(), this.snap.doc?.encoding);
-    return { doc, version: this.snap.version, versionSource: this.snap.versionSource, servers: this.snap.runtimes, userProfiles: settings.profiles, lastApplied: this.snap.lastApplied, disabledRules: settings.disabledRules };
+    return { doc, version: this.snap.version, versionSource: this.snap.versionSource, servers: this.snap.runtimes, userProfiles: settings.profiles, lastApplied: this.snap.lastApplied, disabledRules: settings.disabledRules, configChangedAt: this.snap.configChangedAt };
   }
 
   /** The check of the bytes on disk (what a write would back up and replace), with the snapshot's servers and version. */
@@ -373,10 +378,21 @@ export class Ctx implements vscode.Disposable {
     this.startTimer(s);
   }
 
+  /**
+   * Re-probe every refreshSeconds while focused; while a server is not answering, sooner, backing off
+   * (5, 10, 20 … s, never past refreshSeconds), so a restarted server is seen again within seconds.
+   */
   private startTimer(s: Settings): void {
     this.stopTimer();
     if (s.refreshSeconds <= 0 || !vscode.window.state.focused) return;
-    this.refreshTimer = setInterval(() => void this.refresh({ probe: true }), s.refreshSeconds * 1000);
+    const down = [...this.snap.runtimes.values()].some((r) => r.status !== 'ok' || r.stale);
+    if (!down) {
+      this.backoff = 0;
+      this.refreshTimer = setInterval(() => void this.refresh({ probe: true }), s.refreshSeconds * 1000);
+      return;
+    }
+    const delay = Math.min(s.refreshSeconds, 5 * 2 ** this.backoff++);
+    this.refreshTimer = setTimeout(() => void this.refresh({ probe: true }), delay * 1000);
   }
 
   private stopTimer(): void {

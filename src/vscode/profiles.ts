@@ -86,18 +86,21 @@ export class ProfileController implements vscode.Disposable {
     this.targetsNow = profiles.targets;
     this.detection = profiles.detection;
     const d = this.detection;
-    this.item.text = this.applying ? `$(loading~spin) ${this.applying}` : `$(beaker) ${d.name}${d.drift ? ' $(warning)' : ''}`;
-    this.item.accessibilityInformation = { label: `Local AI Lab profile ${d.name}${d.drift ? ', drifted' : ''}` };
-    this.item.tooltip = this.tooltip(obs, d);
+    // The probe state is part of the truth the item tells: a server that stopped answering shows here.
+    const down = [...this.ctx.state.runtimes].filter(([, s]) => s.status !== 'ok' || s.stale);
+    this.item.text = this.applying ? `$(loading~spin) ${this.applying}` : `$(beaker) ${d.name}${d.drift ? ' $(warning)' : ''}${down.length ? ' $(debug-disconnect)' : ''}`;
+    this.item.accessibilityInformation = { label: `Local AI Lab profile ${d.name}${d.drift ? ', drifted' : ''}${down.length ? `, ${down.length} model server(s) not answering` : ''}` };
+    this.item.tooltip = this.tooltip(obs, d, down.map(([id, s]) => `${id} at ${s.baseUrl}`));
     this.item.show();
   }
 
-  private tooltip(obs: Observation, d: Detection): vscode.MarkdownString {
+  private tooltip(obs: Observation, d: Detection, down: readonly string[] = []): vscode.MarkdownString {
     const a = actualState(obs);
     const t = d.target;
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = { enabledCommands: ['localAiLab.switchProfile', 'localAiLab.checkConfig', 'localAiLab.showProfile', 'localAiLab.runLab6'] };
     md.appendMarkdown(`**Profile: ${d.name}**${d.drift ? ' — drifted from what was applied' : d.name === 'custom' ? ' — matches no profile' : ''}\n\n`);
+    if (down.length) md.appendMarkdown(`$(debug-disconnect) Not answering: ${down.join(', ')} — the figures below are from its last answer.\n\n`);
     md.appendMarkdown('| | profile | actual |\n|---|---:|---:|\n');
     md.appendMarkdown(`| primary loaded | ${fmt(t?.primary.context.value, '—')} | ${fmt(a.primaryLoaded, '—')} |\n`);
     md.appendMarkdown(`| runtime budget | ${fmt(t ? Math.min(t.budget.value, t.primary.context.value) : undefined, '—')} | ${fmt(a.budget, '—')} |\n`);

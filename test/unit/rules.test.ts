@@ -124,12 +124,16 @@ describe('other rules', () => {
     assert.deepEqual(JSON.parse(after), { agents: { entries: { main: {}, qa: { model: 'p/m' } }, ownership: 'explicit' } });
   });
 
-  it('system-prompt-override only before 2026.5.4; rejected from 2026.5.28 (2026.5.27 still accepts it)', () => {
+  it('system-prompt-override on every release that accepts it (2026.5.4–2026.5.27 drop AGENTS.md too); rejected from 2026.5.28', () => {
     const text = config({ window: 32768, compaction: good, rows: compactorRow, extraDefaults: '"systemPromptOverride": "You are..."' });
     assert.equal(of(runRules(observe(text, { version: '2026.4.20' })), 'system-prompt-override').length, 1);
-    assert.equal(of(runRules(observe(text, { version: '2026.5.27' })), 'system-prompt-override').length, 0);
+    const late = of(runRules(observe(text, { version: '2026.5.27' })), 'system-prompt-override');
+    assert.equal(late.length, 1);
+    assert.match(late[0]!.message, /AGENTS\.md, SOUL\.md, USER\.md, TOOLS\.md and IDENTITY\.md are silently dropped/);
+    assert.equal(of(runRules(observe(text, { version: '2026.5.4' })), 'system-prompt-override').length, 1);
     assert.equal(of(runRules(observe(text, { version: '2026.5.27' })), 'retired-key').length, 0);
     assert.equal(of(runRules(observe(text, { version: '2026.5.28' })), 'retired-key')[0]!.severity, 'error');
+    assert.equal(of(runRules(observe(text, { version: '2026.5.28' })), 'system-prompt-override').length, 0, 'retired-key speaks for it there');
     assert.equal(of(runRules(observe(text, { version: '2026.9.6' })), 'retired-key')[0]!.severity, 'error');
   });
 

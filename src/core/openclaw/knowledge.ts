@@ -145,8 +145,14 @@ export function keyHistory(path: readonly (string | number)[]): KeyHistory | und
 
 /** Releases in which behaviour (not schema) changed. */
 export const BEHAVIOUR = {
-  /** PR #77014: before it, systemPromptOverride replaced the whole prompt, workspace files included. */
+  /**
+   * PR #77014 (2026.5.4) re-appends only BOOTSTRAP.md, and only while bootstrap is pending, after an override:
+   * AGENTS.md, SOUL.md, USER.md, TOOLS.md and IDENTITY.md stay dropped on every release that accepts the key
+   * (read in the 2026.5.27 package: buildAttemptSystemPrompt → appendAgentBootstrapSystemPromptSupplement,
+   * isBootstrapContextFile = /BOOTSTRAP\.md$/). 2026.5.28 removed the key (retired-key reports it there).
+   */
   systemPromptOverrideKeepsBootstrap: v('2026.5.4'),
+  systemPromptOverrideRemoved: v('2026.5.28'),
   /** The new reserve formula R = min(20000, floor(C/4)) and the retirement of reserve knobs. */
   newReserveFormula: v('2026.8.0'),
   /** PR #65671: the legacy floor is capped at C - min(8000, C/2). */

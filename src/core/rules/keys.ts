@@ -58,7 +58,7 @@ export const retiredKeyRule: Rule = {
 export const systemPromptOverride: Rule = {
   id: 'system-prompt-override',
   check(obs) {
-    if (atLeast(obs.version, BEHAVIOUR.systemPromptOverrideKeepsBootstrap)) return []; // fixed, or retired (retired-key)
+    if (atLeast(obs.version, BEHAVIOUR.systemPromptOverrideRemoved)) return []; // retired: retired-key reports it
     const out: Finding[] = [];
     for (const { obj, m } of members(obs.config.root)) {
       if (m.key !== 'systemPromptOverride') continue;
@@ -67,7 +67,9 @@ export const systemPromptOverride: Rule = {
         finding(
           'system-prompt-override',
           'warning',
-          `systemPromptOverride replaces the whole system prompt on this release: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped (fixed in OpenClaw 2026.5.4, removed in 2026.5.28). Remove it, or upgrade OpenClaw.`,
+          atLeast(obs.version, BEHAVIOUR.systemPromptOverrideKeepsBootstrap)
+            ? `systemPromptOverride replaces the generated system prompt: AGENTS.md, SOUL.md, USER.md, TOOLS.md and IDENTITY.md are silently dropped (only BOOTSTRAP.md comes back, while bootstrap is pending). Remove it; OpenClaw 2026.5.28 removed the key.`
+            : `systemPromptOverride replaces the whole system prompt on this release: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped. Remove it; OpenClaw 2026.5.28 removed the key.`,
           atKey(m, obj.path),
           [editFix('Remove systemPromptOverride', false, () => [removeMember(obs.config.doc, obj, m)])],
         ),

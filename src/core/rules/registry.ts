@@ -10,6 +10,7 @@ import { harmonyToolCalls, modelLacksTools, reasoningMismatch } from './capabili
 import { lmstudioJitContext } from './lmstudio.js';
 import { ollamaNumCtxUnset, ollamaOpenAiCompat, streamUsageMissing, vllmResponsesApi } from './requests.js';
 import type { Rule } from './util.js';
+import { runtimeUnreachable } from './reachability.js';
 
 export const RULES: readonly Rule[] = [
   parseErrors,
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   contextTooSmall,
   modelNotLoaded,
   memoryHeadroom,
+  runtimeUnreachable,
   streamUsageMissing,
   ollamaNumCtxUnset,
   ollamaOpenAiCompat,

@@ -23,5 +23,6 @@ export const RULE_SUMMARIES: Record<RuleId, { readonly severity: string; readonl
   'lmstudio-jit-context': { severity: 'error/warning', summary: 'OpenClaw does not preload this LM Studio model: it loads at its own default context' },
   'max-tokens-budget': { severity: 'warning', summary: "maxTokens leaves no room for OpenClaw's first turn below the budget" },
   'vllm-responses-api': { severity: 'warning', summary: 'a vLLM server used with openai-responses' },
+  'runtime-unreachable': { severity: 'info/warning', summary: "a provider's server did not answer: what to start, and the last findings kept as of then" },
   'harmony-tool-calls': { severity: 'warning', summary: "a gpt-oss model on an OpenClaw release without the Harmony tool-call parser" },
 };

@@ -68,6 +68,13 @@ export interface ServerState {
   readonly downloaded?: readonly DownloadedModel[];
   /** Where the state came from: 'probe', 'lms', or a fixture file. */
   readonly via: string;
+  /** When the server last answered usably (ms since the epoch), when known. */
+  readonly okAt?: number;
+  /**
+   * Set when this probe failed and `loaded`/`downloaded` are kept from the last one that answered:
+   * what failed now, so the findings can stay visible, marked as of `okAt`.
+   */
+  readonly stale?: { readonly status: Exclude<RuntimeStatus, 'ok'>; readonly detail?: string; readonly since: number };
 }
 
 /** Parse "7B", "30B-A3B", "1.5B", "270M" to billions of parameters. */
