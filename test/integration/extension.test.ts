@@ -3,10 +3,11 @@ import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { ollamaRoutes, startServer } from '../support/scriptedServer.js';
 
 const CONFIG = process.env.LAL_SANDBOX_CONFIG!;
 const uri = () => vscode.Uri.file(CONFIG);
-type Api = { activateMs: number; state(): { findings: { rule: string }[]; openclawVersion: string | null; refreshedAt: number | null }; refresh(o?: object): Promise<void> };
+type Api = { activateMs: number; state(): { findings: { rule: string }[]; openclawVersion: string | null; refreshedAt: number | null; profile?: { text: string } }; refresh(o?: object): Promise<void> };
 
 async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const t0 = Date.now();
@@ -152,6 +153,33 @@ suite('Local AI Lab in a real extension host', () => {
       else process.env.LM_API_TOKEN = token;
       fs.writeFileSync(CONFIG, original);
       server.close();
+    }
+  });
+
+  test('a server that stops answering: runtime-unreachable and the status item say so, the mismatch stays marked with its time; back, all current', async () => {
+    let server = await startServer(ollamaRoutes());
+    const port = server.port;
+    const original = fs.readFileSync(CONFIG, 'utf8');
+    const diag = (rule: string, text?: RegExp) => vscode.languages.getDiagnostics(uri()).find((d) => ruleOfDiag(d) === rule && (!text || text.test(d.message)));
+    const mismatch = () => diag('context-window-mismatch', /gemma4|Ollama/);
+    try {
+      // Ollama (scripted, documented shapes) loaded gemma4 at 4,096; the config registers 32,768.
+      fs.writeFileSync(CONFIG, original.replace('    providers: {\n', `    providers: {\n      ollama: { baseUrl: 'http://127.0.0.1:${port}', api: 'ollama', models: [{ id: 'gemma4', name: 'Gemma 4', contextWindow: 32768 }] },\n`));
+      await api.refresh({ probe: true, validate: false });
+      await until('the current mismatch', () => mismatch() && !/as of/.test(mismatch()!.message), 15_000);
+      await server.close();
+      await api.refresh({ probe: true, validate: false });
+      const down = await until('runtime-unreachable', () => diag('runtime-unreachable', /^ollama:/), 15_000);
+      assert.match(down.message, /did not answer .*Start Ollama/);
+      assert.match(mismatch()?.message ?? '', /\(as of \d\d:\d\d UTC: the server is not answering now\)$/, 'the mismatch stays, marked');
+      assert.match(api.state().profile?.text ?? '', /\$\(debug-disconnect\)/, 'the status item shows the probe state');
+      server = await startServer(ollamaRoutes(), port);
+      await api.refresh({ probe: true, validate: false });
+      await until('everything current again', () => !diag('runtime-unreachable') && mismatch() && !/as of/.test(mismatch()!.message), 15_000);
+      assert.doesNotMatch(api.state().profile?.text ?? '', /debug-disconnect/);
+    } finally {
+      fs.writeFileSync(CONFIG, original);
+      await server.close();
     }
   });
 
