@@ -13,20 +13,23 @@
 //   3. openclaw config validate --json          (on the repaired copy)
 // and writes test/fixtures/corpus-real/doctor/NNN-<name>.json =
 //   { validateBefore, doctor: {exitCode, signal, timedOut, stdoutTail, stderrTail}, repaired, validateAfter, seconds }.
-// Every run is capped (RUN_TIMEOUT_MS, default 60 s) and killed with its process group; the real ~/.openclaw is never
-// read or written. No network is needed; offline switches are set so nothing waits on it.
+// Every run is capped (VALIDATE_TIMEOUT_MS 90 s, DOCTOR_TIMEOUT_MS 180 s) and killed with everything it started; the real
+// ~/.openclaw is never read or written. No network is needed; offline switches are set so nothing waits on it.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ensureNode24, ensureOpenClaw } from './tools.mjs';
+import { ensureNode24, ensureOpenClaw, NODE24_VERSION, OPENCLAW_VERSION } from './tools.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'corpus-real');
 const OUT = path.join(CORPUS, 'doctor');
-const RUN_TIMEOUT_MS = Number(process.env.RUN_TIMEOUT_MS || 60_000);
+// Caps per command. 60 s was too short for doctor on a loaded 2-core machine (it was still refreshing the plugin
+// registry); validate takes 2-6 s when idle.
+const VALIDATE_TIMEOUT_MS = Number(process.env.VALIDATE_TIMEOUT_MS || 90_000);
+const DOCTOR_TIMEOUT_MS = Number(process.env.DOCTOR_TIMEOUT_MS || 180_000);
 const TAIL = 2000;
 
 function tail(s, n = TAIL) {
@@ -64,10 +67,10 @@ function killLeftovers(home) {
 
 /**
  * Runs a command in its own process group. Ends when the command exits (not when its pipes close: a
- * re-spawned child may hold them), after RUN_TIMEOUT_MS, or `graceMs` after `doneMarker` appears on stdout
+ * re-spawned child may hold them), after its timeout, or `graceMs` after `doneMarker` appears on stdout
  * (doctor prints "Doctor complete." and then may linger on background work). Leftovers are killed.
  */
-function run(cmd, args, { env, cwd, home, doneMarker, graceMs = 5000 }) {
+function run(cmd, args, { env, cwd, home, doneMarker, graceMs = 5000, timeoutMs = VALIDATE_TIMEOUT_MS }) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const child = spawn(cmd, args, { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -111,7 +114,7 @@ function run(cmd, args, { env, cwd, home, doneMarker, graceMs = 5000 }) {
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
-    }, RUN_TIMEOUT_MS);
+    }, timeoutMs);
     child.on('exit', (code, signal) => finish(code, signal));
     child.on('error', (e) => {
       stderr += String(e);
@@ -180,7 +183,7 @@ async function doOne(file, tools) {
   const t0 = Date.now();
   try {
     const v1 = await oc(['config', 'validate', '--json']);
-    const d = await oc(['doctor', '--fix', '--non-interactive'], { doneMarker: 'Doctor complete.' });
+    const d = await oc(['doctor', '--fix', '--non-interactive'], { doneMarker: 'Doctor complete.', timeoutMs: DOCTOR_TIMEOUT_MS });
     let repaired = null;
     let repairedError;
     try {
@@ -197,6 +200,7 @@ async function doOne(file, tools) {
     const v2 = await oc(['config', 'validate', '--json']);
     const result = {
       file,
+      tool: { openclaw: OPENCLAW_VERSION, node: NODE24_VERSION, doctorArgs: ['doctor', '--fix', '--non-interactive'] },
       validateBefore: parseJsonOut(v1),
       doctor: {
         exitCode: d.exitCode,
