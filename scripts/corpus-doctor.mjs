@@ -392,6 +392,7 @@ function writeSummary(JSON5) {
   let validAfter = 0;
   let fixedByDoctor = 0;
   let brokenByDoctor = 0;
+  const untouched = [];
   const odd = [];
   for (const f of files) {
     const r = JSON.parse(fs.readFileSync(path.join(OUT, f), 'utf8'));
@@ -410,6 +411,8 @@ function writeSummary(JSON5) {
     if (r.doctor.leftoverProcesses) odd.push(`${r.file}: ${r.doctor.leftoverProcesses} leftover process(es) killed after doctor`);
     if (r.repaired === null) odd.push(`${r.file}: no readable config after doctor (${r.repairedError ?? 'missing'})`);
     let nMoves = 0;
+    const same = orig.ok && r.repaired && JSON.stringify(orig.tree) === JSON.stringify(r.repaired);
+    if (same) untouched.push(r.file.slice(0, 3));
     if (orig.ok && r.repaired) {
       const d = diffTrees(orig.tree, r.repaired);
       nMoves = d.moves.length;
@@ -426,7 +429,7 @@ function writeSummary(JSON5) {
       for (const x of d.added) tally(added, BOOKKEEPING.test(x.path) ? generalize(x.path) : `${generalize(x.path)} = ${x.value.length > 40 ? `${x.value.slice(0, 37)}...` : x.value}`, r.file);
     }
     rows.push(
-      `| ${r.file} | ${era.get(r.file) ?? ''} | ${orig.ok ? 'yes' : '**no**'} | ${vb ? 'valid' : `${(r.validateBefore?.issues ?? []).length} issues`} | ${r.doctor.exitCode ?? r.doctor.signal}${r.doctor.timedOut ? ' (timeout)' : ''} | ${va ? 'valid' : `${(r.validateAfter?.issues ?? []).length} issues`} | ${nMoves} | ${r.seconds} |`,
+      `| ${r.file} | ${era.get(r.file) ?? ''} | ${orig.ok ? 'yes' : '**no**'} | ${vb ? 'valid' : `${(r.validateBefore?.issues ?? []).length} issues`} | ${r.doctor.exitCode ?? r.doctor.signal}${r.doctor.timedOut ? ' (timeout)' : ''} | ${va ? 'valid' : `${(r.validateAfter?.issues ?? []).length} issues`} | ${same ? 'file not rewritten' : nMoves} | ${r.seconds} |`,
     );
   }
   const top = (map, n) =>
@@ -460,6 +463,7 @@ Node ${NODE24_VERSION} (npm offline, so doctor cannot install the plugins some c
 | accepted as-is by the ${OPENCLAW_VERSION} validator | ${validBefore} of ${n} |
 | valid after \`doctor --fix\` | ${validAfter} of ${n} (fixed by doctor: ${fixedByDoctor}; valid before but not after: ${brokenByDoctor}) |
 | still invalid after \`doctor --fix\` | ${n - validAfter} of ${n} |
+| doctor left the file's content unchanged | ${untouched.length} of ${n}${untouched.length ? ` (${untouched.join(' ')})` : ''} |
 
 ## Issues still reported after \`doctor --fix\`
 
