@@ -228,7 +228,6 @@ async function doOne(file, tools) {
 
 const DYNAMIC_PARENTS = [
   'agents.entries',
-  'agents.list',
   'agents.defaults.models',
   'models.providers',
   'skills.entries',
@@ -240,6 +239,10 @@ const DYNAMIC_PARENTS = [
   'secrets.providers',
   'mcp.servers',
   'browser.profiles',
+  'channels.*.accounts',
+  'channels.*.groups',
+  'channels.*.guilds',
+  'talk.providers',
 ];
 
 // Paths are kept as arrays of segments joined by SEP (keys may contain dots: model refs like "openai/gpt-5.2").
@@ -248,14 +251,12 @@ const SEP = '\u0000';
 /** Display form: a.b[].c, a key with a dot in brackets, and the key under a map of user-named entries → `*`. */
 function generalize(p) {
   const out = [];
-  const plain = [];
   for (const seg of p.split(SEP)) {
     if (/^\d+$/.test(seg)) {
       out[out.length - 1] += '[]';
       continue;
     }
-    const parent = plain.join('.');
-    plain.push(seg);
+    const parent = out.join('.');
     out.push(DYNAMIC_PARENTS.includes(parent) ? '*' : seg.includes('.') ? `["${seg}"]` : seg);
   }
   return out.join('.');
@@ -481,6 +482,8 @@ ${top(before, 30).join('\n')}
 
 Found by comparing the trees: a value that left its path and appears, unchanged, at a path that did not exist before.
 Array indices are shown as \`[]\`, user-named map keys (agent ids, provider/plugin/skill names, channels) as \`*\`.
+Heuristic: whole objects/arrays, long strings and large numbers are followed anywhere; booleans and short values only
+to a path with the same last key or under the same parent, so a few short-value pairings may be coincidences.
 
 | files | move | files (by number) |
 |---|---|---|
