@@ -372,7 +372,7 @@ function tally(map, key, file) {
   map.get(key).add(file);
 }
 
-const issueKey = (i) => `\`${generalize(i.path)}\` — ${i.message}`;
+const issueKey = (i) => `\`${generalize(String(i.path).split('.').join(SEP))}\` — ${i.message}`;
 
 function writeSummary(JSON5) {
   const manifest = JSON.parse(fs.readFileSync(path.join(CORPUS, 'MANIFEST.json'), 'utf8'));
@@ -410,6 +410,9 @@ function writeSummary(JSON5) {
     if (r.doctor.timedOut) odd.push(`${r.file}: doctor hit the ${DOCTOR_TIMEOUT_MS / 1000} s cap and was killed`);
     if (r.doctor.killedAfterComplete) odd.push(`${r.file}: doctor printed "Doctor complete." but did not exit; killed 5 s later`);
     if (r.doctor.leftoverProcesses) odd.push(`${r.file}: ${r.doctor.leftoverProcesses} leftover process(es) killed after doctor`);
+    if (/ENOTCACHED|Failed to install missing configured plugin/.test(`${r.doctor.stdoutTail}${r.doctor.stderrTail}`)) {
+      odd.push(`${r.file}: doctor tried to install a configured plugin from npm (offline here, so it failed)${va ? '' : '; the file is still invalid'}`);
+    }
     if (r.repaired === null) odd.push(`${r.file}: no readable config after doctor (${r.repairedError ?? 'missing'})`);
     let nMoves = 0;
     const same = orig.ok && r.repaired && JSON.stringify(orig.tree) === JSON.stringify(r.repaired);
@@ -514,6 +517,10 @@ ${top(added, 40).join('\n')}
 ${rows.join('\n')}
 
 ## Odd runs
+
+Doctor wants the npm registry for plugins a config names (slack, imessage, openclaw-weixin, qwen-portal-auth, …); runs
+here are offline, so those installs fail, and where that blocks the repair doctor writes nothing ("Doctor finished, but
+config fixes were not applied."). A machine with network may get further on those files.
 
 ${odd.length ? odd.map((o) => `- ${o}`).join('\n') : '- none'}
 `;
