@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fixtureRuntimes, toCheckJson, UsageError } from './support.js';
+import { fixtureRuntimes, toCheckJson, UsageError, type ValidatorReport } from './support.js';
+import { openclawVersion, validateConfig } from '../core/openclaw/cli.js';
+import { besideFindings } from '../core/openclaw/issues.js';
 import type { Finding } from '../core/findings.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { formatVersion, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
@@ -24,7 +26,7 @@ const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
 
 Usage:
   local-ai-lab check [--config PATH] [--loaded FILE] [--downloaded FILE]
-                     [--openclaw-version V] [--no-probe] [--json]
+                     [--openclaw-version V] [--openclaw PATH] [--no-probe] [--no-validate] [--json]
   local-ai-lab fix --config PATH (--rule RULE | --all) [--loaded FILE] [--downloaded FILE]
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
   local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--dry-run] [--json]
@@ -102,17 +104,20 @@ const paint = (code: number, s: string) => (colour ? `\x1b[${code}m${s}\x1b[0m` 
 const SEVERITY_COLOUR: Record<string, number> = { error: 31, warning: 33, info: 36 };
 const plural = (n: number, one: string, many: string) => `${fmt(n)} ${n === 1 ? one : many}`;
 
-function printFindings(findings: readonly Finding[], file: string, configArg: string): void {
-  if (findings.length === 0) {
-    console.log(`${file}: no findings`);
+function printFindings(findings: readonly Finding[], file: string, configArg: string, validator: ValidatorReport): void {
+  if (findings.length === 0 && validator.issues.length === 0) {
+    console.log(`${file}: no findings${validator.ran ? `; OpenClaw ${validator.version} accepts it` : ''}`);
     return;
   }
-  for (const f of findings) {
-    const loc = `${path.relative(process.cwd(), f.file) || f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
-    console.log(`${paint(1, loc)}  ${paint(SEVERITY_COLOUR[f.severity] ?? 0, f.severity)}  ${paint(2, f.rule)}  ${f.message}`);
+  const where = (f: { file: string; range: Finding['range'] }) => `${path.relative(process.cwd(), f.file) || f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
+  findings.forEach((f, i) => {
+    console.log(`${paint(1, where(f))}  ${paint(SEVERITY_COLOUR[f.severity] ?? 0, f.severity)}  ${paint(2, f.rule)}  ${f.message}`);
+    for (const m of validator.related.get(i) ?? []) console.log(`    OpenClaw ${validator.version}: ${m}`);
     for (const x of f.fixes) console.log(`    fix${x.preferred ? ' (preferred)' : ''}: ${x.title}${x.declined ? ` — declined: ${x.declined}` : ''}`);
-  }
-  const count = (s: string) => findings.filter((f) => f.severity === s).length;
+  });
+  for (const v of validator.issues) console.log(`${paint(1, where(v))}  ${paint(SEVERITY_COLOUR[v.severity] ?? 0, v.severity)}  ${paint(2, 'openclaw')}  ${v.message}`);
+  const all = [...findings, ...validator.issues];
+  const count = (s: string) => all.filter((f) => f.severity === s).length;
   console.log(`${plural(count('error'), 'error', 'errors')}, ${plural(count('warning'), 'warning', 'warnings')}, ${fmt(count('info'))} info`);
   // Name the command that fixes what can be fixed safely.
   if (findings.some((f) => f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0))) {
@@ -121,17 +126,38 @@ function printFindings(findings: readonly Finding[], file: string, configArg: st
 }
 
 async function check(argv: string[]): Promise<number> {
-  const { values: o } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const { values: o } = parseArgs({ args: argv, options: { ...COMMON, 'no-validate': { type: 'boolean' } }, strict: true });
   if (o.help) return help();
   const c = await checkFromArgs(o);
   const { findings, servers, version: ver, file } = c;
-  if (o.json) console.log(JSON.stringify(toCheckJson(file, ver.version, ver.known, findings, servers), null, 2));
+  const validator = await runValidator(c, o.openclaw ?? 'openclaw', !!o['no-validate']);
+  if (o.json) console.log(JSON.stringify(toCheckJson(file, ver.version, ver.known, findings, servers, validator), null, 2));
   else {
     if (!ver.known) console.error(`note: no OpenClaw installed and no --openclaw-version: assuming ${formatVersion(ver.version)}, the newest release Local AI Lab knows`);
+    if (!validator.ran) console.error(`note: OpenClaw's own validator did not run (${validator.note})`);
     for (const [id, s] of servers) if (s.status !== 'ok') console.error(`note: provider ${id}: could not read ${s.baseUrl} — ${s.detail ?? s.status}`);
-    printFindings(findings, file, /\s/.test(file) ? JSON.stringify(file) : file);
+    printFindings(findings, file, /\s/.test(file) ? JSON.stringify(file) : file, validator);
   }
-  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+  return findings.some((f) => f.severity === 'error') || validator.issues.some((i) => i.severity === 'error') ? 1 : 0;
+}
+
+/**
+ * OpenClaw's own `config validate`, as the editor runs it after each save: the CLI and the editor report
+ * the same issues, placed and merged the same way (core's besideFindings).
+ */
+async function runValidator(c: CheckedFile, exe: string, skip: boolean): Promise<ValidatorReport> {
+  const none = (note: string): ValidatorReport => ({ ran: false, note, issues: [], related: new Map() });
+  if (skip) return none('--no-validate');
+  const installed = c.version.source === 'installed' ? c.version.version : await openclawVersion(exe, { timeoutMs: 10_000 });
+  if (!installed) return none(`no OpenClaw found ("${exe}"); pass --openclaw PATH to have it judge the file`);
+  if (c.read.doc.error) return none('the file does not parse');
+  try {
+    const v = await validateConfig(exe, c.file, { timeoutMs: 60_000 });
+    const placed = besideFindings(c.findings, c.observation.config.root, c.read.doc, v);
+    return { ran: true, version: formatVersion(installed), valid: v.valid, ...placed };
+  } catch (err) {
+    return none(`it failed: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 async function fix(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import type { Provider } from '../core/openclaw/model.js';
 import type { ServerState } from '../core/servers/types.js';
 import { dotted } from '../core/openclaw/document.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
+import type { ValidatorFinding } from '../core/openclaw/issues.js';
 
 export class UsageError extends Error {}
 
@@ -56,6 +57,10 @@ export interface CheckJson {
   assumedOpenclawVersion?: string;
   findings: {
     rule: string;
+    /** `local-ai-lab` for our rules, `openclaw` for OpenClaw's validator (rule `openclaw`). */
+    source: 'local-ai-lab' | 'openclaw';
+    /** OpenClaw's own words about the same key, merged into ours. */
+    related?: string[];
     severity: string;
     message: string;
     path: string;
@@ -64,6 +69,20 @@ export interface CheckJson {
     fixes: { title: string; preferred: boolean; declined?: string }[];
   }[];
   runtimes?: { provider: string; baseUrl: string; status: string; kind?: string; detail?: string }[];
+  /** OpenClaw's own `config validate`: whether it ran, on which release, and its verdict. */
+  validator: { ran: boolean; version: string | null; valid: boolean | null; note?: string };
+}
+
+/** What OpenClaw's own validator said, for `check`: whether it ran, and its issues beside ours. */
+export interface ValidatorReport {
+  readonly ran: boolean;
+  readonly version?: string;
+  readonly valid?: boolean;
+  /** Why it did not run (no OpenClaw found, --no-validate, an error). */
+  readonly note?: string;
+  readonly issues: readonly ValidatorFinding[];
+  /** OpenClaw's messages merged into our finding at the same key and range, by our finding's index. */
+  readonly related: ReadonlyMap<number, readonly string[]>;
 }
 
 export function toCheckJson(
@@ -72,20 +91,36 @@ export function toCheckJson(
   known: boolean,
   findings: readonly Finding[],
   runtimes: ReadonlyMap<string, ServerState>,
+  validator?: ValidatorReport,
 ): CheckJson {
   return {
     config,
     openclawVersion: known ? formatVersion(version) : null,
     ...(known ? {} : { assumedOpenclawVersion: formatVersion(version) }),
-    findings: findings.map((f) => ({
-      rule: f.rule,
-      severity: f.severity,
-      message: f.message,
-      path: dotted(f.path),
-      ...(f.file !== config ? { file: f.file } : {}),
-      range: f.range,
-      fixes: f.fixes.map((x) => ({ title: x.title, preferred: x.preferred, ...(x.declined ? { declined: x.declined } : {}) })),
-    })),
+    findings: [
+      ...findings.map((f, i) => ({
+        rule: f.rule,
+        source: 'local-ai-lab' as const,
+        severity: f.severity,
+        message: f.message,
+        path: dotted(f.path),
+        ...(f.file !== config ? { file: f.file } : {}),
+        range: f.range,
+        fixes: f.fixes.map((x) => ({ title: x.title, preferred: x.preferred, ...(x.declined ? { declined: x.declined } : {}) })),
+        ...(validator?.related.get(i) ? { related: [...validator.related.get(i)!] } : {}),
+      })),
+      ...(validator?.issues ?? []).map((v) => ({
+        rule: 'openclaw',
+        source: 'openclaw' as const,
+        severity: v.severity,
+        message: v.message,
+        path: v.path,
+        ...(v.file !== config ? { file: v.file } : {}),
+        range: v.range,
+        fixes: [],
+      })),
+    ],
     runtimes: [...runtimes].map(([provider, s]) => ({ provider, baseUrl: s.baseUrl, status: s.status, kind: s.kind, detail: s.detail })),
+    validator: validator ? { ran: validator.ran, version: validator.version ?? null, valid: validator.valid ?? null, ...(validator.note ? { note: validator.note } : {}) } : { ran: false, version: null, valid: null },
   };
 }

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.js';
 import { openclawVersion, validateConfig, type ValidationResult } from '../core/openclaw/cli.js';
 import { parseDocument, type ConfigDocument } from '../core/openclaw/document.js';
-import { placeIssue } from '../core/openclaw/issues.js';
+import { besideFindings } from '../core/openclaw/issues.js';
 import { locateConfig, type LocatedConfig } from '../core/openclaw/locate.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { Observation, VersionSource } from '../core/observation.js';
@@ -16,7 +16,7 @@ import { readProfileState } from '../core/profiles/state.js';
 import type { ProfilesInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/servers/lmsCli.js';
 import type { ServerState } from '../core/servers/types.js';
-import { ruleOf, toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
+import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
 import { readSettings, type Settings } from './settings.js';
 
 export const TOKEN_SECRET = 'localAiLab.lmStudioToken';
@@ -328,35 +328,32 @@ export class Ctx implements vscode.Disposable {
    * diagnostic, ours, carries OpenClaw's message as related information, and both sets of fixes stay.
    */
   private publishAll(): void {
-    const ours = new Map<string, vscode.Diagnostic[]>();
-    for (const f of this.snap.findings) ours.set(f.file, [...(ours.get(f.file) ?? []), toDiagnostic(f)]);
+    const findings = this.snap.findings;
+    const diags = findings.map(toDiagnostic);
     const theirs = new Map<string, vscode.Diagnostic[]>();
     const v = this.snap.validation;
     const doc = this.snap.doc;
     if (v && doc) {
       const root = this.snap.profiles?.obs.config.root ?? check({ doc, version: this.snap.version }).observation.config.root;
       const version = this.snap.version ? `OpenClaw ${formatVersion(this.snap.version)}` : 'OpenClaw';
-      const add = (issue: ValidationResult['issues'][number], severity: vscode.DiagnosticSeverity) => {
-        for (const p of placeIssue(root, doc, issue)) {
-          const range = toRange(p.doc.index.rangeOf(p.span));
-          const message = `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`;
-          const same = ours.get(p.doc.file)?.find((d) => ruleOf(d) === 'retired-key' && d.range.isEqual(range));
-          if (same) {
-            same.relatedInformation = [...(same.relatedInformation ?? []), new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(p.doc.file), range), `${version}: ${message}`)];
-            continue;
-          }
-          const d = new vscode.Diagnostic(range, message, severity);
-          d.source = VALIDATOR_SOURCE;
-          theirs.set(p.doc.file, [...(theirs.get(p.doc.file) ?? []), d]);
-        }
-      };
-      for (const i of v.issues) add(i, vscode.DiagnosticSeverity.Error);
-      for (const w of v.warnings) add(w, vscode.DiagnosticSeverity.Warning);
+      // The same placement and merging as `local-ai-lab check`: one diagnostic where both speak of one key.
+      const { issues, related } = besideFindings(findings, root, doc, v);
+      for (const [i, messages] of related) {
+        const d = diags[i]!;
+        d.relatedInformation = messages.map((m) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(findings[i]!.file), d.range), `${version}: ${m}`));
+      }
+      for (const issue of issues) {
+        const d = new vscode.Diagnostic(toRange(issue.range), issue.message, issue.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        d.source = VALIDATOR_SOURCE;
+        theirs.set(issue.file, [...(theirs.get(issue.file) ?? []), d]);
+      }
     }
+    const ours = new Map<string, vscode.Diagnostic[]>();
+    findings.forEach((f, i) => ours.set(f.file, [...(ours.get(f.file) ?? []), diags[i]!]));
     this.ours.clear();
     this.validatorDiagnostics.clear();
-    for (const [file, diags] of ours) this.ours.set(vscode.Uri.file(file), diags);
-    for (const [file, diags] of theirs) this.validatorDiagnostics.set(vscode.Uri.file(file), diags);
+    for (const [file, list] of ours) this.ours.set(vscode.Uri.file(file), list);
+    for (const [file, list] of theirs) this.validatorDiagnostics.set(vscode.Uri.file(file), list);
   }
 
   private watch(located: LocatedConfig): void {

@@ -81,3 +81,41 @@ export function placeIssue(root: JsonNode | undefined, mainDoc: ConfigDocument, 
   }
   return [{ issue, doc: target.doc, span, keys }];
 }
+
+/** A validator issue where it belongs, ready for a presenter (the Problems panel, `check`). */
+export interface ValidatorFinding {
+  readonly file: string;
+  readonly range: import('../text.js').Range;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly path: string;
+}
+
+/**
+ * OpenClaw's own issues beside our findings, as every presenter shows them: placed at their ranges; where
+ * one speaks of the same key at the same range as one of our `retired-key` findings, it is not shown twice
+ * but attached to ours (`related`, by our finding's index), OpenClaw's words kept.
+ */
+export function besideFindings(
+  ours: readonly { rule: string; file: string; range: import('../text.js').Range }[],
+  root: JsonNode | undefined,
+  doc: ConfigDocument,
+  validation: import('./cli.js').ValidationResult,
+): { issues: ValidatorFinding[]; related: Map<number, string[]> } {
+  const issues: ValidatorFinding[] = [];
+  const related = new Map<number, string[]>();
+  const same = (a: import('../text.js').Range, b: import('../text.js').Range) =>
+    a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+  const add = (issue: ValidatorIssue, severity: 'error' | 'warning') => {
+    for (const p of placeIssue(root, doc, issue)) {
+      const range = p.doc.index.rangeOf(p.span);
+      const message = `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`;
+      const i = ours.findIndex((f) => f.rule === 'retired-key' && f.file === p.doc.file && same(f.range, range));
+      if (i >= 0) related.set(i, [...(related.get(i) ?? []), message]);
+      else issues.push({ file: p.doc.file, range, severity, message, path: issue.path });
+    }
+  };
+  for (const i of validation.issues) add(i, 'error');
+  for (const w of validation.warnings) add(w, 'warning');
+  return { issues, related };
+}
