@@ -30,3 +30,11 @@ export function isolatedEnv(): Record<string, string> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-home-'));
   return { HOME: home, OPENCLAW_STATE_DIR: path.join(home, '.openclaw'), OPENCLAW_NO_AUTO_UPDATE: '1', OPENCLAW_OFFLINE: '1', OPENCLAW_DISABLE_BONJOUR: '1' };
 }
+
+/** Validates `text` with the real OpenClaw, as a config file of its own in a private temp folder and home. */
+export async function validateText(exe: string, text: string, env: Record<string, string | undefined> = { ...process.env, ...isolatedEnv() }) {
+  const { validateConfig } = await import('../../src/core/openclaw/cli.js');
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-vt-')), 'openclaw.json');
+  fs.writeFileSync(f, text);
+  return validateConfig(exe, f, { timeoutMs: 60_000, env });
+}

@@ -293,3 +293,16 @@ export function bimodal(fastMs: number, slowMs: number, slowShare: number, rand 
     return Math.round(base * (0.9 + 0.2 * rand()));
   };
 }
+
+/** Scripted servers started by a test file, all closed by `closeAll` (call it from `after`). */
+export function serverPool() {
+  const started: ScriptedServer[] = [];
+  return {
+    start: async (routes: Parameters<typeof startServer>[0]) => {
+      const s = await startServer(routes);
+      started.push(s);
+      return s;
+    },
+    closeAll: () => Promise.all(started.map((s) => s.close())),
+  };
+}

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { isLocalServer, probeServer } from '../../src/core/servers/probe.js';
-import { llamaCppRoutes, lmStudioRoutes, mlxRoutes, ollamaRoutes, startServer, vllmRoutes, type ScriptedServer } from '../support/scriptedServer.js';
+import { llamaCppRoutes, lmStudioRoutes, mlxRoutes, ollamaRoutes, serverPool, vllmRoutes } from '../support/scriptedServer.js';
 
 const opts = { timeoutMs: 1500 };
-const servers: ScriptedServer[] = [];
-const start = async (routes: Parameters<typeof startServer>[0]) => {
-  const s = await startServer(routes);
-  servers.push(s);
-  return s;
-};
-after(() => Promise.all(servers.map((s) => s.close())));
+const pool = serverPool();
+const start = pool.start;
+after(pool.closeAll);
 
 describe('probeServer against real loopback servers', () => {
   it('LM Studio REST v1: loaded context per instance, downloads with their maximum', async () => {

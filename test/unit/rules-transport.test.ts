@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Finding, RuleId } from '../../src/core/findings.js';
-import { validateConfig } from '../../src/core/openclaw/cli.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import type { ServerState } from '../../src/core/servers/types.js';
 import { applyEdits } from '../../src/core/text.js';
 import { observe } from '../support/observe.js';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { isolatedEnv, openclawExecutable, validateText } from '../support/openclaw.js';
 
 const of = (fs: Finding[], rule: RuleId) => fs.filter((f) => f.rule === rule);
 const dotted = (f: Finding) => f.path.join('.');
@@ -209,11 +206,6 @@ const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not in
 describe('preferred fixes of the new rules keep a valid config valid (real OpenClaw 2026.9.6)', { skip }, () => {
   it('stream-usage-missing, ollama-num-ctx-unset, ollama-openai-compat, model-lacks-tools', async () => {
     const env = { ...process.env, ...isolatedEnv() };
-    const write = (text: string) => {
-      const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-rt-')), 'openclaw.json');
-      fs.writeFileSync(f, text);
-      return f;
-    };
     const cases: { text: string; runtimes?: Record<string, ServerState>; rule: RuleId }[] = [
       { text: cfg({}), rule: 'stream-usage-missing' },
       { text: cfg({ row: '"compat": { "supportsTools": true }' }), rule: 'stream-usage-missing' },
@@ -224,12 +216,12 @@ describe('preferred fixes of the new rules keep a valid config valid (real OpenC
       { text: cfg({ id: 'ollama', baseUrl: 'http://127.0.0.1:11434', api: 'ollama', row: '"contextTokens": 32768' }), runtimes: { ollama: ollama([{ name: 'qwen3:8b', tools: false }]) }, rule: 'model-lacks-tools' },
     ];
     for (const c of cases) {
-      const before = await validateConfig(exe!, write(c.text), { timeoutMs: 60000, env });
+      const before = await validateText(exe!, c.text, env);
       assert.equal(before.valid, true, `${c.rule} case is valid before: ${JSON.stringify(before.issues)}`);
       const f = of(runRules(observe(c.text, { runtimes: { local: ollama([]), ...c.runtimes } })), c.rule)[0];
       assert.ok(f, `${c.rule} fires`);
       const after = applyPreferred(c.text, f);
-      const r = await validateConfig(exe!, write(after), { timeoutMs: 60000, env });
+      const r = await validateText(exe!, after, env);
       assert.equal(r.valid, true, `${c.rule}: ${JSON.stringify(r.issues)}\n${after}`);
     }
   });

@@ -8,18 +8,14 @@ import { ollamaLoaded, ollamaShow, vllmLoaded } from '../../src/core/servers/oth
 import { probeServer } from '../../src/core/servers/probe.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { config, observe } from '../support/observe.js';
-import { lmStudioRoutes, ollamaRoutes, startServer, vllmRoutes, type ScriptedServer } from '../support/scriptedServer.js';
+import { lmStudioRoutes, ollamaRoutes, serverPool, startServer, vllmRoutes } from '../support/scriptedServer.js';
 
 const FIX = path.resolve('test/fixtures/servers');
 const fixture = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(FIX, name), 'utf8'));
 const opts = { timeoutMs: 1500 };
-const servers: ScriptedServer[] = [];
-const start = async (routes: Parameters<typeof startServer>[0]) => {
-  const s = await startServer(routes);
-  servers.push(s);
-  return s;
-};
-after(() => Promise.all(servers.map((s) => s.close())));
+const pool = serverPool();
+const start = pool.start;
+after(pool.closeAll);
 
 describe('readers tolerate every server version', () => {
   it('every fixture is listed in MANIFEST.md with a source', () => {
