@@ -6,6 +6,10 @@ import { runAction } from '../core/servers/actions.js';
 import { execute, writesOf } from '../core/write/executor.js';
 import { editsBetween } from '../core/write/bytes.js';
 import { fixAll } from '../core/fixAll.js';
+import fs from 'node:fs';
+import { sha256 } from '../core/fsutil.js';
+import { fmt } from '../core/format.js';
+import { backupTime, listBackups } from '../core/write/backups.js';
 import { command, noArgs, str } from './commands.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
@@ -175,8 +179,58 @@ export async function applyFix(ctx: Ctx, args: ApplyFixArgs): Promise<boolean> {
   }
 }
 
+const RestoreArgs = z.strictObject({ backup: str(4096), confirm: z.optional(z.boolean()) });
+
+/**
+ * Restore Backup…: pick a backup (newest first), read the diff, restore through the executor — which
+ * backs up the current file first, so a restore can itself be undone the same way.
+ */
+export async function restoreBackup(ctx: Ctx, args?: z.infer<typeof RestoreArgs>): Promise<boolean> {
+  const config = ctx.state.located?.exists ? ctx.state.located.path : undefined;
+  if (!config) {
+    void vscode.window.showWarningMessage('No openclaw.json, so no backups of it.');
+    return false;
+  }
+  const all = listBackups(config).reverse();
+  if (args && !all.includes(args.backup)) {
+    void vscode.window.showErrorMessage(`${args.backup} is not a backup of ${config}.`);
+    return false;
+  }
+  let backup = args?.backup;
+  if (!backup) {
+    if (!all.length) {
+      void vscode.window.showInformationMessage(`No backups of ${path.basename(config)} yet: every fix, profile switch and Make Config Valid takes one.`);
+      return false;
+    }
+    const pick = await vscode.window.showQuickPick(
+      all.map((b) => ({ label: backupTime(b)?.toLocaleString() ?? path.basename(b), description: `${fmt(fs.statSync(b).size)} bytes`, detail: b, b })),
+      { title: `Restore ${path.basename(config)} from a backup (newest first)`, placeHolder: 'The diff opens first; nothing changes until you restore' },
+    );
+    if (!pick) return false;
+    backup = pick.b;
+  }
+  const when = backupTime(backup)?.toLocaleString() ?? path.basename(backup);
+  if (args?.confirm !== false) {
+    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), vscode.Uri.file(backup), `openclaw.json ↔ backup of ${when}`, { preview: true });
+    // Not modal: the diff stays readable while the question waits.
+    const answer = await vscode.window.showInformationMessage(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`, 'Restore', 'Cancel');
+    if (answer !== 'Restore') return false;
+  }
+  const current = fs.readFileSync(config);
+  const r = await execute({ title: 'Restore Backup', writes: [{ file: config, expectedHash: sha256(current), bytes: fs.readFileSync(backup) }] });
+  for (const st of r.steps) ctx.log.info(`restore: ${st}`);
+  if (!r.ok) {
+    void vscode.window.showErrorMessage(`Not restored: ${r.error}`);
+    return false;
+  }
+  await ctx.refresh({ probe: false, validate: true });
+  void vscode.window.showInformationMessage(`Restored openclaw.json from the backup of ${when}.${r.backups[0] ? ' The version it replaced is a backup too.' : ''}`);
+  return true;
+}
+
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return [
+    command('localAiLab.restoreBackup', z.tuple([z.optional(RestoreArgs)]), (args) => restoreBackup(ctx, args)),
     command('localAiLab.checkConfig', noArgs, async () => {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: checking OpenClaw config' }, () =>
         ctx.refresh({ probe: true, validate: true, recheckVersion: true }),

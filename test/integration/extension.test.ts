@@ -183,6 +183,27 @@ suite('Local AI Lab in a real extension host', () => {
     }
   });
 
+  test('Restore Backup… restores the bytes through the executor, which backs up the file it replaces', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const original = fs.readFileSync(CONFIG);
+    const dir = path.join(path.dirname(CONFIG), 'local-ai-lab', 'backups');
+    fs.mkdirSync(dir, { recursive: true });
+    const old = Buffer.from(original.toString('utf8').replace('// Sandbox OpenClaw config', '// An older version, from a backup'));
+    const backup = path.join(dir, 'openclaw.json.20260101T000000.000Z-0001.bak');
+    fs.writeFileSync(backup, old);
+    try {
+      const refused = await vscode.commands.executeCommand('localAiLab.restoreBackup', { backup: '/etc/hostname', confirm: false });
+      assert.equal(refused, false, 'only a backup of this config');
+      const ok = await vscode.commands.executeCommand('localAiLab.restoreBackup', { backup, confirm: false });
+      assert.equal(ok, true);
+      assert.deepEqual(fs.readFileSync(CONFIG), old, 'byte for byte');
+      const saved = fs.readdirSync(dir).filter((f) => f !== path.basename(backup)).map((f) => fs.readFileSync(path.join(dir, f)));
+      assert.ok(saved.some((b) => b.equals(original)), 'the replaced version is a backup now');
+    } finally {
+      fs.writeFileSync(CONFIG, original);
+    }
+  });
+
   test('the config is watched outside the workspace: delete, create malformed, restore', async () => {
     // Close it first: a closed file is read from disk, which is what this test changes.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

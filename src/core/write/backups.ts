@@ -54,3 +54,9 @@ export function pruneBackups(configPath: string, keep = KEEP_BACKUPS): void {
   const all = listBackups(configPath);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old, { force: true });
 }
+
+/** When a backup was taken, from its name (`<config>.<YYYYMMDDTHHMMSS.mmmZ>-<n>.bak`). */
+export function backupTime(file: string): Date | undefined {
+  const m = /\.(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z-\d+\.bak$/.exec(file);
+  return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`) : undefined;
+}

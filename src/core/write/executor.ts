@@ -41,6 +41,8 @@ export interface FileWrite {
   readonly after?: string;
   /** Re-encode the whole file (migrate turns UTF-16 into the UTF-8 OpenClaw reads). */
   readonly reencode?: TextEncodingName;
+  /** Exactly these bytes (restoring a backup): no splice, every other rule of the executor still holds. */
+  readonly bytes?: Uint8Array;
 }
 
 /** A new file written beside a config (removed values), created only if the operation commits. */
@@ -164,7 +166,10 @@ function prepare(w: FileWrite): Prepared {
   const mapped = mapText(before);
   let after: Uint8Array;
   let afterText: string;
-  if (w.reencode) {
+  if (w.bytes) {
+    after = w.bytes;
+    afterText = mapText(w.bytes).text;
+  } else if (w.reencode) {
     afterText = w.after ?? mapped.text;
     after = encodeText(afterText, w.reencode);
   } else {
