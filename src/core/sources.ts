@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { check, providersOf, type CheckInput, type CheckResult } from './check.js';
 import { openclawVersion } from './openclaw/cli.js';
-import { parseDocument } from './openclaw/document.js';
 import type { Provider } from './openclaw/model.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
 import type { VersionSource } from './observation.js';
@@ -119,11 +118,6 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
     configChangedAt: statMtime(opts.configPath),
   };
   return { ...check(input), file: opts.configPath, read, version, servers, input };
-}
-
-/** The same check on another text of the same file (after fixes), with the same version, servers and profiles. */
-export function recheck(base: CheckedFile, text: string): CheckResult {
-  return check({ ...base.input, doc: parseDocument(base.file, text, base.read.doc.encoding) });
 }
 
 /** The same check with the user's profiles added (their import can depend on what the first look found). */
