@@ -6,7 +6,8 @@ import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { keepRemoved, makeConfigValid, SideFileArgs, ValidatorFixProvider } from './vscode/migrate.js';
-import { command, confirmOpts } from './vscode/commands.js';
+import { command, confirmOpts, menuArgs } from './vscode/commands.js';
+import { Approvals } from './vscode/approve.js';
 import * as z from 'zod/mini';
 
 let ctx: Ctx | undefined;
@@ -28,13 +29,18 @@ export function activate(context: vscode.ExtensionContext) {
       ...registerCommands(c),
     );
     const proposed = new ProposedConfigProvider();
-    const profiles = new ProfileController(c, proposed);
+    const approvals = new Approvals();
+    const profiles = new ProfileController(c, proposed, approvals);
     c.push(
       proposed,
+      approvals,
+      // From the diff's title bar VS Code passes the editor's URI and group; they are not needed, only allowed.
+      command('localAiLab.applyProposal', menuArgs, () => approvals.answer(true)),
+      command('localAiLab.discardProposal', menuArgs, () => approvals.answer(false)),
       vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
       profiles,
       vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
-      command('localAiLab.makeConfigValid', z.tuple([z.optional(confirmOpts)]), (opts) => makeConfigValid(c, proposed, opts)),
+      command('localAiLab.makeConfigValid', z.tuple([z.optional(confirmOpts)]), (opts) => makeConfigValid(c, proposed, approvals, opts)),
       command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
       new LabController(c, profiles),
     );

@@ -21,6 +21,8 @@ export function command<S extends z.ZodMiniType<unknown[]>>(id: string, args: S,
 }
 
 export const noArgs = z.tuple([]);
+/** What VS Code passes a command run from an editor's title bar (the resource, the group), ignored. */
+export const menuArgs = z.array(z.unknown()).check(z.maxLength(3));
 /** Bounded strings: an argument from outside never gets to be a megabyte. */
 export const str = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 export const optionalName = z.tuple([z.optional(str(200))]);

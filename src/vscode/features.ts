@@ -249,7 +249,8 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: reading model servers' }, () => ctx.refresh({ probe: true }));
       const states = [...ctx.state.runtimes.values()];
       const ok = states.filter((r) => r.status === 'ok');
-      const text = states.length === 0 ? 'no local model server named in openclaw.json' : `${ok.length} of ${states.length} model server(s) answered; ${ok.reduce((n, r) => n + r.loaded.length, 0)} model(s) loaded`;
+      const loaded = ok.reduce((n, r) => n + r.loaded.length, 0);
+      const text = states.length === 0 ? 'no local model server named in openclaw.json' : `${ok.length} of ${states.length} model servers answered; ${loaded === 1 ? 'one model' : `${loaded} models`} loaded`;
       vscode.window.setStatusBarMessage(`$(${ok.length === states.length ? 'check' : 'warning'}) ${text}`, 6000);
     }),
     command('localAiLab.openConfig', noArgs, async () => {

@@ -14,6 +14,7 @@ import { execute } from '../core/write/executor.js';
 import { LANGUAGE_ID, type Ctx } from './ctx.js';
 import { VALIDATOR_SOURCE } from './diagnostics.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './proposed.js';
+import type { Approvals } from './approve.js';
 import { readSettings } from './settings.js';
 
 /**
@@ -75,7 +76,7 @@ export class ValidatorFixProvider implements vscode.CodeActionProvider {
   }
 }
 
-export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider, opts: { confirm?: boolean } = {}): Promise<MigrateResult | undefined> {
+export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider, approvals: Approvals, opts: { confirm?: boolean } = {}): Promise<MigrateResult | undefined> {
   await ctx.refresh({ recheckVersion: true });
   const located = ctx.state.located;
   const version = ctx.state.version;
@@ -117,7 +118,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   }
   if (!migrationChanges(plan)) {
     if (plan.valid) void vscode.window.showInformationMessage(`OpenClaw ${formatVersion(version)} already accepts ${path.basename(located.path)}.`);
-    else void vscode.window.showWarningMessage(`No safe fix is left; ${plan.remaining.length} issue(s) remain in the Problems panel.`);
+    else void vscode.window.showWarningMessage(`No safe fix is left; ${plan.remaining.length === 1 ? 'one issue remains' : `${plan.remaining.length} issues remain`} in the Problems panel.`);
     return plan;
   }
   // One timestamp: the side file named in the confirmation is the one written.
@@ -128,15 +129,23 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     proposed.set(uri, plan.after);
     await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
     await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ valid for OpenClaw ${formatVersion(version)} (proposed)`, { preview: true });
-    const lines = plan.changes.map((c) => `• ${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}`);
-    const detail = `${lines.join('\n')}${side ? `\n\nRemoved values and their comments go to ${path.basename(side)} beside the config.` : ''}${plan.remaining.length ? `\n\n${plan.remaining.length} issue(s) have no safe fix and stay.` : ''}`;
-    const pick = await vscode.window.showWarningMessage(plan.valid ? `Make openclaw.json valid for OpenClaw ${formatVersion(version)}?` : `Apply the safe fixes (${plan.remaining.length} issue(s) remain)?`, { modal: true, detail }, 'Apply');
+    for (const c of plan.changes) ctx.log.info(`make valid (proposed): ${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}: ${c.reason}`);
+    const n = plan.changes.length;
+    const remain = plan.remaining.length;
+    const question = `${plan.valid ? `Make openclaw.json valid for OpenClaw ${formatVersion(version)}?` : `Apply the safe fixes? ${remain === 1 ? 'One issue has' : `${remain} issues have`} no safe fix and stay.`} ${n === 1 ? 'One change' : `${n} changes`}, shown in the diff.${side ? ` Removed values and their comments go to ${path.basename(side)}.` : ''}`;
+    const ok = await approvals.ask(question);
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSED_SCHEME);
     if (tabs.length) await vscode.window.tabGroups.close(tabs);
-    if (pick !== 'Apply') return undefined;
+    if (!ok) return undefined;
   }
   const current = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === located.path);
-  if (current && !plan.reencode) {
+  // An open, saved document can lag a moment behind a write made on disk (a profile switch just now).
+  for (let i = 0; current && !current.isDirty && current.getText() !== plan.before && i < 20; i++) await new Promise((r) => setTimeout(r, 100));
+  if (current?.isDirty && current.getText() !== plan.before) {
+    void vscode.window.showErrorMessage('openclaw.json has edits that were not there when OpenClaw judged it; nothing was changed. Save, then run Make Config Valid again.');
+    return undefined;
+  }
+  if (current && !plan.reencode && current.getText() === plan.before) {
     // The open file: one undoable edit. The side file first, through the executor: whatever happens to
     // the edit, the removed values are already kept.
     if (op.sideFiles?.length) {
@@ -146,10 +155,6 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
         return undefined;
       }
       side = r.sideFiles[0];
-    }
-    if (current.getText() !== plan.before) {
-      void vscode.window.showErrorMessage('openclaw.json changed while OpenClaw was judging it; nothing was changed. Run Make Config Valid again.');
-      return undefined;
     }
     const edit = new vscode.WorkspaceEdit();
     edit.set(
@@ -172,7 +177,10 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   }
   for (const c of plan.changes) ctx.log.info(`make valid: ${c.action} ${c.path}: ${c.reason}`);
   await ctx.refresh({ validate: true });
-  const msg = plan.valid ? `OpenClaw ${formatVersion(version)} accepts openclaw.json now (${plan.changes.length} change(s)).` : `Applied ${plan.changes.length} safe fix(es); ${plan.remaining.length} issue(s) remain.`;
+  const count = (n: number, one: string, many: string) => (n === 1 ? `one ${one}` : `${n} ${many}`);
+  const msg = plan.valid
+    ? `OpenClaw ${formatVersion(version)} accepts openclaw.json now (${count(plan.changes.length, 'change', 'changes')}).`
+    : `Applied ${count(plan.changes.length, 'safe fix', 'safe fixes')}; ${count(plan.remaining.length, 'issue remains', 'issues remain')}.`;
   void vscode.window.showInformationMessage(side ? `${msg} Removed values: ${path.basename(side)}.` : msg, ...(side ? ['Open Side File'] : [])).then((p) => {
     if (p) void vscode.window.showTextDocument(vscode.Uri.file(side!));
   });

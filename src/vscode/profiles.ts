@@ -11,6 +11,7 @@ import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarge
 import { LANGUAGE_ID, TOKEN_SECRET, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
+import type { Approvals } from './approve.js';
 import { fmt } from '../core/format.js';
 
 /** The status item and the commands that switch task-class profiles. */
@@ -25,6 +26,7 @@ export class ProfileController implements vscode.Disposable {
   constructor(
     private readonly ctx: Ctx,
     private readonly proposed: ProposedConfigProvider,
+    private readonly approvals: Approvals,
   ) {
     this.item = vscode.window.createStatusBarItem('localAiLab.profile', vscode.StatusBarAlignment.Left, 100);
     this.item.name = 'Local AI Lab Profile';
@@ -89,7 +91,7 @@ export class ProfileController implements vscode.Disposable {
     // The probe state is part of the truth the item tells: a server that stopped answering shows here.
     const down = [...this.ctx.state.runtimes].filter(([, s]) => s.status !== 'ok' || s.stale);
     this.item.text = this.applying ? `$(loading~spin) ${this.applying}` : `$(beaker) ${d.name}${d.drift ? ' $(warning)' : ''}${down.length ? ' $(debug-disconnect)' : ''}`;
-    this.item.accessibilityInformation = { label: `Local AI Lab profile ${d.name}${d.drift ? ', drifted' : ''}${down.length ? `, ${down.length} model server(s) not answering` : ''}` };
+    this.item.accessibilityInformation = { label: `Local AI Lab profile ${d.name}${d.drift ? ', drifted' : ''}${down.length ? `, ${down.length === 1 ? 'a model server is' : `${down.length} model servers are`} not answering` : ''}` };
     this.item.tooltip = this.tooltip(obs, d, down.map(([id, s]) => `${id} at ${s.baseUrl}`));
     this.item.show();
   }
@@ -196,11 +198,14 @@ export class ProfileController implements vscode.Disposable {
         await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
         await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ ${name} (proposed)`, { preview: true });
       }
-      const lines = describePlan(plan);
-      const unloads = plan.unloadsOperatorModels.length ? `\n\nThis unloads models you loaded: ${plan.unloadsOperatorModels.join(', ')}.` : '';
-      const pick = await vscode.window.showWarningMessage(`Apply ${name}?`, { modal: true, detail: `${lines.join('\n')}${unloads}\n\nopenclaw.json is backed up first (the last twenty are kept).` }, 'Apply');
+      for (const l of describePlan(plan)) this.ctx.log.info(`plan ${name}: ${l}`);
+      // One sentence; the diff beside it holds the config details. No column alignment, no "model(s)".
+      const loads = plan.actions.filter((a) => a.kind === 'load').map((a) => (a.kind === 'load' ? `${a.modelKey} at ${fmt(a.contextLength)}` : ''));
+      const unloads = plan.unloadsOperatorModels.length ? ` It unloads ${plan.unloadsOperatorModels.join(' and ')}, which you loaded.` : '';
+      const question = `Apply ${name}?${plan.before !== plan.after ? ' The diff shows the config change.' : ''}${loads.length ? ` It loads ${loads.join(' and ')}.` : ''}${unloads} openclaw.json is backed up first.`;
+      const ok = await this.approvals.ask(question);
       await this.closePreviews();
-      if (pick !== 'Apply') return false;
+      if (!ok) return false;
     }
     this.applying = name;
     this.update();

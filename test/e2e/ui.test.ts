@@ -135,12 +135,16 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     await qp.locator('.monaco-list-row', { hasText: 'mid-range' }).waitFor();
     await shot('07-profile-pick');
     await qp.locator('.monaco-list-row', { hasText: 'mid-range' }).click();
-    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Apply mid-range?' });
-    await dialog.waitFor();
+    // No modal: the question is a notification, and the diff beside it can be read and scrolled.
+    const ask = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Apply mid-range?' });
+    await ask.waitFor();
     await page.locator('.tab', { hasText: 'mid-range (proposed)' }).waitFor();
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog over the diff');
+    await page.locator('.editor-container .monaco-diff-editor').first().click();
+    await page.keyboard.press('Control+End'); // the diff takes the keyboard: it is not behind a modal
     await shot('08-profile-confirm');
     const loadsBefore = sandbox.server.requests.filter((r) => r.path === '/api/v1/models/load').length;
-    await dialog.locator('.monaco-button', { hasText: 'Apply' }).click();
+    await ask.locator('.monaco-button', { hasText: /^Apply$/ }).click();
     // While applying, the item spins beside the name; done is the notification a person waits for.
     await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'mid-range applied' }).waitFor();
     await item.locator('.codicon-loading').waitFor({ state: 'detached' });
@@ -178,11 +182,12 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     await palette('View: Focus Problems');
     await problemRow(/Unrecognized key: "reserveTokensFloor"/).waitFor();
     await palette('Local AI Lab: Make Config Valid for Installed OpenClaw');
-    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Make openclaw.json valid for OpenClaw 2026.9.6?' });
-    await dialog.waitFor();
+    await page.locator('.notifications-toasts .notification-list-item', { hasText: 'Make openclaw.json valid for OpenClaw 2026.9.6?' }).waitFor();
     await page.locator('.tab', { hasText: 'valid for OpenClaw 2026.9.6 (proposed)' }).waitFor();
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog over the diff');
     await shot('10-make-valid-preview');
-    await dialog.locator('.monaco-button', { hasText: 'Apply' }).click();
+    // Approved from the diff's own title bar this time.
+    await page.locator('.editor-actions .action-label[aria-label^="Apply Proposed Change"]').click();
     await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'OpenClaw 2026.9.6 accepts openclaw.json now' }).waitFor();
     await palette('View: Focus Problems');
     await problemRow(/reserveTokensFloor/).first().waitFor({ state: 'detached' });
