@@ -144,7 +144,7 @@ export const KEY_HISTORY: readonly KeyHistory[] = [
       path: `agents.defaults.contextPruning.${knob}`,
       retiredIn: v('2026.8.0'),
       effect: 'rejected',
-      replacement: 'contextPruning.mode, ttl, tools and hardClear (the pruning thresholds are built in)',
+      replacement: 'contextPruning.mode, ttl, tools and hardClear',
       reason: `OpenClaw 2026.8 retired the contextPruning tuning knob ${knob}; built-in defaults apply.`,
     }),
   ),
