@@ -124,6 +124,55 @@ describe('other rules', () => {
     assert.deepEqual(JSON.parse(after), { agents: { entries: { main: {}, qa: { model: 'p/m' } }, ownership: 'explicit' } });
   });
 
+  it('agents.defaults.llm: in the schema up to 2026.4.25, stripped at read 2026.4.26–2026.4.29, rejected from 2026.5.2 (verified)', () => {
+    const text = config({ window: 32768, compaction: good, rows: compactorRow, extraDefaults: '"llm": { "idleTimeoutSeconds": 120 }' });
+    const [f, ...rest] = of(runRules(observe(text, { version: '2026.5.2' })), 'retired-key');
+    assert.equal(rest.length, 0);
+    assert.deepEqual([f!.path.join('.'), f!.severity], ['agents.defaults.llm', 'error']);
+    assert.match(f!.message, /OpenClaw 2026\.5\.2 stopped stripping agents\.defaults\.llm.*Use models\.providers\.<id>\.timeoutSeconds instead/);
+    assert.doesNotMatch(applyPreferred(text, f!), /"llm"/);
+    const stripped = of(runRules(observe(text, { version: '2026.4.29' })), 'retired-key');
+    assert.deepEqual(stripped.map((x) => [x.path.join('.'), x.severity]), [['agents.defaults.llm', 'warning']]);
+    assert.match(stripped[0]!.message, /OpenClaw 2026\.4\.29 strips it at read, so llm has no effect/);
+    assert.equal(of(runRules(observe(text, { version: '2026.4.26' })), 'retired-key')[0]!.severity, 'warning');
+    assert.deepEqual(of(runRules(observe(text, { version: '2026.4.25' })), 'retired-key'), [], 'last release whose schema has it');
+    assert.equal(of(runRules(observe(text, { version: '2026.5.27' })), 'retired-key').length, 1, 'rejected by 2026.5.27 and 2026.7.35, not only from 2026.8');
+    assert.equal(of(runRules(observe(text, { version: '2026.7.35' })), 'retired-key').length, 1);
+  });
+
+  it('the old contextPruning knobs and identifierPolicy "custom": valid on 2026.7.35, rejected from 2026.8.1 (verified)', () => {
+    const knobs = '"contextPruning": { "mode": "cache-ttl", "keepLastAssistants": 3, "softTrimRatio": 0.3, "hardClearRatio": 0.5, "minPrunableToolChars": 50000, "softTrim": { "maxChars": 4000 } }';
+    const text = config({ window: 32768, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507", "identifierPolicy": "custom" }', rows: compactorRow, extraDefaults: knobs });
+    const now = of(runRules(observe(text, { version: '2026.8.1' })), 'retired-key');
+    assert.deepEqual(now.map((f) => [f.path.join('.'), f.severity]), [
+      ['agents.defaults.compaction.identifierPolicy', 'error'],
+      ['agents.defaults.contextPruning.keepLastAssistants', 'error'],
+      ['agents.defaults.contextPruning.softTrimRatio', 'error'],
+      ['agents.defaults.contextPruning.hardClearRatio', 'error'],
+      ['agents.defaults.contextPruning.minPrunableToolChars', 'error'],
+      ['agents.defaults.contextPruning.softTrim', 'error'],
+    ]);
+    assert.match(now[0]!.message, /identifierPolicy "custom": .*OpenClaw 2026\.8 removed identifierPolicy "custom".*Use identifierPolicy "strict" \(the default\) or "off" instead/);
+    assert.match(now[1]!.message, /OpenClaw 2026\.8 retired the contextPruning tuning knob keepLastAssistants/);
+    assert.doesNotMatch(applyPreferred(text, now[1]!), /keepLastAssistants/);
+    assert.deepEqual(of(runRules(observe(text, { version: '2026.7.35' })), 'retired-key'), [], 'last release that accepts them (verified)');
+    const current = config({ window: 32768, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507", "identifierPolicy": "strict" }', rows: compactorRow, extraDefaults: '"contextPruning": { "mode": "cache-ttl", "ttl": "5m", "hardClear": { "enabled": true } }' });
+    assert.deepEqual(of(runRules(observe(current)), 'retired-key'), [], 'mode, ttl, hardClear and identifierPolicy "strict" stay valid');
+  });
+
+  it('agents.entries before 2026.8 is an error that says to use agents.list or upgrade; from 2026.8.1 it is the roster (verified)', () => {
+    const text = '{\n  "agents": {\n    "entries": { "main": {} }\n  }\n}';
+    const [f, ...rest] = of(runRules(observe(text, { version: '2026.7.35' })), 'retired-key');
+    assert.equal(rest.length, 0);
+    assert.deepEqual([f!.path.join('.'), f!.severity], ['agents.entries', 'error']);
+    assert.equal(text.slice(f!.span[0], f!.span[1]), '"entries"');
+    assert.match(f!.message, /newer than OpenClaw 2026\.7\.35.*On 2026\.7\.35 write the agents\.list array.*or upgrade OpenClaw to 2026\.8 or later/);
+    assert.deepEqual(of(runRules(observe(text, { version: '2026.8.1' })), 'retired-key'), []);
+    assert.deepEqual(of(runRules(observe(text)), 'retired-key'), []);
+    const list = '{\n  "agents": {\n    "list": [{ "id": "main" }]\n  }\n}';
+    assert.deepEqual(of(runRules(observe(list, { version: '2026.7.35' })), 'retired-key'), [], 'agents.list is that release\'s roster');
+  });
+
   it('system-prompt-override on every release that accepts it (2026.5.4–2026.5.27 drop AGENTS.md too); rejected from 2026.5.28', () => {
     const text = config({ window: 32768, compaction: good, rows: compactorRow, extraDefaults: '"systemPromptOverride": "You are..."' });
     assert.equal(of(runRules(observe(text, { version: '2026.4.20' })), 'system-prompt-override').length, 1);

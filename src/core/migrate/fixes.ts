@@ -2,7 +2,7 @@ import type { ValidatorIssue } from '../openclaw/cli.js';
 import { child, member, stringAt, type ConfigDocument, type JsonNode, type ObjectNode } from '../openclaw/document.js';
 import { EditDeclined, removeMember, replaceValue, setMember, type DocEdits } from '../openclaw/edit.js';
 import { placeIssue } from '../openclaw/issues.js';
-import { keyHistory } from '../openclaw/knowledge.js';
+import { keyHistory, tooNewKey } from '../openclaw/knowledge.js';
 import { formatVersion, type OpenClawVersion } from '../openclaw/version.js';
 
 /** One change a migration makes, in the `--json` contract's terms, with its text edits. */
@@ -67,6 +67,9 @@ export function fixForIssue(doc: ConfigDocument, root: JsonNode | undefined, iss
         const m = [...parent.members].reverse().find((x) => x.key === p.keys[0]);
         if (!m) continue;
         const path = [...parent.path, m.key]; // where it is in this file (agents.list.1…), not the migrated shape
+        const newer = tooNewKey(path, version);
+        // Removing a newer key (a whole agents.entries roster) would lose the config, not repair it.
+        if (newer) return { declined: `${joinPath(path)} is newer than OpenClaw ${ver}: write ${newer.before} there, or upgrade OpenClaw` };
         const r = removeMember(doc, parent, m);
         changes.push({ path: joinPath(path), action: 'remove', reason: reasonForUnknown(path, version), edits: r, removedText: r.removedText });
       }

@@ -17,7 +17,12 @@ export type KeyEffect =
 export interface KeyHistory {
   /** Dotted path; `*` matches one segment. */
   readonly path: string;
-  /** First release whose schema no longer has the key. */
+  /** Only this value of the key was retired (e.g. identifierPolicy "custom"); other values stay valid. */
+  readonly value?: string;
+  /**
+   * First release whose schema no longer has the key. `2026.8.0` stands for the 2026.8 line: npm has no release
+   * between 2026.7.35 and 2026.8.1-beta.1, and prereleases compare as their release.
+   */
   readonly retiredIn: OpenClawVersion;
   readonly effect: KeyEffect;
   /** Where the intent lives now, in words. */
@@ -118,12 +123,58 @@ export const KEY_HISTORY: readonly KeyHistory[] = [
     replacement: 'agents.entries (keyed by agent id)',
     reason: 'OpenClaw 2026.8 replaced the agents.list array with the keyed agents.entries map.',
   },
+  // Two stages, newest first (the first entry that applies wins): 2026.4.26–2026.4.29 strip it at read
+  // (a file with llm validates, even with an unknown key inside it); 2026.5.2 rejects it.
   {
     path: 'agents.defaults.llm',
-    retiredIn: v('2026.8.0'),
+    retiredIn: v('2026.5.2'),
     effect: 'rejected',
     replacement: 'models.providers.<id>.timeoutSeconds',
-    reason: 'OpenClaw 2026.8 removed agents.defaults.llm; HTTP timeouts live on the provider.',
+    reason: 'OpenClaw 2026.5.2 stopped stripping agents.defaults.llm at read and rejects it; timeouts live on the provider.',
+  },
+  {
+    path: 'agents.defaults.llm',
+    retiredIn: v('2026.4.26'),
+    effect: 'ignored',
+    replacement: 'models.providers.<id>.timeoutSeconds',
+    reason: 'OpenClaw 2026.4.26 removed agents.defaults.llm (idleTimeoutSeconds) from the schema; timeouts live on the provider.',
+  },
+  ...(['keepLastAssistants', 'softTrimRatio', 'hardClearRatio', 'minPrunableToolChars', 'softTrim'] as const).map(
+    (knob): KeyHistory => ({
+      path: `agents.defaults.contextPruning.${knob}`,
+      retiredIn: v('2026.8.0'),
+      effect: 'rejected',
+      replacement: 'contextPruning.mode, ttl, tools and hardClear',
+      reason: `OpenClaw 2026.8 retired the contextPruning tuning knob ${knob}; built-in defaults apply.`,
+    }),
+  ),
+  {
+    path: 'agents.defaults.compaction.identifierPolicy',
+    value: 'custom',
+    retiredIn: v('2026.8.0'),
+    effect: 'rejected',
+    replacement: 'identifierPolicy "strict" (the default) or "off"',
+    reason: 'OpenClaw 2026.8 removed identifierPolicy "custom" together with identifierInstructions.',
+  },
+];
+
+/** Keys a release's schema does not have yet: older releases reject the whole file because of them. */
+export interface KeyIntroduction {
+  readonly path: string;
+  /** First release whose schema has the key (`2026.8.0`: the 2026.8 line, as for retiredIn). */
+  readonly introducedIn: OpenClawVersion;
+  /** What to write instead on the older release, in words. */
+  readonly before: string;
+  /** One sentence naming the release that introduced it. */
+  readonly reason: string;
+}
+
+export const KEY_INTRODUCTIONS: readonly KeyIntroduction[] = [
+  {
+    path: 'agents.entries',
+    introducedIn: v('2026.8.0'),
+    before: 'the agents.list array ([{ "id": "main", … }])',
+    reason: 'OpenClaw 2026.8 introduced the keyed agents.entries map; earlier releases only know the agents.list array.',
   },
 ];
 
@@ -133,9 +184,14 @@ function matches(pattern: string, path: readonly (string | number)[]): boolean {
   return parts.every((p, i) => p === '*' || p === String(path[i]));
 }
 
-/** The history entry for this path, if the key is retired as of `version`. */
-export function retiredKey(path: readonly (string | number)[], version: OpenClawVersion): KeyHistory | undefined {
-  return KEY_HISTORY.find((k) => matches(k.path, path) && atLeast(version, k.retiredIn));
+/** The history entry for this path (and value, for entries that retired one value), if retired as of `version`. */
+export function retiredKey(path: readonly (string | number)[], version: OpenClawVersion, value?: unknown): KeyHistory | undefined {
+  return KEY_HISTORY.find((k) => matches(k.path, path) && (k.value === undefined || k.value === value) && atLeast(version, k.retiredIn));
+}
+
+/** The introduction entry for this path, if `version` predates the key. */
+export function tooNewKey(path: readonly (string | number)[], version: OpenClawVersion): KeyIntroduction | undefined {
+  return KEY_INTRODUCTIONS.find((k) => matches(k.path, path) && !atLeast(version, k.introducedIn));
 }
 
 /** The history entry for this path whatever the version (for explanations). */

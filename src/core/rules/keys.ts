@@ -1,7 +1,7 @@
 import type { Finding, Fix } from '../findings.js';
 import { child, toValue, type JsonPath } from '../openclaw/document.js';
 import { removeMember } from '../openclaw/edit.js';
-import { BEHAVIOUR, keyHistory, retiredKey } from '../openclaw/knowledge.js';
+import { BEHAVIOUR, keyHistory, retiredKey, tooNewKey } from '../openclaw/knowledge.js';
 import { atLeast, formatVersion } from '../openclaw/version.js';
 import { members } from './compaction.js';
 import { atKey, editFix, finding, fmt, type Rule } from './util.js';
@@ -14,7 +14,19 @@ export const retiredKeyRule: Rule = {
     const ver = formatVersion(obs.version);
     for (const { obj, m } of members(obs.config.root)) {
       const path: JsonPath = [...obj.path, m.key];
-      const h = retiredKey(path, obs.version);
+      const newer = tooNewKey(path, obs.version);
+      if (newer) {
+        out.push(
+          finding(
+            'retired-key',
+            'error',
+            `${path.join('.')} is newer than OpenClaw ${ver}: its strict schema rejects the whole file because of it. ${newer.reason} On ${ver} write ${newer.before}, or upgrade OpenClaw to ${newer.introducedIn.year}.${newer.introducedIn.month} or later.`,
+            atKey(m, obj.path),
+          ),
+        );
+        continue;
+      }
+      const h = retiredKey(path, obs.version, toValue(m.value));
       if (!h) continue;
       const at = atKey(m, obj.path);
       if (h.path === 'agents.list') {
@@ -37,7 +49,8 @@ export const retiredKeyRule: Rule = {
         continue;
       }
       const isContextTokens = m.key === 'contextTokens';
-      const effect = h.effect === 'rejected' ? `OpenClaw ${ver}'s strict schema rejects the whole file because of it` : `OpenClaw ${ver} strips it at read, so ${m.key} ${fmt(Number(toValue(m.value)) || 0)} has no effect`;
+      const label = h.value !== undefined ? `${path.join('.')} "${h.value}"` : path.join('.');
+      const effect = h.effect === 'rejected' ? `OpenClaw ${ver}'s strict schema rejects the whole file because of it` : `OpenClaw ${ver} strips it at read, so ${m.key}${m.value.kind === 'number' ? ` ${fmt(Number(toValue(m.value)))}` : ''} has no effect`;
       const fixes: Fix[] = [];
       if (isContextTokens) fixes.push(editFix('Move contextTokens to the model rows it applied to', true, () => migrateContextTokens(obs, obj, m)));
       fixes.push(editFix(`Remove ${m.key}`, !isContextTokens, () => [removeMember(obs.config.doc, obj, m)]));
@@ -45,7 +58,7 @@ export const retiredKeyRule: Rule = {
         finding(
           'retired-key',
           h.effect === 'rejected' ? 'error' : 'warning',
-          `${path.join('.')}: ${effect}. ${h.reason}${h.replacement ? ` Use ${h.replacement} instead.` : ''}`,
+          `${label}: ${effect}. ${h.reason}${h.replacement ? ` Use ${h.replacement} instead.` : ''}`,
           at,
           fixes,
         ),
