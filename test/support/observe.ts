@@ -3,6 +3,8 @@ import { v } from '../../src/core/openclaw/version.js';
 import type { Observation } from '../../src/core/observation.js';
 import { check } from '../../src/core/check.js';
 import type { ServerState } from '../../src/core/servers/types.js';
+import type { Finding, RuleId } from '../../src/core/findings.js';
+import { applyEdits } from '../../src/core/text.js';
 
 /** An Observation from config text and runtime states, as the rules see it. */
 export function observe(text: string, opts: { version?: string; runtimes?: Record<string, ServerState>; memGiB?: number; file?: string } = {}): Observation {
@@ -33,4 +35,15 @@ export function config(o: { window?: number; tokens?: number; compaction?: strin
     "models": [ ${row}${o.rows ? ', ' + o.rows : ''} ] } } },
   "agents": { "defaults": { "model": { "primary": "${o.primary ?? 'lmstudio/qwen/qwen3-coder-30b'}" }${o.compaction !== undefined ? `, "compaction": ${o.compaction}` : ''}${o.extraDefaults ? ', ' + o.extraDefaults : ''} } }
 }`;
+}
+
+/** The findings of one rule. */
+export const of = (fs: readonly Finding[], rule: RuleId) => fs.filter((f) => f.rule === rule);
+export const dotted = (f: Finding) => f.path.join('.');
+
+/** The text after a finding's preferred fix (which must exist). */
+export function applyPreferred(text: string, f: Finding): string {
+  const fix = f.fixes.find((x) => x.preferred && x.plan);
+  if (!fix) throw new Error(`no preferred fix for ${f.rule}`);
+  return applyEdits(text, fix.plan!.edits.flatMap((e) => e.edits));
 }

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Finding, RuleId } from '../../src/core/findings.js';
+import type { RuleId } from '../../src/core/findings.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import type { ServerState } from '../../src/core/servers/types.js';
-import { applyEdits } from '../../src/core/text.js';
-import { observe } from '../support/observe.js';
+import { applyPreferred, dotted, observe, of } from '../support/observe.js';
 import { isolatedEnv, openclawExecutable, validateText } from '../support/openclaw.js';
 
-const of = (fs: Finding[], rule: RuleId) => fs.filter((f) => f.rule === rule);
-const dotted = (f: Finding) => f.path.join('.');
-function applyPreferred(text: string, f: Finding): string {
-  const fix = f.fixes.find((x) => x.preferred && x.plan);
-  assert.ok(fix, `no preferred fix for ${f.rule}`);
-  return applyEdits(text, fix.plan!.edits.flatMap((e) => e.edits));
-}
 
 /** One provider, one row, the row as primary. `row` and `provider` are extra JSON members. */
 function cfg(o: { id?: string; provider?: string; baseUrl?: string; api?: string | null; row?: string; providerExtra?: string; modelId?: string; defaultsExtra?: string }): string {
