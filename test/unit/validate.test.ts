@@ -35,9 +35,9 @@ describe('local-ai-lab check asks the installed OpenClaw too, as the editor does
   // A key our rules do not know but OpenClaw 2026.9.6 rejects, and a retired key both of us know.
   fs.writeFileSync(config, `{
   models: { providers: { lmstudio: { baseUrl: "http://127.0.0.1:1/v1", api: "openai-completions", models: [{ id: "m", name: "M", contextWindow: 32768 }] } } },
+  bogusTopLevel: 1,
   agents: { defaults: {
     model: { primary: "lmstudio/m" },
-    contextPruning: { keepLastAssistants: 3 },
     compaction: { mode: "default", reserveTokensFloor: 24000 },
   } },
 }
@@ -50,10 +50,10 @@ describe('local-ai-lab check asks the installed OpenClaw too, as the editor does
     const out = JSON.parse(r.stdout);
     assert.deepEqual(out.validator, { ran: true, version: '2026.9.6', valid: false });
     const theirs = out.findings.filter((f: { source: string }) => f.source === 'openclaw');
-    const pruning = theirs.find((f: { message: string }) => /keepLastAssistants/.test(f.message));
-    assert.ok(pruning, JSON.stringify(out.findings, null, 1));
-    assert.equal(pruning.rule, 'openclaw');
-    assert.equal(fs.readFileSync(config, 'utf8').split('\n')[pruning.range.start.line]!.includes('keepLastAssistants'), true);
+    const bogus = theirs.find((f: { message: string }) => /Unrecognized key: "bogusTopLevel"/.test(f.message));
+    assert.ok(bogus, JSON.stringify(out.findings, null, 1));
+    assert.equal(bogus.rule, 'openclaw');
+    assert.equal(fs.readFileSync(config, 'utf8').split('\n')[bogus.range.start.line]!.includes('bogusTopLevel'), true, 'at the key');
     // The retired key: one finding (ours), OpenClaw's words beside it; not a second one at the same range.
     const retired = out.findings.filter((f: { message: string; related?: string[] }) => /reserveTokensFloor/.test(f.message) || f.related?.some((m) => /reserveTokensFloor/.test(m)));
     assert.equal(retired.length, 1, JSON.stringify(retired));
