@@ -77,7 +77,9 @@ export class FixAllProvider implements vscode.CodeActionProvider {
   constructor(private readonly ctx: Ctx) {}
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    if (context.only && !context.only.contains(FixAllProvider.kind) && !FixAllProvider.kind.contains(context.only)) return [];
+    // Only when asked for it (Fix All, Source Action…, codeActionsOnSave): the loop re-checks after every
+    // fix, too much for the light bulb's request on each cursor move.
+    if (!context.only || (!context.only.contains(FixAllProvider.kind) && !FixAllProvider.kind.contains(context.only))) return [];
     const input = this.ctx.checkInputFor(document);
     if (!input || input.doc.error) return [];
     const r = fixAll(input);
