@@ -9,6 +9,7 @@ import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
 import { differences } from '../core/profiles/detect.js';
 import { describePlan, planProfile } from '../core/profiles/plan.js';
+import { profileCaveats } from '../core/profiles/caveats.js';
 import { parseUserProfiles, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { fmt } from '../core/format.js';
 
@@ -83,13 +84,15 @@ export async function profileCommand(argv: string[], observe: ObserveFn): Promis
   const header = { config: file, openclawVersion: checked.version.known ? formatVersion(obs.version) : null };
 
   if (sub === 'list') {
+    const caveats = profileCaveats(targets, obs.machine.totalMemoryBytes);
     if (o.json) {
-      console.log(JSON.stringify({ ...header, active: { name: active.name, drift: active.drift, differences: active.differences }, profiles: targets.map(targetJson), problems, notes: user.notes }, null, 2));
+      console.log(JSON.stringify({ ...header, active: { name: active.name, drift: active.drift, differences: active.differences }, profiles: targets.map((t) => ({ ...targetJson(t), caveats: caveats.get(t.name) ?? [] })), problems, notes: user.notes }, null, 2));
     } else {
       for (const t of targets) {
         const mark = t.name === active.name ? (active.drift ? '~' : '*') : ' ';
         const c = t.compactor ? `compactor ${fmt(t.compactor.context.value)}` : 'no compactor';
-        console.log(`${mark} ${t.name.padEnd(14)} primary ${fmt(t.primary.context.value).padStart(7)}  budget ${fmt(t.budget.value).padStart(7)}  ${c}${t.builtin ? '' : '  (user)'}`);
+        const said = caveats.get(t.name);
+        console.log(`${mark} ${t.name.padEnd(14)} primary ${fmt(t.primary.context.value).padStart(7)}  budget ${fmt(t.budget.value).padStart(7)}  ${c}${t.builtin ? '' : '  (user)'}${said ? `  — ${said.join('; ')}` : ''}`);
       }
       if (active.name === 'custom') console.log('  (the current state matches no profile: custom)');
       if (active.drift) console.log(`~ ${active.name} was applied, but: ${active.differences.map((d) => `${d.what} ${d.actual} (profile: ${d.expected})`).join('; ')}`);

@@ -7,6 +7,7 @@ import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
 import { actualState, type Detection } from '../core/profiles/detect.js';
 import { describePlan, planProfile } from '../core/profiles/plan.js';
+import { profileCaveats } from '../core/profiles/caveats.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { LANGUAGE_ID, TOKEN_SECRET, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
@@ -128,10 +129,12 @@ export class ProfileController implements vscode.Disposable {
     qp.title = 'Switch Local AI Lab Profile';
     qp.placeholder = 'Configure OpenClaw and the model server for a task class';
     const current = this.detection?.name;
+    // Say it when a derived plan drops the compactor or makes two profiles the same on this machine.
+    const caveats = profileCaveats(this.targetsNow, this.ctx.state.profiles?.obs.machine.totalMemoryBytes ?? 0);
     qp.items = this.targetsNow.map((t) => ({
       name: t.name,
       label: `${t.name === current ? '$(check) ' : ''}${t.name}${t.builtin ? '' : ' (yours)'}`,
-      description: this.describe(t),
+      description: [this.describe(t), ...(caveats.get(t.name) ?? [])].join(' · '),
       detail: t.whenItWins || t.description,
       alwaysShow: t.name === current,
     }));

@@ -10,6 +10,7 @@ import { check } from '../../src/core/check.js';
 import { probeProviders } from '../../src/core/sources.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
 import { readProfileState } from '../../src/core/profiles/state.js';
+import { profileCaveats } from '../../src/core/profiles/caveats.js';
 import { KEEP_BACKUPS, stateDir } from '../../src/core/write/backups.js';
 import { importDarkmux } from '../../src/core/profiles/darkmux.js';
 import { detectProfile, differences } from '../../src/core/profiles/detect.js';
@@ -89,6 +90,24 @@ describe('built-in profiles', () => {
     assert.ok(tight.notes.some((n) => /no compactor: with it the loaded models need ~2\d\.\d GB, over 80 % of this machine's 26 GB/.test(n)), tight.notes.join('; '));
     const roomy = resolveBuiltin(builtin('mid-range'), obsOf(CONFIG(), { memGiB: 64, runtimes: big(18.5) }));
     assert.ok(roomy.compactor);
+    // …and the list says so, in words a quick pick can show.
+    const obs24 = obsOf(CONFIG(), { memGiB: 24, runtimes: big(18.5) });
+    const caveats = profileCaveats(resolveAll(obs24, []).targets, obs24.machine.totalMemoryBytes);
+    assert.deepEqual(caveats.get('mid-range')?.filter((c) => c.startsWith('on ')), ['on 24 GB: no room for a compactor']);
+    assert.equal(profileCaveats(resolveAll(obsOf(CONFIG(), { memGiB: 64, runtimes: big(18.5) }), []).targets, 64 * 1024 ** 3).get('mid-range'), undefined);
+  });
+
+  it('two profiles that come out the same on this machine say so; different ones do not', () => {
+    const obs = obsOf(CONFIG());
+    const same = [
+      { name: 'a', primary: { context: 48000 }, compactor: null, budget: 40000 },
+      { name: 'b', primary: { context: 48000 }, compactor: null, budget: 40000 },
+      { name: 'c', primary: { context: 64000 }, compactor: null, budget: 40000 },
+    ];
+    const caveats = profileCaveats(resolveAll(obs, same).targets, obs.machine.totalMemoryBytes);
+    assert.deepEqual(caveats.get('a'), ['same as b here']);
+    assert.deepEqual(caveats.get('b'), ['same as a here']);
+    assert.equal(caveats.get('c'), undefined);
   });
 
   it('scale down on a smaller machine, and say the values are derived', () => {
