@@ -104,6 +104,8 @@ export class ProfileController implements vscode.Disposable {
     md.isTrusted = { enabledCommands: ['localAiLab.switchProfile', 'localAiLab.checkConfig', 'localAiLab.showProfile', 'localAiLab.runLab6'] };
     md.appendMarkdown(`**Profile: ${d.name}**${d.drift ? ' — drifted from what was applied' : d.name === 'custom' ? ' — matches no profile' : ''}\n\n`);
     if (down.length) md.appendMarkdown(`$(debug-disconnect) Not answering: ${down.join(', ')} — the figures below are from its last answer.\n\n`);
+    // Drift names the rows that moved, not only that something did.
+    if (d.drift && d.differences.length) md.appendMarkdown(`$(warning) Drifted: ${d.differences.map((x) => `${x.what} is ${x.actual} (profile: ${x.expected})`).join('; ')}.\n\n`);
     md.appendMarkdown('| | profile | actual |\n|---|---:|---:|\n');
     md.appendMarkdown(`| primary loaded | ${fmt(t?.primary.context.value, '—')} | ${fmt(a.primaryLoaded, '—')} |\n`);
     md.appendMarkdown(`| runtime budget | ${fmt(t ? Math.min(t.budget.value, t.primary.context.value) : undefined, '—')} | ${fmt(a.budget, '—')} |\n`);
