@@ -7,7 +7,7 @@ import { runSession } from '../core/lab/runner.js';
 import { clusterOf, comparisonLines, reportLines } from '../core/lab/report.js';
 import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
-import { listSessions, newSessionId, readSession, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
+import { listSessions, newSessionId, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
 import { loadWorkload, WorkloadError } from '../core/lab/workload.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { checkConfigFile, probeProviders, withUserProfiles } from '../core/sources.js';
@@ -179,7 +179,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       }
       case 'resume': {
         if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');
-        const { session, dispatches } = readSession(root, positionals[0]);
+        const { session, dispatches } = readSession(root, resolveSessionId(root, positionals[0]));
         if (dispatches.length >= session.repeats) {
           report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
           return 0;
@@ -195,14 +195,14 @@ export async function labCommand(argv: string[]): Promise<number> {
       }
       case 'show': {
         if (!positionals[0]) throw new UsageError('lab show needs a session ID');
-        const { session, dispatches } = readSession(root, positionals[0]);
+        const { session, dispatches } = readSession(root, resolveSessionId(root, positionals[0]));
         report(root, session, dispatches, !!o.json);
         return 0;
       }
       case 'compare': {
         if (positionals.length !== 2) throw new UsageError('lab compare needs two session IDs');
-        const a = readSession(root, positionals[0]!);
-        const b = readSession(root, positionals[1]!);
+        const a = readSession(root, resolveSessionId(root, positionals[0]!));
+        const b = readSession(root, resolveSessionId(root, positionals[1]!));
         const c = compareSessions(a.dispatches, b.dispatches);
         if (o.json) console.log(JSON.stringify({ sessions: { a: a.session.id, b: b.session.id }, ...c }, null, 2));
         else for (const l of comparisonLines(c, a.session.id, b.session.id)) console.log(`${l.label}: ${l.value}`);

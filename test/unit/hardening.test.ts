@@ -172,9 +172,27 @@ describe('lab sessions survive crashes and concurrency', () => {
       const r = await runCli(['lab', 'show', id], { cwd: dir });
       assert.equal(r.status, 2, id);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, `${id}: ${r.stderr}`);
-      assert.match(r.stderr, /^local-ai-lab: (not a lab session id|no readable lab session)/);
+      assert.match(r.stderr, /^local-ai-lab: (not a lab session id|no readable lab session|no lab session \S+ in .* \(see lab list\))/);
       assert.equal(r.stdout, '');
     }
+  });
+
+  it('lab show and compare take a unique id prefix; an ambiguous one names the matches', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-hard-'));
+    const labDir = path.join(dir, '.local-ai-lab');
+    for (const id of ['20261201T100000Z-a-1111', '20261201T100500Z-b-2222']) {
+      fs.mkdirSync(path.join(labDir, 'runs', id), { recursive: true });
+      fs.writeFileSync(path.join(labDir, 'runs', id, 'session.json'), JSON.stringify({ schemaVersion: 1, id, workload: { name: 'w', dispatcher: 'openai', prompt: 'p', repeats: 1 }, prompt: 'p', repeats: 1, environment: { profile: null, loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' } }, startedAt: '2026-12-01T10:00:00.000Z', status: 'complete' }));
+      fs.writeFileSync(path.join(labDir, 'runs', id, 'dispatches.jsonl'), '');
+    }
+    const one = await runCli(['lab', 'show', '20261201T1000', '--json'], { cwd: dir });
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(JSON.parse(one.stdout).session.id, '20261201T100000Z-a-1111');
+    const both = await runCli(['lab', 'compare', '20261201T1000', '20261201T1005', '--json'], { cwd: dir });
+    assert.equal(both.status, 0, both.stderr);
+    const many = await runCli(['lab', 'show', '20261201T10'], { cwd: dir });
+    assert.equal(many.status, 2);
+    assert.match(many.stderr, /^local-ai-lab: 20261201T10 matches 2 lab sessions \(20261201T100000Z-a-1111, 20261201T100500Z-b-2222\); give more of the id\n$/);
   });
 });
 

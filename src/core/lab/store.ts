@@ -80,6 +80,25 @@ export function sessionDir(root: string, id: string): string {
   return path.join(root, 'runs', id);
 }
 
+/**
+ * A session id, or a unique prefix of one (as in git): `lab show 20261201T14` finds the one session that
+ * starts so. No match, or several, is one clear line naming what to do.
+ */
+export function resolveSessionId(root: string, idOrPrefix: string): string {
+  sessionDir(root, idOrPrefix); // refuses paths and odd characters before anything is read
+  const runs = path.join(root, 'runs');
+  if (fs.existsSync(path.join(runs, idOrPrefix, 'session.json'))) return idOrPrefix;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(runs).filter((n) => n.startsWith(idOrPrefix) && isSessionId(n));
+  } catch {
+    names = [];
+  }
+  if (names.length === 1) return names[0]!;
+  if (names.length === 0) throw new SessionUnreadable(`no lab session ${idOrPrefix} in ${runs} (see lab list)`);
+  throw new SessionUnreadable(`${idOrPrefix} matches ${names.length} lab sessions (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}); give more of the id`);
+}
+
 /** Write-then-rename, so a reader never sees half a session.json. */
 export function writeSession(root: string, s: Session): void {
   const dir = sessionDir(root, s.id);
