@@ -9,6 +9,7 @@ import { withProfileInForce, type ProfilesInForce } from './profiles/inForce.js'
 import type { ProfileDef } from './profiles/types.js';
 import { includeReader, includeRootsFrom } from './read.js';
 import { runRules } from './rules/registry.js';
+import { utcClock } from './rules/reachability.js';
 import type { ServerState } from './servers/types.js';
 
 /**
@@ -100,7 +101,7 @@ function markStale(findings: Finding[], servers: ReadonlyMap<string, ServerState
     const provider = f.path[0] === 'models' && f.path[1] === 'providers' ? String(f.path[2]) : undefined;
     const s = provider !== undefined ? servers.get(provider) : stale.length === 1 ? stale[0]![1] : undefined;
     if (!s?.stale || s.okAt === undefined) return f;
-    return { ...f, message: `${f.message} (as of ${new Date(s.okAt).toISOString().slice(11, 16)} UTC: the server is not answering now)` };
+    return { ...f, message: `${f.message} (as of ${utcClock(s.okAt)} UTC: the server is not answering now)` };
   });
 }
 

@@ -51,15 +51,20 @@ function pendingSession(labDir: string, config: string, endpoint: string, repeat
   return s;
 }
 
+/** A finished six-dispatch lab session against a scripted LM Studio, and its records file's lines. */
+async function sixDispatchSession() {
+  const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok() } });
+  const { dir, config, labDir } = project(s);
+  const first = await runCli(['lab', 'run', 'quick-check', '-n', '6', '--config', config, '--json'], { cwd: dir });
+  assert.equal(first.status, 0, first.stderr);
+  const id = JSON.parse(first.stdout).session.id as string;
+  const file = path.join(labDir, 'runs', id, 'dispatches.jsonl');
+  return { dir, config, labDir, id, file, lines: fs.readFileSync(file, 'utf8').trimEnd().split('\n') };
+}
+
 describe('lab sessions survive crashes and concurrency', () => {
   it('a torn last line is ended before the next record: a resumed six-dispatch session shows n = 6', async () => {
-    const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok() } });
-    const { dir, config, labDir } = project(s);
-    const first = await runCli(['lab', 'run', 'quick-check', '-n', '6', '--config', config, '--json'], { cwd: dir });
-    assert.equal(first.status, 0, first.stderr);
-    const id = JSON.parse(first.stdout).session.id as string;
-    const file = path.join(labDir, 'runs', id, 'dispatches.jsonl');
-    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    const { dir, config, labDir, id, file, lines } = await sixDispatchSession();
     // As if the lab died while writing the sixth record: five whole lines and half of the sixth.
     fs.writeFileSync(file, lines.slice(0, 5).join('\n') + '\n' + lines[5]!.slice(0, Math.floor(lines[5]!.length / 2)));
     const sessionFile = path.join(labDir, 'runs', id, 'session.json');
@@ -79,13 +84,7 @@ describe('lab sessions survive crashes and concurrency', () => {
   });
 
   it('a line torn by a real SIGKILL during a write: resume still appends on a line of its own', async () => {
-    const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok() } });
-    const { dir, config, labDir } = project(s);
-    const first = await runCli(['lab', 'run', 'quick-check', '-n', '6', '--config', config, '--json'], { cwd: dir });
-    assert.equal(first.status, 0, first.stderr);
-    const id = JSON.parse(first.stdout).session.id as string;
-    const file = path.join(labDir, 'runs', id, 'dispatches.jsonl');
-    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    const { dir, config, id, file, lines } = await sixDispatchSession();
     fs.writeFileSync(file, lines.slice(0, 5).join('\n') + '\n');
     // A process appending one large record is killed while the kernel is still copying it: a real torn line.
     const size = 64 * 1024 * 1024;

@@ -3,7 +3,8 @@ import type { Provider } from '../openclaw/model.js';
 import { atNode, finding, type Rule } from './util.js';
 import type { ServerState } from '../servers/types.js';
 
-const clock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+/** HH:MM in UTC, as findings about a server's last answer say it. */
+export const utcClock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
 /** What to start, by what the server was (or, when it never answered, by its port). */
 function whatToStart(p: Provider, s: ServerState): string {
@@ -45,7 +46,7 @@ export const runtimeUnreachable: Rule = {
       const node = p.baseUrlNode ?? p.node;
       if (node.doc !== obs.config.doc && !obs.config.docs.includes(node.doc)) continue;
       const why = s.stale ? (s.stale.detail ?? s.stale.status) : (s.detail ?? s.status);
-      const kept = s.stale && s.okAt !== undefined ? ` Findings about it are kept from its last answer at ${clock(s.okAt)} UTC.` : '';
+      const kept = s.stale && s.okAt !== undefined ? ` Findings about it are kept from its last answer at ${utcClock(s.okAt)} UTC.` : '';
       const changedSince = s.okAt !== undefined && obs.configChangedAt !== undefined && obs.configChangedAt > s.okAt;
       out.push(
         finding(
