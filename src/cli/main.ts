@@ -29,7 +29,7 @@ Usage:
                      [--openclaw-version V] [--openclaw PATH] [--no-probe] [--no-validate] [--json]
   local-ai-lab fix --config PATH (--rule RULE | --all) [--loaded FILE] [--downloaded FILE]
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
-  local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--dry-run] [--json]
+  local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--no-repair] [--dry-run] [--json]
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
   local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--profile P [--profiles FILE]] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
   local-ai-lab lab stats [--json] SECONDS...

@@ -17,13 +17,15 @@ export interface MigrateJson {
   removedTo: string | null;
   backup?: string | null;
   refused?: string;
+  /** OpenClaw's own repair: whether it ran (it decides what moves), and what it would also do that we leave out. */
+  repair: { ran: boolean; seconds?: number; note?: string; wouldAlso: readonly string[] };
 }
 
 export async function migrateCommand(argv: string[]): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: { config: { type: 'string' }, 'openclaw-version': { type: 'string' }, openclaw: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { config: { type: 'string' }, 'openclaw-version': { type: 'string' }, openclaw: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'no-repair': { type: 'boolean' } },
   });
   if (!o.config) throw new UsageError('migrate needs --config PATH');
   const file = path.resolve(o.config);
@@ -38,7 +40,9 @@ export async function migrateCommand(argv: string[]): Promise<number> {
     if (!v) throw new UsageError(`--openclaw-version: "${o['openclaw-version']}" is not a version like 2026.9.6`);
     version = v;
   }
-  const plan = await planMigration(file, bytes, { executable: exe, version, installed });
+  const progress = !o.json && process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 80) - 1)}`) : undefined;
+  const plan = await planMigration(file, bytes, { executable: exe, version, installed, ...(o['no-repair'] ? { repair: false as const } : {}), onProgress: progress });
+  if (progress) process.stderr.write('\r\x1b[K');
   let removedTo: string | null = null;
   let backup: string | null = null;
   let failed: string | undefined;
@@ -59,12 +63,15 @@ export async function migrateCommand(argv: string[]): Promise<number> {
       removedTo,
       ...(o['dry-run'] ? {} : { backup }),
       ...(plan.refused || failed ? { refused: plan.refused ?? failed } : {}),
+      repair: { ran: plan.repair.ran, ...(plan.repair.seconds !== undefined ? { seconds: Math.round(plan.repair.seconds * 10) / 10 } : {}), ...(plan.repair.note ? { note: plan.repair.note } : {}), wouldAlso: plan.repair.wouldAlso },
     };
     console.log(JSON.stringify(out, null, 2));
   } else {
     const diff = unifiedDiff({ file, before: plan.before, after: plan.after });
     if (o['dry-run']) process.stdout.write(diff || '(no change)\n');
     for (const c of plan.changes) console.log(`${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}: ${c.reason}`);
+    console.log(plan.repair.ran ? `OpenClaw ${formatVersion(installed)}'s own repair decided what moves (${plan.repair.seconds?.toFixed(1)} s); comments and untouched text are kept.` : `OpenClaw's own repair did not run (${plan.repair.note}).`);
+    for (const w of plan.repair.wouldAlso) console.log(`OpenClaw's doctor would also ${w} (left out: not your values).`);
     if (plan.refused) console.error(`not changed: ${plan.refused}`);
     if (failed) console.error(`not changed: ${failed}`);
     if (removedTo) console.log(`removed values and their comments are in ${removedTo}`);

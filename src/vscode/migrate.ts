@@ -105,6 +105,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
         timeoutMs: settings.validateTimeoutMs * 1000,
         signal: abort.signal,
         onRound: (round) => progress.report({ message: `validation ${round}` }),
+        onProgress: (line) => progress.report({ message: `OpenClaw's repair: ${line.slice(0, 80)}` }),
       });
     },
   ).then(undefined, (err: Error) => {
@@ -130,6 +131,8 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
     await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ valid for OpenClaw ${formatVersion(version)} (proposed)`, { preview: true });
     for (const c of plan.changes) ctx.log.info(`make valid (proposed): ${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}: ${c.reason}`);
+    ctx.log.info(plan.repair.ran ? `make valid: OpenClaw's own repair decided the moves (${plan.repair.seconds?.toFixed(1)} s)` : `make valid: OpenClaw's own repair did not run: ${plan.repair.note}`);
+    for (const w of plan.repair.wouldAlso) ctx.log.info(`make valid: OpenClaw's doctor would also ${w} (left out: not your values)`);
     const n = plan.changes.length;
     const remain = plan.remaining.length;
     const question = `${plan.valid ? `Make openclaw.json valid for OpenClaw ${formatVersion(version)}?` : `Apply the safe fixes? ${remain === 1 ? 'One issue has' : `${remain} issues have`} no safe fix and stay.`} ${n === 1 ? 'One change' : `${n} changes`}, shown in the diff.${side ? ` Removed values and their comments go to ${path.basename(side)}.` : ''}`;

@@ -1,9 +1,10 @@
 import type { ValidatorIssue } from '../openclaw/cli.js';
-import { child, member, stringAt, type ConfigDocument, type JsonNode, type ObjectNode } from '../openclaw/document.js';
+import { child, member, stringAt, toValue, type ConfigDocument, type JsonNode, type ObjectNode } from '../openclaw/document.js';
 import { EditDeclined, removeMember, replaceValue, setMember, type DocEdits } from '../openclaw/edit.js';
 import { placeIssue } from '../openclaw/issues.js';
 import { keyHistory, tooNewKey } from '../openclaw/knowledge.js';
 import { formatVersion, type OpenClawVersion } from '../openclaw/version.js';
+import { guardedBy } from './guards.js';
 
 /** One change a migration makes, in the `--json` contract's terms, with its text edits. */
 export interface PlannedChange {
@@ -70,6 +71,9 @@ export function fixForIssue(doc: ConfigDocument, root: JsonNode | undefined, iss
         const newer = tooNewKey(path, version);
         // Removing a newer key (a whole agents.entries roster) would lose the config, not repair it.
         if (newer) return { declined: `${joinPath(path)} is newer than OpenClaw ${ver}: write ${newer.before} there, or upgrade OpenClaw` };
+        // Never delete a guard to make a file valid: removing a deny list widens what an agent may do.
+        const guard = guardedBy(path, toValue(m.value));
+        if (guard) return { declined: `${joinPath(path)} ${guard}; OpenClaw ${ver} does not read it there: move it to where this release reads it (see its docs), or delete it yourself` };
         const r = removeMember(doc, parent, m);
         changes.push({ path: joinPath(path), action: 'remove', reason: reasonForUnknown(path, version), edits: r, removedText: r.removedText });
       }

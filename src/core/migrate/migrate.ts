@@ -47,6 +47,8 @@ export interface MigrateOptions {
   readonly validate: (text: string) => Promise<ValidationResult>;
   readonly version: OpenClawVersion;
   readonly maxRounds?: number;
+  /** Refuse a plan that removes more than half the file (only when OpenClaw's own repair did not judge it). */
+  readonly refuseLargeRemovals?: boolean;
 }
 
 /** OpenClaw refuses writes that shrink the file by more than half; a repair should not do it either. */
@@ -139,7 +141,7 @@ export async function migrateConfig(file: string, text: string, opts: MigrateOpt
     remaining.push({ path: issue.path, message: issue.message, range: placed ? placed.doc.index.rangeOf(placed.span) : undefined, why: declined.get(`${issue.path}|${issue.message}`) });
   }
   const removedBytes = removed.reduce((n, r) => n + r.text.length, 0);
-  if (removedBytes > MAX_REMOVED_SHARE * text.length) {
+  if (opts.refuseLargeRemovals !== false && removedBytes > MAX_REMOVED_SHARE * text.length) {
     return {
       file,
       before: text,
@@ -148,7 +150,7 @@ export async function migrateConfig(file: string, text: string, opts: MigrateOpt
       changes: [],
       removed: [],
       remaining: remaining.length ? remaining : [{ path: '<root>', message: 'most of this file is not OpenClaw configuration' }],
-      refused: `the repair would remove ${Math.round((100 * removedBytes) / text.length)} % of the file: it is mostly keys OpenClaw ${formatVersion(opts.version)} does not know. Nothing was changed (OpenClaw refuses such writes too); move what you need into a new config by hand.`,
+      refused: `the repair would remove ${Math.round((100 * removedBytes) / text.length)} % of the file (${removed.map((r) => r.path).join(', ')}): keys OpenClaw ${formatVersion(opts.version)} does not know, and its own repair did not run to judge them. Nothing was changed; install OpenClaw ${formatVersion(opts.version)} so its repair can decide, or move what you need by hand.`,
       rounds,
     };
   }

@@ -4,6 +4,19 @@ import { sha256 } from '../fsutil.js';
 import type { Operation } from '../write/executor.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './migrate.js';
 import { validatorFor } from './validate.js';
+import { parseDocument } from '../openclaw/document.js';
+import { repairWithDoctor, RepairFailed, type RepairResult } from '../openclaw/repair.js';
+import { applyRepair } from './repairDiff.js';
+
+/** What OpenClaw's own repair contributed to a plan. */
+export interface RepairReport {
+  readonly ran: boolean;
+  readonly seconds?: number;
+  /** Why it did not run, or failed (then only our own fixes were used). */
+  readonly note?: string;
+  /** What doctor also did that is not the user's values; left out ("OpenClaw's doctor would also …"). */
+  readonly wouldAlso: readonly string[];
+}
 
 export interface MigrationPlan extends MigrateResult {
   /** sha256 of the bytes planned from: the write refuses if the file changed while OpenClaw judged it. */
@@ -11,6 +24,7 @@ export interface MigrationPlan extends MigrateResult {
   /** OpenClaw reads UTF-8 only (a BOM is fine): a UTF-16 file is re-encoded, every character kept. */
   readonly reencode: boolean;
   readonly version: OpenClawVersion;
+  readonly repair: RepairReport;
 }
 
 export interface MigrationOptions {
@@ -22,6 +36,18 @@ export interface MigrationOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly onRound?: (round: number) => void;
+  /**
+   * OpenClaw's own repair: by default `openclaw doctor --fix --non-interactive` on a private copy (the installed
+   * release decides what moves); `false` skips it (only our own fixes); a function stands in for it (stored doctor
+   * outputs in tests and the corpus report).
+   */
+  readonly repair?: false | ((text: string) => Promise<RepairResult>);
+  readonly onProgress?: (line: string) => void;
+}
+
+/** Doctor on a config with `$include`s would judge a copy without them; our own fixes handle those files. */
+function hasInclude(text: string): boolean {
+  return /["']?\$include["']?\s*:/.test(text);
 }
 
 /** validate → fix → validate with the installed OpenClaw as judge; nothing is written here. The CLI's and the editor's one way. */
@@ -30,18 +56,54 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
   const reencode = encoding === 'utf16le' || encoding === 'utf16be';
   const validate = validatorFor(opts.executable, file, { timeoutMs: opts.timeoutMs ?? 120_000, signal: opts.signal });
   let round = 0;
-  const migrated = await migrateConfig(file, text, {
+  // 1. OpenClaw's own repair decides what moves, is renamed, rewritten or deleted; we write it as minimal edits.
+  let start = text;
+  let repair: RepairReport = { ran: false, wouldAlso: [], note: 'skipped' };
+  let fromRepair: ReturnType<typeof applyRepair> | undefined;
+  const parsed = parseDocument(file, text);
+  if (opts.repair === false) repair = { ran: false, wouldAlso: [], note: 'skipped (only our own fixes were used)' };
+  else if (parsed.error) repair = { ran: false, wouldAlso: [], note: 'OpenClaw cannot parse the file' };
+  else if (hasInclude(text)) repair = { ran: false, wouldAlso: [], note: "the file uses $include; OpenClaw's repair would judge a copy without the included files, so only our own fixes were used" };
+  else if (opts.version.year !== opts.installed.year || opts.version.month !== opts.installed.month || opts.version.patch !== opts.installed.patch) repair = { ran: false, wouldAlso: [], note: `planning for OpenClaw ${formatVersion(opts.version)}, not the installed ${formatVersion(opts.installed)}; its repair speaks for the installed release only` };
+  else {
+    try {
+      opts.onProgress?.('running openclaw doctor --fix on a private copy');
+      const r = opts.repair ? await opts.repair(text) : await repairWithDoctor(opts.executable, text, { timeoutMs: opts.timeoutMs ? Math.max(opts.timeoutMs, 180_000) : undefined, signal: opts.signal, onProgress: opts.onProgress });
+      fromRepair = applyRepair(file, text, r.repaired, { version: opts.installed, notes: r.notes });
+      start = fromRepair.after;
+      repair = { ran: true, seconds: r.seconds, wouldAlso: fromRepair.alsoDoctor };
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      if (!(err instanceof RepairFailed)) throw err;
+      repair = { ran: false, wouldAlso: [], note: `${err.message}; only our own fixes were used` };
+    }
+  }
+  // 2. Validate → fix → validate on top, for what OpenClaw's repair leaves invalid.
+  const own = await migrateConfig(file, start, {
     version: opts.version,
     validate: (t) => {
       opts.onRound?.(++round);
       return validate(t);
     },
+    // Removals OpenClaw's repair itself made were judged by OpenClaw: never refuse those.
+    refuseLargeRemovals: !repair.ran,
   });
+  const migrated: MigrateResult = fromRepair
+    ? {
+        ...own,
+        before: text,
+        after: own.refused ? start : own.after,
+        changes: [...fromRepair.changes, ...own.changes],
+        removed: [...fromRepair.removed, ...own.removed],
+        remaining: [...fromRepair.kept, ...own.remaining],
+        valid: own.valid && fromRepair.kept.length === 0,
+      }
+    : own;
   const result: MigrateResult =
     reencode && !migrated.refused
       ? { ...migrated, changes: [{ path: '<root>', action: 'set', to: 'UTF-8', reason: `OpenClaw ${formatVersion(opts.installed)} reads its config as UTF-8 and rejects UTF-16 at the first character; the text is kept, re-encoded.` }, ...migrated.changes] }
       : migrated;
-  return { ...result, hash: sha256(bytes), reencode: reencode && !migrated.refused, version: opts.version };
+  return { ...result, hash: sha256(bytes), reencode: reencode && !migrated.refused, version: opts.version, repair };
 }
 
 /** True when applying the plan would change the file. */

@@ -202,6 +202,48 @@ export function removeMember(doc: ConfigDocument, obj: ObjectNode, m: MemberNode
   return { doc, edits, removedText: text.slice(block.start, block.end).trim() };
 }
 
+/** Remove an array item and the comments attached to it, by the same rules as a member. */
+export function removeItem(doc: ConfigDocument, arr: ArrayNode, item: JsonNode): DocEdits & { removedText: string } {
+  const members: MemberNode[] = arr.items.map((i) => ({ key: '', keySpan: i.span, keyQuote: '', value: i, doc: i.doc }));
+  const idx = arr.items.indexOf(item);
+  if (idx < 0) throw new EditDeclined('the item is not in that list');
+  return removeMember(doc, { ...arr, kind: 'object', members } as ObjectNode, members[idx]!);
+}
+
+/** The block of an array item with its attached comments (see memberBlock). */
+export function itemBlock(doc: ConfigDocument, item: JsonNode): { start: number; end: number; ownLine: boolean } {
+  return memberBlock(doc, { key: '', keySpan: item.span, keyQuote: '', value: item, doc: item.doc });
+}
+
+/**
+ * Insert a member whose text we write ourselves (a value moved with its comments). `entry` receives the indent
+ * the new member's line gets, so lines after its first can follow it; `multiLine` says whether the object is
+ * laid out one member a line (else line comments must not be used).
+ */
+export function insertMemberText(doc: ConfigDocument, obj: ObjectNode, entry: (indent: string, multiLine: boolean) => string): DocEdits {
+  assertEditable(obj, doc);
+  const entries = obj.members.map((m) => ({ start: m.keySpan[0], end: m.value.span[1] }));
+  const text = doc.text;
+  const open = obj.span[0];
+  let indent: string;
+  let multiLine: boolean;
+  if (entries.length === 0) {
+    multiLine = text.slice(open + 1, obj.span[1] - 1).includes('\n');
+    indent = indentOf(text, open) + indentUnit(doc);
+  } else {
+    const last = entries[entries.length - 1]!;
+    multiLine = text.slice(open + 1, entries[0]!.start).includes('\n');
+    const own = text.slice(lineStart(text, last.start), last.start);
+    indent = onlyWhitespace(own) ? own : indentOf(text, open) + indentUnit(doc);
+  }
+  return insertEntry(doc, obj, entry(indent, multiLine), entries);
+}
+
+/** Line ending the document uses. */
+export function eolOf(doc: ConfigDocument): string {
+  return eol(doc.text);
+}
+
 function skipSpaces(text: string, i: number): number {
   while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
   return i;

@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseDocument, toValue } from './document.js';
+
+/**
+ * Runs the installed OpenClaw's own repair (`doctor --fix --non-interactive`) on a private copy of a config,
+ * in a private HOME and state folder, and returns the repaired value tree. OpenClaw decides what a migration
+ * changes; we only decide how it is written (see migrate/repairDiff.ts). Nothing here touches the user's
+ * config, state or services: the copy, its HOME and everything doctor writes beside it are deleted afterwards.
+ */
+export interface RepairResult {
+  /** The repaired config as OpenClaw wrote it, parsed. */
+  readonly repaired: unknown;
+  readonly seconds: number;
+  /** Doctor's own sentences about what it changed ("Moved gateway.nodes.denyCommands → gateway.nodes.commands.deny."). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * The sentences inside doctor's "Doctor changes" and "Legacy config keys detected" boxes, unwrapped. They are
+ * OpenClaw's own explanation of each change, so a migration can quote them instead of writing its own.
+ */
+export function doctorNotes(stdout: string): string[] {
+  const notes: string[] = [];
+  let box: string[] | undefined;
+  const flush = () => {
+    if (!box) return;
+    const text = box.join(' ').replace(/\s+/g, ' ').trim();
+    for (const item of text.split(/\s+-\s+(?=[\w.[\]:]*:\s)|^-\s+/)) {
+      for (const sentence of item.split(/(?<=\.)\s+(?=[A-Z])/)) {
+        const s = sentence.replace(/\s*Run "openclaw doctor --fix"\.?$/, '').trim();
+        if (s) notes.push(s);
+      }
+    }
+    box = undefined;
+  };
+  for (const line of stdout.split(/\r?\n/)) {
+    if (/^◇\s+(Doctor changes|Legacy config keys detected)/u.test(line)) {
+      flush();
+      box = [];
+    } else if (box && /^├|^└/u.test(line)) flush();
+    else if (box) box.push(line.replace(/^│/u, '').replace(/│\s*$/u, '').trim());
+  }
+  flush();
+  return notes;
+}
+
+export class RepairFailed extends Error {}
+
+export interface RepairOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Called with a short line as doctor reports its steps (for a progress notification). */
+  readonly onProgress?: (line: string) => void;
+  /** Extra environment for the OpenClaw process (its PATH, for a wrapper script). */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/** Doctor prints this when it is done; it may then linger on background work, which we do not wait for. */
+const DONE = 'Doctor complete.';
+const LINGER_MS = 3000;
+export const REPAIR_TIMEOUT_MS = 180_000;
+
+/** Processes whose environment carries this private HOME: doctor re-spawns itself in new process groups. */
+function leftovers(home: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const pids: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/environ`, 'latin1').split('\0').includes(`HOME=${home}`)) pids.push(Number(d));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return pids;
+}
+
+function killAll(pid: number | undefined, home: string): void {
+  for (const p of [...(pid ? [-pid] : []), ...leftovers(home)]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** The environment doctor runs in: the caller's PATH (to find Node), a private HOME, and nothing that reaches out. */
+function privateEnv(home: string, cfg: string, extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
+  const state = path.dirname(cfg);
+  const env: NodeJS.ProcessEnv = {
+    PATH: extra?.PATH ?? process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    OPENCLAW_HOME: home,
+    OPENCLAW_STATE_DIR: state,
+    OPENCLAW_CONFIG_PATH: cfg,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    TMPDIR: os.tmpdir(),
+    LANG: 'C.UTF-8',
+    NO_COLOR: '1',
+    CI: '1',
+    OPENCLAW_OFFLINE: '1',
+    OPENCLAW_NO_AUTO_UPDATE: '1',
+    OPENCLAW_DISABLE_BONJOUR: '1',
+    // Doctor may try to install plugins a config names: fail at once instead of reaching a registry.
+    npm_config_offline: 'true',
+    npm_config_update_notifier: 'false',
+  };
+  for (const [k, v] of Object.entries(extra ?? {})) if (k !== 'PATH' && v !== undefined) env[k] = v;
+  return env;
+}
+
+/** `openclaw doctor --fix --non-interactive` on a private copy of `text`; the repaired tree, or RepairFailed. */
+export async function repairWithDoctor(executable: string, text: string, opts: RepairOptions = {}): Promise<RepairResult> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'local-ai-lab-repair-'));
+  const state = path.join(home, '.openclaw');
+  const cfg = path.join(state, 'openclaw.json');
+  const t0 = Date.now();
+  try {
+    fs.mkdirSync(state, { mode: 0o700 });
+    fs.writeFileSync(cfg, text, { mode: 0o600 });
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string; why?: string }>((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      let settled = false;
+      let linger: NodeJS.Timeout | undefined;
+      let child: ReturnType<typeof spawn>;
+      const finish = (code: number | null, why?: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(linger);
+        opts.signal?.removeEventListener('abort', onAbort);
+        killAll(child?.pid, home);
+        resolve({ code, stdout, stderr, why });
+      };
+      const onAbort = () => finish(null, 'cancelled');
+      const timer = setTimeout(() => finish(null, `did not finish within ${Math.round((opts.timeoutMs ?? REPAIR_TIMEOUT_MS) / 1000)} s`), opts.timeoutMs ?? REPAIR_TIMEOUT_MS);
+      if (opts.signal?.aborted) return finish(null, 'cancelled');
+      opts.signal?.addEventListener('abort', onAbort);
+      try {
+        child = spawn(executable, ['doctor', '--fix', '--non-interactive'], { cwd: home, env: privateEnv(home, cfg, opts.env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        return finish(null, `could not run ${executable}: ${(err as Error).message}`);
+      }
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        for (const line of d.split('\n')) {
+          const step = line.replace(/^[\s│◇◆└┌├─]+/u, '').trim();
+          if (step && step.length < 120 && !/^[─╮╯│]+$/u.test(step)) opts.onProgress?.(step);
+        }
+        if (!linger && stdout.includes(DONE)) linger = setTimeout(() => finish(0), LINGER_MS);
+      });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', (err) => finish(null, `could not run ${executable}: ${err.message}`));
+      child.on('exit', (code) => finish(code));
+    });
+    if (out.why) throw new RepairFailed(`openclaw doctor ${out.why}`);
+    if (!out.stdout.includes(DONE) && out.code !== 0) {
+      const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-1)[0] ?? '';
+      throw new RepairFailed(`openclaw doctor exited with ${out.code}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
+    }
+    let repairedText: string;
+    try {
+      repairedText = fs.readFileSync(cfg, 'utf8');
+    } catch {
+      throw new RepairFailed('openclaw doctor left no config behind');
+    }
+    const doc = parseDocument(cfg, repairedText);
+    if (doc.error) throw new RepairFailed(`openclaw doctor wrote a config that does not parse: ${doc.error.message}`);
+    return { repaired: toValue(doc.root), seconds: (Date.now() - t0) / 1000, notes: doctorNotes(out.stdout) };
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
