@@ -24,8 +24,12 @@ import { fileURLToPath } from 'node:url';
 import { ensureNode24, ensureOpenClaw, NODE24_VERSION, OPENCLAW_VERSION } from './tools.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CORPUS = path.join(ROOT, 'test', 'fixtures', 'corpus-real');
+// `--dir D` runs on another folder of NNN-*.json5 files (the planted moves in test/fixtures/doctor-moves) and keeps
+// doctor's whole output there (its sentences explain each change); the default is the real-file corpus.
+const dirArg = process.argv.indexOf('--dir');
+const CORPUS = dirArg > 0 ? path.resolve(process.argv[dirArg + 1]) : path.join(ROOT, 'test', 'fixtures', 'corpus-real');
 const OUT = path.join(CORPUS, 'doctor');
+const KEEP_STDOUT = dirArg > 0;
 // Caps per command. 60 s was too short for doctor on a loaded 2-core machine (it was still refreshing the plugin
 // registry); validate takes 2-6 s when idle.
 const VALIDATE_TIMEOUT_MS = Number(process.env.VALIDATE_TIMEOUT_MS || 90_000);
@@ -149,14 +153,32 @@ function loadJson5(openclawEntry) {
   }
 }
 
-async function doOne(file, tools) {
+/**
+ * The product's own code for doctor's "No config changes were written" case (src/core/openclaw/repair.ts,
+ * src/core/migrate/unblock.ts), bundled on the fly so this script never keeps a second copy of it.
+ */
+async function productCode() {
+  const esbuild = await import('esbuild');
+  const r = await esbuild.build({
+    stdin: { contents: "export { doctorBlocked } from './src/core/openclaw/repair.ts'; export { withoutBlocking } from './src/core/migrate/unblock.ts';", resolveDir: ROOT, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    logLevel: 'error',
+  });
+  return import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`);
+}
+
+async function doOne(file, tools, again) {
   const { node, entry, JSON5 } = tools;
   const base = file.replace(/\.json5?$/, '');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'corpus-doctor-'));
   const state = path.join(home, '.openclaw');
   fs.mkdirSync(state, { recursive: true });
   const cfg = path.join(state, 'openclaw.json');
-  fs.copyFileSync(path.join(CORPUS, file), cfg);
+  if (again) fs.writeFileSync(cfg, again);
+  else fs.copyFileSync(path.join(CORPUS, file), cfg);
   const env = {
     PATH: `${path.dirname(node)}:/usr/bin:/bin`,
     HOME: home,
@@ -209,6 +231,7 @@ async function doOne(file, tools) {
         killedAfterComplete: d.lingered,
         leftoverProcesses: d.leftovers,
         stdoutTail: tail(d.stdout),
+        ...(KEEP_STDOUT ? { stdout: d.stdout } : {}),
         stderrTail: tail(d.stderr, 1000),
       },
       repaired,
@@ -216,6 +239,16 @@ async function doOne(file, tools) {
       validateAfter: parseJsonOut(v2),
       seconds: Math.round((Date.now() - t0) / 100) / 10,
     };
+    if (again) return scrubPaths(result, home);
+    // Doctor wrote nothing because of values it cannot repair: what it does without them is what Make Config
+    // Valid uses (holding those values as they were), so store that run too.
+    const code = await productCode();
+    const blocked = code.doctorBlocked(d.stdout);
+    if (blocked.length) {
+      const original = JSON5.parse(fs.readFileSync(path.join(CORPUS, file), 'utf8').replace(/^\uFEFF/, ''));
+      const second = await doOne(file, tools, code.withoutBlocking(original, blocked));
+      result.unblocked = { blocked, input: code.withoutBlocking(original, blocked), doctor: second.doctor, repaired: second.repaired, validateAfter: second.validateAfter, seconds: second.seconds };
+    }
     fs.writeFileSync(path.join(OUT, `${base}.json`), JSON.stringify(scrubPaths(result, home), null, 2) + '\n');
     return result;
   } finally {
@@ -529,7 +562,7 @@ ${odd.length ? odd.map((o) => `- ${o}`).join('\n') : '- none'}
 }
 
 async function main() {
-  const argv = process.argv.slice(2);
+  const argv = process.argv.slice(2).filter((a, i, all) => a !== '--dir' && all[i - 1] !== '--dir');
   const node = path.join(ensureNode24(), 'node');
   const entry = ensureOpenClaw();
   const JSON5 = loadJson5(entry);
@@ -550,7 +583,7 @@ async function main() {
       `before=${r.validateBefore.valid} doctor=${r.doctor.exitCode}${r.doctor.timedOut ? '(timeout)' : ''}${r.doctor.killedAfterComplete ? '(lingered)' : ''} after=${r.validateAfter.valid} ${r.seconds}s\n`,
     );
   }
-  if (argv.length === 0) writeSummary(JSON5);
+  if (argv.length === 0 && !KEEP_STDOUT) writeSummary(JSON5);
 }
 
 main().catch((e) => {

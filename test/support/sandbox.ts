@@ -47,6 +47,13 @@ export function plantedConfig(port: number): string {
       },
     },
   },
+  gateway: {
+    mode: 'local',
+    nodes: {
+      // never let a paired node run shell commands
+      denyCommands: ['system.run'],
+    },
+  },
 }
 `;
 }

@@ -10,6 +10,7 @@ const GUARD_SUBTREES: Record<string, string> = {
   approvals: 'asks before commands run',
   secrets: 'holds credentials',
   elevated: 'limits elevated tools',
+  exec: 'decides how and whether commands run',
 };
 
 /** Keys that guard wherever they appear. */

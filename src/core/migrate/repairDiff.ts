@@ -78,7 +78,28 @@ export function bookkeeping(path: JsonPath, value: Tree): string | undefined {
   }
   if ((a === 'skills' || a === 'plugins') && path.length === 1 && isObj(value) && Object.keys(value).length === 1 && isObj(value.entries) && Object.values(value.entries).every((v) => isObj(v) && Object.keys(v).length === 1 && typeof v.enabled === 'boolean')) return `set ${Object.keys(value.entries).length} ${a} on or off for the machine it ran on`;
   if (a === 'agents' && b === 'entries' && c === 'main' && path.length === 3 && isObj(value) && Object.keys(value).length === 0) return 'add an empty default agent "main"';
+  if (a === 'agents' && b === 'entries' && path.length === 2 && deepEqual(value, { main: {} })) return 'add an empty default agent "main"';
+  if (a === 'agents' && path.length === 1 && isObj(value) && Object.keys(value).every((k) => k === 'entries' || k === 'defaults') && deepEqual(value.entries ?? { main: {} }, { main: {} }) && (value.defaults === undefined || (isObj(value.defaults) && Object.keys(value.defaults).every((k) => k === 'model')))) return 'add a default agent "main" with the model it found';
   if (a === 'gateway' && b === 'auth') return 'generate a gateway credential';
+  if (a === 'agents' && b === 'defaults' && c === 'model' && path.length === 3) return `pick ${JSON.stringify(isObj(value) ? (value.primary ?? value) : value)} as the default model (from the providers it found)`;
+  return undefined;
+}
+
+/**
+ * Whether doctor's addition is written into the user's file: only inside what the file already has (or what a
+ * move just put there). A new top-level section is doctor's onboarding, not a repair: listed, not written.
+ */
+function takenAddition(path: JsonPath, value: Tree): boolean {
+  return path.length > 1 && !bookkeeping(path, value);
+}
+
+export function leftOut(path: JsonPath, value: Tree): string | undefined {
+  const b = bookkeeping(path, value);
+  if (b) return b;
+  if (path.length === 1) {
+    const shown = JSON.stringify(value);
+    return `add a new section ${dottedPath(path)}: ${shown.length > 80 ? `${shown.slice(0, 77)}…` : shown}`;
+  }
   return undefined;
 }
 
@@ -108,7 +129,11 @@ function byIdMatch(from: Tree, to: Tree): string | undefined {
   for (const field of ['id', 'name']) {
     const ids = from.map((x) => (isObj(x) && typeof x[field] === 'string' ? (x[field] as string) : undefined));
     if (ids.some((x) => x === undefined) || new Set(ids).size !== ids.length) continue;
-    if (ids.every((id, i) => id! in to && contained(Object.fromEntries(Object.entries(from[i] as object).filter(([k]) => k !== field)), to[id!]))) return field;
+    // Each item reappears under its id with at least one of its values (doctor may drop or rewrite others inside;
+    // those are diffed after the move, where the item now is).
+    const rest = (i: number) => Object.entries(from[i] as object).filter(([k]) => k !== field);
+    const found = (i: number, id: string) => isObj(to[id]) && (rest(i).length === 0 || rest(i).some(([k, v]) => deepEqual(v, (to[id] as Record<string, unknown>)[k])));
+    if (ids.every((id, i) => id! in to && found(i, id!))) return field;
   }
   return undefined;
 }
@@ -169,7 +194,7 @@ function nextOp(cur: Tree, repaired: Tree, skip: Set<string>): Op | undefined {
   }
   for (const a of d.added) {
     const op: Op = { kind: 'add', path: a.path, value: a.value };
-    if (open(op) && !bookkeeping(a.path, a.value)) return op;
+    if (open(op) && takenAddition(a.path, a.value)) return op;
   }
   return undefined;
 }
@@ -381,6 +406,7 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
   const declined: { path: string; why: string }[] = [];
   const skip = new Set<string>();
   let current = text;
+  const originalTree = toValue(parseDocument(file, text).root);
   const max = opts.maxSteps ?? 500;
   for (let step = 0; step < max; step++) {
     const doc = parseDocument(file, current);
@@ -410,7 +436,7 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
         const parentKey = op.path[op.path.length - 2];
         // An id that became the entry's key is not lost: it is the key now.
         const absorbed = typeof op.value === 'string' && op.value === parentKey;
-        if (guard && !translatedNearby(cur, repaired, op.path)) {
+        if (guard && !translatedNearby(originalTree, repaired, op.path)) {
           kept.push({ path: dottedPath(op.path), message: `kept: OpenClaw ${ver}'s repair deletes ${dottedPath(op.path)}, which ${guard}`, why: `move it to where OpenClaw ${ver} reads it (see its docs for ${dottedPath(op.path.slice(0, -1))}) or delete it yourself` });
           continue;
         }
@@ -442,17 +468,19 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
   }
   const finalDoc = parseDocument(file, current);
   const alsoDoctor = treeDiff(finalDoc.root ? toValue(finalDoc.root) : {}, repaired)
-    .added.map((a) => bookkeeping(a.path, a.value))
+    .added.map((a) => leftOut(a.path, a.value))
     .filter((s): s is string => !!s);
   return { after: current, changes, removed, kept, alsoDoctor: [...new Set(alsoDoctor)], declined };
 }
 
 /** A guarded key deleted because doctor wrote its meaning into a sibling (tools.exec.security → tools.exec.mode). */
-function translatedNearby(cur: Tree, repaired: Tree, path: JsonPath): boolean {
+function translatedNearby(original: Tree, repaired: Tree, path: JsonPath): boolean {
   const parent = path.slice(0, -1);
-  const d = treeDiff(cur, repaired);
+  const d = treeDiff(original, repaired);
+  if (parent.length === 0) return false;
+  // The sibling must itself be a guard key (tools.exec.mode beside security/ask), not merely hold one somewhere.
   const under = (p: JsonPath) => p.length === parent.length + 1 && key(p.slice(0, -1)) === key(parent);
-  return d.added.some((a) => under(a.path) && guardedBy(a.path, a.value)) || d.rewritten.some((r) => under(r.path) && guardedBy(r.path, r.to));
+  return d.added.some((a) => under(a.path) && guardedBy(a.path)) || d.rewritten.some((r) => under(r.path) && guardedBy(r.path));
 }
 
 

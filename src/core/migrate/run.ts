@@ -4,7 +4,8 @@ import { sha256 } from '../fsutil.js';
 import type { Operation } from '../write/executor.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './migrate.js';
 import { validatorFor } from './validate.js';
-import { parseDocument } from '../openclaw/document.js';
+import { parseDocument, toValue } from '../openclaw/document.js';
+import { holdBlocking, withoutBlocking } from './unblock.js';
 import { repairWithDoctor, RepairFailed, type RepairResult } from '../openclaw/repair.js';
 import { applyRepair } from './repairDiff.js';
 
@@ -68,10 +69,24 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
   else {
     try {
       opts.onProgress?.('running openclaw doctor --fix on a private copy');
-      const r = opts.repair ? await opts.repair(text) : await repairWithDoctor(opts.executable, text, { timeoutMs: opts.timeoutMs ? Math.max(opts.timeoutMs, 180_000) : undefined, signal: opts.signal, onProgress: opts.onProgress });
-      fromRepair = applyRepair(file, text, r.repaired, { version: opts.installed, notes: r.notes });
+      const doctor = (t: string) => (opts.repair ? opts.repair(t) : repairWithDoctor(opts.executable, t, { timeoutMs: opts.timeoutMs ? Math.max(opts.timeoutMs, 180_000) : undefined, signal: opts.signal, onProgress: opts.onProgress }));
+      const original = toValue(parsed.root);
+      let r = await doctor(text);
+      let repaired = r.repaired;
+      let seconds = r.seconds;
+      let held = '';
+      if (r.blocked.length) {
+        // Doctor wrote nothing because of values it cannot repair: its moves for the rest still count.
+        opts.onProgress?.(`openclaw doctor stopped at ${r.blocked.join(', ')}; running it again without them`);
+        const again = await doctor(withoutBlocking(original, r.blocked));
+        repaired = holdBlocking(again.repaired, original, r.blocked);
+        seconds += again.seconds;
+        held = ` It wrote nothing while ${r.blocked.join(', ')} ${r.blocked.length === 1 ? 'was' : 'were'} invalid, so it ran again without ${r.blocked.length === 1 ? 'it' : 'them'}; ${r.blocked.length === 1 ? 'that value is' : 'those values are'} left for you.`;
+        r = { ...again, notes: [...r.notes, ...again.notes] };
+      }
+      fromRepair = applyRepair(file, text, repaired, { version: opts.installed, notes: r.notes });
       start = fromRepair.after;
-      repair = { ran: true, seconds: r.seconds, wouldAlso: fromRepair.alsoDoctor };
+      repair = { ran: true, seconds, wouldAlso: fromRepair.alsoDoctor, ...(held ? { note: held.trim() } : {}) };
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       if (!(err instanceof RepairFailed)) throw err;

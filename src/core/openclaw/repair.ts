@@ -16,6 +16,19 @@ export interface RepairResult {
   readonly seconds: number;
   /** Doctor's own sentences about what it changed ("Moved gateway.nodes.denyCommands → gateway.nodes.commands.deny."). */
   readonly notes: readonly string[];
+  /**
+   * Paths whose values made doctor write nothing ("No config changes were written. Fix the value(s) above by
+   * hand"); empty when it wrote its repair.
+   */
+  readonly blocked: readonly string[];
+}
+
+/** The paths doctor lists in the box that ends "No config changes were written". */
+export function doctorBlocked(stdout: string): string[] {
+  const at = stdout.indexOf('No config changes were written');
+  if (at < 0) return [];
+  const boxStart = stdout.lastIndexOf('◇', at);
+  return [...stdout.slice(boxStart, at).matchAll(/^│\s+-\s+([^\s:][^:\s]*):\s/gmu)].map((m) => m[1]!);
 }
 
 /**
@@ -173,7 +186,7 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
     }
     const doc = parseDocument(cfg, repairedText);
     if (doc.error) throw new RepairFailed(`openclaw doctor wrote a config that does not parse: ${doc.error.message}`);
-    return { repaired: toValue(doc.root), seconds: (Date.now() - t0) / 1000, notes: doctorNotes(out.stdout) };
+    return { repaired: toValue(doc.root), seconds: (Date.now() - t0) / 1000, notes: doctorNotes(out.stdout), blocked: doctorBlocked(out.stdout) };
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }

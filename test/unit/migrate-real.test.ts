@@ -1,0 +1,95 @@
+// Make Config Valid with the real OpenClaw 2026.9.6: its own repair decides what moves, its validator judges the
+// result. One planted file runs doctor live through the CLI; a representative subset of the real public corpus uses
+// doctor's stored repaired tree (its real output, from scripts/corpus-doctor.mjs) with the live validator, so the
+// default suite stays fast. The whole corpus: `npm run bench` (test/bench/corpus.bench.ts).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { validateConfig } from '../../src/core/openclaw/cli.js';
+import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
+import { parseVersion } from '../../src/core/openclaw/version.js';
+import { planMigration } from '../../src/core/migrate/run.js';
+import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { runCli } from '../support/cli.js';
+import { loadStored, storedRepair } from '../support/doctor.js';
+
+const exe = openclawExecutable();
+const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const env = { ...process.env, ...isolatedEnv() };
+const V = parseVersion('2026.9.6')!;
+const commentsOf = (text: string) => parseDocument('/c', text).comments.map(([a, b]) => text.slice(a, b));
+
+function copy(from: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-mr-'));
+  const file = path.join(dir, 'openclaw.json');
+  fs.copyFileSync(from, file);
+  return file;
+}
+
+describe('Make Config Valid with the real OpenClaw 2026.9.6', { skip }, () => {
+  it('live: doctor moves gateway.nodes.denyCommands with its comment, the validator accepts it, system.run stays denied', { timeout: 400_000 }, async () => {
+    const file = copy(path.resolve('test/fixtures/doctor-moves/001-deny-commands.json5'));
+    const before = fs.readFileSync(file, 'utf8');
+    const r = await runCli(['migrate', '--config', file, '--openclaw', exe!, '--json'], { env });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.repair.ran, true, JSON.stringify(out.repair));
+    assert.equal(out.valid, true);
+    assert.deepEqual(out.changes.map((c: { action: string; path: string; to?: string }) => `${c.action} ${c.path} → ${c.to}`), ['move gateway.nodes.denyCommands → gateway.nodes.commands.deny']);
+    assert.match(out.changes[0].reason, /OpenClaw 2026\.9\.6/);
+    assert.ok(out.repair.wouldAlso.some((w: string) => /bookkeeping/.test(w)), 'doctor\'s bookkeeping is listed, not written');
+    const after = fs.readFileSync(file, 'utf8');
+    const tree = toValue(parseDocument(file, after).root) as { gateway: { nodes: { commands: { deny: string[] } } }; meta?: unknown; wizard?: unknown };
+    assert.deepEqual(tree.gateway.nodes.commands.deny, ['system.run'], 'system.run is still denied');
+    assert.equal(tree.meta, undefined, "doctor's bookkeeping is not written into the user's file");
+    assert.equal(tree.wizard, undefined);
+    for (const c of commentsOf(before)) assert.ok(after.includes(c), `comment kept: ${c}`);
+    assert.equal(out.removedTo, null, 'a move removes nothing');
+    const verdict = await validateConfig(exe!, file, { timeoutMs: 120_000, env });
+    assert.equal(verdict.valid, true, JSON.stringify(verdict.issues));
+  });
+
+  // Eras and shapes: a 2026.1 clawdbot file, a commented roster with guards inside, a file doctor leaves invalid
+  // (our own fixes go further), a Cedar authz block (a guard doctor deletes: kept, with an error).
+  const SUBSET: Record<string, 'valid' | 'kept guard'> = {
+    '001-vandesh-clawdbot.json5': 'valid',
+    '017-bluewasabe-ollama-jarvis-roster.json5': 'valid',
+    '024-kianoush-slack-memoryflush-prompts.json5': 'valid',
+    '009-windley-cedar-authz-comments.json5': 'kept guard',
+  };
+  for (const [name, expected] of Object.entries(SUBSET)) {
+    it(`${name}: ${expected === 'valid' ? 'valid, beyond doctor where it stops' : 'the guard doctor deletes is kept, with what to do'}`, { timeout: 400_000 }, async () => {
+      const dir = path.resolve('test/fixtures/corpus-real');
+      const stored = loadStored(dir, name)!;
+      const file = copy(path.join(dir, name));
+      const bytes = fs.readFileSync(file);
+      const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+      const plan = await planMigration(file, bytes, {
+        executable: exe!,
+        version: V,
+        installed: V,
+        timeoutMs: 120_000,
+        repair: storedRepair(stored),
+      });
+      assert.equal(plan.repair.ran, true);
+      const sideText = plan.removed.map((r) => r.text).join('\n');
+      for (const c of commentsOf(text)) assert.ok(plan.after.includes(c) || sideText.includes(c), `${name}: comment kept: ${c}`);
+      if (expected === 'valid') {
+        assert.equal(plan.valid, true, `${name}: ${JSON.stringify(plan.remaining)}`);
+        // Judged again, independently of the plan, as the file would be written.
+        fs.writeFileSync(file, plan.after);
+        assert.equal((await validateConfig(exe!, file, { timeoutMs: 120_000, env })).valid, true);
+        if (!stored.validateAfter.valid) assert.ok(plan.changes.length > 0, 'went beyond what doctor achieved');
+      } else {
+        assert.equal(plan.valid, false);
+        const kept = plan.remaining.find((r) => r.path === 'authz');
+        assert.ok(kept, JSON.stringify(plan.remaining));
+        assert.match(kept.message, /kept: .*authz.*decides who may do what/);
+        assert.match(kept.why ?? '', /move it to where OpenClaw 2026\.9\.6 reads it/);
+        assert.ok(plan.after.includes('authz'), 'the authz block is still in the file');
+      }
+    });
+  }
+});
