@@ -91,7 +91,7 @@ describe("applyRepair on OpenClaw 2026.9.6's own repaired trees", () => {
       const original = toValue(parseDocument('/x', text).root);
       for (const c of r.changes.filter((x) => x.action === 'remove' && guardedBy(x.path.split('.')))) {
         const parent = c.path.split('.').slice(0, -1);
-        const at = (t: unknown) => parent.reduce<any>((n, k) => n?.[k], t) ?? {};
+        const at = (t: unknown) => (parent.reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], t) ?? {}) as Record<string, unknown>;
         const fresh = Object.keys(at(ours)).filter((k) => !(k in at(original)) && guardedBy([...parent, k]));
         assert.ok(fresh.length > 0, `${name}: removed the guard ${c.path} without a replacement beside it`);
       }
@@ -124,6 +124,7 @@ describe('the planted moves, each against doctor’s own result', () => {
     const { r, ours } = migrate(f.name, f.text, f.stored);
     assert.deepEqual(differences(ours, f.stored.repaired, r.kept.map((k) => k.path)), [], `${f.name}: same tree as doctor's`);
     for (const c of commentsOf(f.text)) assert.ok(r.after.includes(c) || r.removed.some((x) => x.text.includes(c)), `${f.name}: comment kept: ${c}`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk doctor's trees by known paths
     return { r, ours: ours as Record<string, any>, text: f.text };
   };
 
