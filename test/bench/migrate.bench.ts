@@ -5,19 +5,22 @@ import path from 'node:path';
 import { decodeText, parseDocument } from '../../src/core/openclaw/document.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 
-/** Whole-command time per corpus file: `local-ai-lab migrate` against `openclaw doctor --repair`, and comments kept. */
+/**
+ * Seconds per file, side by side on the same real public configs: `local-ai-lab migrate` (which runs OpenClaw's
+ * own repair on a private copy, then validates) and `openclaw doctor --repair` alone; and comments kept by each.
+ * LAL_BENCH_MIGRATE_FILES (default 4) real files, commented ones first: each run takes tens of seconds.
+ */
 const exe = openclawExecutable();
 if (!exe) {
   console.log('migrate bench: skipped (no OpenClaw in the tool cache; npm test installs it)');
   process.exit(0);
 }
-const CORPUS = path.resolve('test/fixtures/corpus');
-const env = { ...process.env, ...isolatedEnv() };
+const CORPUS = path.resolve('test/fixtures/corpus-real');
 
-function run(cmd: string, args: string[], e = env): Promise<{ ms: number; status: number | null }> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; status: number | null }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const p = spawn(cmd, args, { env: e, stdio: 'ignore' });
+    const p = spawn(cmd, args, { env, stdio: 'ignore' });
     p.on('close', (status) => resolve({ ms: Date.now() - t0, status }));
   });
 }
@@ -25,43 +28,37 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const comments = (file: string) => parseDocument(file, decodeText(fs.readFileSync(file)).text).comments.length;
+const commentCount = (file: string) => parseDocument(file, decodeText(fs.readFileSync(file)).text).comments.length;
 const copy = (name: string) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-mb-'));
-  const file = path.join(dir, 'openclaw.json');
+  const file = path.join(dir, '.openclaw', 'openclaw.json');
+  fs.mkdirSync(path.dirname(file));
   fs.copyFileSync(path.join(CORPUS, name), file);
-  return file;
+  return { dir, file };
 };
 
 (async () => {
-  const files = fs.readdirSync(CORPUS).sort();
+  const all = fs.readdirSync(CORPUS).filter((f) => /^\d{3}-.*\.json5?$/.test(f)).sort();
+  const commented = all.filter((f) => commentCount(path.join(CORPUS, f)) > 0);
+  const files = [...commented, ...all.filter((f) => !commented.includes(f))].slice(0, Number(process.env.LAL_BENCH_MIGRATE_FILES ?? 4));
   const ours: number[] = [];
-  let keptOurs = 0;
-  let commentsTotal = 0;
-  for (const name of files) {
-    const file = copy(name);
-    const before = comments(file);
-    const r = await run(process.execPath, ['dist/cli.js', 'migrate', '--config', file, '--openclaw', exe]);
-    ours.push(r.ms);
-    commentsTotal += before;
-    // Comments moved to the side file count as kept.
-    const side = fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.removed-')).map((f) => comments(path.join(path.dirname(file), f)) - 0).reduce((a, b) => a + b, 0);
-    keptOurs += Math.min(before, comments(file) + side);
-  }
-  // doctor --repair takes about a minute a file: a few commented files, in their own homes.
-  const doctorFiles = files.filter((f) => f.endsWith('.json5')).slice(0, Number(process.env.LAL_BENCH_DOCTOR_FILES ?? 3));
   const doctor: number[] = [];
+  let total = 0;
+  let keptOurs = 0;
   let keptDoctor = 0;
-  let doctorComments = 0;
-  for (const name of doctorFiles) {
-    const file = copy(name);
-    const home = path.dirname(file);
-    const before = comments(file);
-    const r = await run(exe, ['doctor', '--repair', '--non-interactive', '--yes'], { ...env, HOME: home, OPENCLAW_STATE_DIR: path.join(home, 'state'), OPENCLAW_CONFIG_PATH: file });
-    doctor.push(r.ms);
-    doctorComments += before;
-    keptDoctor += Math.min(before, comments(file));
+  for (const name of files) {
+    const before = commentCount(path.join(CORPUS, name));
+    total += before;
+    const a = copy(name);
+    ours.push((await run(process.execPath, ['dist/cli.js', 'migrate', '--config', a.file, '--openclaw', exe], { ...process.env, ...isolatedEnv() })).ms);
+    const side = fs.readdirSync(path.dirname(a.file)).filter((f) => f.includes('.removed-')).map((f) => commentCount(path.join(path.dirname(a.file), f))).reduce((x, y) => x + y, 0);
+    keptOurs += Math.min(before, commentCount(a.file) + side);
+    const b = copy(name);
+    const env = { ...process.env, HOME: b.dir, OPENCLAW_HOME: b.dir, OPENCLAW_STATE_DIR: path.dirname(b.file), OPENCLAW_CONFIG_PATH: b.file, OPENCLAW_OFFLINE: '1', OPENCLAW_NO_AUTO_UPDATE: '1', npm_config_offline: 'true' };
+    doctor.push((await run(exe, ['doctor', '--repair', '--non-interactive'], env)).ms);
+    keptDoctor += Math.min(before, commentCount(b.file));
   }
-  console.log(`migrate (whole command, ${files.length} corpus files): median ${(median(ours) / 1000).toFixed(1)} s per file; comments kept ${keptOurs}/${commentsTotal}`);
-  console.log(`openclaw doctor --repair (${doctorFiles.length} commented files): median ${(median(doctor) / 1000).toFixed(1)} s per file; comments kept ${keptDoctor}/${doctorComments}`);
+  console.log(`migrate vs doctor on ${files.length} real public configs (${files.join(', ')}):`);
+  console.log(`  local-ai-lab migrate:          median ${(median(ours) / 1000).toFixed(1)} s per file (OpenClaw's repair + validation); comments kept ${keptOurs}/${total}`);
+  console.log(`  openclaw doctor --repair:      median ${(median(doctor) / 1000).toFixed(1)} s per file; comments kept ${keptDoctor}/${total}`);
 })();

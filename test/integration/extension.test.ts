@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -237,6 +238,44 @@ suite('Local AI Lab in a real extension host', () => {
     const stale = await vscode.commands.executeCommand('localAiLab.applyFix', { rule: 'retired-key', file: CONFIG, path: 'no.such.path', title: 'Remove it' });
     assert.equal(stale, false, 'a fix that no current finding offers is refused');
     assert.equal(api.state().findings.length, before);
+  });
+
+  test('check (CLI) and the editor report the same findings on real public configs, OpenClaw\'s validator included', async function () {
+    if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
+    this.timeout(600_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const exe = vscode.workspace.getConfiguration('localAiLab.openclaw').get<string>('executable')!;
+    const corpus = path.resolve(__dirname, '../../../test/fixtures/corpus-real');
+    const cli = path.resolve(__dirname, '../../../dist/cli.js');
+    const original = fs.readFileSync(CONFIG);
+    const editorSide = () =>
+      vscode.languages
+        .getDiagnostics(uri())
+        .map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.source === 'Local AI Lab' ? ruleOfDiag(d) : 'openclaw'} ${d.message}`)
+        .sort();
+    // Eras and shapes: a 2026.1 clawdbot file, an inline-commented moltbot file, an Ollama file at 24K, a 2026.6 exec/SecretRef file.
+    const files = ['001-vandesh-clawdbot.json5', '012-onskop-moltbot-inline-comments.json5', '045-bc250-ollama-24k-signal.json5', '049-dbochman-dotfiles-2026-6-exec-secretref.json5'];
+    try {
+      for (const name of files) {
+        fs.writeFileSync(CONFIG, fs.readFileSync(path.join(corpus, name)));
+        // Settled: the validator's issues are in and nothing changed for two seconds.
+        let last = '';
+        let since = Date.now();
+        await until(`${name}: the editor's diagnostics settle`, () => {
+          const now = editorSide().join('\n');
+          if (now !== last) [last, since] = [now, Date.now()];
+          return now.includes(' openclaw ') || vscode.languages.getDiagnostics(uri()).some((d) => d.relatedInformation?.some((r) => /^OpenClaw /.test(r.message))) ? Date.now() - since > 2000 : false;
+        }, 120_000);
+        const r = spawnSync(process.execPath, [cli, 'check', '--json', '--config', CONFIG, '--openclaw', exe], { encoding: 'utf8', env: process.env, timeout: 120_000 });
+        const out = JSON.parse(r.stdout) as { findings: { rule: string; message: string; range: { start: { line: number; character: number } } }[]; validator: { ran: boolean } };
+        assert.equal(out.validator.ran, true, `${name}: the CLI ran OpenClaw's validator`);
+        const cliSide = out.findings.map((f) => `${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule} ${f.message}`).sort();
+        assert.deepEqual(editorSide(), cliSide, `${name}: the same findings in the editor and from local-ai-lab check`);
+      }
+    } finally {
+      fs.writeFileSync(CONFIG, original);
+    }
+    await until('the sandbox findings back', () => ours('retired-key'), 30_000);
   });
 
   if (process.env.LAL_PROVE_FAILURE) {
