@@ -86,7 +86,17 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     return undefined;
   }
   if (!version || ctx.state.versionSource !== 'installed') {
-    void vscode.window.showErrorMessage(`Making the config valid needs the installed OpenClaw to judge it ("${settings.openclawExecutable}" did not answer). Set localAiLab.openclaw.executable.`, 'Open Settings').then((p) => p && vscode.commands.executeCommand('workbench.action.openSettings', 'localAiLab.openclaw.executable'));
+    // Without OpenClaw nothing can judge or repair the file: say so, and offer only our own fixes, labelled as such.
+    const ours = 'Apply Local AI Lab\'s Own Fixes (not judged by OpenClaw)';
+    void vscode.window
+      .showWarningMessage(`OpenClaw is not installed here ("${settings.openclawExecutable}" did not answer), so it cannot repair or judge ${path.basename(located.path)}. Install it, or set localAiLab.openclaw.executable; Local AI Lab's own fixes still work, unjudged.`, ours, 'Open Settings')
+      .then(async (p) => {
+        if (p === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'localAiLab.openclaw.executable');
+        if (p === ours) {
+          await vscode.window.showTextDocument(vscode.Uri.file(located.path));
+          await vscode.commands.executeCommand('editor.action.sourceAction', { kind: 'source.fixAll.localAiLab', apply: 'first' });
+        }
+      });
     return undefined;
   }
   const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === located.path);
