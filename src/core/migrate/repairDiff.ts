@@ -470,7 +470,11 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
   const alsoDoctor = treeDiff(finalDoc.root ? toValue(finalDoc.root) : {}, repaired)
     .added.map((a) => leftOut(a.path, a.value))
     .filter((s): s is string => !!s);
-  return { after: current, changes, removed, kept, alsoDoctor: [...new Set(alsoDoctor)], declined };
+  // Skills toggled one by one read as one line: they are the machine's inventory, not a list to review.
+  const skills = alsoDoctor.filter((l) => /^(disable|enable) the skill /.test(l));
+  const also = [...new Set(alsoDoctor.filter((l) => !skills.includes(l)))];
+  if (skills.length) also.push(`switch ${skills.length} skill${skills.length === 1 ? '' : 's'} on or off for the tools of the machine it ran on`);
+  return { after: current, changes, removed, kept, alsoDoctor: also, declined };
 }
 
 /** A guarded key deleted because doctor wrote its meaning into a sibling (tools.exec.security → tools.exec.mode). */

@@ -90,7 +90,9 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       if (!(err instanceof RepairFailed)) throw err;
-      repair = { ran: false, wouldAlso: [], note: `${err.message}; only our own fixes were used` };
+      // A repair that failed or timed out decides nothing: nothing is written, and the way on is named.
+      const note = `${err.message}. Nothing was changed; run it again, or use only Local AI Lab's own fixes (migrate --no-repair).`;
+      return { file, before: text, after: text, valid: false, changes: [], removed: [], remaining: [], rounds: 0, refused: `OpenClaw's repair did not complete: ${note}`, hash: sha256(bytes), reencode: false, version: opts.version, repair: { ran: false, wouldAlso: [], note: err.message } };
     }
   }
   // 2. Validate → fix → validate on top, for what OpenClaw's repair leaves invalid.

@@ -171,7 +171,17 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
       });
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.on('error', (err) => finish(null, `could not run ${executable}: ${err.message}`));
-      child.on('exit', (code) => finish(code));
+      // Its output may still be in the pipes at exit; a child it left behind may hold them open, so wait briefly.
+      let ended = 0;
+      let exitCode: number | null | undefined;
+      const onEnd = () => ++ended === 2 && exitCode !== undefined && finish(exitCode);
+      child.stdout!.on('end', onEnd);
+      child.stderr!.on('end', onEnd);
+      child.on('exit', (code) => {
+        exitCode = code;
+        if (ended === 2) finish(code);
+        else setTimeout(() => finish(code), 500);
+      });
     });
     if (out.why) throw new RepairFailed(`openclaw doctor ${out.why}`);
     if (!out.stdout.includes(DONE) && out.code !== 0) {

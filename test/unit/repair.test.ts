@@ -1,0 +1,93 @@
+// OpenClaw's repair as a process: capped, cancellable, killed with everything it started, and a failure decides
+// nothing. The "openclaw" here are small scripts that behave as a hung or failing doctor would; the real doctor
+// runs in migrate-real.test.ts.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { doctorBlocked, doctorNotes, repairWithDoctor, RepairFailed } from '../../src/core/openclaw/repair.js';
+import { planMigration } from '../../src/core/migrate/run.js';
+import { parseVersion } from '../../src/core/openclaw/version.js';
+
+const V = parseVersion('2026.9.6')!;
+
+function script(body: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-fake-oc-'));
+  const exe = path.join(dir, 'openclaw');
+  fs.writeFileSync(exe, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return exe;
+}
+/** Running, not a zombie waiting for a parent that does not reap (pid 1 in a container may not). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+describe("OpenClaw's repair as a process", () => {
+  it('a doctor that hangs is killed at the cap, with the child it started, and the private home is gone', async () => {
+    const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-pid-')), 'child');
+    const exe = script(`echo "$HOME" > "${pidFile}.home"; sleep 60 & echo $! > "${pidFile}"; wait`);
+    const t0 = Date.now();
+    await assert.rejects(repairWithDoctor(exe, '{}', { timeoutMs: 1500 }), (e: Error) => e instanceof RepairFailed && /did not finish within 2 s/.test(e.message));
+    assert.ok(Date.now() - t0 < 10_000);
+    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(child), false, 'the sleeping child was killed too');
+    assert.equal(fs.existsSync(fs.readFileSync(`${pidFile}.home`, 'utf8').trim()), false, 'the private home was removed');
+  });
+
+  it('cancel stops it at once', async () => {
+    const exe = script('sleep 60');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    await assert.rejects(repairWithDoctor(exe, '{}', { signal: abort.signal, timeoutMs: 60_000 }), /cancelled/);
+  });
+
+  it('runs with a private HOME and config path, never the real ones; returns the tree it wrote', async () => {
+    const exe = script(`case "$HOME" in "${os.homedir()}") exit 9;; esac
+test "$OPENCLAW_CONFIG_PATH" = "$OPENCLAW_STATE_DIR/openclaw.json" || exit 8
+printf '{"gateway":{"nodes":{"commands":{"deny":["system.run"]}}}}' > "$OPENCLAW_CONFIG_PATH"
+echo "◇  Doctor changes ───╮"
+echo "│  Moved gateway.nodes.denyCommands → gateway.nodes.commands.deny.  │"
+echo "├────╯"
+echo "Doctor complete."`);
+    const r = await repairWithDoctor(exe, '{ gateway: { nodes: { denyCommands: ["system.run"] } } }');
+    assert.deepEqual(r.repaired, { gateway: { nodes: { commands: { deny: ['system.run'] } } } });
+    assert.deepEqual(r.notes, ['Moved gateway.nodes.denyCommands → gateway.nodes.commands.deny.']);
+    assert.deepEqual(r.blocked, []);
+  });
+
+  it('a doctor that fails: Make Config Valid writes nothing and names the way on', async () => {
+    const exe = script('echo "boom: cannot read plugin registry" >&2; exit 3');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-rf-'));
+    const file = path.join(dir, 'openclaw.json');
+    const text = '// mine\n{ gateway: { nodes: { denyCommands: ["system.run"] } } }\n';
+    fs.writeFileSync(file, text);
+    const plan = await planMigration(file, fs.readFileSync(file), { executable: exe, version: V, installed: V, timeoutMs: 20_000 });
+    assert.equal(plan.after, text);
+    assert.match(plan.refused ?? '', /OpenClaw's repair did not complete: openclaw doctor exited with 3: boom: cannot read plugin registry\. Nothing was changed; .*--no-repair/);
+    assert.deepEqual(fs.readdirSync(dir), ['openclaw.json']);
+  });
+
+  it("reads doctor's own sentences and the values that stopped it from its real output", () => {
+    const out = [
+      '◇  Doctor changes ──────────────────────────────────────────────────────╮',
+      '│                                                                       │',
+      '│  Moved agents.list to keyed agents.entries.                           │',
+      '│  Removed maxActiveTranscriptBytes to preserve truncateAfterCompaction:  │',
+      '│  false.                                                               │',
+      '├───────────────────────────────────────────────────────────────────────╯',
+      '◇  Config ─────────────────────────────────────────────────────────────╮',
+      '│  - hooks.token: SecretRef objects are not supported at hooks.token.     │',
+      '│  - mcp.servers.vexa.headers.X-API-Key: Invalid input                    │',
+      '│  No config changes were written. Fix the value(s) above in              │',
+      '├─────────────────────────────────────────────────────────────────────────╯',
+    ].join('\n');
+    assert.deepEqual(doctorNotes(out), ['Moved agents.list to keyed agents.entries.', 'Removed maxActiveTranscriptBytes to preserve truncateAfterCompaction: false.']);
+    assert.deepEqual(doctorBlocked(out), ['hooks.token', 'mcp.servers.vexa.headers.X-API-Key']);
+  });
+});
