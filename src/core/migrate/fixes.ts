@@ -79,6 +79,24 @@ export function fixForIssue(doc: ConfigDocument, root: JsonNode | undefined, iss
       }
       return changes.length ? { changes } : { declined: 'the unrecognized key is not in this file (an $include?)' };
     }
+    // A plugin's own settings schema (channels, plugin config): the same as an unknown key, in its words.
+    const extra = /must not have additional properties: (.+)$/.exec(issue.message);
+    if (extra) {
+      const parent = nodeAtIssue(root, issue.path);
+      if (parent?.kind !== 'object') return { declined: `cannot find ${issue.path} in the file` };
+      const keys = [...extra[1]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);
+      const changes: PlannedChange[] = [];
+      for (const key of keys) {
+        const m = [...parent.members].reverse().find((x) => x.key === key);
+        if (!m) continue;
+        const path = [...parent.path, m.key];
+        const guard = guardedBy(path, toValue(m.value));
+        if (guard) return { declined: `${joinPath(path)} ${guard}; the plugin's settings in OpenClaw ${ver} do not have it: move it where the plugin reads it, or delete it yourself` };
+        const r = removeMember(doc, parent, m);
+        changes.push({ path: joinPath(path), action: 'remove', reason: `The settings schema OpenClaw ${ver} checks ${issue.path} against has no ${key}, so it rejects the whole file.`, edits: r, removedText: r.removedText });
+      }
+      return changes.length ? { changes } : { declined: 'the extra key is not in this file (an $include?)' };
+    }
     const node = nodeAtIssue(root, issue.path);
     // A number or boolean written as a string: "4000" → 4000, "true" → true.
     const slip = /expected (number|boolean), received string/.exec(issue.message);
