@@ -124,6 +124,45 @@ describe('other rules', () => {
     assert.deepEqual(JSON.parse(after), { agents: { entries: { main: {}, qa: { model: 'p/m' } }, ownership: 'explicit' } });
   });
 
+  it('agents.list with comments: each entry moves with its comments, the id becomes the key, the layout follows the file', () => {
+    const text = [
+      '{',
+      '  agents: {',
+      '    list: [',
+      '      // the operator',
+      '      { id: "ops", name: "Ops" }, // on call',
+      '      /* the writer */',
+      '      {',
+      '        id: "writer",',
+      '        workspace: "/srv/writer", // its own',
+      '      },',
+      '    ],',
+      '  },',
+      '}',
+    ].join('\n');
+    const [f] = of(runRules(observe(text)), 'retired-key');
+    const after = applyPreferred(text, f!);
+    assert.equal(
+      after,
+      [
+        '{',
+        '  agents: {',
+        '    entries: {',
+        '      // the operator',
+        '      // on call',
+        '      ops: { name: "Ops" },',
+        '      /* the writer */',
+        '      writer: {',
+        '        workspace: "/srv/writer", // its own',
+        '      },',
+        '    },',
+        '    ownership: "explicit",',
+        '  },',
+        '}',
+      ].join('\n'),
+    );
+  });
+
   it('agents.defaults.llm: in the schema up to 2026.4.25, stripped at read 2026.4.26–2026.4.29, rejected from 2026.5.2 (verified)', () => {
     const text = config({ window: 32768, compaction: good, rows: compactorRow, extraDefaults: '"llm": { "idleTimeoutSeconds": 120 }' });
     const [f, ...rest] = of(runRules(observe(text, { version: '2026.5.2' })), 'retired-key');

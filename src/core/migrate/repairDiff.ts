@@ -3,7 +3,7 @@
 // keys, rewritten values, added and deleted keys) and applies it to the original text as minimal edits: a moved
 // subtree keeps its text and its comments at the new place, untouched bytes stay as they were.
 import { child, isEnvReference, nodeAt, parseDocument, toValue, type ConfigDocument, type JsonNode, type JsonPath, type ObjectNode } from '../openclaw/document.js';
-import { EditDeclined, eolOf, formatKey, indentUnit, insertMemberText, itemBlock, keyStyleOf, memberBlock, removeItem, removeMember, replaceValue, setPath, type DocEdits } from '../openclaw/edit.js';
+import { attachedComments, EditDeclined, eolOf, formatKey, indentUnit, insertMemberText, itemBlock, keyStyleOf, lineIndent, memberBlock, reindent, removeItem, removeMember, replaceValue, setPath, type DocEdits } from '../openclaw/edit.js';
 import { keyHistory } from '../openclaw/knowledge.js';
 import { formatVersion, type OpenClawVersion } from '../openclaw/version.js';
 import { applyEdits } from '../text.js';
@@ -200,23 +200,6 @@ function nextOp(cur: Tree, repaired: Tree, skip: Set<string>): Op | undefined {
 }
 
 /* ---------- writing one operation as minimal text edits ---------- */
-
-function lineIndent(doc: ConfigDocument, offset: number): string {
-  const ls = doc.index.lineStartOf(offset);
-  return /^[ \t]*/.exec(doc.text.slice(ls))![0];
-}
-
-/** Lines after the first move from one indentation to another; a value with a string continued across lines is kept as it is. */
-function reindent(text: string, from: string, to: string): string {
-  if (from === to || /\\\r?\n/.test(text)) return text;
-  return text.replace(/(\r?\n)([ \t]*)/g, (all, nl: string, ws: string) => (ws.startsWith(from) ? nl + to + ws.slice(from.length) : all));
-}
-
-/** The comment lines attached above an entry, and a comment after it on its line. */
-function attachedComments(doc: ConfigDocument, block: { start: number; end: number }, start: number, end: number): string[] {
-  const inside = (s: number, e: number) => doc.comments.filter((c) => c[0] >= s && c[1] <= e).map((c) => doc.text.slice(c[0], c[1]));
-  return [...inside(block.start, start), ...inside(end, block.end)];
-}
 
 function asLineSafe(comment: string, multiLine: boolean): string {
   return multiLine || comment.startsWith('/*') ? comment : `/* ${comment.replace(/^\/\/\s?/, '').replace(/\*\//g, '* /')} */`;

@@ -239,6 +239,25 @@ export function insertMemberText(doc: ConfigDocument, obj: ObjectNode, entry: (i
   return insertEntry(doc, obj, entry(indent, multiLine), entries);
 }
 
+/* ---------- moving text with its comments ---------- */
+
+export function lineIndent(doc: ConfigDocument, offset: number): string {
+  const ls = doc.index.lineStartOf(offset);
+  return /^[ \t]*/.exec(doc.text.slice(ls))![0];
+}
+
+/** Lines after the first move from one indentation to another; a value with a string continued across lines is kept as it is. */
+export function reindent(text: string, from: string, to: string): string {
+  if (from === to || /\\\r?\n/.test(text)) return text;
+  return text.replace(/(\r?\n)([ \t]*)/g, (all, nl: string, ws: string) => (ws.startsWith(from) ? nl + to + ws.slice(from.length) : all));
+}
+
+/** The comment lines attached above an entry, and a comment after it on its line. */
+export function attachedComments(doc: ConfigDocument, block: { start: number; end: number }, start: number, end: number): string[] {
+  const inside = (s: number, e: number) => doc.comments.filter((c) => c[0] >= s && c[1] <= e).map((c) => doc.text.slice(c[0], c[1]));
+  return [...inside(block.start, start), ...inside(end, block.end)];
+}
+
 /** Line ending the document uses. */
 export function eolOf(doc: ConfigDocument): string {
   return eol(doc.text);
