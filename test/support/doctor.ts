@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { doctorBlocked, doctorNotes, type RepairResult } from '../../src/core/openclaw/repair.js';
+import { doctorBlocked, doctorNotes, RepairFailed, type RepairResult } from '../../src/core/openclaw/repair.js';
 import { deepEqual } from '../../src/core/migrate/repairDiff.js';
 
 /** What scripts/corpus-doctor.mjs stored for one file: OpenClaw's real `doctor --fix` output. */
@@ -22,12 +22,16 @@ export function loadStored(dir: string, name: string): StoredDoctor | undefined 
  * second run on the copy without the values that blocked it (when doctor wrote nothing the first time).
  */
 export function storedRepair(stored: StoredDoctor): (text: string) => Promise<RepairResult> {
+  let first = true;
   return async (text) => {
     const stdout = (d: { stdoutTail?: string; stdout?: string }) => d.stdout ?? d.stdoutTail ?? '';
     if (stored.unblocked && deepEqual(JSON.parse(stored.unblocked.input), safeJson(text))) {
       const u = stored.unblocked;
       return { repaired: u.repaired, seconds: u.seconds, notes: doctorNotes(stdout(u.doctor)), blocked: doctorBlocked(stdout(u.doctor)) };
     }
+    // The file as it is: doctor's first run. Any other copy (the guards-only one) has no stored run.
+    if (!first) throw new RepairFailed('no stored doctor output for this copy');
+    first = false;
     return { repaired: stored.repaired, seconds: stored.seconds, notes: doctorNotes(stdout(stored.doctor)), blocked: doctorBlocked(stdout(stored.doctor)) };
   };
 }

@@ -51,6 +51,45 @@ describe('Make Config Valid with the real OpenClaw 2026.9.6', { skip }, () => {
     assert.equal(verdict.valid, true, JSON.stringify(verdict.issues));
   });
 
+  it("every planted move (doctor's stored output) is accepted by the live validator, comments kept", { timeout: 600_000 }, async () => {
+    const dir = path.resolve('test/fixtures/doctor-moves');
+    const names = fs.readdirSync(dir).filter((f) => /^\d{3}-.*\.json5$/.test(f) && !f.startsWith('001'));
+    assert.ok(names.length >= 6);
+    for (const name of names) {
+      const file = copy(path.join(dir, name));
+      const bytes = fs.readFileSync(file);
+      const text = bytes.toString('utf8');
+      const plan = await planMigration(file, bytes, { executable: exe!, version: V, installed: V, timeoutMs: 120_000, repair: storedRepair(loadStored(dir, name)!) });
+      assert.equal(plan.valid, true, `${name}: ${JSON.stringify(plan.remaining)}`);
+      const side = plan.removed.map((r) => r.text).join('\n');
+      for (const c of commentsOf(text)) assert.ok(plan.after.includes(c) || side.includes(c), `${name}: comment kept: ${c}`);
+    }
+  });
+
+  it('live: a guard doctor left unread (memorySearch with its apiKey) goes where OpenClaw says, asked with a guards-only copy', { timeout: 400_000 }, async () => {
+    // As on a real homelab file (048): doctor's run on the whole file did not move agents.defaults.memorySearch, and
+    // our loop may not delete it (it holds a credential). Here the first run is that do-nothing answer; the
+    // question about the guard alone goes to the real doctor.
+    const file = copy(path.resolve('test/fixtures/doctor-moves/002-memory-search.json5'));
+    const text = fs.readFileSync(file, 'utf8').replace('provider: "local", // llama.cpp embeddings', 'provider: "openai", // via litellm\n        remote: { baseUrl: "http://litellm:4000", apiKey: "${LITELLM_API_KEY}" },');
+    fs.writeFileSync(file, text);
+    const { repairWithDoctor } = await import('../../src/core/openclaw/repair.js');
+    let calls = 0;
+    const plan = await planMigration(file, fs.readFileSync(file), {
+      executable: exe!,
+      version: V,
+      installed: V,
+      timeoutMs: 120_000,
+      repair: async (t) => (++calls === 1 ? { repaired: toValue(parseDocument(file, t).root), seconds: 0, notes: [], blocked: [] } : repairWithDoctor(exe!, t, { env })),
+    });
+    assert.equal(calls, 2, 'doctor was asked about the guard alone');
+    assert.equal(plan.valid, true, JSON.stringify(plan.remaining));
+    const tree = toValue(parseDocument(file, plan.after).root) as { memory?: { search?: { remote?: { apiKey?: string } } }; agents: { defaults: Record<string, unknown> } };
+    assert.equal(tree.memory?.search?.remote?.apiKey, '${LITELLM_API_KEY}', 'the credential moved with it, not deleted');
+    assert.equal(tree.agents.defaults.memorySearch, undefined);
+    assert.ok(plan.after.includes('/* local embeddings: nothing leaves the machine */'), 'its comment moved with it');
+  });
+
   // Eras and shapes: a 2026.1 clawdbot file, a commented roster with guards inside, a file on which doctor writes
   // nothing (two secrets it cannot repair: it runs again without them, and they are held for the user), a Cedar
   // authz block (a guard doctor deletes: kept, with an error).

@@ -4,8 +4,10 @@ import { sha256 } from '../fsutil.js';
 import type { Operation } from '../write/executor.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './migrate.js';
 import { validatorFor } from './validate.js';
-import { parseDocument, toValue } from '../openclaw/document.js';
-import { holdBlocking, withoutBlocking } from './unblock.js';
+import { parseDocument, toValue, type JsonPath } from '../openclaw/document.js';
+import { holdBlocking, issuePath, valueAt, withoutBlocking } from './unblock.js';
+import { guardedBy } from './guards.js';
+import { dottedPath } from './repairDiff.js';
 import { repairWithDoctor, RepairFailed, type RepairResult } from '../openclaw/repair.js';
 import { applyRepair } from './repairDiff.js';
 
@@ -96,15 +98,40 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
     }
   }
   // 2. Validate → fix → validate on top, for what OpenClaw's repair leaves invalid.
-  const own = await migrateConfig(file, start, {
-    version: opts.version,
-    validate: (t) => {
-      opts.onRound?.(++round);
-      return validate(t);
-    },
-    // Removals OpenClaw's repair itself made were judged by OpenClaw: never refuse those.
-    refuseLargeRemovals: !repair.ran,
-  });
+  const ownLoop = (t: string) =>
+    migrateConfig(file, t, {
+      version: opts.version,
+      validate: (x) => {
+        opts.onRound?.(++round);
+        return validate(x);
+      },
+      // Removals OpenClaw's repair itself made were judged by OpenClaw: never refuse those.
+      refuseLargeRemovals: !repair.ran,
+    });
+  let own = await ownLoop(start);
+  // 3. A guard our loop may not delete and doctor left where it is not read: ask OpenClaw where it goes, with a
+  //    copy that holds only those guards (the whole file can keep doctor from migrating them).
+  if (repair.ran && fromRepair && !own.valid && !own.refused) {
+    const guards = guardIssues(parseDocument(file, own.after), own.remaining);
+    if (guards.length) {
+      try {
+        opts.onProgress?.(`asking openclaw doctor where ${guards.map(dottedPath).join(', ')} belong${guards.length === 1 ? 's' : ''}`);
+        const doctor = typeof opts.repair === 'function' ? opts.repair : ((t: string) => repairWithDoctor(opts.executable, t, { signal: opts.signal, onProgress: opts.onProgress }));
+        const current = toValue(parseDocument(file, own.after).root);
+        const r = await doctor(JSON.stringify(onlyPaths(current, guards), null, 2));
+        const second = applyRepair(file, own.after, withGuardsFrom(current, guards, r.repaired), { version: opts.installed, notes: r.notes });
+        if (second.changes.some((c) => c.action === 'move')) {
+          const again = await ownLoop(second.after);
+          fromRepair = { ...fromRepair, changes: [...fromRepair.changes, ...own.changes, ...second.changes], removed: [...fromRepair.removed, ...own.removed, ...second.removed], kept: second.kept };
+          own = again;
+          repair = { ...repair, seconds: (repair.seconds ?? 0) + r.seconds };
+        }
+      } catch (err) {
+        if (opts.signal?.aborted || !(err instanceof RepairFailed)) throw err;
+        // The guards stay where they are, with the error that says what to do.
+      }
+    }
+  }
   const migrated: MigrateResult = fromRepair
     ? {
         ...own,
@@ -112,7 +139,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
         after: own.refused ? start : own.after,
         changes: [...fromRepair.changes, ...own.changes],
         removed: [...fromRepair.removed, ...own.removed],
-        remaining: [...fromRepair.kept, ...own.remaining],
+        remaining: [...fromRepair.kept.filter((k) => !own.remaining.some((r) => r.path === k.path && r.message === k.message)), ...own.remaining],
         valid: own.valid && fromRepair.kept.length === 0,
       }
     : own;
@@ -121,6 +148,48 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
       ? { ...migrated, changes: [{ path: '<root>', action: 'set', to: 'UTF-8', reason: `OpenClaw ${formatVersion(opts.installed)} reads its config as UTF-8 and rejects UTF-16 at the first character; the text is kept, re-encoded.` }, ...migrated.changes] }
       : migrated;
   return { ...result, hash: sha256(bytes), reencode: reencode && !migrated.refused, version: opts.version, repair };
+}
+
+/** Paths of guards the validator reports as unknown (our loop declines to delete those). */
+function guardIssues(doc: ReturnType<typeof parseDocument>, remaining: readonly { path: string; message: string }[]): JsonPath[] {
+  const out: JsonPath[] = [];
+  const tree = toValue(doc.root);
+  for (const r of remaining) {
+    const m = /^Unrecognized keys?: (.+)$/.exec(r.message);
+    if (!m) continue;
+    const parent = r.path === '<root>' ? [] : issuePath(r.path);
+    for (const k of [...m[1]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!)) {
+      const p = [...parent, k];
+      const v = valueAt(tree, p);
+      if (v !== undefined && guardedBy(p, v)) out.push(p);
+    }
+  }
+  return out;
+}
+
+/** A tree holding only these paths' values, at the same places. */
+function onlyPaths(tree: unknown, paths: readonly JsonPath[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of paths) {
+    let cur = out;
+    p.slice(0, -1).forEach((k) => (cur = (cur[String(k)] ??= {}) as Record<string, unknown>));
+    cur[String(p[p.length - 1])] = structuredClone(valueAt(tree, p));
+  }
+  return out;
+}
+
+/** The current tree with those guards taken out and doctor's answer for them merged in. */
+function withGuardsFrom(current: unknown, paths: readonly JsonPath[], repaired: unknown): unknown {
+  const out = JSON.parse(withoutBlocking(current, paths.map(dottedPath))) as unknown;
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+      const o = { ...(a as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(b as Record<string, unknown>)) o[k] = k in o ? merge(o[k], v) : v;
+      return o;
+    }
+    return b;
+  };
+  return merge(out, repaired);
 }
 
 /** True when applying the plan would change the file. */
