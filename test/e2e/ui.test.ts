@@ -89,7 +89,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
 
   it('the Problems panel lists the mismatch and the missing compaction model for openclaw.json, which is not open', async () => {
     await palette('View: Focus Problems');
-    await problemRow(/registered contextWindow 131,072 is above the 32,768/).waitFor();
+    await problemRow(/contextWindow 131,072 is above the 32,768/).waitFor();
     const firstDiagnosticsMs = Date.now() - windowStart;
     await problemRow(/No compaction\.model/).waitFor();
     await problemRow('openclaw.json').first().waitFor();
@@ -100,7 +100,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
 
   it('the preferred quick fix from the light bulb rewrites exactly that value on disk and the diagnostic disappears', async () => {
     const before = fs.readFileSync(sandbox.configPath);
-    await problemRow(/registered contextWindow 131,072/).click();
+    await problemRow(/contextWindow 131,072 is above/).click();
     await page.locator('.tabs-container .tab', { hasText: 'openclaw.json' }).waitFor();
     await page.waitForTimeout(500); // the editor takes the cursor to the problem
     await palette('View: Focus Active Editor Group');
@@ -116,7 +116,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     while (!fs.readFileSync(sandbox.configPath).equals(expected) && Date.now() < deadline) await page.waitForTimeout(200);
     assert.deepEqual(fs.readFileSync(sandbox.configPath), expected, 'only the number changed, byte for byte');
     await palette('View: Focus Problems');
-    await problemRow(/registered contextWindow/).waitFor({ state: 'detached' });
+    await problemRow(/contextWindow 131,072 is above/).waitFor({ state: 'detached' });
     await problemRow(/No compaction\.model/).waitFor();
     // OpenClaw's own validator ran again after the save and still reports the retired key.
     await problemRow(/Unrecognized key: "reserveTokensFloor"/).waitFor();
@@ -184,7 +184,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 240_000 }, () => {
     assert.deepEqual(loads.map((l) => [l.model, l.context_length]), expected, 'the server received the loads at the new contexts');
 
     await palette('View: Focus Problems');
-    await problemRow(/registered contextWindow/).waitFor({ state: 'detached' });
+    await problemRow(/contextWindow 131,072 is above/).waitFor({ state: 'detached' });
     await problemRow(/No compaction\.model/).waitFor({ state: 'detached' });
     assert.equal(await problemRow(/memory-headroom|Loaded models need about/).count(), 0, 'the profile fits this machine');
     assert.equal(await problemRow(/Comments are not permitted in JSON|Property keys must be doublequoted/).count(), 0, 'no JSON-checker noise from the preview');
