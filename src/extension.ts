@@ -8,6 +8,8 @@ import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { keepRemoved, makeConfigValid, SideFileArgs, ValidatorFixProvider } from './vscode/migrate.js';
 import { command, confirmOpts, menuArgs } from './vscode/commands.js';
 import { Approvals } from './vscode/approve.js';
+import { LabView } from './vscode/labView.js';
+import { registerWalkthrough } from './vscode/walkthrough.js';
 import * as z from 'zod/mini';
 
 let ctx: Ctx | undefined;
@@ -42,8 +44,9 @@ export function activate(context: vscode.ExtensionContext) {
       vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
       command('localAiLab.makeConfigValid', z.tuple([z.optional(confirmOpts)]), (opts) => makeConfigValid(c, proposed, approvals, opts)),
       command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
-      new LabController(c, profiles),
     );
+    const lab = new LabController(c, profiles);
+    c.push(lab, new LabView(c, lab, profiles), registerWalkthrough(context));
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
     setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
     const activateMs = performance.now() - t0;

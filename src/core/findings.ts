@@ -77,3 +77,17 @@ export interface Finding {
 export function docsAnchor(rule: RuleId): string {
   return `rule-${rule}`;
 }
+
+/**
+ * The first sentence of a finding's message: what is wrong and what follows from it, which is what a
+ * Problems-panel row shows; the rest explains. A sentence ends at `.`, `!` or `?` before a space or the end —
+ * not inside `2026.9.6`, `openclaw.json` or after `e.g.`.
+ */
+export function firstSentence(message: string): string {
+  const end = /[.!?](?=\s|$)/g;
+  for (let m = end.exec(message); m; m = end.exec(message)) {
+    const head = message.slice(0, m.index + 1);
+    if (!/\b(?:e\.g|i\.e|vs|cf)\.$/i.test(head)) return head;
+  }
+  return message;
+}

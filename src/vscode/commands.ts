@@ -25,5 +25,6 @@ export const noArgs = z.tuple([]);
 export const menuArgs = z.array(z.unknown()).check(z.maxLength(3));
 /** Bounded strings: an argument from outside never gets to be a megabyte. */
 export const str = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
-export const optionalName = z.tuple([z.optional(str(200))]);
+/** What VS Code passes after a tree row's node when a view allows multi-select: the selected nodes (checked by the command). */
+export const treeSelection = z.array(z.unknown()).check(z.maxLength(500));
 export const confirmOpts = z.strictObject({ confirm: z.optional(z.boolean()) });

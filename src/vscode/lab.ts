@@ -24,6 +24,9 @@ export class LabController implements vscode.Disposable {
   private abortRunning: AbortController | undefined;
 
   readonly panel: LabPanel;
+  private readonly sessionsChanged = new vscode.EventEmitter<void>();
+  /** A session started, gained a dispatch or ended (the Lab view listens). */
+  readonly onDidChangeSessions = this.sessionsChanged.event;
 
   constructor(
     private readonly ctx: Ctx,
@@ -32,7 +35,9 @@ export class LabController implements vscode.Disposable {
     this.panel = new LabPanel(ctx, () => this.labDir());
     this.disposables.push(
       this.panel,
-      command('localAiLab.openLabPanel', sessionId, async (id) => {
+      this.sessionsChanged,
+      command('localAiLab.openLabPanel', sessionId, async (ref) => {
+        let id = idOf(ref);
         id ??= this.panel.sessions()[0]?.session.id;
         if (!id) {
           void vscode.window.showInformationMessage('No lab sessions yet: run Local AI Lab: Run Lab ×6 first.');
@@ -40,10 +45,14 @@ export class LabController implements vscode.Disposable {
         }
         this.panel.show([id]);
       }),
-      command('localAiLab.compareLabSessions', z.tuple([z.optional(z.array(SessionIdSchema).check(z.maxLength(50)))]), async (ids) => {
+      // From the Lab view: the clicked row and the selected rows; two or more selected compare at once.
+      command('localAiLab.compareLabSessions', z.tuple([z.optional(z.union([z.array(SessionIdSchema).check(z.maxLength(50)), SessionNode])), z.optional(z.array(SessionNode).check(z.maxLength(50)))]), async (first, selected) => {
+        let ids = Array.isArray(first) ? first : undefined;
+        const fromTree = first && !Array.isArray(first) ? [first.id] : [];
+        if (!ids && selected && selected.length >= 2) ids = selected.map((n) => n.id);
         if (!ids) {
           const picks = await vscode.window.showQuickPick(
-            this.panel.sessions().map((s) => ({ label: s.session.id, description: `${s.session.workload.name} · ${s.session.environment.profile ?? 'no profile'} · ${s.dispatches.length}/${s.session.repeats}` })),
+            this.panel.sessions().map((s) => ({ label: s.session.id, picked: fromTree.includes(s.session.id), description: `${s.session.workload.name} · ${s.session.environment.profile ?? 'no profile'} · ${s.dispatches.length}/${s.session.repeats}` })),
             { title: 'Compare Lab Sessions (choose two or more)', canPickMany: true },
           );
           if (!picks) return;
@@ -60,8 +69,8 @@ export class LabController implements vscode.Disposable {
         const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000') });
         if (n) return this.run(Number(n));
       }),
-      command('localAiLab.resumeLab', sessionId, (id) => this.resume(id)),
-      command('localAiLab.openLabSession', sessionId, (id) => this.open(id)),
+      command('localAiLab.resumeLab', sessionId, (ref) => this.resume(idOf(ref))),
+      command('localAiLab.openLabSession', sessionId, (ref) => this.open(idOf(ref))),
     );
   }
 
@@ -176,6 +185,7 @@ export class LabController implements vscode.Disposable {
           onDispatch: (r, done, total) => {
             last = ` (last ${(r.wallMs / 1000).toFixed(2)} s${r.completed ? '' : `, ${r.errorKind ?? 'expectations not met'}`})`;
             progress.report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
+            this.sessionsChanged.fire();
             // The panel follows the running session: a point appears as each dispatch lands.
             if (done === 1 || !this.panel.showing(session.id)) this.panel.show([session.id]);
             else this.panel.update(session.id);
@@ -195,6 +205,7 @@ export class LabController implements vscode.Disposable {
     } finally {
       this.running = false;
       this.abortRunning = undefined;
+      this.sessionsChanged.fire();
     }
   }
 
@@ -239,4 +250,8 @@ export type LabRunOptions = z.infer<typeof LabRunOptions>;
 
 /** A session id names a folder under runs/: no separators, no dot-dot. */
 const SessionIdSchema = z.string().check(z.regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'not a session id'));
-const sessionId = z.tuple([z.optional(SessionIdSchema)]);
+/** A Lab view row, as VS Code passes it to a context-menu command. */
+export const SessionNode = z.object({ kind: z.literal('session'), id: SessionIdSchema });
+/** A session id, or the Lab view's row (then the selection may follow, unused by single-session commands). */
+const sessionId = z.tuple([z.optional(z.union([SessionIdSchema, SessionNode])), z.optional(z.array(SessionNode).check(z.maxLength(500)))]);
+const idOf = (ref: string | { id: string } | undefined) => (typeof ref === 'string' ? ref : ref?.id);

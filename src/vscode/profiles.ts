@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
-import { command, confirmOpts, noArgs, optionalName, str } from './commands.js';
+import { command, confirmOpts, noArgs, str, treeSelection } from './commands.js';
 import { probeProviders } from '../core/sources.js';
 import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
@@ -14,6 +14,9 @@ import { readSettings } from './settings.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import type { Approvals } from './approve.js';
 import { fmt } from '../core/format.js';
+
+const ProfileNode = z.object({ kind: z.literal('profile'), name: str(200) });
+const nameOf = (n: string | { name: string } | undefined) => (typeof n === 'string' ? n : n?.name);
 
 /** The status item and the commands that switch task-class profiles. */
 export class ProfileController implements vscode.Disposable {
@@ -36,10 +39,13 @@ export class ProfileController implements vscode.Disposable {
       this.item,
       ctx.onDidChange(() => this.update()),
       command('localAiLab.switchProfile', noArgs, () => this.pick()),
-      command('localAiLab.showProfile', optionalName, (name) => this.show(name)),
+      // From the Lab view's context menu VS Code passes the row's node (and the selection): its name is taken.
+      command('localAiLab.showProfile', z.tuple([z.optional(z.union([str(200), ProfileNode])), z.optional(treeSelection)]), (name) => this.show(nameOf(name))),
       command('localAiLab.importDarkmuxProfiles', noArgs, () => this.importDarkmux()),
       // Only a profile that resolves now can be applied: applyByName looks the name up among the current targets.
-      command('localAiLab.applyProfile', z.tuple([str(200), z.optional(confirmOpts)]), (name, opts) => this.applyByName(name, opts)),
+      command('localAiLab.applyProfile', z.tuple([z.union([str(200), ProfileNode]), z.optional(z.union([confirmOpts, treeSelection]))]), (name, opts) =>
+        this.applyByName(nameOf(name)!, Array.isArray(opts) ? {} : opts),
+      ),
     );
     this.update();
   }
@@ -52,6 +58,13 @@ export class ProfileController implements vscode.Disposable {
   targets(): readonly ProfileTarget[] {
     this.update();
     return this.targetsNow;
+  }
+
+  /** What the Lab view's Profiles list shows: the targets, the one in force, and each one's caveats here. */
+  view(): { targets: readonly ProfileTarget[]; inForce?: string; drift: boolean; caveats: Map<string, string[]> } {
+    this.update();
+    const caveats = profileCaveats(this.targetsNow, this.ctx.state.profiles?.obs.machine.totalMemoryBytes ?? 0);
+    return { targets: this.targetsNow, inForce: this.detection?.name, drift: this.detection?.drift ?? false, caveats };
   }
 
   /** For tests and the state command. */

@@ -170,7 +170,7 @@ suite('Local AI Lab in a real extension host', () => {
       await until('the current mismatch', () => mismatch() && !/as of/.test(mismatch()!.message), 15_000);
       await server.close();
       await api.refresh({ probe: true, validate: false });
-      const down = await until('runtime-unreachable', () => diag('runtime-unreachable', /^ollama:/), 15_000);
+      const down = await until('runtime-unreachable', () => diag('runtime-unreachable', /^The model server does not answer: .* ollama: the server at/), 15_000);
       assert.match(down.message, /did not answer .*Start Ollama/);
       assert.match(mismatch()?.message ?? '', /\(as of \d\d:\d\d UTC: the server is not answering now\)$/, 'the mismatch stays, marked');
       assert.match(api.state().profile?.text ?? '', /\$\(debug-disconnect\)/, 'the status item shows the probe state');

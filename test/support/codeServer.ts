@@ -16,13 +16,14 @@ export interface CodeServerTools {
   readonly openclawEntry?: string;
 }
 
-export function toolsFromEnv(): CodeServerTools {
+/** The tools' paths from the environment; the demo needs no browser (`browser: false`), the UI tests do. */
+export function toolsFromEnv(opts: { browser?: boolean } = {}): CodeServerTools {
   const need = (k: string) => {
     const v = process.env[k];
     if (!v) throw new Error(`${k} is not set: run through npm run test:e2e / npm run demo, which install the tools`);
     return v;
   };
-  return { node24Bin: need('LAL_NODE24_BIN'), codeServerEntry: need('LAL_CODE_SERVER_ENTRY'), chromium: need('LAL_CHROMIUM'), openclawEntry: process.env.LAL_OPENCLAW_ENTRY };
+  return { node24Bin: need('LAL_NODE24_BIN'), codeServerEntry: need('LAL_CODE_SERVER_ENTRY'), chromium: opts.browser === false ? (process.env.LAL_CHROMIUM ?? '') : need('LAL_CHROMIUM'), openclawEntry: process.env.LAL_OPENCLAW_ENTRY };
 }
 
 export const SEED_SETTINGS = {

@@ -61,6 +61,53 @@ describe('manifest and docs', () => {
   });
 });
 
+describe('first run: walkthrough, icon, Lab view', () => {
+  const contributed = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  // A view container's own command, which VS Code generates; every other link must be ours.
+  const generated = new Set(pkg.contributes.viewsContainers.activitybar.map((v: { id: string }) => `workbench.view.extension.${v.id}`));
+  const links = (text: string) => [...text.matchAll(/\(command:([A-Za-z0-9_.]+)/g)].map((m) => m[1]!);
+
+  it('the walkthrough finds the config, shows the servers, picks a profile and runs a lab, each step with a command that exists', () => {
+    const [w, ...others] = pkg.contributes.walkthroughs;
+    assert.equal(others.length, 0, 'one walkthrough');
+    assert.equal(w.id, 'localAiLab.gettingStarted', 'the id src/vscode/walkthrough.ts opens');
+    assert.deepEqual(w.steps.map((s: { id: string }) => s.id), ['findConfig', 'servers', 'profile', 'lab']);
+    for (const step of w.steps) {
+      const cmds = links(step.description);
+      assert.ok(cmds.length >= 1, `${step.id} has a command link`);
+      for (const c of cmds) assert.ok(contributed.has(c) || generated.has(c), `${step.id} links ${c}, which exists`);
+      for (const e of step.completionEvents ?? []) assert.ok(contributed.has(e.replace(/^onCommand:/, '')), `${step.id} completes on ${e}`);
+      const media = step.media.markdown ?? step.media.image ?? step.media.svg;
+      assert.ok(fs.existsSync(media), `${step.id}: ${media} exists`);
+      assert.match(media, /^media\//, 'media/ is shipped (.vscodeignore keeps media/**)');
+    }
+    for (const v of pkg.contributes.viewsWelcome) for (const c of links(v.contents)) assert.ok(contributed.has(c), `${v.view} links ${c}`);
+    assert.match(fs.readFileSync('.vscodeignore', 'utf8'), /^!media\/\*\*$/m);
+  });
+
+  it('the icon is a 128×128 PNG made from the SVG kept beside it', () => {
+    const png = fs.readFileSync(pkg.icon);
+    assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128]);
+    assert.match(fs.readFileSync(pkg.icon.replace(/\.png$/, '.svg'), 'utf8'), /rsvg-convert -w 128 -h 128 media\/icon\.svg -o media\/icon\.png/);
+  });
+
+  it('the Lab view lists sessions and profiles, and every menu entry names a contributed command and one of the views', () => {
+    const views = pkg.contributes.views.localAiLab.map((v: { id: string }) => v.id);
+    assert.deepEqual(views, ['localAiLab.sessions', 'localAiLab.profilesView']);
+    const src = fs.readFileSync('src/vscode/labView.ts', 'utf8');
+    for (const v of views) assert.ok(src.includes(`'${v}'`), `${v} has a tree provider`);
+    const menus = [...pkg.contributes.menus['view/item/context'], ...pkg.contributes.menus['view/title']];
+    for (const m of menus) {
+      assert.ok(contributed.has(m.command), m.command);
+      assert.ok(views.some((v: string) => m.when.includes(`view == ${v}`)), `${m.command} is scoped to a Lab view`);
+    }
+    const onSessions = pkg.contributes.menus['view/item/context'].filter((m: { when: string }) => m.when.includes('localAiLab.sessions')).map((m: { command: string }) => m.command);
+    assert.deepEqual(onSessions.sort(), ['localAiLab.compareLabSessions', 'localAiLab.deleteLabSession', 'localAiLab.openLabSession', 'localAiLab.resumeLab']);
+    assert.ok(pkg.contributes.menus['view/item/context'].some((m: { command: string; when: string }) => m.command === 'localAiLab.applyProfile' && m.when.includes('localAiLab.profilesView')));
+  });
+});
+
 describe('contributed schemas', () => {
   it('schemas/workload.schema.json is what the validator generates (run npm run schemas after changing it)', async () => {
     const { workloadJsonSchema } = await import('../../src/core/lab/schema.js');

@@ -26,14 +26,14 @@ export const maxTokensBudget: Rule = {
       const limit = state?.kind === 'vllm' ? serverModel(state, t.row.id)?.maxContextLength : undefined;
       const target = Math.max(1, Math.min(8192, Math.floor(c / 4)));
       let why: string | undefined;
-      if (limit !== undefined && field.value > limit) why = `is above the ${fmt(limit)} tokens vLLM serves for this model (max_model_len): requests are rejected`;
-      else if (used > c - FIRST_TURN_TOKENS) why = `leaves ${fmt(Math.max(0, c - used))} of the ${fmt(c)}-token budget for the prompt, less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools)`;
+      if (limit !== undefined && field.value > limit) why = `maxTokens ${fmt(field.value)} is above the ${fmt(limit)} vLLM serves: every request is rejected. ${t.ref}: vLLM's max_model_len for this model is ${fmt(limit)}.`;
+      else if (used > c - FIRST_TURN_TOKENS) why = `maxTokens ${fmt(field.value)} leaves ${fmt(Math.max(0, c - used))} tokens for the prompt: the first turn does not fit. ${t.ref}: that is ${fmt(Math.max(0, c - used))} of the ${fmt(c)}-token budget, less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools).`;
       if (!why || field.value <= target) continue;
       out.push(
         finding(
           'max-tokens-budget',
           'warning',
-          `${t.ref}: maxTokens ${fmt(field.value)} ${why}. Set maxTokens to ${fmt(target)} (min(8192, C/4)).`,
+          `${why} Set maxTokens to ${fmt(target)} (min(8192, C/4)).`,
           atNode(field.node),
           [editFix(`Set maxTokens to ${fmt(target)}`, true, () => [replaceValue(field.node.doc, field.node, target)])],
         ),

@@ -33,8 +33,8 @@ export const modelLacksTools: Rule = {
         finding(
           'model-lacks-tools',
           ollama ? 'error' : 'warning',
-          `${t.ref} (${who}): ${serverName(state)} says this model cannot call tools${ollama ? ' (/api/show capabilities has no "tools")' : ' (not trained for tool use)'}, but OpenClaw sends it its tool schemas on every turn.` +
-            (ollama ? ' Ollama rejects such requests ("does not support tools"), so every dispatch fails.' : ' Tool calls come back as plain text or not at all.') +
+          (ollama ? 'This model cannot call tools, and Ollama rejects requests with tools: every dispatch fails.' : 'This model cannot call tools: its tool calls come back as plain text or not at all.') +
+            ` ${t.ref} (${who}): ${serverName(state)} says so${ollama ? ' (/api/show capabilities has no "tools"; it answers "does not support tools")' : ' (not trained for tool use)'}, but OpenClaw sends it its tool schemas on every turn.` +
             ' Set compat.supportsTools: false on the row, or use a model that calls tools.',
           atNode(row.members.find((m) => m.key === 'id')!.value),
           [editFix('Set compat.supportsTools: false on the row', true, () => [setPath(row.doc, row, ['compat', 'supportsTools'], false)])],
@@ -71,8 +71,10 @@ export const reasoningMismatch: Rule = {
           'reasoning-mismatch',
           'warning',
           thinks
-            ? `${t.ref}: ${server} says this model thinks, but the row says reasoning ${node ? 'false' : 'is unset (false)'}. OpenClaw neither controls nor budgets its thinking: it thinks anyway, and its reasoning lands in the answer or is dropped. Set reasoning: true.`
-            : `${t.ref}: the row says reasoning: true, but ${server} says this model does not think. OpenClaw asks for thinking it cannot get${state.kind === 'ollama' ? ' (Ollama rejects think for such models)' : ''}. Set reasoning: false.`,
+            ? `This model thinks, but reasoning is ${node ? 'false' : 'unset'}: its thinking is neither budgeted nor kept apart.` +
+              ` ${t.ref}: ${server} says it thinks, and the row says reasoning ${node ? 'false' : 'is unset (false)'}. OpenClaw neither controls nor budgets its thinking: it thinks anyway, and its reasoning lands in the answer or is dropped. Set reasoning: true.`
+            : `reasoning is true, but this model does not think: OpenClaw asks for thinking it cannot get.` +
+              ` ${t.ref}: ${server} says it does not think${state.kind === 'ollama' ? ' (Ollama rejects think for such models)' : ''}. Set reasoning: false.`,
           atNode(node ?? row.members.find((m) => m.key === 'id')!.value),
           [editFix(`Set reasoning to ${thinks}`, true, () => [node ? replaceValue(node.doc, node, thinks) : setMember(row.doc, row, 'reasoning', thinks)])],
         ),
@@ -105,8 +107,10 @@ export const harmonyToolCalls: Rule = {
           'harmony-tool-calls',
           'warning',
           fixed
-            ? `${t.ref}: gpt-oss tool calls come in Harmony format, which OpenClaw ${formatVersion(obs.version)} parses only under the bundled provider id "lmstudio"; under "${t.provider.id}" they arrive as text and never run. Rename the provider to lmstudio.`
-            : `${t.ref}: gpt-oss tool calls come in Harmony format, which OpenClaw parses only from 2026.5.12 (this is ${formatVersion(obs.version)}): they arrive as text and never run. Upgrade OpenClaw${lmStudio ? ', and use the bundled provider id "lmstudio"' : ''}.`,
+            ? `gpt-oss tool calls arrive as text and never run: its provider is not named "lmstudio".` +
+              ` ${t.ref}: gpt-oss tool calls come in Harmony format, which OpenClaw ${formatVersion(obs.version)} parses only under the bundled provider id "lmstudio", not under "${t.provider.id}". Rename the provider to lmstudio.`
+            : `gpt-oss tool calls arrive as text and never run: this OpenClaw cannot parse them.` +
+              ` ${t.ref}: gpt-oss tool calls come in Harmony format, which OpenClaw parses only from 2026.5.12 (this is ${formatVersion(obs.version)}). Upgrade OpenClaw${lmStudio ? ', and use the bundled provider id "lmstudio"' : ''}.`,
           at,
           [
             ...rename,

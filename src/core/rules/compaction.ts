@@ -22,7 +22,8 @@ export const compactionMode: Rule = {
     if (!at) return [];
     const unset = c.mode === undefined;
     const message =
-      `compaction.mode is ${unset ? 'unset, so OpenClaw uses "safeguard"' : '"safeguard"'}: chunked summaries with a quality audit that fails the run when the summary lacks its required headings, and no session-threshold compaction — it fires only before a prompt that would not fit, before a turn, or after the server reports an overflow. ` +
+      `compaction.mode is ${unset ? 'unset ("safeguard")' : '"safeguard"'}: compaction comes late; a failed audit fails the run. ` +
+      `"safeguard" makes chunked summaries with a quality audit that fails the run when the summary lacks its required headings, and no session-threshold compaction — it fires only before a prompt that would not fit, before a turn, or after the server reports an overflow. ` +
       `"default" also compacts as soon as the session passes C − R, which keeps long local runs under the loaded context.`;
     return [
       finding('compaction-mode', 'info', message, at, [
@@ -57,7 +58,8 @@ export const compactorContextFit: Rule = {
         finding(
           'compactor-context-fit',
           'error',
-          `Compactor ${compactor.ref} is loaded at ${fmt(have)}, but one summary request can carry ${fmt(needed)} tokens (40 % of the primary's ${fmt(c)} budget, OpenClaw's chunk size). The request overflows and compaction fails. Load it at ${fmt(round(needed))} or more.`,
+          `Compactor loaded at ${fmt(have)} gets summary requests of up to ${fmt(needed)} tokens: compaction fails.` +
+            ` ${compactor.ref}: one summary request carries 40 % of the primary's ${fmt(c)} budget (OpenClaw's chunk size), so the request overflows. Load it at ${fmt(round(needed))} or more.`,
           atNode(compactor.node),
           resize(round(needed)),
         ),
@@ -69,7 +71,8 @@ export const compactorContextFit: Rule = {
         finding(
           'compactor-context-fit',
           'info',
-          `Compactor ${compactor.ref} is loaded at ${fmt(have)}, but a summary request carries at most ${fmt(needed)} tokens: the rest is memory reserved for nothing. Operators measured wall time halve when a compactor went from 100K to 68K. ${fmt(to)} is enough.`,
+          `Compactor loaded at ${fmt(have)} gets summary requests of at most ${fmt(needed)} tokens: memory is wasted.` +
+            ` ${compactor.ref}: the rest of its context is memory reserved for nothing. Operators measured wall time halve when a compactor went from 100K to 68K. ${fmt(to)} is enough.`,
           atNode(compactor.node),
           resize(to),
         ),
@@ -92,7 +95,8 @@ export const reserveFloorSilentFailure: Rule = {
       finding(
         'reserve-floor-silent-failure',
         'warning',
-        `reserveTokensFloor ${fmt(floor.value)} (default 20,000): on this release a non-default floor ends dispatches with no stop reason and no wrap-up, while the run still exits cleanly. Remove it; later releases retire it anyway.`,
+        `reserveTokensFloor ${fmt(floor.value)} is not the default 20,000: dispatches end silently, without a wrap-up.` +
+          ` On this release a non-default floor ends dispatches with no stop reason and no wrap-up, while the run still exits cleanly. Remove it; later releases retire it anyway.`,
         atKey(m, obj.path),
         [editFix('Remove reserveTokensFloor', true, () => [removeMember(obs.config.doc, obj, m)])],
       ),

@@ -36,7 +36,8 @@ export const contextWindowMismatch: Rule = {
             finding(
               'context-window-mismatch',
               'error',
-              `${p.id}/${row.id}: registered ${fieldName} ${fmt(eff.tokens)} is above the ${fmt(actual)} ${server} loaded. Conversations grow past what the server holds and then fail without a clear error. Set ${fieldName} to ${fmt(actual)}, or reload the model at ${fmt(eff.tokens)}.`,
+              `${eff.source === 'contextWindow' ? 'contextWindow' : 'contextTokens'} ${fmt(eff.tokens)} is above the ${fmt(actual)} the server loaded: long conversations fail.` +
+                ` ${p.id}/${row.id} is loaded at ${fmt(actual)} in ${server}, but ${fieldName} budgets ${fmt(eff.tokens)}: conversations grow past what the server holds and then fail without a clear error. Set ${fieldName} to ${fmt(actual)}, or reload the model at ${fmt(eff.tokens)}.`,
               atNode(field.node),
               [editFix(`Set ${fieldName} to ${fmt(actual)} (what ${server} loaded)`, true, () => [replaceValue(obs.config.doc, field.node, actual)]), ...reload(eff.tokens)],
             ),
@@ -47,8 +48,10 @@ export const contextWindowMismatch: Rule = {
         if (!window || window.value === actual) continue;
         const above = window.value > actual;
         const message = above
-          ? `${p.id}/${row.id}: registered contextWindow ${fmt(window.value)} is above the ${fmt(actual)} ${server} loaded. The budget (${fmt(eff.tokens)}) stays inside it, but OpenClaw's thresholds and any later budget change assume the larger window. Set contextWindow to ${fmt(actual)}.`
-          : `${p.id}/${row.id}: registered contextWindow ${fmt(window.value)} is below the ${fmt(actual)} ${server} loaded: ${fmt(actual - window.value)} tokens of loaded capacity are never used.` +
+          ? `contextWindow ${fmt(window.value)} is above the ${fmt(actual)} the server loaded: OpenClaw's thresholds are off.` +
+            ` ${p.id}/${row.id} is loaded at ${fmt(actual)} in ${server}. The budget (${fmt(eff.tokens)}) stays inside it, but OpenClaw's thresholds and any later budget change assume the larger window. Set contextWindow to ${fmt(actual)}.`
+          : `contextWindow ${fmt(window.value)} is below the ${fmt(actual)} the server loaded: loaded memory goes unused.` +
+            ` ${p.id}/${row.id} is loaded at ${fmt(actual)} in ${server}: ${fmt(actual - window.value)} tokens of loaded capacity are never used.` +
             (state.kind === 'lmstudio' && p.preload ? ` OpenClaw's LM Studio preload loads the model at ${fmt(window.value)} when no instance holds that much, so the two drift again.` : '') +
             ` Set contextWindow to ${fmt(actual)}, or reload the model at ${fmt(window.value)} to free memory.`;
         out.push(
@@ -97,7 +100,8 @@ export const contextExceedsModelMax: Rule = {
             finding(
               'context-exceeds-model-max',
               'error',
-              `${p.id}/${row.id}: ${name} ${fmt(field.value)} is above the model's maximum of ${fmt(max)}. The server cannot load it that large; OpenClaw budgets for context that does not exist. Clamp it to ${fmt(max)}.`,
+              `${name} ${fmt(field.value)} is above the model's maximum of ${fmt(max)}: that context does not exist.` +
+                ` ${p.id}/${row.id}: the server cannot load it that large, and OpenClaw budgets for context the model does not have. Clamp it to ${fmt(max)}.`,
               atNode(field.node),
               [editFix(`Clamp ${name} to ${fmt(max)}`, true, () => [replaceValue(obs.config.doc, field.node, max)])],
             ),
@@ -131,16 +135,16 @@ export const contextTooSmall: Rule = {
       let why = '';
       if (eff.tokens < t.blockBelow) {
         severity = 'error';
-        why = `is below OpenClaw's block threshold of ${fmt(t.blockBelow)} (max(4000, 10 % of the window)): every run stops with "Model context window too small"`;
+        why = `Context ${fmt(eff.tokens)} is below OpenClaw's block threshold of ${fmt(t.blockBelow)}: every run stops. ${ref.ref}: OpenClaw blocks below max(4000, 10 % of the window) with "Model context window too small".`;
       } else if (t.compactAt < FIRST_TURN_TOKENS) {
         severity = 'error';
-        why = `leaves ${fmt(t.compactAt)} tokens before compaction (C − R, R = ${fmt(t.reserveTokens)}), less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools): the first dispatch overflows`;
+        why = `Context ${fmt(eff.tokens)} leaves ${fmt(t.compactAt)} tokens before compaction: the first dispatch overflows. ${ref.ref}: C − R (R = ${fmt(t.reserveTokens)}) is less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools).`;
       } else if (eff.tokens < t.warnBelow) {
         severity = 'warning';
-        why = `is below OpenClaw's warning threshold of ${fmt(t.warnBelow)} (max(8000, 20 % of the window))`;
+        why = `Context ${fmt(eff.tokens)} is below OpenClaw's warning threshold of ${fmt(t.warnBelow)}: little room for history. ${ref.ref}: OpenClaw warns below max(8000, 20 % of the window).`;
       }
       if (!severity) continue;
-      out.push(finding('context-too-small', severity, `${ref.ref}: context ${fmt(eff.tokens)} ${why}.`, atNode(field.node), fixes));
+      out.push(finding('context-too-small', severity, why, atNode(field.node), fixes));
     }
     return out;
   },

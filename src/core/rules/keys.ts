@@ -20,7 +20,8 @@ export const retiredKeyRule: Rule = {
           finding(
             'retired-key',
             'error',
-            `${path.join('.')} is newer than OpenClaw ${ver}: its strict schema rejects the whole file because of it. ${newer.reason} On ${ver} write ${newer.before}, or upgrade OpenClaw to ${newer.introducedIn.year}.${newer.introducedIn.month} or later.`,
+            `${m.key} is newer than OpenClaw ${ver}: its strict schema rejects the whole file.` +
+              ` ${path.join('.')}: ${newer.reason} On ${ver} write ${newer.before}, or upgrade OpenClaw to ${newer.introducedIn.year}.${newer.introducedIn.month} or later.`,
             atKey(m, obj.path),
           ),
         );
@@ -39,7 +40,8 @@ export const retiredKeyRule: Rule = {
           finding(
             'retired-key',
             rejected ? 'error' : 'warning',
-            `agents.list is the pre-2026.8 roster; OpenClaw ${ver} moves it to keyed agents.entries at read` +
+            (rejected ? `agents.list is the pre-2026.8 roster: OpenClaw ${ver} rejects the whole file.` : `agents.list is the pre-2026.8 roster: OpenClaw ${ver} rewrites it at read.`) +
+              ` OpenClaw ${ver} moves it to keyed agents.entries at read` +
               (rejected ? ` and then rejects the file: a roster of ${list.items.length} agents needs agents.ownership "explicit".` : '.') +
               ` ${h.reason}`,
             at,
@@ -50,7 +52,11 @@ export const retiredKeyRule: Rule = {
       }
       const isContextTokens = m.key === 'contextTokens';
       const label = h.value !== undefined ? `${path.join('.')} "${h.value}"` : path.join('.');
-      const effect = h.effect === 'rejected' ? `OpenClaw ${ver}'s strict schema rejects the whole file because of it` : `OpenClaw ${ver} strips it at read, so ${m.key}${m.value.kind === 'number' ? ` ${fmt(Number(toValue(m.value)))}` : ''} has no effect`;
+      const short = h.value !== undefined ? `${m.key} "${h.value}"` : m.key;
+      const effect =
+        h.effect === 'rejected'
+          ? `${short} is retired: OpenClaw ${ver} rejects the whole file.`
+          : `${m.key}${m.value.kind === 'number' ? ` ${fmt(Number(toValue(m.value)))}` : ''} has no effect: OpenClaw ${ver} strips it at read.`;
       const fixes: Fix[] = [];
       if (isContextTokens) fixes.push(editFix('Move contextTokens to the model rows it applied to', true, () => migrateContextTokens(obs, obj, m)));
       fixes.push(editFix(`Remove ${m.key}`, !isContextTokens, () => [removeMember(obs.config.doc, obj, m)]));
@@ -58,7 +64,7 @@ export const retiredKeyRule: Rule = {
         finding(
           'retired-key',
           h.effect === 'rejected' ? 'error' : 'warning',
-          `${label}: ${effect}. ${h.reason}${h.replacement ? ` Use ${h.replacement} instead.` : ''}`,
+          `${effect} ${label}: ${h.reason}${h.replacement ? ` Use ${h.replacement} instead.` : ''}`,
           at,
           fixes,
         ),
@@ -81,8 +87,10 @@ export const systemPromptOverride: Rule = {
           'system-prompt-override',
           'warning',
           atLeast(obs.version, BEHAVIOUR.systemPromptOverrideKeepsBootstrap)
-            ? `systemPromptOverride replaces the generated system prompt: AGENTS.md, SOUL.md, USER.md, TOOLS.md and IDENTITY.md are silently dropped (only BOOTSTRAP.md comes back, while bootstrap is pending). Remove it; OpenClaw 2026.5.28 removed the key.`
-            : `systemPromptOverride replaces the whole system prompt on this release: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped. Remove it; OpenClaw 2026.5.28 removed the key.`,
+            ? `systemPromptOverride replaces the system prompt: AGENTS.md, SOUL.md and the like are dropped.` +
+              ` AGENTS.md, SOUL.md, USER.md, TOOLS.md and IDENTITY.md are silently dropped (only BOOTSTRAP.md comes back, while bootstrap is pending). Remove it; OpenClaw 2026.5.28 removed the key.`
+            : `systemPromptOverride replaces the system prompt: AGENTS.md, SOUL.md and the like are dropped.` +
+              ` On this release it replaces the whole system prompt: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped. Remove it; OpenClaw 2026.5.28 removed the key.`,
           atKey(m, obj.path),
           [editFix('Remove systemPromptOverride', false, () => [removeMember(obs.config.doc, obj, m)])],
         ),

@@ -76,7 +76,8 @@ export const lmstudioJitContext: Rule = {
             finding(
               'lmstudio-jit-context',
               severity,
-              `Provider "${p.id}" points at LM Studio, but OpenClaw preloads models at their registered context only under the bundled provider id "lmstudio". Here LM Studio loads each model just in time at its own default context, whatever contextWindow says.${smallWords} Rename the provider to "lmstudio".`,
+              `LM Studio loads these models at its own default context: the provider is not named "lmstudio".` +
+                ` Provider "${p.id}" points at LM Studio, but OpenClaw preloads models at their registered context only under the bundled provider id "lmstudio". Here LM Studio loads each model just in time at its own default context, whatever contextWindow says.${smallWords} Rename the provider to "lmstudio".`,
               atKey(m, ['models', 'providers']),
               [renameProviderFix(obs, p, true)],
             ),
@@ -90,7 +91,8 @@ export const lmstudioJitContext: Rule = {
           finding(
             'lmstudio-jit-context',
             severity,
-            `params.preload is false: OpenClaw does not load LM Studio models at their registered context, so LM Studio loads them just in time at its own default.${smallWords} Remove params.preload.`,
+            `params.preload is false: LM Studio loads these models at its own default context.` +
+              ` OpenClaw does not load LM Studio models at their registered context, so LM Studio loads them just in time at its own default.${smallWords} Remove params.preload.`,
             atNode(pre),
             params?.kind === 'object' && member ? [editFix('Remove params.preload (preload on)', true, () => [removeMember(params.doc, params, member)])] : [],
           ),
@@ -112,7 +114,8 @@ export const lmstudioJitContext: Rule = {
           finding(
             'lmstudio-jit-context',
             extra.some((i) => (i.loadedContextLength ?? Infinity) < FIRST_TURN_TOKENS) ? 'error' : 'warning',
-            `${p.id}/${row.id}: LM Studio holds ${instances.length} instances of ${modelKey} at different contexts (${instances.map((i) => `${i.identifier} ${fmt(i.loadedContextLength)}`).join(', ')}): the memory is spent twice and a request may land on the smaller one. OpenClaw's preload loads a second instance when the first holds less than the registered context. Unload ${extra.map((i) => i.identifier).join(', ')}.`,
+            `LM Studio holds ${instances.length} instances of this model: memory is spent twice, requests may hit the smaller.` +
+              ` ${p.id}/${row.id}: ${modelKey} is loaded at different contexts (${instances.map((i) => `${i.identifier} ${fmt(i.loadedContextLength)}`).join(', ')}). OpenClaw's preload loads a second instance when the first holds less than the registered context. Unload ${extra.map((i) => i.identifier).join(', ')}.`,
             atNode(row.node.members.find((m) => m.key === 'id')!.value),
             [actionFix(`Unload ${extra.map((i) => i.identifier).join(', ')} in LM Studio`, true, extra.map((i) => ({ kind: 'unload' as const, runtime: 'lmstudio' as const, baseUrl: state.baseUrl, identifier: i.identifier })))],
           ),

@@ -34,7 +34,8 @@ export const memoryHeadroom: Rule = {
       finding(
         'memory-headroom',
         'warning',
-        `Loaded models need about ${(total / GiB).toFixed(1)} GB (${parts.join('; ')}), over 80 % of this machine's ${(obs.machine.totalMemoryBytes / GiB).toFixed(0)} GB. Expect swapping or a failed load; unload a model or lower a context. KV sizes are estimates (0.5 GB per 32K tokens).`,
+        `Loaded models need about ${(total / GiB).toFixed(1)} GB of this machine's ${(obs.machine.totalMemoryBytes / GiB).toFixed(0)} GB: expect swapping or a failed load.` +
+          ` That is over 80 % (${parts.join('; ')}); unload a model or lower a context. KV sizes are estimates (0.5 GB per 32K tokens).`,
         at,
       ),
     ];
@@ -48,18 +49,18 @@ export const parseErrors: Rule = {
     for (const doc of obs.config.docs) {
       if (doc.encoding === 'utf16le' || doc.encoding === 'utf16be') {
         // Verified: OpenClaw 2026.9.6 fails at 1:1 on UTF-16 ("JSON5: invalid character") and accepts UTF-8 with a BOM.
-        out.push(finding('parse-error', 'error', `This file is UTF-16; OpenClaw reads its config as UTF-8 and rejects it at the first character. Save it as UTF-8 (Make Config Valid for Installed OpenClaw does, keeping every character).`, { doc, span: [0, Math.min(1, doc.text.length)], path: [] }));
+        out.push(finding('parse-error', 'error', `This file is UTF-16: OpenClaw reads UTF-8 and rejects it at the first character. Save it as UTF-8 (Make Config Valid for Installed OpenClaw does, keeping every character).`, { doc, span: [0, Math.min(1, doc.text.length)], path: [] }));
       }
       if (doc.error) {
-        out.push(finding('parse-error', 'error', `${doc.error.message}. OpenClaw cannot read this file; nothing else is checked until it parses.`, { doc, span: doc.error.span, path: [] }));
+        out.push(finding('parse-error', 'error', `${doc.error.message.replace(/\.$/, '')}: OpenClaw cannot read this file. Nothing else is checked until it parses.`, { doc, span: doc.error.span, path: [] }));
       }
     }
     const root = obs.config.root;
     if (root && root.kind !== 'object') {
-      out.push(finding('parse-error', 'error', 'The config must be an object at the top level.', { doc: root.doc, span: root.span, path: [] }));
+      out.push(finding('parse-error', 'error', 'The config is not an object at the top level: OpenClaw cannot read it.', { doc: root.doc, span: root.span, path: [] }));
     }
     for (const p of obs.config.includeProblems) {
-      out.push(finding('parse-error', 'error', `$include: ${p.message}.`, { doc: p.node.doc, span: p.node.span, path: p.node.path }));
+      out.push(finding('parse-error', 'error', `$include: ${p.message.replace(/\.$/, '')}.`, { doc: p.node.doc, span: p.node.span, path: p.node.path }));
     }
     return out;
   },

@@ -49,7 +49,8 @@ export const unknownModelRef: Rule = {
           finding(
             'unknown-model-ref',
             'error',
-            `${who} names provider "${ref.providerId}", which is not in models.providers. OpenClaw's validator accepts it, then the dispatch fails to resolve the model. Register the provider or fix the reference.`,
+            `This reference names a provider that is not registered: the dispatch fails to resolve the model.` +
+              ` ${who} names provider "${ref.providerId}", which is not in models.providers; OpenClaw's validator accepts it all the same. Register the provider or fix the reference.`,
             atNode(ref.node),
             closestRefFixes(obs, ref),
           ),
@@ -72,7 +73,8 @@ export const unknownModelRef: Rule = {
         finding(
           'unknown-model-ref',
           local ? 'error' : 'warning',
-          `${who} names ${ref.ref}, but provider "${p.id}" registers no model "${ref.modelId}". OpenClaw sends the id as-is and budgets ${fmt(UNRESOLVED_CONTEXT_TOKENS)} tokens for it, ignoring any contextWindow${local ? ', far more than a local server holds' : ''}. Register the model or use one of the registered ids.`,
+          `This model is not registered: OpenClaw budgets ${fmt(UNRESOLVED_CONTEXT_TOKENS)} tokens for it${local ? ', more than the server holds' : ''}.` +
+            ` ${who} names ${ref.ref}, but provider "${p.id}" registers no model "${ref.modelId}". OpenClaw sends the id as-is and ignores any contextWindow. Register the model or use one of the registered ids.`,
           atNode(ref.node),
           fixes,
         ),
@@ -120,7 +122,8 @@ export const modelNotLoaded: Rule = {
           finding(
             'model-not-loaded',
             'warning',
-            `${ref.ref} (${ref.role === 'primary' ? 'primary' : 'compactor'}) is neither loaded nor downloaded in ${server}: the first dispatch fails. Download it, or point the reference at a model the server has.`,
+            `The ${ref.role === 'primary' ? 'primary' : 'compactor'} model is not on the server: the first dispatch fails.` +
+              ` ${ref.ref} is neither loaded nor downloaded in ${server}. Download it, or point the reference at a model the server has.`,
             atNode(ref.node),
           ),
         );
@@ -134,7 +137,8 @@ export const modelNotLoaded: Rule = {
         finding(
           'model-not-loaded',
           'info',
-          `${ref.ref} (${ref.role === 'primary' ? 'primary' : 'compactor'}) is registered but not loaded in ${server}: the first dispatch pays the load${state.kind === 'lmstudio' ? ' (or JIT-loads it at LM Studio\'s default context)' : ''}.`,
+          `The ${ref.role === 'primary' ? 'primary' : 'compactor'} model is not loaded: the first dispatch waits for the load.` +
+            ` ${ref.ref} is registered but not loaded in ${server}${state.kind === 'lmstudio' ? "; LM Studio may load it just in time at its own default context" : ''}.`,
           atNode(ref.node),
           fixes,
         ),
@@ -176,7 +180,8 @@ export const compactionModelMissing: Rule = {
       finding(
         'compaction-model-missing',
         'warning',
-        `No compaction.model: ${primary.ref} summarizes its own history, about 30 s a compaction instead of about 10 s with a small 4B compactor.${hint}`,
+        `No compaction.model: the primary summarizes its own history, slowly (~30 s instead of ~10 s).` +
+          ` ${primary.ref} compacts with itself, about 30 s a compaction instead of about 10 s with a small 4B compactor.${hint}`,
         at,
         fixes,
       ),

@@ -52,7 +52,8 @@ export const runtimeUnreachable: Rule = {
         finding(
           'runtime-unreachable',
           changedSince ? 'warning' : 'info',
-          `${p.id}: the server at ${s.baseUrl} did not answer (${why}). ${whatToStart(p, s)}${kept}${changedSince ? ' The config changed since, so they may be out of date.' : ''}`,
+          `The model server does not answer: its models cannot be checked or used.` +
+            ` ${p.id}: the server at ${s.baseUrl} did not answer (${String(why).replace(/\.$/, '')}). ${whatToStart(p, s)}${kept}${changedSince ? ' The config changed since, so they may be out of date.' : ''}`,
           atNode(node),
         ),
       );

@@ -58,7 +58,8 @@ export const streamUsageMissing: Rule = {
         finding(
           'stream-usage-missing',
           primary ? 'error' : 'warning',
-          `${t.ref} (${words}): OpenClaw will not ask ${h.host} for usage while streaming (provider "${t.provider.id}" is not lmstudio, vllm or sglang, and ${h.host} is not a host it treats as local). Context use then reads 0, so threshold compaction never fires and the session overflows. Add compat.supportsUsageInStreaming: true to the row.`,
+          `OpenClaw will not ask this server for token usage: compaction never fires and sessions overflow.` +
+            ` ${t.ref} (${words}): OpenClaw will not ask ${h.host} for usage while streaming (provider "${t.provider.id}" is not lmstudio, vllm or sglang, and ${h.host} is not a host it treats as local). Context use then reads 0, so threshold compaction never fires and the session overflows. Add compat.supportsUsageInStreaming: true to the row.`,
           where(t),
           [editFix('Add compat: { supportsUsageInStreaming: true } to the row', true, () => [setPath(row.doc, row, ['compat', 'supportsUsageInStreaming'], true)])],
         ),
@@ -103,7 +104,8 @@ export const ollamaNumCtxUnset: Rule = {
         finding(
           'ollama-num-ctx-unset',
           tooSmall ? 'error' : 'warning',
-          `${t.ref}: no params.num_ctx and no contextTokens, so OpenClaw sends Ollama no num_ctx (contextWindow alone is not sent). Ollama then runs it at its own default` +
+          (tooSmall ? `No num_ctx reaches Ollama: it runs this model below the budget and cuts prompts silently.` : `No num_ctx reaches Ollama: it runs this model at its own default, not at the budget.`) +
+            ` ${t.ref}: no params.num_ctx and no contextTokens, so OpenClaw sends Ollama no num_ctx (contextWindow alone is not sent). Ollama then runs it at its own default` +
             (serverCtx !== undefined ? ` — ${fmt(serverCtx)}, ${from}` : '') +
             (tooSmall ? `, below OpenClaw's compaction point C − R = ${fmt(th.compactAt)}: prompts are cut silently.` : ', not at the budget OpenClaw plans for.') +
             ` Set params.num_ctx and contextTokens${Number.isFinite(target) ? ` to ${fmt(target)}` : ''}.`,
@@ -175,7 +177,8 @@ export const ollamaOpenAiCompat: Rule = {
         finding(
           'ollama-openai-compat',
           injected ? 'warning' : 'error',
-          `${refsWords(group)} talk${group.length === 1 ? 's' : ''} to Ollama over ${t.api}. ` +
+          (injected ? `Ollama over ${t.api}: tool calling is unreliable and thinking control is lost.` : `Ollama over ${t.api} gets no num_ctx: prompts are cut silently at its default context.`) +
+            ` ${refsWords(group)} talk${group.length === 1 ? 's' : ''} to Ollama over ${t.api}. ` +
             (injected
               ? 'OpenClaw injects num_ctx on this route, but tool calling is unreliable there and thinking control is lost.'
               : `On this route OpenClaw sends no num_ctx (${t.api === 'openai-responses' ? 'never for openai-responses' : 'provider id, host and port do not match its Ollama detection, or injectNumCtxForOpenAICompat is false'}), so Ollama runs the model at its default context (often 4,096) and cuts prompts silently.`) +
@@ -207,7 +210,8 @@ export const vllmResponsesApi: Rule = {
         finding(
           'vllm-responses-api',
           'warning',
-          `${refsWords(group)} talk${group.length === 1 ? 's' : ''} to vLLM over openai-responses. OpenClaw's vLLM support (streaming usage, request policy) is declared for Chat Completions only, and vLLM's Responses endpoint implements part of OpenAI's. Use api "openai-completions".`,
+          `vLLM over openai-responses: streaming usage and request policy do not apply.` +
+            ` ${refsWords(group)} talk${group.length === 1 ? 's' : ''} to vLLM over openai-responses. OpenClaw's vLLM support (streaming usage, request policy) is declared for Chat Completions only, and vLLM's Responses endpoint implements part of OpenAI's. Use api "openai-completions".`,
           api ? atNode(api) : where(t),
           api ? [editFix('Use api "openai-completions"', true, () => [replaceValue(api.doc, api, 'openai-completions')])] : [],
         ),

@@ -1,0 +1,126 @@
+import * as vscode from 'vscode';
+import * as z from 'zod/mini';
+import { command, treeSelection } from './commands.js';
+import { deleteSession, profileRows, sessionRows, type LabNode, type LabRow } from '../core/labTree.js';
+import { listSessions, SessionLocked, SessionUnreadable } from '../core/lab/store.js';
+import type { Ctx } from './ctx.js';
+import { SessionNode, type LabController } from './lab.js';
+import type { ProfileController } from './profiles.js';
+
+export const SESSIONS_VIEW = 'localAiLab.sessions';
+export const PROFILES_VIEW = 'localAiLab.profilesView';
+
+/** Translates the core's rows into tree items; what a row says is decided in src/core/labTree.ts. */
+class RowsProvider implements vscode.TreeDataProvider<LabNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private rows = new Map<string, LabRow>();
+
+  constructor(
+    private readonly load: () => LabRow[],
+    private readonly click: (node: LabNode) => vscode.Command,
+  ) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getChildren(element?: LabNode): LabNode[] {
+    if (element) return [];
+    const rows = this.load();
+    this.rows = new Map(rows.map((r) => [key(r.node), r]));
+    return rows.map((r) => r.node);
+  }
+
+  getTreeItem(node: LabNode): vscode.TreeItem {
+    const row = this.rows.get(key(node));
+    const item = new vscode.TreeItem(row?.label ?? key(node), vscode.TreeItemCollapsibleState.None);
+    item.id = key(node);
+    if (!row) return item;
+    item.description = row.description;
+    item.tooltip = row.tooltip;
+    item.iconPath = new vscode.ThemeIcon(row.icon);
+    item.contextValue = row.contextValue;
+    item.accessibilityInformation = { label: `${row.label}, ${row.description}` };
+    item.command = this.click(node);
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+const key = (n: LabNode) => (n.kind === 'session' ? `session:${n.id}` : `profile:${n.name}`);
+
+/** The Lab view container: lab sessions (open, compare, resume, delete) and profiles (show, apply). */
+export class LabView implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly sessions: RowsProvider;
+  private readonly profiles: RowsProvider;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly lab: LabController,
+    profileController: ProfileController,
+  ) {
+    this.sessions = new RowsProvider(
+      () => sessionRows(listSessions(lab.labDir())),
+      (n) => ({ title: 'Open Lab Session', command: 'localAiLab.openLabSession', arguments: [n.kind === 'session' ? n.id : undefined] }),
+    );
+    this.profiles = new RowsProvider(
+      () => {
+        const v = profileController.view();
+        return profileRows(v.targets, v.inForce, v.drift, v.caveats);
+      },
+      (n) => ({ title: 'Show Profile', command: 'localAiLab.showProfile', arguments: [n.kind === 'profile' ? n.name : undefined] }),
+    );
+    // Sessions written by a terminal's `local-ai-lab lab run` show up too.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labDir()), 'runs/*/{session.json,dispatches.jsonl}'));
+    const soon = () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.sessions.refresh(), 300);
+    };
+    this.disposables.push(
+      this.sessions,
+      this.profiles,
+      vscode.window.createTreeView(SESSIONS_VIEW, { treeDataProvider: this.sessions, canSelectMany: true, showCollapseAll: false }),
+      vscode.window.createTreeView(PROFILES_VIEW, { treeDataProvider: this.profiles }),
+      watcher,
+      watcher.onDidCreate(soon),
+      watcher.onDidChange(soon),
+      watcher.onDidDelete(soon),
+      lab.onDidChangeSessions(soon),
+      ctx.onDidChange(() => this.profiles.refresh()),
+      command('localAiLab.deleteLabSession', z.tuple([SessionNode, z.optional(treeSelection)]), (node, selected) => this.delete(node, selected)),
+    );
+  }
+
+  /** Asks first (naming what goes); the core takes each session's lock, so a running one is refused. */
+  private async delete(node: { id: string }, selected: unknown[] = []): Promise<void> {
+    const chosen = selected.map((s) => SessionNode.safeParse(s)).flatMap((r) => (r.success ? [r.data.id] : []));
+    const ids = chosen.includes(node.id) ? chosen : [node.id];
+    const what = ids.length === 1 ? `lab session ${ids[0]}` : `${ids.length} lab sessions`;
+    const pick = await vscode.window.showWarningMessage(`Delete ${what}?`, { modal: true, detail: 'Its folder, records and outputs are removed from disk; this cannot be undone.' }, 'Delete');
+    if (pick !== 'Delete') return;
+    const failed: string[] = [];
+    for (const id of ids) {
+      try {
+        deleteSession(this.lab.labDir(), id);
+        this.ctx.log.info(`deleted lab session ${id}`);
+      } catch (err) {
+        const msg = err instanceof SessionLocked || err instanceof SessionUnreadable ? err.message : `could not delete ${id}: ${(err as Error).message}`;
+        this.ctx.log.warn(msg);
+        failed.push(msg);
+      }
+    }
+    this.sessions.refresh();
+    if (failed.length) void vscode.window.showErrorMessage(`Not deleted: ${failed[0]}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}.`);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+}
