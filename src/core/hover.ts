@@ -1,5 +1,5 @@
 import { compactionRequestTokens, effectiveContext, FIRST_TURN_TOKENS, recordsThatFit, thresholds, turnsThatFit } from './openclaw/context.js';
-import type { ConfigDocument, JsonNode } from './openclaw/document.js';
+import type { ConfigDocument } from './openclaw/document.js';
 import { findRow, type ModelRow } from './openclaw/model.js';
 import { BEHAVIOUR } from './openclaw/knowledge.js';
 import { atLeast, formatVersion } from './openclaw/version.js';
@@ -48,34 +48,41 @@ export function hoverAt(obs: Observation, doc: ConfigDocument, offset: number, s
 export function contextMarkdown(obs: Observation, row: ModelRow | undefined, s: HoverSettings, compactionView = false): string {
   const ver = obs.version;
   const eff = effectiveContext(row, ver, obs.model.legacyContextTokens);
-  const t = thresholds(eff.tokens, ver, obs.model.compaction, row?.contextWindow?.value);
+  const state = row ? obs.runtimes.get(row.providerId) : undefined;
+  const loaded = row && state ? loadedFor(state, row) : undefined;
+  // What the server really holds decides the math when it is less than what OpenClaw registers: past it the
+  // server cuts the prompt, whatever OpenClaw believes.
+  const held = loaded?.loadedContextLength;
+  const cut = held !== undefined && held < eff.tokens;
+  const C = cut ? held : eff.tokens;
+  const t = thresholds(C, ver, obs.model.compaction, cut ? held : row?.contextWindow?.value);
   const lines: string[] = [];
   const name = row ? `${row.providerId}/${row.id ?? '?'}` : 'primary model';
   lines.push(`**${compactionView ? 'Compaction for ' : ''}${name}** — OpenClaw ${formatVersion(ver)}${obs.versionSource === 'assumed' ? ' (assumed: none installed)' : ''}`);
   lines.push('');
   lines.push('| | tokens | how |');
   lines.push('|---|---:|---|');
-  lines.push(`| effective context C | ${fmt(eff.tokens)} | ${eff.source} |`);
-  const state = row ? obs.runtimes.get(row.providerId) : undefined;
-  const loaded = row && state ? loadedFor(state, row) : undefined;
-  if (loaded?.loadedContextLength) lines.push(`| loaded in ${serverName(state!)} | ${fmt(loaded.loadedContextLength)} | ${loaded.note ?? 'what the server holds'} |`);
-  else if (state && state.status !== 'ok') lines.push(`| loaded | ? | could not read ${state.baseUrl}: ${state.detail ?? state.status} |`);
-  else if (state?.knowsLoaded === false) lines.push(`| loaded | unknown | ${state.detail ?? 'the server does not say'} |`);
+  if (cut) lines.push(`| effective context C | ${fmt(C)} | loaded in ${serverName(state!)}; OpenClaw registers ${fmt(eff.tokens)} (${eff.source}) |`);
+  else {
+    lines.push(`| effective context C | ${fmt(eff.tokens)} | ${eff.source} |`);
+    if (held !== undefined) lines.push(`| loaded in ${serverName(state!)} | ${fmt(held)} | ${loaded?.note ?? 'what the server holds'} |`);
+    else if (state && state.status !== 'ok') lines.push(`| loaded | ? | could not read ${state.baseUrl} |`);
+    else if (state?.knowsLoaded === false) lines.push(`| loaded | unknown | the server does not say |`);
+  }
   lines.push(`| reserve R | ${fmt(t.reserveTokens)} | ${t.reserveFormula} |`);
-  lines.push(`| compaction threshold | ${fmt(t.compactAt)} | C − R${obs.model.compaction.mode === 'default' ? '' : ' (session threshold only with mode "default"; the pre-prompt check uses it in both modes)'} |`);
+  lines.push(`| compaction threshold | ${fmt(t.compactAt)} | C − R${obs.model.compaction.mode === 'default' ? '' : ', checked before each prompt'} |`);
   lines.push(`| memory flush at | ${fmt(t.memoryFlushAt)} | ${t.flushFormula} |`);
-  lines.push(`| first turn | ~${fmt(FIRST_TURN_TOKENS)} | system prompt + tool schemas |`);
-  lines.push(`| turns that fit | ${fmt(turnsThatFit(t, s.turnTokens))} | (C − R − first turn) ÷ ${fmt(s.turnTokens)} per turn |`);
-  lines.push(
-    `| history depth | ${fmt(recordsThatFit(t, s.recordTokens, s.compression))} records | usable ÷ (${fmt(s.recordTokens)} × (1 − ${s.compression})) |`,
-  );
-  lines.push(`| one summary request | ≤ ${fmt(compactionRequestTokens(eff.tokens))} | 40 % of C: the compactor must hold this |`);
-  lines.push(`| guard | warn < ${fmt(t.warnBelow)}, block < ${fmt(t.blockBelow)} | max(8000, 20 %) / max(4000, 10 %) of the window |`);
+  lines.push(`| turns that fit | ${fmt(turnsThatFit(t, s.turnTokens))} | after a ~${fmt(FIRST_TURN_TOKENS)} first turn, ${fmt(s.turnTokens)} a turn |`);
+  lines.push(`| history depth | ${fmt(recordsThatFit(t, s.recordTokens, s.compression))} records | ${fmt(s.recordTokens)} a record, ${Math.round(s.compression * 100)} % compressed |`);
+  lines.push(`| one summary request | ≤ ${fmt(compactionRequestTokens(C))} | 40 % of C: the compactor must hold it |`);
+  lines.push(`| guard | warn < ${fmt(t.warnBelow)}, block < ${fmt(t.blockBelow)} | 20 % / 10 % of the window (min 8,000 / 4,000) |`);
+  if (cut) {
+    lines.push('');
+    lines.push(`_Figures use the ${fmt(C)} ${serverName(state!)} loaded: OpenClaw plans for ${fmt(eff.tokens)}, and the server cuts what does not fit._`);
+  }
   if (!atLeast(ver, BEHAVIOUR.newReserveFormula)) {
     lines.push('');
     lines.push('_Before 2026.8 the reserve came from `reserveTokens`/`reserveTokensFloor`; from 2026.8 it is min(20000, ⌊C/4⌋)._');
   }
   return lines.join('\n');
 }
-
-export type { JsonNode };

@@ -36,6 +36,21 @@ describe('hover', () => {
     assert.match(inCompaction!.markdown, /Compaction for lmstudio\/qwen\/qwen3-coder-30b/);
   });
 
+  it('uses what the server loaded when it is less than the registered window, and says so', () => {
+    const text = config({ window: 131072, compaction: '{ "mode": "safeguard" }' });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }]) } });
+    const h = hoverAt(obs, obs.config.doc, text.indexOf('"contextWindow"') + 1, settings)!;
+    // C = 32,768 (loaded); R = min(20000, 8192) = 8,192; threshold 24,576.
+    assert.match(h.markdown, /effective context C \| 32,768 \| loaded in LM Studio; OpenClaw registers 131,072 \(contextWindow\)/);
+    assert.match(h.markdown, /reserve R \| 8,192/);
+    assert.match(h.markdown, /compaction threshold \| 24,576 \| C − R, checked before each prompt/);
+    assert.match(h.markdown, /_Figures use the 32,768 LM Studio loaded: OpenClaw plans for 131,072/);
+    assert.doesNotMatch(h.markdown, /\| loaded in LM Studio \|/, 'one row for the context, not two');
+    // Short enough to read without scrolling: a title, a table of at most ten rows, one note.
+    assert.ok(h.markdown.split('\n').length <= 16, h.markdown);
+    assert.ok(h.markdown.split('\n').every((l) => l.length <= 140), 'each figure explained in one short line');
+  });
+
   it('explains the older reserve formula on older releases', () => {
     const text = config({ window: 32768, compaction: '{ "reserveTokensFloor": 20000 }' });
     const obs = observe(text, { version: '2026.6.1' });
