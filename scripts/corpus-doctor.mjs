@@ -160,7 +160,7 @@ function loadJson5(openclawEntry) {
 async function productCode() {
   const esbuild = await import('esbuild');
   const r = await esbuild.build({
-    stdin: { contents: "export { doctorBlocked } from './src/core/openclaw/repair.ts'; export { withoutBlocking } from './src/core/migrate/unblock.ts';", resolveDir: ROOT, loader: 'ts' },
+    stdin: { contents: "export { doctorBlocked, privateEnv } from './src/core/openclaw/repair.ts'; export { withoutBlocking } from './src/core/migrate/unblock.ts';", resolveDir: ROOT, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -179,28 +179,9 @@ async function doOne(file, tools, again) {
   const cfg = path.join(state, 'openclaw.json');
   if (again) fs.writeFileSync(cfg, again);
   else fs.copyFileSync(path.join(CORPUS, file), cfg);
-  const env = {
-    PATH: `${path.dirname(node)}:/usr/bin:/bin`,
-    HOME: home,
-    OPENCLAW_HOME: home,
-    OPENCLAW_STATE_DIR: state,
-    OPENCLAW_CONFIG_PATH: cfg,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_CACHE_HOME: path.join(home, '.cache'),
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    TMPDIR: os.tmpdir(),
-    LANG: 'C.UTF-8',
-    TZ: 'UTC',
-    NO_COLOR: '1',
-    CI: '1',
-    OPENCLAW_OFFLINE: '1',
-    OPENCLAW_NO_AUTO_UPDATE: '1',
-    OPENCLAW_DISABLE_BONJOUR: '1',
-    // Doctor may try to install plugins a config names; make npm fail at once instead of reaching a registry.
-    npm_config_offline: 'true',
-    npm_config_cache: path.join(home, '.npm'),
-    npm_config_update_notifier: 'false',
-  };
+  // The same private environment Make Config Valid gives doctor (src/core/openclaw/repair.ts).
+  const code = await productCode();
+  const env = code.privateEnv(home, cfg, { PATH: `${path.dirname(node)}:/usr/bin:/bin`, TZ: 'UTC', npm_config_cache: path.join(home, '.npm') });
   const oc = (args, opts = {}) => run(node, [entry, ...args], { env, cwd: home, home, ...opts });
   const t0 = Date.now();
   try {
@@ -242,7 +223,6 @@ async function doOne(file, tools, again) {
     if (again) return scrubPaths(result, home);
     // Doctor wrote nothing because of values it cannot repair: what it does without them is what Make Config
     // Valid uses (holding those values as they were), so store that run too.
-    const code = await productCode();
     const blocked = code.doctorBlocked(d.stdout);
     if (blocked.length) {
       const original = JSON5.parse(fs.readFileSync(path.join(CORPUS, file), 'utf8').replace(/^\uFEFF/, ''));

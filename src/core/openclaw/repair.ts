@@ -102,7 +102,7 @@ function killAll(pid: number | undefined, home: string): void {
 }
 
 /** The environment doctor runs in: the caller's PATH (to find Node), a private HOME, and nothing that reaches out. */
-function privateEnv(home: string, cfg: string, extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
+export function privateEnv(home: string, cfg: string, extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
   const state = path.dirname(cfg);
   const env: NodeJS.ProcessEnv = {
     PATH: extra?.PATH ?? process.env.PATH ?? '/usr/bin:/bin',
