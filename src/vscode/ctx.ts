@@ -33,6 +33,8 @@ export interface Snapshot {
   readonly probedAt?: number;
   readonly findings: readonly Finding[];
   readonly validation?: ValidationResult;
+  /** The disk bytes (hash) OpenClaw judged: its issues are shown only while the file on disk is still those. */
+  readonly validatedHash?: string;
   readonly validationError?: string;
   readonly refreshedAt?: number;
   /** The config and every `$include`d file read with it. */
@@ -304,11 +306,12 @@ export class Ctx implements vscode.Disposable {
     const abort = new AbortController();
     cts.token.onCancellationRequested(() => abort.abort());
     const file = this.snap.located!.path;
+    const judged = this.snap.diskHash;
     const t0 = Date.now();
     try {
       const result = await validateConfig(settings.openclawExecutable, file, { timeoutMs: settings.validateTimeoutMs, signal: abort.signal });
       if (cts.token.isCancellationRequested) return;
-      this.snap = { ...this.snap, validation: result, validationError: undefined };
+      this.snap = { ...this.snap, validation: result, validatedHash: judged, validationError: undefined };
       this.log.info(`openclaw config validate: ${result.valid ? 'valid' : `${result.issues.length} issue(s)`} in ${Date.now() - t0} ms`);
     } catch (err) {
       if (cts.token.isCancellationRequested) return;
@@ -331,7 +334,9 @@ export class Ctx implements vscode.Disposable {
     const findings = this.snap.findings;
     const diags = findings.map(toDiagnostic);
     const theirs = new Map<string, vscode.Diagnostic[]>();
-    const v = this.snap.validation;
+    // Issues about bytes the file no longer holds would sit at the wrong places: shown again once OpenClaw has
+    // judged the new content (a change on disk schedules that).
+    const v = this.snap.validatedHash === this.snap.diskHash ? this.snap.validation : undefined;
     const doc = this.snap.doc;
     if (v && doc) {
       const root = this.snap.profiles?.obs.config.root ?? check({ doc, version: this.snap.version }).observation.config.root;

@@ -292,6 +292,9 @@ export function stateJson(ctx: Ctx) {
     runtimes: [...s.runtimes].map(([provider, r]) => ({ provider, status: r.status, kind: r.kind, loaded: r.loaded.map((m) => ({ id: m.identifier, context: m.loadedContextLength })) })),
     validation: s.validation ?? null,
     validationError: s.validationError ?? null,
+    /** sha256 of the config on disk, and of the bytes OpenClaw's validator last judged (its issues show only when equal). */
+    diskHash: s.diskHash ?? null,
+    validatedHash: s.validatedHash ?? null,
     refreshedAt: s.refreshedAt ?? null,
   };
 }

@@ -8,7 +8,7 @@ import { ollamaRoutes, startServer } from '../support/scriptedServer.js';
 
 const CONFIG = process.env.LAL_SANDBOX_CONFIG!;
 const uri = () => vscode.Uri.file(CONFIG);
-type Api = { activateMs: number; state(): { findings: { rule: string }[]; openclawVersion: string | null; refreshedAt: number | null; profile?: { text: string } }; refresh(o?: object): Promise<void> };
+type Api = { activateMs: number; state(): { findings: { rule: string }[]; openclawVersion: string | null; refreshedAt: number | null; diskHash: string | null; validatedHash: string | null; profile?: { text: string } }; refresh(o?: object): Promise<void> };
 
 async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const t0 = Date.now();
@@ -259,14 +259,13 @@ suite('Local AI Lab in a real extension host', () => {
     try {
       for (const name of files) {
         fs.writeFileSync(CONFIG, fs.readFileSync(path.join(corpus, name)));
-        // Settled: the validator's issues are in and nothing changed for two seconds.
-        let last = '';
-        let since = Date.now();
-        await until(`${name}: the editor's diagnostics settle`, () => {
-          const now = editorSide().join('\n');
-          if (now !== last) [last, since] = [now, Date.now()];
-          return now.includes(' openclaw ') || vscode.languages.getDiagnostics(uri()).some((d) => d.relatedInformation?.some((r) => /^OpenClaw /.test(r.message))) ? Date.now() - since > 2000 : false;
+        // Settled: OpenClaw has judged these very bytes (until then the editor shows none of its issues).
+        const before = api.state().diskHash;
+        await until(`${name}: the editor checked and OpenClaw judged the new content`, () => {
+          const st = api.state();
+          return st.diskHash !== before && st.diskHash !== null && st.validatedHash === st.diskHash;
         }, 120_000);
+        await new Promise((r) => setTimeout(r, 300));
         const r = spawnSync(process.execPath, [cli, 'check', '--json', '--config', CONFIG, '--openclaw', exe], { encoding: 'utf8', env: process.env, timeout: 120_000 });
         const out = JSON.parse(r.stdout) as { findings: { rule: string; message: string; range: { start: { line: number; character: number } } }[]; validator: { ran: boolean } };
         assert.equal(out.validator.ran, true, `${name}: the CLI ran OpenClaw's validator`);
