@@ -46,6 +46,7 @@ export function labStats(argv: string[]): number {
           split: c.split,
           fast: c.fast,
           slow: c.slow,
+          outliers: c.outliers,
           clusters: c.split ? { fast: c.fastCluster, slow: c.slowCluster } : null,
           slowRate: c.slowRate ?? null,
           warnings: c.warnings,
@@ -63,6 +64,7 @@ export function labStats(argv: string[]): number {
     console.log(`slow ${c.slowCluster!.n}: mean ${fmt(c.slowCluster!.mean)} (${fmt(c.slowCluster!.min)}–${fmt(c.slowCluster!.max)})`);
     console.log(`slow rate ${(100 * c.slowRate!.value).toFixed(0)} % (95 % CI ${(100 * c.slowRate!.low).toFixed(0)}–${(100 * c.slowRate!.high).toFixed(0)} %)`);
   } else console.log('no fast/slow split');
+  if (c.outliers.length) console.log(`outlier: ${c.outliers.map(fmt).join(', ')}`);
   for (const w of c.warnings) console.log(`note: ${w}`);
   return 0;
 }
