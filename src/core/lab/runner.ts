@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import type { Dispatcher } from './dispatch/types.js';
+import type { DispatchOutcome, Dispatcher } from './dispatch/types.js';
+import { strategyOf } from './evidence.js';
 import { appendDispatch, lockSession, readSession, writeSession, SCHEMA_VERSION, type DispatchRecord, type Session } from './store.js';
 import type { Workload } from './workload.js';
 
@@ -156,9 +157,11 @@ async function runLocked(o: RunOptions): Promise<{ session: Session; dispatches:
     const startedAt = new Date().toISOString();
     await dispatcher.prepare?.();
     const t0 = performance.now();
-    const out = await dispatcher(i, signal);
+    const raw = await dispatcher(i, signal);
     const wallMs = performance.now() - t0;
-    if (out.errorKind === 'cancelled') break; // an interrupted dispatch is not a sample
+    if (raw.errorKind === 'cancelled') break; // an interrupted dispatch is not a sample
+    // The clock has stopped: reading the runtime's records is the harness's time, not the dispatch's.
+    const out: DispatchOutcome = { ...raw, ...(dispatcher.collect ? await dispatcher.collect(i, raw, signal).catch(() => ({})) : {}) };
     const check: ExpectationResult = out.errorKind ? { met: false } : await checkExpectations(session.workload, out.output, o.cwd, signal, { regexTimeoutMs: o.regexTimeoutMs });
     if (check.cancelled) break;
     const met = check.met;
@@ -180,8 +183,12 @@ async function runLocked(o: RunOptions): Promise<{ session: Session; dispatches:
         completed: !out.errorKind && !!out.stopReason && met !== false,
         errorKind: out.errorKind,
         errorMessage: out.errorMessage ?? check.note,
-        compactions: out.compactions,
-        compactionEvents: out.compactionEvents,
+        turns: out.turns,
+        toolCalls: out.toolCalls,
+        tools: out.tools,
+        compactions: out.compactions ? [...out.compactions] : undefined,
+        finalMessage: out.finalMessage,
+        strategy: strategyOf(out.turns),
         exitCode: out.exitCode,
         outputSha256: createHash('sha256').update(out.output).digest('hex'),
         transport: out.transport,

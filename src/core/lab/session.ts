@@ -2,7 +2,9 @@
 import os from 'node:os';
 import { sha256 } from '../fsutil.js';
 import { isEnvReference } from '../openclaw/document.js';
-import { findProvider, splitRef } from '../openclaw/model.js';
+import fs from 'node:fs';
+import { decodeText, parseDocument } from '../openclaw/document.js';
+import { buildModel, findProvider, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
@@ -13,6 +15,7 @@ import type { Dispatcher } from './dispatch/types.js';
 import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './store.js';
 import type { Workload } from './workload.js';
+import { compactionCount, compactionList } from './evidence.js';
 
 export class LabPreflightError extends Error {}
 
@@ -118,6 +121,16 @@ export async function resolveTransport(w: Workload, obs: Observation): Promise<'
   return (await gatewayListening(gatewayPort(obs))) ? 'gateway' : 'local';
 }
 
+/** `agents.defaults.compaction.model` of the config the dispatches run under (read before the first one). */
+export function configuredCompactionModel(configPath: string): string | undefined {
+  try {
+    const doc = parseDocument(configPath, decodeText(fs.readFileSync(configPath)).text);
+    return buildModel(doc.root).refs.find((r) => r.role === 'compaction')?.ref;
+  } catch {
+    return undefined;
+  }
+}
+
 export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: string; model: string; apiKey?: string }, ctx: DispatchContext): Dispatcher {
   if (w.dispatcher === 'openclaw') {
     // Long prompts go through --message-file (an argument over 128 KiB fails with spawn E2BIG), which
@@ -127,6 +140,7 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
       throw new LabPreflightError(`the prompt is ${(bytes / 1048576).toFixed(1)} MiB; openclaw agent reads at most 4 MiB (--message-file). Shorten it, or use the openai dispatcher`);
     }
     return openclawDispatcher({
+      compactionModel: configuredCompactionModel(ctx.configPath),
       executable: ctx.openclawExecutable,
       prompt,
       agent: w.agent ?? 'main',
@@ -141,6 +155,24 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
   return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens, maxOutputBytes: w.maxOutputBytes });
 }
 
+/** How the dispatches of one cluster went about the work (strategy counts only dispatches that recorded turns). */
+export interface ClusterEvidence {
+  /** 'all' without a split; 'outlier' for a single far-slower dispatch. */
+  readonly cluster: 'fast' | 'slow' | 'all' | 'outlier';
+  readonly n: number;
+  readonly stepByStep: number;
+  readonly allAtOnce: number;
+  readonly compactions: number;
+}
+
+/** Seconds per compaction for one summarizing model: the compaction tax. */
+export interface CompactionTax {
+  readonly model: string;
+  /** Compactions with a recorded duration. */
+  readonly n: number;
+  readonly medianSeconds: number;
+}
+
 export interface SessionSummary {
   readonly n: number;
   readonly completed: Interval;
@@ -149,18 +181,53 @@ export interface SessionSummary {
   readonly compactions: number;
   readonly ttftMs?: number;
   readonly tokensPerSecond?: number;
+  readonly clusters: ClusterEvidence[];
+  readonly compactionTax: CompactionTax[];
+}
+
+function clusterEvidence(d: readonly DispatchRecord[], split: ReturnType<typeof classify>): ClusterEvidence[] {
+  const slow = new Set(split.slow);
+  const outliers = new Set(split.outliers);
+  const groupOf = (r: DispatchRecord): ClusterEvidence['cluster'] => (outliers.has(r.wallMs / 1000) ? 'outlier' : !split.split ? 'all' : slow.has(r.wallMs / 1000) ? 'slow' : 'fast');
+  const order: ClusterEvidence['cluster'][] = split.split ? ['fast', 'slow'] : ['all', 'outlier'];
+  return order
+    .map((cluster) => {
+      const rs = d.filter((r) => groupOf(r) === cluster);
+      return {
+        cluster,
+        n: rs.length,
+        stepByStep: rs.filter((r) => r.strategy === 'step-by-step').length,
+        allAtOnce: rs.filter((r) => r.strategy === 'all-at-once').length,
+        compactions: rs.reduce((n, r) => n + compactionCount(r), 0),
+      };
+    })
+    .filter((c) => c.n > 0);
+}
+
+/** Median seconds per compaction, per summarizing model, over the compactions whose duration was recorded. */
+export function compactionTax(d: readonly DispatchRecord[]): CompactionTax[] {
+  const byModel = new Map<string, number[]>();
+  for (const r of d) for (const c of compactionList(r)) {
+    if (c.durationMs === null || !Number.isFinite(c.durationMs)) continue;
+    const key = c.model ?? 'unknown model';
+    byModel.set(key, [...(byModel.get(key) ?? []), c.durationMs / 1000]);
+  }
+  return [...byModel].map(([model, xs]) => ({ model, n: xs.length, medianSeconds: summarize(xs)!.median })).sort((a, b) => a.model.localeCompare(b.model));
 }
 
 /** Statistics over the completed and failed dispatches alike (time is time); completion is its own figure. */
 export function summarizeSession(d: readonly DispatchRecord[]): SessionSummary {
   const secs = d.map((r) => r.wallMs / 1000);
   const med = (xs: number[]) => (xs.length ? summarize(xs)!.median : undefined);
+  const split = classify(secs);
   return {
     n: d.length,
     completed: wilson(d.filter((r) => r.completed).length, d.length),
     seconds: summarize(secs),
-    split: classify(secs),
-    compactions: d.reduce((n, r) => n + (r.compactions ?? 0), 0),
+    split,
+    clusters: clusterEvidence(d, split),
+    compactionTax: compactionTax(d),
+    compactions: d.reduce((n, r) => n + compactionCount(r), 0),
     ttftMs: med(d.flatMap((r) => (r.ttftMs == null ? [] : [r.ttftMs]))),
     tokensPerSecond: med(d.flatMap((r) => (r.tokensPerSecond == null ? [] : [r.tokensPerSecond]))),
   };
