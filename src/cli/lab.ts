@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
 import { runSession } from '../core/lab/runner.js';
-import { clusterOf, comparisonLines, reportLines } from '../core/lab/report.js';
+import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core/lab/report.js';
 import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, newSessionId, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
@@ -206,8 +206,13 @@ export async function labCommand(argv: string[]): Promise<number> {
         const a = readSession(root, resolveSessionId(root, positionals[0]!));
         const b = readSession(root, resolveSessionId(root, positionals[1]!));
         const c = compareSessions(a.dispatches, b.dispatches);
-        if (o.json) console.log(JSON.stringify({ sessions: { a: a.session.id, b: b.session.id }, ...c }, null, 2));
-        else for (const l of comparisonLines(c, a.session.id, b.session.id)) console.log(`${l.label}: ${l.value}`);
+        const [nameA, nameB] = distinctLabels([a.session, b.session]) as [string, string];
+        if (o.json) console.log(JSON.stringify({ sessions: { a: a.session.id, b: b.session.id }, labels: { a: nameA, b: nameB }, ...c }, null, 2));
+        else {
+          console.log(`A: ${nameA}  (${a.session.id})`);
+          console.log(`B: ${nameB}  (${b.session.id})`);
+          for (const l of comparisonLines(c, nameA, nameB)) console.log(`${l.label}: ${l.value}`);
+        }
         return 0;
       }
     }
