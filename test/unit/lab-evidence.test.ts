@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { compactionModelFor, mergeTrajectory, parseAgentResult } from '../../src/core/lab/dispatch/openclaw.js';
+import { mergeTrajectory, parseAgentResult } from '../../src/core/lab/dispatch/openclaw.js';
 import { compactionsFromLog, summarizeTrajectory } from '../../src/core/lab/dispatch/trajectory.js';
 import { compactionCount, finalMessageOf, strategyOf } from '../../src/core/lab/evidence.js';
 import { points, tableRow } from '../../src/core/lab/panel.js';
@@ -69,21 +69,15 @@ describe('what each dispatch did', () => {
         agentMeta: { provider: 'lmstudio', model: 'qwen/qwen3-coder-30b', assistantTurns: 8, compactionCount: 2, compactionTokensAfter: 3100, usage: { input: 60000, output: 900 } },
       },
     });
-    const r = parseAgentResult(stdout, 0, { compactionModel: 'lmstudio/qwen3-4b-instruct-2507' });
+    const r = parseAgentResult(stdout, 0);
     assert.deepEqual([r.turns, r.toolCalls, r.tools, r.finalMessage, compactionCount(r)], [8, 7, { read: null, edit: null }, 'present', 2]);
-    assert.deepEqual(r.compactions!.map((c) => [c.model, c.tokensAfter]), [['lmstudio/qwen3-4b-instruct-2507', null], ['lmstudio/qwen3-4b-instruct-2507', 3100]]);
+    // In-run compactions summarize with the run's model (2026.9.6; see the compaction test).
+    assert.deepEqual(r.compactions!.map((c) => [c.model, c.tokensAfter]), [['lmstudio/qwen/qwen3-coder-30b', null], ['lmstudio/qwen/qwen3-coder-30b', 3100]]);
     // One tool: its count is every call. No tool summary: no tools ran.
     const one = parseAgentResult(JSON.stringify({ meta: { stopReason: 'stop', toolSummary: { calls: 3, tools: ['read'] }, agentMeta: { assistantTurns: 4 } } }), 0);
     assert.deepEqual([one.tools, one.toolCalls, one.compactions], [{ read: 3 }, 3, []]);
     const none = parseAgentResult(JSON.stringify({ payloads: [{ text: 'Hi' }], meta: { stopReason: 'stop', agentMeta: { assistantTurns: 1 } } }), 0);
     assert.deepEqual([none.tools, none.toolCalls, none.finalMessage], [{}, 0, 'present']);
-  });
-
-  it('the summarizing model is resolved as OpenClaw does: compaction.model, a bare id on the run\'s provider, else the run\'s model', () => {
-    assert.equal(compactionModelFor('lmstudio/qwen3-4b', { provider: 'lmstudio', model: 'big' }), 'lmstudio/qwen3-4b');
-    assert.equal(compactionModelFor('qwen3-4b', { provider: 'lmstudio', model: 'big' }), 'lmstudio/qwen3-4b');
-    assert.equal(compactionModelFor(undefined, { provider: 'lmstudio', model: 'big' }), 'lmstudio/big');
-    assert.equal(compactionModelFor(undefined, {}), null);
   });
 
   it('fills in tool counts and compaction details from the trajectory export and the run\'s log lines', () => {
@@ -98,6 +92,8 @@ describe('what each dispatch did', () => {
       ev('tool.call', '2026-11-21T21:41:00.000Z', { toolCallId: 'c1', name: 'read' }),
       ev('tool.call', '2026-11-21T21:41:01.000Z', { toolCallId: 'c2', name: 'read' }),
       ev('tool.call', '2026-11-21T21:41:02.000Z', { toolCallId: 'c3', name: 'edit' }),
+      // The runtime records each call again (source "runtime"): not a second call.
+      JSON.stringify({ traceSchema: 'openclaw-trajectory', schemaVersion: 1, source: 'runtime', type: 'tool.call', ts: '2026-11-21T21:41:02.010Z', runId: 'a1fbbbc4-131f-4ffc-b98f-77c1982b660a', data: { toolCallId: 'c3', name: 'edit' } }),
       ev('session.compaction', '2026-11-21T21:41:40.000Z', { summary: '## Decisions', tokensBefore: 41200 }),
     ].join('\n');
     const runId = 'a1fbbbc4-131f-4ffc-b98f-77c1982b660a';

@@ -2,9 +2,7 @@
 import os from 'node:os';
 import { sha256 } from '../fsutil.js';
 import { isEnvReference } from '../openclaw/document.js';
-import fs from 'node:fs';
-import { decodeText, parseDocument } from '../openclaw/document.js';
-import { buildModel, findProvider, splitRef } from '../openclaw/model.js';
+import { findProvider, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
@@ -121,16 +119,6 @@ export async function resolveTransport(w: Workload, obs: Observation): Promise<'
   return (await gatewayListening(gatewayPort(obs))) ? 'gateway' : 'local';
 }
 
-/** `agents.defaults.compaction.model` of the config the dispatches run under (read before the first one). */
-export function configuredCompactionModel(configPath: string): string | undefined {
-  try {
-    const doc = parseDocument(configPath, decodeText(fs.readFileSync(configPath)).text);
-    return buildModel(doc.root).refs.find((r) => r.role === 'compaction')?.ref;
-  } catch {
-    return undefined;
-  }
-}
-
 export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: string; model: string; apiKey?: string }, ctx: DispatchContext): Dispatcher {
   if (w.dispatcher === 'openclaw') {
     // Long prompts go through --message-file (an argument over 128 KiB fails with spawn E2BIG), which
@@ -140,7 +128,6 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
       throw new LabPreflightError(`the prompt is ${(bytes / 1048576).toFixed(1)} MiB; openclaw agent reads at most 4 MiB (--message-file). Shorten it, or use the openai dispatcher`);
     }
     return openclawDispatcher({
-      compactionModel: configuredCompactionModel(ctx.configPath),
       executable: ctx.openclawExecutable,
       prompt,
       agent: w.agent ?? 'main',

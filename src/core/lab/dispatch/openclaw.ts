@@ -49,19 +49,8 @@ export const AgentResultSchema = z.looseObject({
   status: str,
 });
 
-/**
- * The model OpenClaw summarizes with (2026.9.6 resolveEmbeddedCompactionTarget): `compaction.model` from
- * openclaw.json — `provider/model`, or a bare id on the run's provider — else the run's own model.
- */
-export function compactionModelFor(configured: string | undefined, run: { provider?: string | null; model?: string | null }): string | null {
-  const c = configured?.trim();
-  if (c && c.indexOf('/') > 0) return c;
-  if (c && run.provider) return `${run.provider}/${c}`;
-  return run.provider && run.model ? `${run.provider}/${run.model}` : null;
-}
-
 /** Parses one `openclaw agent --json` stdout into the record's fields. */
-export function parseAgentResult(stdout: string, exitCode: number, opts: { compactionModel?: string } = {}): DispatchOutcome {
+export function parseAgentResult(stdout: string, exitCode: number): DispatchOutcome {
   let json: unknown;
   try {
     json = JSON.parse(stdout);
@@ -78,7 +67,11 @@ export function parseAgentResult(stdout: string, exitCode: number, opts: { compa
   const am = meta?.agentMeta;
   // compactionCount is present only when compaction ran inside the run.
   const count = am?.compactionCount ?? meta?.contextManagement?.lastTurnCompactions ?? 0;
-  const model = compactionModelFor(opts.compactionModel, { provider: am?.provider, model: am?.model });
+  // Compactions inside a run summarize with the run's own model in 2026.9.6 — agent-core's
+  // runAutoCompaction uses the session's model and the safeguard hook ctx.model / runtime.model (the run's);
+  // `compaction.model` reaches only direct compactions (resolveEmbeddedCompactionTarget). The compaction test
+  // checks this against the model the server was asked for each summary.
+  const model = am?.provider && am?.model ? `${am.provider}/${am.model}` : null;
   // The meta names how many and the last one's tokens after; the trajectory export and the log add the rest.
   const compactions: CompactionRecord[] = Array.from({ length: count }, (_, i) => emptyCompaction({ model, tokensAfter: i === count - 1 ? (am?.compactionTokensAfter ?? null) : null }));
   const ts = meta?.toolSummary;
@@ -161,8 +154,6 @@ export interface OpenClawDispatchOptions {
   readonly transport: 'local' | 'gateway';
   /** stdout beyond this ends the dispatch (errorKind "output-too-large"). */
   readonly maxOutputBytes?: number;
-  /** `compaction.model` from openclaw.json, if set (see compactionModelFor). */
-  readonly compactionModel?: string;
 }
 
 /** The last `max` bytes of a file (a day's log can be large; this run's lines are at its end). */
@@ -282,7 +273,7 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
         if (ended === 'cancelled') return resolve({ output: '', errorKind: 'cancelled', errorMessage: 'cancelled' });
         if (ended === 'output-too-large') return resolve({ output: stdout, errorKind: 'output-too-large', errorMessage: `openclaw printed more than ${maxOut} bytes; stopped (workload maxOutputBytes)`, transport: o.transport });
         if (ended === 'timeout') return resolve({ output: stdout, errorKind: 'timeout', errorMessage: `no finish within ${Math.round(o.timeoutMs / 1000)} s`, transport: o.transport });
-        const out = parseAgentResult(stdout, code ?? (sig ? 128 : 1), { compactionModel: o.compactionModel });
+        const out = parseAgentResult(stdout, code ?? (sig ? 128 : 1));
         resolve({ ...out, transport: o.transport, errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) });
       });
     });

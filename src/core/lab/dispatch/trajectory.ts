@@ -62,8 +62,9 @@ export function summarizeTrajectory(eventsJsonl: string): TrajectorySummary {
     }
     const d = (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>;
     if (typeof e.runId === 'string' && !out.runIds.includes(e.runId)) out.runIds.push(e.runId);
-    if (e.type === 'assistant.message') out.assistantMessages++;
-    else if (e.type === 'tool.call') out.toolNames.push(typeof d.name === 'string' && d.name ? d.name : '(unnamed)');
+    if (e.type === 'assistant.message' && e.source !== 'runtime') out.assistantMessages++;
+    // The transcript's tool calls only: the runtime records each call as a `tool.call` event of its own too.
+    else if (e.type === 'tool.call' && e.source !== 'runtime') out.toolNames.push(typeof d.name === 'string' && d.name ? d.name : '(unnamed)');
     else if (e.type === 'session.compaction' || e.type === 'compaction') {
       const c = e.type === 'compaction' ? e : d;
       out.compactions.push({ endedAt: typeof e.ts === 'string' ? e.ts : null, tokensBefore: numOrNull(c.tokensBefore), tokensAfter: numOrNull(c.tokensAfter) });
