@@ -67,7 +67,16 @@ function render(): void {
   canvas.dataset.colour = p.fast;
   const scales = {
     x: { title: { display: true, text: 'seconds', color: p.text }, grid: { color: p.grid }, ticks: { color: p.text } },
-    y: { min: 0.5, max: sessions.length + 0.5, grid: { color: p.grid }, ticks: { color: p.text, stepSize: 1, autoSkip: false, callback: (v: string | number) => (Number.isInteger(Number(v)) ? (view.strips[Number(v) - 1] ?? '') : '') } },
+    y: {
+      min: 0.5,
+      max: sessions.length + 0.5,
+      grid: { color: p.grid },
+      // One tick per strip at its centre: Chart.js would otherwise step from min (0.5, 1.5, …) and no strip got its label.
+      afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
+        axis.ticks = view.strips.map((_, i) => ({ value: i + 1 }));
+      },
+      ticks: { color: p.text, autoSkip: false, callback: (v: string | number) => view.strips[Number(v) - 1] ?? '' },
+    },
   };
   if (!strip) {
     strip = new Chart(canvas, {
@@ -91,6 +100,8 @@ function render(): void {
     strip.options.scales = scales;
     strip.update();
   }
+  // The labels Chart.js actually laid out on the strip axis (for people reading the canvas's attributes and for tests).
+  canvas.dataset.strips = strip.scales.y?.ticks.map((t) => String(t.label)).join(' | ') ?? '';
   const hc = $<HTMLCanvasElement>('hist');
   hc.setAttribute('aria-label', `Histogram of ${all.length} dispatch times in ${view.histogram.counts.length} bins`);
   const series = view.histogram.series.length ? view.histogram.series : [{ label: 'dispatches', counts: view.histogram.counts, colour: 'fast' as ColourKey }];
