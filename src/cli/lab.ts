@@ -175,7 +175,7 @@ export async function labCommand(argv: string[]): Promise<number> {
         if (profileName && !(await applyProfileFirst(profileName, o))) return 1;
         const { obs, bytes } = await observe(o.config, o.openclaw);
         const target = openAiTarget(obs, workload, { allowHosted: !!o['allow-hosted'] });
-        const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
+        const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl, target.ref);
         const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
         return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
       }
@@ -211,7 +211,7 @@ export async function labCommand(argv: string[]): Promise<number> {
         else {
           console.log(`A: ${nameA}  (${a.session.id})`);
           console.log(`B: ${nameB}  (${b.session.id})`);
-          for (const l of comparisonLines(c, nameA, nameB)) console.log(`${l.label}: ${l.value}`);
+          for (const l of comparisonLines(c, nameA, nameB, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold })) console.log(`${l.label}: ${l.value}`);
         }
         return 0;
       }

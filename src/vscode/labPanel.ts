@@ -118,8 +118,9 @@ export class LabPanel implements vscode.Disposable {
     const sessions = loaded.map((s, i) => ({ ...s, label: labels[i]! }));
     const msg: HostMessage = { type: 'show', sessions };
     if (sessions.length === 2) {
-      const c = compareSessions(readSession(this.labDir(), this.ids[0]!).dispatches, readSession(this.labDir(), this.ids[1]!).dispatches);
-      msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label);
+      const [a, b] = [readSession(this.labDir(), this.ids[0]!), readSession(this.labDir(), this.ids[1]!)];
+      const c = compareSessions(a.dispatches, b.dispatches);
+      msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold });
     }
     void this.panel?.webview.postMessage(msg);
   }

@@ -62,6 +62,9 @@ describe('compaction records from the real OpenClaw 2026.9.6', { skip }, () => {
       assert.ok(c.tokensBefore > 24_576 && c.tokensAfter < c.tokensBefore, JSON.stringify(c));
       assert.ok(Date.parse(c.startedAt) >= Date.parse(d.startedAt));
     }
+    // Observed beside predicted: C 32,768 and R = min(20000, ⌊C/4⌋) = 8,192 put the threshold at 24,576.
+    const show = await runCli(['lab', 'show', JSON.parse(a.r.stdout).session.id], { cwd: a.dir });
+    assert.match(show.stdout, /compaction trigger: observed at [\d,]+ tokens \(median of \d+\), predicted 24,576 \(C − R, R = min\(20000, ⌊C\/4⌋\); C 32,768 for mocklab\/mock-1\): \+[\d,]+ \(\+\d+ %\)/, show.stdout);
     const b = await compactingLab({ compactor: true, repeats: 1 });
     assert.equal(b.r.status, 0, b.r.stderr.slice(-3000));
     const db = JSON.parse(b.r.stdout).dispatches[0];

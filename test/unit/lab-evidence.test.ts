@@ -151,6 +151,16 @@ describe('the session summary relates clusters to strategy and names the compact
     assert.notEqual(same[0], same[1], 'two sessions that read the same get their id ends');
   });
 
+  it('puts where compaction really fired beside where the release\'s math predicts it (threshold compactions only)', () => {
+    const s = session('s1', 'mid-range');
+    const env = { ...s.environment, compactionThreshold: { model: 'lmstudio/qwen/qwen3-coder-30b', contextTokens: 90000, reserveTokens: 20000, compactAt: 70000, memoryFlushAt: 66000, formula: 'C − R, R = min(20000, ⌊C/4⌋)' } };
+    const overflow = { ...compaction('m', 30), tokensBefore: 95000, trigger: 'overflow' };
+    const d = [rec(0, 198), rec(1, 606, { compactions: [{ ...compaction('m', 30), tokensBefore: 41000 }, { ...compaction('m', 30), tokensBefore: 43000 }, overflow] })];
+    const lines = reportLines({ ...s, environment: env }, d);
+    assert.ok(lines.includes('compaction trigger: observed at 42,000 tokens (median of 2), predicted 70,000 (C − R, R = min(20000, ⌊C/4⌋); C 90,000 for lmstudio/qwen/qwen3-coder-30b): −28,000 (−40 %)'), lines.join('\n'));
+    assert.ok(!reportLines(s, d).some((l) => l.startsWith('compaction trigger')), 'no prediction recorded: no comparison');
+  });
+
   it('a lone far-slower dispatch is its own group, not a cluster', () => {
     const d = [rec(0, 200), rec(1, 205), rec(2, 210), rec(3, 198), rec(4, 202), slow(5, 900, 1)];
     assert.deepEqual(evidenceLines(summarizeSession(d)).slice(0, 2), ['all dispatches: 5 of 5 all-at-once, 0 compactions', 'outlier: 1 of 1 step-by-step, 1 compaction']);

@@ -75,7 +75,7 @@ export function tableRow(session: Session, d: readonly DispatchRecord[]): TableR
     compactions: s.compactions,
     ttftMs: s.ttftMs ?? null,
     tokensPerSecond: s.tokensPerSecond ?? null,
-    evidence: evidenceLines(s),
+    evidence: evidenceLines(s, session.environment.compactionThreshold),
   };
 }
 

@@ -1,6 +1,6 @@
 import { compactionCount } from './evidence.js';
 import { summarizeSession, type compareSessions, type SessionSummary } from './session.js';
-import type { DispatchRecord, Session } from './store.js';
+import type { DispatchRecord, Environment, Session } from './store.js';
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
@@ -17,7 +17,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * What the dispatches did, per cluster ("slow cluster: 2 of 2 step-by-step, 5 compactions"), and the
  * compaction tax per summarizing model. The same lines in `lab show`, `lab compare` and the panel.
  */
-export function evidenceLines(sum: Pick<SessionSummary, 'clusters' | 'compactionTax'>): string[] {
+export function evidenceLines(sum: Pick<SessionSummary, 'clusters' | 'compactionTax' | 'compactionTokensBefore'>, predicted?: Environment['compactionThreshold']): string[] {
   const name = { fast: 'fast cluster', slow: 'slow cluster', all: 'all dispatches', outlier: 'outlier' } as const;
   const lines = sum.clusters.map((c) => {
     const known = c.stepByStep + c.allAtOnce;
@@ -26,6 +26,15 @@ export function evidenceLines(sum: Pick<SessionSummary, 'clusters' | 'compaction
   });
   if (sum.compactionTax.length) {
     lines.push(`compaction tax: ${sum.compactionTax.map((t) => `${t.model} ${t.medianSeconds.toFixed(1)} s per compaction (median of ${t.n})`).join('; ')}`);
+  }
+  const seen = sum.compactionTokensBefore;
+  if (seen && predicted) {
+    const gap = seen.median - predicted.compactAt;
+    const n = (x: number) => Math.round(x).toLocaleString('en-US');
+    lines.push(
+      `compaction trigger: observed at ${n(seen.median)} tokens (median of ${seen.n}), predicted ${n(predicted.compactAt)} (${predicted.formula}; C ${n(predicted.contextTokens)} for ${predicted.model}): ` +
+        `${gap >= 0 ? '+' : '−'}${n(Math.abs(gap))} (${gap >= 0 ? '+' : '−'}${Math.abs(Math.round((100 * gap) / predicted.compactAt))} %)`,
+    );
   }
   return lines;
 }
@@ -66,7 +75,7 @@ export function reportLines(session: Session, d: readonly DispatchRecord[]): str
     );
   }
   if (sum.split.split) lines.push(`split: fast ${sum.split.fast.length}, slow ${sum.split.slow.length} (slow rate ${Math.round(100 * sum.split.slowRate!.value)} %)`);
-  lines.push(...evidenceLines(sum));
+  lines.push(...evidenceLines(sum, session.environment.compactionThreshold));
   for (const w of sum.split.warnings) lines.push(`note: ${w}`);
   return lines;
 }
@@ -75,7 +84,12 @@ export function reportLines(session: Session, d: readonly DispatchRecord[]): str
  * A comparison in words, for the panel and `lab compare` alike: "B − A" spelled with the sessions'
  * names, and "no clear difference" said outright when the interval includes 0.
  */
-export function comparisonLines(c: ReturnType<typeof compareSessions>, a: string, b: string): { label: string; value: string }[] {
+export function comparisonLines(
+  c: ReturnType<typeof compareSessions>,
+  a: string,
+  b: string,
+  predicted: { a?: Environment['compactionThreshold']; b?: Environment['compactionThreshold'] } = {},
+): { label: string; value: string }[] {
   const m = c.medianSeconds;
   const signed = (x: number, unit: string, digits = 2) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}${unit}`;
   const median = !m
@@ -86,7 +100,7 @@ export function comparisonLines(c: ReturnType<typeof compareSessions>, a: string
     { label: `median (${b} − ${a})`, value: median },
     { label: 'slow rate', value: `${Math.round(100 * c.slowRate.a)} % → ${Math.round(100 * c.slowRate.b)} % (${points(c.slowRate.difference)})` },
     { label: 'completed', value: `${Math.round(100 * c.completion.a)} % → ${Math.round(100 * c.completion.b)} % (${points(c.completion.difference)})` },
-    ...evidenceLines(c.summaries.a).map((value) => ({ label: a, value })),
-    ...evidenceLines(c.summaries.b).map((value) => ({ label: b, value })),
+    ...evidenceLines(c.summaries.a, predicted.a).map((value) => ({ label: a, value })),
+    ...evidenceLines(c.summaries.b, predicted.b).map((value) => ({ label: b, value })),
   ];
 }

@@ -2,7 +2,8 @@
 import os from 'node:os';
 import { sha256 } from '../fsutil.js';
 import { isEnvReference } from '../openclaw/document.js';
-import { findProvider, splitRef } from '../openclaw/model.js';
+import { effectiveContext, thresholds } from '../openclaw/context.js';
+import { findProvider, findRow, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
@@ -77,7 +78,21 @@ export async function preflight(baseUrl: string, signal?: AbortSignal): Promise<
   }
 }
 
-export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | undefined, profile: string | undefined, endpoint?: string): Environment {
+/**
+ * Where compaction should fire for `modelRef` (default: the primary) by the installed release's math — the
+ * same code as the hover: C − R, and the memory flush before it.
+ */
+export function predictedCompaction(obs: Observation, modelRef?: string): Environment['compactionThreshold'] {
+  const ref = modelRef ?? obs.model.refs.find((r) => r.role === 'primary')?.ref;
+  const parts = ref ? splitRef(ref) : undefined;
+  if (!ref || !parts) return null;
+  const row = findRow(obs.model, parts.providerId, parts.modelId);
+  const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
+  const t = thresholds(eff.tokens, obs.version, obs.model.compaction, row?.contextWindow?.value);
+  return { model: ref, contextTokens: t.contextTokens, reserveTokens: t.reserveTokens, compactAt: t.compactAt, memoryFlushAt: t.memoryFlushAt, formula: `C − R, ${t.reserveFormula}` };
+}
+
+export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | undefined, profile: string | undefined, endpoint?: string, modelRef?: string): Environment {
   const loaded: Environment['loadedModels'] = [];
   for (const [provider, s] of obs.runtimes) for (const m of s.loaded) loaded.push({ provider, id: m.identifier, context: m.loadedContextLength ?? null });
   return {
@@ -88,6 +103,7 @@ export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | 
     loadedModels: loaded,
     machine: { memoryBytes: os.totalmem(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', os: `${os.platform()} ${os.release()} ${os.arch()}` },
     endpoint: endpoint ?? null,
+    compactionThreshold: predictedCompaction(obs, modelRef),
   };
 }
 
@@ -170,6 +186,8 @@ export interface SessionSummary {
   readonly tokensPerSecond?: number;
   readonly clusters: ClusterEvidence[];
   readonly compactionTax: CompactionTax[];
+  /** Tokens before each threshold compaction (or one whose trigger was not reported): where it really fired. */
+  readonly compactionTokensBefore?: { readonly median: number; readonly n: number };
 }
 
 function clusterEvidence(d: readonly DispatchRecord[], split: ReturnType<typeof classify>): ClusterEvidence[] {
@@ -189,6 +207,11 @@ function clusterEvidence(d: readonly DispatchRecord[], split: ReturnType<typeof 
       };
     })
     .filter((c) => c.n > 0);
+}
+
+function observedTrigger(d: readonly DispatchRecord[]): SessionSummary['compactionTokensBefore'] {
+  const xs = d.flatMap((r) => compactionList(r).filter((c) => c.trigger === null || c.trigger === 'threshold').flatMap((c) => (c.tokensBefore === null ? [] : [c.tokensBefore])));
+  return xs.length ? { median: summarize(xs)!.median, n: xs.length } : undefined;
 }
 
 /** Median seconds per compaction, per summarizing model, over the compactions whose duration was recorded. */
@@ -214,6 +237,7 @@ export function summarizeSession(d: readonly DispatchRecord[]): SessionSummary {
     split,
     clusters: clusterEvidence(d, split),
     compactionTax: compactionTax(d),
+    compactionTokensBefore: observedTrigger(d),
     compactions: d.reduce((n, r) => n + compactionCount(r), 0),
     ttftMs: med(d.flatMap((r) => (r.ttftMs == null ? [] : [r.ttftMs]))),
     tokensPerSecond: med(d.flatMap((r) => (r.tokensPerSecond == null ? [] : [r.tokensPerSecond]))),

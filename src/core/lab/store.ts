@@ -65,6 +65,10 @@ export const EnvironmentSchema = z.looseObject({
   loadedModels: z.array(z.looseObject({ provider: z.string(), id: z.string(), context: opt(z.number()) })),
   machine: z.looseObject({ memoryBytes: z.number(), cpus: z.number(), cpuModel: z.string(), os: z.string() }),
   endpoint: opt(z.string()),
+  /** What the installed release's math predicts for the model under test (the hover's code): where compaction fires. */
+  compactionThreshold: opt(
+    z.looseObject({ model: z.string(), contextTokens: z.number(), reserveTokens: z.number(), compactAt: z.number(), memoryFlushAt: z.number(), formula: z.string() }),
+  ),
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
