@@ -55,7 +55,7 @@ const env = { loadedModels: [], machine: { memoryBytes: os.totalmem(), cpus: os.
   }
   await server.close();
   console.log(`lab preparation before the first dispatch's clock (openai: client, model list, streamed rehearsal): median ${median(prep).toFixed(1)} ms`);
-  console.log(`lab harness per dispatch (openai dispatcher, recorded and flushed): median ${median(per).toFixed(1)} ms; a raw streamed request: ${median(raw).toFixed(1)} ms; overhead ${(median(per) - median(raw)).toFixed(1)} ms`);
+  console.log(`lab harness per dispatch (openai dispatcher, recorded and flushed, the young generation settled before each clock): median ${median(per).toFixed(1)} ms; a raw streamed request: ${median(raw).toFixed(1)} ms; overhead ${(median(per) - median(raw)).toFixed(1)} ms`);
 
   // A 1,000-dispatch session: load from disk and summarize.
   const big = newSession(newSessionId('big'), w, 'hi', 1000, env);

@@ -49,7 +49,8 @@ describe('lab run through the OpenAI-compatible API', () => {
     const { dir, config } = await lab([ok(150)]);
     // Three sessions, so one dispatch slowed by this busy machine (other processes, GC) cannot decide the
     // verdict: a harness cost on the first dispatch (the SDK's load, cold code, a trajectory export) shows
-    // in every session, noise in one. Unfixed, the first dispatch was 15–40 ms slower here in each.
+    // in every session, noise in one. Unfixed, the first dispatch was 15–40 ms slower here in each (cold code
+    // and the preparation's garbage collected inside it); with prepare() inside the clock, 170–220 ms.
     const excess: number[] = [];
     const seen: string[] = [];
     for (let k = 0; k < 3; k++) {
