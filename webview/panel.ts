@@ -1,6 +1,6 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, PointElement, ScatterController, Tooltip } from 'chart.js';
 import { HostMessageSchema, PanelMessageSchema, type PanelMessage, type PanelSession } from '../src/core/lab/panelProtocol.js';
-import { panelView, type PanelView } from '../src/core/lab/panelView.js';
+import { panelView, type ColourKey, type PanelView } from '../src/core/lab/panelView.js';
 
 Chart.register(ScatterController, BarController, PointElement, BarElement, LinearScale, CategoryScale, Tooltip);
 
@@ -21,6 +21,11 @@ function palette() {
     fast: css('--vscode-charts-blue', '#3794ff'),
     slow: css('--vscode-charts-orange', '#d18616'),
     none: css('--vscode-charts-foreground', '#888888'),
+    // Sessions in a comparison: colours apart from the two cluster colours.
+    session0: css('--vscode-charts-purple', '#b180d7'),
+    session1: css('--vscode-charts-green', '#89d185'),
+    session2: css('--vscode-charts-yellow', '#cca700'),
+    session3: css('--vscode-charts-red', '#f14c4c'),
     grid: css('--vscode-editorWidget-border', '#8884'),
     text: css('--vscode-foreground', '#cccccc'),
   };
@@ -34,6 +39,7 @@ let hist: Chart<'bar'> | undefined;
 function render(): void {
   const t0 = performance.now();
   const p = palette();
+  const colour = (k: ColourKey) => (p as Record<string, string>)[k] ?? p.none;
   const all = sessions.flatMap((s) => s.points);
   // The view-model is core's (tested there); this file only draws it.
   const view = panelView(sessions);
@@ -42,7 +48,7 @@ function render(): void {
   const datasets = (['fast', 'slow', 'none'] as const).flatMap((cluster) =>
     (['completed', 'missed', 'failed'] as const).map((outcome) => ({
       label: `${cluster} · ${outcome}`,
-      data: all.filter((q) => q.cluster === cluster && q.outcome === outcome).map((q) => ({ x: q.seconds, y: sessions.findIndex((s) => s.id === q.session) + 1, session: q.session, index: q.index })),
+      data: view.points.filter((q) => q.cluster === cluster && q.outcome === outcome).map((q) => ({ x: q.x, y: q.y, session: q.session, index: q.index })),
       pointStyle: SHAPE[outcome],
       pointRadius: outcome === 'completed' ? 5 : 7,
       borderColor: p[cluster],
@@ -61,7 +67,16 @@ function render(): void {
   canvas.dataset.colour = p.fast;
   const scales = {
     x: { title: { display: true, text: 'seconds', color: p.text }, grid: { color: p.grid }, ticks: { color: p.text } },
-    y: { min: 0.5, max: sessions.length + 0.5, grid: { color: p.grid }, ticks: { color: p.text, stepSize: 1, autoSkip: false, callback: (v: string | number) => sessions[Number(v) - 1]?.label ?? '' } },
+    y: {
+      min: 0.5,
+      max: sessions.length + 0.5,
+      grid: { color: p.grid },
+      // One tick per strip at its centre: Chart.js would otherwise step from min (0.5, 1.5, …) and no strip got its label.
+      afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
+        axis.ticks = view.strips.map((_, i) => ({ value: i + 1 }));
+      },
+      ticks: { color: p.text, autoSkip: false, callback: (v: string | number) => view.strips[Number(v) - 1] ?? '' },
+    },
   };
   if (!strip) {
     strip = new Chart(canvas, {
@@ -85,11 +100,16 @@ function render(): void {
     strip.options.scales = scales;
     strip.update();
   }
+  // The labels Chart.js actually laid out on the strip axis (for people reading the canvas's attributes and for tests).
+  canvas.dataset.strips = strip.scales.y?.ticks.map((t) => String(t.label)).join(' | ') ?? '';
   const hc = $<HTMLCanvasElement>('hist');
   hc.setAttribute('aria-label', `Histogram of ${all.length} dispatch times in ${view.histogram.counts.length} bins`);
-  hc.dataset.colour = p.fast;
-  const histData = { labels: view.histogram.labels, datasets: [{ label: 'dispatches', data: view.histogram.counts, backgroundColor: p.fast }] };
-  const histScales = { x: { ticks: { color: p.text }, grid: { color: p.grid } }, y: { ticks: { color: p.text, precision: 0 }, grid: { color: p.grid } } };
+  const series = view.histogram.series.length ? view.histogram.series : [{ label: 'dispatches', counts: view.histogram.counts, colour: 'fast' as ColourKey }];
+  hc.dataset.colour = colour(series[0]!.colour);
+  hc.dataset.colours = series.map((x) => colour(x.colour)).join(' ');
+  // Stacked, one colour per session, on the same bins.
+  const histData = { labels: view.histogram.labels, datasets: series.map((x) => ({ label: x.label, data: x.counts, backgroundColor: colour(x.colour) })) };
+  const histScales = { x: { stacked: true, ticks: { color: p.text }, grid: { color: p.grid } }, y: { stacked: true, ticks: { color: p.text, precision: 0 }, grid: { color: p.grid } } };
   if (!hist) hist = new Chart(hc, { type: 'bar', data: histData, options: { animation: false, maintainAspectRatio: false, scales: histScales } });
   else {
     // Data and scales both: a theme change recolours the histogram as it does the strip.
@@ -98,7 +118,35 @@ function render(): void {
     hist.update();
   }
   renderTables(view);
+  renderLegend(view);
   send({ type: 'rendered', points: all.length, ms: performance.now() - t0 });
+}
+
+/** Swatches take their colour from CSS classes bound to theme variables (no inline styles under the CSP). */
+function renderLegend(view: PanelView): void {
+  const legend = $('legend');
+  legend.replaceChildren(
+    ...view.legend.map((l) => {
+      const item = document.createElement('span');
+      item.className = 'key';
+      item.dataset.colour = l.colour;
+      const sw = document.createElement('span');
+      sw.className = `swatch ${l.colour}`;
+      sw.setAttribute('aria-hidden', 'true');
+      item.append(sw, document.createTextNode(l.label));
+      return item;
+    }),
+  );
+  const ev = $('evidence');
+  ev.replaceChildren(
+    ...view.evidence.flatMap((e) =>
+      e.lines.map((line) => {
+        const li = document.createElement('li');
+        li.textContent = view.evidence.length > 1 || sessions.length > 1 ? `${e.session} — ${line}` : line;
+        return li;
+      }),
+    ),
+  );
 }
 
 function cell(row: HTMLTableRowElement, text: string, header = false): void {

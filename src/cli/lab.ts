@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
 import { runSession } from '../core/lab/runner.js';
-import { clusterOf, comparisonLines, reportLines } from '../core/lab/report.js';
+import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core/lab/report.js';
 import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, newSessionId, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
@@ -46,6 +46,7 @@ export function labStats(argv: string[]): number {
           split: c.split,
           fast: c.fast,
           slow: c.slow,
+          outliers: c.outliers,
           clusters: c.split ? { fast: c.fastCluster, slow: c.slowCluster } : null,
           slowRate: c.slowRate ?? null,
           warnings: c.warnings,
@@ -63,6 +64,7 @@ export function labStats(argv: string[]): number {
     console.log(`slow ${c.slowCluster!.n}: mean ${fmt(c.slowCluster!.mean)} (${fmt(c.slowCluster!.min)}–${fmt(c.slowCluster!.max)})`);
     console.log(`slow rate ${(100 * c.slowRate!.value).toFixed(0)} % (95 % CI ${(100 * c.slowRate!.low).toFixed(0)}–${(100 * c.slowRate!.high).toFixed(0)} %)`);
   } else console.log('no fast/slow split');
+  if (c.outliers.length) console.log(`outlier: ${c.outliers.map(fmt).join(', ')}`);
   for (const w of c.warnings) console.log(`note: ${w}`);
   return 0;
 }
@@ -173,7 +175,7 @@ export async function labCommand(argv: string[]): Promise<number> {
         if (profileName && !(await applyProfileFirst(profileName, o))) return 1;
         const { obs, bytes } = await observe(o.config, o.openclaw);
         const target = openAiTarget(obs, workload, { allowHosted: !!o['allow-hosted'] });
-        const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl);
+        const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl, target.ref);
         const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
         return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
       }
@@ -204,8 +206,13 @@ export async function labCommand(argv: string[]): Promise<number> {
         const a = readSession(root, resolveSessionId(root, positionals[0]!));
         const b = readSession(root, resolveSessionId(root, positionals[1]!));
         const c = compareSessions(a.dispatches, b.dispatches);
-        if (o.json) console.log(JSON.stringify({ sessions: { a: a.session.id, b: b.session.id }, ...c }, null, 2));
-        else for (const l of comparisonLines(c, a.session.id, b.session.id)) console.log(`${l.label}: ${l.value}`);
+        const [nameA, nameB] = distinctLabels([a.session, b.session]) as [string, string];
+        if (o.json) console.log(JSON.stringify({ sessions: { a: a.session.id, b: b.session.id }, labels: { a: nameA, b: nameB }, ...c }, null, 2));
+        else {
+          console.log(`A: ${nameA}  (${a.session.id})`);
+          console.log(`B: ${nameB}  (${b.session.id})`);
+          for (const l of comparisonLines(c, nameA, nameB, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold })) console.log(`${l.label}: ${l.value}`);
+        }
         return 0;
       }
     }

@@ -6,7 +6,7 @@ import { dispatchesCsv, markdownTable, points, tableRow } from '../core/lab/pane
 import { newNonce, panelHtml } from '../core/lab/panelHtml.js';
 import { PanelMessageSchema, type HostMessage, type PanelSession } from '../core/lab/panelProtocol.js';
 import { compareSessions } from '../core/lab/session.js';
-import { comparisonLines } from '../core/lab/report.js';
+import { comparisonLines, distinctLabels, sessionLabel } from '../core/lab/report.js';
 import { listSessions, readSession, sessionDir } from '../core/lab/store.js';
 import type { Ctx } from './ctx.js';
 
@@ -104,8 +104,7 @@ export class LabPanel implements vscode.Disposable {
   private load(id: string): PanelSession | undefined {
     try {
       const { session, dispatches } = readSession(this.labDir(), id);
-      const when = session.startedAt.slice(11, 16);
-      return { id, label: `${session.workload.name} ${when}${session.environment.profile ? ` (${session.environment.profile})` : ''}`, points: points(session, dispatches), row: tableRow(session, dispatches) };
+      return { id, label: sessionLabel(session), points: points(session, dispatches), row: tableRow(session, dispatches) };
     } catch (err) {
       this.ctx.log.warn(`lab panel: ${(err as Error).message}`);
       return undefined;
@@ -113,11 +112,15 @@ export class LabPanel implements vscode.Disposable {
   }
 
   private post(): void {
-    const sessions = this.ids.map((id) => this.load(id)).filter((s): s is PanelSession => !!s);
+    const loaded = this.ids.map((id) => this.load(id)).filter((s): s is PanelSession => !!s);
+    // Two sessions that would read the same (workload, profile, minute) get the end of their id.
+    const labels = distinctLabels(loaded.map((s) => readSession(this.labDir(), s.id).session));
+    const sessions = loaded.map((s, i) => ({ ...s, label: labels[i]! }));
     const msg: HostMessage = { type: 'show', sessions };
     if (sessions.length === 2) {
-      const c = compareSessions(readSession(this.labDir(), this.ids[0]!).dispatches, readSession(this.labDir(), this.ids[1]!).dispatches);
-      msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label);
+      const [a, b] = [readSession(this.labDir(), this.ids[0]!), readSession(this.labDir(), this.ids[1]!)];
+      const c = compareSessions(a.dispatches, b.dispatches);
+      msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold });
     }
     void this.panel?.webview.postMessage(msg);
   }

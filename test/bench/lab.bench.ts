@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openAiDispatcher } from '../../src/core/lab/dispatch/openai.js';
+import { mergeTrajectory, openclawDispatcher } from '../../src/core/lab/dispatch/openclaw.js';
+import { exportTrajectory } from '../../src/core/lab/dispatch/trajectory.js';
+import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runSession } from '../../src/core/lab/runner.js';
 import { newSession, summarizeSession } from '../../src/core/lab/session.js';
 import { newSessionId, readSession, SCHEMA_VERSION, writeSession } from '../../src/core/lab/store.js';
@@ -42,8 +45,17 @@ const env = { loadedModels: [], machine: { memoryBytes: os.totalmem(), cpus: os.
       t = now;
     },
   });
+  // The harness's one-time preparation before the first clock starts (SDK, client, model list, rehearsal).
+  const prep: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const d = openAiDispatcher({ baseUrl: `${server.url}/v1`, model: 'm' }, 'hi', { timeoutMs: 10_000 });
+    const t0 = performance.now();
+    await d.prepare!();
+    prep.push(performance.now() - t0);
+  }
   await server.close();
-  console.log(`lab harness per dispatch (openai dispatcher, recorded and flushed): median ${median(per).toFixed(1)} ms; a raw streamed request: ${median(raw).toFixed(1)} ms; overhead ${(median(per) - median(raw)).toFixed(1)} ms`);
+  console.log(`lab preparation before the first dispatch's clock (openai: client, model list, streamed rehearsal): median ${median(prep).toFixed(1)} ms`);
+  console.log(`lab harness per dispatch (openai dispatcher, recorded and flushed, the young generation settled before each clock): median ${median(per).toFixed(1)} ms; a raw streamed request: ${median(raw).toFixed(1)} ms; overhead ${(median(per) - median(raw)).toFixed(1)} ms`);
 
   // A 1,000-dispatch session: load from disk and summarize.
   const big = newSession(newSessionId('big'), w, 'hi', 1000, env);
@@ -64,4 +76,32 @@ const env = { loadedModels: [], machine: { memoryBytes: os.totalmem(), cpus: os.
     times.push(performance.now() - t0);
   }
   console.log(`load and summarize a 1,000-dispatch session: median ${median(times).toFixed(1)} ms (split found: ${split})`);
+
+  // Collecting an OpenClaw dispatch's evidence after its clock stops: the trajectory export (run only when
+  // the meta leaves details out) and reading it with the run's log lines.
+  const exe = openclawExecutable();
+  if (!exe) return console.log('evidence collection (openclaw): skipped, the real OpenClaw is not installed');
+  const oc = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: { reply: 'ok DONE' } } });
+  const ocEnv = isolatedEnv();
+  const config = path.join(root, 'openclaw.json');
+  fs.writeFileSync(config, JSON.stringify({ models: { mode: 'merge', providers: { mocklab: { baseUrl: `${oc.url}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [{ id: 'mock-1', name: 'm', contextWindow: 32768, maxTokens: 1024 }] } } }, agents: { defaults: { model: { primary: 'mocklab/mock-1' } } } }));
+  const envAll = { ...ocEnv, OPENCLAW_CONFIG_PATH: config };
+  const dispatch = openclawDispatcher({ executable: exe, prompt: 'Say DONE.', agent: 'main', sessionPrefix: 'bench', timeoutMs: 180_000, env: envAll, transport: 'local' });
+  const out = await dispatch(0, new AbortController().signal);
+  const exports: number[] = [];
+  const merges: number[] = [];
+  const logText = fs.existsSync('/tmp/openclaw') ? fs.readdirSync('/tmp/openclaw').map((f) => fs.readFileSync(path.join('/tmp/openclaw', f), 'utf8')).join('') : '';
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const events = await exportTrajectory(exe, 'agent:main:bench-0', envAll);
+    exports.push(performance.now() - t0);
+    const t1 = performance.now();
+    mergeTrajectory({ ...out, compactions: [{ startedAt: null, durationMs: null, tokensBefore: null, tokensAfter: null, model: null, trigger: null }] }, events ?? '', [logText]);
+    merges.push(performance.now() - t1);
+  }
+  await oc.close();
+  console.log(
+    `evidence collection per OpenClaw dispatch, after the clock: none when the meta says it all (no compaction, at most one tool name); ` +
+      `otherwise the trajectory export median ${median(exports).toFixed(0)} ms and reading it with ${(logText.length / 1e6).toFixed(1)} MB of log median ${median(merges).toFixed(1)} ms`,
+  );
 })();

@@ -17,7 +17,7 @@ const SHOTS = path.resolve('test-results', 'ui');
 function fixture(id: string, secs: number[], bad: Record<number, Partial<DispatchRecord>> = {}): PanelSession {
   const session: Session = { schemaVersion: SCHEMA_VERSION, id, workload: BUILTIN_WORKLOADS[1]!, prompt: 'p', repeats: secs.length, environment: { profile: 'mid-range', loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' } }, startedAt: '2026-11-21T10:00:00Z', status: 'complete' };
   const d: DispatchRecord[] = secs.map((s, i) => ({ schemaVersion: SCHEMA_VERSION, index: i, startedAt: '2026-11-21T10:00:00Z', wallMs: s * 1000, stopReason: 'stop', expectationsMet: true, completed: true, outputSha256: 'h', outputFile: `outputs/${i}.txt`, compactions: 0, ...bad[i] }));
-  return { id, label: id, points: points(session, d), row: tableRow(session, d) };
+  return { id, label: `${id} · mid-range · 10:00`, points: points(session, d), row: tableRow(session, d) };
 }
 
 let server: http.Server;
@@ -63,10 +63,12 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     await post({ type: 'show', sessions: [s] });
     assert.equal((await rendered(1)).points, 6);
     const strip = page.locator('#strip');
-    assert.deepEqual(await strip.evaluate((c: HTMLCanvasElement) => ({ ...c.dataset })), { fast: '4', slow: '2', none: '0', incomplete: '2', colour: '#3794ff' });
+    assert.deepEqual(await strip.evaluate((c: HTMLCanvasElement) => ({ ...c.dataset })), { fast: '4', slow: '2', none: '0', incomplete: '2', colour: '#3794ff', strips: 's1 · mid-range · 10:00' });
     assert.match((await strip.getAttribute('aria-label'))!, /6 dispatches: 4 fast, 2 slow/);
     const cells = await page.locator('#stats tbody tr').first().locator('td').allInnerTexts();
-    assert.deepEqual(cells.slice(0, 3), ['s1', '6', '247.0'], 'the same number format as the Markdown export');
+    assert.deepEqual(cells.slice(0, 3), ['s1 · mid-range · 10:00', '6', '247.0'], 'the same number format as the Markdown export');
+    // The colour legend names exactly the colours on the page.
+    assert.deepEqual(await page.locator('#legend .key').allInnerTexts(), ['fast cluster (strip)', 'slow cluster (strip)']);
     assert.equal(cells[4], '33 % (10–70)');
     assert.equal(await page.locator('#dispatches tbody tr').count(), 6);
     assert.ok((await strip.evaluate((c: HTMLCanvasElement) => c.toDataURL().length)) > 5000, 'the chart drew on the canvas');
@@ -91,6 +93,13 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     assert.equal(await page.locator('#differences').isVisible(), true);
     assert.match(await page.locator('#title').innerText(), /Compare 2 lab sessions/);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), { ids: ['a', 'b'] });
+    // Each strip carries its session's name on the axis.
+    assert.equal(await page.locator('#strip').evaluate((c: HTMLCanvasElement) => c.dataset.strips), 'a · mid-range · 10:00 | b · mid-range · 10:00');
+    // Each session is named in the legend with its histogram colour, and the two colours differ.
+    assert.deepEqual(await page.locator('#legend .key').allInnerTexts(), ['no fast/slow split (strip)', 'a · mid-range · 10:00 (histogram)', 'b · mid-range · 10:00 (histogram)']);
+    const colours = (await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colours))!.split(' ');
+    assert.equal(new Set(colours).size, 2, colours.join(' '));
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.filter((v) => !v.startsWith('style-src'))), [], 'the legend swatches need no inline style');
     await page.screenshot({ path: path.join(SHOTS, 'panel-compare.png') });
   });
 
@@ -99,12 +108,24 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     // VS Code switches themes by the class on <body> and its CSS variables (CSSOM is allowed under the CSP).
     await page.evaluate(() => {
       document.body.style.setProperty('--vscode-charts-blue', 'rgb(1, 200, 3)');
+      document.body.style.setProperty('--vscode-charts-purple', 'rgb(4, 5, 250)');
       document.body.className = 'vscode-light';
     });
     await rendered(before + 1);
-    // Both charts took the new colour: the strip's fast points and the histogram's bars.
-    assert.equal(await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colour), 'rgb(1, 200, 3)');
+    // Both charts took the new colours: the strip's fast points, and the comparison histogram's first session.
+    assert.equal(await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colour), 'rgb(4, 5, 250)');
     assert.equal(await page.locator('#strip').evaluate((c: HTMLCanvasElement) => c.dataset.colour), 'rgb(1, 200, 3)');
+  });
+
+  it('stays usable at 600 px wide (an output open beside it): nothing pushes the page sideways', async () => {
+    await page.setViewportSize({ width: 600, height: 900 });
+    const before = (await sent()).filter((m) => m.type === 'rendered').length;
+    await post({ type: 'show', sessions: [fixture('a', [200, 210, 205, 198, 215, 202]), fixture('b', [300, 310, 290, 305, 320, 298])], differences: [{ label: 'median (b − a)', value: '200.00 s → 300.00 s: +100.00 s (95 % CI +88.00 to +112.00), b · mid-range · 10:00 is slower' }] });
+    await rendered(before + 1);
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, strip: document.getElementById('strip')!.getBoundingClientRect().right, legend: document.getElementById('legend')!.getBoundingClientRect().right }));
+    assert.ok(widths.page <= 600 && widths.strip <= 600 && widths.legend <= 600, JSON.stringify(widths));
+    await page.screenshot({ path: path.join(SHOTS, 'panel-600px.png') });
+    await page.setViewportSize({ width: 1100, height: 900 });
   });
 
   it('renders 1,000 dispatches across 10 sessions', async () => {

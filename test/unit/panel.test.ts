@@ -68,8 +68,8 @@ describe('lab panel data', () => {
     const csv = dispatchesCsv([{ session: session('s1'), dispatches: table }, { session: session('s,2"x', null), dispatches: [rec(0, 10)] }]);
     const lines = csv.trimEnd().split('\r\n');
     assert.equal(lines.length, 1 + 6 + 1);
-    assert.equal(lines[0], 'session,workload,index,startedAt,seconds,cluster,outcome,stopReason,errorKind,ttftMs,tokensIn,tokensOut,tokensPerSecond,compactions,transport');
-    assert.equal(lines[6], 's1,agent-turn,5,2026-11-21T10:05:00.000Z,939.000,slow,failed,,context_overflow,,,,,2,');
+    assert.equal(lines[0], 'session,workload,index,startedAt,seconds,cluster,outcome,stopReason,errorKind,ttftMs,tokensIn,tokensOut,tokensPerSecond,compactions,transport,turns,toolCalls,strategy,finalMessage');
+    assert.equal(lines[6], 's1,agent-turn,5,2026-11-21T10:05:00.000Z,939.000,slow,failed,,context_overflow,,,,,2,,,,,');
     assert.ok(lines[7]!.startsWith('"s,2""x",agent-turn,0,'));
   });
 
@@ -81,9 +81,9 @@ describe('lab panel data', () => {
     ];
     const lines = dispatchesCsv([{ session: session('s1'), dispatches: evil }]).trimEnd().split('\r\n');
     const tail = (i: number) => lines[i]!.slice(lines[i]!.indexOf(',completed,') + ',completed,'.length);
-    assert.equal(tail(1), `"'=HYPERLINK(""http://x"")",'@SUM(A1),,,,,0,`);
-    assert.equal(tail(2), `'+cmd|calc,'-2+3,,,,,0,`);
-    assert.equal(tail(3), `"'\t=1+1","'\r=1",,,,,0,-12`, 'a plain negative number stays a number');
+    assert.equal(tail(1), `"'=HYPERLINK(""http://x"")",'@SUM(A1),,,,,0,,,,,`);
+    assert.equal(tail(2), `'+cmd|calc,'-2+3,,,,,0,,,,,`);
+    assert.equal(tail(3), `"'\t=1+1","'\r=1",,,,,0,-12,,,,`, 'a plain negative number stays a number');
     assert.equal(neutralizeCell('-0.5'), '-0.5');
     assert.equal(neutralizeCell('+3'), '+3');
     assert.equal(neutralizeCell('-2e3'), "'-2e3");

@@ -21,6 +21,8 @@ describe('fast/slow split', () => {
     const outlier = classify([200, 205, 210, 198, 202, 900]);
     assert.equal(outlier.split, false);
     assert.match(outlier.warnings[0]!, /one dispatch \(900\) is far slower/);
+    assert.deepEqual([outlier.fast.length, outlier.outliers], [5, [900]], 'the lone slow dispatch is an outlier, not part of fast');
+    assert.deepEqual(classify([100, 160, 220, 280, 340, 400]).outliers, [], 'the top of an even spread is not an outlier');
   });
 
   it('is scale-free (sub-second values) and works for larger n', () => {
@@ -41,7 +43,8 @@ describe('fast/slow split', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0.001, max: 1e6, noNaN: true }), { maxLength: 60 }), (xs) => {
         const c = classify(xs);
-        assert.equal(c.fast.length + c.slow.length, xs.length);
+        assert.equal(c.fast.length + c.slow.length + c.outliers.length, xs.length);
+        assert.ok(c.outliers.length <= 1 && (c.outliers.length === 0 || !c.split));
         if (c.split) assert.ok(Math.max(...c.fast) < Math.min(...c.slow));
       }),
       { numRuns: 300, seed: 7 },
@@ -87,9 +90,18 @@ describe('local-ai-lab lab stats', () => {
     assert.deepEqual(out.warnings, []);
   });
 
+  it('a single far-slower dispatch is listed in outliers, not in fast; the operators\' split keeps no outliers', () => {
+    const out = JSON.parse(run(['--json', '198', '200', '205', '210', '199', '2000']).stdout);
+    assert.deepEqual([out.split, out.fast, out.slow, out.outliers], [false, [198, 200, 205, 210, 199], [], [2000]]);
+    assert.match(out.warnings[0], /one dispatch \(2000\) is far slower/);
+    const table = JSON.parse(run(['--json', '198', '606', '197', '276', '218', '939']).stdout);
+    assert.deepEqual([table.fast, table.slow, table.outliers], [[197, 198, 218, 276], [606, 939], []]);
+    assert.match(run(['198', '200', '205', '210', '199', '2000']).stdout, /outlier: 2000/);
+  });
+
   it('a tight unimodal set is not split; fast holds them all; bad input is exit 2', () => {
     const out = JSON.parse(run(['--json', '200', '210', '205', '198', '215', '202']).stdout);
-    assert.deepEqual([out.split, out.fast.length, out.slow], [false, 6, []]);
+    assert.deepEqual([out.split, out.fast.length, out.slow, out.outliers], [false, 6, [], []]);
     assert.equal(run([]).status, 2);
     assert.equal(run(['--json', '12', 'abc']).status, 2);
   });

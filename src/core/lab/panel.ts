@@ -1,3 +1,5 @@
+import { compactionCount } from './evidence.js';
+import { evidenceLines } from './report.js';
 import { summarizeSession } from './session.js';
 import type { Interval } from './stats.js';
 import type { DispatchRecord, Session } from './store.js';
@@ -17,6 +19,7 @@ export interface Point {
   /** completed; missed = ended cleanly but without its expectations or stop reason; failed = an error. */
   readonly outcome: Outcome;
   readonly outputFile: string;
+  readonly strategy?: 'all-at-once' | 'step-by-step' | null;
 }
 
 export function outcomeOf(r: DispatchRecord): Outcome {
@@ -34,6 +37,7 @@ export function points(session: Session, d: readonly DispatchRecord[]): Point[] 
     cluster: !sum.split.split ? 'none' : slow.has(r.wallMs / 1000) ? 'slow' : 'fast',
     outcome: outcomeOf(r),
     outputFile: r.outputFile,
+    strategy: r.strategy ?? null,
   }));
 }
 
@@ -53,6 +57,7 @@ export interface TableRow {
   readonly compactions: number;
   readonly ttftMs: number | null;
   readonly tokensPerSecond: number | null;
+  readonly evidence?: string[];
 }
 
 export function tableRow(session: Session, d: readonly DispatchRecord[]): TableRow {
@@ -70,6 +75,7 @@ export function tableRow(session: Session, d: readonly DispatchRecord[]): TableR
     compactions: s.compactions,
     ttftMs: s.ttftMs ?? null,
     tokensPerSecond: s.tokensPerSecond ?? null,
+    evidence: evidenceLines(s, session.environment.compactionThreshold),
   };
 }
 
@@ -99,7 +105,7 @@ function csvField(v: unknown): string {
 
 /** Every dispatch of the given sessions, one row each (RFC 4180 quoting). */
 export function dispatchesCsv(sessions: readonly { session: Session; dispatches: readonly DispatchRecord[] }[]): string {
-  const cols = ['session', 'workload', 'index', 'startedAt', 'seconds', 'cluster', 'outcome', 'stopReason', 'errorKind', 'ttftMs', 'tokensIn', 'tokensOut', 'tokensPerSecond', 'compactions', 'transport'] as const;
+  const cols = ['session', 'workload', 'index', 'startedAt', 'seconds', 'cluster', 'outcome', 'stopReason', 'errorKind', 'ttftMs', 'tokensIn', 'tokensOut', 'tokensPerSecond', 'compactions', 'transport', 'turns', 'toolCalls', 'strategy', 'finalMessage'] as const;
   const lines = [cols.join(',')];
   for (const { session, dispatches } of sessions) {
     const ps = points(session, dispatches);
@@ -119,8 +125,12 @@ export function dispatchesCsv(sessions: readonly { session: Session; dispatches:
         tokensIn: r.tokensIn,
         tokensOut: r.tokensOut,
         tokensPerSecond: r.tokensPerSecond === null || r.tokensPerSecond === undefined ? null : r.tokensPerSecond.toFixed(2),
-        compactions: r.compactions,
+        compactions: compactionCount(r),
         transport: r.transport,
+        turns: r.turns,
+        toolCalls: r.toolCalls,
+        strategy: r.strategy,
+        finalMessage: r.finalMessage,
       };
       lines.push(cols.map((c) => csvField(row[c])).join(','));
     });

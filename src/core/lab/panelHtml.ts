@@ -30,10 +30,11 @@ export function panelHtml(o: { cspSource: string; nonce: string; scriptUri: stri
 </div></header>
 <main>
 <section aria-labelledby="strip-h"><h2 id="strip-h">Wall time per dispatch</h2><div class="chart"><canvas id="strip" role="img"></canvas></div>
-<p class="legend">Colour: fast or slow cluster. Shape: ● completed, ▲ missed its wrap-up, ✕ failed. Click a point for its output.</p></section>
+<div id="legend" class="keys" aria-label="Colour legend"></div>
+<p class="legend">Shape: ● completed, ▲ missed its wrap-up, ✕ failed. Points of one session are spread up and down a little so equal times stay visible. Click a point for its output.</p></section>
 <section aria-labelledby="hist-h"><h2 id="hist-h">Distribution</h2><div class="chart small"><canvas id="hist" role="img"></canvas></div></section>
-<section aria-labelledby="stats-h"><h2 id="stats-h">Statistics</h2><table id="stats"></table><table id="differences" hidden></table></section>
-<section><details><summary>Every dispatch (the table behind the chart)</summary><table id="dispatches"></table></details></section>
+<section aria-labelledby="stats-h"><h2 id="stats-h">Statistics</h2><div class="scroll"><table id="stats"></table></div><div class="scroll"><table id="differences" hidden></table></div><ul id="evidence"></ul></section>
+<section><details><summary>Every dispatch (the table behind the chart)</summary><div class="scroll"><table id="dispatches"></table></div></details></section>
 </main>
 <script nonce="${o.nonce}" src="${esc(o.scriptUri)}"></script>
 </body>

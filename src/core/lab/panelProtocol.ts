@@ -11,6 +11,7 @@ export const PointSchema = z.object({
   cluster: z.enum(['fast', 'slow', 'none']),
   outcome: z.enum(['completed', 'missed', 'failed']),
   outputFile: z.string(),
+  strategy: z.optional(z.nullable(z.enum(['all-at-once', 'step-by-step']))),
 });
 
 export const RowSchema = z.object({
@@ -26,6 +27,8 @@ export const RowSchema = z.object({
   compactions: z.number(),
   ttftMs: n,
   tokensPerSecond: n,
+  /** What the dispatches did per cluster and the compaction tax, in words (evidenceLines). */
+  evidence: z.optional(z.array(z.string())),
 });
 
 export const PanelSessionSchema = z.object({ id: z.string(), label: z.string(), points: z.array(PointSchema), row: RowSchema });

@@ -44,24 +44,82 @@ export function statsCells(r: PanelSession['row']): string[] {
   ];
 }
 
+/** Colours by meaning; the webview maps each key to a theme variable. */
+export type ColourKey = 'fast' | 'slow' | 'none' | `session${number}`;
+/** Sessions in a comparison get colours of their own, distinct from the cluster colours. */
+export const SESSION_COLOURS = 4;
+
+/** A dispatch on the strip: y is its session's row plus a small fixed offset, so equal times stay visible. */
+export interface StripPoint {
+  readonly session: string;
+  readonly index: number;
+  readonly x: number;
+  readonly y: number;
+  readonly cluster: 'fast' | 'slow' | 'none';
+  readonly outcome: 'completed' | 'missed' | 'failed';
+}
+
+/**
+ * A deterministic offset in [−0.3, 0.3] from the dispatch number (golden-ratio steps), so dispatches with
+ * the same time do not hide each other and the picture is the same on every redraw.
+ */
+export function jitter(index: number): number {
+  const f = (index * 0.6180339887) % 1;
+  return Math.round((f - 0.5) * 0.6 * 1000) / 1000;
+}
+
 export interface PanelView {
   readonly title: string;
-  readonly histogram: { readonly labels: string[]; readonly counts: number[] };
+  /** Bins shared by every session; one series per session (coloured per session when comparing). */
+  readonly histogram: { readonly labels: string[]; readonly counts: number[]; readonly series: { label: string; counts: number[]; colour: ColourKey }[] };
+  readonly points: StripPoint[];
+  /** Row labels of the strip, bottom to top: workload · profile · time. */
+  readonly strips: string[];
+  /** What each colour means, only for colours on the page. */
+  readonly legend: { colour: ColourKey; label: string }[];
+  /** Per session: what its dispatches did and its compaction tax (evidenceLines). */
+  readonly evidence: { session: string; lines: string[] }[];
   readonly stats: { readonly head: string[]; readonly rows: string[][] };
   /** One row per dispatch; `index` is the dispatch's own number (its output file's). */
   readonly dispatches: { readonly head: string[]; readonly rows: { session: string; index: number; cells: string[] }[] };
 }
 
+/** Counts of `values` in the bins of `h` (the last edge is inclusive, as in histogram()). */
+function binCounts(h: Histogram, values: readonly number[]): number[] {
+  const counts = new Array<number>(h.counts.length).fill(0);
+  if (!counts.length) return counts;
+  const lo = h.edges[0]!;
+  const width = h.edges.length > 1 && h.edges[1]! > lo ? h.edges[1]! - lo : 1;
+  for (const v of values) counts[Math.max(0, Math.min(counts.length - 1, Math.floor((v - lo) / width)))]!++;
+  return counts;
+}
+
+const CLUSTER_LABEL = { fast: 'fast cluster', slow: 'slow cluster', none: 'no fast/slow split' } as const;
+
 export function panelView(sessions: readonly PanelSession[]): PanelView {
   const all = sessions.flatMap((s) => s.points);
   const h = histogram(all.map((p) => p.seconds));
+  const comparing = sessions.length > 1;
+  const sessionColour = (i: number): ColourKey => (comparing ? `session${i % SESSION_COLOURS}` : 'fast');
+  const clusters = (['fast', 'slow', 'none'] as const).filter((c) => all.some((p) => p.cluster === c));
   return {
-    title: sessions.length > 1 ? `Compare ${sessions.length} lab sessions` : sessions[0] ? `Lab session ${sessions[0].label}` : 'Lab',
-    histogram: { labels: h.counts.map((_, i) => `${seconds(h.edges[i]!)}–${seconds(h.edges[i + 1]!)}`), counts: h.counts },
+    title: comparing ? `Compare ${sessions.length} lab sessions` : sessions[0] ? `Lab session ${sessions[0].label}` : 'Lab',
+    histogram: {
+      labels: h.counts.map((_, i) => `${seconds(h.edges[i]!)}–${seconds(h.edges[i + 1]!)}`),
+      counts: h.counts,
+      series: sessions.map((s, i) => ({ label: s.label, counts: binCounts(h, s.points.map((p) => p.seconds)), colour: sessionColour(i) })),
+    },
+    points: sessions.flatMap((s, i) => s.points.map((p) => ({ session: s.id, index: p.index, x: p.seconds, y: i + 1 + jitter(p.index), cluster: p.cluster, outcome: p.outcome }))),
+    strips: sessions.map((s) => s.label),
+    legend: [
+      ...clusters.map((c) => ({ colour: c as ColourKey, label: `${CLUSTER_LABEL[c]} (strip)` })),
+      ...(comparing ? sessions.map((s, i) => ({ colour: sessionColour(i), label: `${s.label} (histogram)` })) : []),
+    ],
+    evidence: sessions.map((s) => ({ session: s.label, lines: s.row.evidence ?? [] })).filter((e) => e.lines.length > 0),
     stats: { head: ['session', ...STATS_HEAD], rows: sessions.map((s) => [s.label, ...statsCells(s.row)]) },
     dispatches: {
-      head: ['session', 'dispatch', 'seconds', 'cluster', 'outcome', 'output'],
-      rows: sessions.flatMap((s) => s.points.map((p) => ({ session: s.id, index: p.index, cells: [s.label, String(p.index + 1), seconds(p.seconds), p.cluster, p.outcome] }))),
+      head: ['session', 'dispatch', 'seconds', 'cluster', 'outcome', 'strategy', 'output'],
+      rows: sessions.flatMap((s) => s.points.map((p) => ({ session: s.id, index: p.index, cells: [s.label, String(p.index + 1), seconds(p.seconds), p.cluster, p.outcome, p.strategy ?? '—'] }))),
     },
   };
 }

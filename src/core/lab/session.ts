@@ -2,7 +2,8 @@
 import os from 'node:os';
 import { sha256 } from '../fsutil.js';
 import { isEnvReference } from '../openclaw/document.js';
-import { findProvider, splitRef } from '../openclaw/model.js';
+import { effectiveContext, thresholds } from '../openclaw/context.js';
+import { findProvider, findRow, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
@@ -13,6 +14,7 @@ import type { Dispatcher } from './dispatch/types.js';
 import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './store.js';
 import type { Workload } from './workload.js';
+import { compactionCount, compactionList } from './evidence.js';
 
 export class LabPreflightError extends Error {}
 
@@ -76,7 +78,21 @@ export async function preflight(baseUrl: string, signal?: AbortSignal): Promise<
   }
 }
 
-export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | undefined, profile: string | undefined, endpoint?: string): Environment {
+/**
+ * Where compaction should fire for `modelRef` (default: the primary) by the installed release's math — the
+ * same code as the hover: C − R, and the memory flush before it.
+ */
+export function predictedCompaction(obs: Observation, modelRef?: string): Environment['compactionThreshold'] {
+  const ref = modelRef ?? obs.model.refs.find((r) => r.role === 'primary')?.ref;
+  const parts = ref ? splitRef(ref) : undefined;
+  if (!ref || !parts) return null;
+  const row = findRow(obs.model, parts.providerId, parts.modelId);
+  const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
+  const t = thresholds(eff.tokens, obs.version, obs.model.compaction, row?.contextWindow?.value);
+  return { model: ref, contextTokens: t.contextTokens, reserveTokens: t.reserveTokens, compactAt: t.compactAt, memoryFlushAt: t.memoryFlushAt, formula: `C − R, ${t.reserveFormula}` };
+}
+
+export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | undefined, profile: string | undefined, endpoint?: string, modelRef?: string): Environment {
   const loaded: Environment['loadedModels'] = [];
   for (const [provider, s] of obs.runtimes) for (const m of s.loaded) loaded.push({ provider, id: m.identifier, context: m.loadedContextLength ?? null });
   return {
@@ -87,6 +103,7 @@ export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | 
     loadedModels: loaded,
     machine: { memoryBytes: os.totalmem(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', os: `${os.platform()} ${os.release()} ${os.arch()}` },
     endpoint: endpoint ?? null,
+    compactionThreshold: predictedCompaction(obs, modelRef),
   };
 }
 
@@ -141,6 +158,24 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
   return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens, maxOutputBytes: w.maxOutputBytes });
 }
 
+/** How the dispatches of one cluster went about the work (strategy counts only dispatches that recorded turns). */
+export interface ClusterEvidence {
+  /** 'all' without a split; 'outlier' for a single far-slower dispatch. */
+  readonly cluster: 'fast' | 'slow' | 'all' | 'outlier';
+  readonly n: number;
+  readonly stepByStep: number;
+  readonly allAtOnce: number;
+  readonly compactions: number;
+}
+
+/** Seconds per compaction for one summarizing model: the compaction tax. */
+export interface CompactionTax {
+  readonly model: string;
+  /** Compactions with a recorded duration. */
+  readonly n: number;
+  readonly medianSeconds: number;
+}
+
 export interface SessionSummary {
   readonly n: number;
   readonly completed: Interval;
@@ -149,18 +184,61 @@ export interface SessionSummary {
   readonly compactions: number;
   readonly ttftMs?: number;
   readonly tokensPerSecond?: number;
+  readonly clusters: ClusterEvidence[];
+  readonly compactionTax: CompactionTax[];
+  /** Tokens before each threshold compaction (or one whose trigger was not reported): where it really fired. */
+  readonly compactionTokensBefore?: { readonly median: number; readonly n: number };
+}
+
+function clusterEvidence(d: readonly DispatchRecord[], split: ReturnType<typeof classify>): ClusterEvidence[] {
+  const slow = new Set(split.slow);
+  const outliers = new Set(split.outliers);
+  const groupOf = (r: DispatchRecord): ClusterEvidence['cluster'] => (outliers.has(r.wallMs / 1000) ? 'outlier' : !split.split ? 'all' : slow.has(r.wallMs / 1000) ? 'slow' : 'fast');
+  const order: ClusterEvidence['cluster'][] = split.split ? ['fast', 'slow'] : ['all', 'outlier'];
+  return order
+    .map((cluster) => {
+      const rs = d.filter((r) => groupOf(r) === cluster);
+      return {
+        cluster,
+        n: rs.length,
+        stepByStep: rs.filter((r) => r.strategy === 'step-by-step').length,
+        allAtOnce: rs.filter((r) => r.strategy === 'all-at-once').length,
+        compactions: rs.reduce((n, r) => n + compactionCount(r), 0),
+      };
+    })
+    .filter((c) => c.n > 0);
+}
+
+function observedTrigger(d: readonly DispatchRecord[]): SessionSummary['compactionTokensBefore'] {
+  const xs = d.flatMap((r) => compactionList(r).filter((c) => c.trigger === null || c.trigger === 'threshold').flatMap((c) => (c.tokensBefore === null ? [] : [c.tokensBefore])));
+  return xs.length ? { median: summarize(xs)!.median, n: xs.length } : undefined;
+}
+
+/** Median seconds per compaction, per summarizing model, over the compactions whose duration was recorded. */
+export function compactionTax(d: readonly DispatchRecord[]): CompactionTax[] {
+  const byModel = new Map<string, number[]>();
+  for (const r of d) for (const c of compactionList(r)) {
+    if (c.durationMs === null || !Number.isFinite(c.durationMs)) continue;
+    const key = c.model ?? 'unknown model';
+    byModel.set(key, [...(byModel.get(key) ?? []), c.durationMs / 1000]);
+  }
+  return [...byModel].map(([model, xs]) => ({ model, n: xs.length, medianSeconds: summarize(xs)!.median })).sort((a, b) => a.model.localeCompare(b.model));
 }
 
 /** Statistics over the completed and failed dispatches alike (time is time); completion is its own figure. */
 export function summarizeSession(d: readonly DispatchRecord[]): SessionSummary {
   const secs = d.map((r) => r.wallMs / 1000);
   const med = (xs: number[]) => (xs.length ? summarize(xs)!.median : undefined);
+  const split = classify(secs);
   return {
     n: d.length,
     completed: wilson(d.filter((r) => r.completed).length, d.length),
     seconds: summarize(secs),
-    split: classify(secs),
-    compactions: d.reduce((n, r) => n + (r.compactions ?? 0), 0),
+    split,
+    clusters: clusterEvidence(d, split),
+    compactionTax: compactionTax(d),
+    compactionTokensBefore: observedTrigger(d),
+    compactions: d.reduce((n, r) => n + compactionCount(r), 0),
     ttftMs: med(d.flatMap((r) => (r.ttftMs == null ? [] : [r.ttftMs]))),
     tokensPerSecond: med(d.flatMap((r) => (r.tokensPerSecond == null ? [] : [r.tokensPerSecond]))),
   };

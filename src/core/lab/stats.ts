@@ -45,9 +45,11 @@ export interface Interval {
 export interface Classification {
   readonly n: number;
   readonly split: boolean;
-  /** All values when there is no split. */
+  /** All values when there is no split, except `outliers`. */
   readonly fast: number[];
   readonly slow: number[];
+  /** A single dispatch far slower than the rest (no split declared): kept out of `fast`, not called a cluster. */
+  readonly outliers: number[];
   readonly fastCluster?: ClusterStats;
   readonly slowCluster?: ClusterStats;
   /** Share of dispatches in the slow cluster, with a 95 % Wilson interval. */
@@ -89,9 +91,10 @@ export function wilson(k: number, n: number, z = 1.96): Interval {
 export function classify(values: readonly number[]): Classification {
   const v = values.filter((x) => Number.isFinite(x));
   const warnings: string[] = [];
-  const none = (why?: string): Classification => {
+  const none = (why?: string, outliers: number[] = []): Classification => {
     if (why) warnings.push(why);
-    return { n: v.length, split: false, fast: [...v], slow: [], warnings };
+    const out = new Set(outliers);
+    return { n: v.length, split: false, fast: v.filter((x) => !out.has(x)), slow: [], outliers, warnings };
   };
   if (v.length < MIN_N_FOR_SPLIT) return none(`only ${v.length} dispatch(es): a fast/slow split cannot be seen below ${MIN_N_FOR_SPLIT}; run more before comparing`);
   if (min(v) === max(v)) return none();
@@ -99,12 +102,13 @@ export function classify(values: readonly number[]): Classification {
   const f = clusterStats(fast);
   const s = clusterStats(slow);
   const gap = s.min - f.max;
-  if (slow.length === 1 && s.mean >= MIN_MEAN_RATIO * f.mean) {
-    return none(`one dispatch (${s.min}) is far slower than the rest; a second slow one would show whether it is a cluster`);
+  // One far-slower dispatch (as clearly apart as a slow cluster would have to be) is an outlier, not a cluster.
+  if (slow.length === 1 && s.mean >= MIN_MEAN_RATIO * f.mean && gap >= MIN_GAP_SHARE * f.mean && gap >= f.max - f.min) {
+    return none(`one dispatch (${s.min}) is far slower than the rest; a second slow one would show whether it is a cluster`, [s.min]);
   }
   if (fast.length < 2 || slow.length < 2) return none();
   if (s.mean < MIN_MEAN_RATIO * f.mean || gap < MIN_GAP_SHARE * f.mean || gap < f.max - f.min) return none();
-  return { n: v.length, split: true, fast, slow, fastCluster: f, slowCluster: s, slowRate: wilson(slow.length, v.length), warnings };
+  return { n: v.length, split: true, fast, slow, outliers: [], fastCluster: f, slowCluster: s, slowRate: wilson(slow.length, v.length), warnings };
 }
 
 /** A small seeded generator, so bootstrap intervals are reproducible. */

@@ -9,6 +9,15 @@ export const SCHEMA_VERSION = 1;
 
 const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
 
+const CompactionSchema = z.looseObject({
+  startedAt: z.nullable(z.string()),
+  durationMs: z.nullable(z.number()),
+  tokensBefore: z.nullable(z.number()),
+  tokensAfter: z.nullable(z.number()),
+  model: z.nullable(z.string()),
+  trigger: z.nullable(z.string()),
+});
+
 /** One dispatch, as it ended. Appended to dispatches.jsonl and flushed before the next starts. */
 export const DispatchRecordSchema = z.looseObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -28,8 +37,18 @@ export const DispatchRecordSchema = z.looseObject({
   completed: z.boolean(),
   errorKind: opt(z.string()),
   errorMessage: opt(z.string()),
-  compactions: opt(z.number()),
+  /** Model requests in the dispatch (compaction summaries not counted). */
+  turns: opt(z.number()),
+  toolCalls: opt(z.number()),
+  /** Tool name → calls (null: named by the runtime, count not reported). */
+  tools: opt(z.record(z.string(), z.nullable(z.number()))),
+  /** One entry per compaction (records before 2026-12 hold a count). */
+  compactions: opt(z.union([z.number(), z.array(CompactionSchema)])),
+  /** Older records: tokens before/after each compaction from the trajectory export. */
   compactionEvents: opt(z.array(z.looseObject({ tokensBefore: opt(z.number()), tokensAfter: opt(z.number()) }))),
+  finalMessage: opt(z.enum(['present', 'cut', 'missing'])),
+  /** Derived from turns by STRATEGY_RULE (evidence.ts). */
+  strategy: opt(z.enum(['all-at-once', 'step-by-step'])),
   exitCode: opt(z.number()),
   outputSha256: z.string(),
   outputFile: z.string(),
@@ -46,6 +65,10 @@ export const EnvironmentSchema = z.looseObject({
   loadedModels: z.array(z.looseObject({ provider: z.string(), id: z.string(), context: opt(z.number()) })),
   machine: z.looseObject({ memoryBytes: z.number(), cpus: z.number(), cpuModel: z.string(), os: z.string() }),
   endpoint: opt(z.string()),
+  /** What the installed release's math predicts for the model under test (the hover's code): where compaction fires. */
+  compactionThreshold: opt(
+    z.looseObject({ model: z.string(), contextTokens: z.number(), reserveTokens: z.number(), compactAt: z.number(), memoryFlushAt: z.number(), formula: z.string() }),
+  ),
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 

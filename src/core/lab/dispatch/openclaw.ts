@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { exportCompactions } from './trajectory.js';
+import { compactionsFromLog, exportTrajectory, openclawLogFiles, summarizeTrajectory } from './trajectory.js';
+import { countTools, emptyCompaction, finalMessageOf, type CompactionRecord } from '../evidence.js';
 import * as z from 'zod/mini';
 import type { DispatchOutcome, Dispatcher } from './types.js';
 
@@ -25,12 +26,17 @@ const MetaSchema = z.looseObject({
         model: str,
         contextTokens: num,
         compactionCount: num,
+        compactionTokensAfter: num,
+        /** Model responses in the run (present when > 0). */
+        assistantTurns: num,
         promptTokens: num,
         usage: z.optional(z.nullable(z.looseObject({ input: num, output: num, total: num }))),
       }),
     ),
   ),
   finalAssistantVisibleText: str,
+  /** buildTraceToolSummary: absent when no tool ran; `tools` names each tool once. */
+  toolSummary: z.optional(z.nullable(z.looseObject({ calls: num, tools: z.optional(z.array(z.string())) }))),
 });
 export const AgentResultSchema = z.looseObject({
   payloads: z.optional(z.array(z.looseObject({ text: str }))),
@@ -49,7 +55,7 @@ export function parseAgentResult(stdout: string, exitCode: number): DispatchOutc
   try {
     json = JSON.parse(stdout);
   } catch {
-    return { output: stdout, exitCode, errorKind: exitCode === 0 ? 'unreadable' : `exit_${exitCode}`, errorMessage: 'openclaw printed no JSON' };
+    return { output: stdout, exitCode, errorKind: exitCode === 0 ? 'unreadable' : `exit_${exitCode}`, errorMessage: 'openclaw printed no JSON', finalMessage: 'missing' };
   }
   const r = AgentResultSchema.safeParse(json);
   if (!r.success) return { output: stdout, exitCode, errorKind: 'unreadable', errorMessage: 'openclaw answered in an unexpected shape' };
@@ -60,16 +66,22 @@ export function parseAgentResult(stdout: string, exitCode: number): DispatchOutc
   const output = payloads.map((p) => p.text ?? '').filter(Boolean).join('\n') || meta?.finalAssistantVisibleText || '';
   const am = meta?.agentMeta;
   // compactionCount is present only when compaction ran inside the run.
-  const compactions = am?.compactionCount ?? meta?.contextManagement?.lastTurnCompactions ?? 0;
-  return {
-    output,
-    exitCode,
-    runtimeMs: meta?.durationMs ?? undefined,
-    tokensIn: am?.usage?.input ?? am?.promptTokens ?? undefined,
-    tokensOut: am?.usage?.output ?? undefined,
-    // OpenClaw omits stopReason whenever error is set.
-    stopReason: meta?.error ? undefined : (meta?.stopReason ?? meta?.completion?.stopReason ?? undefined),
-    errorKind: meta?.error
+  const count = am?.compactionCount ?? meta?.contextManagement?.lastTurnCompactions ?? 0;
+  // Compactions inside a run summarize with the run's own model in 2026.9.6 — agent-core's
+  // runAutoCompaction uses the session's model and the safeguard hook ctx.model / runtime.model (the run's);
+  // `compaction.model` reaches only direct compactions (resolveEmbeddedCompactionTarget). The compaction test
+  // checks this against the model the server was asked for each summary.
+  const model = am?.provider && am?.model ? `${am.provider}/${am.model}` : null;
+  // The meta names how many and the last one's tokens after; the trajectory export and the log add the rest.
+  const compactions: CompactionRecord[] = Array.from({ length: count }, (_, i) => emptyCompaction({ model, tokensAfter: i === count - 1 ? (am?.compactionTokensAfter ?? null) : null }));
+  const ts = meta?.toolSummary;
+  const toolCalls = meta ? (ts?.calls ?? 0) : undefined;
+  // One name: its count is every call; several: the export counts them (after the clock).
+  const names = ts?.tools ?? [];
+  const tools = !meta ? undefined : names.length === 1 ? { [names[0]!]: toolCalls ?? null } : Object.fromEntries(names.map((n) => [n, null]));
+  // OpenClaw omits stopReason whenever error is set.
+  const stopReason = meta?.error ? undefined : (meta?.stopReason ?? meta?.completion?.stopReason ?? undefined);
+  const errorKind = meta?.error
       ? (meta.error.kind ?? 'error')
       : d.status && d.status !== 'ok'
         ? d.status
@@ -77,9 +89,54 @@ export function parseAgentResult(stdout: string, exitCode: number): DispatchOutc
           ? `exit_${exitCode}`
           : meta?.aborted
             ? 'aborted'
-            : undefined,
+            : undefined;
+  return {
+    output,
+    exitCode,
+    runtimeMs: meta?.durationMs ?? undefined,
+    tokensIn: am?.usage?.input ?? am?.promptTokens ?? undefined,
+    tokensOut: am?.usage?.output ?? undefined,
+    stopReason,
+    errorKind,
     errorMessage: meta?.error?.message ?? undefined,
+    turns: am?.assistantTurns ?? undefined,
+    toolCalls,
+    tools,
     compactions,
+    finalMessage: finalMessageOf(meta?.finalAssistantVisibleText ?? output, meta?.error ? 'error' : (stopReason ?? (meta?.aborted ? 'aborted' : undefined)), errorKind),
+  };
+}
+
+/**
+ * Fills in what the meta leaves out, from OpenClaw's own records: tool counts and model responses from the
+ * session's trajectory export; each compaction's tokens before (and after, when recorded) from its
+ * `session.compaction` entry; its start, duration and trigger from the run's log lines.
+ */
+export function mergeTrajectory(out: DispatchOutcome, events: string, logTexts: readonly string[]): Partial<DispatchOutcome> {
+  const t = summarizeTrajectory(events);
+  const logged = logTexts.flatMap((text) => compactionsFromLog(text, t.runIds)).sort((a, b) => a.endedAt.localeCompare(b.endedAt));
+  const fromMeta = out.compactions ?? [];
+  const n = Math.max(fromMeta.length, t.compactions.length);
+  const compactions: CompactionRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = fromMeta[i] ?? emptyCompaction({ model: fromMeta[0]?.model ?? null });
+    const e = t.compactions[i];
+    const l = logged[i];
+    compactions.push({
+      startedAt: l?.startedAt ?? m.startedAt,
+      durationMs: l ? Date.parse(l.endedAt) - Date.parse(l.startedAt) : m.durationMs,
+      tokensBefore: e?.tokensBefore ?? m.tokensBefore,
+      tokensAfter: e?.tokensAfter ?? m.tokensAfter,
+      model: m.model,
+      trigger: l?.reason ?? m.trigger,
+    });
+  }
+  const tools = t.toolNames.length ? countTools(t.toolNames) : out.tools;
+  return {
+    compactions,
+    tools,
+    toolCalls: t.toolNames.length ? Math.max(t.toolNames.length, out.toolCalls ?? 0) : out.toolCalls,
+    turns: out.turns ?? (t.assistantMessages || undefined),
   };
 }
 
@@ -97,6 +154,24 @@ export interface OpenClawDispatchOptions {
   readonly transport: 'local' | 'gateway';
   /** stdout beyond this ends the dispatch (errorKind "output-too-large"). */
   readonly maxOutputBytes?: number;
+}
+
+/** The last `max` bytes of a file (a day's log can be large; this run's lines are at its end). */
+function tail(file: string, max: number): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, max);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 /** `openclaw agent --message-file` reads at most 4 MiB (OpenClaw 2026.9.6 `agent --help`). */
@@ -123,9 +198,10 @@ export function gatewayListening(port: number): Promise<boolean> {
  * whole tree (OpenClaw starts workers), SIGTERM first, SIGKILL five seconds later.
  */
 export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
-  return (index, signal) =>
+  const keyOf = (index: number) => `agent:${o.agent}:${o.sessionPrefix}-${index}`;
+  const dispatch: Dispatcher = (index, signal) =>
     new Promise<DispatchOutcome>((resolve) => {
-      const key = `agent:${o.agent}:${o.sessionPrefix}-${index}`;
+      const key = keyOf(index);
       // Short prompts stay on the command line (older releases have no --message-file); long ones go
       // through a private temporary file, removed when the dispatch ends.
       let messageDir: string | undefined;
@@ -198,11 +274,21 @@ export function openclawDispatcher(o: OpenClawDispatchOptions): Dispatcher {
         if (ended === 'output-too-large') return resolve({ output: stdout, errorKind: 'output-too-large', errorMessage: `openclaw printed more than ${maxOut} bytes; stopped (workload maxOutputBytes)`, transport: o.transport });
         if (ended === 'timeout') return resolve({ output: stdout, errorKind: 'timeout', errorMessage: `no finish within ${Math.round(o.timeoutMs / 1000)} s`, transport: o.transport });
         const out = parseAgentResult(stdout, code ?? (sig ? 128 : 1));
-        const result: DispatchOutcome = { ...out, transport: o.transport, errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) };
-        // Only when compaction ran, and only embedded (a Gateway owns the state while it runs): ~2 s more.
-        if (o.transport === 'local' && (out.compactions ?? 0) > 0) {
-          void exportCompactions(o.executable, key, { ...o.env }).then((events) => resolve(events ? { ...result, compactionEvents: events } : result));
-        } else resolve(result);
+        resolve({ ...out, transport: o.transport, errorMessage: out.errorMessage ?? (out.errorKind ? stderr.trim().split('\n').slice(-1)[0] : undefined) });
       });
     });
+  /**
+   * After the clock: the trajectory export (~2–5 s), only when the meta leaves something out (a compaction's
+   * details, the count per tool when several ran), and only embedded (a Gateway owns the state while it runs).
+   */
+  dispatch.collect = async (index, out, signal) => {
+    const needed = (out.compactions?.length ?? 0) > 0 || Object.values(out.tools ?? {}).some((c) => c === null);
+    if (o.transport !== 'local' || !needed) return {};
+    const startedAt = new Date();
+    const events = await exportTrajectory(o.executable, keyOf(index), { ...o.env }, 60_000, signal);
+    if (events === undefined) return {};
+    const logs = openclawLogFiles([new Date(startedAt.getTime() - 24 * 3600_000), startedAt]).map((f) => tail(f, 32 * 1024 * 1024));
+    return mergeTrajectory(out, events, logs);
+  };
+  return dispatch;
 }

@@ -31,16 +31,110 @@ export function compactionEvents(eventsJsonl: string): CompactionEvent[] {
   return out;
 }
 
-/** Exports one session's trajectory into a temporary folder and reads its compaction events (~2 s). */
-export function exportCompactions(executable: string, sessionKey: string, env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<CompactionEvent[] | undefined> {
+/** What a dispatch's trajectory export says it did. */
+export interface TrajectorySummary {
+  /** `assistant.message` events from the transcript: one per model response. */
+  readonly assistantMessages: number;
+  /** One name per `tool.call` event (the export emits one per tool-call block of an assistant message). */
+  readonly toolNames: string[];
+  /** `session.compaction` events, in order; `endedAt` is the compaction entry's timestamp (written when it ended). */
+  readonly compactions: { endedAt: string | null; tokensBefore: number | null; tokensAfter: number | null }[];
+  /** The runs (`runId` of runtime events) the session holds: the keys into OpenClaw's log. */
+  readonly runIds: string[];
+}
+
+const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * Reads an `openclaw sessions export-trajectory` events.jsonl (OpenClaw 2026.9.6 export-trajectory:
+ * buildTranscriptEvents emits `assistant.message`, `tool.call {name}` and `session.compaction {tokensBefore}`;
+ * runtime events carry `runId`). Unreadable lines are skipped.
+ */
+export function summarizeTrajectory(eventsJsonl: string): TrajectorySummary {
+  const out: { -readonly [K in keyof TrajectorySummary]: TrajectorySummary[K] } = { assistantMessages: 0, toolNames: [], compactions: [], runIds: [] };
+  for (const line of eventsJsonl.split('\n')) {
+    if (!line.trim()) continue;
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const d = (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>;
+    if (typeof e.runId === 'string' && !out.runIds.includes(e.runId)) out.runIds.push(e.runId);
+    if (e.type === 'assistant.message' && e.source !== 'runtime') out.assistantMessages++;
+    // The transcript's tool calls only: the runtime records each call as a `tool.call` event of its own too.
+    else if (e.type === 'tool.call' && e.source !== 'runtime') out.toolNames.push(typeof d.name === 'string' && d.name ? d.name : '(unnamed)');
+    else if (e.type === 'session.compaction' || e.type === 'compaction') {
+      const c = e.type === 'compaction' ? e : d;
+      out.compactions.push({ endedAt: typeof e.ts === 'string' ? e.ts : null, tokensBefore: numOrNull(c.tokensBefore), tokensAfter: numOrNull(c.tokensAfter) });
+    }
+  }
+  return out;
+}
+
+export interface LoggedCompaction {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly reason: string | null;
+}
+
+/**
+ * Completed compactions of the given runs from OpenClaw's JSON-lines log: the embedded runner logs
+ * `embedded_run_compaction_start` and `embedded_run_compaction_end` (with runId, reason and, at the end,
+ * completed) at info level (2026.9.6 handleCompactionStart/handleCompactionEnd). Each completed end is
+ * paired with the last open start of its run.
+ */
+export function compactionsFromLog(logText: string, runIds: readonly string[]): LoggedCompaction[] {
+  const open = new Map<string, { at: string; reason: string | null }[]>();
+  const out: LoggedCompaction[] = [];
+  for (const line of logText.split('\n')) {
+    if (!line.includes('compaction') || !runIds.some((r) => line.includes(r))) continue;
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const meta = Object.values(e).find((v): v is Record<string, unknown> => !!v && typeof v === 'object' && typeof (v as { event?: unknown }).event === 'string');
+    if (!meta || typeof meta.runId !== 'string' || !runIds.includes(meta.runId)) continue;
+    const at = typeof e.time === 'string' ? e.time : typeof (e._meta as { date?: unknown } | undefined)?.date === 'string' ? ((e._meta as { date: string }).date) : undefined;
+    if (!at) continue;
+    const reason = typeof meta.reason === 'string' ? meta.reason : null;
+    const starts = open.get(meta.runId) ?? [];
+    if (meta.event === 'embedded_run_compaction_start') {
+      starts.push({ at, reason });
+      open.set(meta.runId, starts);
+    } else if (meta.event === 'embedded_run_compaction_end') {
+      const start = starts.pop();
+      if (start && meta.completed === true) out.push({ runId: meta.runId, startedAt: new Date(start.at).toISOString(), endedAt: new Date(at).toISOString(), reason: reason ?? start.reason });
+    }
+  }
+  return out.sort((a, b) => a.endedAt.localeCompare(b.endedAt));
+}
+
+/** OpenClaw's log files for the local dates of `times` (OpenClaw names them by local date, in /tmp/openclaw). */
+export function openclawLogFiles(times: readonly Date[], dirs: readonly string[] = ['/tmp/openclaw', path.join(os.tmpdir(), 'openclaw')]): string[] {
+  const day = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const files = new Set<string>();
+  for (const dir of new Set(dirs)) for (const t of times) files.add(path.join(dir, `openclaw-${day(t)}.log`));
+  return [...files].filter((f) => fs.existsSync(f));
+}
+
+/** Exports one session's trajectory into a temporary folder and returns its events.jsonl (~2–5 s). */
+export function exportTrajectory(executable: string, sessionKey: string, env: Record<string, string | undefined>, timeoutMs = 60_000, signal?: AbortSignal): Promise<string | undefined> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-traj-'));
   return new Promise((resolve) => {
     const child = spawn(executable, ['sessions', 'export-trajectory', '--session-key', sessionKey, '--workspace', ws, '--output', 'lab', '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     child.stdout.on('data', (b) => (stdout += b));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    const finish = (v: CompactionEvent[] | undefined) => {
+    const onAbort = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (v: string | undefined) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       fs.rmSync(ws, { recursive: true, force: true });
       resolve(v);
     };
@@ -49,10 +143,16 @@ export function exportCompactions(executable: string, sessionKey: string, env: R
       if (code !== 0) return finish(undefined);
       try {
         const dir = (JSON.parse(stdout) as { outputDir?: string }).outputDir ?? path.join(ws, '.openclaw', 'trajectory-exports', 'lab');
-        finish(compactionEvents(fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8')));
+        finish(fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'));
       } catch {
         finish(undefined);
       }
     });
   });
+}
+
+/** Exports one session's trajectory into a temporary folder and reads its compaction events (~2 s). */
+export async function exportCompactions(executable: string, sessionKey: string, env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<CompactionEvent[] | undefined> {
+  const events = await exportTrajectory(executable, sessionKey, env, timeoutMs);
+  return events === undefined ? undefined : compactionEvents(events);
 }

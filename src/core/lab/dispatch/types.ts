@@ -1,5 +1,7 @@
+import type { Evidence } from '../evidence.js';
+
 /** What one dispatch produced, before the runner adds index, timing and expectations. */
-export interface DispatchOutcome {
+export interface DispatchOutcome extends Evidence {
   readonly output: string;
   readonly runtimeMs?: number;
   readonly ttftMs?: number;
@@ -9,9 +11,6 @@ export interface DispatchOutcome {
   readonly stopReason?: string;
   readonly errorKind?: string;
   readonly errorMessage?: string;
-  readonly compactions?: number;
-  /** Tokens before/after each compaction, from the session's trajectory export (when it ran). */
-  readonly compactionEvents?: readonly { tokensBefore?: number; tokensAfter?: number }[];
   readonly exitCode?: number;
   readonly transport?: string;
   readonly serverTimings?: Record<string, unknown>;
@@ -22,4 +21,11 @@ export interface DispatchOutcome {
  * present, runs before the clock starts: loading an SDK or building a client is the harness's cost, not
  * the dispatch's (it made the first dispatch of every session look slow).
  */
-export type Dispatcher = ((index: number, signal: AbortSignal) => Promise<DispatchOutcome>) & { prepare?: () => void | Promise<void> };
+export type Dispatcher = ((index: number, signal: AbortSignal) => Promise<DispatchOutcome>) & {
+  prepare?: () => void | Promise<void>;
+  /**
+   * After the clock stops: read the runtime's own records of dispatch `index` (OpenClaw's trajectory
+   * export) and return the evidence they add. Its cost is the harness's, never the dispatch's.
+   */
+  collect?: (index: number, outcome: DispatchOutcome, signal: AbortSignal) => Promise<Partial<DispatchOutcome>>;
+};

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, type ScriptedServer } from './scriptedServer.js';
+
+/**
+ * A scripted OpenAI-compatible server that drives the real OpenClaw into compaction. As the agent model it
+ * reads the workspace files one per turn (a `read` tool call), then answers "DONE"; which file is next comes
+ * from the last tool result in the request (every line of a file names it), so the script survives the
+ * history being replaced by a summary. As the summarizing model (OpenClaw's summarization system prompt,
+ * 2026.9.6 compaction: "You are a context summarization assistant") it answers with the section headings
+ * OpenClaw's safeguard quality guard requires, in its order (REQUIRED_SUMMARY_SECTIONS). Usage reports the
+ * request's size (bytes / 4), so OpenClaw's context accounting crosses its threshold as the reads pile up.
+ */
+export interface CompactionScript {
+  /** Model ids as registered in openclaw.json, with the latency of each (ms). */
+  readonly agent: { id: string; latencyMs: number };
+  /** How long a summary takes, per model id that may be asked (the primary, a dedicated compactor). */
+  readonly summaryLatencyMs: Record<string, number>;
+  /** Workspace-relative files the agent reads, in order. */
+  readonly files: readonly string[];
+}
+
+export const REQUIRED_SUMMARY_HEADINGS = ['## Decisions', '## Open TODOs', '## Constraints/Rules', '## Pending user asks', '## Exact identifiers'];
+
+/** Writes `count` files of about `bytes` each into `workspace`; every line names its file (the script's cursor). */
+export function writeWorkspaceFiles(workspace: string, count: number, bytes: number): string[] {
+  fs.mkdirSync(workspace, { recursive: true });
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `notes-${i}.txt`;
+    const lines: string[] = [];
+    for (let n = 0; lines.join('\n').length < bytes; n++) lines.push(`FILE ${i} line ${n}: the cache eviction policy keeps hot keys and drops cold ones after ${n % 97} seconds.`);
+    fs.writeFileSync(path.join(workspace, name), lines.join('\n') + '\n');
+    names.push(name);
+  }
+  return names;
+}
+
+export interface CompactionServer extends ScriptedServer {
+  /** Summary requests seen, by model id, in order. */
+  readonly summaries: string[];
+  /** Agent turns seen. */
+  readonly turns: () => number;
+}
+
+type Message = { role?: string; content?: unknown; tool_calls?: unknown };
+const text = (m: Message) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''));
+
+export async function startCompactionServer(script: CompactionScript): Promise<CompactionServer> {
+  const summaries: string[] = [];
+  let turns = 0;
+  const s = await startServer({
+    '/v1/models': { json: { object: 'list', data: [script.agent.id, ...Object.keys(script.summaryLatencyMs)].map((id) => ({ id, object: 'model' })) } },
+    'POST /v1/chat/completions': (req) => {
+      const body = (req.body ?? {}) as { model?: string; messages?: Message[] };
+      const messages = body.messages ?? [];
+      const size = Math.ceil(Buffer.byteLength(JSON.stringify(body)) / 4);
+      const usage = (out: number) => ({ prompt_tokens: size, completion_tokens: out, total_tokens: size + out });
+      const model = body.model ?? script.agent.id;
+      if (messages.some((m) => (m.role === 'system' || m.role === 'developer') && text(m).includes('context summarization assistant'))) {
+        summaries.push(model);
+        const ask = text(messages.at(-1) ?? {}).match(/Read the notes[^"\\]*/)?.[0] ?? 'Read the notes.';
+        const summary = [
+          '## Decisions', '- Read the workspace notes one file at a time.',
+          '## Open TODOs', '- Read the remaining notes files, then answer DONE.',
+          '## Constraints/Rules', '- Use the read tool; one file per turn.',
+          '## Pending user asks', `- ${ask}`,
+          '## Exact identifiers', `- ${script.files.join(', ')}`,
+        ].join('\n');
+        return { chat: { reply: summary, latencyMs: () => script.summaryLatencyMs[model] ?? 0, usage: usage(120) } };
+      }
+      turns++;
+      // The next file: one past the last file a tool result showed; the first when none has been read.
+      const lastTool = [...messages].reverse().find((m) => m.role === 'tool');
+      const shown = lastTool ? Number(/FILE (\d+) line/.exec(text(lastTool))?.[1] ?? -1) : -1;
+      const next = shown + 1;
+      if (next < script.files.length) {
+        return { chat: { toolCall: { name: 'read', arguments: JSON.stringify({ path: script.files[next] }) }, latencyMs: () => script.agent.latencyMs, usage: usage(20) } };
+      }
+      return { chat: { reply: `Read all ${script.files.length} notes files. DONE`, latencyMs: () => script.agent.latencyMs, usage: usage(12) } };
+    },
+  });
+  return Object.assign(s, { summaries, turns: () => turns });
+}
