@@ -201,7 +201,10 @@ export class Ctx implements vscode.Disposable {
     }
     let runtimes = this.snap.runtimes;
     let probedAt = this.snap.probedAt;
-    if (settings.probe && (opts.probe || probedAt === undefined)) {
+    // A saved or changed file whose providers the last probe did not see (a new provider, a new base URL) is
+    // probed now, not at the next timer: otherwise the editor knows less than `local-ai-lab check` does.
+    const unseen = () => providersOf(read!.doc).some((p) => p.baseUrl !== undefined && this.snap.runtimes.get(p.id)?.baseUrl !== p.baseUrl);
+    if (settings.probe && (opts.probe || probedAt === undefined || (opts.validate && unseen()))) {
       // A server that stops answering keeps its last findings, marked with their time (withLastKnown).
       runtimes = withLastKnown(this.snap.runtimes, await this.probe(providersOf(read.doc), settings), Date.now());
       probedAt = Date.now();
