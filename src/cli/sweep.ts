@@ -168,7 +168,7 @@ async function runCliSweep(x: {
           record('running', arms);
           return r;
         },
-        restore: () => restoreSnapshot(snapshot, { lastWrittenHash, reprobe, touched }),
+        restore: () => restoreSnapshot(snapshot, { lastWrittenHash, reprobe, touched, lmStudioToken: process.env.LM_API_TOKEN }),
       },
       abort.signal,
     );

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import type { ServerAction } from '../findings.js';
 import { sha256 } from '../fsutil.js';
 import { readBoundedSync } from '../read.js';
+import { runAction } from '../servers/actions.js';
 import type { ServerState } from '../servers/types.js';
 import { stateDir } from '../write/backups.js';
 import { execute } from '../write/executor.js';
@@ -85,7 +86,9 @@ export interface RestoreOptions {
   /** sha256 of the config as the sweep last wrote it; a different file means someone else saved it. */
   readonly lastWrittenHash?: string;
   readonly reprobe?: () => Promise<ReadonlyMap<string, ServerState>>;
+  /** Injected for tests; defaults to LM Studio's REST API. */
   readonly runAction?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
+  readonly lmStudioToken?: string;
   /** Model keys the sweep's plans loaded. */
   readonly touched?: ReadonlySet<string>;
 }
@@ -111,7 +114,7 @@ export async function restoreSnapshot(snap: Snapshot, opts: RestoreOptions = {})
   let ok = true;
   let error: string | undefined;
   if (!same || actions.length) {
-    const r = await execute({ title: 'restore after the sweep', writes: same ? [] : [{ file: snap.file, expectedHash: currentHash, bytes: snap.bytes }], actions, runAction: opts.runAction });
+    const r = await execute({ title: 'restore after the sweep', writes: same ? [] : [{ file: snap.file, expectedHash: currentHash, bytes: snap.bytes }], actions, runAction: opts.runAction ?? ((a) => runAction(a, { timeoutMs: 10 * 60_000, lmStudioToken: opts.lmStudioToken })) });
     steps.push(...r.steps);
     ok = r.ok;
     error = r.error;
