@@ -8,6 +8,7 @@ import { dryRunJson, judge, parseKnobs, planArm, planVariants, sweepCells, sweep
 import { restoreActions, runSweep, sweepRecord, sweepRows, type Arm, type Snapshot } from '../../src/core/lab/sweepRun.js';
 import type { DispatchRecord, Session } from '../../src/core/lab/store.js';
 import type { ServerState } from '../../src/core/servers/types.js';
+import { sweepComparison } from '../../src/core/lab/sweepView.js';
 import { config, lmstudio, observe } from '../support/observe.js';
 
 const SERVER = () =>
@@ -221,5 +222,24 @@ describe('isolation sweep: the run restores what was in force', () => {
       ['mode=safeguard', 's1', 'additive'],
       ['compactor=none', 's2', 'coupled'],
     ]);
+  });
+
+  it('the panel view-model: one grouped comparison, base first, a verdict per variant, variants that did not run named', () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs, ['mode', 'compactor', 'budget']);
+    const arms = [
+      { arm: { name: 'base' }, session: session('s0'), dispatches: arm([10, 11, 10, 12, 11, 10]) },
+      { arm: { name: plan.variants[0]!.name, variant: plan.variants[0]! }, session: session('s1'), dispatches: arm([5, 5, 6, 5, 5, 6]) },
+      { arm: { name: plan.variants[1]!.name, variant: plan.variants[1]! }, dispatches: [], error: 'LM Studio did not load' },
+    ];
+    const record = sweepRecord('sw1', 'quick-check', plan, '2026.9.6', 6, 't', 'cancelled', arms);
+    const byId = new Map(arms.flatMap((a) => (a.session ? [[a.session.id, a.dispatches] as const] : [])));
+    const c = sweepComparison(record, (id) => byId.get(id) ?? []);
+    assert.deepEqual(c.sessionIds, ['s0', 's1']);
+    assert.match(c.title, /Sweep from tuned: quick-check ×6 \(cancelled\)/);
+    assert.deepEqual(c.differences.map((d) => d.label), ['base', 'mode=safeguard (default → safeguard)', 'compactor=none (lmstudio/qwen3-4b-instruct-2507 → none)', 'budget=101000 (90000 → 101000)']);
+    assert.match(c.differences[1]!.value, /^additive · Δ median −5\.\d\d/);
+    assert.equal(c.differences[2]!.value, 'not run: LM Studio did not load');
+    assert.equal(c.differences[3]!.value, 'not run: the sweep stopped first');
   });
 });
