@@ -4,6 +4,7 @@ import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
 import { ContextHoverProvider, FixAllProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
 import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
+import { SweepController } from './vscode/sweep.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { keepRemoved, makeConfigValid, SideFileArgs, ValidatorFixProvider } from './vscode/migrate.js';
 import { command, confirmOpts, menuArgs } from './vscode/commands.js';
@@ -42,8 +43,9 @@ export function activate(context: vscode.ExtensionContext) {
       vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
       command('localAiLab.makeConfigValid', z.tuple([z.optional(confirmOpts)]), (opts) => makeConfigValid(c, proposed, approvals, opts)),
       command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
-      new LabController(c, profiles),
     );
+    const lab = new LabController(c, profiles);
+    c.push(lab, new SweepController(c, profiles, lab));
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
     setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
     const activateMs = performance.now() - t0;
