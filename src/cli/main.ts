@@ -21,6 +21,7 @@ import { execute, unifiedDiff } from '../core/write/executor.js';
 import { profileCommand } from './profile.js';
 import { migrateCommand } from './migrate.js';
 import { labCommand } from './lab.js';
+import { probeCommand } from './probe.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
 
@@ -34,6 +35,7 @@ Usage:
   local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--profile P [--profiles FILE]] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
   local-ai-lab lab stats [--json] SECONDS...
   local-ai-lab lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]
+  local-ai-lab probe prompt-sections [--agent ID] [--json]
   local-ai-lab rules [--json]
   local-ai-lab --version
 
@@ -223,6 +225,8 @@ export async function main(argv: string[]): Promise<number> {
         return await fix(rest);
       case 'lab':
         return await labCommand(rest);
+      case 'probe':
+        return await probeCommand(rest);
       case 'migrate':
         return await migrateCommand(rest);
       case 'profile':
