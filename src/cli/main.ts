@@ -36,6 +36,7 @@ Usage:
   local-ai-lab lab stats [--json] SECONDS...
   local-ai-lab lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]
   local-ai-lab probe prompt-sections [--agent ID] [--json]
+  local-ai-lab probe codewords [--profile P] [-n N] [--json]
   local-ai-lab rules [--json]
   local-ai-lab --version
 

@@ -234,6 +234,8 @@ export interface ChatScript {
   readonly error?: { status: number; body: unknown };
   /** Stream content chunks forever (until the client goes away), never a finish reason. */
   readonly endless?: boolean;
+  /** The usage to report instead of the default (e.g. a large prompt, to drive compaction). */
+  readonly usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
 /** Writes the SSE body for a chat request; kept apart so the route table stays declarative. */
@@ -244,7 +246,7 @@ export function writeChatStream(res: import('node:http').ServerResponse, body: {
   const delay = script.latencyMs ? script.latencyMs() : 0;
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] });
-  const usage = { prompt_tokens: 1200, completion_tokens: text.split(/\s+/).length, total_tokens: 1200 + text.split(/\s+/).length };
+  const usage = script.usage ?? { prompt_tokens: 1200, completion_tokens: text.split(/\s+/).length, total_tokens: 1200 + text.split(/\s+/).length };
   setTimeout(() => {
     if (script.error) {
       res.writeHead(script.error.status, { 'content-type': 'application/json' }).end(JSON.stringify(script.error.body));

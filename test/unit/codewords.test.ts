@@ -69,6 +69,12 @@ describe('planted-codeword probe: the survival matrix', () => {
     assert.equal(survivalMatrix({ codewords: cw, compactions: 1, work: oneFile, recall: '' }).rows[0]!.applied, false);
   });
 
+  it("a summary OpenClaw's export redacted makes 'in summary' unknown, never false", () => {
+    const m = survivalMatrix({ codewords: cw, compactions: 1, summaries: ['[Malformed diagnostic JSON redacted]'], work: '', recall: '' });
+    assert.ok(m.rows.every((r) => r.inSummary === null));
+    assert.ok(m.notes.some((n) => /redacted by OpenClaw's export/.test(n)));
+  });
+
   it('reads compaction summaries from a trajectory export', () => {
     const lines = [
       JSON.stringify({ type: 'session.compaction', data: { type: 'compaction', summary: '## Decisions\nkeep X', tokensBefore: 25090, tokensAfter: 3242 } }),

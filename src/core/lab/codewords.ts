@@ -1,4 +1,5 @@
 import { mulberry32 } from './stats.js';
+import type { Workload } from './workload.js';
 
 /**
  * The planted-codeword probe (does the compactor carry what matters?): the first message plants four
@@ -93,6 +94,7 @@ export interface SurvivalMatrix {
 }
 
 const has = (text: string, value: string) => text.toLowerCase().includes(value.toLowerCase());
+const REDACTED = /^\[[^\]]*redacted\]$/i;
 
 /**
  * The matrix for one probe session. `summaries` are the compaction summaries in order (undefined when the
@@ -104,9 +106,14 @@ export function survivalMatrix(o: { codewords: readonly Codeword[]; compactions:
   const notes = ['Only behavioural evidence after a compaction (work that applies a codeword, or its recall) counts as "survived the summary"; a codeword in the summary text alone does not.'];
   if (o.compactions === 0) notes.push('No compaction happened before the work turn: nothing was summarized, so nothing could survive or be lost (grow the conversation further, or lower the context).');
   if (o.summaries === undefined) notes.push("The compaction records could not be read: 'in summary' is unknown.");
+  // OpenClaw's trajectory export replaces some summaries with a placeholder ("[Malformed diagnostic JSON redacted]").
+  const readable = o.summaries?.filter((s) => !REDACTED.test(s.trim()));
+  const redacted = (o.summaries?.length ?? 0) - (readable?.length ?? 0);
+  if (redacted) notes.push(`${redacted} compaction summar${redacted === 1 ? 'y was' : 'ies were'} redacted by OpenClaw's export: where the readable ones lack a codeword, 'in summary' is unknown.`);
   if (!files.length) notes.push('The work turn wrote no fenced file: "applied" is judged on its whole reply.');
   const rows = o.codewords.map((c): SurvivalRow => {
-    const inSummary = o.summaries === undefined ? null : o.summaries.some((s) => has(s, c.value));
+    const found = readable?.some((s) => has(s, c.value));
+    const inSummary = readable === undefined ? null : found ? true : redacted ? null : false;
     const applied = c.kind === 'rule' ? (files.length ? files.every((f) => has(f.text, c.value)) : has(o.work, c.value)) : has(o.work, c.value);
     const recalled = has(o.recall, c.value);
     return { kind: c.kind, value: c.value, inSummary, applied, recalled, survived: o.compactions > 0 ? applied || recalled : null };
@@ -140,3 +147,18 @@ export function compactionSummaries(eventsJsonl: string): string[] {
   }
   return out;
 }
+
+/**
+ * The built-in workload: its prompt is the planting message of a fixed seed. As a plain lab run it is one
+ * turn; `local-ai-lab probe codewords` runs the whole script (plant, grow, work, recall) in one session.
+ */
+export const CODEWORD_WORKLOAD: Workload = {
+  name: 'codeword-survival',
+  description: 'Plants four codewords, grows the conversation past compaction, then asks for work and a recall: run it with local-ai-lab probe codewords for the survival matrix.',
+  dispatcher: 'openclaw',
+  transport: 'auto',
+  prompt: plantMessage(makeCodewords(1)),
+  repeats: 1,
+  timeoutSeconds: 900,
+  maxOutputBytes: 8 * 1024 * 1024,
+};

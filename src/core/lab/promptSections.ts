@@ -167,18 +167,19 @@ export interface ProbeRunOptions {
  * One `openclaw agent [--local] --json` turn with the probe's prompt, in a session of its own (a fresh
  * session key, so earlier turns cannot answer for the prompt). Arguments as an array; killed at the timeout.
  */
-export async function runPromptSectionsTurn(o: ProbeRunOptions): Promise<AgentProbeResult & { exitCode: number | null }> {
+export function runPromptSectionsTurn(o: ProbeRunOptions): Promise<AgentProbeResult & { exitCode: number | null }> {
+  const sessionKey = `agent:${o.agent}:lal-probe-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return runAgentTurn({ ...o, sessionKey, message: PROMPT_SECTIONS_PROMPT });
+}
+
+/**
+ * One `openclaw agent [--local] --json` turn with any message in a given session (the codeword probe's
+ * turns share one session key). Arguments as an array; killed at the timeout.
+ */
+export async function runAgentTurn(o: Omit<ProbeRunOptions, 'agent'> & { agent: string; sessionKey: string; message: string }): Promise<AgentProbeResult & { exitCode: number | null }> {
   const { execa } = await import('execa');
-  const key = `agent:${o.agent}:lal-probe-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', key, '--message', PROMPT_SECTIONS_PROMPT, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
-  const r = await execa(o.executable, args, {
-    env: { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath },
-    timeout: o.timeoutMs + 30_000,
-    cancelSignal: o.signal,
-    reject: false,
-    stdin: 'ignore',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', o.sessionKey, '--message', o.message, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
+  const r = await execa(o.executable, args, { env: { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath }, timeout: o.timeoutMs + 30_000, cancelSignal: o.signal, reject: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
   if (r.failed && r.exitCode === undefined) return { reply: '', error: r.timedOut ? `no answer within ${Math.round(o.timeoutMs / 1000)} s` : r.isCanceled ? 'cancelled' : `could not run ${o.executable}: ${r.shortMessage}`, exitCode: null };
   const parsed = parseProbeResult(String(r.stdout ?? ''));
   return { ...parsed, exitCode: r.exitCode ?? null, ...(parsed.error && r.stderr ? { error: `${parsed.error}: ${String(r.stderr).trim().split('\n').slice(-1)[0]}` } : {}) };
