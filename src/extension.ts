@@ -4,6 +4,8 @@ import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
 import { ContextHoverProvider, FixAllProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
 import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
+import { SweepController } from './vscode/sweep.js';
+import { registerCodewordProbe, registerProbe } from './vscode/probe.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { keepRemoved, makeConfigValid, SideFileArgs, ValidatorFixProvider } from './vscode/migrate.js';
 import { command, confirmOpts, menuArgs } from './vscode/commands.js';
@@ -46,7 +48,7 @@ export function activate(context: vscode.ExtensionContext) {
       command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
     );
     const lab = new LabController(c, profiles);
-    c.push(lab, new LabView(c, lab, profiles), registerWalkthrough(context));
+    c.push(lab, new LabView(c, lab, profiles), registerWalkthrough(context), new SweepController(c, profiles, lab), registerProbe(c, proposed), registerCodewordProbe(c, proposed));
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
     setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
     const activateMs = performance.now() - t0;

@@ -15,6 +15,7 @@ import type { ProfileDef } from '../core/profiles/types.js';
 import { readUserProfiles } from './profile.js';
 import { readProfileState } from '../core/profiles/state.js';
 import { applyPlan } from '../core/profiles/apply.js';
+import { labSweep } from './sweep.js';
 import { planProfile } from '../core/profiles/plan.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
@@ -69,7 +70,7 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
-const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE]] [--allow-hosted] [--allow-any-prompt-file] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS...';
+const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE]] [--allow-hosted] [--allow-any-prompt-file] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS... | sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
 
 const LAB_OPTIONS = {
   dir: { type: 'string' },
@@ -161,6 +162,7 @@ function report(root: string, session: Session, d: readonly DispatchRecord[], js
 export async function labCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'stats') return labStats(rest);
+  if (sub === 'sweep') return labSweep(rest);
   if (!sub || !['run', 'resume', 'list', 'show', 'compare'].includes(sub)) throw new UsageError(USAGE);
   const { values: o, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: LAB_OPTIONS });
   const root = labDir(o.dir);

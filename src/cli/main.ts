@@ -21,6 +21,7 @@ import { execute, unifiedDiff } from '../core/write/executor.js';
 import { profileCommand } from './profile.js';
 import { migrateCommand } from './migrate.js';
 import { labCommand } from './lab.js';
+import { probeCommand } from './probe.js';
 
 const HELP = `local-ai-lab — diagnostics for OpenClaw on local model servers
 
@@ -33,6 +34,9 @@ Usage:
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
   local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--profile P [--profiles FILE]] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
   local-ai-lab lab stats [--json] SECONDS...
+  local-ai-lab lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]
+  local-ai-lab probe prompt-sections [--agent ID] [--json]
+  local-ai-lab probe codewords [--profile P] [-n N] [--json]
   local-ai-lab rules [--json]
   local-ai-lab --version
 
@@ -222,6 +226,8 @@ export async function main(argv: string[]): Promise<number> {
         return await fix(rest);
       case 'lab':
         return await labCommand(rest);
+      case 'probe':
+        return await probeCommand(rest);
       case 'migrate':
         return await migrateCommand(rest);
       case 'profile':

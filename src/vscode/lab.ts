@@ -85,7 +85,8 @@ export class LabController implements vscode.Disposable {
     return ws && ws.uri.scheme === 'file' ? path.join(ws.uri.fsPath, '.local-ai-lab') : path.join(this.ctx.extension.globalStorageUri.fsPath, 'lab');
   }
 
-  private workloads(): { workload: Workload; prompt: string; source: string }[] {
+  /** Built-in workloads and the folder's (the sweep picks from them too). */
+  workloads(): { workload: Workload; prompt: string; source: string }[] {
     const out = BUILTIN_WORKLOADS.map((w) => ({ workload: w, prompt: w.prompt!, source: 'built-in' }));
     const dir = path.join(this.labDir(), 'workloads');
     let files: string[] = [];

@@ -17,6 +17,8 @@ const StateSchema = z.object({ ids: z.array(z.string()) });
 export class LabPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ids: string[] = [];
+  /** Set while a sweep is shown: its verdict lines replace the pairwise comparison. */
+  private groupLines: { label: string; value: string }[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
 
@@ -54,7 +56,8 @@ export class LabPanel implements vscode.Disposable {
   }
 
   /** Shows these sessions (two or more: compared on one axis). */
-  show(ids: string[]): void {
+  show(ids: string[], groupLines?: { label: string; value: string }[]): void {
+    this.groupLines = groupLines;
     if (this.panel) {
       this.ids = ids;
       this.panel.reveal(undefined, true);
@@ -117,7 +120,8 @@ export class LabPanel implements vscode.Disposable {
     const labels = distinctLabels(loaded.map((s) => readSession(this.labDir(), s.id).session));
     const sessions = loaded.map((s, i) => ({ ...s, label: labels[i]! }));
     const msg: HostMessage = { type: 'show', sessions };
-    if (sessions.length === 2) {
+    if (this.groupLines) msg.differences = this.groupLines;
+    else if (sessions.length === 2) {
       const [a, b] = [readSession(this.labDir(), this.ids[0]!), readSession(this.labDir(), this.ids[1]!)];
       const c = compareSessions(a.dispatches, b.dispatches);
       msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold });

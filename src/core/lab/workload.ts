@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
+import { PROMPT_SECTIONS_WORKLOAD } from './promptSections.js';
+import { CODEWORD_WORKLOAD } from './codewords.js';
 
 /** Timeouts beyond two hours are refused (a huge value would overflow Node's 32-bit timer into ~1 ms). */
 export const MAX_TIMEOUT_SECONDS = 7200;
@@ -73,6 +75,8 @@ export const BUILTIN_WORKLOADS: readonly Workload[] = [
     maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
     expectations: { contains: ['DONE'] },
   },
+  PROMPT_SECTIONS_WORKLOAD,
+  CODEWORD_WORKLOAD,
 ];
 
 /** Validates a workload; the error names the field. */

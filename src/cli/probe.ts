@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from './support.js';
+import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig } from '../core/lab/promptSections.js';
+import { preflight, openAiTarget, resolveTransport, LabPreflightError } from '../core/lab/session.js';
+import { toValue } from '../core/openclaw/document.js';
+import { locateConfig } from '../core/openclaw/locate.js';
+import { checkConfigFile, probeProviders, withUserProfiles } from '../core/sources.js';
+import { aggregate, runCodewordSession, type CodewordSession } from '../core/lab/codewordRun.js';
+import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/codewords.js';
+import { applyPlan } from '../core/profiles/apply.js';
+import { planProfile } from '../core/profiles/plan.js';
+import { readUserProfiles } from './profile.js';
+
+const USAGE =
+  'usage: local-ai-lab probe prompt-sections [--agent ID] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]\n' +
+  '       local-ai-lab probe codewords [--profile P [--profiles FILE]] [-n N] [--agent ID] [--max-growth K] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]';
+
+/** `probe prompt-sections`: which workspace files reached the agent's system prompt (README, "Prompt-sections probe"). */
+export async function probeCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'codewords') return probeCodewords(rest);
+  if (sub !== 'prompt-sections') throw new UsageError(USAGE);
+  const { values: o, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: { agent: { type: 'string' }, config: { type: 'string' }, openclaw: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, 'allow-hosted': { type: 'boolean' } },
+  });
+  if (positionals.length) throw new UsageError(USAGE);
+  const agent = o.agent ?? 'main';
+  if (!/^[a-z0-9_][a-z0-9_-]{0,63}$/i.test(agent)) throw new UsageError(`--agent: "${agent}" is not an OpenClaw agent id`);
+  const timeoutS = o.timeout === undefined ? 600 : Number(o.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 7200) throw new UsageError(`--timeout: "${o.timeout}" is not a number of seconds from 1 to 7200`);
+  const file = o.config ? path.resolve(o.config) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+  const c = await checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
+  if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
+  const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
+  try {
+    // OpenClaw retries an unreachable server for ~90 s; this says what to start in about two.
+    await preflight(openAiTarget(c.observation, workload, { allowHosted: !!o['allow-hosted'] }).baseUrl);
+  } catch (err) {
+    if (err instanceof LabPreflightError) {
+      console.error(`local-ai-lab: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    const turn = await runPromptSectionsTurn({ executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport: await resolveTransport(workload, c.observation), timeoutMs: timeoutS * 1000, signal: abort.signal });
+    const workspaceDir = turn.workspaceDir ?? workspaceFromConfig(toValue(c.read.doc.root), agent);
+    const report = analyzePromptSections({ existing: existingWorkspaceFiles(workspaceDir), reply: turn.reply, injected: turn.injected, workspaceDir });
+    if (o.json) console.log(JSON.stringify({ agent, config: file, ...report, reply: turn.reply, ...(turn.error ? { error: turn.error } : {}) }, null, 2));
+    else {
+      if (turn.error) console.error(`local-ai-lab: the probe turn failed: ${turn.error}`);
+      for (const l of promptSectionsLines(report)) console.log(l);
+    }
+    if (turn.error) return 1;
+    return report.findings.some((f) => / did not reach the prompt/.test(f)) ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** `probe codewords`: does the compactor carry what matters? (README, "Planted-codeword probe"). */
+async function probeCodewords(argv: string[]): Promise<number> {
+  const { values: o, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      profile: { type: 'string' },
+      profiles: { type: 'string' },
+      n: { type: 'string', short: 'n' },
+      agent: { type: 'string' },
+      'max-growth': { type: 'string' },
+      config: { type: 'string' },
+      openclaw: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      'allow-hosted': { type: 'boolean' },
+    },
+  });
+  if (positionals.length) throw new UsageError(USAGE);
+  const n = o.n === undefined ? 1 : Number(o.n);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 100`);
+  const maxGrowth = o['max-growth'] === undefined ? 6 : Number(o['max-growth']);
+  if (!Number.isInteger(maxGrowth) || maxGrowth < 1 || maxGrowth > 50) throw new UsageError(`--max-growth: "${o['max-growth']}" is not a count from 1 to 50`);
+  const agent = o.agent ?? 'main';
+  if (!/^[a-z0-9_][a-z0-9_-]{0,63}$/i.test(agent)) throw new UsageError(`--agent: "${agent}" is not an OpenClaw agent id`);
+  const timeoutS = o.timeout === undefined ? 600 : Number(o.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 7200) throw new UsageError(`--timeout: "${o.timeout}" is not a number of seconds from 1 to 7200`);
+  const file = o.config ? path.resolve(o.config) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+  const look = () => checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
+  let c = await look();
+  if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
+  if (o.profile) {
+    // As lab run --profile: applied before the first turn, with the user's profiles from --profiles.
+    const lmProvider = c.observation.model.providers.find((p) => c.servers.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
+    const checked = withUserProfiles(c, readUserProfiles(o.profiles, lmProvider).profiles);
+    const target = checked.profiles.targets.find((t) => t.name === o.profile);
+    if (!target) throw new UsageError(`no profile "${o.profile}" (have: ${checked.profiles.targets.map((t) => t.name).join(', ')})`);
+    const report = await applyPlan(planProfile(target, checked.observation), {
+      expectedHash: checked.read.hash,
+      lmStudioToken: process.env.LM_API_TOKEN,
+      reprobe: () => probeProviders(checked.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
+    });
+    if (!report.ok) {
+      console.error(`local-ai-lab: profile ${o.profile} was not applied: ${report.error}`);
+      return 1;
+    }
+    if (!o.json) console.error(`profile ${o.profile} applied`);
+    c = await look();
+  }
+  const workload = { ...CODEWORD_WORKLOAD, agent };
+  try {
+    await preflight(openAiTarget(c.observation, workload, { allowHosted: !!o['allow-hosted'] }).baseUrl);
+  } catch (err) {
+    if (err instanceof LabPreflightError) {
+      console.error(`local-ai-lab: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    const transport = await resolveTransport(workload, c.observation);
+    const sessions: CodewordSession[] = [];
+    for (let i = 0; i < n && !abort.signal.aborted; i++) {
+      sessions.push(
+        await runCodewordSession(
+          { executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport, timeoutMs: timeoutS * 1000, maxGrowthTurns: maxGrowth, signal: abort.signal, onTurn: (what) => !o.json && process.stderr.write(`session ${i + 1}/${n}: ${what}\n`) },
+          i,
+        ),
+      );
+    }
+    const agg = aggregate(sessions);
+    if (o.json) console.log(JSON.stringify({ config: file, agent, profile: o.profile ?? null, n: sessions.length, sessions, survived: agg.survived }, null, 2));
+    else {
+      for (const [i, s] of sessions.entries()) {
+        console.log(`session ${i + 1} (${s.sessionKey}, ${s.turns} turns)${s.error ? `: ${s.error}` : ''}`);
+        for (const l of survivalLines(s.matrix)) console.log(`  ${l}`);
+      }
+      if (sessions.length > 1) console.log(`survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`);
+    }
+    return sessions.some((s) => s.error) ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compactionSummaries, growthMessage, makeCodewords, plantMessage, RECALL_MESSAGE, survivalMatrix, WORK_MESSAGE, type Codeword, type SurvivalMatrix } from './codewords.js';
+import { runAgentTurn } from './promptSections.js';
+
+/** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
+export async function exportSummaries(executable: string, sessionKey: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string[] | undefined> {
+  const { execa } = await import('execa');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-cw-'));
+  try {
+    const r = await execa(executable, ['sessions', 'export-trajectory', '--session-key', sessionKey, '--workspace', ws, '--output', 'probe', '--json'], { env, timeout: timeoutMs, reject: false, stdin: 'ignore' });
+    if (r.exitCode !== 0) return undefined;
+    let dir = path.join(ws, '.openclaw', 'trajectory-exports', 'probe');
+    try {
+      dir = (JSON.parse(String(r.stdout)) as { outputDir?: string }).outputDir ?? dir;
+    } catch {
+      /* the default folder */
+    }
+    return compactionSummaries(fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'));
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+export interface CodewordRunOptions {
+  readonly executable: string;
+  readonly configPath: string;
+  readonly agent: string;
+  readonly transport: 'local' | 'gateway';
+  readonly timeoutMs: number;
+  /** Filler turns at most before giving up on a compaction (default 6). */
+  readonly maxGrowthTurns?: number;
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly onTurn?: (what: string) => void;
+}
+
+export interface CodewordSession {
+  readonly sessionKey: string;
+  readonly codewords: Codeword[];
+  readonly matrix: SurvivalMatrix;
+  readonly turns: number;
+  readonly error?: string;
+}
+
+/**
+ * One probe session: plant, grow until the compaction records show a compaction (or the filler turns run
+ * out), the work turn, the recall turn; then the matrix. Each turn is a separate `openclaw agent` call in
+ * the same session.
+ */
+export async function runCodewordSession(o: CodewordRunOptions, index: number): Promise<CodewordSession> {
+  const codewords = makeCodewords(o.seed ?? Date.now() + index);
+  const sessionKey = `agent:${o.agent}:lal-codewords-${Date.now().toString(36)}-${index}`;
+  const env = { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath };
+  let turns = 0;
+  const turn = async (what: string, message: string) => {
+    o.onTurn?.(what);
+    turns++;
+    const r = await runAgentTurn({ ...o, sessionKey, message, env });
+    if (r.error) throw new Error(`${what}: ${r.error}`);
+    return r.reply;
+  };
+  const empty = (error: string, summaries?: string[]): CodewordSession => ({ sessionKey, codewords, turns, error, matrix: survivalMatrix({ codewords, compactions: summaries?.length ?? 0, summaries, work: '', recall: '' }) });
+  let summaries: string[] | undefined = [];
+  try {
+    await turn('plant', plantMessage(codewords));
+    for (let g = 0; g < (o.maxGrowthTurns ?? 6); g++) {
+      if (o.signal?.aborted) return empty('cancelled');
+      await turn(`grow ${g + 1}`, growthMessage(g));
+      summaries = await exportSummaries(o.executable, sessionKey, env);
+      if (summaries?.length) break;
+    }
+    const before = summaries?.length ?? 0;
+    const work = await turn('work', WORK_MESSAGE);
+    const recall = await turn('recall', RECALL_MESSAGE);
+    const all = await exportSummaries(o.executable, sessionKey, env);
+    // The summaries written before the work turn are the ones the work could only know through.
+    return { sessionKey, codewords, turns, matrix: survivalMatrix({ codewords, compactions: before, summaries: all?.slice(0, Math.max(before, 0)) ?? summaries, work, recall }) };
+  } catch (err) {
+    return empty((err as Error).message, summaries);
+  }
+}
+
+export interface CodewordAggregate {
+  readonly n: number;
+  /** Per codeword kind: sessions where it survived, of those with a compaction. */
+  readonly survived: Record<string, { survived: number; of: number }>;
+}
+
+export function aggregate(sessions: readonly CodewordSession[]): CodewordAggregate {
+  const survived: Record<string, { survived: number; of: number }> = {};
+  for (const s of sessions) {
+    for (const r of s.matrix.rows) {
+      const e = (survived[r.kind] ??= { survived: 0, of: 0 });
+      if (r.survived === null || s.error) continue;
+      e.of++;
+      if (r.survived) e.survived++;
+    }
+  }
+  return { n: sessions.length, survived };
+}

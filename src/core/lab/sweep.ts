@@ -1,0 +1,294 @@
+import { member, numberAt, parseDocument, stringAt } from '../openclaw/document.js';
+import { removeMember } from '../openclaw/edit.js';
+import { retiredKey, tooNewKey } from '../openclaw/knowledge.js';
+import { buildModel } from '../openclaw/model.js';
+import { atLeast, type OpenClawVersion } from '../openclaw/version.js';
+import { BEHAVIOUR } from '../openclaw/knowledge.js';
+import type { Observation } from '../observation.js';
+import { planProfile, type ProfilePlan } from '../profiles/plan.js';
+import type { ProfileTarget } from '../profiles/types.js';
+import { maxContextFor } from '../servers/models.js';
+import { compactionCount } from './evidence.js';
+import { applyEdits } from '../text.js';
+import { bootstrapMedianDifference, wilson, type Interval } from './stats.js';
+import type { DispatchRecord } from './store.js';
+
+/**
+ * The isolation sweep (the operators' experiment design): from a base profile, one variant per knob, each
+ * pulling exactly that knob toward what the installed OpenClaw does when the knob is not set. Everything
+ * here is pure: the plans come from the profile planner (so what is written per release is the planner's
+ * knowledge, never a copy of OpenClaw's schema), the verdicts from dispatch records.
+ */
+export const SWEEP_KNOBS = ['primaryContext', 'budget', 'compactor', 'compactorContext', 'mode', 'recentTurnsPreserve', 'keepRecentTokens'] as const;
+export type SweepKnob = (typeof SWEEP_KNOBS)[number];
+
+/** The compaction keys a variant pulls to the release default by removing them: OpenClaw then applies its own. */
+type UnsetKey = 'mode' | 'recentTurnsPreserve' | 'keepRecentTokens';
+
+/**
+ * What OpenClaw applies when the key is unset, for the report only (the variant removes the key, so the
+ * release's real default applies whatever it is): mode is materialized as "safeguard" (2026.9, see the
+ * compaction-mode rule); keepRecentTokens 20,000 (the model view's default); recentTurnsPreserve 3 (the
+ * field help of OpenClaw 2026.9.6: "default: 3").
+ */
+const DEFAULT_LABEL: Record<UnsetKey, string | number> = { mode: 'safeguard', recentTurnsPreserve: 3, keepRecentTokens: 20000 };
+
+export type KnobValue = number | string | null;
+
+export interface Variant {
+  /** `knob=value`, unique within a sweep. */
+  readonly name: string;
+  readonly knob: SweepKnob;
+  readonly from: KnobValue;
+  /** null: the compactor removed (the primary compacts its own history). */
+  readonly to: KnobValue;
+  /** The base with this one knob changed. */
+  readonly target: ProfileTarget;
+  /** The compaction key removed on top of the target's plan (the release default then applies). */
+  readonly unset?: UnsetKey;
+}
+
+export interface SkippedKnob {
+  readonly knob: SweepKnob;
+  readonly reason: string;
+}
+
+export interface SweepPlan {
+  readonly base: ProfileTarget;
+  readonly variants: readonly Variant[];
+  readonly skipped: readonly SkippedKnob[];
+}
+
+export class SweepUsageError extends Error {}
+
+/** `--knobs a,b`: known knob names, in the order given; unknown ones are an error that lists the known. */
+export function parseKnobs(text: string | undefined): SweepKnob[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!names.length) throw new SweepUsageError(`--knobs: name at least one of ${SWEEP_KNOBS.join(', ')}`);
+  const bad = names.filter((n) => !(SWEEP_KNOBS as readonly string[]).includes(n));
+  if (bad.length) throw new SweepUsageError(`--knobs: unknown ${bad.join(', ')} (known: ${SWEEP_KNOBS.join(', ')})`);
+  return [...new Set(names)] as SweepKnob[];
+}
+
+/** The compaction knobs as they will stand once the base is applied: the base's, else the config's. */
+function compactionNow(base: ProfileTarget, obs: Observation): Record<UnsetKey, string | number | undefined> {
+  const node = obs.model.compaction.node;
+  return {
+    mode: base.mode?.value ?? stringAt(member(node, 'mode')?.value),
+    recentTurnsPreserve: base.recentTurnsPreserve?.value ?? numberAt(member(node, 'recentTurnsPreserve')?.value),
+    keepRecentTokens: base.keepRecentTokens?.value ?? numberAt(member(node, 'keepRecentTokens')?.value),
+  };
+}
+
+/** Whether the installed release accepts `agents.defaults.compaction.<key>` (the key history, per release). */
+function accepts(path: readonly string[], version: OpenClawVersion): string | undefined {
+  const retired = retiredKey(path, version);
+  if (retired?.effect === 'rejected' || retired?.effect === 'ignored') return retired.reason;
+  const tooNew = tooNewKey(path, version);
+  return tooNew ? tooNew.reason : undefined;
+}
+
+const show = (v: KnobValue) => (v === null ? 'none' : String(v));
+
+/**
+ * One variant per knob (in SWEEP_KNOBS order, or the order of `knobs`), each pulling that knob toward the
+ * installed release's default; a knob already at it, unknown here, or not accepted by the release is
+ * skipped with the reason.
+ */
+export function planVariants(base: ProfileTarget, obs: Observation, knobs: readonly SweepKnob[] = SWEEP_KNOBS): SweepPlan {
+  const variants: Variant[] = [];
+  const skipped: SkippedKnob[] = [];
+  const version = obs.version;
+  const now = compactionNow(base, obs);
+  const add = (knob: SweepKnob, from: KnobValue, to: KnobValue, target: ProfileTarget, unset?: UnsetKey) =>
+    variants.push({ name: `${knob}=${show(to)}`, knob, from, to, target: { ...target, name: base.name, notes: [] }, ...(unset ? { unset } : {}) });
+  const skip = (knob: SweepKnob, reason: string) => skipped.push({ knob, reason });
+  for (const knob of knobs) {
+    switch (knob) {
+      case 'primaryContext': {
+        // Without a context of its own, OpenClaw's LM Studio discovery registers the model's maximum.
+        const max = maxContextFor(obs.runtimes.get(base.primary.providerId), base.primary.modelId);
+        if (max === undefined) skip(knob, `the maximum context of ${base.primary.ref} is unknown (its server did not say)`);
+        else if (max === base.primary.context.value) skip(knob, `already at the model's maximum (${max})`);
+        else add(knob, base.primary.context.value, max, { ...base, primary: { ...base.primary, context: { value: max, source: 'derived', note: "the model's maximum" } } });
+        break;
+      }
+      case 'budget': {
+        // No contextTokens: OpenClaw budgets the whole registered window.
+        const path = atLeast(version, BEHAVIOUR.newReserveFormula) ? ['models', 'providers', '*', 'models', '*', 'contextTokens'] : ['agents', 'defaults', 'contextTokens'];
+        const why = accepts(path, version);
+        const budget = Math.min(base.budget.value, base.primary.context.value);
+        if (why) skip(knob, why);
+        else if (budget >= base.primary.context.value) skip(knob, `already uncapped (the budget equals the primary context, ${base.primary.context.value})`);
+        else add(knob, budget, base.primary.context.value, { ...base, budget: { value: base.primary.context.value, source: 'derived', note: 'the whole primary context' } });
+        break;
+      }
+      case 'compactor': {
+        const why = accepts(['agents', 'defaults', 'compaction', 'model'], version);
+        if (why) skip(knob, why);
+        else if (!base.compactor) skip(knob, 'the base has no compactor (already the release default: the primary compacts)');
+        else add(knob, base.compactor.ref, null, { ...base, compactor: undefined });
+        break;
+      }
+      case 'compactorContext': {
+        if (!base.compactor) {
+          skip(knob, 'the base has no compactor');
+          break;
+        }
+        const max = maxContextFor(obs.runtimes.get(base.compactor.providerId), base.compactor.modelId);
+        if (max === undefined) skip(knob, `the maximum context of ${base.compactor.ref} is unknown (its server did not say)`);
+        else if (max === base.compactor.context.value) skip(knob, `already at the model's maximum (${max})`);
+        else add(knob, base.compactor.context.value, max, { ...base, compactor: { ...base.compactor, context: { value: max, source: 'derived', note: "the model's maximum" } } });
+        break;
+      }
+      case 'mode':
+      case 'recentTurnsPreserve':
+      case 'keepRecentTokens': {
+        const why = accepts(['agents', 'defaults', 'compaction', knob], version);
+        const from = now[knob];
+        if (why) skip(knob, why);
+        else if (from === undefined) skip(knob, 'not set: already the release default');
+        else if (from === DEFAULT_LABEL[knob]) skip(knob, `set to the release default (${from}) already`);
+        else {
+          const target: ProfileTarget = { ...base, [knob]: undefined };
+          add(knob, from, DEFAULT_LABEL[knob], target, knob);
+        }
+        break;
+      }
+    }
+  }
+  return { base, variants, skipped };
+}
+
+/** The `--dry-run --json` shape (a contract): `{"base", "openclawVersion", "variants": [{"name", "knob", "from", "to"}]}`. */
+export function dryRunJson(plan: SweepPlan, openclawVersion: string | null) {
+  return { base: plan.base.name, openclawVersion, variants: plan.variants.map((v) => ({ name: v.name, knob: v.knob, from: v.from, to: v.to })), skipped: plan.skipped };
+}
+
+/**
+ * A variant's plan: the profile planner's edits for its target, then (for a compaction knob pulled to the
+ * release default) that key removed. Nothing is written here.
+ */
+export function planArm(target: ProfileTarget, obs: Observation, unset?: UnsetKey): ProfilePlan {
+  const plan = planProfile(target, obs);
+  if (!unset || plan.blocked) return plan;
+  const doc = parseDocument(plan.file, plan.after);
+  const node = buildModel(doc.root).compaction.node;
+  const m = node && [...node.members].reverse().find((x) => x.key === unset);
+  if (!node || !m) return plan;
+  const after = applyEdits(doc.text, removeMember(doc, node, m).edits);
+  return { ...plan, after, configChanges: [...plan.configChanges, `remove compaction.${unset}: OpenClaw's default applies`] };
+}
+
+export type Verdict = 'additive' | 'coupled' | 'no clear effect';
+
+/** A variant whose completion falls this far below the base's broke something: keep that knob frozen. */
+export const COUPLED_DROP = 0.25;
+/** "Cheaper": at least this much less input per dispatch (median tokens in), or fewer compactions. */
+export const CHEAPER_SHARE = 0.1;
+
+export const VERDICT_RULES =
+  `coupled: the variant's completion is at least ${COUPLED_DROP * 100} points below the base's (a dispatch that failed, missed its expectations or ended without a stop reason does not complete); ` +
+  `additive: completion held, and the variant is clearly faster (the 95 % bootstrap interval of the difference in medians lies below 0) or cheaper (fewer compactions, or median tokens in at least ${CHEAPER_SHARE * 100} % lower) without being clearly slower; ` +
+  'no clear effect: anything else.';
+
+export interface ArmFigures {
+  readonly n: number;
+  readonly medianSeconds: number | null;
+  readonly completion: Interval;
+  /** Share of dispatches in the slow cluster; null when no split is declared. */
+  readonly slowRate: number | null;
+  readonly compactions: number;
+  readonly tokensInMedian: number | null;
+}
+
+export interface VariantJudgement {
+  readonly verdict: Verdict;
+  /** Variant − base, seconds, with its 95 % bootstrap interval. */
+  readonly deltaMedian: Interval | null;
+  readonly note?: string;
+}
+
+const median = (xs: readonly number[]) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export function armFigures(d: readonly DispatchRecord[], slowRate: number | null): ArmFigures {
+  return {
+    n: d.length,
+    medianSeconds: median(d.map((r) => r.wallMs / 1000)),
+    completion: wilson(d.filter((r) => r.completed).length, d.length),
+    slowRate,
+    compactions: d.reduce((n, r) => n + compactionCount(r), 0),
+    tokensInMedian: median(d.flatMap((r) => (r.tokensIn == null ? [] : [r.tokensIn]))),
+  };
+}
+
+/** The verdict of one variant against the base (rules in VERDICT_RULES and the README). */
+export function judge(base: readonly DispatchRecord[], variant: readonly DispatchRecord[]): VariantJudgement {
+  if (!base.length || !variant.length) return { verdict: 'no clear effect', deltaMedian: null, note: 'no dispatches to compare' };
+  const a = armFigures(base, null);
+  const b = armFigures(variant, null);
+  const delta = bootstrapMedianDifference(base.map((r) => r.wallMs / 1000), variant.map((r) => r.wallMs / 1000));
+  const drop = a.completion.value - b.completion.value;
+  if (drop >= COUPLED_DROP - 1e-9) {
+    return { verdict: 'coupled', deltaMedian: delta, note: `completion ${Math.round(100 * a.completion.value)} % → ${Math.round(100 * b.completion.value)} %: keep this knob frozen` };
+  }
+  const faster = delta.high < 0;
+  const slower = delta.low > 0;
+  const perDispatch = (f: ArmFigures) => f.compactions / Math.max(1, f.n);
+  const fewerCompactions = perDispatch(b) < perDispatch(a);
+  const lessInput = a.tokensInMedian !== null && b.tokensInMedian !== null && b.tokensInMedian <= (1 - CHEAPER_SHARE) * a.tokensInMedian;
+  if (faster) return { verdict: 'additive', deltaMedian: delta, note: 'faster, completion held' };
+  if (!slower && (fewerCompactions || lessInput)) return { verdict: 'additive', deltaMedian: delta, note: fewerCompactions ? 'fewer compactions, completion held' : 'less input per dispatch, completion held' };
+  if (slower) return { verdict: 'no clear effect', deltaMedian: delta, note: "slower with completion held: the base's value helps" };
+  return { verdict: 'no clear effect', deltaMedian: delta };
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+const pct = (x: number | null) => (x === null ? '—' : `${Math.round(100 * x)} %`);
+
+export interface SweepRow {
+  readonly name: string;
+  readonly knob: SweepKnob | null;
+  readonly from: KnobValue;
+  readonly to: KnobValue;
+  readonly figures: ArmFigures;
+  readonly judgement?: VariantJudgement;
+  readonly error?: string;
+}
+
+export const SWEEP_TABLE_HEAD = ['Variable', 'base → variant', 'Δ median s (95 % CI)', 'slow rate', 'completion', 'compactions', 'verdict'];
+
+/** The operators' table, one row per arm (base first), as cells; the CLI, the panel and Markdown share them. */
+export function sweepCells(r: SweepRow): string[] {
+  if (!r.knob) return ['(base)', '—', r.figures.medianSeconds === null ? '—' : `${r.figures.medianSeconds.toFixed(2)} s median`, pct(r.figures.slowRate), pct(r.figures.completion.value), String(r.figures.compactions), '—'];
+  const d = r.judgement?.deltaMedian;
+  return [
+    r.knob,
+    `${show(r.from)} → ${show(r.to)}`,
+    r.error ? `not run: ${r.error}` : d ? `${signed(d.value)} (${signed(d.low)} to ${signed(d.high)})` : '—',
+    pct(r.figures.slowRate),
+    pct(r.figures.completion.value),
+    String(r.figures.compactions),
+    r.error ? '—' : (r.judgement?.verdict ?? '—'),
+  ];
+}
+
+/** The table as aligned text lines for a terminal. */
+export function sweepTableLines(rows: readonly SweepRow[]): string[] {
+  const cells = [SWEEP_TABLE_HEAD, ...rows.map(sweepCells)];
+  const widths = SWEEP_TABLE_HEAD.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  return cells.map((c) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+/** The table as Markdown, the operators' notebook format. */
+export function sweepMarkdown(rows: readonly SweepRow[]): string {
+  const lines = [`| ${SWEEP_TABLE_HEAD.join(' | ')} |`, `|${SWEEP_TABLE_HEAD.map((_, i) => (i < 2 || i === 6 ? '---' : '---:')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${sweepCells(r).join(' | ')} |`);
+  return lines.join('\n') + '\n';
+}

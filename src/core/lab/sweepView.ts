@@ -1,0 +1,61 @@
+import { summarizeSession } from './session.js';
+import type { DispatchRecord } from './store.js';
+import type { SweepRecord } from './sweepRun.js';
+import { armFigures, judge, sweepCells, SWEEP_TABLE_HEAD, type SweepKnob, type SweepRow } from './sweep.js';
+
+/**
+ * A sweep in the Lab panel: one grouped comparison of its sessions, base first, and one line per variant
+ * with its change, its difference from the base and its verdict. Plain data: the panel's existing
+ * "differences" list carries the lines, so the webview draws a sweep without knowing what one is.
+ */
+export interface SweepComparison {
+  readonly title: string;
+  /** Session ids, base first, then the variants in the sweep's order (variants that did not run are left out). */
+  readonly sessionIds: string[];
+  readonly rows: SweepRow[];
+  readonly differences: { label: string; value: string }[];
+}
+
+/** The table rows of a recorded sweep, judged from its sessions' dispatches (`dispatchesOf` reads a session). */
+export function rowsOfRecord(record: SweepRecord, dispatchesOf: (sessionId: string) => readonly DispatchRecord[]): SweepRow[] {
+  const of = (id: string | null) => (id ? dispatchesOf(id) : []);
+  const slow = (d: readonly DispatchRecord[]) => {
+    const s = summarizeSession(d);
+    return s.split.split ? s.split.slow.length / s.n : null;
+  };
+  const [base, ...variants] = record.arms;
+  const baseD = of(base?.session ?? null);
+  return [
+    { name: 'base', knob: null, from: null, to: null, figures: armFigures(baseD, slow(baseD)), ...(base?.error ? { error: base.error } : {}) },
+    ...variants.map((a): SweepRow => {
+      const d = of(a.session);
+      return {
+        name: a.name,
+        knob: a.knob as SweepKnob,
+        from: a.from,
+        to: a.to,
+        figures: armFigures(d, slow(d)),
+        ...(a.error ? { error: a.error } : !a.session ? { error: 'the sweep stopped first' } : { judgement: judge(baseD, d) }),
+      };
+    }),
+  ];
+}
+
+export function sweepComparison(record: SweepRecord, dispatchesOf: (sessionId: string) => readonly DispatchRecord[]): SweepComparison {
+  const rows = rowsOfRecord(record, dispatchesOf);
+  const sessionIds = record.arms.flatMap((a) => (a.session ? [a.session] : []));
+  const head = (i: number) => SWEEP_TABLE_HEAD[i]!.replace(/ s \(95 % CI\)$/, '');
+  const differences = rows.slice(1).map((r) => {
+    const c = sweepCells(r);
+    return {
+      label: `${r.name} (${c[1]})`,
+      value: r.error ? `not run: ${r.error}` : `${r.judgement?.verdict ?? '—'} · ${head(2)} ${c[2]} s · ${head(3)} ${c[3]} · ${head(4)} ${c[4]} · ${head(5)} ${c[5]}${r.judgement?.note ? ` · ${r.judgement.note}` : ''}`,
+    };
+  });
+  return {
+    title: `Sweep from ${record.base}: ${record.workload} ×${record.n}${record.status === 'complete' ? '' : ` (${record.status})`}`,
+    sessionIds,
+    rows,
+    differences: [{ label: 'base', value: `${record.base}, first in the comparison` }, ...differences],
+  };
+}

@@ -1,0 +1,112 @@
+import * as vscode from 'vscode';
+import * as z from 'zod/mini';
+import { command } from './commands.js';
+import type { Ctx } from './ctx.js';
+import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
+import { readSettings } from './settings.js';
+import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig, type PromptSectionsReport } from '../core/lab/promptSections.js';
+import { LabPreflightError, openAiTarget, preflight, resolveTransport } from '../core/lab/session.js';
+import { toValue } from '../core/openclaw/document.js';
+import { aggregate, runCodewordSession, type CodewordSession } from '../core/lab/codewordRun.js';
+import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/codewords.js';
+
+const UNTRUSTED = 'The prompt-sections probe is off in an untrusted workspace: it runs openclaw. Trust the workspace to run it.';
+const ProbeOptions = z.strictObject({ agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))) });
+
+/** **Local AI Lab: Probe Prompt Sections** — the CLI's `probe prompt-sections`, shown as a read-only report. */
+export function registerProbe(ctx: Ctx, proposed: ProposedConfigProvider): vscode.Disposable {
+  return command('localAiLab.probePromptSections', z.tuple([z.optional(ProbeOptions)]), async (opts): Promise<PromptSectionsReport | undefined> => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED);
+      return undefined;
+    }
+    await ctx.refresh({ probe: true });
+    const disk = await ctx.checkDisk().catch(() => undefined);
+    const file = ctx.state.located?.path;
+    if (!disk || !file) {
+      void vscode.window.showErrorMessage('No openclaw.json: the probe runs one OpenClaw turn with it.');
+      return undefined;
+    }
+    const agent = opts?.agent ?? 'main';
+    const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
+    try {
+      await preflight(openAiTarget(disk.observation, workload, { allowHosted: readSettings().labAllowHosted }).baseUrl);
+      const transport = await resolveTransport(workload, disk.observation);
+      const turn = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Probing the prompt sections of agent ${agent}`, cancellable: true }, (_p, cancel) => {
+        const abort = new AbortController();
+        cancel.onCancellationRequested(() => abort.abort());
+        return runPromptSectionsTurn({ executable: readSettings().openclawExecutable, configPath: file, agent, transport, timeoutMs: PROMPT_SECTIONS_WORKLOAD.timeoutSeconds * 1000, signal: abort.signal });
+      });
+      if (turn.error) {
+        void vscode.window.showErrorMessage(`The probe turn failed: ${turn.error}`);
+        return undefined;
+      }
+      const dir = turn.workspaceDir ?? workspaceFromConfig(toValue(disk.read.doc.root), agent);
+      const report = analyzePromptSections({ existing: existingWorkspaceFiles(dir), reply: turn.reply, injected: turn.injected, workspaceDir: dir });
+      const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/probe/prompt-sections-${agent}.md` });
+      proposed.set(uri, ['# Prompt sections', '', '```', ...promptSectionsLines(report), '```', '', '## What the model reported', '', turn.reply].join('\n'));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+      if (report.findings.length) void vscode.window.showWarningMessage(report.findings.join(' · '));
+      return report;
+    } catch (err) {
+      const msg = err instanceof LabPreflightError ? err.message : `The probe failed: ${(err as Error).message}`;
+      ctx.log.error(msg);
+      void vscode.window.showErrorMessage(msg);
+      return undefined;
+    }
+  });
+}
+
+const CodewordOptions = z.strictObject({
+  agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))),
+  n: z.optional(z.int().check(z.gte(1), z.lte(100))),
+});
+
+/** **Local AI Lab: Probe Codeword Survival** — the CLI's `probe codewords`: the survival matrix per session. */
+export function registerCodewordProbe(ctx: Ctx, proposed: ProposedConfigProvider): vscode.Disposable {
+  return command('localAiLab.probeCodewords', z.tuple([z.optional(CodewordOptions)]), async (opts): Promise<CodewordSession[] | undefined> => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED.replace('prompt-sections', 'codeword'));
+      return undefined;
+    }
+    await ctx.refresh({ probe: true });
+    const disk = await ctx.checkDisk().catch(() => undefined);
+    const file = ctx.state.located?.path;
+    if (!disk || !file) {
+      void vscode.window.showErrorMessage('No openclaw.json: the probe runs OpenClaw turns with it.');
+      return undefined;
+    }
+    const agent = opts?.agent ?? 'main';
+    const n = opts?.n ?? 1;
+    const workload = { ...CODEWORD_WORKLOAD, agent };
+    try {
+      await preflight(openAiTarget(disk.observation, workload, { allowHosted: readSettings().labAllowHosted }).baseUrl);
+      const transport = await resolveTransport(workload, disk.observation);
+      const sessions = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Codeword survival (agent ${agent})`, cancellable: true }, async (progress, cancel) => {
+        const abort = new AbortController();
+        cancel.onCancellationRequested(() => abort.abort());
+        const out: CodewordSession[] = [];
+        for (let i = 0; i < n && !abort.signal.aborted; i++) {
+          out.push(
+            await runCodewordSession(
+              { executable: readSettings().openclawExecutable, configPath: file, agent, transport, timeoutMs: CODEWORD_WORKLOAD.timeoutSeconds * 1000, signal: abort.signal, onTurn: (what) => progress.report({ message: `session ${i + 1} of ${n}: ${what}` }) },
+              i,
+            ),
+          );
+        }
+        return out;
+      });
+      const agg = aggregate(sessions);
+      const lines = ['# Codeword survival', '', ...sessions.flatMap((s, i) => [`## Session ${i + 1}${s.error ? ` (${s.error})` : ''}`, '', '```', ...survivalLines(s.matrix), '```', '']), `Survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`];
+      const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/probe/codewords-${agent}.md` });
+      proposed.set(uri, lines.join('\n'));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+      return sessions;
+    } catch (err) {
+      const msg = err instanceof LabPreflightError ? err.message : `The probe failed: ${(err as Error).message}`;
+      ctx.log.error(msg);
+      void vscode.window.showErrorMessage(msg);
+      return undefined;
+    }
+  });
+}

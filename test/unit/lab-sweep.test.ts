@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { stateDir } from '../../src/core/write/backups.js';
+import { readSweepRecord } from '../../src/core/lab/sweepRun.js';
+import { runCli } from '../support/cli.js';
+import { lmStudioRoutes, startServer, type Route, type ScriptedServer } from '../support/scriptedServer.js';
+
+const servers: ScriptedServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+const V = ['--openclaw-version', '2026.9.6'];
+
+describe('lab sweep --dry-run --json (a real config, captured lms output)', () => {
+  it('prints {base, openclawVersion, variants: [{name, knob, from, to}]} and writes nothing', async () => {
+    const fixture = path.resolve('test/fixtures/configs/planted.json5');
+    const before = fs.readFileSync(fixture);
+    const args = ['lab', 'sweep', 'quick-check', '--base', 'mid-range', '--config', fixture, '--loaded', 'test/fixtures/lms/ps.json', '--downloaded', 'test/fixtures/lms/ls.json', ...V, '--dry-run', '--json'];
+    const r = await runCli(args);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.base, 'mid-range');
+    assert.equal(out.openclawVersion, '2026.9.6');
+    assert.ok(out.variants.length >= 3, r.stdout);
+    for (const v of out.variants) assert.deepEqual(Object.keys(v), ['name', 'knob', 'from', 'to']);
+    // mid-range sets mode "default" and recentTurnsPreserve 5: each pulled to what OpenClaw does unset.
+    assert.deepEqual(out.variants.find((v: { knob: string }) => v.knob === 'mode'), { name: 'mode=safeguard', knob: 'mode', from: 'default', to: 'safeguard' });
+    assert.deepEqual(out.variants.find((v: { knob: string }) => v.knob === 'recentTurnsPreserve'), { name: 'recentTurnsPreserve=3', knob: 'recentTurnsPreserve', from: 5, to: 3 });
+    assert.equal(out.variants.find((v: { knob: string }) => v.knob === 'primaryContext').to, 262144, "the model's maximum from lms ls");
+    assert.deepEqual(fs.readFileSync(fixture), before);
+
+    const picked = JSON.parse((await runCli([...args.slice(0, -2), '--knobs', 'recentTurnsPreserve,mode', '--dry-run', '--json'])).stdout);
+    assert.deepEqual(picked.variants.map((v: { knob: string }) => v.knob), ['recentTurnsPreserve', 'mode']);
+    const bad = await runCli([...args.slice(0, -2), '--knobs', 'reserveTokensFloor', '--dry-run']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown reserveTokensFloor/);
+    const noBase = await runCli(['lab', 'sweep', 'quick-check', '--config', fixture, '--dry-run']);
+    assert.equal(noBase.status, 2);
+  });
+});
+
+/**
+ * A scripted LM Studio whose replies depend on the config in force when the request arrives: with
+ * `compaction.mode` removed it stops writing its wrap-up (a variant that breaks completion).
+ */
+async function stack(o: { latencyMs?: number; failLoadAt?: number; onChat?: (count: number) => void } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-sweep-'));
+  const config = path.join(dir, 'openclaw.json');
+  let chats = 0;
+  const routes = lmStudioRoutes({ loadedContext: 32768 });
+  const load = routes['POST /api/v1/models/load'] as Route;
+  const s = await startServer({
+    ...routes,
+    'POST /api/v1/models/load': (req) => ((req.body as { context_length?: number }).context_length === o.failLoadAt ? { json: { error: { message: 'Failed to load model: insufficient memory' } }, status: 500 } : load(req)),
+    'POST /v1/chat/completions': () => {
+      o.onChat?.(++chats);
+      const inForce = fs.readFileSync(config, 'utf8');
+      const wrapUp = /mode:\s*'default'/.test(inForce);
+      return { chat: { reply: wrapUp ? 'A context window bounds what the model sees. DONE' : 'A context window bounds what the model sees.', latencyMs: () => o.latencyMs ?? 5 } };
+    },
+  });
+  servers.push(s);
+  fs.writeFileSync(
+    config,
+    `// sweep test stack
+{
+  models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', api: 'openai-completions',
+    models: [{ id: 'qwen/qwen3-coder-30b', name: 'Qwen3 Coder 30B', contextWindow: 32768 }] } } },
+  agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' },
+    compaction: { mode: 'default', recentTurnsPreserve: 5 } } }, // tuned by hand
+}
+`,
+  );
+  const profiles = path.join(dir, 'profiles.json');
+  fs.writeFileSync(profiles, JSON.stringify([{ name: 'tuned', primary: { context: 65536 }, budget: 60000, compactor: null, compaction: { mode: 'default', recentTurnsPreserve: 5 } }]));
+  const loadedContext = async () => {
+    const r = (await (await fetch(`${s.url}/api/v1/models`)).json()) as { models: { key: string; loaded_instances: { config: { context_length: number } }[] }[] };
+    return r.models.find((m) => m.key === 'qwen/qwen3-coder-30b')!.loaded_instances.map((i) => i.config.context_length);
+  };
+  return { s, dir, config, profiles, before: fs.readFileSync(config), loadedContext, sweepArgs: (knobs: string, n: number) => ['lab', 'sweep', 'quick-check', '--base', 'tuned', '--profiles', profiles, '--config', config, '--dir', path.join(dir, '.local-ai-lab'), '-n', String(n), '--knobs', knobs, ...V, '--json'] };
+}
+
+describe('lab sweep against a scripted LM Studio', () => {
+  it('three variants end to end: the table, a completion-breaking variant labelled coupled, the profile from before in force after', async () => {
+    const t = await stack();
+    const r = await runCli(t.sweepArgs('budget,mode,recentTurnsPreserve', 3), { cwd: t.dir });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'complete');
+    assert.deepEqual(out.variants.map((v: { name: string }) => v.name), ['budget=65536', 'mode=safeguard', 'recentTurnsPreserve=3']);
+    assert.equal(out.baseStatistics.n, 3);
+    assert.equal(out.baseStatistics.completion.value, 1);
+    const mode = out.variants.find((v: { knob: string }) => v.knob === 'mode');
+    assert.equal(mode.verdict, 'coupled');
+    assert.equal(mode.statistics.completion.value, 0);
+    for (const v of out.variants) {
+      assert.ok(['additive', 'coupled', 'no clear effect'].includes(v.verdict), v.verdict);
+      assert.ok(v.deltaMedianSeconds && typeof v.deltaMedianSeconds.low === 'number');
+      assert.ok(v.session);
+    }
+    // Restored: the same bytes (comments and all), no profile recorded, the model at its old context.
+    assert.equal(out.restored.ok, true);
+    assert.deepEqual(fs.readFileSync(t.config), t.before);
+    assert.equal(fs.existsSync(path.join(stateDir(t.config), 'profile.json')), false);
+    assert.deepEqual(await t.loadedContext(), [32768]);
+    const rec = readSweepRecord(path.join(t.dir, '.local-ai-lab'), out.sweep);
+    assert.deepEqual(rec.arms.map((a) => [a.name, a.verdict]), [['base', null], ['budget=65536', rec.arms[1]!.verdict], ['mode=safeguard', 'coupled'], ['recentTurnsPreserve=3', rec.arms[3]!.verdict]]);
+
+    const text = await runCli(t.sweepArgs('mode', 2).filter((a) => a !== '--json'), { cwd: t.dir });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /Variable\s+base → variant\s+Δ median s \(95 % CI\)\s+slow rate\s+completion\s+compactions\s+verdict/);
+    assert.match(text.stdout, /mode\s+default → safeguard .* coupled/);
+    assert.match(text.stdout, /restored the state from before the sweep/);
+    assert.deepEqual(fs.readFileSync(t.config), t.before);
+  });
+
+  it('a variant that fails to apply is reported, the others run, and the state from before is restored', async () => {
+    const t = await stack({ failLoadAt: 262144 });
+    const r = await runCli(t.sweepArgs('primaryContext,recentTurnsPreserve', 2), { cwd: t.dir });
+    assert.equal(r.status, 1, r.stdout);
+    const out = JSON.parse(r.stdout);
+    const failed = out.variants.find((v: { knob: string }) => v.knob === 'primaryContext');
+    assert.match(failed.error, /did not load qwen\/qwen3-coder-30b at 262144/);
+    assert.equal(failed.verdict, null);
+    assert.ok(out.variants.find((v: { knob: string }) => v.knob === 'recentTurnsPreserve').verdict);
+    assert.equal(out.restored.ok, true);
+    assert.deepEqual(fs.readFileSync(t.config), t.before);
+    assert.deepEqual(await t.loadedContext(), [32768]);
+  });
+
+  it('Ctrl-C during a variant stops the sweep and restores the state from before', async () => {
+    let pid = 0;
+    const t = await stack({ latencyMs: 300, onChat: (n) => n === 3 && process.kill(pid, 'SIGINT') });
+    const r = await runCli(t.sweepArgs('mode,recentTurnsPreserve', 2), { cwd: t.dir, onSpawn: (p) => (pid = p) });
+    assert.equal(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'cancelled');
+    assert.equal(out.restored.ok, true);
+    assert.deepEqual(fs.readFileSync(t.config), t.before);
+    assert.deepEqual(await t.loadedContext(), [32768]);
+    assert.equal(fs.existsSync(path.join(stateDir(t.config), 'profile.json')), false);
+  });
+});

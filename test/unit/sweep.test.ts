@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { buildModel } from '../../src/core/openclaw/model.js';
+import { resolveAll } from '../../src/core/profiles/resolve.js';
+import type { ProfileTarget } from '../../src/core/profiles/types.js';
+import { dryRunJson, judge, parseKnobs, planArm, planVariants, sweepCells, sweepMarkdown, SweepUsageError, SWEEP_KNOBS } from '../../src/core/lab/sweep.js';
+import { restoreActions, runSweep, sweepRecord, sweepRows, type Arm, type Snapshot } from '../../src/core/lab/sweepRun.js';
+import type { DispatchRecord, Session } from '../../src/core/lab/store.js';
+import type { ServerState } from '../../src/core/servers/types.js';
+import { sweepComparison } from '../../src/core/lab/sweepView.js';
+import { config, lmstudio, observe } from '../support/observe.js';
+
+const SERVER = () =>
+  lmstudio(
+    [
+      { id: 'qwen/qwen3-coder-30b', ctx: 101000, max: 262144, size: 18e9 },
+      { id: 'qwen3-4b-instruct-2507', ctx: 68000, max: 262144, size: 2.5e9 },
+    ],
+    [
+      { key: 'qwen/qwen3-coder-30b', params: '30B-A3B', max: 262144, name: 'Qwen3 Coder 30B' },
+      { key: 'qwen3-4b-instruct-2507', params: '4B', max: 262144, name: 'Qwen3 4B' },
+    ],
+  );
+
+const TEXT = config({ window: 101000, tokens: 90000, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507", "recentTurnsPreserve": 5, "keepRecentTokens": 8000 }', rows: '{ "id": "qwen3-4b-instruct-2507", "name": "C", "contextWindow": 68000 }' });
+
+function setup(version = '2026.9.6', text = TEXT) {
+  const obs = observe(text, { version, runtimes: { lmstudio: SERVER() }, memGiB: 128 });
+  const base: ProfileTarget = {
+    ...resolveAll(obs, [{ name: 'tuned', primary: { context: 101000 }, budget: 90000, compactor: { model: 'lmstudio/qwen3-4b-instruct-2507', context: 68000 }, compaction: { mode: 'default', recentTurnsPreserve: 5, keepRecentTokens: 8000 } }]).targets.find((t) => t.name === 'tuned')!,
+  };
+  return { obs, base };
+}
+
+const rec = (i: number, seconds: number, o: Partial<DispatchRecord> = {}): DispatchRecord => ({
+  schemaVersion: 1,
+  index: i,
+  startedAt: '2026-12-01T00:00:00Z',
+  wallMs: seconds * 1000,
+  expectationsMet: true,
+  completed: true,
+  stopReason: 'stop',
+  outputSha256: 'x',
+  outputFile: `outputs/${i}.txt`,
+  ...o,
+});
+const arm = (secs: number[], o: (i: number) => Partial<DispatchRecord> = () => ({})) => secs.map((s, i) => rec(i, s, o(i)));
+
+describe('isolation sweep: variant planning', () => {
+  it('one variant per knob, each pulling exactly that knob toward the release default', () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs);
+    assert.deepEqual(
+      plan.variants.map((v) => [v.knob, v.from, v.to]),
+      [
+        ['primaryContext', 101000, 262144],
+        ['budget', 90000, 101000],
+        ['compactor', 'lmstudio/qwen3-4b-instruct-2507', null],
+        ['compactorContext', 68000, 262144],
+        ['mode', 'default', 'safeguard'],
+        ['recentTurnsPreserve', 5, 3],
+        ['keepRecentTokens', 8000, 20000],
+      ],
+    );
+    assert.deepEqual(plan.skipped, []);
+    // Exactly one knob differs from the base in each variant's target.
+    for (const v of plan.variants) {
+      const keys = ['primary', 'budget', 'compactor', 'mode', 'recentTurnsPreserve', 'keepRecentTokens'] as const;
+      const changed = keys.filter((k) => JSON.stringify(v.target[k]) !== JSON.stringify(base[k]));
+      assert.equal(changed.length, 1, `${v.name}: ${changed.join(', ')}`);
+    }
+    assert.equal(new Set(plan.variants.map((v) => v.name)).size, plan.variants.length);
+    assert.deepEqual(Object.keys(dryRunJson(plan, '2026.9.6').variants[0]!), ['name', 'knob', 'from', 'to']);
+  });
+
+  it('a compaction knob pulled to the default is removed from the config (OpenClaw then applies its own), everything else stays', () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs, ['mode']);
+    const armPlan = planArm(plan.variants[0]!.target, obs, plan.variants[0]!.unset);
+    const c = buildModel(parseDocument('/tmp/x.json', armPlan.after).root).compaction;
+    assert.equal(c.mode, undefined);
+    assert.equal(c.keepRecentTokens, 8000);
+    assert.equal(c.model?.ref, 'lmstudio/qwen3-4b-instruct-2507');
+    assert.match(armPlan.configChanges.at(-1)!, /remove compaction\.mode/);
+    // Removing the compactor is the planner's own edit.
+    const off = planVariants(base, obs, ['compactor']).variants[0]!;
+    assert.equal(buildModel(parseDocument('/tmp/x.json', planArm(off.target, obs).after).root).compaction.model, undefined);
+  });
+
+  it('a knob already at the default, or unknown here, is skipped with the reason; --knobs picks and orders', () => {
+    const text = config({ window: 101000, tokens: 90000, compaction: '{ "mode": "safeguard" }' });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }]) }, memGiB: 128 });
+    const base = resolveAll(obs, [{ name: 'b', primary: { context: 101000 }, budget: 101000, compactor: null }]).targets.find((t) => t.name === 'b')!;
+    const plan = planVariants(base, obs, ['keepRecentTokens', 'mode', 'budget', 'primaryContext', 'compactor']);
+    assert.deepEqual(plan.variants, []);
+    assert.deepEqual(plan.skipped.map((s) => s.knob), ['keepRecentTokens', 'mode', 'budget', 'primaryContext', 'compactor']);
+    assert.match(plan.skipped.find((s) => s.knob === 'mode')!.reason, /release default \(safeguard\)/);
+    assert.match(plan.skipped.find((s) => s.knob === 'primaryContext')!.reason, /unknown/);
+    assert.deepEqual(parseKnobs('mode, budget,mode'), ['mode', 'budget']);
+    assert.equal(parseKnobs(undefined), undefined);
+    assert.throws(() => parseKnobs('mode,reserveTokensFloor'), SweepUsageError);
+    assert.equal(SWEEP_KNOBS.length, 7);
+  });
+
+  it('per release: before 2026.8 the budget variant goes to agents.defaults.contextTokens (the planner knows where)', () => {
+    const { obs, base } = setup('2026.5.28', config({ window: 101000, compaction: '{ "mode": "default" }', extraDefaults: '"contextTokens": 90000' }));
+    const v = planVariants(base, obs, ['budget']).variants[0]!;
+    const after = planArm(v.target, obs).after;
+    assert.match(after, /"contextTokens": 101000/);
+    assert.doesNotMatch(after, /"contextTokens": 90000/);
+  });
+});
+
+describe('isolation sweep: verdicts', () => {
+  const base = arm([10, 11, 10, 12, 11, 10]);
+  it('additive: clearly faster with completion held', () => {
+    const j = judge(base, arm([6, 6.5, 6, 7, 6.2, 6.1]));
+    assert.equal(j.verdict, 'additive');
+    assert.ok(j.deltaMedian!.high < 0);
+  });
+  it('additive: as fast but fewer compactions', () => {
+    const b = arm([10, 11, 10, 12, 11, 10], () => ({ compactions: 1 }));
+    assert.equal(judge(b, arm([10, 11, 10, 12, 11, 10])).verdict, 'additive');
+  });
+  it('coupled: completion broke (two more of six without a stop reason), however fast', () => {
+    const v = arm([3, 3, 3, 3, 3, 3], (i) => (i < 2 ? { completed: false, stopReason: null } : {}));
+    const j = judge(base, v);
+    assert.equal(j.verdict, 'coupled');
+    assert.match(j.note!, /100 % → 67 %/);
+  });
+  it('one flaky dispatch is not coupling; no clear effect when the interval includes 0; slower says the base value helps', () => {
+    const one = arm([10, 11, 10, 12, 11, 10], (i) => (i === 0 ? { completed: false, errorKind: 'timeout' } : {}));
+    assert.equal(judge(base, one).verdict, 'no clear effect');
+    const slow = judge(base, arm([20, 21, 22, 20, 21, 23]));
+    assert.equal(slow.verdict, 'no clear effect');
+    assert.match(slow.note!, /base's value helps/);
+  });
+});
+
+describe('isolation sweep: the run restores what was in force', () => {
+  const session = (id: string, status: Session['status'] = 'complete') => ({ id, status }) as Session;
+
+  it('restores after success, after a failed variant, after cancel, and after a throw', async () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs, ['mode', 'budget']);
+    for (const scenario of ['ok', 'variant-fails', 'cancel', 'throw'] as const) {
+      const abort = new AbortController();
+      const order: string[] = [];
+      const out = await runSweep(
+        plan,
+        {
+          apply: async (a: Arm) => {
+            order.push(`apply ${a.name}`);
+            return scenario === 'variant-fails' && a.variant?.knob === 'mode' ? { ok: false, error: 'LM Studio did not load' } : { ok: true };
+          },
+          run: async (a: Arm) => {
+            order.push(`run ${a.name}`);
+            if (scenario === 'throw' && a.variant) throw new Error('boom');
+            if (scenario === 'cancel' && a.variant) {
+              abort.abort();
+              return { session: session(a.name, 'cancelled'), dispatches: [] };
+            }
+            return { session: session(a.name), dispatches: arm([1, 1, 1]) };
+          },
+          restore: async () => {
+            order.push('restore');
+            return { ok: true, configRestored: true, steps: [] };
+          },
+        },
+        abort.signal,
+      );
+      assert.equal(order.at(-1), 'restore', scenario);
+      assert.equal(order.filter((x) => x === 'restore').length, 1, scenario);
+      assert.equal(out.status, { ok: 'complete', 'variant-fails': 'complete', cancel: 'cancelled', throw: 'failed' }[scenario]);
+      const rows = sweepRows(plan, out);
+      assert.equal(rows[0]!.knob, null, 'base first');
+      if (scenario === 'variant-fails') {
+        assert.equal(rows[1]!.error, 'LM Studio did not load');
+        assert.equal(sweepCells(rows[1]!).at(-1), '—');
+        assert.ok(rows[2]!.judgement);
+      }
+    }
+  });
+
+  it('a base that does not apply ends the sweep (and still restores)', async () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs, ['mode']);
+    let restored = 0;
+    const out = await runSweep(plan, { apply: async () => ({ ok: false, error: 'nope' }), run: async () => assert.fail('no run'), restore: async () => (restored++, { ok: true, configRestored: false, steps: [] }) }, new AbortController().signal);
+    assert.equal(out.status, 'failed');
+    assert.equal(restored, 1);
+  });
+
+  it('restoreActions reloads changed contexts, reloads what went, unloads only what the sweep loaded', () => {
+    const before: Snapshot['loaded'] = new Map([['lmstudio', { baseUrl: 'http://h:1234/v1', models: [{ identifier: 'coder', modelKey: 'coder', context: 101000 }, { identifier: 'small', modelKey: 'small', context: 68000 }] }]]);
+    const now = new Map<string, ServerState>([
+      ['lmstudio', { baseUrl: 'http://h:1234/v1', status: 'ok', kind: 'lmstudio', via: 't', loaded: [{ identifier: 'coder', modelKey: 'coder', loadedContextLength: 262144 }, { identifier: 'big', modelKey: 'big', loadedContextLength: 1 }, { identifier: 'mine', modelKey: 'mine', loadedContextLength: 1 }] }],
+    ]);
+    const actions = restoreActions(before, now, new Set(['big', 'coder']));
+    assert.deepEqual(
+      actions.map((a) => (a.kind === 'load' ? `load ${a.modelKey}@${a.contextLength}` : a.kind === 'unload' ? `unload ${a.identifier}` : a.text)),
+      ['unload coder', 'unload big', 'load coder@101000', 'load small@68000'],
+    );
+  });
+
+  it('the table and the record: base first, a verdict per variant', () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs, ['mode', 'compactor']);
+    const arms = [
+      { arm: { name: 'base' }, session: session('s0'), dispatches: arm([10, 11, 10, 12, 11, 10]) },
+      { arm: { name: plan.variants[0]!.name, variant: plan.variants[0]! }, session: session('s1'), dispatches: arm([5, 5, 6, 5, 5, 6]) },
+      { arm: { name: plan.variants[1]!.name, variant: plan.variants[1]! }, session: session('s2'), dispatches: arm([10, 11, 10, 12, 11, 10], (i) => (i < 3 ? { completed: false } : {})) },
+    ];
+    const md = sweepMarkdown(sweepRows(plan, { arms }));
+    assert.match(md, /^\| Variable \| base → variant \| Δ median/);
+    assert.match(md, /\| mode \| default → safeguard \| −5\.\d\d .*\| additive \|/);
+    assert.match(md, /\| compactor \| lmstudio\/qwen3-4b-instruct-2507 → none \|.*\| coupled \|/);
+    const r = sweepRecord('sw1', 'quick-check', plan, '2026.9.6', 6, 't', 'complete', arms);
+    assert.deepEqual(r.arms.map((a) => [a.name, a.session, a.verdict]), [
+      ['base', 's0', null],
+      ['mode=safeguard', 's1', 'additive'],
+      ['compactor=none', 's2', 'coupled'],
+    ]);
+  });
+
+  it('the panel view-model: one grouped comparison, base first, a verdict per variant, variants that did not run named', () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs, ['mode', 'compactor', 'budget']);
+    const arms = [
+      { arm: { name: 'base' }, session: session('s0'), dispatches: arm([10, 11, 10, 12, 11, 10]) },
+      { arm: { name: plan.variants[0]!.name, variant: plan.variants[0]! }, session: session('s1'), dispatches: arm([5, 5, 6, 5, 5, 6]) },
+      { arm: { name: plan.variants[1]!.name, variant: plan.variants[1]! }, dispatches: [], error: 'LM Studio did not load' },
+    ];
+    const record = sweepRecord('sw1', 'quick-check', plan, '2026.9.6', 6, 't', 'cancelled', arms);
+    const byId = new Map(arms.flatMap((a) => (a.session ? [[a.session.id, a.dispatches] as const] : [])));
+    const c = sweepComparison(record, (id) => byId.get(id) ?? []);
+    assert.deepEqual(c.sessionIds, ['s0', 's1']);
+    assert.match(c.title, /Sweep from tuned: quick-check ×6 \(cancelled\)/);
+    assert.deepEqual(c.differences.map((d) => d.label), ['base', 'mode=safeguard (default → safeguard)', 'compactor=none (lmstudio/qwen3-4b-instruct-2507 → none)', 'budget=101000 (90000 → 101000)']);
+    assert.match(c.differences[1]!.value, /^additive · Δ median −5\.\d\d/);
+    assert.equal(c.differences[2]!.value, 'not run: LM Studio did not load');
+    assert.equal(c.differences[3]!.value, 'not run: the sweep stopped first');
+  });
+});
