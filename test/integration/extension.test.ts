@@ -30,6 +30,8 @@ suite('Local AI Lab in a real extension host', () => {
     const ext = vscode.extensions.getExtension('local-ai-lab.local-ai-lab');
     assert.ok(ext, 'the extension is installed');
     api = (await ext.activate()) as Api;
+    // Which VS Code: npm run test:e2e runs this suite on the stable and on the minimum `engines.vscode` admits.
+    console.log(`extension host: VS Code ${vscode.version}, Node ${process.version}`);
   });
 
   test('finds the planted problems in ~/.openclaw/openclaw.json without opening it', async () => {
@@ -239,6 +241,21 @@ suite('Local AI Lab in a real extension host', () => {
     const stale = await vscode.commands.executeCommand('localAiLab.applyFix', { rule: 'retired-key', file: CONFIG, path: 'no.such.path', title: 'Remove it' });
     assert.equal(stale, false, 'a fix that no current finding offers is refused');
     assert.equal(api.state().findings.length, before);
+  });
+
+  test('Run Lab ×6 dispatches through the openai SDK bundle beside the extension (dist/openai-sdk.js), loaded in this extension host', async function () {
+    this.timeout(120_000);
+    const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const session = (await vscode.commands.executeCommand('localAiLab.runLab6', 'quick-check', { profiles: [] })) as { id: string; status: string } | undefined;
+    assert.ok(session, 'the lab ran');
+    assert.equal(session.status, 'complete');
+    const sdk = Object.keys(require.cache).filter((k) => k.endsWith(`${path.sep}openai-sdk.js`));
+    assert.deepEqual(sdk, [path.resolve(__dirname, '../../../dist/openai-sdk.js')], 'the shipped SDK bundle was required, not the one inlined in the tests');
+    const lines = fs.readFileSync(path.join(ws, '.local-ai-lab', 'runs', session.id, 'dispatches.jsonl'), 'utf8').trim().split('\n');
+    const records = lines.map((l) => JSON.parse(l) as { completed: boolean; errorKind?: string });
+    assert.equal(records.length, 6);
+    assert.deepEqual(records.filter((d) => !d.completed), [], 'every dispatch completed');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   test('check (CLI) and the editor report the same findings on real public configs, OpenClaw\'s validator included', async function () {

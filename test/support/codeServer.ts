@@ -5,13 +5,16 @@ import path from 'node:path';
 import { writeOpenclawWrapper } from './openclaw.js';
 
 /**
- * Runs a real VS Code (code-server 4.139.1, VS Code 1.139.1) on loopback, isolated in `workDir`:
+ * Runs a real VS Code (code-server 4.139.1, VS Code 1.139.1; or 4.90.3, VS Code 1.90.2, the minimum) on loopback,
+ * under the Node that release wants, isolated in `workDir`:
  * its own user data, extensions, XDG dirs and temp dir, started in its own process group so that
  * `stop()` ends the server, its extension host and its file watcher together.
  */
 export interface CodeServerTools {
   readonly node24Bin: string;
   readonly codeServerEntry: string;
+  /** The Node that runs code-server and so its extension host (Node 20 for 4.90.3); default Node 24's. */
+  readonly codeServerNodeBin?: string;
   readonly chromium: string;
   readonly openclawEntry?: string;
 }
@@ -23,7 +26,7 @@ export function toolsFromEnv(opts: { browser?: boolean } = {}): CodeServerTools 
     if (!v) throw new Error(`${k} is not set: run through npm run test:e2e / npm run demo, which install the tools`);
     return v;
   };
-  return { node24Bin: need('LAL_NODE24_BIN'), codeServerEntry: need('LAL_CODE_SERVER_ENTRY'), chromium: opts.browser === false ? (process.env.LAL_CHROMIUM ?? '') : need('LAL_CHROMIUM'), openclawEntry: process.env.LAL_OPENCLAW_ENTRY };
+  return { node24Bin: need('LAL_NODE24_BIN'), codeServerEntry: need('LAL_CODE_SERVER_ENTRY'), codeServerNodeBin: process.env.LAL_CODE_SERVER_NODE_BIN || undefined, chromium: opts.browser === false ? (process.env.LAL_CHROMIUM ?? '') : need('LAL_CHROMIUM'), openclawEntry: process.env.LAL_OPENCLAW_ENTRY };
 }
 
 export const SEED_SETTINGS = {
@@ -94,6 +97,8 @@ function baseEnv(tools: CodeServerTools, d: ReturnType<typeof dirs>, extra: Reco
   };
 }
 
+const codeServerNode = (tools: CodeServerTools) => path.join(tools.codeServerNodeBin ?? tools.node24Bin, 'node');
+
 function commonArgs(d: ReturnType<typeof dirs>): string[] {
   return ['--config', d.config, '--user-data-dir', d.userDataDir, '--extensions-dir', d.extensionsDir];
 }
@@ -101,12 +106,29 @@ function commonArgs(d: ReturnType<typeof dirs>): string[] {
 /** `code-server --install-extension x.vsix` into the isolated extensions dir. */
 export function installVsix(tools: CodeServerTools, workDir: string, vsix: string): void {
   const d = dirs(workDir);
-  const r = spawnSync(path.join(tools.node24Bin, 'node'), [tools.codeServerEntry, ...commonArgs(d), '--install-extension', vsix, '--force'], {
+  const r = spawnSync(codeServerNode(tools), [tools.codeServerEntry, ...commonArgs(d), '--install-extension', vsix, '--force'], {
     env: baseEnv(tools, d),
     encoding: 'utf8',
     timeout: 120_000,
   });
   if (r.status !== 0) throw new Error(`installing ${vsix} failed: ${r.stderr || r.stdout}`);
+}
+
+/**
+ * Turning on VS Code's smoke-test driver. code-server 4.139.1 passes any VS Code server option through
+ * `--vscode-option`; 4.90.3 has no such flag and refuses options it does not list, though it hands every parsed
+ * option to VS Code's server, which knows `enable-smoke-test-driver`. For it, a preload adds the option to
+ * code-server's list (nothing else changes), and the option is given directly.
+ */
+function smokeTestDriverArgs(tools: CodeServerTools, tmp: string): { node: string[]; codeServer: string[] } {
+  const cli = path.join(path.dirname(tools.codeServerEntry), 'cli.js');
+  if (fs.readFileSync(cli, 'utf8').includes('"vscode-option"')) return { node: [], codeServer: ['--vscode-option', 'enable-smoke-test-driver'] };
+  const preload = path.join(tmp, 'smoke-test-driver-option.cjs');
+  fs.writeFileSync(
+    preload,
+    `require(${JSON.stringify(cli)}).options['enable-smoke-test-driver'] = { type: 'boolean', description: 'VS Code smoke-test driver (tests)' };\n`,
+  );
+  return { node: ['--require', preload], codeServer: ['--enable-smoke-test-driver'] };
 }
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<RunningCodeServer> {
@@ -118,7 +140,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<RunningC
     fs.writeFileSync(settingsFile, JSON.stringify({ ...SEED_SETTINGS, ...opts.settings }, null, 2));
   }
   const port = opts.port ?? (await freePort());
+  const smoke = opts.smokeTestDriver ? smokeTestDriverArgs(opts.tools, d.tmp) : { node: [], codeServer: [] };
   const args = [
+    ...smoke.node,
     opts.tools.codeServerEntry,
     ...commonArgs(d),
     '--bind-addr', `127.0.0.1:${port}`,
@@ -126,9 +150,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<RunningC
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
-    ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ...smoke.codeServer,
   ];
-  const child: ChildProcess = spawn(path.join(opts.tools.node24Bin, 'node'), args, {
+  const child: ChildProcess = spawn(codeServerNode(opts.tools), args, {
     env: baseEnv(opts.tools, d, opts.env),
     detached: true, // own process group: stop() signals all of it
     stdio: ['ignore', 'pipe', 'pipe'],
