@@ -15,6 +15,8 @@ import type { ProfileDef } from '../core/profiles/types.js';
 import { readUserProfiles } from './profile.js';
 import { readProfileState } from '../core/profiles/state.js';
 import { applyPlan } from '../core/profiles/apply.js';
+import { sha256 } from '../core/fsutil.js';
+import { restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/sweepRun.js';
 import { labSweep } from './sweep.js';
 import { planProfile } from '../core/profiles/plan.js';
 
@@ -70,7 +72,7 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
-const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE]] [--allow-hosted] [--allow-any-prompt-file] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS... | sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
+const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS... | sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
 
 const LAB_OPTIONS = {
   dir: { type: 'string' },
@@ -84,6 +86,8 @@ const LAB_OPTIONS = {
   'allow-hosted': { type: 'boolean' },
   /** A workload's promptFile may lie outside its folder and the current directory. */
   'allow-any-prompt-file': { type: 'boolean' },
+  /** After a run under --profile, leave that profile in force (by default the one from before is restored). */
+  'keep-profile': { type: 'boolean' },
 } as const;
 
 function labDir(dir: string | undefined): string {
@@ -100,9 +104,14 @@ async function observe(configOpt: string | undefined, openclaw?: string, userPro
   return { obs: c.observation, file, bytes: c.read.bytes, checked: c };
 }
 
-/** `--profile P` (or the workload's profile): applied before the first dispatch, as `profile apply P --yes` would. */
-async function applyProfileFirst(name: string, o: { config?: string; openclaw?: string; profiles?: string; json?: boolean }): Promise<boolean> {
+/**
+ * `--profile P` (or the workload's profile): applied before the first dispatch, as `profile apply P --yes` would.
+ * Returns what was in force before (config bytes, recorded profile, LM Studio loads), to restore afterwards.
+ */
+async function applyProfileFirst(name: string, o: { config?: string; openclaw?: string; profiles?: string; json?: boolean }): Promise<{ before: Snapshot; profileBefore: string | undefined } | undefined> {
   const first = await observe(o.config, o.openclaw);
+  const before = takeSnapshot(first.file, first.bytes, first.checked.servers);
+  const profileBefore = readProfileState(first.file)?.profile;
   const lmProvider = first.obs.model.providers.find((p) => first.checked.servers.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
   // The user's own profiles count here as they do for `profile apply` and in the editor.
   const checked = withUserProfiles(first.checked, readUserProfiles(o.profiles, lmProvider).profiles);
@@ -116,7 +125,19 @@ async function applyProfileFirst(name: string, o: { config?: string; openclaw?: 
   });
   if (!o.json) console.error(report.ok ? `profile ${name} applied${report.loadedAfter.length ? `; loaded: ${report.loadedAfter.join(', ')}` : ''}` : `profile ${name} was not applied: ${report.error}`);
   if (!report.ok && o.json) console.log(JSON.stringify({ profile: name, ...report }, null, 2));
-  return report.ok;
+  return report.ok ? { before, profileBefore } : undefined;
+}
+
+/** Puts back what was in force before the lab applied its profile; says so on stderr (stdout stays the JSON). */
+async function restoreAfterLab(applied: { before: Snapshot }, name: string, configHashAfterApply: string): Promise<boolean> {
+  const r = await restoreSnapshot(applied.before, {
+    what: 'the lab',
+    lastWrittenHash: configHashAfterApply,
+    lmStudioToken: process.env.LM_API_TOKEN,
+    reprobe: async () => (await observe(applied.before.file)).checked.servers,
+  });
+  console.error(r.ok ? `profile ${name}: the state from before the lab is back${r.configRestored ? ' (openclaw.json restored)' : ''}` : `profile ${name}: not restored: ${r.error}`);
+  return r.ok;
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
@@ -174,12 +195,19 @@ export async function labCommand(argv: string[]): Promise<number> {
         const n = o.n === undefined ? workload.repeats : Number(o.n);
         if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
         const profileName = o.profile ?? workload.profile;
-        if (profileName && !(await applyProfileFirst(profileName, o))) return 1;
+        const applied = profileName ? await applyProfileFirst(profileName, o) : undefined;
+        if (profileName && !applied) return 1;
         const { obs, bytes } = await observe(o.config, o.openclaw);
-        const target = openAiTarget(obs, workload, { allowHosted: !!o['allow-hosted'] });
-        const env = environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl, target.ref);
-        const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
-        return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
+        try {
+          const target = openAiTarget(obs, workload, { allowHosted: !!o['allow-hosted'] });
+          // The session records both: the profile it ran under, and the one in force before.
+          const env = { ...environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl, target.ref), ...(applied ? { profileBefore: applied.profileBefore ?? null } : {}) };
+          const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
+          return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
+        } finally {
+          // Also after a failure or Ctrl-C: the lab borrowed the profile for its run.
+          if (applied && !o['keep-profile']) await restoreAfterLab(applied, profileName!, sha256(bytes));
+        }
       }
       case 'resume': {
         if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');

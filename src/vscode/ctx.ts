@@ -240,8 +240,13 @@ export class Ctx implements vscode.Disposable {
     return disk ? { doc: disk.doc, diskHash: disk.hash } : undefined;
   }
 
+  /** LM Studio's API token: SecretStorage first, then LM_API_TOKEN. Sent only to LM Studio (core/servers/secrets.ts). */
+  async lmStudioToken(): Promise<string | undefined> {
+    return (await this.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
+  }
+
   private async probe(providers: ReturnType<typeof providersOf>, settings: Settings): Promise<Map<string, ServerState>> {
-    const token = (await this.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
+    const token = await this.lmStudioToken();
     const runtimes = await probeProviders(providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
     for (const [id, s] of runtimes) {
       if (s.status === 'ok') this.log.info(`provider ${id}: ${s.kind} at ${s.baseUrl}, loaded ${s.loaded.map((m) => `${m.identifier}@${m.loadedContextLength ?? '?'}`).join(', ') || 'nothing'}${s.detail ? ` (${s.detail})` : ''}`);

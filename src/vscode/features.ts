@@ -152,7 +152,7 @@ export async function applyFix(ctx: Ctx, args: ApplyFixArgs): Promise<boolean> {
       const hashes = new Map<string, string>();
       const { doc, diskHash } = ctx.state;
       if (doc && diskHash) hashes.set(doc.file, diskHash);
-      const token = (await ctx.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
+      const token = await ctx.lmStudioToken();
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: args.title, cancellable: true }, (progress, cancel) => {
         const abort = new AbortController();
         const sub = cancel.onCancellationRequested(() => abort.abort());

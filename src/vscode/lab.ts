@@ -8,6 +8,9 @@ import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError
 import { listSessions, newSessionId, readSession, SessionLocked, type Session } from '../core/lab/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
 import { readProfileState } from '../core/profiles/state.js';
+import { restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/sweepRun.js';
+import { readBoundedSync } from '../core/read.js';
+import { sha256 } from '../core/fsutil.js';
 import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
@@ -138,16 +141,43 @@ export class LabController implements vscode.Disposable {
       profileNames = picked.map((p) => p.label);
     }
     if (chosen.workload.profile && !profileNames.length) profileNames = [chosen.workload.profile];
+    // The lab borrows the profiles it runs under: what was in force before (config bytes, recorded profile,
+    // LM Studio's loads) comes back at the end, also after a cancel or a failure (the same restore as a sweep).
+    const located = this.ctx.state.located;
+    const beforeBytes = profileNames.length && located?.exists ? readBoundedSync(located.path) : undefined;
+    const before = beforeBytes && located ? takeSnapshot(located.path, beforeBytes, this.ctx.state.runtimes) : undefined;
+    const profileBefore = located ? (readProfileState(located.path)?.profile ?? null) : null;
+    let lastWritten: string | undefined;
     let last: Session | undefined;
-    for (const profile of profileNames.length ? profileNames : [undefined]) {
-      if (profile && !(await this.profiles.applyByName(profile, { confirm: !opts.yes }))) return last;
-      last = await this.runOne(chosen.workload, chosen.prompt, n, profile);
-      if (!last || last.status === 'cancelled') break;
+    try {
+      for (const profile of profileNames.length ? profileNames : [undefined]) {
+        if (profile && !(await this.profiles.applyByName(profile, { confirm: !opts.yes }))) return last;
+        if (profile && located) lastWritten = sha256(readBoundedSync(located.path) ?? new Uint8Array());
+        last = await this.runOne(chosen.workload, chosen.prompt, n, profile, undefined, profile ? profileBefore : undefined);
+        if (!last || last.status === 'cancelled') break;
+      }
+    } finally {
+      if (before && lastWritten) await this.restoreAfter(before, lastWritten, profileBefore);
     }
     return last;
   }
 
-  private async runOne(workload: Workload, prompt: string, n: number, profile: string | undefined, resume?: Session): Promise<Session | undefined> {
+  private async restoreAfter(before: Snapshot, lastWritten: string, profileBefore: string | null): Promise<void> {
+    const r = await restoreSnapshot(before, {
+      what: 'the lab',
+      lastWrittenHash: lastWritten,
+      lmStudioToken: await this.ctx.lmStudioToken(),
+      reprobe: async () => {
+        await this.ctx.refresh({ probe: true });
+        return this.ctx.state.runtimes;
+      },
+    });
+    await this.ctx.refresh({ probe: true, validate: true });
+    if (r.ok) void vscode.window.setStatusBarMessage(`$(check) Lab done: ${profileBefore ? `profile ${profileBefore}` : 'the state from before'} is back in force`, 8000);
+    else void vscode.window.showWarningMessage(`The state from before the lab was not restored: ${r.error}`, 'Restore Backup…').then((p) => p && vscode.commands.executeCommand('localAiLab.restoreBackup'));
+  }
+
+  private async runOne(workload: Workload, prompt: string, n: number, profile: string | undefined, resume?: Session, profileBefore?: string | null): Promise<Session | undefined> {
     await this.ctx.refresh({ probe: true });
     const s = this.ctx.state;
     if (!s.doc || !s.located) {
@@ -168,7 +198,7 @@ export class LabController implements vscode.Disposable {
       await preflight(target.baseUrl);
       const session =
         resume ??
-        newSession(newSessionId(workload.name), workload, prompt, n, environmentSnapshot(obs, disk.read.bytes, profile ?? readProfileState(s.located.path)?.profile, target.baseUrl));
+        newSession(newSessionId(workload.name), workload, prompt, n, { ...environmentSnapshot(obs, disk.read.bytes, profile ?? readProfileState(s.located.path)?.profile, target.baseUrl), ...(profileBefore !== undefined ? { profileBefore } : {}) });
       const title = `Run Lab ×${session.repeats}: ${workload.name}${profile ? ` under ${profile}` : ''}`;
       const transport = await resolveTransport(workload, obs);
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, cancel) => {

@@ -9,7 +9,7 @@ import { actualState, type Detection } from '../core/profiles/detect.js';
 import { describePlan, planProfile } from '../core/profiles/plan.js';
 import { profileCaveats } from '../core/profiles/caveats.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
-import { LANGUAGE_ID, TOKEN_SECRET, type Ctx } from './ctx.js';
+import { LANGUAGE_ID, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import type { Approvals } from './approve.js';
@@ -228,7 +228,7 @@ export class ProfileController implements vscode.Disposable {
     this.applying = name;
     this.update();
     try {
-      const token = (await this.ctx.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
+      const token = await this.ctx.lmStudioToken();
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Applying ${name}`, cancellable: true }, (progress, cancel) => {
         const abort = new AbortController();
         cancel.onCancellationRequested(() => abort.abort());

@@ -258,6 +258,20 @@ suite('Local AI Lab in a real extension host', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('a lab under a profile restores the state from before when it ends, and its session records both profiles', async function () {
+    this.timeout(120_000);
+    const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const before = fs.readFileSync(CONFIG, 'utf8');
+    const session = (await vscode.commands.executeCommand('localAiLab.runLab6', 'quick-check', { profiles: ['single-turn'], yes: true })) as { id: string; status: string; environment: { profile: string | null; profileBefore?: string | null } } | undefined;
+    assert.ok(session, 'the lab ran');
+    assert.equal(session.environment.profile, 'single-turn');
+    assert.ok('profileBefore' in session.environment, 'the session records the profile in force before');
+    const written = JSON.parse(fs.readFileSync(path.join(ws, '.local-ai-lab', 'runs', session.id, 'session.json'), 'utf8')) as { environment: { profile: string; profileBefore?: string | null } };
+    assert.equal(written.environment.profile, 'single-turn');
+    await until('openclaw.json as it was before the lab', () => fs.readFileSync(CONFIG, 'utf8') === before, 30_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('check (CLI) and the editor report the same findings on real public configs, OpenClaw\'s validator included', async function () {
     if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
     this.timeout(600_000);

@@ -82,9 +82,10 @@ describe('local-ai-lab profile', () => {
     const without = await run(['lab', 'run', workload, '--profile', 'my-48k', ...common]);
     assert.equal(without.status, 2, 'an unknown profile is a usage error');
     assert.match(without.stderr, /no profile "my-48k"/);
-    await run(['lab', 'run', workload, '--profile', 'my-48k', '--profiles', profiles, ...common]);
+    const r = await run(['lab', 'run', workload, '--profile', 'my-48k', '--profiles', profiles, '--keep-profile', ...common]);
+    assert.equal(JSON.parse(r.stdout).session.environment.profile, 'my-48k');
     const state = JSON.parse(fs.readFileSync(path.join(dir, 'local-ai-lab', 'profile.json'), 'utf8'));
-    assert.equal(state.profile, 'my-48k', 'the user profile was applied before the first dispatch');
+    assert.equal(state.profile, 'my-48k', 'the user profile was applied before the first dispatch, and kept (--keep-profile)');
     assert.ok(s.requests.some((r) => r.path === '/api/v1/models/load' && (r.body as { context_length?: number }).context_length === 48000));
   });
 

@@ -161,10 +161,11 @@ describe('lab run through the OpenAI-compatible API', () => {
     void labDir;
   });
 
-  it('a tool call is a first token and a stop reason of its own; --profile applies the profile before the first dispatch', async () => {
+  it('a tool call is a first token and a stop reason of its own; --profile applies the profile before the first dispatch and restores the one from before after the last', async () => {
     const { s, dir, config, labDir } = await lab([{ toolCall: { name: 'read', arguments: '{"path":"README.md"}' } }]);
     fs.mkdirSync(path.join(labDir, 'workloads'), { recursive: true });
     fs.writeFileSync(path.join(labDir, 'workloads', 'tools.json'), JSON.stringify({ name: 'tools', dispatcher: 'openai', prompt: 'read it', repeats: 2, timeoutSeconds: 10 }));
+    const configBefore = fs.readFileSync(config, 'utf8');
     const r = await run(['lab', 'run', 'tools', '--config', config, '--profile', 'mid-range', '--json'], dir);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
@@ -176,9 +177,15 @@ describe('lab run through the OpenAI-compatible API', () => {
     );
     assert.ok(out.dispatches.every((d: { ttftMs: number }) => d.ttftMs >= 0));
     assert.equal(out.session.environment.profile, 'mid-range');
-    const window = Number(/contextWindow: (\d+)/.exec(fs.readFileSync(config, 'utf8'))![1]);
-    assert.ok(window > 32768, 'the profile wrote openclaw.json');
-    assert.ok(s.requests.some((q) => q.path === '/api/v1/models/load' && (q.body as { model: string; context_length: number }).model === 'qwen/qwen3-coder-30b' && (q.body as { context_length: number }).context_length === window), 'and loaded the model at that context before the first dispatch');
+    assert.equal(out.session.environment.profileBefore, null, 'the session records the profile in force before (none)');
+    const loads = s.requests.filter((q) => q.path === '/api/v1/models/load' && (q.body as { model: string }).model === 'qwen/qwen3-coder-30b').map((q) => (q.body as { context_length: number }).context_length);
+    const window = loads[0]!;
+    assert.ok(window > 32768, 'the profile loaded the model at its context before the first dispatch');
     assert.ok(out.session.environment.loadedModels.some((m: { id: string; context: number }) => m.id === 'qwen/qwen3-coder-30b' && m.context === window), 'the snapshot shows the state the lab ran under');
+    // Afterwards the state from before is back: the config's bytes, no recorded profile, the model at 32,768 again.
+    assert.equal(fs.readFileSync(config, 'utf8'), configBefore, 'openclaw.json restored');
+    assert.equal(loads[loads.length - 1], 32768, 'the model loaded again at its context from before');
+    assert.match(r.stderr, /profile mid-range: the state from before the lab is back \(openclaw\.json restored\)/);
+    assert.equal(fs.existsSync(path.join(path.dirname(config), 'local-ai-lab', 'profile.json')), false);
   });
 });

@@ -61,6 +61,8 @@ export const EnvironmentSchema = z.looseObject({
   configPath: opt(z.string()),
   configSha256: opt(z.string()),
   profile: opt(z.string()),
+  /** The profile in force before a lab run applied its own (null: none recorded); restored after the run. */
+  profileBefore: opt(z.string()),
   openclawVersion: opt(z.string()),
   loadedModels: z.array(z.looseObject({ provider: z.string(), id: z.string(), context: opt(z.number()) })),
   machine: z.looseObject({ memoryBytes: z.number(), cpus: z.number(), cpuModel: z.string(), os: z.string() }),

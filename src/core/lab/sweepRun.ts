@@ -83,6 +83,8 @@ export interface RestoreReport {
 }
 
 export interface RestoreOptions {
+  /** Who borrowed the state, for the messages ("the sweep", "the lab"). */
+  readonly what?: string;
   /** sha256 of the config as the sweep last wrote it; a different file means someone else saved it. */
   readonly lastWrittenHash?: string;
   readonly reprobe?: () => Promise<ReadonlyMap<string, ServerState>>;
@@ -96,12 +98,13 @@ export interface RestoreOptions {
 /** Puts the snapshot back through the write executor (backup, atomic write, loads; refuses over a foreign save). */
 export async function restoreSnapshot(snap: Snapshot, opts: RestoreOptions = {}): Promise<RestoreReport> {
   const steps: string[] = [];
+  const what = opts.what ?? 'the sweep';
   const current = readBoundedSync(snap.file);
-  if (!current) return { ok: false, configRestored: false, steps, error: `${snap.file} cannot be read; the config from before the sweep is ${sha256(snap.bytes).slice(0, 12)}… (see local-ai-lab/backups)` };
+  if (!current) return { ok: false, configRestored: false, steps, error: `${snap.file} cannot be read; the config from before ${what} is ${sha256(snap.bytes).slice(0, 12)}… (see local-ai-lab/backups)` };
   const currentHash = sha256(current);
   const same = currentHash === sha256(snap.bytes);
   if (!same && opts.lastWrittenHash && currentHash !== opts.lastWrittenHash) {
-    return { ok: false, configRestored: false, keptNewer: snap.file, steps: [`${snap.file} was saved during the sweep: kept as it is`], error: `${snap.file} changed during the sweep (not by it), so it was not restored; restore the version from before with Restore Backup…` };
+    return { ok: false, configRestored: false, keptNewer: snap.file, steps: [`${snap.file} was saved during ${what}: kept as it is`], error: `${snap.file} changed during ${what} (not by it), so it was not restored; restore the version from before with Restore Backup…` };
   }
   let actions: ServerAction[] = [];
   if (opts.reprobe && snap.loaded.size) {
@@ -114,7 +117,7 @@ export async function restoreSnapshot(snap: Snapshot, opts: RestoreOptions = {})
   let ok = true;
   let error: string | undefined;
   if (!same || actions.length) {
-    const r = await execute({ title: 'restore after the sweep', writes: same ? [] : [{ file: snap.file, expectedHash: currentHash, bytes: snap.bytes }], actions, runAction: opts.runAction ?? ((a) => runAction(a, { timeoutMs: 10 * 60_000, lmStudioToken: opts.lmStudioToken })) });
+    const r = await execute({ title: `restore after ${what}`, writes: same ? [] : [{ file: snap.file, expectedHash: currentHash, bytes: snap.bytes }], actions, runAction: opts.runAction ?? ((a) => runAction(a, { timeoutMs: 10 * 60_000, lmStudioToken: opts.lmStudioToken })) });
     steps.push(...r.steps);
     ok = r.ok;
     error = r.error;
