@@ -38,16 +38,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
   const c = await checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
   if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
   const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
-  try {
-    // OpenClaw retries an unreachable server for ~90 s; this says what to start in about two.
-    await preflight(openAiTarget(c.observation, workload, { allowHosted: !!o['allow-hosted'] }).baseUrl);
-  } catch (err) {
-    if (err instanceof LabPreflightError) {
-      console.error(`local-ai-lab: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  }
+  if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on('SIGINT', onSigint);
@@ -118,15 +109,7 @@ async function probeCodewords(argv: string[]): Promise<number> {
     c = await look();
   }
   const workload = { ...CODEWORD_WORKLOAD, agent };
-  try {
-    await preflight(openAiTarget(c.observation, workload, { allowHosted: !!o['allow-hosted'] }).baseUrl);
-  } catch (err) {
-    if (err instanceof LabPreflightError) {
-      console.error(`local-ai-lab: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  }
+  if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on('SIGINT', onSigint);
@@ -153,5 +136,17 @@ async function probeCodewords(argv: string[]): Promise<number> {
     return sessions.some((s) => s.error) ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** OpenClaw retries an unreachable server for ~90 s; this says what to start in about two (false: said, exit 1). */
+async function endpointAnswers(observation: Parameters<typeof openAiTarget>[0], workload: Parameters<typeof openAiTarget>[1], allowHosted: boolean): Promise<boolean> {
+  try {
+    await preflight(openAiTarget(observation, workload, { allowHosted }).baseUrl);
+    return true;
+  } catch (err) {
+    if (!(err instanceof LabPreflightError)) throw err;
+    console.error(`local-ai-lab: ${err.message}`);
+    return false;
   }
 }

@@ -4,12 +4,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixtureRuntimes, UsageError } from './support.js';
 import { readUserProfiles } from './profile.js';
-import { runSession } from '../core/lab/runner.js';
-import { dispatcherFor, environmentSnapshot, newSession, openAiTarget, preflight, resolveTransport } from '../core/lab/session.js';
-import { newSessionId } from '../core/lab/store.js';
 import { dryRunJson, parseKnobs, planArm, planVariants, sweepTableLines, SweepUsageError, VERDICT_RULES, type SweepPlan } from '../core/lab/sweep.js';
-import { restoreSnapshot, runSweep, sweepRecord, sweepRows, takeSnapshot, writeSweepRecord, type Arm, type ArmResult } from '../core/lab/sweepRun.js';
+import { restoreSnapshot, runArmSession, runSweep, sweepRecord, sweepRows, takeSnapshot, writeSweepRecord, type Arm, type ArmResult } from '../core/lab/sweepRun.js';
 import { loadWorkload, WorkloadError } from '../core/lab/workload.js';
+import { newSessionId } from '../core/lab/store.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { formatVersion, parseVersion } from '../core/openclaw/version.js';
 import { applyPlan } from '../core/profiles/apply.js';
@@ -151,14 +149,18 @@ async function runCliSweep(x: {
         },
         run: async (arm, signal) => {
           const now = await observe(o);
-          const target = openAiTarget(now.observation, workload, { allowHosted: !!o['allow-hosted'] });
-          await preflight(target.baseUrl, signal);
-          const env = environmentSnapshot(now.observation, now.read.bytes, arm.variant ? `${plan.base.name} · ${arm.name}` : plan.base.name, target.baseUrl);
-          const session = { ...newSession(newSessionId(workload.name), workload, prompt, n, env), note: `sweep ${id}: ${arm.name}` };
-          const r = await runSession({
+          const r = await runArmSession({
+            observation: now.observation,
+            bytes: now.read.bytes,
+            workload,
+            prompt,
+            n,
+            label: arm.variant ? `${plan.base.name} · ${arm.name}` : plan.base.name,
+            note: `sweep ${id}: ${arm.name}`,
             root,
-            session,
-            dispatcher: dispatcherFor(workload, prompt, target, { sessionId: session.id, configPath: file, openclawExecutable: o.openclaw ?? 'openclaw', transport: await resolveTransport(workload, now.observation) }),
+            configPath: file,
+            openclawExecutable: o.openclaw ?? 'openclaw',
+            allowHosted: !!o['allow-hosted'],
             signal,
             cwd: process.cwd(),
             onStart: (i, total) => !json && process.stderr.write(`  dispatch ${i + 1}/${total}… `),

@@ -2,15 +2,14 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { command, str } from './commands.js';
-import { TOKEN_SECRET, type Ctx } from './ctx.js';
+import type { Ctx } from './ctx.js';
 import type { LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
-import { runSession } from '../core/lab/runner.js';
-import { dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, resolveTransport } from '../core/lab/session.js';
+import { LabPreflightError } from '../core/lab/session.js';
 import { newSessionId, readSession, SessionLocked } from '../core/lab/store.js';
 import { planArm, planVariants, SWEEP_KNOBS, type SweepKnob } from '../core/lab/sweep.js';
-import { readSweepRecord, restoreSnapshot, runSweep, sweepRecord, takeSnapshot, writeSweepRecord, type ArmResult } from '../core/lab/sweepRun.js';
+import { readSweepRecord, restoreSnapshot, runArmSession, runSweep, sweepRecord, takeSnapshot, writeSweepRecord, type ArmResult } from '../core/lab/sweepRun.js';
 import { sweepComparison } from '../core/lab/sweepView.js';
 import { sha256 } from '../core/fsutil.js';
 import { formatVersion } from '../core/openclaw/version.js';
@@ -120,7 +119,7 @@ export class SweepController implements vscode.Disposable {
 
     const root = this.lab.labDir();
     const file = located.path;
-    const token = (await this.ctx.extension.secrets.get(TOKEN_SECRET)) ?? process.env.LM_API_TOKEN;
+    const token = await this.ctx.lmStudioToken();
     const providers = disk.observation.model.providers;
     const reprobe = () => probeProviders(providers, { timeoutMs: 1500, lmStudioToken: token });
     const snapshot = takeSnapshot(file, disk.read.bytes, this.ctx.state.runtimes);
@@ -164,14 +163,18 @@ export class SweepController implements vscode.Disposable {
             run: async (arm, signal) => {
               await this.ctx.refresh({ probe: true });
               const now = (await this.ctx.checkDisk())!;
-              const target = openAiTarget(now.observation, workload, { allowHosted: readSettings().labAllowHosted });
-              await preflight(target.baseUrl, signal);
-              const env = environmentSnapshot(now.observation, now.read.bytes, arm.variant ? `${plan.base.name} · ${arm.name}` : plan.base.name, target.baseUrl);
-              const session = { ...newSession(newSessionId(workload.name), workload, prompt, n, env), note: `sweep ${id}: ${arm.name}` };
-              const r = await runSession({
+              const r = await runArmSession({
+                observation: now.observation,
+                bytes: now.read.bytes,
+                workload,
+                prompt,
+                n,
+                label: arm.variant ? `${plan.base.name} · ${arm.name}` : plan.base.name,
+                note: `sweep ${id}: ${arm.name}`,
                 root,
-                session,
-                dispatcher: dispatcherFor(workload, prompt, target, { sessionId: session.id, configPath: file, openclawExecutable: readSettings().openclawExecutable, transport: await resolveTransport(workload, now.observation) }),
+                configPath: file,
+                openclawExecutable: readSettings().openclawExecutable,
+                allowHosted: readSettings().labAllowHosted,
                 signal,
                 cwd: path.dirname(root),
                 onStart: (i) => progress.report({ message: `${arm.name}: dispatch ${i + 1} of ${n}` }),

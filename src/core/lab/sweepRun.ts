@@ -9,8 +9,11 @@ import type { ServerState } from '../servers/types.js';
 import { stateDir } from '../write/backups.js';
 import { execute } from '../write/executor.js';
 import { armFigures, judge, type KnobValue, type SweepPlan, type SweepRow, type Variant } from './sweep.js';
-import { summarizeSession } from './session.js';
-import type { DispatchRecord, Session } from './store.js';
+import { dispatcherFor, environmentSnapshot, newSession, openAiTarget, preflight, resolveTransport, summarizeSession } from './session.js';
+import { runSession, type RunOptions } from './runner.js';
+import type { Observation } from '../observation.js';
+import type { Workload } from './workload.js';
+import { newSessionId, type DispatchRecord, type Session } from './store.js';
 
 /**
  * Running a sweep: the base and each variant applied in turn and run n times, then the state that was in
@@ -135,6 +138,42 @@ export async function restoreSnapshot(snap: Snapshot, opts: RestoreOptions = {})
 }
 
 /** One arm: the base (knob null) or a variant. */
+/**
+ * One arm of a sweep as a lab session, for the CLI and the editor alike: the endpoint checked in about two seconds,
+ * the environment recorded, then the ordinary lab runner.
+ */
+export async function runArmSession(o: {
+  readonly observation: Observation;
+  readonly bytes: Uint8Array;
+  readonly workload: Workload;
+  readonly prompt: string;
+  readonly n: number;
+  readonly label: string;
+  readonly note: string;
+  readonly root: string;
+  readonly configPath: string;
+  readonly openclawExecutable: string;
+  readonly allowHosted: boolean;
+  readonly signal: AbortSignal;
+  readonly cwd: string;
+  readonly onStart?: RunOptions['onStart'];
+  readonly onDispatch?: RunOptions['onDispatch'];
+}): Promise<{ session: Session; dispatches: DispatchRecord[] }> {
+  const target = openAiTarget(o.observation, o.workload, { allowHosted: o.allowHosted });
+  await preflight(target.baseUrl, o.signal);
+  const env = environmentSnapshot(o.observation, o.bytes, o.label, target.baseUrl);
+  const session = { ...newSession(newSessionId(o.workload.name), o.workload, o.prompt, o.n, env), note: o.note };
+  return runSession({
+    root: o.root,
+    session,
+    dispatcher: dispatcherFor(o.workload, o.prompt, target, { sessionId: session.id, configPath: o.configPath, openclawExecutable: o.openclawExecutable, transport: await resolveTransport(o.workload, o.observation) }),
+    signal: o.signal,
+    cwd: o.cwd,
+    onStart: o.onStart,
+    onDispatch: o.onDispatch,
+  });
+}
+
 export interface Arm {
   readonly name: string;
   readonly variant?: Variant;
