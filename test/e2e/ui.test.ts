@@ -331,7 +331,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     // A dispatch's output opens from the table behind the chart (keyboard-reachable).
     await frame.locator('summary', { hasText: 'Every dispatch' }).click();
     await frame.locator('#dispatches button').first().click();
-    await page.locator('.tabs-container .tab', { hasText: '000.txt' }).waitFor();
+    await page.locator('.tabs-container .tab', { hasText: '001.txt' }).waitFor(); // dispatch 1, as the table numbers it
     await shot('17-dispatch-output');
   });
 });

@@ -42,7 +42,7 @@ describe('lab run through the OpenAI-compatible API', () => {
     assert.equal(loaded.dispatches.length, 6);
     assert.equal(loaded.session.environment.endpoint?.endsWith('/v1'), true);
     assert.ok(loaded.session.environment.loadedModels.some((m) => m.id === 'qwen/qwen3-coder-30b' && m.context === 32768));
-    assert.ok(fs.existsSync(path.join(labDir, 'runs', out.session.id, 'outputs', '000.txt')));
+    assert.ok(fs.existsSync(path.join(labDir, 'runs', out.session.id, 'outputs', '001.txt')), 'dispatch 1 is 001.txt, as the panel numbers it');
   });
 
   it('the first dispatch is not inflated: against a fixed-delay server it is within 10 ms of the median of the others', async () => {

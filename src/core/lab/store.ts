@@ -136,7 +136,8 @@ export function writeSession(root: string, s: Session): void {
 /** Appends one record and its output, flushed to disk before returning. */
 export function appendDispatch(root: string, id: string, record: Omit<DispatchRecord, 'outputFile'>, output: string): DispatchRecord {
   const dir = sessionDir(root, id);
-  const outputFile = path.join('outputs', `${String(record.index).padStart(3, '0')}.txt`);
+  // Named by the dispatch's number as the panel and the CLI show it (1-based): dispatch 1 is outputs/001.txt.
+  const outputFile = path.join('outputs', `${String(Number(record.index) + 1).padStart(3, '0')}.txt`);
   fs.writeFileSync(path.join(dir, outputFile), output);
   const full = { ...record, outputFile } as DispatchRecord;
   const fd = fs.openSync(path.join(dir, 'dispatches.jsonl'), 'a+');
