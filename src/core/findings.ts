@@ -91,3 +91,14 @@ export function firstSentence(message: string): string {
   }
   return message;
 }
+
+/**
+ * A finding's message as the Problems panel shows it: the first sentence (what is wrong and what follows) — with a
+ * staleness mark "(as of …)" kept beside it — and the rest (the model, the figures, the fix) for the details.
+ */
+export function splitMessage(message: string): { head: string; rest: string } {
+  const stale = /\s*\(as of [^)]*\)\s*$/.exec(message);
+  const base = stale ? message.slice(0, stale.index) : message;
+  const head = firstSentence(base);
+  return { head: stale ? `${head} ${stale[0].trim()}` : head, rest: base.slice(head.length).trim() };
+}

@@ -353,7 +353,7 @@ export class Ctx implements vscode.Disposable {
       const { issues, related } = besideFindings(findings, root, doc, v);
       for (const [i, messages] of related) {
         const d = diags[i]!;
-        d.relatedInformation = messages.map((m) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(findings[i]!.file), d.range), `${version}: ${m}`));
+        d.relatedInformation = [...(d.relatedInformation ?? []), ...messages.map((m) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(findings[i]!.file), d.range), `${version}: ${m}`))];
       }
       for (const issue of issues) {
         const d = new vscode.Diagnostic(toRange(issue.range), issue.message, issue.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);

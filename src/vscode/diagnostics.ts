@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Finding, Severity } from '../core/findings.js';
+import { splitMessage, type Finding, type Severity } from '../core/findings.js';
 import type { Range } from '../core/text.js';
 import { ruleDocsUri } from './docs.js';
 
@@ -16,12 +16,21 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   info: vscode.DiagnosticSeverity.Information,
 };
 
+/**
+ * The Problems panel row says what is wrong in one sentence; the details (model, figures, fix) follow as related
+ * information at the same place (a child row, and in the hover), and the rule's docs are the code's link.
+ */
 export function toDiagnostic(f: Finding): vscode.Diagnostic {
-  const d = new vscode.Diagnostic(toRange(f.range), f.message, SEVERITY[f.severity]);
+  const { head, rest } = splitMessage(f.message);
+  const d = new vscode.Diagnostic(toRange(f.range), head, SEVERITY[f.severity]);
   d.source = SOURCE;
   d.code = { value: f.rule, target: ruleDocsUri(f.rule) };
+  if (rest) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file), toRange(f.range)), rest)];
   return d;
 }
+
+/** OpenClaw's own words merged into one of ours: "OpenClaw 2026.9.6: Unrecognized key …". */
+export const VALIDATOR_RELATED = /^OpenClaw \d+\.\d+\.\d+[^:]*: /;
 
 /** Our diagnostic's rule id, or undefined for someone else's. */
 export function ruleOf(d: vscode.Diagnostic): string | undefined {

@@ -12,7 +12,7 @@ import { readBounded } from '../core/read.js';
 import { editsBetween } from '../core/write/bytes.js';
 import { execute } from '../core/write/executor.js';
 import { LANGUAGE_ID, type Ctx } from './ctx.js';
-import { VALIDATOR_SOURCE } from './diagnostics.js';
+import { VALIDATOR_RELATED, VALIDATOR_SOURCE } from './diagnostics.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './proposed.js';
 import type { Approvals } from './approve.js';
 import { readSettings } from './settings.js';
@@ -38,7 +38,7 @@ export class ValidatorFixProvider implements vscode.CodeActionProvider {
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     if (context.only && !context.only.contains(vscode.CodeActionKind.QuickFix)) return [];
     // OpenClaw's own diagnostics, and ours that carry an OpenClaw issue merged into them (same key, same range).
-    const fromOpenClaw = (d: vscode.Diagnostic) => d.relatedInformation?.filter((r) => r.message.startsWith('OpenClaw')).map((r) => r.message) ?? [];
+    const fromOpenClaw = (d: vscode.Diagnostic) => d.relatedInformation?.filter((r) => VALIDATOR_RELATED.test(r.message)).map((r) => r.message) ?? [];
     const diags = context.diagnostics.filter((d) => d.source === VALIDATOR_SOURCE || fromOpenClaw(d).length > 0);
     const issues = this.ctx.state.validation?.issues ?? [];
     if (!diags.length || !issues.length || !this.ctx.isConfigDocument(document)) return [];

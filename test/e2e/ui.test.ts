@@ -26,14 +26,26 @@ async function shot(name: string): Promise<void> {
 
 /** Runs a command through the palette, as a person would. */
 async function palette(command: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${command}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor().catch(async (err) => {
-    await shot(`failed-palette-${command.replace(/[^A-Za-z0-9]+/g, '-')}`);
-    throw err;
-  });
+  // Right after a window reload the workbench may list a command only once its context keys (workspace trust for
+  // the lab commands) are evaluated: open the palette afresh a few times before failing.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${command}`);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first();
+    try {
+      await row.waitFor({ timeout: attempt < 4 ? 15_000 : 60_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 4) {
+        await shot(`failed-palette-${command.replace(/[^A-Za-z0-9]+/g, '-')}`);
+        throw err;
+      }
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(2000);
+    }
+  }
   await page.keyboard.press('Enter');
 }
 

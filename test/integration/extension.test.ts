@@ -20,6 +20,8 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
   }
 }
 
+/** Our diagnostic's whole text: the row's sentence and its details (related information that is not OpenClaw's). */
+const fullText = (d: vscode.Diagnostic) => [d.message, ...(d.relatedInformation ?? []).filter((r) => !/^OpenClaw \d+\.\d+\.\d+[^:]*: /.test(r.message)).map((r) => r.message)].join(' ');
 const ruleOfDiag = (d: vscode.Diagnostic) => (d.source === 'Local AI Lab' && typeof d.code === 'object' ? String(d.code.value) : undefined);
 const ours = (rule: string) => vscode.languages.getDiagnostics(uri()).find((d) => d.source === 'Local AI Lab' && typeof d.code === 'object' && d.code?.value === rule);
 
@@ -164,7 +166,7 @@ suite('Local AI Lab in a real extension host', () => {
     let server = await startServer(ollamaRoutes());
     const port = server.port;
     const original = fs.readFileSync(CONFIG, 'utf8');
-    const diag = (rule: string, text?: RegExp) => vscode.languages.getDiagnostics(uri()).find((d) => ruleOfDiag(d) === rule && (!text || text.test(d.message)));
+    const diag = (rule: string, text?: RegExp) => vscode.languages.getDiagnostics(uri()).find((d) => ruleOfDiag(d) === rule && (!text || text.test(fullText(d))));
     const mismatch = () => diag('context-window-mismatch', /gemma4|Ollama/);
     try {
       // Ollama (scripted, documented shapes) loaded gemma4 at 4,096; the config registers 32,768.
@@ -174,7 +176,7 @@ suite('Local AI Lab in a real extension host', () => {
       await server.close();
       await api.refresh({ probe: true, validate: false });
       const down = await until('runtime-unreachable', () => diag('runtime-unreachable', /^The model server does not answer: .* ollama: the server at/), 15_000);
-      assert.match(down.message, /did not answer .*Start Ollama/);
+      assert.match(fullText(down), /did not answer .*Start Ollama/);
       assert.match(mismatch()?.message ?? '', /\(as of \d\d:\d\d UTC: the server is not answering now\)$/, 'the mismatch stays, marked');
       assert.match(api.state().profile?.text ?? '', /\$\(debug-disconnect\)/, 'the status item shows the probe state');
       server = await startServer(ollamaRoutes(), port);
@@ -283,7 +285,8 @@ suite('Local AI Lab in a real extension host', () => {
     const editorSide = () =>
       vscode.languages
         .getDiagnostics(uri())
-        .map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.source === 'Local AI Lab' ? ruleOfDiag(d) : 'openclaw'} ${d.message}`)
+        // Ours: the row's sentence and its details (related information), as the CLI prints them in one message.
+        .map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.source === 'Local AI Lab' ? ruleOfDiag(d) : 'openclaw'} ${[d.message, ...(d.source === 'Local AI Lab' ? (d.relatedInformation ?? []).filter((r) => !/^OpenClaw \d+\.\d+\.\d+[^:]*: /.test(r.message)).map((r) => r.message) : [])].join(' ')}`)
         .sort();
     // Eras and shapes: a 2026.1 clawdbot file, an inline-commented moltbot file, an Ollama file at 24K, a 2026.6 exec/SecretRef file.
     const files = ['001-vandesh-clawdbot.json5', '012-onskop-moltbot-inline-comments.json5', '045-bc250-ollama-24k-signal.json5', '049-dbochman-dotfiles-2026-6-exec-secretref.json5'];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { firstSentence, type Finding } from '../../src/core/findings.js';
+import { firstSentence, splitMessage, type Finding } from '../../src/core/findings.js';
 import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
 import { RULES, runRules } from '../../src/core/rules/registry.js';
 import type { ServerState } from '../../src/core/servers/types.js';
@@ -114,5 +114,13 @@ describe('Problems-panel messages', () => {
     assert.equal(firstSentence('contextWindow 32.768 is above loaded: it overflows. Set it lower.'), 'contextWindow 32.768 is above loaded: it overflows.');
     assert.equal(firstSentence('openclaw.json has a retired key, e.g. llm: OpenClaw 2026.9.6 rejects it. More.'), 'openclaw.json has a retired key, e.g. llm: OpenClaw 2026.9.6 rejects it.');
     assert.equal(firstSentence('One sentence only'), 'One sentence only');
+  });
+});
+
+describe('the Problems panel row and its details', () => {
+  it('splits a message after its first sentence, keeping a staleness mark on the row', () => {
+    assert.deepEqual(splitMessage('No compaction.model: the primary summarizes its own history. Set it to a 4B model.'), { head: 'No compaction.model: the primary summarizes its own history.', rest: 'Set it to a 4B model.' });
+    assert.deepEqual(splitMessage('One sentence only.'), { head: 'One sentence only.', rest: '' });
+    assert.deepEqual(splitMessage('Too large, e.g. 131,072 here. Lower it. (as of 12:03 UTC: the server is not answering now)'), { head: 'Too large, e.g. 131,072 here. (as of 12:03 UTC: the server is not answering now)', rest: 'Lower it.' });
   });
 });
