@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseAgentResult } from '../../src/core/lab/dispatch/openclaw.js';
-import { compactionEvents, exportCompactions } from '../../src/core/lab/dispatch/trajectory.js';
+import { exportTrajectory, summarizeTrajectory } from '../../src/core/lab/dispatch/trajectory.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
@@ -37,10 +37,10 @@ describe('compaction events from a trajectory export', () => {
   it('finds none in a real export of a turn without compaction, and reads the documented compaction entry', () => {
     // A real events.jsonl from OpenClaw 2026.9.6 (one embedded turn, paths anonymized).
     const real = fs.readFileSync('test/fixtures/openclaw/trajectory-events.jsonl', 'utf8');
-    assert.deepEqual(compactionEvents(real), []);
+    assert.deepEqual(summarizeTrajectory(real).compactions, []);
     // The compaction entry as reference/openclaw.md §9 documents it; no compaction could be triggered here.
     const entry = { traceSchema: 'openclaw-trajectory', schemaVersion: 1, source: 'transcript', type: 'session.compaction', seq: 14, data: { type: 'compaction', summary: '## Decisions', tokensBefore: 25090, tokensAfter: 3242 } };
-    assert.deepEqual(compactionEvents(real + JSON.stringify(entry) + '\n{not json\n'), [{ tokensBefore: 25090, tokensAfter: 3242 }]);
+    assert.deepEqual(summarizeTrajectory(real + JSON.stringify(entry) + '\n{not json\n').compactions.map(({ tokensBefore, tokensAfter, summary }) => ({ tokensBefore, tokensAfter, summary })), [{ tokensBefore: 25090, tokensAfter: 3242, summary: '## Decisions' }]);
   });
 });
 
@@ -77,7 +77,9 @@ describe('lab run through the real OpenClaw 2026.9.6', { skip }, () => {
     const chats = s.requests.filter((q) => q.path === '/v1/chat/completions');
     assert.equal(chats.length, 2);
     // The export the lab runs after a compacting dispatch works on these sessions (none compacted: no events).
-    assert.deepEqual(await exportCompactions(exe!, `agent:main:lab-${out.session.id}-0`, { ...env, OPENCLAW_CONFIG_PATH: config }), []);
+    const events = await exportTrajectory(exe!, `agent:main:lab-${out.session.id}-0`, { ...env, OPENCLAW_CONFIG_PATH: config });
+    assert.ok(events !== undefined, 'the export ran');
+    assert.deepEqual(summarizeTrajectory(events).compactions, []);
     assert.equal(new Set(out.dispatches.map((d: { outputSha256: string }) => d.outputSha256)).size, 1);
   });
 

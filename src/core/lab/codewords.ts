@@ -1,3 +1,4 @@
+import { summarizeTrajectory } from './dispatch/trajectory.js';
 import { mulberry32 } from './stats.js';
 import type { Workload } from './workload.js';
 
@@ -131,21 +132,9 @@ export function survivalLines(m: SurvivalMatrix): string[] {
   return lines;
 }
 
-/** Compaction summaries from an `openclaw sessions export-trajectory` events.jsonl (`session.compaction` lines). */
+/** Compaction summaries from an `openclaw sessions export-trajectory` events.jsonl (the trajectory reader's). */
 export function compactionSummaries(eventsJsonl: string): string[] {
-  const out: string[] = [];
-  for (const line of eventsJsonl.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const e = JSON.parse(line) as Record<string, unknown>;
-      if (e.type !== 'session.compaction' && e.type !== 'compaction') continue;
-      const d = (e.data && typeof e.data === 'object' ? e.data : e) as Record<string, unknown>;
-      if (typeof d.summary === 'string') out.push(d.summary);
-    } catch {
-      /* an unreadable line is skipped */
-    }
-  }
-  return out;
+  return summarizeTrajectory(eventsJsonl).compactions.flatMap((c) => (c.summary === null ? [] : [c.summary]));
 }
 
 /**

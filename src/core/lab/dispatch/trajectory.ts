@@ -3,32 +3,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 
-export interface CompactionEvent {
-  readonly tokensBefore?: number;
-  readonly tokensAfter?: number;
-}
-
-/**
- * Compaction events from an `openclaw sessions export-trajectory` events.jsonl: lines of type
- * `session.compaction` carrying the transcript's compaction entry (tokensBefore/tokensAfter), in `data` or
- * at the top level. Unreadable lines are skipped.
- */
-export function compactionEvents(eventsJsonl: string): CompactionEvent[] {
-  const out: CompactionEvent[] = [];
-  for (const line of eventsJsonl.split('\n')) {
-    if (!line.trim()) continue;
-    let e: Record<string, unknown>;
+/** Each JSON object line of a JSON-lines text; unreadable and empty lines are skipped. */
+export function* jsonLines(text: string, keep: (line: string) => boolean = () => true): Generator<Record<string, unknown>> {
+  for (const line of text.split('\n')) {
+    if (!line.trim() || !keep(line)) continue;
+    let e: unknown;
     try {
-      e = JSON.parse(line) as Record<string, unknown>;
+      e = JSON.parse(line);
     } catch {
       continue;
     }
-    if (e.type !== 'session.compaction' && e.type !== 'compaction') continue;
-    const d = (e.data && typeof e.data === 'object' ? e.data : e) as Record<string, unknown>;
-    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-    out.push({ tokensBefore: num(d.tokensBefore), tokensAfter: num(d.tokensAfter) });
+    if (e && typeof e === 'object' && !Array.isArray(e)) yield e as Record<string, unknown>;
   }
-  return out;
+}
+
+/**
+ * A trajectory line that is a compaction, and its entry: `session.compaction` carries the transcript's compaction
+ * entry in `data`; an older `compaction` line carries it at the top level.
+ */
+export function compactionEntry(e: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (e.type !== 'session.compaction' && e.type !== 'compaction') return undefined;
+  return (e.data && typeof e.data === 'object' ? e.data : e) as Record<string, unknown>;
 }
 
 /** What a dispatch's trajectory export says it did. */
@@ -38,7 +33,7 @@ export interface TrajectorySummary {
   /** One name per `tool.call` event (the export emits one per tool-call block of an assistant message). */
   readonly toolNames: string[];
   /** `session.compaction` events, in order; `endedAt` is the compaction entry's timestamp (written when it ended). */
-  readonly compactions: { endedAt: string | null; tokensBefore: number | null; tokensAfter: number | null }[];
+  readonly compactions: { endedAt: string | null; tokensBefore: number | null; tokensAfter: number | null; summary: string | null }[];
   /** The runs (`runId` of runtime events) the session holds: the keys into OpenClaw's log. */
   readonly runIds: string[];
 }
@@ -52,22 +47,15 @@ const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ?
  */
 export function summarizeTrajectory(eventsJsonl: string): TrajectorySummary {
   const out: { -readonly [K in keyof TrajectorySummary]: TrajectorySummary[K] } = { assistantMessages: 0, toolNames: [], compactions: [], runIds: [] };
-  for (const line of eventsJsonl.split('\n')) {
-    if (!line.trim()) continue;
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const e of jsonLines(eventsJsonl)) {
     const d = (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>;
     if (typeof e.runId === 'string' && !out.runIds.includes(e.runId)) out.runIds.push(e.runId);
     if (e.type === 'assistant.message' && e.source !== 'runtime') out.assistantMessages++;
     // The transcript's tool calls only: the runtime records each call as a `tool.call` event of its own too.
     else if (e.type === 'tool.call' && e.source !== 'runtime') out.toolNames.push(typeof d.name === 'string' && d.name ? d.name : '(unnamed)');
-    else if (e.type === 'session.compaction' || e.type === 'compaction') {
-      const c = e.type === 'compaction' ? e : d;
-      out.compactions.push({ endedAt: typeof e.ts === 'string' ? e.ts : null, tokensBefore: numOrNull(c.tokensBefore), tokensAfter: numOrNull(c.tokensAfter) });
+    else {
+      const c = compactionEntry(e);
+      if (c) out.compactions.push({ endedAt: typeof e.ts === 'string' ? e.ts : null, tokensBefore: numOrNull(c.tokensBefore), tokensAfter: numOrNull(c.tokensAfter), summary: typeof c.summary === 'string' ? c.summary : null });
     }
   }
   return out;
@@ -89,14 +77,7 @@ export interface LoggedCompaction {
 export function compactionsFromLog(logText: string, runIds: readonly string[]): LoggedCompaction[] {
   const open = new Map<string, { at: string; reason: string | null }[]>();
   const out: LoggedCompaction[] = [];
-  for (const line of logText.split('\n')) {
-    if (!line.includes('compaction') || !runIds.some((r) => line.includes(r))) continue;
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const e of jsonLines(logText, (line) => line.includes('compaction') && runIds.some((r) => line.includes(r)))) {
     const meta = Object.values(e).find((v): v is Record<string, unknown> => !!v && typeof v === 'object' && typeof (v as { event?: unknown }).event === 'string');
     if (!meta || typeof meta.runId !== 'string' || !runIds.includes(meta.runId)) continue;
     const at = typeof e.time === 'string' ? e.time : typeof (e._meta as { date?: unknown } | undefined)?.date === 'string' ? ((e._meta as { date: string }).date) : undefined;
@@ -149,10 +130,4 @@ export function exportTrajectory(executable: string, sessionKey: string, env: Re
       }
     });
   });
-}
-
-/** Exports one session's trajectory into a temporary folder and reads its compaction events (~2 s). */
-export async function exportCompactions(executable: string, sessionKey: string, env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<CompactionEvent[] | undefined> {
-  const events = await exportTrajectory(executable, sessionKey, env, timeoutMs);
-  return events === undefined ? undefined : compactionEvents(events);
 }
