@@ -8,35 +8,12 @@ import { points, tableRow } from '../../src/core/lab/panel.js';
 import { jitter, panelView } from '../../src/core/lab/panelView.js';
 import { comparisonLines, distinctLabels, evidenceLines, reportLines, sessionLabel } from '../../src/core/lab/report.js';
 import { compareSessions, summarizeSession } from '../../src/core/lab/session.js';
-import { DispatchRecordSchema, SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
-import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
+import { DispatchRecordSchema, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
+import { dispatchRecord, sessionRecord } from '../support/labRecords.js';
 
-const session = (id: string, profile: string | null, startedAt = '2026-11-21T10:00:00.000Z'): Session => ({
-  schemaVersion: SCHEMA_VERSION,
-  id,
-  workload: BUILTIN_WORKLOADS[1]!,
-  prompt: 'p',
-  repeats: 6,
-  environment: { profile, loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' } },
-  startedAt,
-  status: 'complete',
-});
+const session = (id: string, profile: string | null, startedAt?: string): Session => sessionRecord(id, profile, startedAt);
 const compaction = (model: string, seconds: number) => ({ startedAt: '2026-11-21T10:00:00.000Z', durationMs: seconds * 1000, tokensBefore: 41000, tokensAfter: 3200, model, trigger: 'threshold' });
-const rec = (index: number, seconds: number, extra: Partial<DispatchRecord> = {}): DispatchRecord => ({
-  schemaVersion: SCHEMA_VERSION,
-  index,
-  startedAt: `2026-11-21T10:0${index}:00.000Z`,
-  wallMs: seconds * 1000,
-  stopReason: 'stop',
-  expectationsMet: true,
-  completed: true,
-  outputSha256: 'h',
-  outputFile: `outputs/00${index}.txt`,
-  turns: 1,
-  strategy: 'all-at-once',
-  compactions: [],
-  ...extra,
-});
+const rec = (index: number, seconds: number, extra: Partial<DispatchRecord> = {}): DispatchRecord => dispatchRecord(index, seconds, { turns: 1, strategy: 'all-at-once', compactions: [], ...extra });
 const slow = (index: number, seconds: number, n: number, model = 'lmstudio/qwen/qwen3-coder-30b', each = 30): DispatchRecord =>
   rec(index, seconds, { turns: 9, strategy: 'step-by-step', finalMessage: 'present', toolCalls: 8, tools: { read: 6, edit: 2 }, compactions: Array.from({ length: n }, () => compaction(model, each)) });
 // The operators' table, with what each dispatch did: the slow two went step by step and compacted.

@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dispatchesCsv, histogram, markdownTable, neutralizeCell, points, tableRow } from '../../src/core/lab/panel.js';
-import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
-import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
+import type { DispatchRecord, Session } from '../../src/core/lab/store.js';
+import { dispatchRecord, sessionRecord } from '../support/labRecords.js';
 
-const session = (id: string, profile: string | null = 'mid-range'): Session => ({
-  schemaVersion: SCHEMA_VERSION,
-  id,
-  workload: BUILTIN_WORKLOADS[1]!,
-  prompt: 'p',
-  repeats: 6,
-  environment: { profile, loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' } },
-  startedAt: '2026-11-21T10:00:00.000Z',
-  status: 'complete',
-});
-const rec = (index: number, seconds: number, extra: Partial<DispatchRecord> = {}): DispatchRecord => ({
-  schemaVersion: SCHEMA_VERSION,
-  index,
-  startedAt: `2026-11-21T10:0${index}:00.000Z`,
-  wallMs: seconds * 1000,
-  stopReason: 'stop',
-  expectationsMet: true,
-  completed: true,
-  outputSha256: 'h',
-  outputFile: `outputs/00${index}.txt`,
-  compactions: seconds > 500 ? 2 : 0,
-  ...extra,
-});
+const session = (id: string, profile: string | null = 'mid-range'): Session => sessionRecord(id, profile);
+// Records as older sessions wrote them: compactions as a count.
+const rec = (index: number, seconds: number, extra: Partial<DispatchRecord> = {}): DispatchRecord => dispatchRecord(index, seconds, { compactions: seconds > 500 ? 2 : 0, ...extra });
 // The operators' table; the 606 s run missed its wrap-up, the 939 s one overflowed.
 const table = [rec(0, 198), rec(1, 606, { completed: false, expectationsMet: false }), rec(2, 197), rec(3, 276), rec(4, 218), rec(5, 939, { completed: false, stopReason: null, errorKind: 'context_overflow' })];
 

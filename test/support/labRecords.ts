@@ -1,0 +1,28 @@
+import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
+import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
+
+/** A finished six-dispatch session record, for view-model tests. */
+export const sessionRecord = (id: string, profile: string | null = 'mid-range', startedAt = '2026-11-21T10:00:00.000Z'): Session => ({
+  schemaVersion: SCHEMA_VERSION,
+  id,
+  workload: BUILTIN_WORKLOADS[1]!,
+  prompt: 'p',
+  repeats: 6,
+  environment: { profile, loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' } },
+  startedAt,
+  status: 'complete',
+});
+
+/** A completed dispatch record of `seconds`, numbered `index`; `extra` overrides any field. */
+export const dispatchRecord = (index: number, seconds: number, extra: Partial<DispatchRecord> = {}): DispatchRecord => ({
+  schemaVersion: SCHEMA_VERSION,
+  index,
+  startedAt: `2026-11-21T10:0${index}:00.000Z`,
+  wallMs: seconds * 1000,
+  stopReason: 'stop',
+  expectationsMet: true,
+  completed: true,
+  outputSha256: 'h',
+  outputFile: `outputs/00${index}.txt`,
+  ...extra,
+});
