@@ -5,7 +5,7 @@ import type { Operation } from '../write/executor.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './migrate.js';
 import { validatorFor } from './validate.js';
 import { parseDocument, toValue, type JsonPath } from '../openclaw/document.js';
-import { holdBlocking, issuePath, valueAt, withoutBlocking } from './unblock.js';
+import { holdBlocking, issuePath, valueAt, withoutBlocking, withoutPaths } from './unblock.js';
 import { guardedBy } from './guards.js';
 import { dottedPath } from './repairDiff.js';
 import { repairWithDoctor, RepairFailed, type RepairResult } from '../openclaw/repair.js';
@@ -180,7 +180,7 @@ function onlyPaths(tree: unknown, paths: readonly JsonPath[]): Record<string, un
 
 /** The current tree with those guards taken out and doctor's answer for them merged in. */
 function withGuardsFrom(current: unknown, paths: readonly JsonPath[], repaired: unknown): unknown {
-  const out = JSON.parse(withoutBlocking(current, paths.map(dottedPath))) as unknown;
+  const out = withoutPaths(current, paths);
   const merge = (a: unknown, b: unknown): unknown => {
     if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
       const o = { ...(a as Record<string, unknown>) };

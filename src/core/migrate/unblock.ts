@@ -46,16 +46,21 @@ export function valueAt(tree: unknown, path: JsonPath): unknown {
   return Array.isArray(at.parent) ? at.parent[at.key as number] : isObj(at.parent) ? at.parent[String(at.key)] : undefined;
 }
 
-/** The config as JSON without the values that block doctor (comments do not matter: only doctor's tree is read). */
-export function withoutBlocking(tree: unknown, blocked: readonly string[]): string {
+/** A copy of the tree without the values at these paths. */
+export function withoutPaths(tree: unknown, paths: readonly JsonPath[]): unknown {
   const copy = structuredClone(tree);
-  for (const p of blocked) {
-    const at = locate(copy, issuePath(p));
+  for (const p of paths) {
+    const at = locate(copy, p);
     if (!at) continue;
     if (Array.isArray(at.parent) && typeof at.key === 'number') at.parent.splice(at.key, 1);
     else if (isObj(at.parent)) delete at.parent[String(at.key)];
   }
-  return JSON.stringify(copy, null, 2);
+  return copy;
+}
+
+/** The config as JSON without the values that block doctor (comments do not matter: only doctor's tree is read). */
+export function withoutBlocking(tree: unknown, blocked: readonly string[]): string {
+  return JSON.stringify(withoutPaths(tree, blocked.map(issuePath)), null, 2);
 }
 
 /** Doctor's repaired tree with the blocking values put back as the user wrote them. */
