@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, type ScriptedServer } from './scriptedServer.js';
+import { lmStudioRoutes, startServer, type Route, type ScriptedServer } from './scriptedServer.js';
 
 /**
  * A scripted OpenAI-compatible server that drives the real OpenClaw into compaction. As the agent model it
@@ -18,6 +18,20 @@ export interface CompactionScript {
   readonly summaryLatencyMs: Record<string, number>;
   /** Workspace-relative files the agent reads, in order. */
   readonly files: readonly string[];
+  /**
+   * Also speak LM Studio's REST API (greeting, models with their loaded instances, load/unload) and hold the
+   * agent model to the context it is loaded at: a longer request gets LM Studio's overflow error (HTTP 400,
+   * "… greater than the context length …", a text OpenClaw's overflow patterns recognize). The agent id
+   * must then be one of the scripted LM Studio's models (`qwen/qwen3-coder-30b`).
+   */
+  readonly lmStudio?: { loadedContext: number };
+  /**
+   * A model that degrades in a long context: once a request holds more than this many tokens, its final
+   * answer leaves out the wrap-up ("DONE") the task asked for. The tool calls before it are unaffected.
+   */
+  readonly degradesAboveTokens?: number;
+  /** Called on every agent turn with its count (a test's hook to cancel mid-dispatch). */
+  readonly onTurn?: (count: number) => void;
 }
 
 export const REQUIRED_SUMMARY_HEADINGS = ['## Decisions', '## Open TODOs', '## Constraints/Rules', '## Pending user asks', '## Exact identifiers'];
@@ -49,8 +63,17 @@ const text = (m: Message) => (typeof m.content === 'string' ? m.content : JSON.s
 export async function startCompactionServer(script: CompactionScript): Promise<CompactionServer> {
   const summaries: string[] = [];
   let turns = 0;
+  const lm = script.lmStudio ? lmStudioRoutes({ loadedContext: script.lmStudio.loadedContext }) : undefined;
+  // The context the agent model is loaded at now (a sweep's plan may reload it), read from the LM Studio routes' own state.
+  const loadedContext = (): number | undefined => {
+    if (!lm) return undefined;
+    const r = (lm['/api/v1/models'] as Route)({ method: 'GET', path: '/api/v1/models', body: undefined });
+    const models = (r && 'json' in r ? (r.json as { models: { key: string; loaded_instances: { config: { context_length: number } }[] }[] }).models : []) ?? [];
+    return models.find((m) => m.key === script.agent.id)?.loaded_instances[0]?.config.context_length;
+  };
   const s = await startServer({
     '/v1/models': { json: { object: 'list', data: [script.agent.id, ...Object.keys(script.summaryLatencyMs)].map((id) => ({ id, object: 'model' })) } },
+    ...(lm ? { ...lm, '/v1/models': lm['/v1/models']! } : {}),
     'POST /v1/chat/completions': (req) => {
       const body = (req.body ?? {}) as { model?: string; messages?: Message[] };
       const messages = body.messages ?? [];
@@ -69,7 +92,13 @@ export async function startCompactionServer(script: CompactionScript): Promise<C
         ].join('\n');
         return { chat: { reply: summary, latencyMs: () => script.summaryLatencyMs[model] ?? 0, usage: usage(120) } };
       }
+      const ctx = loadedContext();
+      if (ctx !== undefined && size > ctx) {
+        const message = `The number of tokens to keep from the initial prompt is greater than the context length (${size} > ${ctx}). Try to load the model with a larger context length, or provide a shorter input.`;
+        return { chat: { error: { status: 400, body: { error: message } } } };
+      }
       turns++;
+      script.onTurn?.(turns);
       // The next file: one past the last file a tool result showed; the first when none has been read.
       const lastTool = [...messages].reverse().find((m) => m.role === 'tool');
       const shown = lastTool ? Number(/FILE (\d+) line/.exec(text(lastTool))?.[1] ?? -1) : -1;
@@ -77,7 +106,8 @@ export async function startCompactionServer(script: CompactionScript): Promise<C
       if (next < script.files.length) {
         return { chat: { toolCall: { name: 'read', arguments: JSON.stringify({ path: script.files[next] }) }, latencyMs: () => script.agent.latencyMs, usage: usage(20) } };
       }
-      return { chat: { reply: `Read all ${script.files.length} notes files. DONE`, latencyMs: () => script.agent.latencyMs, usage: usage(12) } };
+      const wrapUp = script.degradesAboveTokens === undefined || size <= script.degradesAboveTokens;
+      return { chat: { reply: `Read all ${script.files.length} notes files.${wrapUp ? ' DONE' : ''}`, latencyMs: () => script.agent.latencyMs, usage: usage(12) } };
     },
   });
   return Object.assign(s, { summaries, turns: () => turns });
