@@ -1,5 +1,5 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, PointElement, ScatterController, Tooltip } from 'chart.js';
-import { HostMessageSchema, PanelMessageSchema, type PanelMessage, type PanelSession } from '../src/core/lab/panelProtocol.js';
+import { HostMessageSchema, PanelMessageSchema, type CodewordView, type PanelMessage, type PanelSession } from '../src/core/lab/panelProtocol.js';
 import { panelView, type ColourKey, type PanelView } from '../src/core/lab/panelView.js';
 
 Chart.register(ScatterController, BarController, PointElement, BarElement, LinearScale, CategoryScale, Tooltip);
@@ -33,6 +33,8 @@ function palette() {
 
 const SHAPE = { completed: 'circle', missed: 'triangle', failed: 'crossRot' } as const;
 let sessions: PanelSession[] = [];
+/** A sweep's own title for its grouped comparison (else the view-model's). */
+let title: string | undefined;
 let strip: Chart<'scatter'> | undefined;
 let hist: Chart<'bar'> | undefined;
 
@@ -43,7 +45,7 @@ function render(): void {
   const all = sessions.flatMap((s) => s.points);
   // The view-model is core's (tested there); this file only draws it.
   const view = panelView(sessions);
-  $('title').textContent = view.title;
+  $('title').textContent = title ?? view.title;
   // One dataset per (cluster, outcome): colour by cluster and shape by outcome, so neither carries meaning alone.
   const datasets = (['fast', 'slow', 'none'] as const).flatMap((cluster) =>
     (['completed', 'missed', 'failed'] as const).map((outcome) => ({
@@ -68,6 +70,8 @@ function render(): void {
   const scales = {
     x: { title: { display: true, text: 'seconds', color: p.text }, grid: { color: p.grid }, ticks: { color: p.text } },
     y: {
+      // The first session on top, as in the tables below (a sweep's base first).
+      reverse: true,
       min: 0.5,
       max: sessions.length + 0.5,
       grid: { color: p.grid },
@@ -182,14 +186,63 @@ function renderTables(view: PanelView): void {
   });
 }
 
+/** The panel shows either sessions (charts and tables) or a codeword probe's matrix. */
+function mode(which: 'sessions' | 'codewords'): void {
+  document.querySelectorAll<HTMLElement>('.sessions').forEach((el) => (el.hidden = which !== 'sessions'));
+  $('codewords-s').hidden = which !== 'codewords';
+}
+
+function renderCodewords(view: CodewordView): void {
+  const t0 = performance.now();
+  mode('codewords');
+  sessions = [];
+  $('title').textContent = view.title;
+  $('cw-summary').textContent = view.summary;
+  const host = $('codewords');
+  host.replaceChildren();
+  view.tables.forEach((t, i) => {
+    const wrap = document.createElement('div');
+    wrap.className = 'scroll';
+    const tbl = document.createElement('table');
+    tbl.id = `codewords-${i}`;
+    wrap.appendChild(tbl);
+    host.appendChild(wrap);
+    table(tbl.id, view.head, t.rows);
+    tbl.createCaption().textContent = t.caption;
+    // The mark's meaning is also a class, so the theme can colour it (the word beside it carries it without colour).
+    tbl.querySelectorAll('td').forEach((td) => {
+      if (td.textContent?.startsWith('✔')) td.className = 'yes';
+      else if (td.textContent?.startsWith('✘')) td.className = 'no';
+    });
+    if (t.notes.length) {
+      const ul = document.createElement('ul');
+      ul.className = 'notes';
+      for (const n of t.notes) {
+        const li = document.createElement('li');
+        li.textContent = n;
+        ul.appendChild(li);
+      }
+      host.appendChild(ul);
+    }
+  });
+  send({ type: 'rendered', points: 0, ms: performance.now() - t0 });
+}
+
 window.addEventListener('message', (e: MessageEvent) => {
   const m = HostMessageSchema.safeParse(e.data);
   if (!m.success) {
     console.warn('lab panel: ignored an unknown message');
     return;
   }
+  if (m.data.type === 'codewords') {
+    renderCodewords(m.data.view);
+    vscode.setState({ ids: [], codewords: m.data.id });
+    return;
+  }
+  mode('sessions');
   if (m.data.type === 'show') {
     sessions = m.data.sessions;
+    title = m.data.title;
     const diff = $<HTMLTableElement>('differences');
     diff.hidden = !m.data.differences?.length;
     if (m.data.differences?.length) table('differences', ['difference', 'value'], m.data.differences.map((d) => [d.label, d.value]));

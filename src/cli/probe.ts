@@ -8,7 +8,8 @@ import { preflight, openAiTarget, resolveTransport, LabPreflightError } from '..
 import { toValue } from '../core/openclaw/document.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { checkConfigFile, probeProviders, withUserProfiles } from '../core/sources.js';
-import { aggregate, runCodewordSession, type CodewordSession } from '../core/lab/codewordRun.js';
+import { aggregate, codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/codewordRun.js';
+import { newSessionId } from '../core/lab/store.js';
 import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/codewords.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { planProfile } from '../core/profiles/plan.js';
@@ -16,7 +17,7 @@ import { readUserProfiles } from './profile.js';
 
 const USAGE =
   'usage: local-ai-lab probe prompt-sections [--agent ID] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]\n' +
-  '       local-ai-lab probe codewords [--profile P [--profiles FILE]] [-n N] [--agent ID] [--max-growth K] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]';
+  '       local-ai-lab probe codewords [--profile P [--profiles FILE]] [-n N] [--agent ID] [--max-growth K] [--dir LAB] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]';
 
 /** `probe prompt-sections`: which workspace files reached the agent's system prompt (README, "Prompt-sections probe"). */
 export async function probeCommand(argv: string[]): Promise<number> {
@@ -70,6 +71,7 @@ async function probeCodewords(argv: string[]): Promise<number> {
       n: { type: 'string', short: 'n' },
       agent: { type: 'string' },
       'max-growth': { type: 'string' },
+      dir: { type: 'string' },
       config: { type: 'string' },
       openclaw: { type: 'string' },
       timeout: { type: 'string' },
@@ -116,6 +118,7 @@ async function probeCodewords(argv: string[]): Promise<number> {
   try {
     const transport = await resolveTransport(workload, c.observation);
     const sessions: CodewordSession[] = [];
+    const startedAt = new Date().toISOString();
     for (let i = 0; i < n && !abort.signal.aborted; i++) {
       sessions.push(
         await runCodewordSession(
@@ -125,13 +128,17 @@ async function probeCodewords(argv: string[]): Promise<number> {
       );
     }
     const agg = aggregate(sessions);
-    if (o.json) console.log(JSON.stringify({ config: file, agent, profile: o.profile ?? null, n: sessions.length, sessions, survived: agg.survived }, null, 2));
+    // Recorded beside the lab sessions, so the Lab panel can show the matrix (same file as the editor's).
+    const id = newSessionId(`codewords-${agent}`);
+    const recorded = writeCodewordRecord(path.resolve(o.dir ?? '.local-ai-lab'), codewordRecord({ id, startedAt, agent, profile: o.profile ?? null, config: file, sessions }));
+    if (o.json) console.log(JSON.stringify({ config: file, agent, profile: o.profile ?? null, n: sessions.length, sessions, survived: agg.survived, record: recorded }, null, 2));
     else {
       for (const [i, s] of sessions.entries()) {
         console.log(`session ${i + 1} (${s.sessionKey}, ${s.turns} turns)${s.error ? `: ${s.error}` : ''}`);
         for (const l of survivalLines(s.matrix)) console.log(`  ${l}`);
       }
       if (sessions.length > 1) console.log(`survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`);
+      console.log(`recorded: ${recorded}`);
     }
     return sessions.some((s) => s.error) ? 1 : 0;
   } finally {

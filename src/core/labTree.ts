@@ -4,6 +4,9 @@ import { fmt } from './format.js';
 import { summarizeSession } from './lab/session.js';
 import { lockSession, resolveSessionId, sessionDir, type LoadedSession } from './lab/store.js';
 import type { ProfileTarget } from './profiles/types.js';
+import type { CodewordRecord } from './lab/codewordRun.js';
+import { survivedCounts } from './lab/codewords.js';
+import type { SweepRecord } from './lab/sweepRun.js';
 
 /**
  * The Lab view's rows, as plain data: the VS Code adapter turns each into a TreeItem and nothing else, so
@@ -11,7 +14,11 @@ import type { ProfileTarget } from './profiles/types.js';
  */
 
 /** What a context-menu command receives: the row's node, a plain object that survives the trip through VS Code. */
-export type LabNode = { readonly kind: 'session'; readonly id: string } | { readonly kind: 'profile'; readonly name: string };
+export type LabNode =
+  | { readonly kind: 'session'; readonly id: string }
+  | { readonly kind: 'profile'; readonly name: string }
+  | { readonly kind: 'sweep'; readonly id: string }
+  | { readonly kind: 'codewords'; readonly id: string };
 
 export interface LabRow {
   readonly node: LabNode;
@@ -77,6 +84,47 @@ export function profileRows(targets: readonly ProfileTarget[], inForce: string |
       contextValue: current ? 'profile.inForce' : 'profile',
     } satisfies LabRow;
   });
+}
+
+/**
+ * Sweeps and codeword probes, newest first: a sweep says how it ended and which variants broke completion
+ * (coupled) or helped (additive); a probe says, per codeword, in how many sessions it survived the summary.
+ */
+export function experimentRows(sweeps: readonly SweepRecord[], probes: readonly CodewordRecord[]): LabRow[] {
+  const rows: { at: string; row: LabRow }[] = [];
+  for (const sw of sweeps) {
+    const variants = sw.arms.slice(1);
+    const by = (v: string) => variants.filter((a) => a.verdict === v).map((a) => a.name);
+    const verdicts = [by('coupled').length ? `coupled: ${by('coupled').join(', ')}` : '', by('additive').length ? `additive: ${by('additive').join(', ')}` : ''].filter(Boolean).join(' · ');
+    rows.push({
+      at: sw.startedAt,
+      row: {
+        node: { kind: 'sweep', id: sw.id },
+        label: `sweep ${sw.workload} from ${sw.base} · ${when(sw.startedAt)}`,
+        description: `${sw.status === 'complete' ? '' : `${sw.status} · `}${variants.length} variant${variants.length === 1 ? '' : 's'} ×${sw.n}${verdicts ? ` · ${verdicts}` : ''}`,
+        tooltip: [`${sw.id} (${sw.status}, OpenClaw ${sw.openclawVersion ?? 'version unknown'})`, ...variants.map((a) => `${a.name}: ${a.from ?? 'none'} → ${a.to ?? 'none'} — ${a.error ? `not run: ${a.error}` : (a.verdict ?? 'not judged yet')}`)].join('\n'),
+        icon: STATUS_ICON[sw.status] ?? 'beaker',
+        contextValue: 'labSweep',
+      },
+    });
+  }
+  for (const p of probes) {
+    const counts = survivedCounts(p.sessions);
+    const summary = Object.entries(counts).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(' · ');
+    const failed = p.sessions.filter((x) => x.error).length;
+    rows.push({
+      at: p.startedAt,
+      row: {
+        node: { kind: 'codewords', id: p.id },
+        label: `codewords · agent ${p.agent} · ${when(p.startedAt)}`,
+        description: `${p.sessions.length} session${p.sessions.length === 1 ? '' : 's'}${p.profile ? ` · ${p.profile}` : ''} · ${summary || 'nothing judged'}${failed ? ` · ${failed} failed` : ''}`,
+        tooltip: `${p.id}\nSurvived the summary (sessions with a compaction): ${summary || 'none'}\nconfig: ${p.config}`,
+        icon: failed ? 'warning' : 'symbol-key',
+        contextValue: 'labCodewords',
+      },
+    });
+  }
+  return rows.sort((a, b) => b.at.localeCompare(a.at)).map((r) => r.row);
 }
 
 export class SessionDeleteRefused extends Error {}

@@ -8,7 +8,9 @@ import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError
 import { listSessions, newSessionId, readSession, SessionLocked, type Session } from '../core/lab/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload, parseWorkload, type Workload } from '../core/lab/workload.js';
 import { readProfileState } from '../core/profiles/state.js';
-import { restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/sweepRun.js';
+import { listSweeps, readSweepRecord, restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/sweepRun.js';
+import { sweepComparison } from '../core/lab/sweepView.js';
+import { listCodewordRecords, readCodewordRecord } from '../core/lab/codewordRun.js';
 import { readBoundedSync } from '../core/read.js';
 import { sha256 } from '../core/fsutil.js';
 import type { Ctx } from './ctx.js';
@@ -66,6 +68,40 @@ export class LabController implements vscode.Disposable {
           return;
         }
         this.panel.show(ids);
+      }),
+      command('localAiLab.openSweep', z.tuple([z.optional(z.union([ExperimentId, z.object({ kind: z.literal('sweep'), id: ExperimentId })]))]), async (ref) => {
+        const root = this.labDir();
+        let id = typeof ref === 'string' ? ref : ref?.id;
+        if (!id) {
+          const sweeps = listSweeps(root).reverse();
+          if (!sweeps.length) return void vscode.window.showInformationMessage('No sweeps here yet: run Local AI Lab: Run Isolation Sweep… first.');
+          const pick = await vscode.window.showQuickPick(sweeps.map((s) => ({ label: s.id, description: `${s.workload} from ${s.base} · ${s.status}` })), { title: 'Open Sweep' });
+          if (!pick) return;
+          id = pick.label;
+        }
+        try {
+          const c = sweepComparison(readSweepRecord(root, id), (sid) => readSession(root, sid).dispatches);
+          if (!c.sessionIds.length) return void vscode.window.showInformationMessage(`Sweep ${id} has no session yet.`);
+          this.panel.show(c.sessionIds, { title: c.title, lines: c.differences, labels: c.labels });
+        } catch (err) {
+          void vscode.window.showErrorMessage(`Cannot open sweep ${id}: ${(err as Error).message}`);
+        }
+      }),
+      command('localAiLab.openCodewordProbe', z.tuple([z.optional(z.union([ExperimentId, z.object({ kind: z.literal('codewords'), id: ExperimentId })]))]), async (ref) => {
+        let id = typeof ref === 'string' ? ref : ref?.id;
+        if (!id) {
+          const probes = listCodewordRecords(this.labDir()).reverse();
+          if (!probes.length) return void vscode.window.showInformationMessage('No codeword probes here yet: run Local AI Lab: Probe Codeword Survival first.');
+          const pick = await vscode.window.showQuickPick(probes.map((p) => ({ label: p.id, description: `agent ${p.agent} · ${p.sessions.length} session(s)` })), { title: 'Open Codeword Probe' });
+          if (!pick) return;
+          id = pick.label;
+        }
+        try {
+          readCodewordRecord(this.labDir(), id);
+          this.panel.showCodewords(id);
+        } catch (err) {
+          void vscode.window.showErrorMessage(`Cannot open codeword probe ${id}: ${(err as Error).message}`);
+        }
       }),
       command('localAiLab.runLab6', z.tuple([z.optional(str(4096)), z.optional(LabRunOptions)]), (workload, opts) => this.run(6, workload, opts)),
       command('localAiLab.runLab', noArgs, async () => {
@@ -283,6 +319,8 @@ export type LabRunOptions = z.infer<typeof LabRunOptions>;
 const SessionIdSchema = z.string().check(z.regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'not a session id'));
 /** A Lab view row, as VS Code passes it to a context-menu command. */
 export const SessionNode = z.object({ kind: z.literal('session'), id: SessionIdSchema });
+/** A sweep's or a probe's record id (a file name under the lab folder: no separators, no `..`). */
+const ExperimentId = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/), z.refine((s) => !s.includes('..'), 'not a record id'));
 /** A session id, or the Lab view's row (then the selection may follow, unused by single-session commands). */
 const sessionId = z.tuple([z.optional(z.union([SessionIdSchema, SessionNode])), z.optional(z.array(SessionNode).check(z.maxLength(500)))]);
 const idOf = (ref: string | { id: string } | undefined) => (typeof ref === 'string' ? ref : ref?.id);

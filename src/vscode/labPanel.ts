@@ -8,10 +8,12 @@ import { PanelMessageSchema, type HostMessage, type PanelSession } from '../core
 import { compareSessions } from '../core/lab/session.js';
 import { comparisonLines, distinctLabels, sessionLabel } from '../core/lab/report.js';
 import { listSessions, readSession, sessionDir } from '../core/lab/store.js';
+import { readCodewordRecord, type CodewordRecord } from '../core/lab/codewordRun.js';
+import { codewordView } from '../core/lab/codewords.js';
 import type { Ctx } from './ctx.js';
 
 export const LAB_PANEL_VIEW = 'localAiLab.labPanel';
-const StateSchema = z.object({ ids: z.array(z.string()) });
+const StateSchema = z.object({ ids: z.array(z.string()), codewords: z.optional(z.string()) });
 
 /** The "Lab" webview: one panel, showing one session or comparing several; restored after a reload. */
 export class LabPanel implements vscode.Disposable {
@@ -19,6 +21,10 @@ export class LabPanel implements vscode.Disposable {
   private ids: string[] = [];
   /** Set while a sweep is shown: its verdict lines replace the pairwise comparison. */
   private groupLines: { label: string; value: string }[] | undefined;
+  private groupTitle: string | undefined;
+  private groupLabels: string[] | undefined;
+  /** Set while a codeword probe's matrix is shown (instead of sessions). */
+  private codewordsId: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
 
@@ -32,10 +38,12 @@ export class LabPanel implements vscode.Disposable {
           // Persisted state comes from the webview: validate it, and drop a panel whose sessions are gone.
           const s = StateSchema.safeParse(state);
           const ids = s.success ? s.data.ids.filter((id) => this.exists(id)) : [];
-          if (!ids.length) {
+          const cw = s.success && s.data.codewords && this.codewordRecord(s.data.codewords) ? s.data.codewords : undefined;
+          if (!ids.length && !cw) {
             panel.dispose();
             return;
           }
+          this.codewordsId = cw;
           this.adopt(panel, ids);
         },
       }),
@@ -55,9 +63,34 @@ export class LabPanel implements vscode.Disposable {
     }
   }
 
-  /** Shows these sessions (two or more: compared on one axis). */
-  show(ids: string[], groupLines?: { label: string; value: string }[]): void {
-    this.groupLines = groupLines;
+  /** Shows these sessions (two or more: compared on one axis); a sweep passes its title, verdict lines and arm labels. */
+  show(ids: string[], group?: { title: string; lines: { label: string; value: string }[]; labels: string[] }): void {
+    this.groupLines = group?.lines;
+    this.groupTitle = group?.title;
+    this.groupLabels = group?.labels;
+    this.codewordsId = undefined;
+    this.open(ids);
+  }
+
+  /** Shows a recorded codeword probe's survival matrix. */
+  showCodewords(id: string): void {
+    this.groupLines = undefined;
+    this.groupTitle = undefined;
+    this.groupLabels = undefined;
+    this.codewordsId = id;
+    this.open([]);
+  }
+
+  private codewordRecord(id: string): CodewordRecord | undefined {
+    try {
+      return readCodewordRecord(this.labDir(), id);
+    } catch (err) {
+      this.ctx.log.warn(`lab panel: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private open(ids: string[]): void {
     if (this.panel) {
       this.ids = ids;
       this.panel.reveal(undefined, true);
@@ -115,11 +148,16 @@ export class LabPanel implements vscode.Disposable {
   }
 
   private post(): void {
+    if (this.codewordsId) {
+      const r = this.codewordRecord(this.codewordsId);
+      if (r) void this.panel?.webview.postMessage({ type: 'codewords', id: r.id, view: codewordView(r) } satisfies HostMessage);
+      return;
+    }
     const loaded = this.ids.map((id) => this.load(id)).filter((s): s is PanelSession => !!s);
     // Two sessions that would read the same (workload, profile, minute) get the end of their id.
     const labels = distinctLabels(loaded.map((s) => readSession(this.labDir(), s.id).session));
-    const sessions = loaded.map((s, i) => ({ ...s, label: labels[i]! }));
-    const msg: HostMessage = { type: 'show', sessions };
+    const sessions = loaded.map((s, i) => ({ ...s, label: (this.groupLabels?.length === this.ids.length && loaded.length === this.ids.length ? this.groupLabels[i] : undefined) ?? labels[i]! }));
+    const msg: HostMessage = { type: 'show', sessions, ...(this.groupTitle ? { title: this.groupTitle } : {}) };
     if (this.groupLines) msg.differences = this.groupLines;
     else if (sessions.length === 2) {
       const [a, b] = [readSession(this.labDir(), this.ids[0]!), readSession(this.labDir(), this.ids[1]!)];

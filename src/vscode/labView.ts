@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { command, treeSelection } from './commands.js';
-import { deleteSession, profileRows, sessionRows, type LabNode, type LabRow } from '../core/labTree.js';
+import { deleteSession, experimentRows, profileRows, sessionRows, type LabNode, type LabRow } from '../core/labTree.js';
+import { listCodewordRecords } from '../core/lab/codewordRun.js';
+import { listSweeps } from '../core/lab/sweepRun.js';
 import { listSessions, SessionLocked, SessionUnreadable } from '../core/lab/store.js';
 import type { Ctx } from './ctx.js';
 import { SessionNode, type LabController } from './lab.js';
@@ -9,6 +11,7 @@ import type { ProfileController } from './profiles.js';
 
 export const SESSIONS_VIEW = 'localAiLab.sessions';
 export const PROFILES_VIEW = 'localAiLab.profilesView';
+export const EXPERIMENTS_VIEW = 'localAiLab.experiments';
 
 /** Translates the core's rows into tree items; what a row says is decided in src/core/labTree.ts. */
 class RowsProvider implements vscode.TreeDataProvider<LabNode>, vscode.Disposable {
@@ -51,14 +54,16 @@ class RowsProvider implements vscode.TreeDataProvider<LabNode>, vscode.Disposabl
   }
 }
 
-const key = (n: LabNode) => (n.kind === 'session' ? `session:${n.id}` : `profile:${n.name}`);
+const key = (n: LabNode) => (n.kind === 'profile' ? `profile:${n.name}` : `${n.kind}:${n.id}`);
 
-/** The Lab view container: lab sessions (open, compare, resume, delete) and profiles (show, apply). */
+/** The Lab view container: lab sessions (open, compare, resume, delete), profiles (show, apply), experiments (open). */
 export class LabView implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly sessions: RowsProvider;
   private readonly profiles: RowsProvider;
+  private readonly experiments: RowsProvider;
   private timer: NodeJS.Timeout | undefined;
+  private experimentsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: Ctx,
@@ -76,6 +81,16 @@ export class LabView implements vscode.Disposable {
       },
       (n) => ({ title: 'Show Profile', command: 'localAiLab.showProfile', arguments: [n.kind === 'profile' ? n.name : undefined] }),
     );
+    this.experiments = new RowsProvider(
+      () => experimentRows(listSweeps(lab.labDir()), listCodewordRecords(lab.labDir())),
+      (n) => (n.kind === 'codewords' ? { title: 'Open Codeword Probe', command: 'localAiLab.openCodewordProbe', arguments: [n.id] } : { title: 'Open Sweep', command: 'localAiLab.openSweep', arguments: [n.kind === 'sweep' ? n.id : undefined] }),
+    );
+    // Sweeps and probes a terminal writes show up too.
+    const experimentsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labDir()), '{sweeps,probes}/*.json'));
+    const experimentsSoon = () => {
+      clearTimeout(this.experimentsTimer);
+      this.experimentsTimer = setTimeout(() => this.experiments.refresh(), 300);
+    };
     // Sessions written by a terminal's `local-ai-lab lab run` show up too.
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labDir()), 'runs/*/{session.json,dispatches.jsonl}'));
     const soon = () => {
@@ -87,6 +102,12 @@ export class LabView implements vscode.Disposable {
       this.profiles,
       vscode.window.createTreeView(SESSIONS_VIEW, { treeDataProvider: this.sessions, canSelectMany: true, showCollapseAll: false }),
       vscode.window.createTreeView(PROFILES_VIEW, { treeDataProvider: this.profiles }),
+      this.experiments,
+      vscode.window.createTreeView(EXPERIMENTS_VIEW, { treeDataProvider: this.experiments }),
+      experimentsWatcher,
+      experimentsWatcher.onDidCreate(experimentsSoon),
+      experimentsWatcher.onDidChange(experimentsSoon),
+      experimentsWatcher.onDidDelete(experimentsSoon),
       watcher,
       watcher.onDidCreate(soon),
       watcher.onDidChange(soon),
@@ -121,6 +142,7 @@ export class LabView implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.experimentsTimer);
     for (const d of this.disposables.reverse()) d.dispose();
   }
 }

@@ -7,8 +7,10 @@ import { readSettings } from './settings.js';
 import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig, type PromptSectionsReport } from '../core/lab/promptSections.js';
 import { LabPreflightError, openAiTarget, preflight, resolveTransport } from '../core/lab/session.js';
 import { toValue } from '../core/openclaw/document.js';
-import { aggregate, runCodewordSession, type CodewordSession } from '../core/lab/codewordRun.js';
-import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/codewords.js';
+import { codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/codewordRun.js';
+import { CODEWORD_WORKLOAD } from '../core/lab/codewords.js';
+import { newSessionId } from '../core/lab/store.js';
+import type { LabController } from './lab.js';
 
 const UNTRUSTED = 'The prompt-sections probe is off in an untrusted workspace: it runs openclaw. Trust the workspace to run it.';
 const ProbeOptions = z.strictObject({ agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))) });
@@ -62,8 +64,8 @@ const CodewordOptions = z.strictObject({
   n: z.optional(z.int().check(z.gte(1), z.lte(100))),
 });
 
-/** **Local AI Lab: Probe Codeword Survival** — the CLI's `probe codewords`: the survival matrix per session. */
-export function registerCodewordProbe(ctx: Ctx, proposed: ProposedConfigProvider): vscode.Disposable {
+/** **Local AI Lab: Probe Codeword Survival** — the CLI's `probe codewords`: the survival matrix per session, in the Lab panel. */
+export function registerCodewordProbe(ctx: Ctx, lab: LabController): vscode.Disposable {
   return command('localAiLab.probeCodewords', z.tuple([z.optional(CodewordOptions)]), async (opts): Promise<CodewordSession[] | undefined> => {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED.replace('prompt-sections', 'codeword'));
@@ -79,6 +81,7 @@ export function registerCodewordProbe(ctx: Ctx, proposed: ProposedConfigProvider
     const agent = opts?.agent ?? 'main';
     const n = opts?.n ?? 1;
     const workload = { ...CODEWORD_WORKLOAD, agent };
+    const startedAt = new Date().toISOString();
     try {
       await preflight(openAiTarget(disk.observation, workload, { allowHosted: readSettings().labAllowHosted }).baseUrl);
       const transport = await resolveTransport(workload, disk.observation);
@@ -96,11 +99,12 @@ export function registerCodewordProbe(ctx: Ctx, proposed: ProposedConfigProvider
         }
         return out;
       });
-      const agg = aggregate(sessions);
-      const lines = ['# Codeword survival', '', ...sessions.flatMap((s, i) => [`## Session ${i + 1}${s.error ? ` (${s.error})` : ''}`, '', '```', ...survivalLines(s.matrix), '```', '']), `Survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`];
-      const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/probe/codewords-${agent}.md` });
-      proposed.set(uri, lines.join('\n'));
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+      // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
+      const id = newSessionId(`codewords-${agent}`);
+      writeCodewordRecord(lab.labDir(), codewordRecord({ id, startedAt, agent, profile: null, config: file, sessions }));
+      lab.panel.showCodewords(id);
+      const errors = sessions.filter((s) => s.error);
+      if (errors.length) void vscode.window.showWarningMessage(`Codeword probe: ${errors.length} of ${sessions.length} session(s) did not finish (${errors[0]!.error}).`);
       return sessions;
     } catch (err) {
       const msg = err instanceof LabPreflightError ? err.message : `The probe failed: ${(err as Error).message}`;

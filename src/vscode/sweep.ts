@@ -134,7 +134,7 @@ export class SweepController implements vscode.Disposable {
     const record = (status: 'running' | 'complete' | 'cancelled' | 'failed', a: readonly ArmResult[]) => writeSweepRecord(root, sweepRecord(id, workload.name, plan, openclawVersion, n, startedAt, status, a));
     const showInPanel = () => {
       const c = sweepComparison(readSweepRecord(root, id), (sid) => readSession(root, sid).dispatches);
-      if (c.sessionIds.length) this.lab.panel.show(c.sessionIds, c.differences);
+      if (c.sessionIds.length) this.lab.panel.show(c.sessionIds, { title: c.title, lines: c.differences, labels: c.labels });
     };
     record('running', arms);
     const abort = new AbortController();

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { points, tableRow } from '../../src/core/lab/panel.js';
 import { newNonce, panelHtml } from '../../src/core/lab/panelHtml.js';
+import { codewordView, makeCodewords, plantMessage, survivalMatrix } from '../../src/core/lab/codewords.js';
 import type { PanelSession } from '../../src/core/lab/panelProtocol.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
@@ -126,6 +127,29 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     assert.ok(widths.page <= 600 && widths.strip <= 600 && widths.legend <= 600, JSON.stringify(widths));
     await page.screenshot({ path: path.join(SHOTS, 'panel-600px.png') });
     await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
+  it("draws a codeword probe's survival matrix, then goes back to sessions", async () => {
+    const cw = makeCodewords(7);
+    const summary = plantMessage(cw).split('\n').filter((l) => /\brule\b/i.test(l)).join('\n');
+    const work = `src/retry.ts\n\`\`\`ts\n// ${cw[0]!.value}\nexport const seed = 1;\n\`\`\`\n`;
+    const matrix = survivalMatrix({ codewords: cw, compactions: 1, summaries: [summary], work, recall: `RECALL:\n${cw[0]!.value}` });
+    const view = codewordView({ agent: 'main', profile: null, startedAt: '2026-12-01T10:20:30Z', sessions: [{ sessionKey: 'k', turns: 5, matrix }] });
+    const before = (await sent()).filter((m) => m.type === 'rendered').length;
+    await post({ type: 'codewords', id: 'codewords-main-1', view });
+    await rendered(before + 1);
+    assert.equal(await page.locator('#title').innerText(), view.title);
+    assert.equal(await page.locator('#strip').isVisible(), false, 'the charts make way for the matrix');
+    const rows = await page.locator('#codewords-0 tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => `${td.className}:${td.textContent}`)));
+    assert.deepEqual(rows.map((r) => [r[0], r[5]]), [[':rule', 'yes:✔ yes'], [':codename', 'no:✘ no'], [':number', 'no:✘ no'], [':sla', 'no:✘ no']]);
+    assert.match(await page.locator('#cw-summary').innerText(), /rule 1\/1 · codename 0\/1/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), { ids: [], codewords: 'codewords-main-1' });
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.filter((v) => !v.startsWith('style-src'))), []);
+    await page.screenshot({ path: path.join(SHOTS, 'panel-codewords.png') });
+    await post({ type: 'show', sessions: [fixture('a', [200, 210])] });
+    await rendered(before + 2);
+    assert.equal(await page.locator('#codewords-s').isVisible(), false);
+    assert.equal(await page.locator('#strip').isVisible(), true);
   });
 
   it('renders 1,000 dispatches across 10 sessions', async () => {

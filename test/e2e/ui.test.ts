@@ -346,4 +346,77 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     await page.locator('.tabs-container .tab', { hasText: '001.txt' }).waitFor(); // dispatch 1, as the table numbers it
     await shot('17-dispatch-output');
   });
+
+  it('Run Isolation Sweep… with two variants: the grouped comparison in the panel, base first, and the state from before is back', async () => {
+    const before = fs.readFileSync(sandbox.configPath);
+    const inForce = await page.locator('.statusbar-item', { hasText: /mid-range/ }).first().innerText();
+    const chatsBefore = sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length;
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+    await palette('Local AI Lab: Run Isolation Sweep…');
+    const qp = page.locator('.quick-input-widget');
+    await qp.locator('.quick-input-title', { hasText: 'choose a workload' }).waitFor();
+    await qp.locator('.monaco-list-row', { hasText: 'quick-check' }).click();
+    await qp.locator('.quick-input-title', { hasText: 'the base profile' }).waitFor();
+    await qp.locator('.monaco-list-row', { hasText: /^mid-range/ }).first().click();
+    await qp.locator('.quick-input-title', { hasText: 'the variants' }).waitFor();
+    // Every variant comes checked: keep mode and recentTurnsPreserve, uncheck the rest (a row's checkbox toggles it).
+    const rows = qp.locator('.monaco-list-row');
+    await rows.first().waitFor();
+    const keep = /^(mode|recentTurnsPreserve)=/;
+    for (let i = 0; i < (await rows.count()); i++) {
+      const row = rows.nth(i);
+      const label = (await row.innerText()).trim();
+      // A multi-select row carries its state for screen readers: aria-checked (on the row, or on its checkbox).
+      const checked = await row.evaluate((el) => {
+        const box = el.querySelector('[aria-checked], input[type=checkbox]');
+        const state = el.getAttribute('aria-checked') ?? box?.getAttribute('aria-checked') ?? String((box as HTMLInputElement | null)?.checked);
+        if (state !== 'true' && state !== 'false') throw new Error(`no checked state on the row: ${el.outerHTML.slice(0, 1500)}`);
+        return state === 'true';
+      });
+      if (checked !== keep.test(label)) await row.click();
+    }
+    await shot('18-sweep-variants');
+    await page.keyboard.press('Enter');
+    const ask = page.locator('.notifications-toasts .notification-list-item', { hasText: /Run quick-check 6 times under mid-range and under each of 2 variants \(mode=safeguard, recentTurnsPreserve=3\)/ });
+    await ask.waitFor();
+    await ask.locator('.monaco-button', { hasText: /^Run Sweep$/ }).click();
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: /Sweep from mid-range: complete\. The state from before is restored\./ }).waitFor({ timeout: 120_000 });
+    // Three arms of six dispatches each reached the server.
+    assert.equal(sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length - chatsBefore, 18);
+    // The panel: one grouped comparison, base first, a verdict per variant.
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#title', { hasText: 'Sweep from mid-range: quick-check ×6' }).waitFor({ timeout: 30_000 });
+    await frame.locator('#differences tbody tr', { hasText: 'recentTurnsPreserve=3' }).waitFor();
+    assert.equal(await frame.locator('#stats tbody tr').count(), 3);
+    // Each strip is named by its arm, the base first (on top, as in the tables).
+    assert.equal(await frame.locator('#strip').evaluate((c: HTMLCanvasElement) => c.dataset.strips), 'base · mid-range | mode=safeguard | recentTurnsPreserve=3');
+    assert.deepEqual((await frame.locator('#stats tbody tr td:first-child').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')).map((t) => /mode=safeguard|recentTurnsPreserve=3/.exec(t)?.[0] ?? 'base'), ['base', 'mode=safeguard', 'recentTurnsPreserve=3']);
+    const diff = await frame.locator('#differences tbody tr').allInnerTexts();
+    assert.match(diff[0]!, /^base\s+mid-range, first in the comparison/);
+    assert.match(diff[1]!, /^mode=safeguard \(default → safeguard\)\s+(additive|coupled|no clear effect) · Δ median/);
+    assert.match(diff[2]!, /^recentTurnsPreserve=3 \(5 → 3\)\s+(additive|coupled|no clear effect) · Δ median/);
+    assert.equal(await frame.locator('#strip').evaluate((c: HTMLCanvasElement) => Number(c.dataset.fast) + Number(c.dataset.slow) + Number(c.dataset.none)), 18);
+    await frame.locator('#title').scrollIntoViewIfNeeded();
+    await shot('19-sweep-panel');
+    await frame.locator('#differences').scrollIntoViewIfNeeded();
+    await shot('19a-sweep-verdicts');
+    // The Lab view shows the three arms as finished sessions beside the two earlier ones (nothing left spinning).
+    const sessions = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Lab Sessions' }) });
+    await sessions.locator('.monaco-list-row', { hasText: /6\/6/ }).nth(4).waitFor({ timeout: 15_000 });
+    assert.equal(await sessions.locator('.monaco-list-row .codicon-loading').count(), 0);
+    // The Experiments view lists the sweep; after the panel moved on to one session, its row brings the comparison back.
+    await sessions.locator('.monaco-list-row').nth(4).click();
+    await frame.locator('#title', { hasText: /^Lab session quick-check/ }).waitFor();
+    const experiments = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
+    const sweepRow = experiments.locator('.monaco-list-row', { hasText: 'sweep quick-check from mid-range' });
+    await sweepRow.waitFor({ timeout: 15_000 });
+    assert.match(await sweepRow.innerText(), /2 variants ×6/);
+    await sweepRow.click();
+    await frame.locator('#title', { hasText: 'Sweep from mid-range: quick-check ×6' }).waitFor();
+    assert.equal(await frame.locator('#strip').evaluate((c: HTMLCanvasElement) => c.dataset.strips), 'base · mid-range | mode=safeguard | recentTurnsPreserve=3');
+    await shot('19b-experiments-view');
+    // The state from before: the same bytes, the same profile in the status bar.
+    assert.deepEqual(fs.readFileSync(sandbox.configPath), before);
+    assert.equal(await page.locator('.statusbar-item', { hasText: /mid-range/ }).first().innerText(), inForce);
+  });
 });

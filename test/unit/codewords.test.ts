@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compactionSummaries, filesOf, makeCodewords, plantMessage, survivalLines, survivalMatrix, type Codeword } from '../../src/core/lab/codewords.js';
+import { codewordView, compactionSummaries, filesOf, makeCodewords, plantMessage, survivalLines, survivalMatrix, type Codeword } from '../../src/core/lab/codewords.js';
 
 /** Scripted compactors: one keeps only rule-like sentences, one keeps everything. */
 const keepRuleLike = (history: string) => history.split('\n').filter((l) => /\brule\b|\bmust\b|\bevery\b/i.test(l)).join('\n');
@@ -55,6 +55,28 @@ describe('planted-codeword probe: the survival matrix', () => {
     const { work, recall } = modelAfter(summary, cw);
     const m = survivalMatrix({ codewords: cw, compactions: 2, summaries: [summary], work, recall });
     assert.ok(m.rows.every((r) => r.inSummary && r.applied && r.recalled && r.survived), JSON.stringify(m.rows));
+  });
+
+  it('the Lab panel view: one table per session in the matrix order, words beside the marks, survival counted over sessions', () => {
+    const ruleOnly = keepRuleLike(plantMessage(cw));
+    const a = survivalMatrix({ codewords: cw, compactions: 1, summaries: [ruleOnly], ...modelAfter(ruleOnly, cw) });
+    const all = keepAll(plantMessage(cw));
+    const b = survivalMatrix({ codewords: cw, compactions: 2, summaries: [all], ...modelAfter(all, cw) });
+    const none = survivalMatrix({ codewords: cw, compactions: 0, summaries: [], work: '', recall: '' });
+    const view = codewordView({ agent: 'main', profile: 'long-agentic', startedAt: '2026-12-01T10:20:30Z', sessions: [
+      { sessionKey: 'k1', turns: 5, matrix: a },
+      { sessionKey: 'k2', turns: 6, matrix: b },
+      { sessionKey: 'k3', turns: 2, matrix: none, error: 'grow 1: timed out' },
+    ] });
+    assert.equal(view.title, 'Codeword survival: agent main under long-agentic, 3 sessions (2026-12-01 10:20)');
+    assert.deepEqual(view.head, ['codeword', 'value', 'in summary', 'applied after compaction', 'recalled at the end', 'survived the summary']);
+    assert.deepEqual(view.tables[0]!.rows.map((r) => [r[0], r[1], r[5]]), cw.map((c, i) => [c.kind, c.value, i === 0 ? '✔ yes' : '✘ no']));
+    assert.ok(view.tables[1]!.rows.every((r) => r.slice(2).every((c) => c === '✔ yes')));
+    assert.equal(view.tables[2]!.caption, 'Session 3: 0 compactions before the work, 2 turns — grow 1: timed out');
+    assert.ok(view.tables[2]!.rows.every((r) => r[5] === '— unknown'), 'no compaction: nothing judged');
+    // The failed session does not count; the two others do.
+    assert.equal(view.summary, 'Survived the summary: rule 2/2 · codename 1/2 · number 1/2 · sla 1/2');
+    assert.ok(view.tables[0]!.notes.some((n) => /Only behavioural evidence/.test(n)));
   });
 
   it('a codeword in the summary alone is not survival; without a compaction nothing is judged; the rule needs every file', () => {

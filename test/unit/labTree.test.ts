@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { deleteSession, profileRows, sessionRows } from '../../src/core/labTree.js';
+import { deleteSession, experimentRows, profileRows, sessionRows } from '../../src/core/labTree.js';
+import { codewordRecord, listCodewordRecords, writeCodewordRecord } from '../../src/core/lab/codewordRun.js';
+import { makeCodewords, plantMessage, survivalMatrix } from '../../src/core/lab/codewords.js';
+import { listSweeps, writeSweepRecord } from '../../src/core/lab/sweepRun.js';
 import { appendDispatch, listSessions, lockSession, SCHEMA_VERSION, SessionLocked, SessionUnreadable, writeSession, type Session } from '../../src/core/lab/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 import type { ProfileTarget } from '../../src/core/profiles/types.js';
@@ -107,5 +110,31 @@ describe('the Lab view: profiles', () => {
     assert.equal(drifted[1]!.icon, 'warning');
     assert.match(drifted[1]!.description, /^in force, drifted · /);
     assert.match(rows[1]!.tooltip, /^mid-range description\nWins: sometimes\n/);
+  });
+});
+
+describe('the Lab view: experiments', () => {
+  it('sweeps and codeword probes newest first, each saying what it found; written and read back through the records', () => {
+    const root = labRoot();
+    const arm = (name: string, knob: string | null, verdict: string | null, extra: object = {}) => ({ name, knob, from: knob ? 5 : null, to: knob ? 3 : null, session: `s-${name}`, verdict, ...extra });
+    writeSweepRecord(root, { schemaVersion: 1, id: 'sweep-a', workload: 'notes', base: 'tuned', openclawVersion: '2026.9.6', n: 2, startedAt: '2026-12-01T10:00:00Z', status: 'complete', arms: [arm('base', null, null), arm('primaryContext=262144', 'primaryContext', 'coupled'), arm('mode=safeguard', 'mode', 'additive'), arm('recentTurnsPreserve=3', 'recentTurnsPreserve', 'no clear effect')] });
+    writeSweepRecord(root, { schemaVersion: 1, id: 'sweep-b', workload: 'quick-check', base: 'mid-range', openclawVersion: null, n: 6, startedAt: '2026-12-01T12:00:00Z', status: 'cancelled', arms: [arm('base', null, null), arm('mode=safeguard', 'mode', null, { session: null, error: 'not run (the sweep stopped first)' })] });
+    const cw = makeCodewords(3);
+    const ruleOnly = plantMessage(cw).split('\n').filter((l) => /\brule\b/i.test(l)).join('\n');
+    const matrix = survivalMatrix({ codewords: cw, compactions: 1, summaries: [ruleOnly], work: `a.ts\n\`\`\`\n// ${cw[0]!.value}\n\`\`\`\n`, recall: cw[0]!.value });
+    writeCodewordRecord(root, codewordRecord({ id: 'codewords-main-1', startedAt: '2026-12-01T11:00:00Z', agent: 'main', profile: 'long-agentic', config: '/x/openclaw.json', sessions: [{ sessionKey: 'k', codewords: cw, turns: 5, matrix }] }));
+    fs.writeFileSync(path.join(root, 'probes', 'broken.json'), '{"kind":"codewords"'); // skipped, not fatal
+
+    const rows = experimentRows(listSweeps(root), listCodewordRecords(root));
+    assert.deepEqual(rows.map((r) => r.node), [{ kind: 'sweep', id: 'sweep-b' }, { kind: 'codewords', id: 'codewords-main-1' }, { kind: 'sweep', id: 'sweep-a' }]);
+    assert.equal(rows[2]!.label, 'sweep notes from tuned · 2026-12-01 10:00');
+    assert.equal(rows[2]!.description, '3 variants ×2 · coupled: primaryContext=262144 · additive: mode=safeguard');
+    assert.match(rows[2]!.tooltip, /recentTurnsPreserve=3: 5 → 3 — no clear effect/);
+    assert.equal(rows[0]!.description, 'cancelled · 1 variant ×6');
+    assert.equal(rows[0]!.icon, 'circle-slash');
+    assert.match(rows[0]!.tooltip, /mode=safeguard: 5 → 3 — not run: not run \(the sweep stopped first\)/);
+    assert.equal(rows[1]!.label, 'codewords · agent main · 2026-12-01 11:00');
+    assert.equal(rows[1]!.description, '1 session · long-agentic · rule 1/1 · codename 0/1 · number 0/1 · sla 0/1');
+    assert.deepEqual(experimentRows([], []), []);
   });
 });

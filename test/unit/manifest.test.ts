@@ -92,9 +92,9 @@ describe('first run: walkthrough, icon, Lab view', () => {
     assert.match(fs.readFileSync(pkg.icon.replace(/\.png$/, '.svg'), 'utf8'), /rsvg-convert -w 128 -h 128 media\/icon\.svg -o media\/icon\.png/);
   });
 
-  it('the Lab view lists sessions and profiles, and every menu entry names a contributed command and one of the views', () => {
+  it('the Lab view lists sessions, profiles and experiments, and every menu entry names a contributed command and one of the views', () => {
     const views = pkg.contributes.views.localAiLab.map((v: { id: string }) => v.id);
-    assert.deepEqual(views, ['localAiLab.sessions', 'localAiLab.profilesView']);
+    assert.deepEqual(views, ['localAiLab.sessions', 'localAiLab.profilesView', 'localAiLab.experiments']);
     const src = fs.readFileSync('src/vscode/labView.ts', 'utf8');
     for (const v of views) assert.ok(src.includes(`'${v}'`), `${v} has a tree provider`);
     const menus = [...pkg.contributes.menus['view/item/context'], ...pkg.contributes.menus['view/title']];

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
+import { readCodewordRecord } from '../../src/core/lab/codewordRun.js';
+import { codewordView } from '../../src/core/lab/codewords.js';
 import { startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 const exe = openclawExecutable();
@@ -110,9 +112,11 @@ describe('probe codewords through the real OpenClaw 2026.9.6 and a scripted comp
         models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${s.port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [{ id: 'mock-1', name: 'Mock One', contextWindow: 32768, maxTokens: 1024 }] } } },
         agents: { defaults: { model: { primary: 'mocklab/mock-1' }, workspace: path.join(dir, 'ws'), skipBootstrap: true, compaction: { mode: 'default', model: 'mocklab/mock-1', keepRecentTokens: 1, recentTurnsPreserve: 0, timeoutSeconds: 60, memoryFlush: { enabled: false } } } },
       }));
-      const r = await runCli(['probe', 'codewords', '--config', config, '--openclaw', exe!, '--max-growth', '3', '--json'], { env: isolatedEnv() });
+      const lab = path.join(dir, '.local-ai-lab');
+      const r = await runCli(['probe', 'codewords', '--config', config, '--openclaw', exe!, '--max-growth', '3', '--dir', lab, '--json'], { env: isolatedEnv() });
       assert.equal(r.status, 0, r.stderr + r.stdout);
-      const session = JSON.parse(r.stdout).sessions[0];
+      const out = JSON.parse(r.stdout);
+      const session = out.sessions[0];
       assert.ok(session.matrix.compactions >= 1, 'the conversation was compacted before the work turn');
       const rows = session.matrix.rows as { kind: string; inSummary: boolean; applied: boolean; recalled: boolean; survived: boolean }[];
       assert.deepEqual(rows.map((x) => x.kind), ['rule', 'codename', 'number', 'sla']);
@@ -120,6 +124,11 @@ describe('probe codewords through the real OpenClaw 2026.9.6 and a scripted comp
       // Read from the compaction records; OpenClaw's export redacts a long summary, which makes it unknown, never a wrong "no".
       if (keep === 'rule') assert.deepEqual(rows.map((x) => x.inSummary), expected);
       else assert.ok(rows.every((x) => x.inSummary !== false), JSON.stringify(rows));
+      // Recorded for the Lab panel: the matrix it draws is this run's, row for row.
+      assert.equal(path.dirname(out.record), path.join(lab, 'probes'));
+      const view = codewordView(readCodewordRecord(lab, path.basename(out.record, '.json')));
+      assert.deepEqual(view.tables[0]!.rows.map((row) => [row[0], row[5]]), rows.map((x, i) => [x.kind, expected[i] ? '✔ yes' : '✘ no']));
+      assert.match(view.summary, keep === 'rule' ? /rule 1\/1 · codename 0\/1 · number 0\/1 · sla 0\/1/ : /rule 1\/1 · codename 1\/1 · number 1\/1 · sla 1\/1/);
     });
   }
 });

@@ -236,6 +236,7 @@ describe('isolation sweep: the run restores what was in force', () => {
     const byId = new Map(arms.flatMap((a) => (a.session ? [[a.session.id, a.dispatches] as const] : [])));
     const c = sweepComparison(record, (id) => byId.get(id) ?? []);
     assert.deepEqual(c.sessionIds, ['s0', 's1']);
+    assert.deepEqual(c.labels, ['base · tuned', 'mode=safeguard']);
     assert.match(c.title, /Sweep from tuned: quick-check ×6 \(cancelled\)/);
     assert.deepEqual(c.differences.map((d) => d.label), ['base', 'mode=safeguard (default → safeguard)', 'compactor=none (lmstudio/qwen3-4b-instruct-2507 → none)', 'budget=101000 (90000 → 101000)']);
     assert.match(c.differences[1]!.value, /^additive · Δ median −5\.\d\d/);

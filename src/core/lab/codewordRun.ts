@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compactionSummaries, growthMessage, makeCodewords, plantMessage, RECALL_MESSAGE, survivalMatrix, WORK_MESSAGE, type Codeword, type SurvivalMatrix } from './codewords.js';
+import * as z from 'zod/mini';
+import { compactionSummaries, growthMessage, makeCodewords, plantMessage, RECALL_MESSAGE, survivalMatrix, survivedCounts, WORK_MESSAGE, type Codeword, type SurvivalMatrix } from './codewords.js';
 import { runAgentTurn } from './promptSections.js';
 
 /** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
@@ -92,14 +93,83 @@ export interface CodewordAggregate {
 }
 
 export function aggregate(sessions: readonly CodewordSession[]): CodewordAggregate {
-  const survived: Record<string, { survived: number; of: number }> = {};
-  for (const s of sessions) {
-    for (const r of s.matrix.rows) {
-      const e = (survived[r.kind] ??= { survived: 0, of: 0 });
-      if (r.survived === null || s.error) continue;
-      e.of++;
-      if (r.survived) e.survived++;
+  return { n: sessions.length, survived: survivedCounts(sessions) };
+}
+
+/**
+ * A codeword probe as recorded in `<lab>/probes/<id>.json` (the CLI and the editor write the same file), so
+ * the Lab panel can show its matrix later and after a reload.
+ */
+const Mark = z.nullable(z.boolean());
+export const CodewordRecordSchema = z.looseObject({
+  schemaVersion: z.literal(1),
+  kind: z.literal('codewords'),
+  id: z.string(),
+  startedAt: z.string(),
+  agent: z.string(),
+  profile: z.nullable(z.string()),
+  config: z.string(),
+  sessions: z.array(
+    z.looseObject({
+      sessionKey: z.string(),
+      turns: z.int(),
+      error: z.optional(z.string()),
+      codewords: z.optional(z.array(z.looseObject({ kind: z.enum(['rule', 'codename', 'number', 'sla']), value: z.string() }))),
+      matrix: z.looseObject({
+        compactions: z.int(),
+        notes: z.array(z.string()),
+        rows: z.array(z.looseObject({ kind: z.enum(['rule', 'codename', 'number', 'sla']), value: z.string(), inSummary: Mark, applied: Mark, recalled: z.boolean(), survived: Mark })),
+      }),
+    }),
+  ),
+});
+export type CodewordRecord = z.infer<typeof CodewordRecordSchema>;
+
+export function isProbeId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id) && !id.includes('..');
+}
+
+export function probeFile(root: string, id: string): string {
+  if (!isProbeId(id)) throw new Error(`not a probe id: "${id}"`);
+  return path.join(root, 'probes', `${id}.json`);
+}
+
+export function writeCodewordRecord(root: string, r: CodewordRecord): string {
+  const file = probeFile(root, r.id);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(r, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+export function readCodewordRecord(root: string, id: string): CodewordRecord {
+  const file = probeFile(root, id);
+  const r = CodewordRecordSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!r.success) throw new Error(`${file}: not a codeword probe record`);
+  return r.data;
+}
+
+/** Every readable codeword probe record under `root`, oldest first; an unreadable one is skipped. */
+export function listCodewordRecords(root: string): CodewordRecord[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.join(root, 'probes')).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const out: CodewordRecord[] = [];
+  for (const f of names.sort()) {
+    try {
+      out.push(readCodewordRecord(root, f.slice(0, -5)));
+    } catch {
+      /* an unreadable record is skipped */
     }
   }
-  return { n: sessions.length, survived };
+  return out;
+}
+
+/** The record of a finished probe. */
+export function codewordRecord(o: { id: string; startedAt: string; agent: string; profile: string | null; config: string; sessions: readonly CodewordSession[] }): CodewordRecord {
+  return { schemaVersion: 1, kind: 'codewords', ...o, sessions: o.sessions.map((s) => ({ ...s, codewords: s.codewords.map((c) => ({ ...c })), matrix: { ...s.matrix, rows: s.matrix.rows.map((r) => ({ ...r })), notes: [...s.matrix.notes] } })) };
 }

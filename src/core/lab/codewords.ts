@@ -151,3 +151,53 @@ export const CODEWORD_WORKLOAD: Workload = {
   timeoutSeconds: 900,
   maxOutputBytes: 8 * 1024 * 1024,
 };
+
+/** One probe session as the panel and the record hold it (`CodewordSession` without its turn plumbing). */
+export interface CodewordSessionResult {
+  readonly sessionKey: string;
+  readonly matrix: SurvivalMatrix;
+  readonly turns: number;
+  readonly error?: string;
+}
+
+/** What the Lab panel draws for a codeword probe: one table per session and a line over all of them. */
+export interface CodewordView {
+  readonly title: string;
+  readonly head: string[];
+  readonly tables: { caption: string; rows: string[][]; notes: string[] }[];
+  /** "rule 2/2 · codename 0/2 · …": sessions where the codeword survived, of those with a compaction. */
+  readonly summary: string;
+}
+
+/** ✔/✘ with the word beside it, so the mark is not the only carrier of meaning (and reads aloud). */
+const cellMark = (b: boolean | null) => (b === null ? '— unknown' : b ? '✔ yes' : '✘ no');
+
+export const CODEWORD_HEAD = ['codeword', 'value', 'in summary', 'applied after compaction', 'recalled at the end', 'survived the summary'];
+
+/** Per codeword kind: sessions where it survived the summary, of those where it could (a compaction, no error). */
+export function survivedCounts(sessions: readonly CodewordSessionResult[]): Record<string, { survived: number; of: number }> {
+  const survived: Record<string, { survived: number; of: number }> = {};
+  for (const s of sessions) {
+    for (const r of s.matrix.rows) {
+      const e = (survived[r.kind] ??= { survived: 0, of: 0 });
+      if (r.survived === null || s.error) continue;
+      e.of++;
+      if (r.survived) e.survived++;
+    }
+  }
+  return survived;
+}
+
+export function codewordView(o: { agent: string; profile: string | null; startedAt: string; sessions: readonly CodewordSessionResult[] }): CodewordView {
+  const survived = survivedCounts(o.sessions);
+  return {
+    title: `Codeword survival: agent ${o.agent}${o.profile ? ` under ${o.profile}` : ''}, ${o.sessions.length} session${o.sessions.length === 1 ? '' : 's'} (${o.startedAt.slice(0, 16).replace('T', ' ')})`,
+    head: CODEWORD_HEAD,
+    tables: o.sessions.map((s, i) => ({
+      caption: `Session ${i + 1}: ${s.matrix.compactions} compaction${s.matrix.compactions === 1 ? '' : 's'} before the work, ${s.turns} turns${s.error ? ` — ${s.error}` : ''}`,
+      rows: s.matrix.rows.map((r) => [r.kind, r.value, cellMark(r.inSummary), cellMark(r.applied), cellMark(r.recalled), cellMark(r.survived)]),
+      notes: s.matrix.notes,
+    })),
+    summary: `Survived the summary: ${Object.entries(survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(' · ') || 'no session ran'}`,
+  };
+}

@@ -24,17 +24,19 @@ export function panelHtml(o: { cspSource: string; nonce: string; scriptUri: stri
 </head>
 <body>
 <header><h1 id="title">Lab</h1>
-<div class="actions">
+<div class="actions sessions">
 <button id="copy-md" type="button">Copy table as Markdown</button>
 <button id="save-csv" type="button">Save dispatches as CSV</button>
 </div></header>
 <main>
-<section aria-labelledby="strip-h"><h2 id="strip-h">Wall time per dispatch</h2><div class="chart"><canvas id="strip" role="img"></canvas></div>
+<section id="codewords-s" aria-labelledby="cw-h" hidden><h2 id="cw-h">Codeword survival</h2><p id="cw-summary"></p><div id="codewords"></div>
+<p class="legend">Only behavioural evidence after a compaction (work that applies a codeword, or its recall) counts as surviving the summary; a codeword in the summary text alone does not.</p></section>
+<section class="sessions" aria-labelledby="strip-h"><h2 id="strip-h">Wall time per dispatch</h2><div class="chart"><canvas id="strip" role="img"></canvas></div>
 <div id="legend" class="keys" aria-label="Colour legend"></div>
 <p class="legend">Shape: ● completed, ▲ missed its wrap-up, ✕ failed. Points of one session are spread up and down a little so equal times stay visible. Click a point for its output.</p></section>
-<section aria-labelledby="hist-h"><h2 id="hist-h">Distribution</h2><div class="chart small"><canvas id="hist" role="img"></canvas></div></section>
-<section aria-labelledby="stats-h"><h2 id="stats-h">Statistics</h2><div class="scroll"><table id="stats"></table></div><div class="scroll"><table id="differences" hidden></table></div><ul id="evidence"></ul></section>
-<section><details><summary>Every dispatch (the table behind the chart)</summary><div class="scroll"><table id="dispatches"></table></div></details></section>
+<section class="sessions" aria-labelledby="hist-h"><h2 id="hist-h">Distribution</h2><div class="chart small"><canvas id="hist" role="img"></canvas></div></section>
+<section class="sessions" aria-labelledby="stats-h"><h2 id="stats-h">Statistics</h2><div class="scroll"><table id="stats"></table></div><div class="scroll"><table id="differences" hidden></table></div><ul id="evidence"></ul></section>
+<section class="sessions"><details><summary>Every dispatch (the table behind the chart)</summary><div class="scroll"><table id="dispatches"></table></div></details></section>
 </main>
 <script nonce="${o.nonce}" src="${esc(o.scriptUri)}"></script>
 </body>

@@ -34,9 +34,21 @@ export const RowSchema = z.object({
 export const PanelSessionSchema = z.object({ id: z.string(), label: z.string(), points: z.array(PointSchema), row: RowSchema });
 export type PanelSession = z.infer<typeof PanelSessionSchema>;
 
+/** A codeword probe's survival matrix (core/lab/codewords.ts `codewordView`). */
+export const CodewordViewSchema = z.object({
+  title: z.string(),
+  head: z.array(z.string()),
+  tables: z.array(z.object({ caption: z.string(), rows: z.array(z.array(z.string())), notes: z.array(z.string()) })),
+  summary: z.string(),
+});
+
+export type CodewordView = z.infer<typeof CodewordViewSchema>;
+
 export const HostMessageSchema = z.discriminatedUnion('type', [
-  /** Show these sessions (two or more: the comparison view). */
-  z.object({ type: z.literal('show'), sessions: z.array(PanelSessionSchema), differences: z.optional(z.array(z.object({ label: z.string(), value: z.string() }))) }),
+  /** Show these sessions (two or more: the comparison view); a sweep names its group in `title`. */
+  z.object({ type: z.literal('show'), sessions: z.array(PanelSessionSchema), title: z.optional(z.string()), differences: z.optional(z.array(z.object({ label: z.string(), value: z.string() }))) }),
+  /** Show a codeword probe's survival matrix instead of sessions. */
+  z.object({ type: z.literal('codewords'), id: z.string(), view: CodewordViewSchema }),
   /** One more dispatch of a running session. */
   z.object({ type: z.literal('dispatch'), session: PanelSessionSchema }),
 ]);

@@ -12,6 +12,8 @@ export interface SweepComparison {
   readonly title: string;
   /** Session ids, base first, then the variants in the sweep's order (variants that did not run are left out). */
   readonly sessionIds: string[];
+  /** The strip label of each of those sessions: the arm's name, so the variants read apart in a narrow panel. */
+  readonly labels: string[];
   readonly rows: SweepRow[];
   readonly differences: { label: string; value: string }[];
 }
@@ -43,7 +45,9 @@ export function rowsOfRecord(record: SweepRecord, dispatchesOf: (sessionId: stri
 
 export function sweepComparison(record: SweepRecord, dispatchesOf: (sessionId: string) => readonly DispatchRecord[]): SweepComparison {
   const rows = rowsOfRecord(record, dispatchesOf);
-  const sessionIds = record.arms.flatMap((a) => (a.session ? [a.session] : []));
+  const ran = record.arms.filter((a) => a.session);
+  const sessionIds = ran.map((a) => a.session!);
+  const labels = ran.map((a) => (a.knob === null ? `base · ${record.base}` : a.name));
   const head = (i: number) => SWEEP_TABLE_HEAD[i]!.replace(/ s \(95 % CI\)$/, '');
   const differences = rows.slice(1).map((r) => {
     const c = sweepCells(r);
@@ -55,6 +59,7 @@ export function sweepComparison(record: SweepRecord, dispatchesOf: (sessionId: s
   return {
     title: `Sweep from ${record.base}: ${record.workload} ×${record.n}${record.status === 'complete' ? '' : ` (${record.status})`}`,
     sessionIds,
+    labels,
     rows,
     differences: [{ label: 'base', value: `${record.base}, first in the comparison` }, ...differences],
   };
