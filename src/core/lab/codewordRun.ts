@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import { compactionSummaries, growthMessage, makeCodewords, plantMessage, RECALL_MESSAGE, survivalMatrix, survivedCounts, WORK_MESSAGE, type Codeword, type SurvivalMatrix } from './codewords.js';
 import { runAgentTurn } from './promptSections.js';
+import { recordFolder } from './records.js';
 
 /** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
 export async function exportSummaries(executable: string, sessionKey: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string[] | undefined> {
@@ -125,49 +126,12 @@ export const CodewordRecordSchema = z.looseObject({
 });
 export type CodewordRecord = z.infer<typeof CodewordRecordSchema>;
 
-export function isProbeId(id: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id) && !id.includes('..');
-}
-
-export function probeFile(root: string, id: string): string {
-  if (!isProbeId(id)) throw new Error(`not a probe id: "${id}"`);
-  return path.join(root, 'probes', `${id}.json`);
-}
-
-export function writeCodewordRecord(root: string, r: CodewordRecord): string {
-  const file = probeFile(root, r.id);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(r, null, 2) + '\n');
-  fs.renameSync(tmp, file);
-  return file;
-}
-
-export function readCodewordRecord(root: string, id: string): CodewordRecord {
-  const file = probeFile(root, id);
-  const r = CodewordRecordSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  if (!r.success) throw new Error(`${file}: not a codeword probe record`);
-  return r.data;
-}
-
+const probes = recordFolder('probes', 'codeword probe', CodewordRecordSchema);
+export const probeFile = probes.file;
+export const writeCodewordRecord = probes.write;
+export const readCodewordRecord = probes.read;
 /** Every readable codeword probe record under `root`, oldest first; an unreadable one is skipped. */
-export function listCodewordRecords(root: string): CodewordRecord[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(path.join(root, 'probes')).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  const out: CodewordRecord[] = [];
-  for (const f of names.sort()) {
-    try {
-      out.push(readCodewordRecord(root, f.slice(0, -5)));
-    } catch {
-      /* an unreadable record is skipped */
-    }
-  }
-  return out;
-}
+export const listCodewordRecords = probes.list;
 
 /** The record of a finished probe. */
 export function codewordRecord(o: { id: string; startedAt: string; agent: string; profile: string | null; config: string; sessions: readonly CodewordSession[] }): CodewordRecord {

@@ -14,6 +14,7 @@ import { runSession, type RunOptions } from './runner.js';
 import type { Observation } from '../observation.js';
 import type { Workload } from './workload.js';
 import { newSessionId, type DispatchRecord, type Session } from './store.js';
+import { isRecordId, recordFolder } from './records.js';
 
 /**
  * Running a sweep: the base and each variant applied in turn and run n times, then the state that was in
@@ -296,47 +297,12 @@ export const SweepRecordSchema = z.looseObject({
 });
 export type SweepRecord = z.infer<typeof SweepRecordSchema>;
 
-export function isSweepId(id: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id) && !id.includes('..');
-}
-
-export function sweepFile(root: string, id: string): string {
-  if (!isSweepId(id)) throw new Error(`not a sweep id: "${id}"`);
-  return path.join(root, 'sweeps', `${id}.json`);
-}
-
-export function writeSweepRecord(root: string, r: SweepRecord): void {
-  const file = sweepFile(root, r.id);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(r, null, 2) + '\n');
-  fs.renameSync(tmp, file);
-}
-
-export function readSweepRecord(root: string, id: string): SweepRecord {
-  const json: unknown = JSON.parse(fs.readFileSync(sweepFile(root, id), 'utf8'));
-  const r = SweepRecordSchema.safeParse(json);
-  if (!r.success) throw new Error(`${sweepFile(root, id)}: not a sweep record`);
-  return r.data;
-}
-
-export function listSweeps(root: string): SweepRecord[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(path.join(root, 'sweeps')).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  const out: SweepRecord[] = [];
-  for (const f of names.sort()) {
-    try {
-      out.push(readSweepRecord(root, f.slice(0, -5)));
-    } catch {
-      /* an unreadable record is skipped */
-    }
-  }
-  return out;
-}
+const sweeps = recordFolder('sweeps', 'sweep', SweepRecordSchema);
+export const isSweepId = isRecordId;
+export const sweepFile = sweeps.file;
+export const writeSweepRecord = (root: string, r: SweepRecord): void => void sweeps.write(root, r);
+export const readSweepRecord = sweeps.read;
+export const listSweeps = sweeps.list;
 
 /** The record of a sweep from its plan and (so far) its arms. */
 export function sweepRecord(id: string, workload: string, plan: SweepPlan, openclawVersion: string | null, n: number, startedAt: string, status: SweepRecord['status'], arms: readonly ArmResult[]): SweepRecord {
