@@ -30,7 +30,7 @@ const MODEL = 'qwen/qwen3-coder-30b';
 async function stack(o: { onTurn?: (n: number) => void } = {}) {
   const env = isolatedEnv();
   const files = writeWorkspaceFiles(path.join(env.OPENCLAW_STATE_DIR!, 'workspace'), 6, 24_000);
-  const s = await startCompactionServer({ agent: { id: MODEL, latencyMs: 20 }, summaryLatencyMs: { [MODEL]: 400 }, files, lmStudio: { loadedContext: 32768 }, degradesAboveTokens: 32_000, onTurn: o.onTurn });
+  const s = await startCompactionServer({ agent: { id: MODEL, latencyMs: 20 }, summaryLatencyMs: { [MODEL]: 3000 }, files, lmStudio: { loadedContext: 32768 }, degradesAboveTokens: 32_000, onTurn: o.onTurn });
   servers.push(s);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-sweep-oc-'));
   const config = path.join(dir, 'openclaw.json');
@@ -88,7 +88,11 @@ describe('lab sweep through the real OpenClaw 2026.9.6 and the compaction-drivin
     // With the release's default mode (safeguard) OpenClaw 2026.9.6 does not compact at the turn's threshold.
     const safeguard = dispatches('mode=safeguard');
     assert.deepEqual(safeguard.map((d) => [d.completed, compactionCount(d)]), [[true, 0], [true, 0]]);
-    assert.equal(rec.arms.find((a) => a.name === 'mode=safeguard')!.verdict, 'additive', 'fewer compactions, completion held');
+    // Fewer compactions with completion held is additive unless the variant was clearly slower; with two dispatches
+    // an arm the bootstrap calls clearly slower is one whose every dispatch took longer than every base dispatch.
+    const secs = (ds: typeof base) => ds.map((d) => d.wallMs);
+    const clearlySlower = Math.min(...secs(safeguard)) > Math.max(...secs(base));
+    assert.equal(rec.arms.find((a) => a.name === 'mode=safeguard')!.verdict, clearlySlower ? 'no clear effect' : 'additive', JSON.stringify({ base: secs(base), safeguard: secs(safeguard) }));
     assert.ok(['additive', 'no clear effect'].includes(rec.arms.at(-1)!.verdict!), rec.arms.at(-1)!.verdict!);
     // The model was really reloaded for the variant, and the server saw the longer requests only then.
     assert.ok(t.s.requests.some((q) => q.path === '/api/v1/models/load' && (q.body as { context_length?: number }).context_length === 262144));
