@@ -62,10 +62,12 @@ async function stack(o: { onTurn?: (n: number) => void } = {}) {
 }
 
 describe('lab sweep through the real OpenClaw 2026.9.6 and the compaction-driving server', { skip }, () => {
-  it('three variants end to end: the table, the completion-breaking variant coupled, the profile from before in force after', async () => {
+  it('three variants end to end: the table, the completion-breaking variant coupled, the profile from before in force after', async (ctx) => {
     const t = await stack();
     const r = await runCli(t.args('primaryContext,mode,recentTurnsPreserve', 2), { cwd: t.dir, env: t.env });
     assert.equal(r.status, 0, r.stderr.slice(-4000) + r.stdout);
+    // The table as the CLI printed it, into the test log (what an operator sees; the figures vary run to run).
+    for (const line of r.stdout.trimEnd().split('\n')) ctx.diagnostic(line);
     // The operators' table, one row per arm, base first.
     assert.match(r.stdout, /Variable\s+base → variant\s+Δ median s \(95 % CI\)\s+slow rate\s+completion\s+compactions\s+verdict/);
     assert.match(r.stdout, /primaryContext\s+32768 → 262144 .* coupled/);
