@@ -108,7 +108,7 @@ async function observe(configOpt: string | undefined, openclaw?: string, userPro
  * `--profile P` (or the workload's profile): applied before the first dispatch, as `profile apply P --yes` would.
  * Returns what was in force before (config bytes, recorded profile, LM Studio loads), to restore afterwards.
  */
-async function applyProfileFirst(name: string, o: { config?: string; openclaw?: string; profiles?: string; json?: boolean }): Promise<{ before: Snapshot; profileBefore: string | undefined } | undefined> {
+export async function applyProfileFirst(name: string, o: { config?: string; openclaw?: string; profiles?: string; json?: boolean }): Promise<{ before: Snapshot; profileBefore: string | undefined } | undefined> {
   const first = await observe(o.config, o.openclaw);
   const before = takeSnapshot(first.file, first.bytes, first.checked.servers);
   const profileBefore = readProfileState(first.file)?.profile;
@@ -128,15 +128,15 @@ async function applyProfileFirst(name: string, o: { config?: string; openclaw?: 
   return report.ok ? { before, profileBefore } : undefined;
 }
 
-/** Puts back what was in force before the lab applied its profile; says so on stderr (stdout stays the JSON). */
-async function restoreAfterLab(applied: { before: Snapshot }, name: string, configHashAfterApply: string): Promise<boolean> {
+/** Puts back what was in force before the lab (or a probe: `what`) applied its profile; says so on stderr (stdout stays the JSON). */
+export async function restoreAfterLab(applied: { before: Snapshot }, name: string, configHashAfterApply: string, what = 'the lab'): Promise<boolean> {
   const r = await restoreSnapshot(applied.before, {
-    what: 'the lab',
+    what,
     lastWrittenHash: configHashAfterApply,
     lmStudioToken: process.env.LM_API_TOKEN,
     reprobe: async () => (await observe(applied.before.file)).checked.servers,
   });
-  console.error(r.ok ? `profile ${name}: the state from before the lab is back${r.configRestored ? ' (openclaw.json restored)' : ''}` : `profile ${name}: not restored: ${r.error}`);
+  console.error(r.ok ? `profile ${name}: the state from before ${what} is back${r.configRestored ? ' (openclaw.json restored)' : ''}` : `profile ${name}: not restored: ${r.error}`);
   return r.ok;
 }
 

@@ -32,11 +32,11 @@ Usage:
                    [--openclaw-version V] [--no-probe] [--dry-run] [--json]
   local-ai-lab migrate --config PATH [--openclaw-version V] [--openclaw PATH] [--no-repair] [--dry-run] [--json]
   local-ai-lab profile list|show NAME|apply NAME [--config PATH] [--profiles FILE] [--dry-run] [--yes] [--json]
-  local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--profile P [--profiles FILE]] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
+  local-ai-lab lab run WORKLOAD [-n N] [--dir D] [--profile P [--profiles FILE] [--keep-profile]] [--json] | resume ID | list | show ID [--json] | compare A B [--json]
   local-ai-lab lab stats [--json] SECONDS...
   local-ai-lab lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]
   local-ai-lab probe prompt-sections [--agent ID] [--json]
-  local-ai-lab probe codewords [--profile P] [-n N] [--json]
+  local-ai-lab probe codewords [--profile P [--keep-profile]] [-n N] [--dir D] [--json]
   local-ai-lab rules [--json]
   local-ai-lab --version
 

@@ -7,17 +7,15 @@ import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD
 import { preflight, openAiTarget, resolveTransport, LabPreflightError } from '../core/lab/session.js';
 import { toValue } from '../core/openclaw/document.js';
 import { locateConfig } from '../core/openclaw/locate.js';
-import { checkConfigFile, probeProviders, withUserProfiles } from '../core/sources.js';
+import { checkConfigFile } from '../core/sources.js';
 import { aggregate, codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/codewordRun.js';
 import { newSessionId } from '../core/lab/store.js';
 import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/codewords.js';
-import { applyPlan } from '../core/profiles/apply.js';
-import { planProfile } from '../core/profiles/plan.js';
-import { readUserProfiles } from './profile.js';
+import { applyProfileFirst, restoreAfterLab } from './lab.js';
 
 const USAGE =
   'usage: local-ai-lab probe prompt-sections [--agent ID] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]\n' +
-  '       local-ai-lab probe codewords [--profile P [--profiles FILE]] [-n N] [--agent ID] [--max-growth K] [--dir LAB] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]';
+  '       local-ai-lab probe codewords [--profile P [--profiles FILE] [--keep-profile]] [-n N] [--agent ID] [--max-growth K] [--dir LAB] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]';
 
 /** `probe prompt-sections`: which workspace files reached the agent's system prompt (README, "Prompt-sections probe"). */
 export async function probeCommand(argv: string[]): Promise<number> {
@@ -68,6 +66,7 @@ async function probeCodewords(argv: string[]): Promise<number> {
     options: {
       profile: { type: 'string' },
       profiles: { type: 'string' },
+      'keep-profile': { type: 'boolean' },
       n: { type: 'string', short: 'n' },
       agent: { type: 'string' },
       'max-growth': { type: 'string' },
@@ -92,57 +91,51 @@ async function probeCodewords(argv: string[]): Promise<number> {
   const look = () => checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
   let c = await look();
   if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
-  if (o.profile) {
-    // As lab run --profile: applied before the first turn, with the user's profiles from --profiles.
-    const lmProvider = c.observation.model.providers.find((p) => c.servers.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
-    const checked = withUserProfiles(c, readUserProfiles(o.profiles, lmProvider).profiles);
-    const target = checked.profiles.targets.find((t) => t.name === o.profile);
-    if (!target) throw new UsageError(`no profile "${o.profile}" (have: ${checked.profiles.targets.map((t) => t.name).join(', ')})`);
-    const report = await applyPlan(planProfile(target, checked.observation), {
-      expectedHash: checked.read.hash,
-      lmStudioToken: process.env.LM_API_TOKEN,
-      reprobe: () => probeProviders(checked.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
-    });
-    if (!report.ok) {
-      console.error(`local-ai-lab: profile ${o.profile} was not applied: ${report.error}`);
-      return 1;
-    }
-    if (!o.json) console.error(`profile ${o.profile} applied`);
-    c = await look();
-  }
-  const workload = { ...CODEWORD_WORKLOAD, agent };
-  if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.on('SIGINT', onSigint);
+  // As lab run --profile (the same code): applied before the first turn, the state from before put back at the end.
+  const applied = o.profile ? await applyProfileFirst(o.profile, o) : undefined;
+  if (o.profile && !applied) return 1;
+  if (applied) c = await look();
   try {
-    const transport = await resolveTransport(workload, c.observation);
-    const sessions: CodewordSession[] = [];
-    const startedAt = new Date().toISOString();
-    for (let i = 0; i < n && !abort.signal.aborted; i++) {
-      sessions.push(
-        await runCodewordSession(
-          { executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport, timeoutMs: timeoutS * 1000, maxGrowthTurns: maxGrowth, signal: abort.signal, onTurn: (what) => !o.json && process.stderr.write(`session ${i + 1}/${n}: ${what}\n`) },
-          i,
-        ),
-      );
-    }
-    const agg = aggregate(sessions);
-    // Recorded beside the lab sessions, so the Lab panel can show the matrix (same file as the editor's).
-    const id = newSessionId(`codewords-${agent}`);
-    const recorded = writeCodewordRecord(path.resolve(o.dir ?? '.local-ai-lab'), codewordRecord({ id, startedAt, agent, profile: o.profile ?? null, config: file, sessions }));
-    if (o.json) console.log(JSON.stringify({ config: file, agent, profile: o.profile ?? null, n: sessions.length, sessions, survived: agg.survived, record: recorded }, null, 2));
-    else {
-      for (const [i, s] of sessions.entries()) {
-        console.log(`session ${i + 1} (${s.sessionKey}, ${s.turns} turns)${s.error ? `: ${s.error}` : ''}`);
-        for (const l of survivalLines(s.matrix)) console.log(`  ${l}`);
-      }
-      if (sessions.length > 1) console.log(`survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`);
-      console.log(`recorded: ${recorded}`);
-    }
-    return sessions.some((s) => s.error) ? 1 : 0;
+    return await runProbe();
   } finally {
-    process.off('SIGINT', onSigint);
+    if (applied && !o['keep-profile']) await restoreAfterLab(applied, o.profile!, c.read.hash, 'the probe');
+  }
+
+  async function runProbe(): Promise<number> {
+    const workload = { ...CODEWORD_WORKLOAD, agent };
+    if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
+    const abort = new AbortController();
+    const onSigint = () => abort.abort();
+    process.on('SIGINT', onSigint);
+    try {
+      const transport = await resolveTransport(workload, c.observation);
+      const sessions: CodewordSession[] = [];
+      const startedAt = new Date().toISOString();
+      for (let i = 0; i < n && !abort.signal.aborted; i++) {
+        sessions.push(
+          await runCodewordSession(
+            { executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport, timeoutMs: timeoutS * 1000, maxGrowthTurns: maxGrowth, signal: abort.signal, onTurn: (what) => !o.json && process.stderr.write(`session ${i + 1}/${n}: ${what}\n`) },
+            i,
+          ),
+        );
+      }
+      const agg = aggregate(sessions);
+      // Recorded beside the lab sessions, so the Lab panel can show the matrix (same file as the editor's).
+      const id = newSessionId(`codewords-${agent}`);
+      const recorded = writeCodewordRecord(path.resolve(o.dir ?? '.local-ai-lab'), codewordRecord({ id, startedAt, agent, profile: o.profile ?? null, config: file, sessions }));
+      if (o.json) console.log(JSON.stringify({ config: file, agent, profile: o.profile ?? null, n: sessions.length, sessions, survived: agg.survived, record: recorded }, null, 2));
+      else {
+        for (const [i, s] of sessions.entries()) {
+          console.log(`session ${i + 1} (${s.sessionKey}, ${s.turns} turns)${s.error ? `: ${s.error}` : ''}`);
+          for (const l of survivalLines(s.matrix)) console.log(`  ${l}`);
+        }
+        if (sessions.length > 1) console.log(`survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`);
+        console.log(`recorded: ${recorded}`);
+      }
+      return sessions.some((s) => s.error) ? 1 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
   }
 }
 

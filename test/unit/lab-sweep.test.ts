@@ -143,3 +143,22 @@ describe('lab sweep against a scripted LM Studio', () => {
     assert.equal(fs.existsSync(path.join(stateDir(t.config), 'profile.json')), false);
   });
 });
+
+describe('probe codewords --profile: the same apply-and-restore as lab run --profile', () => {
+  it('puts back the state from before when the probe ends (here: OpenClaw missing, so it fails at once); --keep-profile keeps it', async () => {
+    const t = await stack();
+    const args = ['probe', 'codewords', '--profile', 'tuned', '--profiles', t.profiles, '--config', t.config, '--openclaw', path.join(t.dir, 'no-openclaw'), '--dir', path.join(t.dir, '.local-ai-lab'), '--json'];
+    const r = await runCli(args, { cwd: t.dir });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(JSON.parse(r.stdout).sessions[0].error, /^plant: /);
+    assert.ok(t.s.requests.some((q) => q.path === '/api/v1/models/load' && (q.body as { context_length?: number }).context_length === 65536), 'the profile was applied first');
+    assert.match(r.stderr, /profile tuned: the state from before the probe is back \(openclaw\.json restored\)/);
+    assert.deepEqual(fs.readFileSync(t.config), t.before);
+    assert.deepEqual(await t.loadedContext(), [32768]);
+    const kept = await runCli([...args, '--keep-profile'], { cwd: t.dir });
+    assert.equal(kept.status, 1, kept.stderr);
+    assert.doesNotMatch(kept.stderr, /state from before/);
+    assert.notDeepEqual(fs.readFileSync(t.config), t.before);
+    assert.deepEqual(await t.loadedContext(), [65536]);
+  });
+});
