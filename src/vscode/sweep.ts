@@ -108,7 +108,17 @@ export class SweepController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`Nothing to sweep from ${base.name}: ${plan.skipped.map((s) => `${s.knob} (${s.reason})`).join('; ') || 'no variant chosen'}.`);
       return undefined;
     }
-    const n = opts.n ?? 6;
+    let n = opts.n;
+    if (n === undefined) {
+      const text = await vscode.window.showInputBox({
+        title: `Run Isolation Sweep from ${base.name}: dispatches per arm`,
+        prompt: `The base and each of ${plan.variants.length} variant(s) run this many times (${plan.variants.length + 1} arms in all). One timed run means nothing; 6 is the least that shows a fast/slow split.`,
+        value: '6',
+        validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000'),
+      });
+      if (!text) return undefined;
+      n = Number(text);
+    }
     if (!opts.yes) {
       const go = await vscode.window.showInformationMessage(
         `Run ${chosen.workload.name} ${n} times under ${base.name} and under each of ${plan.variants.length} variants (${plan.variants.map((v) => v.name).join(', ')})? Each applies its profile (openclaw.json is backed up, models may load); the state from now is restored at the end, also after cancel or failure.`,

@@ -377,6 +377,8 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     }
     await shot('18-sweep-variants');
     await page.keyboard.press('Enter');
+    await qp.locator('.quick-input-title', { hasText: 'dispatches per arm' }).waitFor();
+    await page.keyboard.press('Enter'); // 6, the default
     const ask = page.locator('.notifications-toasts .notification-list-item', { hasText: /Run quick-check 6 times under mid-range and under each of 2 variants \(mode=safeguard, recentTurnsPreserve=3\)/ });
     await ask.waitFor();
     await ask.locator('.monaco-button', { hasText: /^Run Sweep$/ }).click();
