@@ -38,11 +38,8 @@ export async function probeCommand(argv: string[]): Promise<number> {
   if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
   const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
   if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.on('SIGINT', onSigint);
-  try {
-    const turn = await runPromptSectionsTurn({ executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport: await resolveTransport(workload, c.observation), timeoutMs: timeoutS * 1000, signal: abort.signal });
+  return onCtrlC(async (signal) => {
+    const turn = await runPromptSectionsTurn({ executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport: await resolveTransport(workload, c.observation), timeoutMs: timeoutS * 1000, signal });
     const workspaceDir = turn.workspaceDir ?? workspaceFromConfig(toValue(c.read.doc.root), agent);
     const report = analyzePromptSections({ existing: existingWorkspaceFiles(workspaceDir), reply: turn.reply, injected: turn.injected, workspaceDir });
     if (o.json) console.log(JSON.stringify({ agent, config: file, ...report, reply: turn.reply, ...(turn.error ? { error: turn.error } : {}) }, null, 2));
@@ -52,9 +49,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
     }
     if (turn.error) return 1;
     return report.findings.some((f) => / did not reach the prompt/.test(f)) ? 1 : 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 /** `probe codewords`: does the compactor carry what matters? (README, "Planted-codeword probe"). */
@@ -104,17 +99,14 @@ async function probeCodewords(argv: string[]): Promise<number> {
   async function runProbe(): Promise<number> {
     const workload = { ...CODEWORD_WORKLOAD, agent };
     if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.on('SIGINT', onSigint);
-    try {
+    return onCtrlC(async (signal) => {
       const transport = await resolveTransport(workload, c.observation);
       const sessions: CodewordSession[] = [];
       const startedAt = new Date().toISOString();
-      for (let i = 0; i < n && !abort.signal.aborted; i++) {
+      for (let i = 0; i < n && !signal.aborted; i++) {
         sessions.push(
           await runCodewordSession(
-            { executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport, timeoutMs: timeoutS * 1000, maxGrowthTurns: maxGrowth, signal: abort.signal, onTurn: (what) => !o.json && process.stderr.write(`session ${i + 1}/${n}: ${what}\n`) },
+            { executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport, timeoutMs: timeoutS * 1000, maxGrowthTurns: maxGrowth, signal, onTurn: (what) => !o.json && process.stderr.write(`session ${i + 1}/${n}: ${what}\n`) },
             i,
           ),
         );
@@ -133,9 +125,19 @@ async function probeCodewords(argv: string[]): Promise<number> {
         console.log(`recorded: ${recorded}`);
       }
       return sessions.some((s) => s.error) ? 1 : 0;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    });
+  }
+}
+
+/** Runs `run` with Ctrl-C as its cancel signal (the turn in flight stops; what finished is reported). */
+async function onCtrlC<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    return await run(abort.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 
