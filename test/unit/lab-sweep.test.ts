@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stateDir } from '../../src/core/write/backups.js';
 import { readSweepRecord } from '../../src/core/lab/sweepRun.js';
+import { readSession } from '../../src/core/lab/store.js';
 import { runCli } from '../support/cli.js';
 import { lmStudioRoutes, startServer, type Route, type ScriptedServer } from '../support/scriptedServer.js';
 
@@ -107,6 +108,10 @@ describe('lab sweep against a scripted LM Studio', () => {
     assert.deepEqual(await t.loadedContext(), [32768]);
     const rec = readSweepRecord(path.join(t.dir, '.local-ai-lab'), out.sweep);
     assert.deepEqual(rec.arms.map((a) => [a.name, a.verdict]), [['base', null], ['budget=65536', rec.arms[1]!.verdict], ['mode=safeguard', 'coupled'], ['recentTurnsPreserve=3', rec.arms[3]!.verdict]]);
+    // Each arm is an ordinary lab session: its profile label names the arm, its note the sweep.
+    const armSession = readSession(path.join(t.dir, '.local-ai-lab'), rec.arms[2]!.session!).session;
+    assert.deepEqual([armSession.environment.profile, armSession.note], ['tuned · mode=safeguard', `sweep ${out.sweep}: mode=safeguard`]);
+    assert.equal(readSession(path.join(t.dir, '.local-ai-lab'), rec.arms[0]!.session!).session.environment.profile, 'tuned');
 
     const text = await runCli(t.sweepArgs('mode', 2).filter((a) => a !== '--json'), { cwd: t.dir });
     assert.equal(text.status, 0, text.stderr);

@@ -138,7 +138,6 @@ export async function restoreSnapshot(snap: Snapshot, opts: RestoreOptions = {})
   return { ok, configRestored: ok && !same, steps, ...(error ? { error } : {}) };
 }
 
-/** One arm: the base (knob null) or a variant. */
 /**
  * One arm of a sweep as a lab session, for the CLI and the editor alike: the endpoint checked in about two seconds,
  * the environment recorded, then the ordinary lab runner.
@@ -149,8 +148,9 @@ export async function runArmSession(o: {
   readonly workload: Workload;
   readonly prompt: string;
   readonly n: number;
-  readonly label: string;
-  readonly note: string;
+  readonly arm: Arm;
+  readonly baseName: string;
+  readonly sweepId: string;
   readonly root: string;
   readonly configPath: string;
   readonly openclawExecutable: string;
@@ -162,8 +162,10 @@ export async function runArmSession(o: {
 }): Promise<{ session: Session; dispatches: DispatchRecord[] }> {
   const target = openAiTarget(o.observation, o.workload, { allowHosted: o.allowHosted });
   await preflight(target.baseUrl, o.signal);
-  const env = environmentSnapshot(o.observation, o.bytes, o.label, target.baseUrl);
-  const session = { ...newSession(newSessionId(o.workload.name), o.workload, o.prompt, o.n, env), note: o.note };
+  // The session's profile label names the arm (`BASE · VARIANT`), its note the sweep it belongs to.
+  const label = o.arm.variant ? `${o.baseName} · ${o.arm.name}` : o.baseName;
+  const env = environmentSnapshot(o.observation, o.bytes, label, target.baseUrl);
+  const session = { ...newSession(newSessionId(o.workload.name), o.workload, o.prompt, o.n, env), note: `sweep ${o.sweepId}: ${o.arm.name}` };
   return runSession({
     root: o.root,
     session,
@@ -175,6 +177,7 @@ export async function runArmSession(o: {
   });
 }
 
+/** One arm: the base (no variant) or a variant. */
 export interface Arm {
   readonly name: string;
   readonly variant?: Variant;
