@@ -12,23 +12,32 @@ import { CODEWORD_WORKLOAD } from '../core/lab/codewords.js';
 import { newSessionId } from '../core/lab/store.js';
 import type { LabController } from './lab.js';
 
-const UNTRUSTED = 'The prompt-sections probe is off in an untrusted workspace: it runs openclaw. Trust the workspace to run it.';
+/**
+ * What both probes need first: a trusted workspace (they run openclaw), the servers probed again, and the config on
+ * disk. Says what is missing and resolves undefined when something is.
+ */
+async function probeReady(ctx: Ctx, probe: string, runs: string) {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage(`The ${probe} probe is off in an untrusted workspace: it runs openclaw. Trust the workspace to run it.`);
+    return undefined;
+  }
+  await ctx.refresh({ probe: true });
+  const disk = await ctx.checkDisk().catch(() => undefined);
+  const file = ctx.state.located?.path;
+  if (!disk || !file) {
+    void vscode.window.showErrorMessage(`No openclaw.json: the probe runs ${runs} with it.`);
+    return undefined;
+  }
+  return { disk, file };
+}
 const ProbeOptions = z.strictObject({ agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))) });
 
 /** **Local AI Lab: Probe Prompt Sections** — the CLI's `probe prompt-sections`, shown as a read-only report. */
 export function registerProbe(ctx: Ctx, proposed: ProposedConfigProvider): vscode.Disposable {
   return command('localAiLab.probePromptSections', z.tuple([z.optional(ProbeOptions)]), async (opts): Promise<PromptSectionsReport | undefined> => {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED);
-      return undefined;
-    }
-    await ctx.refresh({ probe: true });
-    const disk = await ctx.checkDisk().catch(() => undefined);
-    const file = ctx.state.located?.path;
-    if (!disk || !file) {
-      void vscode.window.showErrorMessage('No openclaw.json: the probe runs one OpenClaw turn with it.');
-      return undefined;
-    }
+    const ready = await probeReady(ctx, 'prompt-sections', 'one OpenClaw turn');
+    if (!ready) return undefined;
+    const { disk, file } = ready;
     const agent = opts?.agent ?? 'main';
     const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
     try {
@@ -67,17 +76,9 @@ const CodewordOptions = z.strictObject({
 /** **Local AI Lab: Probe Codeword Survival** — the CLI's `probe codewords`: the survival matrix per session, in the Lab panel. */
 export function registerCodewordProbe(ctx: Ctx, lab: LabController): vscode.Disposable {
   return command('localAiLab.probeCodewords', z.tuple([z.optional(CodewordOptions)]), async (opts): Promise<CodewordSession[] | undefined> => {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED.replace('prompt-sections', 'codeword'));
-      return undefined;
-    }
-    await ctx.refresh({ probe: true });
-    const disk = await ctx.checkDisk().catch(() => undefined);
-    const file = ctx.state.located?.path;
-    if (!disk || !file) {
-      void vscode.window.showErrorMessage('No openclaw.json: the probe runs OpenClaw turns with it.');
-      return undefined;
-    }
+    const ready = await probeReady(ctx, 'codeword', 'OpenClaw turns');
+    if (!ready) return undefined;
+    const { disk, file } = ready;
     const agent = opts?.agent ?? 'main';
     const n = opts?.n ?? 1;
     const workload = { ...CODEWORD_WORKLOAD, agent };
