@@ -86,17 +86,8 @@ async function probeCodewords(argv: string[]): Promise<number> {
   const look = () => checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
   let c = await look();
   if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
-  // As lab run --profile (the same code): applied before the first turn, the state from before put back at the end.
-  const applied = o.profile ? await applyProfileFirst(o.profile, o) : undefined;
-  if (o.profile && !applied) return 1;
-  if (applied) c = await look();
-  try {
-    return await runProbe();
-  } finally {
-    if (applied && !o['keep-profile']) await restoreAfterLab(applied, o.profile!, c.read.hash, 'the probe');
-  }
-
-  async function runProbe(): Promise<number> {
+  // The probe itself: its sessions, the record, the report.
+  const runProbe = async (): Promise<number> => {
     const workload = { ...CODEWORD_WORKLOAD, agent };
     if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
     return onCtrlC(async (signal) => {
@@ -126,6 +117,15 @@ async function probeCodewords(argv: string[]): Promise<number> {
       }
       return sessions.some((s) => s.error) ? 1 : 0;
     });
+  };
+  // As lab run --profile (the same code): applied before the first turn, the state from before put back at the end.
+  const applied = o.profile ? await applyProfileFirst(o.profile, o) : undefined;
+  if (o.profile && !applied) return 1;
+  if (applied) c = await look();
+  try {
+    return await runProbe();
+  } finally {
+    if (applied && !o['keep-profile']) await restoreAfterLab(applied, o.profile!, c.read.hash, 'the probe');
   }
 }
 

@@ -147,6 +147,18 @@ export class LabController implements vscode.Disposable {
     return out;
   }
 
+  /** The workload named (when it exists), else the person's pick of the built-in and this folder's workloads. */
+  async pickWorkload(name: string | undefined, title: string): Promise<ReturnType<LabController['workloads']>[number] | undefined> {
+    const all = this.workloads();
+    const named = name ? all.find((w) => w.workload.name === name) : undefined;
+    if (named) return named;
+    const pick = await vscode.window.showQuickPick(
+      all.map((w) => ({ label: w.workload.name, description: `${w.workload.dispatcher} · ${w.source}`, detail: w.workload.description, w })),
+      { title, placeHolder: 'Built-in workloads, and .local-ai-lab/workloads/*.json in this folder' },
+    );
+    return pick?.w;
+  }
+
   private async run(n: number, workloadName?: string, opts: LabRunOptions = {}): Promise<Session | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED);
@@ -156,16 +168,8 @@ export class LabController implements vscode.Disposable {
       void vscode.window.showInformationMessage('A lab is already running; cancel it from its notification first.');
       return undefined;
     }
-    const all = this.workloads();
-    let chosen = workloadName ? all.find((w) => w.workload.name === workloadName) : undefined;
-    if (!chosen) {
-      const pick = await vscode.window.showQuickPick(
-        all.map((w) => ({ label: w.workload.name, description: `${w.workload.dispatcher} · ${w.source}`, detail: w.workload.description, w })),
-        { title: `Run Lab ×${n}: choose a workload`, placeHolder: 'Built-in workloads, and .local-ai-lab/workloads/*.json in this folder' },
-      );
-      if (!pick) return undefined;
-      chosen = pick.w;
-    }
+    const chosen = await this.pickWorkload(workloadName, `Run Lab ×${n}: choose a workload`);
+    if (!chosen) return undefined;
     let profileNames = opts.profiles;
     if (!profileNames) {
       const targets = this.profiles.targets();

@@ -13,16 +13,16 @@ import { codewordView } from '../core/lab/codewords.js';
 import type { Ctx } from './ctx.js';
 
 export const LAB_PANEL_VIEW = 'localAiLab.labPanel';
+/** A grouped comparison (a sweep): its title, one name per session id, and the lines shown instead of the pairwise differences. */
+type Group = { readonly title: string; readonly labels: readonly string[]; readonly lines: { label: string; value: string }[] };
 const StateSchema = z.object({ ids: z.array(z.string()), codewords: z.optional(z.string()) });
 
 /** The "Lab" webview: one panel, showing one session or comparing several; restored after a reload. */
 export class LabPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ids: string[] = [];
-  /** Set while a sweep is shown: its verdict lines replace the pairwise comparison. */
-  private groupLines: { label: string; value: string }[] | undefined;
-  private groupTitle: string | undefined;
-  private groupLabels: string[] | undefined;
+  /** Set while a sweep is shown: its title, its arms' names (one per id) and its verdict lines, which replace the pairwise comparison. */
+  private group: Group | undefined;
   /** Set while a codeword probe's matrix is shown (instead of sessions). */
   private codewordsId: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -64,19 +64,15 @@ export class LabPanel implements vscode.Disposable {
   }
 
   /** Shows these sessions (two or more: compared on one axis); a sweep passes its title, verdict lines and arm labels. */
-  show(ids: string[], group?: { title: string; lines: { label: string; value: string }[]; labels: string[] }): void {
-    this.groupLines = group?.lines;
-    this.groupTitle = group?.title;
-    this.groupLabels = group?.labels;
+  show(ids: string[], group?: Group): void {
+    this.group = group;
     this.codewordsId = undefined;
     this.open(ids);
   }
 
   /** Shows a recorded codeword probe's survival matrix. */
   showCodewords(id: string): void {
-    this.groupLines = undefined;
-    this.groupTitle = undefined;
-    this.groupLabels = undefined;
+    this.group = undefined;
     this.codewordsId = id;
     this.open([]);
   }
@@ -156,9 +152,10 @@ export class LabPanel implements vscode.Disposable {
     const loaded = this.ids.map((id) => this.load(id)).filter((s): s is PanelSession => !!s);
     // Two sessions that would read the same (workload, profile, minute) get the end of their id.
     const labels = distinctLabels(loaded.map((s) => readSession(this.labDir(), s.id).session));
-    const sessions = loaded.map((s, i) => ({ ...s, label: (this.groupLabels?.length === this.ids.length && loaded.length === this.ids.length ? this.groupLabels[i] : undefined) ?? labels[i]! }));
-    const msg: HostMessage = { type: 'show', sessions, ...(this.groupTitle ? { title: this.groupTitle } : {}) };
-    if (this.groupLines) msg.differences = this.groupLines;
+    const armOf = new Map(this.ids.map((id, i) => [id, this.group?.labels[i]]));
+    const sessions = loaded.map((s, i) => ({ ...s, label: armOf.get(s.id) ?? labels[i]! }));
+    const msg: HostMessage = { type: 'show', sessions, ...(this.group ? { title: this.group.title } : {}) };
+    if (this.group) msg.differences = this.group.lines;
     else if (sessions.length === 2) {
       const [a, b] = [readSession(this.labDir(), this.ids[0]!), readSession(this.labDir(), this.ids[1]!)];
       const c = compareSessions(a.dispatches, b.dispatches);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { command } from './commands.js';
+import type { Workload } from '../core/lab/workload.js';
 import type { Ctx } from './ctx.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import { readSettings } from './settings.js';
@@ -12,37 +13,45 @@ import { CODEWORD_WORKLOAD } from '../core/lab/codewords.js';
 import { newSessionId } from '../core/lab/store.js';
 import type { LabController } from './lab.js';
 
+/** The config as the editor last checked it from disk. */
+type DiskCheck = NonNullable<Awaited<ReturnType<Ctx['checkDisk']>>>;
+
 /**
- * What both probes need first: a trusted workspace (they run openclaw), the servers probed again, and the config on
- * disk. Says what is missing and resolves undefined when something is.
+ * What both probes share: a trusted workspace (they run openclaw), the servers probed again, the config on disk, the
+ * model's endpoint answering (in about two seconds, not OpenClaw's ninety), the transport; and one way to say a failure.
+ * `run` gets those and does the probe's own turns; undefined when something was missing (it was said).
  */
-async function probeReady(ctx: Ctx, probe: string, runs: string) {
+async function withProbe<T>(ctx: Ctx, o: { probe: string; runs: string; workload: Workload }, run: (disk: DiskCheck, file: string, transport: 'local' | 'gateway') => Promise<T | undefined>): Promise<T | undefined> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage(`The ${probe} probe is off in an untrusted workspace: it runs openclaw. Trust the workspace to run it.`);
+    void vscode.window.showWarningMessage(`The ${o.probe} probe is off in an untrusted workspace: it runs openclaw. Trust the workspace to run it.`);
     return undefined;
   }
   await ctx.refresh({ probe: true });
   const disk = await ctx.checkDisk().catch(() => undefined);
   const file = ctx.state.located?.path;
   if (!disk || !file) {
-    void vscode.window.showErrorMessage(`No openclaw.json: the probe runs ${runs} with it.`);
+    void vscode.window.showErrorMessage(`No openclaw.json: the probe runs ${o.runs} with it.`);
     return undefined;
   }
-  return { disk, file };
+  try {
+    await preflight(openAiTarget(disk.observation, o.workload, { allowHosted: readSettings().labAllowHosted }).baseUrl);
+    return await run(disk, file, await resolveTransport(o.workload, disk.observation));
+  } catch (err) {
+    const msg = err instanceof LabPreflightError ? err.message : `The probe failed: ${(err as Error).message}`;
+    ctx.log.error(msg);
+    void vscode.window.showErrorMessage(msg);
+    return undefined;
+  }
 }
-const ProbeOptions = z.strictObject({ agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))) });
+
+const AgentId = z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id')));
+const ProbeOptions = z.strictObject({ agent: AgentId });
 
 /** **Local AI Lab: Probe Prompt Sections** — the CLI's `probe prompt-sections`, shown as a read-only report. */
 export function registerProbe(ctx: Ctx, proposed: ProposedConfigProvider): vscode.Disposable {
   return command('localAiLab.probePromptSections', z.tuple([z.optional(ProbeOptions)]), async (opts): Promise<PromptSectionsReport | undefined> => {
-    const ready = await probeReady(ctx, 'prompt-sections', 'one OpenClaw turn');
-    if (!ready) return undefined;
-    const { disk, file } = ready;
     const agent = opts?.agent ?? 'main';
-    const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
-    try {
-      await preflight(openAiTarget(disk.observation, workload, { allowHosted: readSettings().labAllowHosted }).baseUrl);
-      const transport = await resolveTransport(workload, disk.observation);
+    return withProbe(ctx, { probe: 'prompt-sections', runs: 'one OpenClaw turn', workload: { ...PROMPT_SECTIONS_WORKLOAD, agent } }, async (disk, file, transport) => {
       const turn = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Probing the prompt sections of agent ${agent}`, cancellable: true }, (_p, cancel) => {
         const abort = new AbortController();
         cancel.onCancellationRequested(() => abort.abort());
@@ -59,33 +68,22 @@ export function registerProbe(ctx: Ctx, proposed: ProposedConfigProvider): vscod
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
       if (report.findings.length) void vscode.window.showWarningMessage(report.findings.join(' · '));
       return report;
-    } catch (err) {
-      const msg = err instanceof LabPreflightError ? err.message : `The probe failed: ${(err as Error).message}`;
-      ctx.log.error(msg);
-      void vscode.window.showErrorMessage(msg);
-      return undefined;
-    }
+    });
   });
 }
 
 const CodewordOptions = z.strictObject({
-  agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))),
+  agent: AgentId,
   n: z.optional(z.int().check(z.gte(1), z.lte(100))),
 });
 
 /** **Local AI Lab: Probe Codeword Survival** — the CLI's `probe codewords`: the survival matrix per session, in the Lab panel. */
 export function registerCodewordProbe(ctx: Ctx, lab: LabController): vscode.Disposable {
   return command('localAiLab.probeCodewords', z.tuple([z.optional(CodewordOptions)]), async (opts): Promise<CodewordSession[] | undefined> => {
-    const ready = await probeReady(ctx, 'codeword', 'OpenClaw turns');
-    if (!ready) return undefined;
-    const { disk, file } = ready;
     const agent = opts?.agent ?? 'main';
     const n = opts?.n ?? 1;
-    const workload = { ...CODEWORD_WORKLOAD, agent };
     const startedAt = new Date().toISOString();
-    try {
-      await preflight(openAiTarget(disk.observation, workload, { allowHosted: readSettings().labAllowHosted }).baseUrl);
-      const transport = await resolveTransport(workload, disk.observation);
+    return withProbe(ctx, { probe: 'codeword', runs: 'OpenClaw turns', workload: { ...CODEWORD_WORKLOAD, agent } }, async (_disk, file, transport) => {
       const sessions = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Codeword survival (agent ${agent})`, cancellable: true }, async (progress, cancel) => {
         const abort = new AbortController();
         cancel.onCancellationRequested(() => abort.abort());
@@ -107,11 +105,6 @@ export function registerCodewordProbe(ctx: Ctx, lab: LabController): vscode.Disp
       const errors = sessions.filter((s) => s.error);
       if (errors.length) void vscode.window.showWarningMessage(`Codeword probe: ${errors.length} of ${sessions.length} session(s) did not finish (${errors[0]!.error}).`);
       return sessions;
-    } catch (err) {
-      const msg = err instanceof LabPreflightError ? err.message : `The probe failed: ${(err as Error).message}`;
-      ctx.log.error(msg);
-      void vscode.window.showErrorMessage(msg);
-      return undefined;
-    }
+    });
   });
 }

@@ -58,16 +58,8 @@ export class SweepController implements vscode.Disposable {
       void vscode.window.showInformationMessage('A sweep is already running; cancel it from its notification first.');
       return undefined;
     }
-    const all = this.lab.workloads();
-    let chosen = opts.workload ? all.find((w) => w.workload.name === opts.workload) : undefined;
-    if (!chosen) {
-      const pick = await vscode.window.showQuickPick(
-        all.map((w) => ({ label: w.workload.name, description: `${w.workload.dispatcher} · ${w.source}`, detail: w.workload.description, w })),
-        { title: 'Run Isolation Sweep: choose a workload' },
-      );
-      if (!pick) return undefined;
-      chosen = pick.w;
-    }
+    const chosen = await this.lab.pickWorkload(opts.workload, 'Run Isolation Sweep: choose a workload');
+    if (!chosen) return undefined;
     await this.ctx.refresh({ probe: true });
     const located = this.ctx.state.located;
     const disk = await this.ctx.checkDisk().catch((err: Error) => {
