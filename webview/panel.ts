@@ -1,6 +1,6 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, PointElement, ScatterController, Tooltip } from 'chart.js';
-import { HostMessageSchema, PanelMessageSchema, type CodewordView, type PanelMessage, type PanelSession } from '../src/core/lab/panelProtocol.js';
-import { panelView, type ColourKey, type PanelView } from '../src/core/lab/panelView.js';
+import { HostMessageSchema, PanelMessageSchema, type CodewordView, type PanelMessage, type PanelSession } from '../src/core/lab/view/panelProtocol.js';
+import { panelView, type ColourKey, type PanelView } from '../src/core/lab/view/panelView.js';
 
 Chart.register(ScatterController, BarController, PointElement, BarElement, LinearScale, CategoryScale, Tooltip);
 

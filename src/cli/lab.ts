@@ -3,20 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
-import { runSession } from '../core/lab/runner.js';
-import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core/lab/report.js';
+import { runSession } from '../core/lab/dispatch/runner.js';
+import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core/lab/view/report.js';
 import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
-import { listSessions, newSessionId, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/store.js';
-import { loadWorkload, WorkloadError } from '../core/lab/workload.js';
+import { listSessions, newSessionId, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
+import { loadWorkload } from '../core/lab/workload.js';
+import { WorkloadError } from '../core/lab/workloadSchema.js';
 import { locateConfig } from '../core/openclaw/locate.js';
-import { checkConfigFile, probeProviders, withUserProfiles } from '../core/sources.js';
+import { checkConfigFile, inspectServers, withUserProfiles } from '../core/sources.js';
 import type { ProfileDef } from '../core/profiles/types.js';
 import { readUserProfiles } from './profile.js';
 import { readProfileState } from '../core/profiles/state.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { sha256 } from '../core/fsutil.js';
-import { restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/sweepRun.js';
+import { restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/experiments/sweepRun.js';
 import { labSweep } from './sweep.js';
 import { planProfile } from '../core/profiles/plan.js';
 
@@ -121,7 +122,7 @@ export async function applyProfileFirst(name: string, o: { config?: string; open
   const report = await applyPlan(plan, {
     expectedHash: checked.read.hash,
     lmStudioToken: process.env.LM_API_TOKEN,
-    reprobe: () => probeProviders(checked.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
+    reprobe: () => inspectServers(checked.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
   });
   if (!o.json) console.error(report.ok ? `profile ${name} applied${report.loadedAfter.length ? `; loaded: ${report.loadedAfter.join(', ')}` : ''}` : `profile ${name} was not applied: ${report.error}`);
   if (!report.ok && o.json) console.log(JSON.stringify({ profile: name, ...report }, null, 2));

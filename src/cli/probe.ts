@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
-import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig } from '../core/lab/promptSections.js';
+import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig } from '../core/lab/experiments/promptSections.js';
 import { preflight, openAiTarget, resolveTransport, LabPreflightError } from '../core/lab/session.js';
 import { toValue } from '../core/openclaw/document.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { checkConfigFile } from '../core/sources.js';
-import { aggregate, codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/codewordRun.js';
-import { newSessionId } from '../core/lab/store.js';
-import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/codewords.js';
+import { aggregate, codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/experiments/codewordRun.js';
+import { newSessionId } from '../core/lab/records/store.js';
+import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/experiments/codewords.js';
 import { applyProfileFirst, restoreAfterLab } from './lab.js';
 
 const USAGE =

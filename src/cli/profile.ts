@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { unifiedDiff } from '../core/write/executor.js';
 import { UsageError } from './support.js';
 import { formatVersion } from '../core/openclaw/version.js';
-import { probeProviders, withUserProfiles, type CheckedFile } from '../core/sources.js';
+import { inspectServers, withUserProfiles, type CheckedFile } from '../core/sources.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
 import { differences } from '../core/profiles/detect.js';
@@ -146,7 +146,7 @@ export async function profileCommand(argv: string[], observe: ObserveFn): Promis
       signal: abort.signal,
       lmStudioToken: process.env.LM_API_TOKEN,
       onStep: (m, i, total) => !o.json && console.error(`[${i}/${total}] ${m}`),
-      reprobe: () => probeProviders(obs.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
+      reprobe: () => inspectServers(obs.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
     });
     if (o.json) console.log(JSON.stringify({ ...header, profile: target.name, ...report }, null, 2));
     else {

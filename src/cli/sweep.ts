@@ -4,14 +4,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixtureRuntimes, UsageError } from './support.js';
 import { readUserProfiles } from './profile.js';
-import { dryRunJson, parseKnobs, planArm, planVariants, sweepTableLines, SweepUsageError, VERDICT_RULES, type SweepPlan } from '../core/lab/sweep.js';
-import { restoreSnapshot, runArmSession, runSweep, sweepRecord, sweepRows, takeSnapshot, writeSweepRecord, type Arm, type ArmResult } from '../core/lab/sweepRun.js';
-import { loadWorkload, WorkloadError } from '../core/lab/workload.js';
-import { newSessionId } from '../core/lab/store.js';
+import { dryRunJson, parseKnobs, planArm, planVariants, sweepTableLines, SweepUsageError, VERDICT_RULES, type SweepPlan } from '../core/lab/experiments/sweep.js';
+import { restoreSnapshot, runArmSession, runSweep, sweepRecord, sweepRows, takeSnapshot, writeSweepRecord, type Arm, type ArmResult } from '../core/lab/experiments/sweepRun.js';
+import { loadWorkload } from '../core/lab/workload.js';
+import { WorkloadError } from '../core/lab/workloadSchema.js';
+import { newSessionId } from '../core/lab/records/store.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { formatVersion, parseVersion } from '../core/openclaw/version.js';
 import { applyPlan } from '../core/profiles/apply.js';
-import { checkConfigFile, probeProviders, withUserProfiles, type CheckedFile, type SourceOptions } from '../core/sources.js';
+import { checkConfigFile, inspectServers, withUserProfiles, type CheckedFile, type SourceOptions } from '../core/sources.js';
 import { sha256 } from '../core/fsutil.js';
 import { readBoundedSync } from '../core/read.js';
 
@@ -130,7 +131,7 @@ async function runCliSweep(x: {
     abort.abort();
   };
   process.on('SIGINT', onSigint);
-  const reprobe = () => probeProviders(first.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
+  const reprobe = () => inspectServers(first.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
   try {
     const outcome = await runSweep(
       plan,

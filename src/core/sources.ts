@@ -7,13 +7,14 @@ import type { VersionSource } from './observation.js';
 import { readProfileState } from './profiles/state.js';
 import type { ProfileDef } from './profiles/types.js';
 import { readConfig, type ReadConfig } from './read.js';
-import { isLocalServer, probeServer, serverRoot, type ProbeOptions } from './servers/probe.js';
+import { isLocalServer, serverRoot } from './servers/address.js';
+import { inspectServer, type InspectOptions } from './servers/inspect.js';
 import type { ServerState } from './servers/types.js';
 
 export { ConfigUnreadable, readConfig, type ReadConfig } from './read.js';
 
 /** Providers worth probing: on this machine or the LAN, with a usable URL. Grouped by server root. */
-export function probeTargets(providers: readonly Provider[]): Map<string, Provider[]> {
+export function inspectTargets(providers: readonly Provider[]): Map<string, Provider[]> {
   const byRoot = new Map<string, Provider[]>();
   for (const p of providers) {
     if (!p.baseUrl || !isLocalServer(p.baseUrl)) continue;
@@ -25,12 +26,12 @@ export function probeTargets(providers: readonly Provider[]): Map<string, Provid
 }
 
 /** Probe each distinct local server once, in parallel; map results to provider ids. */
-export async function probeProviders(providers: readonly Provider[], opts: ProbeOptions): Promise<Map<string, ServerState>> {
-  const targets = probeTargets(providers);
+export async function inspectServers(providers: readonly Provider[], opts: InspectOptions): Promise<Map<string, ServerState>> {
+  const targets = inspectTargets(providers);
   const out = new Map<string, ServerState>();
   await Promise.all(
     [...targets].map(async ([, ps]) => {
-      const state = await probeServer(ps[0]!.baseUrl!, opts);
+      const state = await inspectServer(ps[0]!.baseUrl!, opts);
       for (const p of ps) out.set(p.id, { ...state, baseUrl: p.baseUrl! });
     }),
   );
@@ -78,7 +79,7 @@ export interface SourceOptions {
   readonly openclaw?: string;
   readonly version?: OpenClawVersion;
   /** How to learn what the servers loaded: probe them, ask nobody, or a stand-in (captured `lms` output). */
-  readonly servers: { readonly probe: ProbeOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
+  readonly servers: { readonly probe: InspectOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
   readonly userProfiles?: readonly ProfileDef[];
   readonly disabledRules?: readonly string[];
 }
@@ -106,7 +107,7 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
   const version = await resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
   const providers = providersOf(read.doc);
   const servers =
-    opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await probeProviders(providers, opts.servers.probe);
+    opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await inspectServers(providers, opts.servers.probe);
   const input: CheckInput = {
     doc: read.doc,
     version: version.version,

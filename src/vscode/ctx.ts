@@ -11,7 +11,7 @@ import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js
 import type { Observation, VersionSource } from '../core/observation.js';
 import { check, providersOf, type CheckInput, type CheckResult } from '../core/check.js';
 import { ConfigUnreadable, readConfigAsync, type ReadConfig } from '../core/read.js';
-import { probeProviders, withLastKnown } from '../core/sources.js';
+import { inspectServers, withLastKnown } from '../core/sources.js';
 import { readProfileState } from '../core/profiles/state.js';
 import type { ProfilesInForce } from '../core/profiles/inForce.js';
 import { findLmsExecutable, lmsRunner } from '../core/servers/lmsCli.js';
@@ -247,7 +247,7 @@ export class Ctx implements vscode.Disposable {
 
   private async probe(providers: ReturnType<typeof providersOf>, settings: Settings): Promise<Map<string, ServerState>> {
     const token = await this.lmStudioToken();
-    const runtimes = await probeProviders(providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
+    const runtimes = await inspectServers(providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
     for (const [id, s] of runtimes) {
       if (s.status === 'ok') this.log.info(`provider ${id}: ${s.kind} at ${s.baseUrl}, loaded ${s.loaded.map((m) => `${m.identifier}@${m.loadedContextLength ?? '?'}`).join(', ') || 'nothing'}${s.detail ? ` (${s.detail})` : ''}`);
       else this.log.warn(`provider ${id}: could not read ${s.baseUrl}: ${s.detail ?? s.status}`);

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { command, treeSelection } from './commands.js';
-import { deleteSession, experimentRows, profileRows, sessionRows, type LabNode, type LabRow } from '../core/labTree.js';
-import { listCodewordRecords } from '../core/lab/codewordRun.js';
-import { listSweeps } from '../core/lab/sweepRun.js';
-import { listSessions, SessionLocked, SessionUnreadable } from '../core/lab/store.js';
+import { deleteSession, experimentRows, profileRows, sessionRows, type LabNode, type LabRow } from '../core/lab/view/tree.js';
+import { listCodewordRecords } from '../core/lab/experiments/codewordRun.js';
+import { listSweeps } from '../core/lab/experiments/sweepRun.js';
+import { listSessions, SessionLocked, SessionUnreadable } from '../core/lab/records/store.js';
 import type { Ctx } from './ctx.js';
 import { SessionNode, type LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';

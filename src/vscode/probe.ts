@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { command } from './commands.js';
-import type { Workload } from '../core/lab/workload.js';
+import type { Workload } from '../core/lab/workloadSchema.js';
 import type { Ctx } from './ctx.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import { readSettings } from './settings.js';
-import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig, type PromptSectionsReport } from '../core/lab/promptSections.js';
+import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig, type PromptSectionsReport } from '../core/lab/experiments/promptSections.js';
 import { LabPreflightError, openAiTarget, preflight, resolveTransport } from '../core/lab/session.js';
 import { toValue } from '../core/openclaw/document.js';
-import { codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/codewordRun.js';
-import { CODEWORD_WORKLOAD } from '../core/lab/codewords.js';
-import { newSessionId } from '../core/lab/store.js';
+import { codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/experiments/codewordRun.js';
+import { CODEWORD_WORKLOAD } from '../core/lab/experiments/codewords.js';
+import { newSessionId } from '../core/lab/records/store.js';
 import type { LabController } from './lab.js';
 
 /** The config as the editor last checked it from disk. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { command, confirmOpts, noArgs, str, treeSelection } from './commands.js';
-import { probeProviders } from '../core/sources.js';
+import { inspectServers } from '../core/sources.js';
 import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
@@ -237,7 +237,7 @@ export class ProfileController implements vscode.Disposable {
           signal: abort.signal,
           lmStudioToken: token,
           onStep: (m, i, total) => progress.report({ message: `${m} (${i}/${total})`, increment: 100 / total }),
-          reprobe: () => probeProviders(obs.model.providers, { timeoutMs: 1500, lmStudioToken: token }),
+          reprobe: () => inspectServers(obs.model.providers, { timeoutMs: 1500, lmStudioToken: token }),
         });
       });
       for (const st of report.steps) this.ctx.log.info(`${name}: ${st}`);

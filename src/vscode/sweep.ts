@@ -7,15 +7,15 @@ import type { LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
 import { LabPreflightError } from '../core/lab/session.js';
-import { newSessionId, readSession, SessionLocked } from '../core/lab/store.js';
-import { planArm, planVariants, SWEEP_KNOBS, type SweepKnob } from '../core/lab/sweep.js';
-import { readSweepRecord, restoreSnapshot, runArmSession, runSweep, sweepRecord, takeSnapshot, writeSweepRecord, type ArmResult } from '../core/lab/sweepRun.js';
-import { sweepComparison } from '../core/lab/sweepView.js';
+import { newSessionId, readSession, SessionLocked } from '../core/lab/records/store.js';
+import { planArm, planVariants, SWEEP_KNOBS, type SweepKnob } from '../core/lab/experiments/sweep.js';
+import { readSweepRecord, restoreSnapshot, runArmSession, runSweep, sweepRecord, takeSnapshot, writeSweepRecord, type ArmResult } from '../core/lab/experiments/sweepRun.js';
+import { sweepComparison } from '../core/lab/view/sweepView.js';
 import { sha256 } from '../core/fsutil.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { readBoundedSync } from '../core/read.js';
-import { probeProviders } from '../core/sources.js';
+import { inspectServers } from '../core/sources.js';
 
 const UNTRUSTED = 'Sweeps are off in an untrusted workspace: they apply profiles and run programs named by workload files in this folder. Trust the workspace to run one.';
 
@@ -123,7 +123,7 @@ export class SweepController implements vscode.Disposable {
     const file = located.path;
     const token = await this.ctx.lmStudioToken();
     const providers = disk.observation.model.providers;
-    const reprobe = () => probeProviders(providers, { timeoutMs: 1500, lmStudioToken: token });
+    const reprobe = () => inspectServers(providers, { timeoutMs: 1500, lmStudioToken: token });
     const snapshot = takeSnapshot(file, disk.read.bytes, this.ctx.state.runtimes);
     const openclawVersion = disk.observation.versionSource === 'assumed' ? null : formatVersion(disk.observation.version);
     const id = newSessionId(`sweep-${chosen.workload.name}`);

@@ -5,9 +5,9 @@ import { openAiDispatcher } from '../../src/core/lab/dispatch/openai.js';
 import { mergeTrajectory, openclawDispatcher } from '../../src/core/lab/dispatch/openclaw.js';
 import { exportTrajectory } from '../../src/core/lab/dispatch/trajectory.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
-import { runSession } from '../../src/core/lab/runner.js';
+import { runSession } from '../../src/core/lab/dispatch/runner.js';
 import { newSession, summarizeSession } from '../../src/core/lab/session.js';
-import { newSessionId, readSession, SCHEMA_VERSION, writeSession } from '../../src/core/lab/store.js';
+import { newSessionId, readSession, SCHEMA_VERSION, writeSession } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 import { lmStudioRoutes, startServer } from '../support/scriptedServer.js';
 

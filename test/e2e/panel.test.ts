@@ -5,11 +5,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { points, tableRow } from '../../src/core/lab/panel.js';
-import { newNonce, panelHtml } from '../../src/core/lab/panelHtml.js';
-import { codewordView, makeCodewords, plantMessage, survivalMatrix } from '../../src/core/lab/codewords.js';
-import type { PanelSession } from '../../src/core/lab/panelProtocol.js';
-import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
+import { points, tableRow } from '../../src/core/lab/view/panel.js';
+import { newNonce, panelHtml } from '../../src/core/lab/view/panelHtml.js';
+import { codewordView, makeCodewords, plantMessage, survivalMatrix } from '../../src/core/lab/experiments/codewords.js';
+import type { PanelSession } from '../../src/core/lab/view/panelProtocol.js';
+import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 import { CHROMIUM_ARGS, toolsFromEnv } from '../support/codeServer.js';
 

@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, installVsix, openclawWrapper, startCodeServer, toolsFromEnv, type RunningCodeServer } from '../support/codeServer.js';
 import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
-import { tableRow } from '../../src/core/lab/panel.js';
-import { readSession } from '../../src/core/lab/store.js';
+import { tableRow } from '../../src/core/lab/view/panel.js';
+import { readSession } from '../../src/core/lab/records/store.js';
 import { createSandbox, LOADED_CONTEXT, PLANTED_CONTEXT_WINDOW, type Sandbox } from '../support/sandbox.js';
 
 const SHOTS = path.resolve('test-results', 'ui');

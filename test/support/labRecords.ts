@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
+import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 
 /** A finished six-dispatch session record, for view-model tests. */

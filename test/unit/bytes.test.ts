@@ -5,7 +5,7 @@ import { nodeAt, parseDocument, toValue } from '../../src/core/openclaw/document
 import { sideFileText } from '../../src/core/migrate/migrate.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { editsBetween, lineEnding, mapText, spliceBytes } from '../../src/core/write/bytes.js';
-import { histogram, panelView } from '../../src/core/lab/panelView.js';
+import { histogram, panelView } from '../../src/core/lab/view/panelView.js';
 
 describe('byte-preserving text', () => {
   it('decodes exactly as TextDecoder does, for random bytes, and maps every unit back to its bytes', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codewordView, compactionSummaries, filesOf, makeCodewords, plantMessage, survivalLines, survivalMatrix, type Codeword } from '../../src/core/lab/codewords.js';
+import { codewordView, compactionSummaries, filesOf, makeCodewords, plantMessage, survivalLines, survivalMatrix, type Codeword } from '../../src/core/lab/experiments/codewords.js';
 
 /** Scripted compactors: one keeps only rule-like sentences, one keeps everything. */
 const keepRuleLike = (history: string) => history.split('\n').filter((l) => /\brule\b|\bmust\b|\bevery\b/i.test(l)).join('\n');

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { mergeTrajectory, parseAgentResult } from '../../src/core/lab/dispatch/openclaw.js';
 import { compactionsFromLog, summarizeTrajectory } from '../../src/core/lab/dispatch/trajectory.js';
-import { compactionCount, finalMessageOf, strategyOf } from '../../src/core/lab/evidence.js';
-import { points, tableRow } from '../../src/core/lab/panel.js';
-import { jitter, panelView } from '../../src/core/lab/panelView.js';
-import { comparisonLines, distinctLabels, evidenceLines, reportLines, sessionLabel } from '../../src/core/lab/report.js';
+import { compactionCount, finalMessageOf, strategyOf } from '../../src/core/lab/dispatch/evidence.js';
+import { points, tableRow } from '../../src/core/lab/view/panel.js';
+import { jitter, panelView } from '../../src/core/lab/view/panelView.js';
+import { comparisonLines, distinctLabels, evidenceLines, reportLines, sessionLabel } from '../../src/core/lab/view/report.js';
 import { compareSessions, summarizeSession } from '../../src/core/lab/session.js';
-import { DispatchRecordSchema, type DispatchRecord, type Session } from '../../src/core/lab/store.js';
+import { DispatchRecordSchema, type DispatchRecord, type Session } from '../../src/core/lab/records/store.js';
 import { dispatchRecord, sessionRecord } from '../support/labRecords.js';
 
 const session = (id: string, profile: string | null, startedAt?: string): Session => sessionRecord(id, profile, startedAt);

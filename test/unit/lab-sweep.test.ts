@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stateDir } from '../../src/core/write/backups.js';
-import { readSweepRecord } from '../../src/core/lab/sweepRun.js';
-import { readSession } from '../../src/core/lab/store.js';
+import { readSweepRecord } from '../../src/core/lab/experiments/sweepRun.js';
+import { readSession } from '../../src/core/lab/records/store.js';
 import { runCli } from '../support/cli.js';
 import { lmStudioRoutes, startServer, type Route, type ScriptedServer } from '../support/scriptedServer.js';
 

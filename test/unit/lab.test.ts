@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readSession } from '../../src/core/lab/store.js';
+import { readSession } from '../../src/core/lab/records/store.js';
 import { startServer, lmStudioRoutes, type ChatScript, type ScriptedServer } from '../support/scriptedServer.js';
 import { runCli } from '../support/cli.js';
 

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { deleteSession, experimentRows, profileRows, sessionRows } from '../../src/core/labTree.js';
-import { codewordRecord, listCodewordRecords, writeCodewordRecord } from '../../src/core/lab/codewordRun.js';
-import { makeCodewords, plantMessage, survivalMatrix } from '../../src/core/lab/codewords.js';
-import { listSweeps, writeSweepRecord } from '../../src/core/lab/sweepRun.js';
-import { appendDispatch, listSessions, lockSession, SCHEMA_VERSION, SessionLocked, SessionUnreadable, writeSession, type Session } from '../../src/core/lab/store.js';
+import { deleteSession, experimentRows, profileRows, sessionRows } from '../../src/core/lab/view/tree.js';
+import { codewordRecord, listCodewordRecords, writeCodewordRecord } from '../../src/core/lab/experiments/codewordRun.js';
+import { makeCodewords, plantMessage, survivalMatrix } from '../../src/core/lab/experiments/codewords.js';
+import { listSweeps, writeSweepRecord } from '../../src/core/lab/experiments/sweepRun.js';
+import { appendDispatch, listSessions, lockSession, SCHEMA_VERSION, SessionLocked, SessionUnreadable, writeSession, type Session } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 import type { ProfileTarget } from '../../src/core/profiles/types.js';
 

@@ -110,7 +110,7 @@ describe('first run: walkthrough, icon, Lab view', () => {
 
 describe('contributed schemas', () => {
   it('schemas/workload.schema.json is what the validator generates (run npm run schemas after changing it)', async () => {
-    const { workloadJsonSchema } = await import('../../src/core/lab/schema.js');
+    const { workloadJsonSchema } = await import('../../src/core/lab/workloadSchema.js');
     assert.deepEqual(JSON.parse(fs.readFileSync('schemas/workload.schema.json', 'utf8')), workloadJsonSchema());
     assert.ok(pkg.contributes.jsonValidation.some((j: { fileMatch: string; url: string }) => j.fileMatch === '**/.local-ai-lab/workloads/*.json' && j.url === './schemas/workload.schema.json'));
   });

@@ -9,7 +9,7 @@ import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { check } from '../../src/core/check.js';
 import { runRules } from '../../src/core/rules/registry.js';
-import { probeServer } from '../../src/core/servers/probe.js';
+import { inspectServer } from '../../src/core/servers/inspect.js';
 import { config, lmstudio, observe } from '../support/observe.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
@@ -88,7 +88,7 @@ describe('lms fallback', () => {
       if (args[0] === 'server') return { stdout: JSON.stringify({ running: true, port: 1234 }), exitCode: 0 };
       return { stdout: args[0] === 'ps' ? ps : ls, exitCode: 0 };
     };
-    const st = await probeServer(`${s.url}/v1`, { timeoutMs: 1000, lms });
+    const st = await inspectServer(`${s.url}/v1`, { timeoutMs: 1000, lms });
     assert.equal(st.status, 'ok');
     assert.equal(st.via, 'lms');
     assert.equal(st.loaded[0]!.loadedContextLength, 32768);
@@ -98,7 +98,7 @@ describe('lms fallback', () => {
       return { stdout: JSON.stringify({ running: false }), exitCode: 0 };
     };
     calls.length = 0;
-    const st2 = await probeServer(`${s.url}/v1`, { timeoutMs: 1000, lms: notRunning });
+    const st2 = await inspectServer(`${s.url}/v1`, { timeoutMs: 1000, lms: notRunning });
     assert.equal(st2.status, 'unreadable');
     assert.deepEqual(calls, [['server', 'status', '--json']], 'lms ps is never called when LM Studio is not running');
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dispatchesCsv, histogram, markdownTable, neutralizeCell, points, tableRow } from '../../src/core/lab/panel.js';
-import type { DispatchRecord, Session } from '../../src/core/lab/store.js';
+import { dispatchesCsv, histogram, markdownTable, neutralizeCell, points, tableRow } from '../../src/core/lab/view/panel.js';
+import type { DispatchRecord, Session } from '../../src/core/lab/records/store.js';
 import { dispatchRecord, sessionRecord } from '../support/labRecords.js';
 
 const session = (id: string, profile: string | null = 'mid-range'): Session => sessionRecord(id, profile);

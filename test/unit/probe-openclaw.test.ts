@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
-import { readCodewordRecord } from '../../src/core/lab/codewordRun.js';
-import { codewordView } from '../../src/core/lab/codewords.js';
+import { readCodewordRecord } from '../../src/core/lab/experiments/codewordRun.js';
+import { codewordView } from '../../src/core/lab/experiments/codewords.js';
 import { startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 const exe = openclawExecutable();

@@ -5,7 +5,7 @@ import { sha256 } from '../../src/core/fsutil.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { check } from '../../src/core/check.js';
-import { probeProviders } from '../../src/core/sources.js';
+import { inspectServers } from '../../src/core/sources.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
 import { readProfileState } from '../../src/core/profiles/state.js';
 import { detectProfile } from '../../src/core/profiles/detect.js';
@@ -25,7 +25,7 @@ describe('a profile applied to the sandbox is detected without drift', () => {
       const look = async () => {
         const doc = parseDocument(sb.configPath, fs.readFileSync(sb.configPath, 'utf8'));
         const base = check({ doc, version: v('2026.9.6'), machine }).observation;
-        return check({ doc, version: v('2026.9.6'), machine, servers: await probeProviders(base.model.providers, { timeoutMs: 1500 }) }).observation;
+        return check({ doc, version: v('2026.9.6'), machine, servers: await inspectServers(base.model.providers, { timeoutMs: 1500 }) }).observation;
       };
       for (const name of ['mid-range', 'long-agentic', 'single-turn']) {
         const obs = await look();

@@ -7,7 +7,7 @@ import { sha256 } from '../../src/core/fsutil.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { check } from '../../src/core/check.js';
-import { probeProviders } from '../../src/core/sources.js';
+import { inspectServers } from '../../src/core/sources.js';
 import { applyPlan } from '../../src/core/profiles/apply.js';
 import { readProfileState } from '../../src/core/profiles/state.js';
 import { profileCaveats } from '../../src/core/profiles/caveats.js';
@@ -235,7 +235,7 @@ describe('apply against a scripted LM Studio', () => {
     const text = fs.readFileSync(file, 'utf8');
     const machine = { totalMemoryBytes: 128 * GiB, cpus: 12, platform: 'test' };
     const base = check({ doc: parseDocument(file, text), version: v('2026.9.6'), machine }).observation;
-    const reprobe = () => probeProviders(base.model.providers, { timeoutMs: 1500 });
+    const reprobe = () => inspectServers(base.model.providers, { timeoutMs: 1500 });
     const obs = check({ doc: parseDocument(file, text), version: v('2026.9.6'), machine, servers: await reprobe() }).observation;
     return { s, file, text, obs, reprobe };
   }

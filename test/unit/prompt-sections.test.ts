@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzePromptSections, existingWorkspaceFiles, mentions, parseProbeResult, promptSectionsLines, workspaceFromConfig } from '../../src/core/lab/promptSections.js';
+import { analyzePromptSections, existingWorkspaceFiles, mentions, parseProbeResult, promptSectionsLines, workspaceFromConfig } from '../../src/core/lab/experiments/promptSections.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 
 /** meta.systemPromptReport.injectedWorkspaceFiles as OpenClaw 2026.9.6 builds it (buildBootstrapInjectionStats). */

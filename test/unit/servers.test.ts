@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fromV0Models, fromV1Models, loadedFromLmsPs } from '../../src/core/servers/lmstudio.js';
 import { ollamaLoaded, ollamaShow, vllmLoaded } from '../../src/core/servers/others.js';
-import { probeServer } from '../../src/core/servers/probe.js';
+import { inspectServer } from '../../src/core/servers/inspect.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { config, observe } from '../support/observe.js';
 import { lmStudioRoutes, ollamaRoutes, serverPool, startServer, vllmRoutes } from '../support/scriptedServer.js';
@@ -48,7 +48,7 @@ describe('readers tolerate every server version', () => {
 
   it('vLLM with a null-length adapter is still probed as vLLM and read', async () => {
     const s = await start({ ...vllmRoutes(), '/v1/models': { json: fixture('vllm-models-lora.json') } });
-    const st = await probeServer(`${s.url}/v1`, opts);
+    const st = await inspectServer(`${s.url}/v1`, opts);
     assert.equal(st.status, 'ok', st.detail);
     assert.equal(st.kind, 'vllm');
     assert.deepEqual(st.loaded.map((m) => m.identifier), ['Qwen/Qwen2.5-7B-Instruct']);
@@ -82,7 +82,7 @@ describe('readers tolerate every server version', () => {
       '/api/tags': { json: { models: [{ name: 'gemma4', size: 1 }, { name: 'gemma3:4b', size: 1 }] } },
       'POST /api/show': (req) => ({ json: fixture((req.body as { model: string }).model === 'gemma3:4b' ? 'ollama-show-gemma3.json' : 'ollama-show-qwen3.json') }),
     });
-    const st = await probeServer(`${s.url}`, opts);
+    const st = await inspectServer(`${s.url}`, opts);
     assert.equal(st.kind, 'ollama');
     assert.deepEqual(st.downloaded?.find((d) => d.modelKey === 'gemma3:4b')?.capabilities, { tools: false, thinking: false });
     assert.equal(st.loaded[0]!.modelfileNumCtx, 40960);
@@ -95,7 +95,7 @@ describe('probe wording: answered but …, never "nothing answers" for a server 
 
   it('500 on every endpoint', async () => {
     const s = await start(everywhere({ text: 'Internal Server Error', status: 500 }));
-    const st = await probeServer(`${s.url}/v1`, opts);
+    const st = await inspectServer(`${s.url}/v1`, opts);
     assert.equal(st.status, 'unreadable');
     assert.match(st.detail!, /answered at .*, but never usably \(HTTP 500\)/);
     assert.doesNotMatch(st.detail!, /nothing answers/);
@@ -103,26 +103,26 @@ describe('probe wording: answered but …, never "nothing answers" for a server 
 
   it('a redirect (to a login page) is not followed and is reported as an answer', async () => {
     const s = await start(everywhere({ redirect: 'http://login.example.invalid/sso' }));
-    const st = await probeServer(`${s.url}/v1`, opts);
+    const st = await inspectServer(`${s.url}/v1`, opts);
     assert.equal(st.status, 'unreadable');
     assert.match(st.detail!, /answered at .*HTTP 302 redirect to http:\/\/login\.example\.invalid\/sso/);
   });
 
   it('a torn body (headers, then the connection drops)', async () => {
     const s = await start(everywhere({ torn: '{"data": [{"id": "qwen' }));
-    const st = await probeServer(`${s.url}/v1`, opts);
+    const st = await inspectServer(`${s.url}/v1`, opts);
     assert.equal(st.status, 'unreadable');
     assert.match(st.detail!, /answered at .* broke off mid-body/);
   });
 
   it('LM Studio whose model list tears is "LM Studio answered …", and a closed port is still "nothing answers"', async () => {
     const lm = await start({ ...lmStudioRoutes(), '/api/v1/models': { torn: '{"models": [' }, '/api/v0/models': { torn: '{"data": [' } });
-    const st = await probeServer(`${lm.url}/v1`, opts);
+    const st = await inspectServer(`${lm.url}/v1`, opts);
     assert.equal(st.kind, 'lmstudio');
     assert.match(st.detail!, /LM Studio answered neither .*broke off mid-body/);
     const gone = await start({});
     await gone.close();
-    assert.match((await probeServer(`${gone.url}/v1`, opts)).detail!, /nothing answers/);
+    assert.match((await inspectServer(`${gone.url}/v1`, opts)).detail!, /nothing answers/);
   });
 
   it('a server state with unknown context (old lms) raises no context-window-mismatch', () => {

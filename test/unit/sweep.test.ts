@@ -4,11 +4,11 @@ import { parseDocument } from '../../src/core/openclaw/document.js';
 import { buildModel } from '../../src/core/openclaw/model.js';
 import { resolveAll } from '../../src/core/profiles/resolve.js';
 import type { ProfileTarget } from '../../src/core/profiles/types.js';
-import { dryRunJson, judge, parseKnobs, planArm, planVariants, sweepCells, sweepMarkdown, SweepUsageError, SWEEP_KNOBS } from '../../src/core/lab/sweep.js';
-import { restoreActions, runSweep, sweepRecord, sweepRows, type Arm, type Snapshot } from '../../src/core/lab/sweepRun.js';
-import type { DispatchRecord, Session } from '../../src/core/lab/store.js';
+import { dryRunJson, judge, parseKnobs, planArm, planVariants, sweepCells, sweepMarkdown, SweepUsageError, SWEEP_KNOBS } from '../../src/core/lab/experiments/sweep.js';
+import { restoreActions, runSweep, sweepRecord, sweepRows, type Arm, type Snapshot } from '../../src/core/lab/experiments/sweepRun.js';
+import type { DispatchRecord, Session } from '../../src/core/lab/records/store.js';
 import type { ServerState } from '../../src/core/servers/types.js';
-import { sweepComparison } from '../../src/core/lab/sweepView.js';
+import { sweepComparison } from '../../src/core/lab/view/sweepView.js';
 import { config, lmstudio, observe } from '../support/observe.js';
 
 const SERVER = () =>

@@ -7,14 +7,14 @@ import { findProvider, findRow, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
-import { isLocalServer } from '../servers/probe.js';
+import { isLocalServer } from '../servers/address.js';
 import { openAiDispatcher } from './dispatch/openai.js';
 import { gatewayListening, OPENCLAW_MESSAGE_FILE_MAX, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
 import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
-import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './store.js';
-import type { Workload } from './workload.js';
-import { compactionCount, compactionList } from './evidence.js';
+import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './records/store.js';
+import type { Workload } from './workloadSchema.js';
+import { compactionCount, compactionList } from './dispatch/evidence.js';
 
 export class LabPreflightError extends Error {}
 

@@ -1,6 +1,6 @@
 import type { Finding } from '../findings.js';
 import { child, member } from '../openclaw/document.js';
-import { isLocalServer } from '../servers/probe.js';
+import { isLocalServer } from '../servers/address.js';
 import { atKey, fmt, finding, type Rule } from './util.js';
 import { kvEstimateBytes } from '../machine.js';
 

@@ -4,7 +4,7 @@ import { appendItem, replaceValue, setPath, type DocEdits } from '../openclaw/ed
 import { effectiveContext } from '../openclaw/context.js';
 import { findProvider, findRow, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
-import { isLocalServer } from '../servers/probe.js';
+import { isLocalServer } from '../servers/address.js';
 import { actionFix, atNode, editFix, finding, fmt, type Rule } from './util.js';
 import { downloadedFor, loadedFor, pickCompactor, serverName } from '../servers/models.js';
 

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LmsRunner } from './probe.js';
+import type { LmsRunner } from './inspect.js';
 
 /** Where LM Studio installs `lms`: the home pointer file, then ~/.cache/lm-studio, then ~/.lmstudio; else PATH. */
 export function findLmsExecutable(setting: string, home = os.homedir()): string {

@@ -1,4 +1,4 @@
-import { isLocalServer, serverRoot } from './probe.js';
+import { isLocalServer, serverRoot } from './address.js';
 import type { RuntimeKind } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { OpenAI as OpenAIClass } from '../../../vendor/openai.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countTools, finalMessageOf } from '../evidence.js';
+import { countTools, finalMessageOf } from './evidence.js';
 import type { DispatchOutcome, Dispatcher } from './types.js';
 
 let sdk: typeof OpenAIClass | undefined;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { compactionsFromLog, exportTrajectory, openclawLogFiles, summarizeTrajectory } from './trajectory.js';
-import { countTools, emptyCompaction, finalMessageOf, type CompactionRecord } from '../evidence.js';
+import { countTools, emptyCompaction, finalMessageOf, type CompactionRecord } from './evidence.js';
 import * as z from 'zod/mini';
 import type { DispatchOutcome, Dispatcher } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Evidence } from '../evidence.js';
+import type { Evidence } from './evidence.js';
 
 /** What one dispatch produced, before the runner adds index, timing and expectations. */
 export interface DispatchOutcome extends Evidence {

@@ -1,8 +1,8 @@
-import { compactionCount } from './evidence.js';
+import { compactionCount } from '../dispatch/evidence.js';
 import { evidenceLines } from './report.js';
-import { summarizeSession } from './session.js';
-import type { Interval } from './stats.js';
-import type { DispatchRecord, Session } from './store.js';
+import { summarizeSession } from '../session.js';
+import type { Interval } from '../stats.js';
+import type { DispatchRecord, Session } from '../records/store.js';
 import { STATS_HEAD, statsCells } from './panelView.js';
 
 /**

@@ -1,7 +1,7 @@
-import { summarizeSession } from './session.js';
-import type { DispatchRecord } from './store.js';
-import type { SweepRecord } from './sweepRun.js';
-import { armFigures, judge, sweepCells, SWEEP_TABLE_HEAD, type SweepKnob, type SweepRow } from './sweep.js';
+import { summarizeSession } from '../session.js';
+import type { DispatchRecord } from '../records/store.js';
+import type { SweepRecord } from '../experiments/sweepRun.js';
+import { armFigures, judge, sweepCells, SWEEP_TABLE_HEAD, type SweepKnob, type SweepRow } from '../experiments/sweep.js';
 
 /**
  * A sweep in the Lab panel: one grouped comparison of its sessions, base first, and one line per variant

@@ -4,11 +4,12 @@ import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsSe
 import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaShow, type OllamaShowFacts, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
 import { RUNTIME_NAMES, type DownloadedModel, type LoadedModel, type RuntimeKind, type ServerState } from './types.js';
 import { lmStudioAuthHeaders } from './secrets.js';
+import { serverRoot } from './address.js';
 
 /** Runs `lms` with arguments (never a shell string) and returns stdout; injected so core stays testable. */
 export type LmsRunner = (args: readonly string[], timeoutMs: number, signal?: AbortSignal) => Promise<{ stdout: string; exitCode: number }>;
 
-export interface ProbeOptions {
+export interface InspectOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   /**
@@ -20,40 +21,6 @@ export interface ProbeOptions {
   readonly lms?: LmsRunner;
 }
 
-/** Where a provider's server answers: the origin, with any path before `/v1` kept (reverse proxies). */
-export function serverRoot(baseUrl: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(baseUrl);
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-  const prefix = u.pathname.replace(/\/+$/, '').replace(/\/(v1|api)$/, '');
-  return `${u.protocol}//${u.host}${prefix}`;
-}
-
-/**
- * Only servers on this machine or the local network are probed; a hosted API is never contacted.
- * Loopback, RFC 1918, link-local, `.local` (mDNS) and single-label host names count as local.
- */
-export function isLocalServer(baseUrl: string): boolean {
-  let host: string;
-  try {
-    host = new URL(baseUrl).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  host = host.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host === '::1' || host === '0.0.0.0') return true;
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  if (m) {
-    const [a, b] = [Number(m[1]), Number(m[2])];
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
-  }
-  if (host.startsWith('fe80:') || host.startsWith('fd') || host.startsWith('fc')) return host.includes(':');
-  return !host.includes('.') && !host.includes(':');
-}
 
 function describe(f: HttpFailure): string {
   return f.message;
@@ -64,7 +31,7 @@ const OllamaVersion = z.looseObject({ version: z.string() });
 const Health = z.looseObject({ status: z.string() });
 
 /** Finds what kind of server answers at `baseUrl` and reads what it has loaded. Never throws. */
-export async function probeServer(baseUrl: string, opts: ProbeOptions): Promise<ServerState> {
+export async function inspectServer(baseUrl: string, opts: InspectOptions): Promise<ServerState> {
   const root = serverRoot(baseUrl);
   if (!root) return { baseUrl, status: 'unreadable', detail: `not an http(s) URL: ${baseUrl}`, loaded: [], via: 'probe' };
   // Identification carries no credentials: the kind is not known yet (see secrets.ts).
@@ -156,7 +123,7 @@ function shortError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function readLmStudio(baseUrl: string, root: string, opts: ProbeOptions, headers: Record<string, string>): Promise<ServerState> {
+async function readLmStudio(baseUrl: string, root: string, opts: InspectOptions, headers: Record<string, string>): Promise<ServerState> {
   const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal, headers });
   const v1 = await get('/api/v1/models');
   if (v1.ok) {
@@ -185,7 +152,7 @@ function V1Safe(value: unknown) {
 }
 
 /** `lms ps/ls` can start LM Studio and block for a minute; only call them once `server status` says it runs. */
-async function readViaLms(baseUrl: string, opts: ProbeOptions): Promise<ServerState | undefined> {
+async function readViaLms(baseUrl: string, opts: InspectOptions): Promise<ServerState | undefined> {
   const lms = opts.lms!;
   try {
     const status = await lms(['server', 'status', '--json'], 3000, opts.signal);
@@ -209,7 +176,7 @@ async function readViaLms(baseUrl: string, opts: ProbeOptions): Promise<ServerSt
 /** Models whose `/api/show` we read: the loaded ones and up to this many downloaded ones (capabilities, Modelfile num_ctx). */
 const OLLAMA_SHOW_LIMIT = 32;
 
-async function readOllama(baseUrl: string, root: string, opts: ProbeOptions): Promise<ServerState> {
+async function readOllama(baseUrl: string, root: string, opts: InspectOptions): Promise<ServerState> {
   const o = { timeoutMs: opts.timeoutMs, signal: opts.signal };
   const [ps, tags] = await Promise.all([requestJson(root + '/api/ps', o), requestJson(root + '/api/tags', o)]);
   if (!ps.ok) return { baseUrl, status: 'unreadable', kind: 'ollama', detail: `Ollama answered, but /api/ps failed: ${describe(ps.failure)}`, loaded: [], via: 'probe' };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import type { Workload } from './workload.js';
+import type { Workload } from '../workloadSchema.js';
 
 /**
  * The prompt-sections probe: is my workspace context really in the prompt? The agent is asked to list,

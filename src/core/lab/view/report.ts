@@ -1,6 +1,6 @@
-import { compactionCount } from './evidence.js';
-import { summarizeSession, type compareSessions, type SessionSummary } from './session.js';
-import type { DispatchRecord, Environment, Session } from './store.js';
+import { compactionCount } from '../dispatch/evidence.js';
+import { summarizeSession, type compareSessions, type SessionSummary } from '../session.js';
+import type { DispatchRecord, Environment, Session } from '../records/store.js';
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 

@@ -1,20 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import type { ServerAction } from '../findings.js';
-import { sha256 } from '../fsutil.js';
-import { readBoundedSync } from '../read.js';
-import { runAction } from '../servers/actions.js';
-import type { ServerState } from '../servers/types.js';
-import { stateDir } from '../write/backups.js';
-import { execute } from '../write/executor.js';
+import type { ServerAction } from '../../findings.js';
+import { sha256 } from '../../fsutil.js';
+import { readBoundedSync } from '../../read.js';
+import { runAction } from '../../servers/actions.js';
+import type { ServerState } from '../../servers/types.js';
+import { stateDir } from '../../write/backups.js';
+import { execute } from '../../write/executor.js';
 import { armFigures, judge, type KnobValue, type SweepPlan, type SweepRow, type Variant } from './sweep.js';
-import { dispatcherFor, environmentSnapshot, newSession, openAiTarget, preflight, resolveTransport, summarizeSession } from './session.js';
-import { runSession, type RunOptions } from './runner.js';
-import type { Observation } from '../observation.js';
-import type { Workload } from './workload.js';
-import { newSessionId, type DispatchRecord, type Session } from './store.js';
-import { isRecordId, recordFolder } from './records.js';
+import { dispatcherFor, environmentSnapshot, newSession, openAiTarget, preflight, resolveTransport, summarizeSession } from '../session.js';
+import { runSession, type RunOptions } from '../dispatch/runner.js';
+import type { Observation } from '../../observation.js';
+import type { Workload } from '../workloadSchema.js';
+import { newSessionId, type DispatchRecord, type Session } from '../records/store.js';
+import { isRecordId, recordFolder } from '../records/folder.js';
 
 /**
  * Running a sweep: the base and each variant applied in turn and run n times, then the state that was in

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fmt } from './format.js';
-import { summarizeSession } from './lab/session.js';
-import { lockSession, resolveSessionId, sessionDir, type LoadedSession } from './lab/store.js';
-import type { ProfileTarget } from './profiles/types.js';
-import type { CodewordRecord } from './lab/codewordRun.js';
-import { survivedCounts } from './lab/codewords.js';
-import type { SweepRecord } from './lab/sweepRun.js';
+import { fmt } from '../../format.js';
+import { summarizeSession } from '../session.js';
+import { lockSession, resolveSessionId, sessionDir, type LoadedSession } from '../records/store.js';
+import type { ProfileTarget } from '../../profiles/types.js';
+import type { CodewordRecord } from '../experiments/codewordRun.js';
+import { survivedCounts } from '../experiments/codewords.js';
+import type { SweepRecord } from '../experiments/sweepRun.js';
 
 /**
  * The Lab view's rows, as plain data: the VS Code adapter turns each into a TreeItem and nothing else, so

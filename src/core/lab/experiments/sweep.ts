@@ -1,17 +1,17 @@
-import { member, numberAt, parseDocument, stringAt } from '../openclaw/document.js';
-import { removeMember } from '../openclaw/edit.js';
-import { retiredKey, tooNewKey } from '../openclaw/knowledge.js';
-import { buildModel } from '../openclaw/model.js';
-import { atLeast, type OpenClawVersion } from '../openclaw/version.js';
-import { BEHAVIOUR } from '../openclaw/knowledge.js';
-import type { Observation } from '../observation.js';
-import { planProfile, type ProfilePlan } from '../profiles/plan.js';
-import type { ProfileTarget } from '../profiles/types.js';
-import { maxContextFor } from '../servers/models.js';
-import { compactionCount } from './evidence.js';
-import { applyEdits } from '../text.js';
-import { bootstrapMedianDifference, wilson, type Interval } from './stats.js';
-import type { DispatchRecord } from './store.js';
+import { member, numberAt, parseDocument, stringAt } from '../../openclaw/document.js';
+import { removeMember } from '../../openclaw/edit.js';
+import { retiredKey, tooNewKey } from '../../openclaw/knowledge.js';
+import { buildModel } from '../../openclaw/model.js';
+import { atLeast, type OpenClawVersion } from '../../openclaw/version.js';
+import { BEHAVIOUR } from '../../openclaw/knowledge.js';
+import type { Observation } from '../../observation.js';
+import { planProfile, type ProfilePlan } from '../../profiles/plan.js';
+import type { ProfileTarget } from '../../profiles/types.js';
+import { maxContextFor } from '../../servers/models.js';
+import { compactionCount } from '../dispatch/evidence.js';
+import { applyEdits } from '../../text.js';
+import { bootstrapMedianDifference, wilson, type Interval } from '../stats.js';
+import type { DispatchRecord } from '../records/store.js';
 
 /**
  * The isolation sweep (the operators' experiment design): from a base profile, one variant per knob, each

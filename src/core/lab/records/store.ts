@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import { WorkloadSchema } from './workload.js';
+import { WorkloadSchema } from '../workloadSchema.js';
 
 export const SCHEMA_VERSION = 1;
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import { compactionSummaries, growthMessage, makeCodewords, plantMessage, RECALL_MESSAGE, survivalMatrix, survivedCounts, WORK_MESSAGE, type Codeword, type SurvivalMatrix } from './codewords.js';
 import { runAgentTurn } from './promptSections.js';
-import { recordFolder } from './records.js';
+import { recordFolder } from '../records/folder.js';
 
 /** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
 export async function exportSummaries(executable: string, sessionKey: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string[] | undefined> {

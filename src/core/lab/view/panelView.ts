@@ -1,5 +1,5 @@
 import type { PanelSession } from './panelProtocol.js';
-import type { Interval } from './stats.js';
+import type { Interval } from '../stats.js';
 
 /**
  * What the lab panel draws, computed here (plain TypeScript, no DOM, tested in Node) so the webview only

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { DispatchOutcome, Dispatcher } from './dispatch/types.js';
+import type { DispatchOutcome, Dispatcher } from './types.js';
 import { strategyOf } from './evidence.js';
-import { appendDispatch, lockSession, readSession, writeSession, SCHEMA_VERSION, type DispatchRecord, type Session } from './store.js';
-import type { Workload } from './workload.js';
+import { appendDispatch, lockSession, readSession, writeSession, SCHEMA_VERSION, type DispatchRecord, type Session } from '../records/store.js';
+import type { Workload } from '../workloadSchema.js';
 
 export interface RunOptions {
   readonly root: string;

@@ -1,6 +1,6 @@
-import { summarizeTrajectory } from './dispatch/trajectory.js';
-import { mulberry32 } from './stats.js';
-import type { Workload } from './workload.js';
+import { summarizeTrajectory } from '../dispatch/trajectory.js';
+import { mulberry32 } from '../stats.js';
+import type { Workload } from '../workloadSchema.js';
 
 /**
  * The planted-codeword probe (does the compactor carry what matters?): the first message plants four
