@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext) {
       command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
     );
     const lab = new LabController(c, profiles);
-    c.push(lab, new LabView(c, lab, profiles), registerWalkthrough(context), new SweepController(c, profiles, lab), registerProbe(c, proposed), registerCodewordProbe(c, lab));
+    c.push(lab, new LabView(c, lab, profiles), registerWalkthrough(context), new SweepController(c, profiles, lab), registerProbe(c, proposed), registerCodewordProbe(c, lab, profiles));
     // The first check runs after activation returns: locate, `openclaw --version`, probes.
     setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
     const activateMs = performance.now() - t0;

@@ -1,25 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
-import { runSession } from '../core/lab/dispatch/runner.js';
+import { LabPreflightError } from '../core/lab/session.js';
+import { UnknownProfile, type LabEnv } from '../core/lab/look.js';
+import { cliLabEnv, cliReporter, restoreLine } from './labEnv.js';
+import { runLabUnderProfiles } from '../core/lab/experiments/labRun.js';
+import type { Workload } from '../core/lab/workloadSchema.js';
 import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core/lab/view/report.js';
-import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
+import { compareSessions, summarizeSession } from '../core/lab/summary.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
-import { listSessions, newSessionId, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
+import { listSessions, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
 import { loadWorkload } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
-import { locateConfig } from '../core/openclaw/locate.js';
-import { checkConfigFile, inspectServers, withUserProfiles } from '../core/sources.js';
-import type { ProfileDef } from '../core/profiles/types.js';
-import { readUserProfiles } from './profile.js';
-import { readProfileState } from '../core/profiles/state.js';
-import { applyPlan } from '../core/profiles/apply.js';
-import { sha256 } from '../core/fsutil.js';
-import { restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/experiments/sweepRun.js';
 import { labSweep } from './sweep.js';
-import { planProfile } from '../core/profiles/plan.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
 
@@ -95,78 +88,44 @@ function labDir(dir: string | undefined): string {
   return path.resolve(dir ?? '.local-ai-lab');
 }
 
-/** The lab's look at the config and the servers: the same pipeline as `check`, probing live servers. */
-async function observe(configOpt: string | undefined, openclaw?: string, userProfiles?: readonly ProfileDef[]) {
-  const file = configOpt
-    ? path.resolve(configOpt)
-    : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
-  const c = await checkConfigFile({ configPath: file, openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } }, userProfiles });
-  // The bytes the observation was parsed from: a plan's expected hash must match what it was made from.
-  return { obs: c.observation, file, bytes: c.read.bytes, checked: c };
-}
-
-/**
- * `--profile P` (or the workload's profile): applied before the first dispatch, as `profile apply P --yes` would.
- * Returns what was in force before (config bytes, recorded profile, LM Studio loads), to restore afterwards.
- */
-export async function applyProfileFirst(name: string, o: { config?: string; openclaw?: string; profiles?: string; json?: boolean }): Promise<{ before: Snapshot; profileBefore: string | undefined } | undefined> {
-  const first = await observe(o.config, o.openclaw);
-  const before = takeSnapshot(first.file, first.bytes, first.checked.servers);
-  const profileBefore = readProfileState(first.file)?.profile;
-  const lmProvider = first.obs.model.providers.find((p) => first.checked.servers.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
-  // The user's own profiles count here as they do for `profile apply` and in the editor.
-  const checked = withUserProfiles(first.checked, readUserProfiles(o.profiles, lmProvider).profiles);
-  const target = checked.profiles.targets.find((t) => t.name === name);
-  if (!target) throw new UsageError(checked.profiles.problems.find((p) => p.name === name)?.message ?? `no profile "${name}" (have: ${checked.profiles.targets.map((t) => t.name).join(', ')})`);
-  const plan = planProfile(target, checked.observation);
-  const report = await applyPlan(plan, {
-    expectedHash: checked.read.hash,
-    lmStudioToken: process.env.LM_API_TOKEN,
-    reprobe: () => inspectServers(checked.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
-  });
-  if (!o.json) console.error(report.ok ? `profile ${name} applied${report.loadedAfter.length ? `; loaded: ${report.loadedAfter.join(', ')}` : ''}` : `profile ${name} was not applied: ${report.error}`);
-  if (!report.ok && o.json) console.log(JSON.stringify({ profile: name, ...report }, null, 2));
-  return report.ok ? { before, profileBefore } : undefined;
-}
-
-/** Puts back what was in force before the lab (or a probe: `what`) applied its profile; says so on stderr (stdout stays the JSON). */
-export async function restoreAfterLab(applied: { before: Snapshot }, name: string, configHashAfterApply: string, what = 'the lab'): Promise<boolean> {
-  const r = await restoreSnapshot(applied.before, {
-    what,
-    lastWrittenHash: configHashAfterApply,
-    lmStudioToken: process.env.LM_API_TOKEN,
-    reprobe: async () => (await observe(applied.before.file)).checked.servers,
-  });
-  console.error(r.ok ? `profile ${name}: the state from before ${what} is back${r.configRestored ? ' (openclaw.json restored)' : ''}` : `profile ${name}: not restored: ${r.error}`);
-  return r.ok;
-}
-
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
-/** Runs (or resumes) a session with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
-async function execute(root: string, session: Session, json: boolean, config: string | undefined, openclaw: string | undefined, allowHosted: boolean): Promise<number> {
-  const { obs, file } = await observe(config ?? session.environment.configPath ?? undefined, openclaw);
-  const target = openAiTarget(obs, session.workload, { allowHosted });
-  // OpenClaw retries an unreachable server for ~90 s; this says what to start in about two.
-  await preflight(target.baseUrl);
+/** Runs (or resumes) a session, under a profile or as things are, with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
+async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: string; keep?: boolean; resume?: Session; workload: Workload; prompt: string; n: number }): Promise<number> {
+  const { json } = o;
   const abort = new AbortController();
   const onSigint = () => {
-    if (!json) console.error('\ncancelling: the finished dispatches are kept');
+    if (!json) console.error(`\ncancelling: the finished dispatches are kept${o.profile && !o.keep ? ', then the profile from before is restored' : ''}`);
     abort.abort();
   };
   process.on('SIGINT', onSigint);
   try {
-    const { session: s, dispatches } = await runSession({
-      root,
-      session,
-      dispatcher: dispatcherFor(session.workload, session.prompt, target, { sessionId: session.id, configPath: file, openclawExecutable: openclaw ?? 'openclaw', transport: await resolveTransport(session.workload, obs) }),
-      signal: abort.signal,
+    const out = await runLabUnderProfiles({
+      env: o.env,
+      profiles: o.profile ? [o.profile] : [],
+      keep: o.keep,
+      workload: o.workload,
+      prompt: o.prompt,
+      n: o.n,
+      resume: o.resume,
+      root: o.root,
       cwd: process.cwd(),
+      signal: abort.signal,
+      report: cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''),
       onStart: (i, n) => !json && process.stderr.write(`dispatch ${i + 1}/${n}… `),
       onDispatch: (r) => !json && process.stderr.write(`${secs(r.wallMs)} s${r.completed ? '' : ` (${r.errorKind ?? 'expectations not met'})`}\n`),
     });
-    report(root, s, dispatches, json);
-    return s.status === 'complete' && dispatches.every((d) => d.completed) ? 0 : 1;
+    const line = o.profile ? restoreLine(o.profile, out.restore) : undefined;
+    if (line) console.error(line);
+    const ran = out.arms.find((a) => a.result)?.result;
+    if (!ran) {
+      const why = out.arms.find((a) => a.error)?.error ?? out.error ?? 'the lab did not start';
+      if (json && o.profile) console.log(JSON.stringify({ profile: o.profile, ok: false, error: why }, null, 2));
+      console.error(`local-ai-lab: ${o.profile && out.arms.some((a) => a.error) ? `profile ${o.profile} was not applied: ${why}` : why}`);
+      return 1;
+    }
+    report(o.root, ran.session, ran.dispatches, json);
+    return ran.session.status === 'complete' && ran.dispatches.every((d) => d.completed) && (out.restore?.ok ?? true) ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -196,19 +155,7 @@ export async function labCommand(argv: string[]): Promise<number> {
         const n = o.n === undefined ? workload.repeats : Number(o.n);
         if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
         const profileName = o.profile ?? workload.profile;
-        const applied = profileName ? await applyProfileFirst(profileName, o) : undefined;
-        if (profileName && !applied) return 1;
-        const { obs, bytes } = await observe(o.config, o.openclaw);
-        try {
-          const target = openAiTarget(obs, workload, { allowHosted: !!o['allow-hosted'] });
-          // The session records both: the profile it ran under, and the one in force before.
-          const env = { ...environmentSnapshot(obs, bytes, profileName ?? readProfileState(obs.config.doc.file)?.profile, target.baseUrl, target.ref), ...(applied ? { profileBefore: applied.profileBefore ?? null } : {}) };
-          const session = newSession(newSessionId(workload.name), workload, prompt, n, env);
-          return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
-        } finally {
-          // Also after a failure or Ctrl-C: the lab borrowed the profile for its run.
-          if (applied && !o['keep-profile']) await restoreAfterLab(applied, profileName!, sha256(bytes));
-        }
+        return await execute({ root, env: cliLabEnv(o), json: !!o.json, profile: profileName, keep: !!o['keep-profile'], workload, prompt, n });
       }
       case 'resume': {
         if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');
@@ -217,7 +164,7 @@ export async function labCommand(argv: string[]): Promise<number> {
           report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
           return 0;
         }
-        return await execute(root, session, !!o.json, o.config, o.openclaw, !!o['allow-hosted']);
+        return await execute({ root, env: cliLabEnv(o, o.config ?? session.environment.configPath ?? undefined), json: !!o.json, resume: session, workload: session.workload, prompt: session.prompt, n: session.repeats });
       }
       case 'list': {
         const all = listSessions(root);
@@ -253,7 +200,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       console.error(`local-ai-lab: ${err.message}`);
       return 2;
     }
-    if (err instanceof WorkloadError) throw new UsageError(err.message);
+    if (err instanceof WorkloadError || err instanceof UnknownProfile) throw new UsageError(err.message);
     if (err instanceof LabPreflightError) {
       console.error(`local-ai-lab: ${err.message}`);
       return 1;

@@ -1,17 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
-import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig } from '../core/lab/experiments/promptSections.js';
-import { preflight, openAiTarget, resolveTransport, LabPreflightError } from '../core/lab/session.js';
-import { toValue } from '../core/openclaw/document.js';
-import { locateConfig } from '../core/openclaw/locate.js';
-import { checkConfigFile } from '../core/sources.js';
-import { aggregate, codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/experiments/codewordRun.js';
-import { newSessionId } from '../core/lab/records/store.js';
-import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/experiments/codewords.js';
-import { applyProfileFirst, restoreAfterLab } from './lab.js';
+import { promptSectionsLines, runPromptSectionsProbe } from '../core/lab/experiments/promptSections.js';
+import { aggregate, runCodewordProbe } from '../core/lab/experiments/codewordRun.js';
+import { survivalLines } from '../core/lab/experiments/codewords.js';
+import { cliLabEnv, cliReporter, restoreLine } from './labEnv.js';
 
 const USAGE =
   'usage: local-ai-lab probe prompt-sections [--agent ID] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]\n' +
@@ -33,22 +26,15 @@ export async function probeCommand(argv: string[]): Promise<number> {
   if (!/^[a-z0-9_][a-z0-9_-]{0,63}$/i.test(agent)) throw new UsageError(`--agent: "${agent}" is not an OpenClaw agent id`);
   const timeoutS = o.timeout === undefined ? 600 : Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 7200) throw new UsageError(`--timeout: "${o.timeout}" is not a number of seconds from 1 to 7200`);
-  const file = o.config ? path.resolve(o.config) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
-  const c = await checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
-  if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
-  const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
-  if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
   return onCtrlC(async (signal) => {
-    const turn = await runPromptSectionsTurn({ executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport: await resolveTransport(workload, c.observation), timeoutMs: timeoutS * 1000, signal });
-    const workspaceDir = turn.workspaceDir ?? workspaceFromConfig(toValue(c.read.doc.root), agent);
-    const report = analyzePromptSections({ existing: existingWorkspaceFiles(workspaceDir), reply: turn.reply, injected: turn.injected, workspaceDir });
-    if (o.json) console.log(JSON.stringify({ agent, config: file, ...report, reply: turn.reply, ...(turn.error ? { error: turn.error } : {}) }, null, 2));
+    const r = await runPromptSectionsProbe({ env: cliLabEnv(o), agent, timeoutMs: timeoutS * 1000, signal });
+    if (o.json) console.log(JSON.stringify({ agent, config: r.config, ...r.report, reply: r.reply, ...(r.error ? { error: r.error } : {}) }, null, 2));
     else {
-      if (turn.error) console.error(`local-ai-lab: the probe turn failed: ${turn.error}`);
-      for (const l of promptSectionsLines(report)) console.log(l);
+      if (r.error) console.error(`local-ai-lab: the probe turn failed: ${r.error}`);
+      for (const l of promptSectionsLines(r.report)) console.log(l);
     }
-    if (turn.error) return 1;
-    return report.findings.some((f) => / did not reach the prompt/.test(f)) ? 1 : 0;
+    if (r.error) return 1;
+    return r.report.findings.some((f) => / did not reach the prompt/.test(f)) ? 1 : 0;
   });
 }
 
@@ -82,51 +68,36 @@ async function probeCodewords(argv: string[]): Promise<number> {
   if (!/^[a-z0-9_][a-z0-9_-]{0,63}$/i.test(agent)) throw new UsageError(`--agent: "${agent}" is not an OpenClaw agent id`);
   const timeoutS = o.timeout === undefined ? 600 : Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 7200) throw new UsageError(`--timeout: "${o.timeout}" is not a number of seconds from 1 to 7200`);
-  const file = o.config ? path.resolve(o.config) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
-  const look = () => checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
-  let c = await look();
-  if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
-  // The probe itself: its sessions, the record, the report.
-  const runProbe = async (): Promise<number> => {
-    const workload = { ...CODEWORD_WORKLOAD, agent };
-    if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
-    return onCtrlC(async (signal) => {
-      const transport = await resolveTransport(workload, c.observation);
-      const sessions: CodewordSession[] = [];
-      const startedAt = new Date().toISOString();
-      for (let i = 0; i < n && !signal.aborted; i++) {
-        sessions.push(
-          await runCodewordSession(
-            { executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport, timeoutMs: timeoutS * 1000, maxGrowthTurns: maxGrowth, signal, onTurn: (what) => !o.json && process.stderr.write(`session ${i + 1}/${n}: ${what}\n`) },
-            i,
-          ),
-        );
-      }
-      const agg = aggregate(sessions);
-      // Recorded beside the lab sessions, so the Lab panel can show the matrix (same file as the editor's).
-      const id = newSessionId(`codewords-${agent}`);
-      const recorded = writeCodewordRecord(path.resolve(o.dir ?? '.local-ai-lab'), codewordRecord({ id, startedAt, agent, profile: o.profile ?? null, config: file, sessions }));
-      if (o.json) console.log(JSON.stringify({ config: file, agent, profile: o.profile ?? null, n: sessions.length, sessions, survived: agg.survived, record: recorded }, null, 2));
-      else {
-        for (const [i, s] of sessions.entries()) {
-          console.log(`session ${i + 1} (${s.sessionKey}, ${s.turns} turns)${s.error ? `: ${s.error}` : ''}`);
-          for (const l of survivalLines(s.matrix)) console.log(`  ${l}`);
-        }
-        if (sessions.length > 1) console.log(`survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`);
-        console.log(`recorded: ${recorded}`);
-      }
-      return sessions.some((s) => s.error) ? 1 : 0;
+  const json = !!o.json;
+  return onCtrlC(async (signal) => {
+    const r = await runCodewordProbe({
+      env: cliLabEnv(o),
+      agent,
+      n,
+      maxGrowthTurns: maxGrowth,
+      timeoutMs: timeoutS * 1000,
+      root: path.resolve(o.dir ?? '.local-ai-lab'),
+      profile: o.profile,
+      keep: !!o['keep-profile'],
+      signal,
+      report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (i, of, what) => !json && process.stderr.write(`session ${i + 1}/${of}: ${what}\n`) },
     });
-  };
-  // As lab run --profile (the same code): applied before the first turn, the state from before put back at the end.
-  const applied = o.profile ? await applyProfileFirst(o.profile, o) : undefined;
-  if (o.profile && !applied) return 1;
-  if (applied) c = await look();
-  try {
-    return await runProbe();
-  } finally {
-    if (applied && !o['keep-profile']) await restoreAfterLab(applied, o.profile!, c.read.hash, 'the probe');
-  }
+    const line = o.profile ? restoreLine(o.profile, r.outcome.restore, 'the probe') : undefined;
+    if (line) console.error(line);
+    const failed = r.outcome.arms.find((a) => a.error)?.error ?? (r.outcome.status === 'failed' ? r.outcome.error : undefined);
+    if (failed) console.error(`local-ai-lab: ${o.profile && r.outcome.arms.some((a) => a.error) ? `profile ${o.profile} was not applied: ${failed}` : failed}`);
+    const agg = aggregate(r.sessions);
+    if (o.json) console.log(JSON.stringify({ config: r.config, agent, profile: o.profile ?? null, n: r.sessions.length, sessions: r.sessions, survived: agg.survived, record: r.record, ...(failed ? { error: failed } : {}) }, null, 2));
+    else {
+      for (const [i, s] of r.sessions.entries()) {
+        console.log(`session ${i + 1} (${s.sessionKey}, ${s.turns} turns)${s.error ? `: ${s.error}` : ''}`);
+        for (const l of survivalLines(s.matrix)) console.log(`  ${l}`);
+      }
+      if (r.sessions.length > 1) console.log(`survived: ${Object.entries(agg.survived).map(([k, v]) => `${k} ${v.survived}/${v.of}`).join(', ')}`);
+      console.log(`recorded: ${r.record}`);
+    }
+    return failed || r.sessions.some((s) => s.error) || r.outcome.restore?.ok === false ? 1 : 0;
+  });
 }
 
 /** Runs `run` with Ctrl-C as its cancel signal (the turn in flight stops; what finished is reported). */
@@ -138,17 +109,5 @@ async function onCtrlC<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> 
     return await run(abort.signal);
   } finally {
     process.off('SIGINT', onSigint);
-  }
-}
-
-/** OpenClaw retries an unreachable server for ~90 s; this says what to start in about two (false: said, exit 1). */
-async function endpointAnswers(observation: Parameters<typeof openAiTarget>[0], workload: Parameters<typeof openAiTarget>[1], allowHosted: boolean): Promise<boolean> {
-  try {
-    await preflight(openAiTarget(observation, workload, { allowHosted }).baseUrl);
-    return true;
-  } catch (err) {
-    if (!(err instanceof LabPreflightError)) throw err;
-    console.error(`local-ai-lab: ${err.message}`);
-    return false;
   }
 }

@@ -4,17 +4,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixtureRuntimes, UsageError } from './support.js';
 import { readUserProfiles } from './profile.js';
-import { dryRunJson, parseKnobs, planArm, planVariants, sweepTableLines, SweepUsageError, VERDICT_RULES, type SweepPlan } from '../core/lab/experiments/sweep.js';
-import { restoreSnapshot, runArmSession, runSweep, sweepRecord, sweepRows, takeSnapshot, writeSweepRecord, type Arm, type ArmResult } from '../core/lab/experiments/sweepRun.js';
+import { dryRunJson, parseKnobs, planVariants, sweepTableLines, SweepUsageError, VERDICT_RULES, type SweepPlan } from '../core/lab/experiments/sweep.js';
+import { runSweep } from '../core/lab/experiments/sweepRun.js';
+import { cliLabEnv } from './labEnv.js';
 import { loadWorkload } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
-import { newSessionId } from '../core/lab/records/store.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { formatVersion, parseVersion } from '../core/openclaw/version.js';
-import { applyPlan } from '../core/profiles/apply.js';
-import { checkConfigFile, inspectServers, withUserProfiles, type CheckedFile, type SourceOptions } from '../core/sources.js';
-import { sha256 } from '../core/fsutil.js';
-import { readBoundedSync } from '../core/read.js';
+import { checkConfigFile, withUserProfiles, type CheckedFile, type SourceOptions } from '../core/sources.js';
 
 const USAGE = 'usage: local-ai-lab lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
 
@@ -115,69 +112,33 @@ async function runCliSweep(x: {
 }): Promise<number> {
   const { first, plan, workload, prompt, n, root, o } = x;
   const json = !!o.json;
-  const file = first.file;
-  const snapshot = takeSnapshot(file, first.read.bytes, first.servers);
-  const id = newSessionId(`sweep-${workload.name}`);
-  const startedAt = new Date().toISOString();
-  const touched = new Set<string>();
-  let lastWrittenHash: string | undefined;
-  const arms: ArmResult[] = [];
-  const record = (status: 'running' | 'complete' | 'cancelled' | 'failed', a: readonly ArmResult[]) => writeSweepRecord(root, sweepRecord(id, workload.name, plan, x.openclawVersion, n, startedAt, status, a));
-  record('running', arms);
-
   const abort = new AbortController();
   const onSigint = () => {
     if (!json) console.error('\ncancelling: the current dispatch stops, then the profile from before is restored');
     abort.abort();
   };
   process.on('SIGINT', onSigint);
-  const reprobe = () => inspectServers(first.observation.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN });
   try {
-    const outcome = await runSweep(
+    const { id, outcome, rows } = await runSweep({
+      env: cliLabEnv(o),
+      first,
       plan,
-      {
-        onArm: (arm, i, total) => !json && console.error(`[${i + 1}/${total}] ${arm.name}${arm.variant ? ` (${arm.variant.knob}: ${arm.variant.from ?? 'none'} → ${arm.variant.to ?? 'none'})` : ` (${plan.base.name})`}`),
-        apply: async (arm: Arm, signal) => {
-          const now = await observe(o);
-          const armPlan = planArm(arm.variant?.target ?? plan.base, now.observation, arm.variant?.unset);
-          if (armPlan.blocked) return { ok: false, error: armPlan.blocked };
-          for (const a of armPlan.actions) if (a.kind === 'load') touched.add(a.modelKey);
-          const r = await applyPlan(armPlan, { expectedHash: now.read.hash, signal, lmStudioToken: process.env.LM_API_TOKEN, reprobe });
-          const after = readBoundedSync(file);
-          if (after) lastWrittenHash = sha256(after);
-          if (!json) for (const s of r.steps) console.error(`  ${s}`);
-          return r.ok ? { ok: true } : { ok: false, error: r.error };
+      workload,
+      prompt,
+      n,
+      root,
+      cwd: process.cwd(),
+      signal: abort.signal,
+      report: {
+        arm: (name, i, total) => {
+          const v = plan.variants.find((x) => x.name === name);
+          if (!json) console.error(`[${i + 1}/${total}] ${name}${v ? ` (${v.knob}: ${v.from ?? 'none'} → ${v.to ?? 'none'})` : ` (${plan.base.name})`}`);
         },
-        run: async (arm, signal) => {
-          const now = await observe(o);
-          const r = await runArmSession({
-            observation: now.observation,
-            bytes: now.read.bytes,
-            workload,
-            prompt,
-            n,
-            arm,
-            baseName: plan.base.name,
-            sweepId: id,
-            root,
-            configPath: file,
-            openclawExecutable: o.openclaw ?? 'openclaw',
-            allowHosted: !!o['allow-hosted'],
-            signal,
-            cwd: process.cwd(),
-            onStart: (i, total) => !json && process.stderr.write(`  dispatch ${i + 1}/${total}… `),
-            onDispatch: (d) => !json && process.stderr.write(`${(d.wallMs / 1000).toFixed(2)} s${d.completed ? '' : ` (${d.errorKind ?? 'expectations not met'})`}\n`),
-          });
-          arms.push({ arm, session: r.session, dispatches: r.dispatches });
-          record('running', arms);
-          return r;
-        },
-        restore: () => restoreSnapshot(snapshot, { lastWrittenHash, reprobe, touched, lmStudioToken: process.env.LM_API_TOKEN }),
+        step: (m) => !json && console.error(`  ${m}`),
+        dispatchStart: (i, total) => !json && process.stderr.write(`  dispatch ${i + 1}/${total}… `),
+        dispatchEnd: (d) => !json && process.stderr.write(`${(d.wallMs / 1000).toFixed(2)} s${d.completed ? '' : ` (${d.errorKind ?? 'expectations not met'})`}\n`),
       },
-      abort.signal,
-    );
-    record(outcome.status, outcome.arms);
-    const rows = sweepRows(plan, outcome);
+    });
     if (json) {
       const stats = (r: (typeof rows)[number]) => ({ n: r.figures.n, medianSeconds: r.figures.medianSeconds, completion: r.figures.completion, slowRate: r.figures.slowRate, compactions: r.figures.compactions, tokensInMedian: r.figures.tokensInMedian });
       const sessionOf = (name: string) => outcome.arms.find((a) => a.arm.name === name)?.session?.id ?? null;

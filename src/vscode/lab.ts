@@ -3,17 +3,15 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { command, noArgs, str } from './commands.js';
-import { runSession } from '../core/lab/dispatch/runner.js';
-import { dispatcherFor, resolveTransport, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
-import { listSessions, newSessionId, readSession, SessionLocked, type Session } from '../core/lab/records/store.js';
+import { summarizeSession } from '../core/lab/summary.js';
+import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload } from '../core/lab/workload.js';
 import { parseWorkload, type Workload } from '../core/lab/workloadSchema.js';
-import { readProfileState } from '../core/profiles/state.js';
-import { listSweeps, readSweepRecord, restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/experiments/sweepRun.js';
+import { listSweeps, readSweepRecord } from '../core/lab/experiments/sweepRun.js';
+import { runLabUnderProfiles } from '../core/lab/experiments/labRun.js';
+import { editorLabEnv, labFailure, sayRestored } from './labEnv.js';
 import { sweepComparison } from '../core/lab/view/sweepView.js';
 import { listCodewordRecords, readCodewordRecord } from '../core/lab/experiments/codewordRun.js';
-import { readBoundedSync } from '../core/read.js';
-import { sha256 } from '../core/fsutil.js';
 import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
@@ -182,95 +180,71 @@ export class LabController implements vscode.Disposable {
       profileNames = picked.map((p) => p.label);
     }
     if (chosen.workload.profile && !profileNames.length) profileNames = [chosen.workload.profile];
-    // The lab borrows the profiles it runs under: what was in force before (config bytes, recorded profile,
-    // LM Studio's loads) comes back at the end, also after a cancel or a failure (the same restore as a sweep).
-    const located = this.ctx.state.located;
-    const beforeBytes = profileNames.length && located?.exists ? readBoundedSync(located.path) : undefined;
-    const before = beforeBytes && located ? takeSnapshot(located.path, beforeBytes, this.ctx.state.runtimes) : undefined;
-    const profileBefore = located ? (readProfileState(located.path)?.profile ?? null) : null;
-    let lastWritten: string | undefined;
-    let last: Session | undefined;
-    try {
-      for (const profile of profileNames.length ? profileNames : [undefined]) {
-        if (profile && !(await this.profiles.applyByName(profile, { confirm: !opts.yes }))) return last;
-        if (profile && located) lastWritten = sha256(readBoundedSync(located.path) ?? new Uint8Array());
-        last = await this.runOne(chosen.workload, chosen.prompt, n, profile, undefined, profile ? profileBefore : undefined);
-        if (!last || last.status === 'cancelled') break;
-      }
-    } finally {
-      if (before && lastWritten) await this.restoreAfter(before, lastWritten, profileBefore);
-    }
-    return last;
+    return this.runUnder(profileNames, chosen.workload, chosen.prompt, n, { confirm: !opts.yes });
   }
 
-  private async restoreAfter(before: Snapshot, lastWritten: string, profileBefore: string | null): Promise<void> {
-    const r = await restoreSnapshot(before, {
-      what: 'the lab',
-      lastWrittenHash: lastWritten,
-      lmStudioToken: await this.ctx.lmStudioToken(),
-      reprobe: async () => {
-        await this.ctx.refresh({ probe: true });
-        return this.ctx.state.runtimes;
-      },
-    });
-    await this.ctx.refresh({ probe: true, validate: true });
-    if (r.ok) void vscode.window.setStatusBarMessage(`$(check) Lab done: ${profileBefore ? `profile ${profileBefore}` : 'the state from before'} is back in force`, 8000);
-    else void vscode.window.showWarningMessage(`The state from before the lab was not restored: ${r.error}`, 'Restore Backup…').then((p) => p && vscode.commands.executeCommand('localAiLab.restoreBackup'));
-  }
-
-  private async runOne(workload: Workload, prompt: string, n: number, profile: string | undefined, resume?: Session, profileBefore?: string | null): Promise<Session | undefined> {
-    await this.ctx.refresh({ probe: true });
-    const s = this.ctx.state;
-    if (!s.doc || !s.located) {
-      void vscode.window.showErrorMessage('No openclaw.json: the lab takes the model and its server from it.');
-      return undefined;
-    }
-    // The bytes on disk, checked by the same pipeline: the session records exactly what OpenClaw will read.
-    const disk = await this.ctx.checkDisk().catch((err: Error) => {
-      void vscode.window.showErrorMessage(`Cannot run the lab: ${err.message}`);
-      return undefined;
-    });
-    if (!disk) return undefined;
-    const obs = disk.observation;
+  /**
+   * The lab under each profile in turn (or as things are), through the core's one driver: what was in force before
+   * (config bytes, recorded profile, LM Studio's loads) comes back at the end, also after a cancel or a failure.
+   */
+  private async runUnder(profiles: readonly string[], workload: Workload, prompt: string, n: number, o: { confirm?: boolean; resume?: Session } = {}): Promise<Session | undefined> {
+    const env = await editorLabEnv(this.ctx, 'the lab takes the model and its server from it');
+    if (!env) return undefined;
     const root = this.labDir();
+    const title = `Run Lab ×${o.resume?.repeats ?? n}: ${workload.name}${profiles.length ? ` under ${profiles.join(', ')}` : ''}`;
     this.running = true;
     try {
-      const target = openAiTarget(obs, workload, { allowHosted: readSettings().labAllowHosted });
-      await preflight(target.baseUrl);
-      const session =
-        resume ??
-        newSession(newSessionId(workload.name), workload, prompt, n, { ...environmentSnapshot(obs, disk.read.bytes, profile ?? readProfileState(s.located.path)?.profile, target.baseUrl), ...(profileBefore !== undefined ? { profileBefore } : {}) });
-      const title = `Run Lab ×${session.repeats}: ${workload.name}${profile ? ` under ${profile}` : ''}`;
-      const transport = await resolveTransport(workload, obs);
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, cancel) => {
+      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, cancel) => {
         const abort = new AbortController();
         this.abortRunning = abort;
         cancel.onCancellationRequested(() => abort.abort());
         let last = '';
-        return runSession({
+        let current: Session | undefined;
+        return runLabUnderProfiles({
+          env,
+          profiles,
+          resume: o.resume,
+          workload,
+          prompt,
+          n,
           root,
-          session,
-          dispatcher: dispatcherFor(workload, prompt, target, { sessionId: session.id, configPath: s.located!.path, openclawExecutable: readSettings().openclawExecutable, transport }),
-          signal: abort.signal,
           cwd: path.dirname(root),
+          signal: abort.signal,
+          confirm: o.confirm ? (plan, arm) => this.profiles.confirmPlan(arm.name, plan) : undefined,
+          report: { step: (m) => (this.ctx.log.info(`lab: ${m}`), progress.report({ message: m })) },
+          onSession: (session) => (current = session),
           onStart: (i, total) => progress.report({ message: `dispatch ${i + 1} of ${total}${last}` }),
           onDispatch: (r, done, total) => {
             last = ` (last ${(r.wallMs / 1000).toFixed(2)} s${r.completed ? '' : `, ${r.errorKind ?? 'expectations not met'}`})`;
             progress.report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
             this.sessionsChanged.fire();
             // The panel follows the running session: a point appears as each dispatch lands.
-            if (done === 1 || !this.panel.showing(session.id)) this.panel.show([session.id]);
-            else this.panel.update(session.id);
+            if (current && (done === 1 || !this.panel.showing(current.id))) this.panel.show([current.id]);
+            else if (current) this.panel.update(current.id);
           },
         });
       });
-      const sum = summarizeSession(result.dispatches);
-      const text = `${workload.name} ×${result.dispatches.length}${profile ? ` under ${profile}` : ''}: median ${sum.seconds?.median.toFixed(2) ?? '—'} s, completed ${Math.round(100 * sum.completed.value)} %${sum.split.split ? `, ${sum.split.slow.length} slow of ${sum.n}` : ''}${result.session.status === 'cancelled' ? ' (cancelled; finished dispatches kept)' : ''}.`;
-      this.ctx.log.info(`lab ${result.session.id}: ${text}`);
-      void vscode.window.showInformationMessage(text, 'Open Session').then((p) => p && this.open(result.session.id));
-      return result.session;
+      let lastSession: Session | undefined;
+      for (const a of out.arms) {
+        if (!a.result) continue;
+        const { session, dispatches } = a.result;
+        lastSession = session;
+        const sum = summarizeSession(dispatches);
+        const under = a.arm.plan ? ` under ${a.arm.name}` : '';
+        const text = `${workload.name} ×${dispatches.length}${under}: median ${sum.seconds?.median.toFixed(2) ?? '—'} s, completed ${Math.round(100 * sum.completed.value)} %${sum.split.split ? `, ${sum.split.slow.length} slow of ${sum.n}` : ''}${session.status === 'cancelled' ? ' (cancelled; finished dispatches kept)' : ''}.`;
+        this.ctx.log.info(`lab ${session.id}: ${text}`);
+        void vscode.window.showInformationMessage(text, 'Open Session').then((p) => p && this.open(session.id));
+      }
+      const failed = out.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (out.status === 'failed' ? out.error : undefined);
+      if (failed) {
+        const msg = out.arms.some((a) => a.error === failed) ? `Cannot run the lab under ${out.arms.find((a) => a.error === failed)!.arm.name}: ${failed}` : labFailure('The lab', new Error(failed));
+        this.ctx.log.error(msg);
+        void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
+      }
+      sayRestored(this.ctx, 'Lab', out.restore, out.profileBefore);
+      return lastSession;
     } catch (err) {
-      const msg = err instanceof LabPreflightError || err instanceof SessionLocked ? err.message : `The lab failed: ${(err as Error).message}`;
+      const msg = labFailure('The lab', err);
       this.ctx.log.error(msg);
       void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
       return undefined;
@@ -278,6 +252,7 @@ export class LabController implements vscode.Disposable {
       this.running = false;
       this.abortRunning = undefined;
       this.sessionsChanged.fire();
+      await this.ctx.refresh({ probe: true, validate: true });
     }
   }
 
@@ -302,8 +277,7 @@ export class LabController implements vscode.Disposable {
     id ??= await this.pickSession('Resume Lab Session', (s, done) => done < s.repeats);
     if (!id) return undefined;
     const { session } = readSession(this.labDir(), id);
-    const { prompt } = session;
-    return this.runOne(parseWorkload(session.workload, `${id}/session.json`), prompt, session.repeats, session.environment.profile ?? undefined, session);
+    return this.runUnder([], parseWorkload(session.workload, `${id}/session.json`), session.prompt, session.repeats, { resume: session });
   }
 
   private async open(id?: string): Promise<void> {

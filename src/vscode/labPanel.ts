@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { dispatchesCsv, markdownTable, points, tableRow } from '../core/lab/view/panel.js';
 import { newNonce, panelHtml } from '../core/lab/view/panelHtml.js';
 import { PanelMessageSchema, type HostMessage, type PanelSession } from '../core/lab/view/panelProtocol.js';
-import { compareSessions } from '../core/lab/session.js';
+import { compareSessions } from '../core/lab/summary.js';
 import { comparisonLines, distinctLabels, sessionLabel } from '../core/lab/view/report.js';
 import { listSessions, readSession, sessionDir } from '../core/lab/records/store.js';
 import { readCodewordRecord, type CodewordRecord } from '../core/lab/experiments/codewordRun.js';

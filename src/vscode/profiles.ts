@@ -6,7 +6,7 @@ import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
 import { actualState, type Detection } from '../core/profiles/detect.js';
-import { describePlan, planProfile } from '../core/profiles/plan.js';
+import { describePlan, planProfile, type ProfilePlan } from '../core/profiles/plan.js';
 import { profileCaveats } from '../core/profiles/caveats.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { LANGUAGE_ID, type Ctx } from './ctx.js';
@@ -167,6 +167,25 @@ export class ProfileController implements vscode.Disposable {
     if (chosen) await this.applyByName(chosen);
   }
 
+  /** Shows a plan's config diff beside the question and asks once; the preview closes when answered (the lab asks the same way). */
+  async confirmPlan(name: string, plan: ProfilePlan): Promise<boolean> {
+    if (plan.before !== plan.after) {
+      const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${name}/openclaw.json` });
+      this.proposed.set(uri, plan.after);
+      // JSON5, not JSON: otherwise VS Code's JSON checker fills the Problems panel from the preview.
+      await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(plan.file), uri, `openclaw.json ↔ ${name} (proposed)`, { preview: true });
+    }
+    for (const l of describePlan(plan)) this.ctx.log.info(`plan ${name}: ${l}`);
+    // One sentence; the diff beside it holds the config details. No column alignment, no "model(s)".
+    const loads = plan.actions.filter((a) => a.kind === 'load').map((a) => (a.kind === 'load' ? `${a.modelKey} at ${fmt(a.contextLength)}` : ''));
+    const unloads = plan.unloadsOperatorModels.length ? ` It unloads ${plan.unloadsOperatorModels.join(' and ')}, which you loaded.` : '';
+    const question = `Apply ${name}?${plan.before !== plan.after ? ' The diff shows the config change.' : ''}${loads.length ? ` It loads ${loads.join(' and ')}.` : ''}${unloads} openclaw.json is backed up first.`;
+    const ok = await this.approvals.ask(question);
+    await this.closePreviews();
+    return ok;
+  }
+
   /** Plan, preview the diff, confirm once, apply with progress and cancel, re-observe, report. */
   async applyByName(name: string, opts: { confirm?: boolean } = {}): Promise<boolean> {
     await this.ctx.refresh({ probe: true });
@@ -208,23 +227,7 @@ export class ProfileController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`${name} is already in force.`);
       return true;
     }
-    if (opts.confirm !== false) {
-      if (plan.before !== plan.after) {
-        const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${name}/openclaw.json` });
-        this.proposed.set(uri, plan.after);
-        // JSON5, not JSON: otherwise VS Code's JSON checker fills the Problems panel from the preview.
-        await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
-        await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ ${name} (proposed)`, { preview: true });
-      }
-      for (const l of describePlan(plan)) this.ctx.log.info(`plan ${name}: ${l}`);
-      // One sentence; the diff beside it holds the config details. No column alignment, no "model(s)".
-      const loads = plan.actions.filter((a) => a.kind === 'load').map((a) => (a.kind === 'load' ? `${a.modelKey} at ${fmt(a.contextLength)}` : ''));
-      const unloads = plan.unloadsOperatorModels.length ? ` It unloads ${plan.unloadsOperatorModels.join(' and ')}, which you loaded.` : '';
-      const question = `Apply ${name}?${plan.before !== plan.after ? ' The diff shows the config change.' : ''}${loads.length ? ` It loads ${loads.join(' and ')}.` : ''}${unloads} openclaw.json is backed up first.`;
-      const ok = await this.approvals.ask(question);
-      await this.closePreviews();
-      if (!ok) return false;
-    }
+    if (opts.confirm !== false && !(await this.confirmPlan(name, plan))) return false;
     this.applying = name;
     this.update();
     try {

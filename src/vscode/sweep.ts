@@ -5,17 +5,13 @@ import { command, str } from './commands.js';
 import type { Ctx } from './ctx.js';
 import type { LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';
-import { readSettings } from './settings.js';
-import { LabPreflightError } from '../core/lab/session.js';
-import { newSessionId, readSession, SessionLocked } from '../core/lab/records/store.js';
-import { planArm, planVariants, SWEEP_KNOBS, type SweepKnob } from '../core/lab/experiments/sweep.js';
-import { readSweepRecord, restoreSnapshot, runArmSession, runSweep, sweepRecord, takeSnapshot, writeSweepRecord, type ArmResult } from '../core/lab/experiments/sweepRun.js';
+import { editorLabEnv, labFailure } from './labEnv.js';
+import { readSession } from '../core/lab/records/store.js';
+import { planVariants, SWEEP_KNOBS, type SweepKnob } from '../core/lab/experiments/sweep.js';
+import { readSweepRecord, runSweep } from '../core/lab/experiments/sweepRun.js';
 import { sweepComparison } from '../core/lab/view/sweepView.js';
-import { sha256 } from '../core/fsutil.js';
-import { formatVersion } from '../core/openclaw/version.js';
-import { applyPlan } from '../core/profiles/apply.js';
-import { readBoundedSync } from '../core/read.js';
-import { inspectServers } from '../core/sources.js';
+import { look } from '../core/lab/look.js';
+import type { CheckedFile } from '../core/sources.js';
 
 const UNTRUSTED = 'Sweeps are off in an untrusted workspace: they apply profiles and run programs named by workload files in this folder. Trust the workspace to run one.';
 
@@ -60,14 +56,13 @@ export class SweepController implements vscode.Disposable {
     }
     const chosen = await this.lab.pickWorkload(opts.workload, 'Run Isolation Sweep: choose a workload');
     if (!chosen) return undefined;
-    await this.ctx.refresh({ probe: true });
-    const located = this.ctx.state.located;
-    const disk = await this.ctx.checkDisk().catch((err: Error) => {
-      void vscode.window.showErrorMessage(`Cannot run the sweep: ${err.message}`);
-      return undefined;
-    });
-    if (!disk || !located) {
-      void vscode.window.showErrorMessage('No openclaw.json: the sweep applies profiles to it.');
+    const env = await editorLabEnv(this.ctx, 'the sweep applies profiles to it');
+    if (!env) return undefined;
+    let disk: CheckedFile;
+    try {
+      disk = await look(env);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Cannot run the sweep: ${labFailure('Reading the config', err)}`);
       return undefined;
     }
     let baseName = opts.base;
@@ -120,84 +115,37 @@ export class SweepController implements vscode.Disposable {
     }
 
     const root = this.lab.labDir();
-    const file = located.path;
-    const token = await this.ctx.lmStudioToken();
-    const providers = disk.observation.model.providers;
-    const reprobe = () => inspectServers(providers, { timeoutMs: 1500, lmStudioToken: token });
-    const snapshot = takeSnapshot(file, disk.read.bytes, this.ctx.state.runtimes);
-    const openclawVersion = disk.observation.versionSource === 'assumed' ? null : formatVersion(disk.observation.version);
-    const id = newSessionId(`sweep-${chosen.workload.name}`);
-    const startedAt = new Date().toISOString();
-    const touched = new Set<string>();
-    const arms: ArmResult[] = [];
-    let lastWrittenHash: string | undefined;
-    const workload = chosen.workload;
-    const prompt = chosen.prompt;
-    const record = (status: 'running' | 'complete' | 'cancelled' | 'failed', a: readonly ArmResult[]) => writeSweepRecord(root, sweepRecord(id, workload.name, plan, openclawVersion, n, startedAt, status, a));
-    const showInPanel = () => {
+    const showInPanel = (id: string) => {
       const c = sweepComparison(readSweepRecord(root, id), (sid) => readSession(root, sid).dispatches);
       if (c.sessionIds.length) this.lab.panel.show(c.sessionIds, { title: c.title, lines: c.differences, labels: c.labels });
     };
-    record('running', arms);
     const abort = new AbortController();
     this.running = abort;
     try {
-      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Isolation sweep from ${base.name}`, cancellable: true }, (progress, cancel) => {
+      const { id, outcome } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Isolation sweep from ${base.name}`, cancellable: true }, (progress, cancel) => {
         cancel.onCancellationRequested(() => abort.abort());
-        const total = (plan.variants.length + 1) * n;
-        return runSweep(
+        const total = (plan.variants.length + 1) * n!;
+        let arm = 'base';
+        return runSweep({
+          env,
+          first: disk,
           plan,
-          {
-            onArm: (arm, i, count) => progress.report({ message: `${arm.name} (${i + 1} of ${count}): applying` }),
-            apply: async (arm, signal) => {
-              await this.ctx.refresh({ probe: true });
-              const now = await this.ctx.checkDisk();
-              if (!now) return { ok: false, error: 'openclaw.json cannot be read' };
-              const p = planArm(arm.variant?.target ?? plan.base, now.observation, arm.variant?.unset);
-              if (p.blocked) return { ok: false, error: p.blocked };
-              for (const a of p.actions) if (a.kind === 'load') touched.add(a.modelKey);
-              const r = await applyPlan(p, { expectedHash: now.read.hash, signal, lmStudioToken: token, reprobe });
-              for (const st of r.steps) this.ctx.log.info(`sweep ${arm.name}: ${st}`);
-              const after = readBoundedSync(file);
-              if (after) lastWrittenHash = sha256(after);
-              return r.ok ? { ok: true } : { ok: false, error: r.error };
-            },
-            run: async (arm, signal) => {
-              await this.ctx.refresh({ probe: true });
-              const now = (await this.ctx.checkDisk())!;
-              const r = await runArmSession({
-                observation: now.observation,
-                bytes: now.read.bytes,
-                workload,
-                prompt,
-                n,
-                arm,
-                baseName: plan.base.name,
-                sweepId: id,
-                root,
-                configPath: file,
-                openclawExecutable: readSettings().openclawExecutable,
-                allowHosted: readSettings().labAllowHosted,
-                signal,
-                cwd: path.dirname(root),
-                onStart: (i) => progress.report({ message: `${arm.name}: dispatch ${i + 1} of ${n}` }),
-                onDispatch: () => progress.report({ increment: 100 / total }),
-              });
-              arms.push({ arm, session: r.session, dispatches: r.dispatches });
-              record('running', arms);
-              showInPanel();
-              return r;
-            },
-            restore: async () => {
-              progress.report({ message: 'restoring the state from before the sweep' });
-              return restoreSnapshot(snapshot, { lastWrittenHash, reprobe, touched, lmStudioToken: token });
-            },
+          workload: chosen.workload,
+          prompt: chosen.prompt,
+          n: n!,
+          root,
+          cwd: path.dirname(root),
+          signal: abort.signal,
+          report: {
+            arm: (name, i, count) => ((arm = name), progress.report({ message: `${name} (${i + 1} of ${count}): applying` })),
+            step: (m) => (this.ctx.log.info(`sweep ${arm}: ${m}`), progress.report({ message: m })),
+            dispatchStart: (i) => progress.report({ message: `${arm}: dispatch ${i + 1} of ${n}` }),
+            dispatchEnd: () => progress.report({ increment: 100 / total }),
           },
-          abort.signal,
-        );
+          onRecord: (r) => r.arms.some((a) => a.session) && showInPanel(r.id),
+        });
       });
-      record(outcome.status, outcome.arms);
-      showInPanel();
+      showInPanel(id);
       for (const st of outcome.restore.steps) this.ctx.log.info(`sweep restore: ${st}`);
       const restored = outcome.restore.ok ? 'The state from before is restored.' : `The state from before was NOT restored: ${outcome.restore.error}`;
       const text = `Sweep from ${base.name}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}. ${restored}`;
@@ -206,7 +154,7 @@ export class SweepController implements vscode.Disposable {
       else void vscode.window.showErrorMessage(text, 'Show Logs').then((p) => p && this.ctx.log.show());
       return id;
     } catch (err) {
-      const msg = err instanceof LabPreflightError || err instanceof SessionLocked ? err.message : `The sweep failed: ${(err as Error).message}`;
+      const msg = labFailure('The sweep', err);
       this.ctx.log.error(msg);
       void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
       return undefined;

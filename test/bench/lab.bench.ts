@@ -6,7 +6,8 @@ import { mergeTrajectory, openclawDispatcher } from '../../src/core/lab/dispatch
 import { exportTrajectory } from '../../src/core/lab/dispatch/trajectory.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runSession } from '../../src/core/lab/dispatch/runner.js';
-import { newSession, summarizeSession } from '../../src/core/lab/session.js';
+import { newSession } from '../../src/core/lab/session.js';
+import { summarizeSession } from '../../src/core/lab/summary.js';
 import { newSessionId, readSession, SCHEMA_VERSION, writeSession } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 import { lmStudioRoutes, startServer } from '../support/scriptedServer.js';

@@ -7,7 +7,7 @@ import { compactionCount, finalMessageOf, strategyOf } from '../../src/core/lab/
 import { points, tableRow } from '../../src/core/lab/view/panel.js';
 import { jitter, panelView } from '../../src/core/lab/view/panelView.js';
 import { comparisonLines, distinctLabels, evidenceLines, reportLines, sessionLabel } from '../../src/core/lab/view/report.js';
-import { compareSessions, summarizeSession } from '../../src/core/lab/session.js';
+import { compareSessions, summarizeSession } from '../../src/core/lab/summary.js';
 import { DispatchRecordSchema, type DispatchRecord, type Session } from '../../src/core/lab/records/store.js';
 import { dispatchRecord, sessionRecord } from '../support/labRecords.js';
 

@@ -5,7 +5,13 @@ import { buildModel } from '../../src/core/openclaw/model.js';
 import { resolveAll } from '../../src/core/profiles/resolve.js';
 import type { ProfileTarget } from '../../src/core/profiles/types.js';
 import { dryRunJson, judge, parseKnobs, planArm, planVariants, sweepCells, sweepMarkdown, SweepUsageError, SWEEP_KNOBS } from '../../src/core/lab/experiments/sweep.js';
-import { restoreActions, runSweep, sweepRecord, sweepRows, type Arm, type Snapshot } from '../../src/core/lab/experiments/sweepRun.js';
+import { runSweep, sweepRecord, sweepRows, type Arm } from '../../src/core/lab/experiments/sweepRun.js';
+import { restoreActions, type Snapshot } from '../../src/core/lab/borrow.js';
+import type { CheckedFile } from '../../src/core/sources.js';
+import type { Observation } from '../../src/core/observation.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { DispatchRecord, Session } from '../../src/core/lab/records/store.js';
 import type { ServerState } from '../../src/core/servers/types.js';
 import { sweepComparison } from '../../src/core/lab/view/sweepView.js';
@@ -138,6 +144,34 @@ describe('isolation sweep: verdicts', () => {
   });
 });
 
+/** A sweep whose looks, applies, sessions and restore are the test's: the order the driver keeps is what is checked. */
+function sweepOptions(
+  obs: Observation,
+  plan: ReturnType<typeof planVariants>,
+  signal: AbortSignal,
+  f: { apply: (a: Arm) => Promise<{ ok: boolean; error?: string; steps: string[] }>; run: (a: Arm) => Promise<{ session: Session; dispatches: DispatchRecord[] }>; restore: () => Promise<{ ok: boolean; configRestored: boolean; steps: string[] }> },
+) {
+  const first = { observation: obs, version: { version: obs.version, known: true, source: 'given' } } as unknown as CheckedFile;
+  let current: Arm = { name: 'base' };
+  return {
+    env: { configPath: 'unused', openclaw: 'unused' },
+    first,
+    plan,
+    workload: { name: 'quick-check' } as never,
+    prompt: 'p',
+    n: 3,
+    root: fs.mkdtempSync(path.join(os.tmpdir(), 'lal-sweep-')),
+    cwd: os.tmpdir(),
+    signal,
+    deps: {
+      look: async () => first,
+      borrow: () => ({ profileBefore: null, apply: async () => f.apply(current), restore: f.restore }),
+    },
+    runArm: async (a: Arm) => f.run(a),
+    report: { arm: (name: string) => (current = name === 'base' ? { name } : { name, variant: plan.variants.find((v) => v.name === name)! }) },
+  };
+}
+
 describe('isolation sweep: the run restores what was in force', () => {
   const session = (id: string, status: Session['status'] = 'complete') => ({ id, status }) as Session;
 
@@ -147,12 +181,11 @@ describe('isolation sweep: the run restores what was in force', () => {
     for (const scenario of ['ok', 'variant-fails', 'cancel', 'throw'] as const) {
       const abort = new AbortController();
       const order: string[] = [];
-      const out = await runSweep(
-        plan,
-        {
+      const { outcome: out } = await runSweep(
+        sweepOptions(obs, plan, abort.signal, {
           apply: async (a: Arm) => {
             order.push(`apply ${a.name}`);
-            return scenario === 'variant-fails' && a.variant?.knob === 'mode' ? { ok: false, error: 'LM Studio did not load' } : { ok: true };
+            return scenario === 'variant-fails' && a.variant?.knob === 'mode' ? { ok: false, error: 'LM Studio did not load', steps: [] } : { ok: true, steps: [] };
           },
           run: async (a: Arm) => {
             order.push(`run ${a.name}`);
@@ -167,8 +200,7 @@ describe('isolation sweep: the run restores what was in force', () => {
             order.push('restore');
             return { ok: true, configRestored: true, steps: [] };
           },
-        },
-        abort.signal,
+        }),
       );
       assert.equal(order.at(-1), 'restore', scenario);
       assert.equal(order.filter((x) => x === 'restore').length, 1, scenario);
@@ -187,7 +219,7 @@ describe('isolation sweep: the run restores what was in force', () => {
     const { obs, base } = setup();
     const plan = planVariants(base, obs, ['mode']);
     let restored = 0;
-    const out = await runSweep(plan, { apply: async () => ({ ok: false, error: 'nope' }), run: async () => assert.fail('no run'), restore: async () => (restored++, { ok: true, configRestored: false, steps: [] }) }, new AbortController().signal);
+    const { outcome: out } = await runSweep(sweepOptions(obs, plan, new AbortController().signal, { apply: async () => ({ ok: false, error: 'nope', steps: [] }), run: async () => assert.fail('no run'), restore: async () => (restored++, { ok: true, configRestored: false, steps: [] }) }));
     assert.equal(out.status, 'failed');
     assert.equal(restored, 1);
   });

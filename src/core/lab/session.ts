@@ -11,10 +11,11 @@ import { isLocalServer } from '../servers/address.js';
 import { openAiDispatcher } from './dispatch/openai.js';
 import { gatewayListening, OPENCLAW_MESSAGE_FILE_MAX, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
-import { bootstrapMedianDifference, classify, summarize, wilson, type Interval } from './stats.js';
-import { SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './records/store.js';
+import { newSessionId, SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './records/store.js';
+import { runSession, type RunOptions } from './dispatch/runner.js';
+import type { CheckedFile } from '../sources.js';
+import type { LabEnv } from './look.js';
 import type { Workload } from './workloadSchema.js';
-import { compactionCount, compactionList } from './dispatch/evidence.js';
 
 export class LabPreflightError extends Error {}
 
@@ -158,102 +159,63 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
   return openAiDispatcher(target, prompt, { timeoutMs: w.timeoutSeconds * 1000, maxTokens: w.maxTokens, maxOutputBytes: w.maxOutputBytes });
 }
 
-/** How the dispatches of one cluster went about the work (strategy counts only dispatches that recorded turns). */
-export interface ClusterEvidence {
-  /** 'all' without a split; 'outlier' for a single far-slower dispatch. */
-  readonly cluster: 'fast' | 'slow' | 'all' | 'outlier';
+/**
+ * The workload's model endpoint, checked in about two seconds (OpenClaw retries an unreachable server for ~90 s;
+ * LabPreflightError says what to start), and the transport an OpenClaw dispatch will use. Labs and probes alike.
+ */
+export async function endpointReady(env: LabEnv, look: CheckedFile, workload: Workload, signal?: AbortSignal): Promise<{ target: ReturnType<typeof openAiTarget>; transport: 'local' | 'gateway' }> {
+  const target = openAiTarget(look.observation, workload, { allowHosted: env.allowHosted });
+  await preflight(target.baseUrl, signal);
+  return { target, transport: await resolveTransport(workload, look.observation) };
+}
+
+export interface LabRunOptions {
+  readonly env: LabEnv;
+  /** The look the session runs on (its config bytes are what the session records and OpenClaw reads). */
+  readonly look: CheckedFile;
+  readonly workload: Workload;
+  readonly prompt: string;
   readonly n: number;
-  readonly stepByStep: number;
-  readonly allAtOnce: number;
-  readonly compactions: number;
+  /** The lab folder (`.local-ai-lab`). */
+  readonly root: string;
+  /** Where a verify command runs. */
+  readonly cwd: string;
+  readonly signal: AbortSignal;
+  /** The profile label the session records; undefined: the profile recorded as in force. */
+  readonly profile?: string;
+  /** Set when the lab applied the profile: what was in force before (null: none recorded). */
+  readonly profileBefore?: string | null;
+  readonly note?: string;
+  /** Continue this session instead of starting one. */
+  readonly resume?: Session;
+  /** The session exists (before its first dispatch): the editor opens its panel. */
+  readonly onSession?: (s: Session) => void;
+  readonly onStart?: RunOptions['onStart'];
+  readonly onDispatch?: RunOptions['onDispatch'];
 }
 
-/** Seconds per compaction for one summarizing model: the compaction tax. */
-export interface CompactionTax {
-  readonly model: string;
-  /** Compactions with a recorded duration. */
-  readonly n: number;
-  readonly medianSeconds: number;
+/**
+ * The one way a lab session starts, for Run Lab, a sweep's arm and resume alike: the model's endpoint checked in
+ * about two seconds (not OpenClaw's ninety), the environment recorded, the transport resolved, then the runner.
+ */
+export async function runLab(o: LabRunOptions): Promise<{ session: Session; dispatches: DispatchRecord[] }> {
+  const obs = o.look.observation;
+  const { target, transport } = await endpointReady(o.env, o.look, o.workload, o.signal);
+  const session =
+    o.resume ??
+    newSession(newSessionId(o.workload.name), o.workload, o.prompt, o.n, {
+      ...environmentSnapshot(obs, o.look.read.bytes, o.profile ?? o.look.input.lastApplied, target.baseUrl, target.ref),
+      ...(o.profileBefore !== undefined ? { profileBefore: o.profileBefore } : {}),
+    });
+  const started = o.note && !o.resume ? { ...session, note: o.note } : session;
+  o.onSession?.(started);
+  return runSession({
+    root: o.root,
+    session: started,
+    dispatcher: dispatcherFor(o.workload, o.prompt, target, { sessionId: started.id, configPath: o.look.file, openclawExecutable: o.env.openclaw, transport }),
+    signal: o.signal,
+    cwd: o.cwd,
+    onStart: o.onStart,
+    onDispatch: o.onDispatch,
+  });
 }
-
-export interface SessionSummary {
-  readonly n: number;
-  readonly completed: Interval;
-  readonly seconds: ReturnType<typeof summarize>;
-  readonly split: ReturnType<typeof classify>;
-  readonly compactions: number;
-  readonly ttftMs?: number;
-  readonly tokensPerSecond?: number;
-  readonly clusters: ClusterEvidence[];
-  readonly compactionTax: CompactionTax[];
-  /** Tokens before each threshold compaction (or one whose trigger was not reported): where it really fired. */
-  readonly compactionTokensBefore?: { readonly median: number; readonly n: number };
-}
-
-function clusterEvidence(d: readonly DispatchRecord[], split: ReturnType<typeof classify>): ClusterEvidence[] {
-  const slow = new Set(split.slow);
-  const outliers = new Set(split.outliers);
-  const groupOf = (r: DispatchRecord): ClusterEvidence['cluster'] => (outliers.has(r.wallMs / 1000) ? 'outlier' : !split.split ? 'all' : slow.has(r.wallMs / 1000) ? 'slow' : 'fast');
-  const order: ClusterEvidence['cluster'][] = split.split ? ['fast', 'slow'] : ['all', 'outlier'];
-  return order
-    .map((cluster) => {
-      const rs = d.filter((r) => groupOf(r) === cluster);
-      return {
-        cluster,
-        n: rs.length,
-        stepByStep: rs.filter((r) => r.strategy === 'step-by-step').length,
-        allAtOnce: rs.filter((r) => r.strategy === 'all-at-once').length,
-        compactions: rs.reduce((n, r) => n + compactionCount(r), 0),
-      };
-    })
-    .filter((c) => c.n > 0);
-}
-
-function observedTrigger(d: readonly DispatchRecord[]): SessionSummary['compactionTokensBefore'] {
-  const xs = d.flatMap((r) => compactionList(r).filter((c) => c.trigger === null || c.trigger === 'threshold').flatMap((c) => (c.tokensBefore === null ? [] : [c.tokensBefore])));
-  return xs.length ? { median: summarize(xs)!.median, n: xs.length } : undefined;
-}
-
-/** Median seconds per compaction, per summarizing model, over the compactions whose duration was recorded. */
-export function compactionTax(d: readonly DispatchRecord[]): CompactionTax[] {
-  const byModel = new Map<string, number[]>();
-  for (const r of d) for (const c of compactionList(r)) {
-    if (c.durationMs === null || !Number.isFinite(c.durationMs)) continue;
-    const key = c.model ?? 'unknown model';
-    byModel.set(key, [...(byModel.get(key) ?? []), c.durationMs / 1000]);
-  }
-  return [...byModel].map(([model, xs]) => ({ model, n: xs.length, medianSeconds: summarize(xs)!.median })).sort((a, b) => a.model.localeCompare(b.model));
-}
-
-/** Statistics over the completed and failed dispatches alike (time is time); completion is its own figure. */
-export function summarizeSession(d: readonly DispatchRecord[]): SessionSummary {
-  const secs = d.map((r) => r.wallMs / 1000);
-  const med = (xs: number[]) => (xs.length ? summarize(xs)!.median : undefined);
-  const split = classify(secs);
-  return {
-    n: d.length,
-    completed: wilson(d.filter((r) => r.completed).length, d.length),
-    seconds: summarize(secs),
-    split,
-    clusters: clusterEvidence(d, split),
-    compactionTax: compactionTax(d),
-    compactionTokensBefore: observedTrigger(d),
-    compactions: d.reduce((n, r) => n + compactionCount(r), 0),
-    ttftMs: med(d.flatMap((r) => (r.ttftMs == null ? [] : [r.ttftMs]))),
-    tokensPerSecond: med(d.flatMap((r) => (r.tokensPerSecond == null ? [] : [r.tokensPerSecond]))),
-  };
-}
-
-export function compareSessions(a: readonly DispatchRecord[], b: readonly DispatchRecord[]) {
-  const sa = summarizeSession(a);
-  const sb = summarizeSession(b);
-  const rate = (s: SessionSummary) => (s.split.split ? s.split.slow.length / s.n : 0);
-  return {
-    medianSeconds: a.length && b.length ? bootstrapMedianDifference(a.map((r) => r.wallMs / 1000), b.map((r) => r.wallMs / 1000)) : null,
-    slowRate: { a: rate(sa), b: rate(sb), difference: rate(sb) - rate(sa) },
-    completion: { a: sa.completed.value, b: sb.completed.value, difference: sb.completed.value - sa.completed.value },
-    summaries: { a: sa, b: sb },
-  };
-}
-
-

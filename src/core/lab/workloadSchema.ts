@@ -6,6 +6,9 @@ export const MAX_TIMEOUT_SECONDS = 7200;
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 export const MAX_OUTPUT_BYTES_LIMIT = 256 * 1024 * 1024;
 
+/** An OpenClaw agent id, as workloads, probes and the CLI's --agent take it. */
+export const AGENT_ID = /^[a-z0-9_][a-z0-9_-]{0,63}$/i;
+
 /** A workload: what a lab session runs, n times. `.local-ai-lab/workloads/<name>.json`. */
 export const WorkloadSchema = z.strictObject({
   name: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes')),
@@ -15,7 +18,7 @@ export const WorkloadSchema = z.strictObject({
   /** Relative to the workload file. */
   promptFile: z.optional(z.string()),
   /** openclaw: the agent id (default "main"). */
-  agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))),
+  agent: z.optional(z.string().check(z.regex(AGENT_ID, 'an OpenClaw agent id'))),
   /**
    * openclaw: through a running Gateway (saves OpenClaw's ~10 s start-up per dispatch), embedded (--local), or
    * auto: the Gateway when its port answers.

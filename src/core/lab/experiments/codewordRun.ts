@@ -5,6 +5,12 @@ import * as z from 'zod/mini';
 import { compactionSummaries, growthMessage, makeCodewords, plantMessage, RECALL_MESSAGE, survivalMatrix, survivedCounts, WORK_MESSAGE, type Codeword, type SurvivalMatrix } from './codewords.js';
 import { runAgentTurn } from './promptSections.js';
 import { recordFolder } from '../records/folder.js';
+import { newSessionId } from '../records/store.js';
+import type { LabEnv } from '../look.js';
+import { endpointReady } from '../session.js';
+import { CODEWORD_WORKLOAD } from './codewords.js';
+import { runExperiment, type ArmSpec, type ExperimentOptions, type ExperimentOutcome, type ExperimentReporter } from './driver.js';
+import { lookWithProfiles, profileArm } from './labRun.js';
 
 /** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
 export async function exportSummaries(executable: string, sessionKey: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string[] | undefined> {
@@ -127,7 +133,6 @@ export const CodewordRecordSchema = z.looseObject({
 export type CodewordRecord = z.infer<typeof CodewordRecordSchema>;
 
 const probes = recordFolder('probes', 'codeword probe', CodewordRecordSchema);
-export const probeFile = probes.file;
 export const writeCodewordRecord = probes.write;
 export const readCodewordRecord = probes.read;
 /** Every readable codeword probe record under `root`, oldest first; an unreadable one is skipped. */
@@ -136,4 +141,64 @@ export const listCodewordRecords = probes.list;
 /** The record of a finished probe. */
 export function codewordRecord(o: { id: string; startedAt: string; agent: string; profile: string | null; config: string; sessions: readonly CodewordSession[] }): CodewordRecord {
   return { schemaVersion: 1, kind: 'codewords', ...o, sessions: o.sessions.map((s) => ({ ...s, codewords: s.codewords.map((c) => ({ ...c })), matrix: { ...s.matrix, rows: s.matrix.rows.map((r) => ({ ...r })), notes: [...s.matrix.notes] } })) };
+}
+
+export interface CodewordProbeOptions {
+  readonly env: LabEnv;
+  readonly agent: string;
+  /** Sessions (default 1). */
+  readonly n: number;
+  readonly maxGrowthTurns?: number;
+  readonly timeoutMs: number;
+  /** The lab folder: the record goes to `<root>/probes/<id>.json`. */
+  readonly root: string;
+  /** Run under this profile (applied first, the state from before put back at the end unless `keep`). */
+  readonly profile?: string;
+  readonly keep?: boolean;
+  readonly confirm?: ExperimentOptions<ArmSpec, unknown>['confirm'];
+  readonly signal: AbortSignal;
+  readonly report?: ExperimentReporter & { readonly turn?: (session: number, of: number, what: string) => void };
+}
+
+export interface CodewordProbeResult {
+  readonly id: string;
+  /** The config the probe ran with. */
+  readonly config: string;
+  /** Where the record was written. */
+  readonly record: string;
+  readonly sessions: readonly CodewordSession[];
+  readonly outcome: ExperimentOutcome<ArmSpec, CodewordSession[]>;
+}
+
+/**
+ * The codeword probe for the CLI and the editor alike: under a profile or as things are (one arm of the experiment
+ * driver, so the state from before comes back the same way as after a lab), n sessions, the record written.
+ */
+export async function runCodewordProbe(o: CodewordProbeOptions): Promise<CodewordProbeResult> {
+  const workload = { ...CODEWORD_WORKLOAD, agent: o.agent };
+  const first = await lookWithProfiles(o.env, o.profile ? [o.profile] : []);
+  const startedAt = new Date().toISOString();
+  const outcome = await runExperiment<ArmSpec, CodewordSession[]>({
+    env: o.env,
+    first,
+    what: 'the probe',
+    arms: [o.profile ? profileArm(o.profile) : { name: 'as is' }],
+    keep: o.keep,
+    confirm: o.confirm,
+    signal: o.signal,
+    report: o.report,
+    run: async (_arm, now, signal) => {
+      const { transport } = await endpointReady(o.env, now, workload, signal);
+      const sessions: CodewordSession[] = [];
+      for (let i = 0; i < o.n && !signal.aborted; i++) {
+        sessions.push(await runCodewordSession({ executable: o.env.openclaw, configPath: now.file, agent: o.agent, transport, timeoutMs: o.timeoutMs, maxGrowthTurns: o.maxGrowthTurns, signal, onTurn: (what) => o.report?.turn?.(i, o.n, what) }, i));
+      }
+      return sessions;
+    },
+  });
+  const sessions = outcome.arms[0]?.result ?? [];
+  // Recorded beside the lab sessions, so the Lab panel can show the matrix (now and after a reload).
+  const id = newSessionId(`codewords-${o.agent}`);
+  const record = writeCodewordRecord(o.root, codewordRecord({ id, startedAt, agent: o.agent, profile: o.profile ?? null, config: first.file, sessions }));
+  return { id, config: first.file, record, sessions, outcome };
 }

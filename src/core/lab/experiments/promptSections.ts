@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import type { Workload } from '../workloadSchema.js';
+import { toValue } from '../../openclaw/document.js';
+import { look, type LabEnv } from '../look.js';
+import { endpointReady } from '../session.js';
 
 /**
  * The prompt-sections probe: is my workspace context really in the prompt? The agent is asked to list,
@@ -183,4 +186,17 @@ export async function runAgentTurn(o: Omit<ProbeRunOptions, 'agent'> & { agent: 
   if (r.failed && r.exitCode === undefined) return { reply: '', error: r.timedOut ? `no answer within ${Math.round(o.timeoutMs / 1000)} s` : r.isCanceled ? 'cancelled' : `could not run ${o.executable}: ${r.shortMessage}`, exitCode: null };
   const parsed = parseProbeResult(String(r.stdout ?? ''));
   return { ...parsed, exitCode: r.exitCode ?? null, ...(parsed.error && r.stderr ? { error: `${parsed.error}: ${String(r.stderr).trim().split('\n').slice(-1)[0]}` } : {}) };
+}
+
+/**
+ * The prompt-sections probe for the CLI and the editor alike: one look, the endpoint checked, one OpenClaw turn,
+ * the files that exist compared with what reached the prompt.
+ */
+export async function runPromptSectionsProbe(o: { env: LabEnv; agent: string; timeoutMs: number; signal: AbortSignal }): Promise<{ report: PromptSectionsReport; reply: string; error?: string; config: string }> {
+  const now = await look(o.env);
+  const { transport } = await endpointReady(o.env, now, { ...PROMPT_SECTIONS_WORKLOAD, agent: o.agent }, o.signal);
+  const turn = await runPromptSectionsTurn({ executable: o.env.openclaw, configPath: now.file, agent: o.agent, transport, timeoutMs: o.timeoutMs, signal: o.signal });
+  const workspaceDir = turn.workspaceDir ?? workspaceFromConfig(toValue(now.read.doc.root), o.agent);
+  const report = analyzePromptSections({ existing: existingWorkspaceFiles(workspaceDir), reply: turn.reply, injected: turn.injected, workspaceDir });
+  return { report, reply: turn.reply, config: now.file, ...(turn.error ? { error: turn.error } : {}) };
 }

@@ -1,6 +1,6 @@
 import { compactionCount } from '../dispatch/evidence.js';
 import { evidenceLines } from './report.js';
-import { summarizeSession } from '../session.js';
+import { summarizeSession } from '../summary.js';
 import type { Interval } from '../stats.js';
 import type { DispatchRecord, Session } from '../records/store.js';
 import { STATS_HEAD, statsCells } from './panelView.js';

@@ -1,5 +1,5 @@
 import { compactionCount } from '../dispatch/evidence.js';
-import { summarizeSession, type compareSessions, type SessionSummary } from '../session.js';
+import { summarizeSession, type compareSessions, type SessionSummary } from '../summary.js';
 import type { DispatchRecord, Environment, Session } from '../records/store.js';
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);

@@ -1,4 +1,4 @@
-import { summarizeSession } from '../session.js';
+import { summarizeSession } from '../summary.js';
 import type { DispatchRecord } from '../records/store.js';
 import type { SweepRecord } from '../experiments/sweepRun.js';
 import { armFigures, judge, sweepCells, SWEEP_TABLE_HEAD, type SweepKnob, type SweepRow } from '../experiments/sweep.js';

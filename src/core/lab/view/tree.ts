@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fmt } from '../../format.js';
-import { summarizeSession } from '../session.js';
+import { summarizeSession } from '../summary.js';
 import { lockSession, resolveSessionId, sessionDir, type LoadedSession } from '../records/store.js';
 import type { ProfileTarget } from '../../profiles/types.js';
 import type { CodewordRecord } from '../experiments/codewordRun.js';

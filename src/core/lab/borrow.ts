@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ServerAction } from '../findings.js';
+import { sha256 } from '../fsutil.js';
+import { readBoundedSync } from '../read.js';
+import { runAction } from '../servers/actions.js';
+import type { ServerState } from '../servers/types.js';
+import { stateDir } from '../write/backups.js';
+import { execute } from '../write/executor.js';
+import { applyPlan, type ApplyReport } from '../profiles/apply.js';
+import type { ProfilePlan } from '../profiles/plan.js';
+import type { CheckedFile } from '../sources.js';
+import { inspectFor, look, type LabEnv } from './look.js';
+
+/**
+ * The lab borrows the config and the servers: it applies a profile, a sweep variant or a proposed fix, runs
+ * something, and puts back what was in force before — after success, failure and cancel alike — saying exactly
+ * what could not be put back. Every write goes through the one write executor.
+ */
+
+/** What was in force before the lab borrowed it: the config's bytes, the recorded profile, what the servers held. */
+export interface Snapshot {
+  readonly file: string;
+  readonly bytes: Uint8Array;
+  /** `local-ai-lab/profile.json` beside the config, as text; undefined when there was none. */
+  readonly profileState?: string;
+  /** Per provider id: the LM Studio instances loaded (other servers cannot be driven). */
+  readonly loaded: ReadonlyMap<string, { baseUrl: string; models: readonly { identifier: string; modelKey: string; context?: number }[] }>;
+}
+
+const profileStateFile = (configPath: string) => path.join(stateDir(configPath), 'profile.json');
+
+export function takeSnapshot(file: string, bytes: Uint8Array, runtimes: ReadonlyMap<string, ServerState>): Snapshot {
+  let profileState: string | undefined;
+  try {
+    const b = readBoundedSync(profileStateFile(file));
+    profileState = b ? Buffer.from(b).toString('utf8') : undefined;
+  } catch {
+    profileState = undefined;
+  }
+  const loaded = new Map<string, { baseUrl: string; models: { identifier: string; modelKey: string; context?: number }[] }>();
+  for (const [id, s] of runtimes) {
+    if (s.kind !== 'lmstudio' || s.status !== 'ok') continue;
+    loaded.set(id, { baseUrl: s.baseUrl, models: s.loaded.map((m) => ({ identifier: m.identifier, modelKey: m.modelKey, context: m.loadedContextLength })) });
+  }
+  return { file, bytes, profileState, loaded };
+}
+
+/**
+ * The LM Studio actions that put back what was loaded before: an instance whose context changed is
+ * unloaded and loaded again at its old context; one that went is loaded again; an instance of a model the
+ * sweep loaded (`touched`) that was not there before is unloaded. Models the operator loaded meanwhile
+ * (not touched) are left alone.
+ */
+export function restoreActions(before: Snapshot['loaded'], now: ReadonlyMap<string, ServerState>, touched: ReadonlySet<string>): ServerAction[] {
+  const unloads: ServerAction[] = [];
+  const loads: ServerAction[] = [];
+  for (const [id, was] of before) {
+    const state = now.get(id);
+    if (!state || state.status !== 'ok') continue;
+    for (const m of was.models) {
+      const cur = state.loaded.find((x) => x.identifier === m.identifier);
+      if (cur && (m.context === undefined || cur.loadedContextLength === m.context)) continue;
+      if (m.context === undefined) continue;
+      if (cur) unloads.push({ kind: 'unload', runtime: 'lmstudio', baseUrl: was.baseUrl, identifier: cur.identifier });
+      loads.push({ kind: 'load', runtime: 'lmstudio', baseUrl: was.baseUrl, modelKey: m.modelKey, identifier: m.identifier, contextLength: m.context });
+    }
+    for (const cur of state.loaded) {
+      if (was.models.some((m) => m.identifier === cur.identifier) || !touched.has(cur.modelKey)) continue;
+      unloads.push({ kind: 'unload', runtime: 'lmstudio', baseUrl: was.baseUrl, identifier: cur.identifier });
+    }
+  }
+  return [...unloads, ...loads];
+}
+
+export interface RestoreReport {
+  readonly ok: boolean;
+  readonly configRestored: boolean;
+  /** The config was saved by someone else during the sweep: theirs is kept, and this says where ours is. */
+  readonly keptNewer?: string;
+  readonly steps: readonly string[];
+  readonly error?: string;
+}
+
+export interface RestoreOptions {
+  /** Who borrowed the state, for the messages ("the sweep", "the lab"). */
+  readonly what?: string;
+  /** sha256 of the config as the sweep last wrote it; a different file means someone else saved it. */
+  readonly lastWrittenHash?: string;
+  readonly reprobe?: () => Promise<ReadonlyMap<string, ServerState>>;
+  /** Injected for tests; defaults to LM Studio's REST API. */
+  readonly runAction?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
+  readonly lmStudioToken?: string;
+  /** Model keys the sweep's plans loaded. */
+  readonly touched?: ReadonlySet<string>;
+}
+
+/** Puts the snapshot back through the write executor (backup, atomic write, loads; refuses over a foreign save). */
+export async function restoreSnapshot(snap: Snapshot, opts: RestoreOptions = {}): Promise<RestoreReport> {
+  const steps: string[] = [];
+  const what = opts.what ?? 'the sweep';
+  const current = readBoundedSync(snap.file);
+  if (!current) return { ok: false, configRestored: false, steps, error: `${snap.file} cannot be read; the config from before ${what} is ${sha256(snap.bytes).slice(0, 12)}… (see local-ai-lab/backups)` };
+  const currentHash = sha256(current);
+  const same = currentHash === sha256(snap.bytes);
+  if (!same && opts.lastWrittenHash && currentHash !== opts.lastWrittenHash) {
+    return { ok: false, configRestored: false, keptNewer: snap.file, steps: [`${snap.file} was saved during ${what}: kept as it is`], error: `${snap.file} changed during ${what} (not by it), so it was not restored; restore the version from before with Restore Backup…` };
+  }
+  let actions: ServerAction[] = [];
+  if (opts.reprobe && snap.loaded.size) {
+    try {
+      actions = restoreActions(snap.loaded, await opts.reprobe(), opts.touched ?? new Set());
+    } catch (err) {
+      steps.push(`could not read the servers to restore their loads: ${(err as Error).message}`);
+    }
+  }
+  let ok = true;
+  let error: string | undefined;
+  if (!same || actions.length) {
+    const r = await execute({ title: `restore after ${what}`, writes: same ? [] : [{ file: snap.file, expectedHash: currentHash, bytes: snap.bytes }], actions, runAction: opts.runAction ?? ((a) => runAction(a, { timeoutMs: 10 * 60_000, lmStudioToken: opts.lmStudioToken })) });
+    steps.push(...r.steps);
+    ok = r.ok;
+    error = r.error;
+  }
+  // Our own state file: put back exactly what was there (or nothing).
+  const stateFile = profileStateFile(snap.file);
+  if (ok) {
+    if (snap.profileState === undefined) fs.rmSync(stateFile, { force: true });
+    else {
+      fs.mkdirSync(path.dirname(stateFile), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(stateFile, snap.profileState);
+    }
+  }
+  return { ok, configRestored: ok && !same, steps, ...(error ? { error } : {}) };
+}
+
+/** A borrowed state: what was in force before, what the lab has changed since, and the way back. */
+export class Borrow {
+  private readonly touched = new Set<string>();
+  private lastWrittenHash: string | undefined;
+  private restored: RestoreReport | undefined;
+
+  private constructor(
+    private readonly env: LabEnv,
+    readonly before: Snapshot,
+    /** The profile recorded as in force before (the session records it as profileBefore). */
+    readonly profileBefore: string | null,
+    private readonly what: string,
+  ) {}
+
+  /** Takes the snapshot from a look made just now (its bytes are what gets restored). */
+  static take(env: LabEnv, from: CheckedFile, what: string): Borrow {
+    return new Borrow(env, takeSnapshot(from.file, from.read.bytes, from.servers), from.input.lastApplied ?? null, what);
+  }
+
+  /** True once a plan was applied (something may need restoring). */
+  get changed(): boolean {
+    return this.lastWrittenHash !== undefined || this.touched.size > 0;
+  }
+
+  /**
+   * Applies a plan made from `from` (the write refuses if the file changed since). A plan that changes nothing
+   * is not written. Loads are remembered, so the restore unloads what the lab loaded and was not there before.
+   */
+  async apply(plan: ProfilePlan, from: CheckedFile, opts: { signal?: AbortSignal; onStep?: (message: string, index: number, total: number) => void } = {}): Promise<ApplyReport> {
+    if (!plan.blocked && plan.before === plan.after && plan.actions.length === 0) return { ok: true, steps: [`${plan.profile.name} is already in force`], restored: false, loadedAfter: [], instructions: [] };
+    for (const a of plan.actions) if (a.kind === 'load') this.touched.add(a.modelKey);
+    const r = await applyPlan(plan, {
+      expectedHash: from.read.hash,
+      signal: opts.signal,
+      onStep: opts.onStep,
+      lmStudioToken: this.env.lmStudioToken,
+      run: this.env.runAction,
+      reprobe: () => inspectFor(this.env, from),
+    });
+    const after = readBoundedSync(this.before.file);
+    if (after) this.lastWrittenHash = sha256(after);
+    return r;
+  }
+
+  /** Puts back what was in force before; once (a second call returns the first report). */
+  async restore(): Promise<RestoreReport> {
+    this.restored ??= await restoreSnapshot(this.before, {
+      what: this.what,
+      lastWrittenHash: this.lastWrittenHash,
+      touched: this.touched,
+      lmStudioToken: this.env.lmStudioToken,
+      runAction: this.env.runAction,
+      reprobe: async () => (await look(this.env)).servers,
+    });
+    return this.restored;
+  }
+}
