@@ -274,6 +274,28 @@ suite('Local AI Lab in a real extension host', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('the codeword probe under a profile applies it and restores the state from before when it ends, as the CLI\'s does', async function () {
+    if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
+    this.timeout(600_000);
+    const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const before = fs.readFileSync(CONFIG, 'utf8');
+    const backups = path.join(path.dirname(CONFIG), 'local-ai-lab', 'backups');
+    const count = () => (fs.existsSync(backups) ? fs.readdirSync(backups).length : 0);
+    const backupsBefore = count();
+    const probes = path.join(ws, '.local-ai-lab', 'probes');
+    const recordsBefore = fs.existsSync(probes) ? fs.readdirSync(probes) : [];
+    const sessions = (await vscode.commands.executeCommand('localAiLab.probeCodewords', { profile: 'single-turn', yes: true, maxGrowth: 1 })) as { sessionKey: string }[] | undefined;
+    assert.ok(sessions && sessions.length === 1, 'one probe session ran');
+    const added = fs.readdirSync(probes).filter((f) => !recordsBefore.includes(f));
+    assert.equal(added.length, 1, 'the probe was recorded');
+    const record = JSON.parse(fs.readFileSync(path.join(probes, added[0]!), 'utf8')) as { profile: string | null; sessions: unknown[] };
+    assert.equal(record.profile, 'single-turn', 'the record names the profile it ran under');
+    // Applying the profile and restoring the config each go through the write executor, which backs up first.
+    assert.ok(count() >= backupsBefore + 2, `the profile was applied and the config restored (backups ${backupsBefore} → ${count()})`);
+    await until('openclaw.json as it was before the probe', () => fs.readFileSync(CONFIG, 'utf8') === before, 30_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('check (CLI) and the editor report the same findings on real public configs, OpenClaw\'s validator included', async function () {
     if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
     this.timeout(600_000);

@@ -1,13 +1,11 @@
 import * as z from 'zod/mini';
 import { armFigures, judge, planArm, type KnobValue, type SweepPlan, type SweepRow, type Variant } from './sweep.js';
-import { runLab } from '../session.js';
+import { runLab, type LabRunOptions } from '../session.js';
 import { summarizeSession } from '../summary.js';
 import type { RunOptions } from '../dispatch/runner.js';
-import type { Workload } from '../workloadSchema.js';
 import { newSessionId, type DispatchRecord, type Session } from '../records/store.js';
 import { recordFolder } from '../records/folder.js';
 import type { RestoreReport } from '../borrow.js';
-import type { LabEnv } from '../look.js';
 import type { CheckedFile } from '../../sources.js';
 import { formatVersion } from '../../openclaw/version.js';
 import { runExperiment, type ArmOutcome, type ArmSpec, type ExperimentOptions, type ExperimentReporter } from './driver.js';
@@ -53,17 +51,10 @@ export function armResults(outcomes: readonly ArmOutcome<SweepArm, ArmRun>[]): A
   return outcomes.map((o) => ({ arm: { name: o.arm.name, ...(o.arm.variant ? { variant: o.arm.variant } : {}) }, ...(o.result ? { session: o.result.session } : {}), dispatches: o.result?.dispatches ?? [], ...(o.error ? { error: o.error } : {}) }));
 }
 
-export interface SweepRunOptions {
-  readonly env: LabEnv;
+export interface SweepRunOptions extends Pick<LabRunOptions, 'env' | 'workload' | 'prompt' | 'n' | 'root' | 'cwd' | 'signal'> {
   /** The look the plan was made from. */
   readonly first: CheckedFile;
   readonly plan: SweepPlan;
-  readonly workload: Workload;
-  readonly prompt: string;
-  readonly n: number;
-  readonly root: string;
-  readonly cwd: string;
-  readonly signal: AbortSignal;
   readonly report?: ExperimentReporter & { readonly dispatchStart?: RunOptions['onStart']; readonly dispatchEnd?: RunOptions['onDispatch'] };
   /** The record was written (the editor redraws its comparison). */
   readonly onRecord?: (r: SweepRecord) => void;
