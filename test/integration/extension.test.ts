@@ -284,8 +284,9 @@ suite('Local AI Lab in a real extension host', () => {
     const backupsBefore = count();
     const probes = path.join(ws, '.local-ai-lab', 'probes');
     const recordsBefore = fs.existsSync(probes) ? fs.readdirSync(probes) : [];
-    const sessions = (await vscode.commands.executeCommand('localAiLab.probeCodewords', { profile: 'single-turn', yes: true, maxGrowth: 1 })) as { sessionKey: string }[] | undefined;
+    const sessions = (await vscode.commands.executeCommand('localAiLab.probeCodewords', { profile: 'single-turn', yes: true, maxGrowth: 1 })) as { sessionKey: string; turns: number; error?: string }[] | undefined;
     assert.ok(sessions && sessions.length === 1, 'one probe session ran');
+    console.log(`    codeword session: ${sessions[0]!.turns} turn(s)${sessions[0]!.error ? `, ended: ${sessions[0]!.error}` : ''}`);
     const added = fs.readdirSync(probes).filter((f) => !recordsBefore.includes(f));
     assert.equal(added.length, 1, 'the probe was recorded');
     const record = JSON.parse(fs.readFileSync(path.join(probes, added[0]!), 'utf8')) as { profile: string | null; sessions: unknown[] };
