@@ -120,7 +120,8 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
     const ran = out.arms.find((a) => a.result)?.result;
     if (!ran) {
       const why = out.arms.find((a) => a.error)?.error ?? out.error ?? 'the lab did not start';
-      if (json && o.profile) console.log(JSON.stringify({ profile: o.profile, ok: false, error: why }, null, 2));
+      const applied = out.arms.find((a) => a.applied)?.applied;
+      if (json && o.profile) console.log(JSON.stringify({ profile: o.profile, ...(applied ?? { ok: false, error: why }) }, null, 2));
       console.error(`local-ai-lab: ${o.profile && out.arms.some((a) => a.error) ? `profile ${o.profile} was not applied: ${why}` : why}`);
       return 1;
     }

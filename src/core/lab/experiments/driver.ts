@@ -1,3 +1,4 @@
+import type { ApplyReport } from '../../profiles/apply.js';
 import type { ProfilePlan } from '../../profiles/plan.js';
 import type { CheckedFile } from '../../sources.js';
 import { Borrow, type RestoreReport } from '../borrow.js';
@@ -23,6 +24,8 @@ export interface ArmOutcome<A extends ArmSpec, R> {
   readonly result?: R;
   /** Why the arm did not run (its plan did not apply, the person declined it). */
   readonly error?: string;
+  /** What applying its plan reported, when that failed (the CLI's --json prints it). */
+  readonly applied?: ApplyResult;
 }
 
 export interface ExperimentOutcome<A extends ArmSpec, R> {
@@ -65,10 +68,13 @@ export interface ExperimentOptions<A extends ArmSpec, R> {
   readonly deps?: { readonly look?: () => Promise<CheckedFile>; readonly borrow?: (from: CheckedFile) => Borrower };
 }
 
+/** What applying a plan reports (ApplyReport, of which the driver reads ok, error and steps). */
+export type ApplyResult = Pick<ApplyReport, 'ok' | 'steps'> & Partial<Omit<ApplyReport, 'ok' | 'steps'>>;
+
 /** What the driver needs of a borrow (Borrow in borrow.ts; a stand-in in tests). */
 export interface Borrower {
   readonly profileBefore: string | null;
-  apply(plan: ProfilePlan, from: CheckedFile, opts: { signal?: AbortSignal; onStep?: (message: string) => void }): Promise<{ ok: boolean; error?: string; steps: readonly string[] }>;
+  apply(plan: ProfilePlan, from: CheckedFile, opts: { signal?: AbortSignal; onStep?: (message: string) => void }): Promise<ApplyResult>;
   restore(): Promise<RestoreReport>;
 }
 
@@ -87,8 +93,8 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
       if (arm.plan) {
         const now = await fresh();
         const plan = arm.plan(now);
-        const fail = (why: string) => {
-          outcomes.push({ arm, error: why });
+        const fail = (why: string, applied?: ApplyResult) => {
+          outcomes.push({ arm, error: why, ...(applied ? { applied } : {}) });
           if (arm.required) {
             status = 'failed';
             error = `${arm.name} did not apply: ${why}`;
@@ -113,7 +119,7 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
         for (const s of r.steps) o.report?.step?.(s);
         if (o.signal.aborted) break;
         if (!r.ok) {
-          fail(r.error ?? 'the plan did not apply');
+          fail(r.error ?? 'the plan did not apply', r);
           if (arm.required) break;
           continue;
         }
