@@ -118,6 +118,8 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
     const line = o.profile ? restoreLine(o.profile, out.restore) : undefined;
     if (line) console.error(line);
     const ran = out.arms.find((a) => a.result)?.result;
+    // A session id that is not one, or one another process runs: exit 2, as before a lab starts.
+    if (out.cause instanceof SessionLocked || out.cause instanceof SessionUnreadable) throw out.cause;
     if (!ran) {
       const why = out.arms.find((a) => a.error)?.error ?? out.error ?? 'the lab did not start';
       const applied = out.arms.find((a) => a.applied)?.applied;

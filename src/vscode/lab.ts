@@ -237,7 +237,7 @@ export class LabController implements vscode.Disposable {
       }
       const failed = out.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (out.status === 'failed' ? out.error : undefined);
       if (failed) {
-        const msg = out.arms.some((a) => a.error === failed) ? `Cannot run the lab under ${out.arms.find((a) => a.error === failed)!.arm.name}: ${failed}` : labFailure('The lab', new Error(failed));
+        const msg = out.arms.some((a) => a.error === failed) ? `Cannot run the lab under ${out.arms.find((a) => a.error === failed)!.arm.name}: ${failed}` : labFailure('The lab', out.cause ?? new Error(failed));
         this.ctx.log.error(msg);
         void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
       }

@@ -104,7 +104,7 @@ export function registerCodewordProbe(ctx: Ctx, lab: LabController, profiles: Pr
     if (profile) await ctx.refresh({ probe: true, validate: true });
     if (!out) return undefined;
     const failed = out.outcome.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (out.outcome.status === 'failed' ? out.outcome.error : undefined);
-    if (failed) void vscode.window.showErrorMessage(profile && out.outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', new Error(failed)));
+    if (failed) void vscode.window.showErrorMessage(profile && out.outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', out.outcome.cause ?? new Error(failed)));
     sayRestored(ctx, 'Codeword probe', out.outcome.restore, out.outcome.profileBefore);
     // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
     if (out.sessions.length) lab.panel.showCodewords(out.id);

@@ -36,6 +36,8 @@ export interface ExperimentOutcome<A extends ArmSpec, R> {
   /** When a configuration was borrowed: the profile recorded as in force before (null: none). */
   readonly profileBefore?: string | null;
   readonly error?: string;
+  /** What was thrown, when something was (a front end maps its own error classes to its exit codes). */
+  readonly cause?: unknown;
 }
 
 /** What the driver tells a front end as it goes. */
@@ -83,6 +85,7 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
   let borrow: Borrower | undefined;
   let status: ExperimentOutcome<A, R>['status'] = 'complete';
   let error: string | undefined;
+  let cause: unknown;
   // A look is reused until something may have changed the config or the servers.
   let current = o.first;
   const fresh = async () => (current ??= await (o.deps?.look ?? (() => lookNow(o.env)))());
@@ -132,6 +135,7 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
   } catch (err) {
     status = 'failed';
     error = (err as Error).message;
+    cause = err;
   }
   // Every path comes here (the catch above takes any failure): success, failure and cancel restore alike.
   let restore: RestoreReport | undefined;
@@ -144,5 +148,5 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
     }
   }
   if (o.signal.aborted && status === 'complete') status = 'cancelled';
-  return { status, arms: outcomes, ...(restore ? { restore } : {}), ...(borrow ? { profileBefore: borrow.profileBefore } : {}), ...(error ? { error } : {}) };
+  return { status, arms: outcomes, ...(restore ? { restore } : {}), ...(borrow ? { profileBefore: borrow.profileBefore } : {}), ...(error ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
 }
