@@ -18,6 +18,8 @@ import { findLmsExecutable, lmsRunner } from '../core/servers/lmsCli.js';
 import type { ServerState } from '../core/servers/types.js';
 import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
 import { readSettings, type Settings } from './settings.js';
+import { validatorOptions } from './options.js';
+import { millis, seconds, toMillis } from '../core/units.js';
 
 export const TOKEN_SECRET = 'localAiLab.lmStudioToken';
 export const LANGUAGE_ID = 'openclaw-json5';
@@ -178,7 +180,7 @@ export class Ctx implements vscode.Disposable {
     if (located.path !== this.snap.located?.path) this.watch(located);
     let { version, versionSource } = this.snap;
     if (opts.recheckVersion || !this.snap.refreshedAt) {
-      version = await openclawVersion(settings.openclawExecutable, { timeoutMs: 10000 });
+      version = await openclawVersion(settings.openclawExecutable, { timeoutMs: millis(10_000) });
       versionSource = version ? 'installed' : 'assumed';
       this.log.info(version ? `OpenClaw ${formatVersion(version)} (${settings.openclawExecutable})` : `OpenClaw not found (${settings.openclawExecutable}); rules assume the newest release known`);
     }
@@ -204,11 +206,11 @@ export class Ctx implements vscode.Disposable {
     // A saved or changed file whose providers the last probe did not see (a new provider, a new base URL) is
     // probed now, not at the next timer: otherwise the editor knows less than `local-ai-lab check` does.
     const unseen = () => providersOf(read!.doc).some((p) => p.baseUrl !== undefined && this.snap.runtimes.get(p.id)?.baseUrl !== p.baseUrl);
-    if (settings.probe && (opts.probe || probedAt === undefined || (opts.validate && unseen()))) {
+    if (settings.inspectServers && (opts.probe || probedAt === undefined || (opts.validate && unseen()))) {
       // A server that stops answering keeps its last findings, marked with their time (withLastKnown).
       runtimes = withLastKnown(this.snap.runtimes, await this.probe(providersOf(read.doc), settings), Date.now());
       probedAt = Date.now();
-    } else if (!settings.probe) runtimes = new Map();
+    } else if (!settings.inspectServers) runtimes = new Map();
     const configChangedAt = await fs.promises.stat(located.path).then((st) => st.mtimeMs, () => undefined);
     const lastApplied = readProfileState(located.path)?.profile;
     const result = check({ doc: read.doc, version, versionSource, servers: runtimes, userProfiles: settings.profiles, lastApplied, disabledRules: settings.disabledRules, configChangedAt });
@@ -247,7 +249,7 @@ export class Ctx implements vscode.Disposable {
 
   private async probe(providers: ReturnType<typeof providersOf>, settings: Settings): Promise<Map<string, ServerState>> {
     const token = await this.lmStudioToken();
-    const runtimes = await inspectServers(providers, { timeoutMs: settings.probeTimeoutMs, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
+    const runtimes = await inspectServers(providers, { timeoutMs: settings.inspectTimeout, lmStudioToken: token, lms: lmsRunner(findLmsExecutable(settings.lmsExecutable)) });
     for (const [id, s] of runtimes) {
       if (s.status === 'ok') this.log.info(`provider ${id}: ${s.kind} at ${s.baseUrl}, loaded ${s.loaded.map((m) => `${m.identifier}@${m.loadedContextLength ?? '?'}`).join(', ') || 'nothing'}${s.detail ? ` (${s.detail})` : ''}`);
       else this.log.warn(`provider ${id}: could not read ${s.baseUrl}: ${s.detail ?? s.status}`);
@@ -317,7 +319,7 @@ export class Ctx implements vscode.Disposable {
     const judged = this.snap.diskHash;
     const t0 = Date.now();
     try {
-      const result = await validateConfig(settings.openclawExecutable, file, { timeoutMs: settings.validateTimeoutMs, signal: abort.signal });
+      const result = await validateConfig(settings.openclawExecutable, file, { ...validatorOptions(settings), signal: abort.signal });
       if (cts.token.isCancellationRequested) return;
       this.snap = { ...this.snap, validation: result, validatedHash: judged, validationError: undefined };
       this.log.info(`openclaw config validate: ${result.valid ? 'valid' : `${result.issues.length} issue(s)`} in ${Date.now() - t0} ms`);
@@ -384,7 +386,7 @@ export class Ctx implements vscode.Disposable {
 
   private onFocus(): void {
     const s = readSettings();
-    if (s.refreshSeconds > 0 && (!this.snap.probedAt || Date.now() - this.snap.probedAt > s.refreshSeconds * 1000)) void this.refresh({ probe: true });
+    if (s.refreshInterval > 0 && (!this.snap.probedAt || Date.now() - this.snap.probedAt > toMillis(s.refreshInterval))) void this.refresh({ probe: true });
     this.startTimer(s);
   }
 
@@ -394,15 +396,15 @@ export class Ctx implements vscode.Disposable {
    */
   private startTimer(s: Settings): void {
     this.stopTimer();
-    if (s.refreshSeconds <= 0 || !vscode.window.state.focused) return;
+    if (s.refreshInterval <= 0 || !vscode.window.state.focused) return;
     const down = [...this.snap.runtimes.values()].some((r) => r.status !== 'ok' || r.stale);
     if (!down) {
       this.backoff = 0;
-      this.refreshTimer = setInterval(() => void this.refresh({ probe: true }), s.refreshSeconds * 1000);
+      this.refreshTimer = setInterval(() => void this.refresh({ probe: true }), toMillis(s.refreshInterval));
       return;
     }
-    const delay = Math.min(s.refreshSeconds, 5 * 2 ** this.backoff++);
-    this.refreshTimer = setTimeout(() => void this.refresh({ probe: true }), delay * 1000);
+    const delay = seconds(Math.min(s.refreshInterval, 5 * 2 ** this.backoff++));
+    this.refreshTimer = setTimeout(() => void this.refresh({ probe: true }), toMillis(delay));
   }
 
   private stopTimer(): void {

@@ -16,6 +16,7 @@ import { VALIDATOR_RELATED, VALIDATOR_SOURCE } from './diagnostics.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './proposed.js';
 import type { Approvals } from './approve.js';
 import { readSettings } from './settings.js';
+import { repairOptions } from './options.js';
 
 /**
  * Removed values a quick fix promised to keep, by a one-time id: the keepRemoved command writes only
@@ -109,10 +110,9 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
       const bytes = await readBounded(located.path);
       if (!bytes) throw new Error(`${located.path} does not exist`);
       return planMigration(located.path, bytes, {
-        executable: settings.openclawExecutable,
+        ...repairOptions(settings),
         version,
         installed: version,
-        timeoutMs: settings.validateTimeoutMs * 1000,
         signal: abort.signal,
         onRound: (round) => progress.report({ message: `validation ${round}` }),
         onProgress: (line) => progress.report({ message: `OpenClaw's repair: ${line.slice(0, 80)}` }),
