@@ -20,6 +20,7 @@ import { toDiagnostic, VALIDATOR_SOURCE, toRange } from './diagnostics.js';
 import { readSettings, type Settings } from './settings.js';
 import { validatorOptions } from './options.js';
 import { millis, seconds, toMillis } from '../core/units.js';
+import { operation, type OperationContext, type OperationOptions } from './frame.js';
 
 export const TOKEN_SECRET = 'localAiLab.lmStudioToken';
 export const LANGUAGE_ID = 'openclaw-json5';
@@ -122,12 +123,24 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(...d);
   }
 
+  /** Aborted when the extension stops: what an operation runs stops with it. */
+  private readonly lifetime = new AbortController();
+
+  /**
+   * One user-visible wait (frame.ts): a notification with Cancel, the body's signal aborted on Cancel or when the
+   * extension stops, the failure logged and said once with "Show Logs". Undefined when it failed or was cancelled.
+   */
+  operation<T>(title: string, body: (op: OperationContext) => Promise<T>, opts?: OperationOptions): Promise<T | undefined> {
+    return operation(this.log, this.lifetime.signal, title, body, opts);
+  }
+
   private disposed = false;
 
   /** Idempotent: VS Code disposes context.subscriptions, and nothing else should, but twice must be harmless. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.lifetime.abort();
     this.stopTimer();
     clearTimeout(this.validateTimer);
     clearTimeout(this.editTimer);

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
-import { command } from './commands.js';
+import type { CodewordOptions, ProbeOptions } from './commands.js';
 import type { Workload } from '../core/lab/workloadSchema.js';
 import type { Ctx } from './ctx.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
@@ -17,15 +16,11 @@ import type { LabController } from './lab.js';
 type DiskCheck = NonNullable<Awaited<ReturnType<Ctx['checkDisk']>>>;
 
 /**
- * What both probes share: a trusted workspace (they run openclaw), the servers probed again, the config on disk, the
+ * What both probes share (the command table checked trust: they run openclaw): the servers probed again, the config on disk, the
  * model's endpoint answering (in about two seconds, not OpenClaw's ninety), the transport; and one way to say a failure.
  * `run` gets those and does the probe's own turns; undefined when something was missing (it was said).
  */
 async function withProbe<T>(ctx: Ctx, o: { probe: string; runs: string; workload: Workload }, run: (disk: DiskCheck, file: string, transport: 'local' | 'gateway') => Promise<T | undefined>): Promise<T | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage(`The ${o.probe} probe is off in an untrusted workspace: it runs openclaw. Trust the workspace to run it.`);
-    return undefined;
-  }
   await ctx.refresh({ probe: true });
   const disk = await ctx.checkDisk().catch(() => undefined);
   const file = ctx.state.located?.path;
@@ -44,67 +39,55 @@ async function withProbe<T>(ctx: Ctx, o: { probe: string; runs: string; workload
   }
 }
 
-const AgentId = z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id')));
-const ProbeOptions = z.strictObject({ agent: AgentId });
-
 /** **Local AI Lab: Probe Prompt Sections** — the CLI's `probe prompt-sections`, shown as a read-only report. */
-export function registerProbe(ctx: Ctx, proposed: ProposedConfigProvider): vscode.Disposable {
-  return command('localAiLab.probePromptSections', z.tuple([z.optional(ProbeOptions)]), async (opts): Promise<PromptSectionsReport | undefined> => {
-    const agent = opts?.agent ?? 'main';
-    return withProbe(ctx, { probe: 'prompt-sections', runs: 'one OpenClaw turn', workload: { ...PROMPT_SECTIONS_WORKLOAD, agent } }, async (disk, file, transport) => {
-      const turn = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Probing the prompt sections of agent ${agent}`, cancellable: true }, (_p, cancel) => {
-        const abort = new AbortController();
-        cancel.onCancellationRequested(() => abort.abort());
-        return runPromptSectionsTurn({ executable: readSettings().openclawExecutable, configPath: file, agent, transport, timeoutMs: PROMPT_SECTIONS_WORKLOAD.timeoutSeconds * 1000, signal: abort.signal });
-      });
-      if (turn.error) {
-        void vscode.window.showErrorMessage(`The probe turn failed: ${turn.error}`);
-        return undefined;
-      }
-      const dir = turn.workspaceDir ?? workspaceFromConfig(toValue(disk.read.doc.root), agent);
-      const report = analyzePromptSections({ existing: existingWorkspaceFiles(dir), reply: turn.reply, injected: turn.injected, workspaceDir: dir });
-      const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/probe/prompt-sections-${agent}.md` });
-      proposed.set(uri, ['# Prompt sections', '', '```', ...promptSectionsLines(report), '```', '', '## What the model reported', '', turn.reply].join('\n'));
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
-      if (report.findings.length) void vscode.window.showWarningMessage(report.findings.join(' · '));
-      return report;
+export async function probePromptSections(ctx: Ctx, proposed: ProposedConfigProvider, opts?: ProbeOptions): Promise<PromptSectionsReport | undefined> {
+  const agent = opts?.agent ?? 'main';
+  return withProbe(ctx, { probe: 'prompt-sections', runs: 'one OpenClaw turn', workload: { ...PROMPT_SECTIONS_WORKLOAD, agent } }, async (disk, file, transport) => {
+    const turn = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Probing the prompt sections of agent ${agent}`, cancellable: true }, (_p, cancel) => {
+      const abort = new AbortController();
+      cancel.onCancellationRequested(() => abort.abort());
+      return runPromptSectionsTurn({ executable: readSettings().openclawExecutable, configPath: file, agent, transport, timeoutMs: PROMPT_SECTIONS_WORKLOAD.timeoutSeconds * 1000, signal: abort.signal });
     });
+    if (turn.error) {
+      void vscode.window.showErrorMessage(`The probe turn failed: ${turn.error}`);
+      return undefined;
+    }
+    const dir = turn.workspaceDir ?? workspaceFromConfig(toValue(disk.read.doc.root), agent);
+    const report = analyzePromptSections({ existing: existingWorkspaceFiles(dir), reply: turn.reply, injected: turn.injected, workspaceDir: dir });
+    const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/probe/prompt-sections-${agent}.md` });
+    proposed.set(uri, ['# Prompt sections', '', '```', ...promptSectionsLines(report), '```', '', '## What the model reported', '', turn.reply].join('\n'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+    if (report.findings.length) void vscode.window.showWarningMessage(report.findings.join(' · '));
+    return report;
   });
 }
 
-const CodewordOptions = z.strictObject({
-  agent: AgentId,
-  n: z.optional(z.int().check(z.gte(1), z.lte(100))),
-});
-
 /** **Local AI Lab: Probe Codeword Survival** — the CLI's `probe codewords`: the survival matrix per session, in the Lab panel. */
-export function registerCodewordProbe(ctx: Ctx, lab: LabController): vscode.Disposable {
-  return command('localAiLab.probeCodewords', z.tuple([z.optional(CodewordOptions)]), async (opts): Promise<CodewordSession[] | undefined> => {
-    const agent = opts?.agent ?? 'main';
-    const n = opts?.n ?? 1;
-    const startedAt = new Date().toISOString();
-    return withProbe(ctx, { probe: 'codeword', runs: 'OpenClaw turns', workload: { ...CODEWORD_WORKLOAD, agent } }, async (_disk, file, transport) => {
-      const sessions = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Codeword survival (agent ${agent})`, cancellable: true }, async (progress, cancel) => {
-        const abort = new AbortController();
-        cancel.onCancellationRequested(() => abort.abort());
-        const out: CodewordSession[] = [];
-        for (let i = 0; i < n && !abort.signal.aborted; i++) {
-          out.push(
-            await runCodewordSession(
-              { executable: readSettings().openclawExecutable, configPath: file, agent, transport, timeoutMs: CODEWORD_WORKLOAD.timeoutSeconds * 1000, signal: abort.signal, onTurn: (what) => progress.report({ message: `session ${i + 1} of ${n}: ${what}` }) },
-              i,
-            ),
-          );
-        }
-        return out;
-      });
-      // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
-      const id = newSessionId(`codewords-${agent}`);
-      writeCodewordRecord(lab.labDir(), codewordRecord({ id, startedAt, agent, profile: null, config: file, sessions }));
-      lab.panel.showCodewords(id);
-      const errors = sessions.filter((s) => s.error);
-      if (errors.length) void vscode.window.showWarningMessage(`Codeword probe: ${errors.length} of ${sessions.length} session(s) did not finish (${errors[0]!.error}).`);
-      return sessions;
+export async function probeCodewords(ctx: Ctx, lab: LabController, opts?: CodewordOptions): Promise<CodewordSession[] | undefined> {
+  const agent = opts?.agent ?? 'main';
+  const n = opts?.n ?? 1;
+  const startedAt = new Date().toISOString();
+  return withProbe(ctx, { probe: 'codeword', runs: 'OpenClaw turns', workload: { ...CODEWORD_WORKLOAD, agent } }, async (_disk, file, transport) => {
+    const sessions = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Codeword survival (agent ${agent})`, cancellable: true }, async (progress, cancel) => {
+      const abort = new AbortController();
+      cancel.onCancellationRequested(() => abort.abort());
+      const out: CodewordSession[] = [];
+      for (let i = 0; i < n && !abort.signal.aborted; i++) {
+        out.push(
+          await runCodewordSession(
+            { executable: readSettings().openclawExecutable, configPath: file, agent, transport, timeoutMs: CODEWORD_WORKLOAD.timeoutSeconds * 1000, signal: abort.signal, onTurn: (what) => progress.report({ message: `session ${i + 1} of ${n}: ${what}` }) },
+            i,
+          ),
+        );
+      }
+      return out;
     });
+    // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
+    const id = newSessionId(`codewords-${agent}`);
+    writeCodewordRecord(lab.labDir(), codewordRecord({ id, startedAt, agent, profile: null, config: file, sessions }));
+    lab.panel.showCodewords(id);
+    const errors = sessions.filter((s) => s.error);
+    if (errors.length) void vscode.window.showWarningMessage(`Codeword probe: ${errors.length} of ${sessions.length} session(s) did not finish (${errors[0]!.error}).`);
+    return sessions;
   });
 }

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
-import { command, str } from './commands.js';
+import type { SweepOptions } from './commands.js';
 import type { Ctx } from './ctx.js';
 import type { LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
 import { LabPreflightError } from '../core/lab/session.js';
 import { newSessionId, readSession, SessionLocked } from '../core/lab/records/store.js';
-import { planArm, planVariants, SWEEP_KNOBS, type SweepKnob } from '../core/lab/experiments/sweep.js';
+import { planArm, planVariants, type SweepKnob } from '../core/lab/experiments/sweep.js';
 import { readSweepRecord, restoreSnapshot, runArmSession, runSweep, sweepRecord, takeSnapshot, writeSweepRecord, type ArmResult } from '../core/lab/experiments/sweepRun.js';
 import { sweepComparison } from '../core/lab/view/sweepView.js';
 import { sha256 } from '../core/fsutil.js';
@@ -16,19 +15,6 @@ import { formatVersion } from '../core/openclaw/version.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { readBoundedSync } from '../core/read.js';
 import { inspectServers } from '../core/sources.js';
-
-const UNTRUSTED = 'Sweeps are off in an untrusted workspace: they apply profiles and run programs named by workload files in this folder. Trust the workspace to run one.';
-
-/** Arguments for scripts and tests; each one given skips its picker. */
-export const SweepOptions = z.strictObject({
-  workload: z.optional(str(200)),
-  base: z.optional(str(200)),
-  knobs: z.optional(z.array(z.enum(SWEEP_KNOBS)).check(z.maxLength(SWEEP_KNOBS.length))),
-  n: z.optional(z.int().check(z.gte(1), z.lte(1000))),
-  /** Skip the one confirmation. */
-  yes: z.optional(z.boolean()),
-});
-export type SweepOptions = z.infer<typeof SweepOptions>;
 
 /** **Local AI Lab: Run Isolation Sweep…** — the CLI's `lab sweep`, with progress, cancel and the panel. */
 export class SweepController implements vscode.Disposable {
@@ -39,21 +25,15 @@ export class SweepController implements vscode.Disposable {
     private readonly ctx: Ctx,
     private readonly profiles: ProfileController,
     private readonly lab: LabController,
-  ) {
-    this.disposables.push(command('localAiLab.runSweep', z.tuple([z.optional(SweepOptions)]), (opts) => this.run(opts ?? {})));
-  }
+  ) {}
 
   dispose(): void {
     this.running?.abort();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 
-  /** Resolves with the sweep record's id, or undefined when nothing ran. */
+  /** Resolves with the sweep record's id, or undefined when nothing ran (the command table checked trust). */
   async run(opts: SweepOptions): Promise<string | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED);
-      return undefined;
-    }
     if (this.running) {
       void vscode.window.showInformationMessage('A sweep is already running; cancel it from its notification first.');
       return undefined;
