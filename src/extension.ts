@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Ctx } from './vscode/ctx.js';
+import { Ctx, type RefreshOptions } from './vscode/ctx.js';
 import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
 import { ConfigCommands, ContextHoverProvider, FixAllProvider, FixProvider, stateJson } from './vscode/features.js';
 import { ProfileController } from './vscode/profiles.js';
@@ -61,13 +61,13 @@ export function activate(context: vscode.ExtensionContext) {
     );
     openWalkthroughOnFirstRun(context);
     // The first check runs after activation returns: locate, `openclaw --version`, the servers.
-    setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
+    setTimeout(() => void c.refresh({ inspectServers: true, recheckVersion: true }), 0);
     const activateMs = performance.now() - t0;
     c.log.info(`activated in ${activateMs.toFixed(1)} ms`);
     return {
       activateMs,
       state: () => ({ ...stateJson(c), profile: profiles.status }),
-      refresh: (opts?: { probe?: boolean; validate?: boolean }) => c.refresh({ probe: true, validate: true, ...opts }),
+      refresh: (opts?: RefreshOptions) => c.refresh({ inspectServers: true, validate: true, ...opts }),
     };
   } catch (err) {
     void vscode.window.showErrorMessage(`Local AI Lab failed to start: ${(err as Error).message}`, 'Show Logs').then((pick) => pick && ctx?.log.show());

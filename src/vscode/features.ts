@@ -132,7 +132,7 @@ export class ConfigCommands {
 
   async checkConfig(): Promise<void> {
     const ctx = this.ctx;
-    await ctx.operation('Local AI Lab: checking OpenClaw config', () => ctx.refresh({ probe: true, validate: true, recheckVersion: true }), { location: 'window' });
+    await ctx.operation('Local AI Lab: checking OpenClaw config', () => ctx.refresh({ inspectServers: true, validate: true, recheckVersion: true }), { location: 'window' });
     const s = ctx.state;
     if (!s.doc) {
       const pick = await vscode.window.showWarningMessage(`No OpenClaw config found (looked at ${s.located?.searched.join(', ') ?? '?'}).`, 'Set Config Path');
@@ -146,7 +146,7 @@ export class ConfigCommands {
 
   async refreshRuntimeState(): Promise<void> {
     const ctx = this.ctx;
-    await ctx.operation('Local AI Lab: reading model servers', () => ctx.refresh({ probe: true }), { location: 'window' });
+    await ctx.operation('Local AI Lab: reading model servers', () => ctx.refresh({ inspectServers: true }), { location: 'window' });
     const states = [...ctx.state.runtimes.values()];
     const ok = states.filter((r) => r.status === 'ok');
     const loaded = ok.reduce((n, r) => n + r.loaded.length, 0);
@@ -173,7 +173,7 @@ export class ConfigCommands {
     if (value === undefined) return;
     if (value) await this.ctx.extension.secrets.store(TOKEN_SECRET, value);
     else await this.ctx.extension.secrets.delete(TOKEN_SECRET);
-    await this.ctx.refresh({ probe: true });
+    await this.ctx.refresh({ inspectServers: true });
   }
 
   state() {
@@ -240,7 +240,7 @@ export class ConfigCommands {
       { location: closed.length || plan.actions.length ? 'notification' : 'window' },
     );
     if (!done) return false;
-    await ctx.refresh({ probe: plan.actions.length > 0, validate: closed.length > 0 });
+    await ctx.refresh({ inspectServers: plan.actions.length > 0, validate: closed.length > 0 });
     return true;
   }
 
@@ -294,7 +294,7 @@ export class ConfigCommands {
       { location: 'window', failure: 'Not restored' },
     );
     if (!r) return false;
-    await ctx.refresh({ probe: false, validate: true });
+    await ctx.refresh({ inspectServers: false, validate: true });
     void vscode.window.showInformationMessage(`Restored openclaw.json from the backup of ${when}.${r.backups[0] ? ' The version it replaced is a backup too.' : ''}`);
     return true;
   }

@@ -201,17 +201,17 @@ export class LabController implements vscode.Disposable {
       lastWrittenHash: lastWritten,
       lmStudioToken: await this.ctx.lmStudioToken(),
       reprobe: async () => {
-        await this.ctx.refresh({ probe: true });
+        await this.ctx.refresh({ inspectServers: true });
         return this.ctx.state.runtimes;
       },
     });
-    await this.ctx.refresh({ probe: true, validate: true });
+    await this.ctx.refresh({ inspectServers: true, validate: true });
     if (r.ok) void vscode.window.setStatusBarMessage(`$(check) Lab done: ${profileBefore ? `profile ${profileBefore}` : 'the state from before'} is back in force`, 8000);
     else void vscode.window.showWarningMessage(`The state from before the lab was not restored: ${r.error}`, 'Restore Backup…').then((p) => p && vscode.commands.executeCommand('localAiLab.restoreBackup'));
   }
 
   private async runOne(workload: Workload, prompt: string, n: number, profile: string | undefined, resume?: Session, profileBefore?: string | null): Promise<Session | undefined> {
-    await this.ctx.refresh({ probe: true });
+    await this.ctx.refresh({ inspectServers: true });
     const s = this.ctx.state;
     if (!s.doc || !s.located) {
       void vscode.window.showErrorMessage('No openclaw.json: the lab takes the model and its server from it.');

@@ -21,7 +21,7 @@ type DiskCheck = NonNullable<Awaited<ReturnType<Ctx['checkDisk']>>>;
  * `run` gets those and does the probe's own turns; undefined when something was missing (it was said).
  */
 async function withProbe<T>(ctx: Ctx, o: { probe: string; runs: string; workload: Workload }, run: (disk: DiskCheck, file: string, transport: 'local' | 'gateway') => Promise<T | undefined>): Promise<T | undefined> {
-  await ctx.refresh({ probe: true });
+  await ctx.refresh({ inspectServers: true });
   const disk = await ctx.checkDisk().catch(() => undefined);
   const file = ctx.state.located?.path;
   if (!disk || !file) {

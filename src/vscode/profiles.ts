@@ -154,7 +154,11 @@ export class ProfileController implements vscode.Disposable {
 
   /** Plan, preview the diff, confirm once, apply with progress and cancel, re-observe, report. */
   async applyByName(name: string, opts: { confirm?: boolean } = {}): Promise<boolean> {
-    await this.ctx.refresh({ probe: true });
+    // Plan from the bytes on disk — what gets backed up and replaced — as the refresh read them.
+    const read = await this.ctx.refreshAndCheckDisk({ inspectServers: true }).then(
+      (disk) => ({ disk }),
+      (err: Error) => ({ err }),
+    );
     const located = this.ctx.state.located;
     if (!located?.exists) {
       void vscode.window.showErrorMessage('No openclaw.json to apply a profile to.');
@@ -165,15 +169,12 @@ export class ProfileController implements vscode.Disposable {
       void vscode.window.showErrorMessage('openclaw.json has unsaved changes. Save or revert it, then switch profiles.');
       return false;
     }
-    // Plan from the bytes on disk: that is what gets backed up and replaced.
     this.userProfiles(); // warns about invalid entries
-    let disk: Awaited<ReturnType<Ctx['checkDisk']>>;
-    try {
-      disk = await this.ctx.checkDisk();
-    } catch (err) {
-      void vscode.window.showErrorMessage(`Cannot apply ${name}: ${(err as Error).message}`);
+    if ('err' in read) {
+      void vscode.window.showErrorMessage(`Cannot apply ${name}: ${read.err.message}`);
       return false;
     }
+    const disk = read.disk;
     if (!disk) {
       void vscode.window.showErrorMessage('No openclaw.json to apply a profile to.');
       return false;
@@ -237,7 +238,7 @@ export class ProfileController implements vscode.Disposable {
       return report.ok;
     } finally {
       this.applying = undefined;
-      await this.ctx.refresh({ probe: true, validate: true });
+      await this.ctx.refresh({ inspectServers: true, validate: true });
       this.update();
     }
   }

@@ -40,7 +40,7 @@ export class SweepController implements vscode.Disposable {
     }
     const chosen = await this.lab.pickWorkload(opts.workload, 'Run Isolation Sweep: choose a workload');
     if (!chosen) return undefined;
-    await this.ctx.refresh({ probe: true });
+    await this.ctx.refresh({ inspectServers: true });
     const located = this.ctx.state.located;
     const disk = await this.ctx.checkDisk().catch((err: Error) => {
       void vscode.window.showErrorMessage(`Cannot run the sweep: ${err.message}`);
@@ -130,7 +130,7 @@ export class SweepController implements vscode.Disposable {
           {
             onArm: (arm, i, count) => progress.report({ message: `${arm.name} (${i + 1} of ${count}): applying` }),
             apply: async (arm, signal) => {
-              await this.ctx.refresh({ probe: true });
+              await this.ctx.refresh({ inspectServers: true });
               const now = await this.ctx.checkDisk();
               if (!now) return { ok: false, error: 'openclaw.json cannot be read' };
               const p = planArm(arm.variant?.target ?? plan.base, now.observation, arm.variant?.unset);
@@ -143,7 +143,7 @@ export class SweepController implements vscode.Disposable {
               return r.ok ? { ok: true } : { ok: false, error: r.error };
             },
             run: async (arm, signal) => {
-              await this.ctx.refresh({ probe: true });
+              await this.ctx.refresh({ inspectServers: true });
               const now = (await this.ctx.checkDisk())!;
               const r = await runArmSession({
                 observation: now.observation,
@@ -192,7 +192,7 @@ export class SweepController implements vscode.Disposable {
       return undefined;
     } finally {
       this.running = undefined;
-      await this.ctx.refresh({ probe: true, validate: true });
+      await this.ctx.refresh({ inspectServers: true, validate: true });
     }
   }
 }
