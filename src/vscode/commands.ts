@@ -49,7 +49,7 @@ export const LabRunOptions = z.strictObject({
 });
 export type LabRunOptions = z.infer<typeof LabRunOptions>;
 /** A session id names a folder under runs/: no separators, no dot-dot. */
-export const SessionIdSchema = z.string().check(z.regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'not a session id'));
+const SessionIdSchema = z.string().check(z.regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'not a session id'));
 /** A Lab view row, as VS Code passes it to a context-menu command. */
 export const SessionNode = z.object({ kind: z.literal('session'), id: SessionIdSchema });
 export type SessionNode = z.infer<typeof SessionNode>;
@@ -107,7 +107,7 @@ export interface Services {
   readonly openWalkthrough: () => PromiseLike<unknown>;
 }
 
-export type ArgsSchema = z.ZodMiniType<unknown[]>;
+type ArgsSchema = z.ZodMiniType<unknown[]>;
 export interface CommandDef<S extends ArgsSchema = ArgsSchema> {
   readonly args: S;
   /** Runs programs named by files in the workspace (openclaw, a workload's verify command): off until it is trusted. */
@@ -162,5 +162,3 @@ export const COMMANDS = {
 
   'localAiLab.openWalkthrough': def({ args: noArgs, run: (s) => s.openWalkthrough() }),
 } as const;
-
-export type CommandId = keyof typeof COMMANDS;

@@ -2,11 +2,11 @@ import * as vscode from 'vscode';
 import { COMMANDS, type CommandDef, type Services } from './commands.js';
 
 /** The one refusal of every command that needs trust (the table marks them `trusted`). */
-export const UNTRUSTED =
+const UNTRUSTED =
   'Lab runs, sweeps and probes are off in an untrusted workspace: they run programs (openclaw, a workload\'s verify command) named by files in this folder. Trust the workspace to run them.';
 
 /** Shows an error once, with "Show Logs"; it is in the log already. */
-export function showError(log: vscode.LogOutputChannel, message: string): void {
+function showError(log: vscode.LogOutputChannel, message: string): void {
   void vscode.window.showErrorMessage(message, 'Show Logs').then((pick) => pick && log.show());
 }
 

@@ -4,7 +4,6 @@ import * as vscode from 'vscode';
 import { fixForIssue } from '../core/migrate/fixes.js';
 import { sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
-import type { ValidatorIssue } from '../core/openclaw/cli.js';
 import { parseDocument } from '../core/openclaw/document.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { readBounded } from '../core/read.js';
@@ -212,5 +211,3 @@ export async function keepRemoved(ctx: Ctx, args: SideFileArgs): Promise<string 
   ctx.log.info(`kept ${r.path} in ${report.sideFiles[0]}`);
   return report.sideFiles[0];
 }
-
-export type { ValidatorIssue };
