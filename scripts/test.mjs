@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { toolEnv } from './tools.mjs';
 
 // `--unit`: the inner loop — pure core tests, no OpenClaw, no child processes, no servers (npm run test:unit).
-const UNIT = ['edit', 'repair-diff', 'fuzz', 'manifest', 'panel', 'lab-evidence', 'rules', 'bytes', 'reachability', 'labTree', 'messages', 'sweep', 'prompt-sections', 'codewords'].map((n) => `out/test/unit/${n}.test.js`);
+const UNIT = ['edit', 'repair-diff', 'fuzz', 'manifest', 'panel', 'lab-evidence', 'rules', 'bytes', 'reachability', 'labTree', 'messages', 'sweep', 'prompt-sections', 'codewords', 'settings', 'singleFlight'].map((n) => `out/test/unit/${n}.test.js`);
 const args = process.argv.slice(2);
 const unit = args.includes('--unit');
 const tools = unit ? {} : toolEnv();

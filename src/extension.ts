@@ -1,18 +1,17 @@
 import * as vscode from 'vscode';
-import { Ctx } from './vscode/ctx.js';
+import { Ctx, type RefreshOptions } from './vscode/ctx.js';
 import { DOCS_SCHEME, RuleDocsProvider } from './vscode/docs.js';
-import { ContextHoverProvider, FixAllProvider, FixProvider, registerCommands, stateJson } from './vscode/features.js';
+import { ConfigCommands, ContextHoverProvider, FixAllProvider, FixProvider, stateJson } from './vscode/features.js';
 import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
 import { SweepController } from './vscode/sweep.js';
-import { registerCodewordProbe, registerProbe } from './vscode/probe.js';
+import { probeCodewords, probePromptSections } from './vscode/probe.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
-import { keepRemoved, makeConfigValid, SideFileArgs, ValidatorFixProvider } from './vscode/migrate.js';
-import { command, confirmOpts, menuArgs } from './vscode/commands.js';
+import { ValidatorFixProvider } from './vscode/migrate.js';
 import { Approvals } from './vscode/approve.js';
 import { LabView } from './vscode/labView.js';
-import { registerWalkthrough } from './vscode/walkthrough.js';
-import * as z from 'zod/mini';
+import { openWalkthrough, openWalkthroughOnFirstRun } from './vscode/walkthrough.js';
+import { registerCommands } from './vscode/frame.js';
 
 let ctx: Ctx | undefined;
 
@@ -25,38 +24,50 @@ export function activate(context: vscode.ExtensionContext) {
     ctx = c;
     context.subscriptions.push(c);
     const files = { scheme: 'file' };
-    c.push(
-      vscode.languages.registerCodeActionsProvider(files, new FixProvider(c), { providedCodeActionKinds: FixProvider.kinds }),
-      vscode.languages.registerCodeActionsProvider(files, new FixAllProvider(c), { providedCodeActionKinds: FixAllProvider.kinds }),
-      vscode.languages.registerHoverProvider(files, new ContextHoverProvider(c)),
-      vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider(context.extensionUri)),
-      ...registerCommands(c),
-    );
     const proposed = new ProposedConfigProvider();
     const approvals = new Approvals();
     const profiles = new ProfileController(c, proposed, approvals);
+    const lab = new LabController(c, profiles);
+    const labView = new LabView(c, lab, profiles);
+    const sweep = new SweepController(c, profiles, lab);
     c.push(
+      vscode.languages.registerCodeActionsProvider(files, new FixProvider(c), { providedCodeActionKinds: FixProvider.kinds }),
+      vscode.languages.registerCodeActionsProvider(files, new FixAllProvider(c), { providedCodeActionKinds: FixAllProvider.kinds }),
+      vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
+      vscode.languages.registerHoverProvider(files, new ContextHoverProvider(c)),
+      vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, new RuleDocsProvider(context.extensionUri)),
+      vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
       proposed,
       approvals,
-      // From the diff's title bar VS Code passes the editor's URI and group; they are not needed, only allowed.
-      command('localAiLab.applyProposal', menuArgs, () => approvals.answer(true)),
-      command('localAiLab.discardProposal', menuArgs, () => approvals.answer(false)),
-      vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
       profiles,
-      vscode.languages.registerCodeActionsProvider(files, new ValidatorFixProvider(c), { providedCodeActionKinds: ValidatorFixProvider.kinds }),
-      command('localAiLab.makeConfigValid', z.tuple([z.optional(confirmOpts)]), (opts) => makeConfigValid(c, proposed, approvals, opts)),
-      command('localAiLab.keepRemoved', z.tuple([SideFileArgs]), (args) => keepRemoved(c, args)),
+      lab,
+      labView,
+      sweep,
+      // Every command, from the one table (vscode/commands.ts).
+      ...registerCommands(
+        {
+          ctx: c,
+          config: new ConfigCommands(c, proposed, approvals),
+          approvals,
+          profiles,
+          lab,
+          labView,
+          sweep,
+          probes: { promptSections: (o) => probePromptSections(c, proposed, o), codewords: (o) => probeCodewords(c, lab, profiles, o) },
+          openWalkthrough: () => openWalkthrough(context),
+        },
+        c.log,
+      ),
     );
-    const lab = new LabController(c, profiles);
-    c.push(lab, new LabView(c, lab, profiles), registerWalkthrough(context), new SweepController(c, profiles, lab), registerProbe(c, proposed), registerCodewordProbe(c, lab, profiles));
-    // The first check runs after activation returns: locate, `openclaw --version`, probes.
-    setTimeout(() => void c.refresh({ probe: true, recheckVersion: true }), 0);
+    openWalkthroughOnFirstRun(context);
+    // The first check runs after activation returns: locate, `openclaw --version`, the servers.
+    setTimeout(() => void c.refresh({ inspectServers: true, recheckVersion: true }), 0);
     const activateMs = performance.now() - t0;
     c.log.info(`activated in ${activateMs.toFixed(1)} ms`);
     return {
       activateMs,
       state: () => ({ ...stateJson(c), profile: profiles.status }),
-      refresh: (opts?: { probe?: boolean; validate?: boolean }) => c.refresh({ probe: true, validate: true, ...opts }),
+      refresh: (opts?: RefreshOptions) => c.refresh({ inspectServers: true, validate: true, ...opts }),
     };
   } catch (err) {
     void vscode.window.showErrorMessage(`Local AI Lab failed to start: ${(err as Error).message}`, 'Show Logs').then((pick) => pick && ctx?.log.show());

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fixtureRuntimes, toCheckJson, UsageError, type ValidatorReport } from './support.js';
 import { openclawVersion, validateConfig } from '../core/openclaw/cli.js';
+import { millis } from '../core/units.js';
 import { besideFindings } from '../core/openclaw/issues.js';
 import type { Finding } from '../core/findings.js';
 import { locateConfig } from '../core/openclaw/locate.js';
@@ -152,11 +153,11 @@ async function check(argv: string[]): Promise<number> {
 async function runValidator(c: CheckedFile, exe: string, skip: boolean): Promise<ValidatorReport> {
   const none = (note: string): ValidatorReport => ({ ran: false, note, issues: [], related: new Map() });
   if (skip) return none('--no-validate');
-  const installed = c.version.source === 'installed' ? c.version.version : await openclawVersion(exe, { timeoutMs: 10_000 });
+  const installed = c.version.source === 'installed' ? c.version.version : await openclawVersion(exe, { timeoutMs: millis(10_000) });
   if (!installed) return none(`no OpenClaw found ("${exe}"); pass --openclaw PATH to have it judge the file`);
   if (c.read.doc.error) return none('the file does not parse');
   try {
-    const v = await validateConfig(exe, c.file, { timeoutMs: 60_000 });
+    const v = await validateConfig(exe, c.file, { timeoutMs: millis(60_000) });
     const placed = besideFindings(c.findings, c.observation.config.root, c.read.doc, v);
     return { ran: true, version: formatVersion(installed), valid: v.valid, ...placed };
   } catch (err) {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
 import { openclawVersion } from '../core/openclaw/cli.js';
+import { millis } from '../core/units.js';
 import { formatVersion, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
@@ -32,7 +33,7 @@ export async function migrateCommand(argv: string[]): Promise<number> {
   const bytes = readBoundedSync(file);
   if (!bytes) throw new UsageError(`${file} does not exist`);
   const exe = o.openclaw ?? 'openclaw';
-  const installed = await openclawVersion(exe, { timeoutMs: 15_000 });
+  const installed = await openclawVersion(exe, { timeoutMs: millis(15_000) });
   if (!installed) throw new UsageError(`migrate needs the installed OpenClaw to judge the result, and "${exe}" did not answer --version; pass --openclaw PATH`);
   let version: OpenClawVersion = installed;
   if (o['openclaw-version']) {

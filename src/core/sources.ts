@@ -10,6 +10,7 @@ import { readConfig, type ReadConfig } from './read.js';
 import { isLocalServer, serverRoot } from './servers/address.js';
 import { inspectServer, type InspectOptions } from './servers/inspect.js';
 import type { ServerState } from './servers/types.js';
+import { millis } from './units.js';
 
 export { ConfigUnreadable, readConfig, type ReadConfig } from './read.js';
 
@@ -68,7 +69,7 @@ export interface ResolvedVersion {
 /** A version given on the command line, else the installed OpenClaw's, else the newest known (assumed). */
 export async function resolveVersion(given: OpenClawVersion | undefined, executable: string): Promise<ResolvedVersion> {
   if (given) return { version: given, known: true, source: 'given' };
-  const installed = await openclawVersion(executable, { timeoutMs: 10_000 });
+  const installed = await openclawVersion(executable, { timeoutMs: millis(10_000) });
   if (installed) return { version: installed, known: true, source: 'installed' };
   return { version: NEWEST_KNOWN, known: false, source: 'assumed' };
 }

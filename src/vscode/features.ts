@@ -1,6 +1,5 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
 import type { Finding, Fix } from '../core/findings.js';
 import { runAction } from '../core/servers/actions.js';
 import { execute, writesOf } from '../core/write/executor.js';
@@ -10,16 +9,16 @@ import fs from 'node:fs';
 import { sha256 } from '../core/fsutil.js';
 import { fmt } from '../core/format.js';
 import { backupTime, listBackups } from '../core/write/backups.js';
-import { command, noArgs, str } from './commands.js';
+import type { ApplyFixArgs, RestoreArgs, SideFileArgs } from './commands.js';
+import type { MigrateResult } from '../core/migrate/migrate.js';
+import type { Approvals } from './approve.js';
+import { keepRemoved, makeConfigValid } from './migrate.js';
+import type { ProposedConfigProvider } from './proposed.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
 import { TOKEN_SECRET } from './ctx.js';
 import { ruleOf, toRange } from './diagnostics.js';
 import { readSettings } from './settings.js';
-
-/** Names a fix of a current finding; the command finds it again, so it never runs a plan it was handed. */
-export const ApplyFixArgs = z.strictObject({ rule: str(100), file: str(4096), path: z.string().check(z.maxLength(4096)), title: str(500) });
-export type ApplyFixArgs = z.infer<typeof ApplyFixArgs>;
 
 const fixKey = (f: Finding) => f.path.join('.');
 
@@ -123,163 +122,182 @@ function currentFix(ctx: Ctx, args: ApplyFixArgs): Fix | undefined {
   return findings.find((f) => f.rule === args.rule && fixKey(f) === args.path)?.fixes.find((x) => x.title === args.title && x.plan);
 }
 
-/**
- * Applies a current finding's fix: edits to open files as one undoable WorkspaceEdit; edits to closed
- * files and server actions through the one write executor (backup, checked rename, rollback), with
- * progress and cancel. Then looks again.
- */
-export async function applyFix(ctx: Ctx, args: ApplyFixArgs): Promise<boolean> {
-  const fix = currentFix(ctx, args);
-  if (!fix?.plan) {
-    void vscode.window.showWarningMessage(`"${args.title}" no longer applies: the config changed since it was offered. Look at the Problems panel again.`);
-    return false;
+/** The config commands of the command table (commands.ts): check, refresh, fix, make valid, restore. */
+export class ConfigCommands {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly proposed: ProposedConfigProvider,
+    private readonly approvals: Approvals,
+  ) {}
+
+  async checkConfig(): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.operation('Local AI Lab: checking OpenClaw config', () => ctx.refresh({ inspectServers: true, validate: true, recheckVersion: true }), { location: 'window' });
+    const s = ctx.state;
+    if (!s.doc) {
+      const pick = await vscode.window.showWarningMessage(`No OpenClaw config found (looked at ${s.located?.searched.join(', ') ?? '?'}).`, 'Set Config Path');
+      if (pick) await vscode.commands.executeCommand('workbench.action.openSettings', 'localAiLab.openclaw.configPath');
+      return;
+    }
+    // Say what was found, briefly, where the eye already is.
+    vscode.window.setStatusBarMessage(`$(check) OpenClaw config checked: ${findingCounts(s.findings)}`, 6000);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
   }
-  const plan = fix.plan;
-  try {
+
+  async refreshRuntimeState(): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.operation('Local AI Lab: reading model servers', () => ctx.refresh({ inspectServers: true }), { location: 'window' });
+    const states = [...ctx.state.runtimes.values()];
+    const ok = states.filter((r) => r.status === 'ok');
+    const loaded = ok.reduce((n, r) => n + r.loaded.length, 0);
+    const text = states.length === 0 ? 'no local model server named in openclaw.json' : `${ok.length} of ${states.length} model servers answered; ${loaded === 1 ? 'one model' : `${loaded} models`} loaded`;
+    vscode.window.setStatusBarMessage(`$(${ok.length === states.length ? 'check' : 'warning'}) ${text}`, 6000);
+  }
+
+  async openConfig(): Promise<void> {
+    const p = this.ctx.state.located?.path;
+    if (!p || !this.ctx.state.located?.exists) {
+      void vscode.window.showWarningMessage('No OpenClaw config found. Set localAiLab.openclaw.configPath or create ~/.openclaw/openclaw.json.');
+      return;
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(p));
+  }
+
+  async setLmStudioToken(): Promise<void> {
+    const value = await vscode.window.showInputBox({
+      title: 'LM Studio API Token',
+      prompt: 'LM Studio 0.4+ can require a token for its REST API. Stored in VS Code\'s secret storage, never in settings. Empty clears it.',
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (value === undefined) return;
+    if (value) await this.ctx.extension.secrets.store(TOKEN_SECRET, value);
+    else await this.ctx.extension.secrets.delete(TOKEN_SECRET);
+    await this.ctx.refresh({ inspectServers: true });
+  }
+
+  state() {
+    return stateJson(this.ctx);
+  }
+
+  makeConfigValid(opts?: { confirm?: boolean }): Promise<MigrateResult | undefined> {
+    return makeConfigValid(this.ctx, this.proposed, this.approvals, opts);
+  }
+
+  keepRemoved(args: SideFileArgs): Promise<string | undefined> {
+    return keepRemoved(this.ctx, args);
+  }
+
+  /**
+   * Applies a current finding's fix: edits to open files as one undoable WorkspaceEdit; edits to closed
+   * files and server actions through the one write executor (backup, checked rename, rollback), with
+   * progress and cancel. Then looks again.
+   */
+  async applyFix(args: ApplyFixArgs): Promise<boolean> {
+    const ctx = this.ctx;
+    const fix = currentFix(ctx, args);
+    if (!fix?.plan) {
+      void vscode.window.showWarningMessage(`"${args.title}" no longer applies: the config changed since it was offered. Look at the Problems panel again.`);
+      return false;
+    }
+    const plan = fix.plan;
     const isOpen = (file: string) => vscode.workspace.textDocuments.some((d) => path.resolve(d.uri.fsPath) === path.resolve(file));
     const open = plan.edits.filter((fe) => isOpen(fe.file));
     const closed = plan.edits.filter((fe) => !isOpen(fe.file));
-    if (open.length) {
-      const edit = new vscode.WorkspaceEdit();
-      for (const fe of open) {
-        const doc = vscode.workspace.textDocuments.find((d) => path.resolve(d.uri.fsPath) === path.resolve(fe.file))!;
-        for (const e of fe.edits) edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.span[0]), doc.positionAt(e.span[1])), e.newText);
-      }
-      if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code did not apply the edit');
-    }
-    if (closed.length || plan.actions.length) {
-      // The config's hash from when it was checked: a save since then makes the write refuse.
-      const hashes = new Map<string, string>();
-      const { doc, diskHash } = ctx.state;
-      if (doc && diskHash) hashes.set(doc.file, diskHash);
-      const token = await ctx.lmStudioToken();
-      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: args.title, cancellable: true }, (progress, cancel) => {
-        const abort = new AbortController();
-        const sub = cancel.onCancellationRequested(() => abort.abort());
-        return execute({
-          title: args.title,
-          writes: writesOf({ edits: closed, actions: [] }, hashes),
-          actions: plan.actions,
-          // Loads can take minutes on a big model; cancel stops waiting and rolls the file back.
-          runAction: (a, signal) => runAction(a, { timeoutMs: 10 * 60_000, signal, lmStudioToken: token }),
-          signal: abort.signal,
-          onStep: (m, i, total) => progress.report({ message: `${m} (${i}/${total})` }),
-        }).finally(() => sub.dispose());
-      });
-      for (const st of report.steps) ctx.log.info(`${args.title}: ${st}`);
-      if (!report.ok) throw new Error(report.error ?? 'failed');
-      if (report.instructions.length) void vscode.window.showInformationMessage(report.instructions.join(' '));
-    }
-    await ctx.refresh({ probe: plan.actions.length > 0, validate: closed.length > 0 });
+    // The config's hash from when it was checked: a save since then makes the write refuse.
+    const hashes = new Map<string, string>();
+    const { doc, diskHash } = ctx.state;
+    if (doc && diskHash) hashes.set(doc.file, diskHash);
+    const token = closed.length || plan.actions.length ? await ctx.lmStudioToken() : undefined;
+    const done = await ctx.operation(
+      args.title,
+      async ({ signal, report }) => {
+        if (open.length) {
+          const edit = new vscode.WorkspaceEdit();
+          for (const fe of open) {
+            const doc = vscode.workspace.textDocuments.find((d) => path.resolve(d.uri.fsPath) === path.resolve(fe.file))!;
+            for (const e of fe.edits) edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.span[0]), doc.positionAt(e.span[1])), e.newText);
+          }
+          if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code did not apply the edit');
+        }
+        if (closed.length || plan.actions.length) {
+          const r = await execute({
+            title: args.title,
+            writes: writesOf({ edits: closed, actions: [] }, hashes),
+            actions: plan.actions,
+            // Loads can take minutes on a big model; cancel stops waiting and rolls the file back.
+            runAction: (a, signal) => runAction(a, { timeoutMs: 10 * 60_000, signal, lmStudioToken: token }),
+            signal,
+            onStep: (m, i, total) => report({ message: `${m} (${i}/${total})` }),
+          });
+          for (const st of r.steps) ctx.log.info(`${args.title}: ${st}`);
+          if (!r.ok) throw new Error(r.error ?? 'failed');
+          if (r.instructions.length) void vscode.window.showInformationMessage(r.instructions.join(' '));
+        }
+        return true;
+      },
+      // Edits to open documents only are instant: no notification for them.
+      { location: closed.length || plan.actions.length ? 'notification' : 'window' },
+    );
+    if (!done) return false;
+    await ctx.refresh({ inspectServers: plan.actions.length > 0, validate: closed.length > 0 });
     return true;
-  } catch (err) {
-    const message = (err as Error).message;
-    ctx.log.error(`${args.title}: ${message}`);
-    const pick = await vscode.window.showErrorMessage(`${args.title} failed: ${message}`, 'Show Logs');
-    if (pick) ctx.log.show();
-    return false;
   }
-}
 
-const RestoreArgs = z.strictObject({ backup: str(4096), confirm: z.optional(z.boolean()) });
-
-/**
- * Restore Backup…: pick a backup (newest first), read the diff, restore through the executor — which
- * backs up the current file first, so a restore can itself be undone the same way.
- */
-export async function restoreBackup(ctx: Ctx, args?: z.infer<typeof RestoreArgs>): Promise<boolean> {
-  const config = ctx.state.located?.exists ? ctx.state.located.path : undefined;
-  if (!config) {
-    void vscode.window.showWarningMessage('No openclaw.json, so no backups of it.');
-    return false;
-  }
-  const all = listBackups(config).reverse();
-  if (args && !all.includes(args.backup)) {
-    void vscode.window.showErrorMessage(`${args.backup} is not a backup of ${config}.`);
-    return false;
-  }
-  let backup = args?.backup;
-  if (!backup) {
-    if (!all.length) {
-      void vscode.window.showInformationMessage(`No backups of ${path.basename(config)} yet: every fix, profile switch and Make Config Valid takes one.`);
+  /**
+   * Restore Backup…: pick a backup (newest first), read the diff, restore through the executor — which
+   * backs up the current file first, so a restore can itself be undone the same way.
+   */
+  async restoreBackup(args?: RestoreArgs): Promise<boolean> {
+    const ctx = this.ctx;
+    const config = ctx.state.located?.exists ? ctx.state.located.path : undefined;
+    if (!config) {
+      void vscode.window.showWarningMessage('No openclaw.json, so no backups of it.');
       return false;
     }
-    const pick = await vscode.window.showQuickPick(
-      all.map((b) => ({ label: backupTime(b)?.toLocaleString() ?? path.basename(b), description: `${fmt(fs.statSync(b).size)} bytes`, detail: b, b })),
-      { title: `Restore ${path.basename(config)} from a backup (newest first)`, placeHolder: 'The diff opens first; nothing changes until you restore' },
-    );
-    if (!pick) return false;
-    backup = pick.b;
-  }
-  const when = backupTime(backup)?.toLocaleString() ?? path.basename(backup);
-  if (args?.confirm !== false) {
-    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), vscode.Uri.file(backup), `openclaw.json ↔ backup of ${when}`, { preview: true });
-    // Not modal: the diff stays readable while the question waits.
-    const answer = await vscode.window.showInformationMessage(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`, 'Restore', 'Cancel');
-    if (answer !== 'Restore') return false;
-  }
-  const current = fs.readFileSync(config);
-  const r = await execute({ title: 'Restore Backup', writes: [{ file: config, expectedHash: sha256(current), bytes: fs.readFileSync(backup) }] });
-  for (const st of r.steps) ctx.log.info(`restore: ${st}`);
-  if (!r.ok) {
-    void vscode.window.showErrorMessage(`Not restored: ${r.error}`);
-    return false;
-  }
-  await ctx.refresh({ probe: false, validate: true });
-  void vscode.window.showInformationMessage(`Restored openclaw.json from the backup of ${when}.${r.backups[0] ? ' The version it replaced is a backup too.' : ''}`);
-  return true;
-}
-
-export function registerCommands(ctx: Ctx): vscode.Disposable[] {
-  return [
-    command('localAiLab.restoreBackup', z.tuple([z.optional(RestoreArgs)]), (args) => restoreBackup(ctx, args)),
-    command('localAiLab.checkConfig', noArgs, async () => {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: checking OpenClaw config' }, () =>
-        ctx.refresh({ probe: true, validate: true, recheckVersion: true }),
+    const all = listBackups(config).reverse();
+    if (args && !all.includes(args.backup)) {
+      void vscode.window.showErrorMessage(`${args.backup} is not a backup of ${config}.`);
+      return false;
+    }
+    let backup = args?.backup;
+    if (!backup) {
+      if (!all.length) {
+        void vscode.window.showInformationMessage(`No backups of ${path.basename(config)} yet: every fix, profile switch and Make Config Valid takes one.`);
+        return false;
+      }
+      const pick = await vscode.window.showQuickPick(
+        all.map((b) => ({ label: backupTime(b)?.toLocaleString() ?? path.basename(b), description: `${fmt(fs.statSync(b).size)} bytes`, detail: b, b })),
+        { title: `Restore ${path.basename(config)} from a backup (newest first)`, placeHolder: 'The diff opens first; nothing changes until you restore' },
       );
-      const s = ctx.state;
-      if (!s.doc) {
-        const pick = await vscode.window.showWarningMessage(`No OpenClaw config found (looked at ${s.located?.searched.join(', ') ?? '?'}).`, 'Set Config Path');
-        if (pick) await vscode.commands.executeCommand('workbench.action.openSettings', 'localAiLab.openclaw.configPath');
-        return;
-      }
-      // Say what was found, briefly, where the eye already is.
-      vscode.window.setStatusBarMessage(`$(check) OpenClaw config checked: ${findingCounts(s.findings)}`, 6000);
-      await vscode.commands.executeCommand('workbench.actions.view.problems');
-    }),
-    command('localAiLab.refreshRuntimeState', noArgs, async () => {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Local AI Lab: reading model servers' }, () => ctx.refresh({ probe: true }));
-      const states = [...ctx.state.runtimes.values()];
-      const ok = states.filter((r) => r.status === 'ok');
-      const loaded = ok.reduce((n, r) => n + r.loaded.length, 0);
-      const text = states.length === 0 ? 'no local model server named in openclaw.json' : `${ok.length} of ${states.length} model servers answered; ${loaded === 1 ? 'one model' : `${loaded} models`} loaded`;
-      vscode.window.setStatusBarMessage(`$(${ok.length === states.length ? 'check' : 'warning'}) ${text}`, 6000);
-    }),
-    command('localAiLab.openConfig', noArgs, async () => {
-      const p = ctx.state.located?.path;
-      if (!p || !ctx.state.located?.exists) {
-        void vscode.window.showWarningMessage('No OpenClaw config found. Set localAiLab.openclaw.configPath or create ~/.openclaw/openclaw.json.');
-        return;
-      }
-      await vscode.window.showTextDocument(vscode.Uri.file(p));
-    }),
-    command('localAiLab.setLmStudioToken', noArgs, async () => {
-      const value = await vscode.window.showInputBox({
-        title: 'LM Studio API Token',
-        prompt: 'LM Studio 0.4+ can require a token for its REST API. Stored in VS Code\'s secret storage, never in settings. Empty clears it.',
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (value === undefined) return;
-      if (value) await ctx.extension.secrets.store(TOKEN_SECRET, value);
-      else await ctx.extension.secrets.delete(TOKEN_SECRET);
-      await ctx.refresh({ probe: true });
-    }),
-    command('localAiLab.showLogs', noArgs, () => ctx.log.show()),
-    command('localAiLab.applyFix', z.tuple([ApplyFixArgs]), (args) => applyFix(ctx, args)),
-    // For tests and scripts: the state as plain JSON.
-    command('localAiLab.state', noArgs, () => stateJson(ctx)),
-  ];
+      if (!pick) return false;
+      backup = pick.b;
+    }
+    const from = backup;
+    const when = backupTime(from)?.toLocaleString() ?? path.basename(from);
+    if (args?.confirm !== false) {
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), vscode.Uri.file(from), `openclaw.json ↔ backup of ${when}`, { preview: true });
+      // Not modal: the diff stays readable while the question waits.
+      const answer = await vscode.window.showInformationMessage(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`, 'Restore', 'Cancel');
+      if (answer !== 'Restore') return false;
+    }
+    // One file, written at once: a spinner in the status bar, not a notification.
+    const r = await ctx.operation(
+      'Restore Backup',
+      async () => {
+        const current = fs.readFileSync(config);
+        const r = await execute({ title: 'Restore Backup', writes: [{ file: config, expectedHash: sha256(current), bytes: fs.readFileSync(from) }] });
+        for (const st of r.steps) ctx.log.info(`restore: ${st}`);
+        if (!r.ok) throw new Error(r.error ?? 'failed');
+        return r;
+      },
+      { location: 'window', failure: 'Not restored' },
+    );
+    if (!r) return false;
+    await ctx.refresh({ inspectServers: false, validate: true });
+    void vscode.window.showInformationMessage(`Restored openclaw.json from the backup of ${when}.${r.backups[0] ? ' The version it replaced is a backup too.' : ''}`);
+    return true;
+  }
 }
 
 export function stateJson(ctx: Ctx) {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
-import { command, noArgs, str } from './commands.js';
+import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
 import { BUILTIN_WORKLOADS, loadWorkload } from '../core/lab/workload.js';
@@ -17,10 +16,7 @@ import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
 import { LabPanel } from './labPanel.js';
 
-const UNTRUSTED =
-  'Lab runs are off in an untrusted workspace: they run programs (openclaw, verify commands) named by workload files in this folder. Trust the workspace to run labs.';
-
-/** Run Lab ×6, Run Lab…, Resume Lab Session, Open Lab Session. */
+/** What the lab commands of the command table (commands.ts) run: Run Lab, Resume, Open, Compare, and opening sweeps and probes. */
 export class LabController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private running = false;
@@ -37,79 +33,78 @@ export class LabController implements vscode.Disposable {
     private readonly profiles: ProfileController,
   ) {
     this.panel = new LabPanel(ctx, () => this.labDir());
-    this.disposables.push(
-      this.panel,
-      this.sessionsChanged,
-      command('localAiLab.openLabPanel', sessionId, async (ref) => {
-        let id = idOf(ref);
-        id ??= this.panel.sessions()[0]?.session.id;
-        if (!id) {
-          void vscode.window.showInformationMessage('No lab sessions yet: run Local AI Lab: Run Lab ×6 first.');
-          return;
-        }
-        this.panel.show([id]);
-      }),
-      // From the Lab view: the clicked row and the selected rows; two or more selected compare at once.
-      command('localAiLab.compareLabSessions', z.tuple([z.optional(z.union([z.array(SessionIdSchema).check(z.maxLength(50)), SessionNode])), z.optional(z.array(SessionNode).check(z.maxLength(50)))]), async (first, selected) => {
-        let ids = Array.isArray(first) ? first : undefined;
-        const fromTree = first && !Array.isArray(first) ? [first.id] : [];
-        if (!ids && selected && selected.length >= 2) ids = selected.map((n) => n.id);
-        if (!ids) {
-          const picks = await vscode.window.showQuickPick(
-            this.panel.sessions().map((s) => ({ label: s.session.id, picked: fromTree.includes(s.session.id), description: `${s.session.workload.name} · ${s.session.environment.profile ?? 'no profile'} · ${s.dispatches.length}/${s.session.repeats}` })),
-            { title: 'Compare Lab Sessions (choose two or more)', canPickMany: true },
-          );
-          if (!picks) return;
-          ids = picks.map((p) => p.label);
-        }
-        if (ids.length < 2) {
-          void vscode.window.showInformationMessage('Choose at least two sessions to compare.');
-          return;
-        }
-        this.panel.show(ids);
-      }),
-      command('localAiLab.openSweep', z.tuple([z.optional(z.union([ExperimentId, z.object({ kind: z.literal('sweep'), id: ExperimentId })]))]), async (ref) => {
-        const root = this.labDir();
-        let id = typeof ref === 'string' ? ref : ref?.id;
-        if (!id) {
-          const sweeps = listSweeps(root).reverse();
-          if (!sweeps.length) return void vscode.window.showInformationMessage('No sweeps here yet: run Local AI Lab: Run Isolation Sweep… first.');
-          const pick = await vscode.window.showQuickPick(sweeps.map((s) => ({ label: s.id, description: `${s.workload} from ${s.base} · ${s.status}` })), { title: 'Open Sweep' });
-          if (!pick) return;
-          id = pick.label;
-        }
-        try {
-          const c = sweepComparison(readSweepRecord(root, id), (sid) => readSession(root, sid).dispatches);
-          if (!c.sessionIds.length) return void vscode.window.showInformationMessage(`Sweep ${id} has no session yet.`);
-          this.panel.show(c.sessionIds, { title: c.title, lines: c.differences, labels: c.labels });
-        } catch (err) {
-          void vscode.window.showErrorMessage(`Cannot open sweep ${id}: ${(err as Error).message}`);
-        }
-      }),
-      command('localAiLab.openCodewordProbe', z.tuple([z.optional(z.union([ExperimentId, z.object({ kind: z.literal('codewords'), id: ExperimentId })]))]), async (ref) => {
-        let id = typeof ref === 'string' ? ref : ref?.id;
-        if (!id) {
-          const probes = listCodewordRecords(this.labDir()).reverse();
-          if (!probes.length) return void vscode.window.showInformationMessage('No codeword probes here yet: run Local AI Lab: Probe Codeword Survival first.');
-          const pick = await vscode.window.showQuickPick(probes.map((p) => ({ label: p.id, description: `agent ${p.agent} · ${p.sessions.length} session(s)` })), { title: 'Open Codeword Probe' });
-          if (!pick) return;
-          id = pick.label;
-        }
-        try {
-          readCodewordRecord(this.labDir(), id);
-          this.panel.showCodewords(id);
-        } catch (err) {
-          void vscode.window.showErrorMessage(`Cannot open codeword probe ${id}: ${(err as Error).message}`);
-        }
-      }),
-      command('localAiLab.runLab6', z.tuple([z.optional(str(4096)), z.optional(LabRunOptions)]), (workload, opts) => this.run(6, workload, opts)),
-      command('localAiLab.runLab', noArgs, async () => {
-        const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000') });
-        if (n) return this.run(Number(n));
-      }),
-      command('localAiLab.resumeLab', sessionId, (ref) => this.resume(idOf(ref))),
-      command('localAiLab.openLabSession', sessionId, (ref) => this.open(idOf(ref))),
-    );
+    this.disposables.push(this.panel, this.sessionsChanged);
+  }
+
+  async openPanel(ref: SessionRef): Promise<void> {
+    let id = idOf(ref);
+    id ??= this.panel.sessions()[0]?.session.id;
+    if (!id) {
+      void vscode.window.showInformationMessage('No lab sessions yet: run Local AI Lab: Run Lab ×6 first.');
+      return;
+    }
+    this.panel.show([id]);
+  }
+
+  async compare(first: CompareArgs[0], selected: CompareArgs[1]): Promise<void> {
+    let ids = Array.isArray(first) ? first : undefined;
+    const fromTree = first && !Array.isArray(first) ? [first.id] : [];
+    if (!ids && selected && selected.length >= 2) ids = selected.map((n) => n.id);
+    if (!ids) {
+      const picks = await vscode.window.showQuickPick(
+        this.panel.sessions().map((s) => ({ label: s.session.id, picked: fromTree.includes(s.session.id), description: `${s.session.workload.name} · ${s.session.environment.profile ?? 'no profile'} · ${s.dispatches.length}/${s.session.repeats}` })),
+        { title: 'Compare Lab Sessions (choose two or more)', canPickMany: true },
+      );
+      if (!picks) return;
+      ids = picks.map((p) => p.label);
+    }
+    if (ids.length < 2) {
+      void vscode.window.showInformationMessage('Choose at least two sessions to compare.');
+      return;
+    }
+    this.panel.show(ids);
+  }
+
+  async openSweep(ref: SweepRef): Promise<void> {
+    const root = this.labDir();
+    let id = typeof ref === 'string' ? ref : ref?.id;
+    if (!id) {
+      const sweeps = listSweeps(root).reverse();
+      if (!sweeps.length) return void vscode.window.showInformationMessage('No sweeps here yet: run Local AI Lab: Run Isolation Sweep… first.');
+      const pick = await vscode.window.showQuickPick(sweeps.map((s) => ({ label: s.id, description: `${s.workload} from ${s.base} · ${s.status}` })), { title: 'Open Sweep' });
+      if (!pick) return;
+      id = pick.label;
+    }
+    try {
+      const c = sweepComparison(readSweepRecord(root, id), (sid) => readSession(root, sid).dispatches);
+      if (!c.sessionIds.length) return void vscode.window.showInformationMessage(`Sweep ${id} has no session yet.`);
+      this.panel.show(c.sessionIds, { title: c.title, lines: c.differences, labels: c.labels });
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Cannot open sweep ${id}: ${(err as Error).message}`);
+    }
+  }
+
+  async openCodewordProbe(ref: CodewordsRef): Promise<void> {
+    let id = typeof ref === 'string' ? ref : ref?.id;
+    if (!id) {
+      const probes = listCodewordRecords(this.labDir()).reverse();
+      if (!probes.length) return void vscode.window.showInformationMessage('No codeword probes here yet: run Local AI Lab: Probe Codeword Survival first.');
+      const pick = await vscode.window.showQuickPick(probes.map((p) => ({ label: p.id, description: `agent ${p.agent} · ${p.sessions.length} session(s)` })), { title: 'Open Codeword Probe' });
+      if (!pick) return;
+      id = pick.label;
+    }
+    try {
+      readCodewordRecord(this.labDir(), id);
+      this.panel.showCodewords(id);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Cannot open codeword probe ${id}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Run Lab…: asks how many dispatches. */
+  async runAskingCount(): Promise<Session | undefined> {
+    const n = await vscode.window.showInputBox({ title: 'Run Lab: how many dispatches?', value: '6', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1000 ? undefined : 'a whole number from 1 to 1000') });
+    if (n) return this.run(Number(n));
   }
 
   dispose(): void {
@@ -158,11 +153,8 @@ export class LabController implements vscode.Disposable {
     return pick?.w;
   }
 
-  private async run(n: number, workloadName?: string, opts: LabRunOptions = {}): Promise<Session | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED);
-      return undefined;
-    }
+  /** Run Lab ×n (the command table checked trust). */
+  async run(n: number, workloadName?: string, opts: LabRunOptions = {}): Promise<Session | undefined> {
     if (this.running) {
       void vscode.window.showInformationMessage('A lab is already running; cancel it from its notification first.');
       return undefined;
@@ -252,7 +244,7 @@ export class LabController implements vscode.Disposable {
       this.running = false;
       this.abortRunning = undefined;
       this.sessionsChanged.fire();
-      await this.ctx.refresh({ probe: true, validate: true });
+      await this.ctx.refresh({ inspectServers: true, validate: true });
     }
   }
 
@@ -269,37 +261,15 @@ export class LabController implements vscode.Disposable {
     return pick?.label;
   }
 
-  private async resume(id?: string): Promise<Session | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED);
-      return undefined;
-    }
+  async resume(id?: string): Promise<Session | undefined> {
     id ??= await this.pickSession('Resume Lab Session', (s, done) => done < s.repeats);
     if (!id) return undefined;
     const { session } = readSession(this.labDir(), id);
     return this.runUnder([], parseWorkload(session.workload, `${id}/session.json`), session.prompt, session.repeats, { resume: session });
   }
 
-  private async open(id?: string): Promise<void> {
+  async open(id?: string): Promise<void> {
     id ??= await this.pickSession('Open Lab Session', () => true);
     if (id) this.panel.show([id]);
   }
 }
-
-export const LabRunOptions = z.strictObject({
-  /** Profiles to run under, skipping the picker (scripts, tests). */
-  profiles: z.optional(z.array(str(200)).check(z.maxLength(20))),
-  /** Apply those profiles without the confirmation. */
-  yes: z.optional(z.boolean()),
-});
-export type LabRunOptions = z.infer<typeof LabRunOptions>;
-
-/** A session id names a folder under runs/: no separators, no dot-dot. */
-const SessionIdSchema = z.string().check(z.regex(/^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'not a session id'));
-/** A Lab view row, as VS Code passes it to a context-menu command. */
-export const SessionNode = z.object({ kind: z.literal('session'), id: SessionIdSchema });
-/** A sweep's or a probe's record id (a file name under the lab folder: no separators, no `..`). */
-const ExperimentId = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/), z.refine((s) => !s.includes('..'), 'not a record id'));
-/** A session id, or the Lab view's row (then the selection may follow, unused by single-session commands). */
-const sessionId = z.tuple([z.optional(z.union([SessionIdSchema, SessionNode])), z.optional(z.array(SessionNode).check(z.maxLength(500)))]);
-const idOf = (ref: string | { id: string } | undefined) => (typeof ref === 'string' ? ref : ref?.id);

@@ -24,7 +24,7 @@ export async function editorLabEnv(ctx: Ctx, needs: string): Promise<LabEnv | un
     configPath: located.path,
     openclaw: s.openclawExecutable,
     lmStudioToken: await ctx.lmStudioToken(),
-    inspectTimeoutMs: s.probeTimeoutMs,
+    inspectTimeoutMs: s.inspectTimeout,
     userProfiles: () => readSettings().profiles,
     allowHosted: s.labAllowHosted,
   };

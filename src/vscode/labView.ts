@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
-import { command, treeSelection } from './commands.js';
+import { SessionNode } from './commands.js';
 import { deleteSession, experimentRows, profileRows, sessionRows, type LabNode, type LabRow } from '../core/lab/view/tree.js';
 import { listCodewordRecords } from '../core/lab/experiments/codewordRun.js';
 import { listSweeps } from '../core/lab/experiments/sweepRun.js';
 import { listSessions, SessionLocked, SessionUnreadable } from '../core/lab/records/store.js';
 import type { Ctx } from './ctx.js';
-import { SessionNode, type LabController } from './lab.js';
+import type { LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';
 
 export const SESSIONS_VIEW = 'localAiLab.sessions';
@@ -114,12 +113,11 @@ export class LabView implements vscode.Disposable {
       watcher.onDidDelete(soon),
       lab.onDidChangeSessions(soon),
       ctx.onDidChange(() => this.profiles.refresh()),
-      command('localAiLab.deleteLabSession', z.tuple([SessionNode, z.optional(treeSelection)]), (node, selected) => this.delete(node, selected)),
     );
   }
 
-  /** Asks first (naming what goes); the core takes each session's lock, so a running one is refused. */
-  private async delete(node: { id: string }, selected: unknown[] = []): Promise<void> {
+  /** Delete Lab Session: asks first (naming what goes); the core takes each session's lock, so a running one is refused. */
+  async delete(node: { id: string }, selected: unknown[] = []): Promise<void> {
     const chosen = selected.map((s) => SessionNode.safeParse(s)).flatMap((r) => (r.success ? [r.data.id] : []));
     const ids = chosen.includes(node.id) ? chosen : [node.id];
     const what = ids.length === 1 ? `lab session ${ids[0]}` : `${ids.length} lab sessions`;

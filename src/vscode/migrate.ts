@@ -1,11 +1,9 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
 import { fixForIssue } from '../core/migrate/fixes.js';
 import { sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
-import type { ValidatorIssue } from '../core/openclaw/cli.js';
 import { parseDocument } from '../core/openclaw/document.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { readBounded } from '../core/read.js';
@@ -16,6 +14,8 @@ import { VALIDATOR_RELATED, VALIDATOR_SOURCE } from './diagnostics.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './proposed.js';
 import type { Approvals } from './approve.js';
 import { readSettings } from './settings.js';
+import { repairOptions } from './options.js';
+import type { SideFileArgs } from './commands.js';
 
 /**
  * Removed values a quick fix promised to keep, by a one-time id: the keepRemoved command writes only
@@ -101,27 +101,22 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   }
   const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === located.path);
   if (open?.isDirty) await open.save();
-  const plan = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Checking ${path.basename(located.path)} with OpenClaw ${formatVersion(version)}`, cancellable: true },
-    async (progress, cancel) => {
-      const abort = new AbortController();
-      cancel.onCancellationRequested(() => abort.abort());
+  const plan = await ctx.operation(
+    `Checking ${path.basename(located.path)} with OpenClaw ${formatVersion(version)}`,
+    async ({ signal, report }) => {
       const bytes = await readBounded(located.path);
       if (!bytes) throw new Error(`${located.path} does not exist`);
       return planMigration(located.path, bytes, {
-        executable: settings.openclawExecutable,
+        ...repairOptions(settings),
         version,
         installed: version,
-        timeoutMs: settings.validateTimeoutMs * 1000,
-        signal: abort.signal,
-        onRound: (round) => progress.report({ message: `validation ${round}` }),
-        onProgress: (line) => progress.report({ message: `OpenClaw's repair: ${line.slice(0, 80)}` }),
+        signal,
+        onRound: (round) => report({ message: `validation ${round}` }),
+        onProgress: (line) => report({ message: `OpenClaw's repair: ${line.slice(0, 80)}` }),
       });
     },
-  ).then(undefined, (err: Error) => {
-    void vscode.window.showErrorMessage(`Could not make the config valid: ${err.message}`, 'Show Logs').then((p) => p && ctx.log.show());
-    return undefined;
-  });
+    { failure: 'Could not make the config valid' },
+  );
   if (!plan) return undefined;
   if (plan.refused) {
     void vscode.window.showErrorMessage(`Not changed: ${plan.refused}`);
@@ -200,9 +195,6 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   return plan;
 }
 
-export const SideFileArgs = z.strictObject({ id: z.string().check(z.regex(/^[0-9a-f]{16}$/)) });
-export type SideFileArgs = z.infer<typeof SideFileArgs>;
-
 /** Writes one removed value beside the config (the quick fix's companion command), through the executor. */
 export async function keepRemoved(ctx: Ctx, args: SideFileArgs): Promise<string | undefined> {
   const version = ctx.state.version;
@@ -219,5 +211,3 @@ export async function keepRemoved(ctx: Ctx, args: SideFileArgs): Promise<string 
   ctx.log.info(`kept ${r.path} in ${report.sideFiles[0]}`);
   return report.sideFiles[0];
 }
-
-export type { ValidatorIssue };

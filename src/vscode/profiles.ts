@@ -1,6 +1,4 @@
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
-import { command, confirmOpts, noArgs, str, treeSelection } from './commands.js';
 import { inspectServers } from '../core/sources.js';
 import type { Observation } from '../core/observation.js';
 import { applyPlan } from '../core/profiles/apply.js';
@@ -15,10 +13,7 @@ import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import type { Approvals } from './approve.js';
 import { fmt } from '../core/format.js';
 
-const ProfileNode = z.object({ kind: z.literal('profile'), name: str(200) });
-const nameOf = (n: string | { name: string } | undefined) => (typeof n === 'string' ? n : n?.name);
-
-/** The status item and the commands that switch task-class profiles. */
+/** The status item, and what the profile commands of the command table (commands.ts) run. */
 export class ProfileController implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
@@ -35,18 +30,7 @@ export class ProfileController implements vscode.Disposable {
     this.item = vscode.window.createStatusBarItem('localAiLab.profile', vscode.StatusBarAlignment.Left, 100);
     this.item.name = 'Local AI Lab Profile';
     this.item.command = 'localAiLab.switchProfile';
-    this.disposables.push(
-      this.item,
-      ctx.onDidChange(() => this.update()),
-      command('localAiLab.switchProfile', noArgs, () => this.pick()),
-      // From the Lab view's context menu VS Code passes the row's node (and the selection): its name is taken.
-      command('localAiLab.showProfile', z.tuple([z.optional(z.union([str(200), ProfileNode])), z.optional(treeSelection)]), (name) => this.show(nameOf(name))),
-      command('localAiLab.importDarkmuxProfiles', noArgs, () => this.importDarkmux()),
-      // Only a profile that resolves now can be applied: applyByName looks the name up among the current targets.
-      command('localAiLab.applyProfile', z.tuple([z.union([str(200), ProfileNode]), z.optional(z.union([confirmOpts, treeSelection]))]), (name, opts) =>
-        this.applyByName(nameOf(name)!, Array.isArray(opts) ? {} : opts),
-      ),
-    );
+    this.disposables.push(this.item, ctx.onDidChange(() => this.update()));
     this.update();
   }
 
@@ -134,7 +118,8 @@ export class ProfileController implements vscode.Disposable {
     return `primary ${fmt(t.primary.context.value, '—')} · budget ${fmt(Math.min(t.budget.value, t.primary.context.value), '—')} · ${t.compactor ? `compactor ${fmt(t.compactor.context.value, '—')}` : 'no compactor'}${derived ? ' · derived' : ''}`;
   }
 
-  private async pick(): Promise<void> {
+  /** Switch Profile: the quick pick, the current profile marked. */
+  async pick(): Promise<void> {
     this.update();
     if (!this.targetsNow.length) {
       void vscode.window.showWarningMessage('No profile applies: Local AI Lab needs an openclaw.json with a primary model.', 'Open Config').then((p) => p && vscode.commands.executeCommand('localAiLab.openConfig'));
@@ -188,7 +173,11 @@ export class ProfileController implements vscode.Disposable {
 
   /** Plan, preview the diff, confirm once, apply with progress and cancel, re-observe, report. */
   async applyByName(name: string, opts: { confirm?: boolean } = {}): Promise<boolean> {
-    await this.ctx.refresh({ probe: true });
+    // Plan from the bytes on disk — what gets backed up and replaced — as the refresh read them.
+    const read = await this.ctx.refreshAndCheckDisk({ inspectServers: true }).then(
+      (disk) => ({ disk }),
+      (err: Error) => ({ err }),
+    );
     const located = this.ctx.state.located;
     if (!located?.exists) {
       void vscode.window.showErrorMessage('No openclaw.json to apply a profile to.');
@@ -199,15 +188,12 @@ export class ProfileController implements vscode.Disposable {
       void vscode.window.showErrorMessage('openclaw.json has unsaved changes. Save or revert it, then switch profiles.');
       return false;
     }
-    // Plan from the bytes on disk: that is what gets backed up and replaced.
     this.userProfiles(); // warns about invalid entries
-    let disk: Awaited<ReturnType<Ctx['checkDisk']>>;
-    try {
-      disk = await this.ctx.checkDisk();
-    } catch (err) {
-      void vscode.window.showErrorMessage(`Cannot apply ${name}: ${(err as Error).message}`);
+    if ('err' in read) {
+      void vscode.window.showErrorMessage(`Cannot apply ${name}: ${read.err.message}`);
       return false;
     }
+    const disk = read.disk;
     if (!disk) {
       void vscode.window.showErrorMessage('No openclaw.json to apply a profile to.');
       return false;
@@ -232,17 +218,16 @@ export class ProfileController implements vscode.Disposable {
     this.update();
     try {
       const token = await this.ctx.lmStudioToken();
-      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Applying ${name}`, cancellable: true }, (progress, cancel) => {
-        const abort = new AbortController();
-        cancel.onCancellationRequested(() => abort.abort());
-        return applyPlan(plan, {
+      const report = await this.ctx.operation(`Applying ${name}`, ({ signal, report }) =>
+        applyPlan(plan, {
           expectedHash: disk.read.hash,
-          signal: abort.signal,
+          signal,
           lmStudioToken: token,
-          onStep: (m, i, total) => progress.report({ message: `${m} (${i}/${total})`, increment: 100 / total }),
+          onStep: (m, i, total) => report({ message: `${m} (${i}/${total})`, increment: 100 / total }),
           reprobe: () => inspectServers(obs.model.providers, { timeoutMs: 1500, lmStudioToken: token }),
-        });
-      });
+        }),
+      );
+      if (!report) return false;
       for (const st of report.steps) this.ctx.log.info(`${name}: ${st}`);
       if (report.ok) {
         const todo = report.instructions.length ? ` Still to do by hand: ${report.instructions.join(' ')}` : '';
@@ -256,7 +241,7 @@ export class ProfileController implements vscode.Disposable {
       return report.ok;
     } finally {
       this.applying = undefined;
-      await this.ctx.refresh({ probe: true, validate: true });
+      await this.ctx.refresh({ inspectServers: true, validate: true });
       this.update();
     }
   }
@@ -267,7 +252,7 @@ export class ProfileController implements vscode.Disposable {
     if (tabs.length) await vscode.window.tabGroups.close(tabs);
   }
 
-  private async show(name?: string): Promise<void> {
+  async show(name?: string): Promise<void> {
     this.update();
     const obs = this.observation();
     const target = this.targetsNow.find((t) => t.name === (name ?? this.detection?.target?.name)) ?? this.targetsNow[0];
@@ -286,7 +271,7 @@ export class ProfileController implements vscode.Disposable {
     await vscode.window.showTextDocument(doc, { preview: true });
   }
 
-  private async importDarkmux(): Promise<void> {
+  async importDarkmux(): Promise<void> {
     const files = await vscode.window.showOpenDialog({ title: 'Import darkmux profiles.json', canSelectMany: false, filters: { JSON: ['json'] } });
     if (!files?.[0]) return;
     try {

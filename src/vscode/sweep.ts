@@ -1,55 +1,33 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
-import { command, str } from './commands.js';
+import type { SweepOptions } from './commands.js';
 import type { Ctx } from './ctx.js';
 import type { LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';
 import { editorLabEnv, labFailure } from './labEnv.js';
 import { readSession } from '../core/lab/records/store.js';
-import { planVariants, SWEEP_KNOBS, type SweepKnob } from '../core/lab/experiments/sweep.js';
+import { planVariants, type SweepKnob } from '../core/lab/experiments/sweep.js';
 import { readSweepRecord, runSweep } from '../core/lab/experiments/sweepRun.js';
 import { sweepComparison } from '../core/lab/view/sweepView.js';
 import { look } from '../core/lab/look.js';
 import type { CheckedFile } from '../core/sources.js';
 
-const UNTRUSTED = 'Sweeps are off in an untrusted workspace: they apply profiles and run programs named by workload files in this folder. Trust the workspace to run one.';
-
-/** Arguments for scripts and tests; each one given skips its picker. */
-export const SweepOptions = z.strictObject({
-  workload: z.optional(str(200)),
-  base: z.optional(str(200)),
-  knobs: z.optional(z.array(z.enum(SWEEP_KNOBS)).check(z.maxLength(SWEEP_KNOBS.length))),
-  n: z.optional(z.int().check(z.gte(1), z.lte(1000))),
-  /** Skip the one confirmation. */
-  yes: z.optional(z.boolean()),
-});
-export type SweepOptions = z.infer<typeof SweepOptions>;
-
 /** **Local AI Lab: Run Isolation Sweep…** — the CLI's `lab sweep`, with progress, cancel and the panel. */
 export class SweepController implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
   private running: AbortController | undefined;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly profiles: ProfileController,
     private readonly lab: LabController,
-  ) {
-    this.disposables.push(command('localAiLab.runSweep', z.tuple([z.optional(SweepOptions)]), (opts) => this.run(opts ?? {})));
-  }
+  ) {}
 
   dispose(): void {
     this.running?.abort();
-    for (const d of this.disposables.reverse()) d.dispose();
   }
 
-  /** Resolves with the sweep record's id, or undefined when nothing ran. */
+  /** Resolves with the sweep record's id, or undefined when nothing ran (the command table checked trust). */
   async run(opts: SweepOptions): Promise<string | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED);
-      return undefined;
-    }
     if (this.running) {
       void vscode.window.showInformationMessage('A sweep is already running; cancel it from its notification first.');
       return undefined;
@@ -160,7 +138,7 @@ export class SweepController implements vscode.Disposable {
       return undefined;
     } finally {
       this.running = undefined;
-      await this.ctx.refresh({ probe: true, validate: true });
+      await this.ctx.refresh({ inspectServers: true, validate: true });
     }
   }
 }

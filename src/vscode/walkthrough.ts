@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { command, noArgs } from './commands.js';
 
 /** The walkthrough's id in package.json (`contributes.walkthroughs`). */
 export const WALKTHROUGH = 'localAiLab.gettingStarted';
 /** Set once the walkthrough has been opened on first run: it opens once per installation, not per window. */
 export const SHOWN_KEY = 'localAiLab.walkthroughShown';
 
-function open(context: vscode.ExtensionContext): Thenable<unknown> {
+/** **Local AI Lab: Get Started**. */
+export function openWalkthrough(context: vscode.ExtensionContext): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH}`, false);
 }
 
@@ -15,10 +15,9 @@ function open(context: vscode.ExtensionContext): Thenable<unknown> {
  * walkthroughs on install, or this is an extension test run (the integration tests' editors stay theirs).
  * **Local AI Lab: Get Started** opens it any time.
  */
-export function registerWalkthrough(context: vscode.ExtensionContext): vscode.Disposable {
+export function openWalkthroughOnFirstRun(context: vscode.ExtensionContext): void {
   const openOnInstall = vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true);
   if (!context.globalState.get<boolean>(SHOWN_KEY) && openOnInstall && context.extensionMode !== vscode.ExtensionMode.Test) {
-    void context.globalState.update(SHOWN_KEY, true).then(() => open(context));
+    void context.globalState.update(SHOWN_KEY, true).then(() => openWalkthrough(context));
   }
-  return command('localAiLab.openWalkthrough', noArgs, () => open(context));
 }

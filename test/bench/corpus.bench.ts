@@ -6,6 +6,7 @@ import { parseVersion } from '../../src/core/openclaw/version.js';
 import { planMigration } from '../../src/core/migrate/run.js';
 import { loadStored, storedRepair } from '../support/doctor.js';
 import { isolatedEnv, openclawExecutable, validateText } from '../support/openclaw.js';
+import { millis } from '../../src/core/units.js';
 
 /**
  * The figure issue #10 asks for, on every real public config in test/fixtures/corpus-real: the share valid after
@@ -44,7 +45,7 @@ const V = parseVersion('2026.9.6')!;
     const file = path.join(dir, 'openclaw.json');
     fs.writeFileSync(file, bytes);
     const t0 = Date.now();
-    const plan = await planMigration(file, bytes, { executable: exe, version: V, installed: V, timeoutMs: 120_000, repair: storedRepair(stored) });
+    const plan = await planMigration(file, bytes, { executable: exe, version: V, installed: V, timeoutMs: millis(120_000), repair: storedRepair(stored) });
     const side = plan.removed.map((r) => r.text).join('\n');
     const cs = doc.comments.map(([a, b]) => text.slice(a, b));
     comments += cs.length;

@@ -151,7 +151,7 @@ suite('Local AI Lab in a real extension host', () => {
     process.env.LM_API_TOKEN = 'lm-secret-token';
     try {
       fs.writeFileSync(CONFIG, original.replace('    providers: {\n', `    providers: {\n      ollama: { baseUrl: 'http://127.0.0.1:${port}', api: 'ollama', models: [] },\n`));
-      await api.refresh({ probe: true, validate: false });
+      await api.refresh({ inspectServers: true, validate: false });
       await until('the Ollama server to be probed', () => seen.some((q) => q.path.startsWith('/api/')), 15_000);
       assert.deepEqual(seen.filter((q) => q.authorization !== undefined), [], 'no request to Ollama carried a token');
     } finally {
@@ -171,16 +171,16 @@ suite('Local AI Lab in a real extension host', () => {
     try {
       // Ollama (scripted, documented shapes) loaded gemma4 at 4,096; the config registers 32,768.
       fs.writeFileSync(CONFIG, original.replace('    providers: {\n', `    providers: {\n      ollama: { baseUrl: 'http://127.0.0.1:${port}', api: 'ollama', models: [{ id: 'gemma4', name: 'Gemma 4', contextWindow: 32768 }] },\n`));
-      await api.refresh({ probe: true, validate: false });
+      await api.refresh({ inspectServers: true, validate: false });
       await until('the current mismatch', () => mismatch() && !/as of/.test(mismatch()!.message), 15_000);
       await server.close();
-      await api.refresh({ probe: true, validate: false });
+      await api.refresh({ inspectServers: true, validate: false });
       const down = await until('runtime-unreachable', () => diag('runtime-unreachable', /^The model server does not answer: .* ollama: the server at/), 15_000);
       assert.match(fullText(down), /did not answer .*Start Ollama/);
       assert.match(mismatch()?.message ?? '', /\(as of \d\d:\d\d UTC: the server is not answering now\)$/, 'the mismatch stays, marked');
       assert.match(api.state().profile?.text ?? '', /\$\(debug-disconnect\)/, 'the status item shows the probe state');
       server = await startServer(ollamaRoutes(), port);
-      await api.refresh({ probe: true, validate: false });
+      await api.refresh({ inspectServers: true, validate: false });
       await until('everything current again', () => !diag('runtime-unreachable') && mismatch() && !/as of/.test(mismatch()!.message), 15_000);
       assert.doesNotMatch(api.state().profile?.text ?? '', /debug-disconnect/);
     } finally {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { millis } from '../../src/core/units.js';
 
 /**
  * An `openclaw` executable for tests: a tiny wrapper that runs a real OpenClaw from the tool cache
@@ -36,5 +37,5 @@ export async function validateText(exe: string, text: string, env: Record<string
   const { validateConfig } = await import('../../src/core/openclaw/cli.js');
   const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-vt-')), 'openclaw.json');
   fs.writeFileSync(f, text);
-  return validateConfig(exe, f, { timeoutMs: 60_000, env });
+  return validateConfig(exe, f, { timeoutMs: millis(60_000), env });
 }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { extractSection } from '../../src/core/docs.js';
 import { docsAnchor, RULE_IDS } from '../../src/core/findings.js';
 import { ruleIds } from '../../src/core/rules/registry.js';
+import { COMMANDS } from '../../src/vscode/commands.js';
 
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 const readme = fs.readFileSync('README.md', 'utf8');
@@ -18,15 +20,38 @@ describe('manifest and docs', () => {
     }
   });
 
-  it('every contributed command is registered, and every registered command is contributed', () => {
+  it('every contributed command is in the command table, and every command in the table is contributed', () => {
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
-    const src = fs.readdirSync('src', { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => fs.readFileSync(`src/${f}`, 'utf8')).join('\n');
-    // Every command is registered through the command table's `command('id', schema, handler)`.
-    const registered = [...src.matchAll(/\bcommand\('(localAiLab\.[^']+)'/g)].map((m) => m[1]).sort();
-    assert.deepEqual(registered, contributed);
-    // …and nothing registers around it, unvalidated.
-    assert.deepEqual([...src.matchAll(/vscode\.commands\.registerCommand\(/g)].length, 1, 'only src/vscode/commands.ts calls registerCommand');
+    assert.deepEqual(Object.keys(COMMANDS).sort(), contributed);
+    // …and nothing registers around the table, unvalidated: frame.ts registers its rows, nothing else registers.
+    const src = fs.readdirSync('src', { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => ({ f: String(f), text: fs.readFileSync(`src/${f}`, 'utf8') }));
+    const registering = src.filter((s) => /\bregisterCommand\(/.test(s.text)).map((s) => s.f);
+    assert.deepEqual(registering, [path.join('vscode', 'frame.ts')], 'only src/vscode/frame.ts calls registerCommand');
+    assert.match(fs.readFileSync('src/vscode/frame.ts', 'utf8'), /Object\.entries\(COMMANDS\)/, 'it registers the table');
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'Local AI Lab');
+  });
+
+  it('what runs programs named by workspace files needs trust (lab runs, sweeps, probes); reading records and the config does not', () => {
+    const trusted = Object.entries(COMMANDS).filter(([, d]) => 'trusted' in d && d.trusted).map(([id]) => id).sort();
+    assert.deepEqual(trusted, ['localAiLab.probeCodewords', 'localAiLab.probePromptSections', 'localAiLab.resumeLab', 'localAiLab.runLab', 'localAiLab.runLab6', 'localAiLab.runSweep']);
+  });
+
+  it('each menu entry passes its command arguments the table takes; a call from outside with others is refused', () => {
+    const args = (id: string, raw: unknown[]) => COMMANDS[id as keyof typeof COMMANDS].args.safeParse(raw).success;
+    const session = { kind: 'session', id: '2026-09-01T10-00-00-quick-check' };
+    const profile = { kind: 'profile', name: 'single-turn' };
+    for (const m of pkg.contributes.menus['view/item/context'] as { command: string; when: string }[]) {
+      // A tree row's node, then the selection (the Sessions view allows several).
+      const node = m.when.includes('localAiLab.sessions') ? session : profile;
+      assert.ok(args(m.command, [node, [node]]), `${m.command} takes its row and the selection`);
+    }
+    for (const m of pkg.contributes.menus['view/title'] as { command: string }[]) assert.ok(args(m.command, []), `${m.command} from a view's title bar`);
+    for (const m of pkg.contributes.menus['editor/title'] as { command: string }[]) assert.ok(args(m.command, [{ scheme: 'local-ai-lab-proposed' }, { groupId: 1 }]), `${m.command} from the diff's title bar`);
+    // Tree rows' clicks (src/vscode/labView.ts) pass an id.
+    for (const id of ['localAiLab.openLabSession', 'localAiLab.showProfile', 'localAiLab.openSweep', 'localAiLab.openCodewordProbe']) assert.ok(args(id, ['x-1']), id);
+    assert.ok(!args('localAiLab.applyFix', [{ title: 'x', plan: { edits: [], actions: [] } }]), 'applyFix never takes a plan');
+    assert.ok(!args('localAiLab.resumeLab', ['../../etc']), 'a session id never leaves runs/');
+    assert.ok(!args('localAiLab.runSweep', [{ knobs: ['notAKnob'] }]));
   });
 
   it('every setting has a default, a description and a scope; paths to executables and the config are machine-scoped', () => {

@@ -7,6 +7,7 @@ import { validateConfig } from '../../src/core/openclaw/cli.js';
 import { decodeText, nodeAt, parseDocument, toValue, type JsonNode } from '../../src/core/openclaw/document.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
+import { millis } from '../../src/core/units.js';
 
 const exe = openclawExecutable();
 const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
@@ -58,7 +59,7 @@ describe('our own fixes on configs written after public shapes (--no-repair), ju
           const after = fs.readFileSync(file);
           const afterText = decodeText(after).text;
           // The real validator judges the file as written, independently of the migrate run.
-          const verdict = await validateConfig(exe!, file, { timeoutMs: 120_000, env });
+          const verdict = await validateConfig(exe!, file, { timeoutMs: millis(120_000), env });
           assert.equal(out.valid, verdict.valid, `${name}: migrate's verdict agrees with OpenClaw's`);
           assert.equal(r.status, verdict.valid ? 0 : 1);
           const outcome = verdict.valid ? 'valid' : out.refused ? 'refused' : parseDocument('/x', afterText).error ? 'unparseable' : 'no safe fix';

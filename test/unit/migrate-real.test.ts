@@ -14,6 +14,7 @@ import { planMigration } from '../../src/core/migrate/run.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
 import { loadStored, storedRepair } from '../support/doctor.js';
+import { millis } from '../../src/core/units.js';
 
 const exe = openclawExecutable();
 const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
@@ -47,7 +48,7 @@ describe('Make Config Valid with the real OpenClaw 2026.9.6', { skip }, () => {
     assert.equal(tree.wizard, undefined);
     for (const c of commentsOf(before)) assert.ok(after.includes(c), `comment kept: ${c}`);
     assert.equal(out.removedTo, null, 'a move removes nothing');
-    const verdict = await validateConfig(exe!, file, { timeoutMs: 120_000, env });
+    const verdict = await validateConfig(exe!, file, { timeoutMs: millis(120_000), env });
     assert.equal(verdict.valid, true, JSON.stringify(verdict.issues));
   });
 
@@ -59,7 +60,7 @@ describe('Make Config Valid with the real OpenClaw 2026.9.6', { skip }, () => {
       const file = copy(path.join(dir, name));
       const bytes = fs.readFileSync(file);
       const text = bytes.toString('utf8');
-      const plan = await planMigration(file, bytes, { executable: exe!, version: V, installed: V, timeoutMs: 120_000, repair: storedRepair(loadStored(dir, name)!) });
+      const plan = await planMigration(file, bytes, { executable: exe!, version: V, installed: V, timeoutMs: millis(120_000), repair: storedRepair(loadStored(dir, name)!) });
       assert.equal(plan.valid, true, `${name}: ${JSON.stringify(plan.remaining)}`);
       const side = plan.removed.map((r) => r.text).join('\n');
       for (const c of commentsOf(text)) assert.ok(plan.after.includes(c) || side.includes(c), `${name}: comment kept: ${c}`);
@@ -79,7 +80,7 @@ describe('Make Config Valid with the real OpenClaw 2026.9.6', { skip }, () => {
       executable: exe!,
       version: V,
       installed: V,
-      timeoutMs: 120_000,
+      timeoutMs: millis(120_000),
       repair: async (t) => (++calls === 1 ? { repaired: toValue(parseDocument(file, t).root), seconds: 0, notes: [], blocked: [] } : repairWithDoctor(exe!, t, { env })),
     });
     assert.equal(calls, 2, 'doctor was asked about the guard alone');
@@ -111,7 +112,7 @@ describe('Make Config Valid with the real OpenClaw 2026.9.6', { skip }, () => {
         executable: exe!,
         version: V,
         installed: V,
-        timeoutMs: 120_000,
+        timeoutMs: millis(120_000),
         repair: storedRepair(stored),
       });
       assert.equal(plan.repair.ran, true);
@@ -121,7 +122,7 @@ describe('Make Config Valid with the real OpenClaw 2026.9.6', { skip }, () => {
         assert.equal(plan.valid, true, `${name}: ${JSON.stringify(plan.remaining)}`);
         // Judged again, independently of the plan, as the file would be written.
         fs.writeFileSync(file, plan.after);
-        assert.equal((await validateConfig(exe!, file, { timeoutMs: 120_000, env })).valid, true);
+        assert.equal((await validateConfig(exe!, file, { timeoutMs: millis(120_000), env })).valid, true);
       } else if (expected === 'held') {
         assert.equal(plan.valid, false);
         assert.deepEqual(plan.remaining.map((r) => r.path).sort(), ['hooks.token', 'mcp.servers.vexa.headers.X-API-Key'], 'only the values doctor could not repair remain');

@@ -11,12 +11,13 @@ import { runRules } from '../../src/core/rules/registry.js';
 import { applyEdits } from '../../src/core/text.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { config, lmstudio, observe } from '../support/observe.js';
+import { millis } from '../../src/core/units.js';
 
 const exe = openclawExecutable();
 // CI must prove fixes against the real validator; a developer without the tool cache is told why it is skipped.
 const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
 const env = isolatedEnv();
-const opts = { timeoutMs: 60000, env: { ...process.env, ...env } };
+const opts = { timeoutMs: millis(60000), env: { ...process.env, ...env } };
 
 function write(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-val-'));

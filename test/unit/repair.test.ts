@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { doctorBlocked, doctorNotes, repairWithDoctor, RepairFailed } from '../../src/core/openclaw/repair.js';
 import { planMigration } from '../../src/core/migrate/run.js';
 import { parseVersion } from '../../src/core/openclaw/version.js';
+import { millis } from '../../src/core/units.js';
 
 const V = parseVersion('2026.9.6')!;
 
@@ -32,7 +33,7 @@ describe("OpenClaw's repair as a process", () => {
     const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-pid-')), 'child');
     const exe = script(`echo "$HOME" > "${pidFile}.home"; sleep 60 & echo $! > "${pidFile}"; wait`);
     const t0 = Date.now();
-    await assert.rejects(repairWithDoctor(exe, '{}', { timeoutMs: 1500 }), (e: Error) => e instanceof RepairFailed && /did not finish within 2 s/.test(e.message));
+    await assert.rejects(repairWithDoctor(exe, '{}', { timeoutMs: millis(1500) }), (e: Error) => e instanceof RepairFailed && /did not finish within 2 s/.test(e.message));
     assert.ok(Date.now() - t0 < 10_000);
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
     await new Promise((r) => setTimeout(r, 200));
@@ -44,7 +45,7 @@ describe("OpenClaw's repair as a process", () => {
     const exe = script('sleep 60');
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 300);
-    await assert.rejects(repairWithDoctor(exe, '{}', { signal: abort.signal, timeoutMs: 60_000 }), /cancelled/);
+    await assert.rejects(repairWithDoctor(exe, '{}', { signal: abort.signal, timeoutMs: millis(60_000) }), /cancelled/);
   });
 
   it('runs with a private HOME and config path, never the real ones; returns the tree it wrote', async () => {
@@ -67,7 +68,7 @@ echo "Doctor complete."`);
     const file = path.join(dir, 'openclaw.json');
     const text = '// mine\n{ gateway: { nodes: { denyCommands: ["system.run"] } } }\n';
     fs.writeFileSync(file, text);
-    const plan = await planMigration(file, fs.readFileSync(file), { executable: exe, version: V, installed: V, timeoutMs: 20_000 });
+    const plan = await planMigration(file, fs.readFileSync(file), { executable: exe, version: V, installed: V, timeoutMs: millis(20_000) });
     assert.equal(plan.after, text);
     assert.match(plan.refused ?? '', /OpenClaw's repair did not complete: openclaw doctor exited with 3: boom: cannot read plugin registry\. Nothing was changed; .*--no-repair/);
     assert.deepEqual(fs.readdirSync(dir), ['openclaw.json']);

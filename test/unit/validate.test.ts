@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { validatorFor } from '../../src/core/migrate/validate.js';
 import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
+import { millis } from '../../src/core/units.js';
 
 const exe = openclawExecutable();
 const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
@@ -17,7 +18,7 @@ describe('the validator copy, judged by the real OpenClaw 2026.9.6', { skip }, (
     fs.writeFileSync(path.join(dir, 'models.json5'), '{ providers: { lmstudio: { baseUrl: "http://127.0.0.1:1234/v1", api: "openai-completions", models: [{ id: "m", name: "M" }] } } }\n');
     const text = '{\n  models: { $include: "./models.json5" },\n  agents: { defaults: { model: { primary: "lmstudio/m" } } },\n}\n';
     fs.writeFileSync(config, text);
-    const validate = validatorFor(exe!, config, { timeoutMs: 120_000, env: isolatedEnv() });
+    const validate = validatorFor(exe!, config, { timeoutMs: millis(120_000), env: isolatedEnv() });
     const ok = await validate(text);
     assert.equal(ok.valid, true, JSON.stringify(ok));
     // The included file's own problem is found through the copy, so the copy really read it.

@@ -8,8 +8,9 @@ import { parseDocument, toValue, type JsonPath } from '../openclaw/document.js';
 import { holdBlocking, issuePath, valueAt, withoutBlocking, withoutPaths } from './unblock.js';
 import { guardedBy } from './guards.js';
 import { dottedPath } from './repairDiff.js';
-import { repairWithDoctor, RepairFailed, type RepairResult } from '../openclaw/repair.js';
+import { REPAIR_TIMEOUT_MS, repairWithDoctor, RepairFailed, type RepairResult } from '../openclaw/repair.js';
 import { applyRepair } from './repairDiff.js';
+import { millis, type Millis } from '../units.js';
 
 /** What OpenClaw's own repair contributed to a plan. */
 export interface RepairReport {
@@ -36,7 +37,8 @@ export interface MigrationOptions {
   readonly version: OpenClawVersion;
   /** The installed release, which judges the result. */
   readonly installed: OpenClawVersion;
-  readonly timeoutMs?: number;
+  /** For each `openclaw config validate`; OpenClaw's repair gets at least REPAIR_TIMEOUT_MS. */
+  readonly timeoutMs?: Millis;
   readonly signal?: AbortSignal;
   readonly onRound?: (round: number) => void;
   /**
@@ -57,7 +59,7 @@ function hasInclude(text: string): boolean {
 export async function planMigration(file: string, bytes: Uint8Array, opts: MigrationOptions): Promise<MigrationPlan> {
   const { text, encoding } = mapText(bytes);
   const reencode = encoding === 'utf16le' || encoding === 'utf16be';
-  const validate = validatorFor(opts.executable, file, { timeoutMs: opts.timeoutMs ?? 120_000, signal: opts.signal });
+  const validate = validatorFor(opts.executable, file, { timeoutMs: opts.timeoutMs ?? millis(120_000), signal: opts.signal });
   let round = 0;
   // 1. OpenClaw's own repair decides what moves, is renamed, rewritten or deleted; we write it as minimal edits.
   let start = text;
@@ -71,7 +73,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
   else {
     try {
       opts.onProgress?.('running openclaw doctor --fix on a private copy');
-      const doctor = (t: string) => (opts.repair ? opts.repair(t) : repairWithDoctor(opts.executable, t, { timeoutMs: opts.timeoutMs ? Math.max(opts.timeoutMs, 180_000) : undefined, signal: opts.signal, onProgress: opts.onProgress }));
+      const doctor = (t: string) => (opts.repair ? opts.repair(t) : repairWithDoctor(opts.executable, t, { timeoutMs: opts.timeoutMs ? millis(Math.max(opts.timeoutMs, REPAIR_TIMEOUT_MS)) : undefined, signal: opts.signal, onProgress: opts.onProgress }));
       const original = toValue(parsed.root);
       let r = await doctor(text);
       let repaired = r.repaired;

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import * as z from 'zod/mini';
 import { parseVersion, type OpenClawVersion } from './version.js';
+import type { Millis } from '../units.js';
 
 /** OpenClaw's own `config validate --json` issue. */
 export interface ValidatorIssue {
@@ -26,7 +27,7 @@ const ValidateSchema = z.looseObject({
 export class OpenClawUnavailable extends Error {}
 
 export interface RunOptions {
-  readonly timeoutMs: number;
+  readonly timeoutMs: Millis;
   readonly signal?: AbortSignal;
   readonly env?: Record<string, string | undefined>;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument, toValue } from './document.js';
+import { millis, type Millis } from '../units.js';
 
 /**
  * Runs the installed OpenClaw's own repair (`doctor --fix --non-interactive`) on a private copy of a config,
@@ -63,7 +64,7 @@ export function doctorNotes(stdout: string): string[] {
 export class RepairFailed extends Error {}
 
 export interface RepairOptions {
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: Millis;
   readonly signal?: AbortSignal;
   /** Called with a short line as doctor reports its steps (for a progress notification). */
   readonly onProgress?: (line: string) => void;
@@ -74,7 +75,7 @@ export interface RepairOptions {
 /** Doctor prints this when it is done; it may then linger on background work, which we do not wait for. */
 const DONE = 'Doctor complete.';
 const LINGER_MS = 3000;
-export const REPAIR_TIMEOUT_MS = 180_000;
+export const REPAIR_TIMEOUT_MS = millis(180_000);
 
 /** Processes whose environment carries this private HOME: doctor re-spawns itself in new process groups. */
 function leftovers(home: string): number[] {

@@ -1,0 +1,82 @@
+import type { MigrationOptions } from '../core/migrate/run.js';
+import type { RunOptions } from '../core/openclaw/cli.js';
+import { parseUserProfiles, type ProfileDef } from '../core/profiles/types.js';
+import { millis, seconds, toMillis, type Millis, type Seconds } from '../core/units.js';
+
+/**
+ * The editor's settings as typed values, and the options core calls take from them. No `vscode` here
+ * (settings.ts reads the values), so what a setting becomes is unit-tested.
+ */
+export interface Settings {
+  readonly configPath: string;
+  readonly openclawExecutable: string;
+  readonly validate: boolean;
+  /** `openclaw.validateTimeoutSeconds`: each `openclaw config validate`, in the editor and in Make Config Valid. */
+  readonly validateTimeout: Seconds;
+  /** `runtimes.probe`: ask the model servers what they have loaded. */
+  readonly inspectServers: boolean;
+  /** `runtimes.timeoutMs`: each request to a model server. */
+  readonly inspectTimeout: Millis;
+  /** `runtimes.refreshSeconds`: inspect the servers again this often while focused; 0 never. */
+  readonly refreshInterval: Seconds;
+  readonly lmsExecutable: string;
+  readonly disabledRules: readonly string[];
+  readonly turnTokens: number;
+  readonly recordTokens: number;
+  readonly compression: number;
+  /** Valid user profiles; `profileErrors` names every invalid field. */
+  readonly profiles: readonly ProfileDef[];
+  readonly profileErrors: readonly string[];
+  /** Machine-scoped opt-ins: the lab against a hosted API; promptFile outside the workload's folder and the workspace. */
+  readonly labAllowHosted: boolean;
+  readonly labAllowPromptFilesAnywhere: boolean;
+}
+
+function str(v: unknown, d: string): string {
+  return typeof v === 'string' ? v : d;
+}
+function num(v: unknown, d: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : d;
+}
+function bool(v: unknown, d: boolean): boolean {
+  return typeof v === 'boolean' ? v : d;
+}
+
+/**
+ * Every setting coerced with a default: never trust `get<T>` (a user can write anything in settings.json).
+ * `get` reads a key under `localAiLab.`; the defaults and bounds are package.json's.
+ */
+export function settingsFrom(get: (key: string) => unknown): Settings {
+  const machine = (key: string) => str(get(key), '').trim();
+  const disabled = get('rules.disabled');
+  const { profiles, errors } = parseUserProfiles(get('profiles'));
+  return {
+    configPath: machine('openclaw.configPath'),
+    openclawExecutable: machine('openclaw.executable') || 'openclaw',
+    validate: bool(get('openclaw.validate'), true),
+    validateTimeout: seconds(num(get('openclaw.validateTimeoutSeconds'), 30, 5, 600)),
+    inspectServers: bool(get('runtimes.probe'), true),
+    inspectTimeout: millis(num(get('runtimes.timeoutMs'), 1500, 200, 10000)),
+    refreshInterval: seconds(num(get('runtimes.refreshSeconds'), 30, 0, 86400)),
+    lmsExecutable: machine('lms.executable'),
+    disabledRules: Array.isArray(disabled) ? disabled.filter((x): x is string => typeof x === 'string') : [],
+    turnTokens: num(get('hover.turnTokens'), 2000, 1),
+    recordTokens: num(get('hover.recordTokens'), 400, 1),
+    compression: num(get('hover.compression'), 0.6, 0, 0.95),
+    // Machine scope: a workspace's value is never applied, so only the user can opt in.
+    labAllowHosted: get('lab.allowHostedEndpoints') === true,
+    labAllowPromptFilesAnywhere: get('lab.allowPromptFilesAnywhere') === true,
+    profiles,
+    profileErrors: errors,
+  };
+}
+
+/** What `openclaw config validate` runs with in the editor. */
+export function validatorOptions(s: Settings): Pick<RunOptions, 'timeoutMs'> {
+  return { timeoutMs: toMillis(s.validateTimeout) };
+}
+
+/** What Make Config Valid hands OpenClaw's validate → repair → validate (planMigration) from the settings. */
+export function repairOptions(s: Settings): Pick<MigrationOptions, 'executable' | 'timeoutMs'> {
+  return { executable: s.openclawExecutable, ...validatorOptions(s) };
+}
