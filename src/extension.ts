@@ -42,7 +42,6 @@ export function activate(context: vscode.ExtensionContext) {
       profiles,
       lab,
       labView,
-      sweep,
       // Every command, from the one table (vscode/commands.ts).
       ...registerCommands(
         {

@@ -20,8 +20,6 @@ import { LabPanel } from './labPanel.js';
 export class LabController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private running = false;
-  /** The running lab's abort: disposing the extension ends it and its dispatch's processes. */
-  private abortRunning: AbortController | undefined;
 
   readonly panel: LabPanel;
   private readonly sessionsChanged = new vscode.EventEmitter<void>();
@@ -108,7 +106,6 @@ export class LabController implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.abortRunning?.abort();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 
@@ -186,10 +183,8 @@ export class LabController implements vscode.Disposable {
     const title = `Run Lab ×${o.resume?.repeats ?? n}: ${workload.name}${profiles.length ? ` under ${profiles.join(', ')}` : ''}`;
     this.running = true;
     try {
-      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, cancel) => {
-        const abort = new AbortController();
-        this.abortRunning = abort;
-        cancel.onCancellationRequested(() => abort.abort());
+      // The operation's signal ends with Cancel and when the extension stops; its failure is shown once.
+      const out = await this.ctx.operation(title, ({ signal, report }) => {
         let last = '';
         let current: Session | undefined;
         return runLabUnderProfiles({
@@ -201,21 +196,22 @@ export class LabController implements vscode.Disposable {
           n,
           root,
           cwd: path.dirname(root),
-          signal: abort.signal,
+          signal,
           confirm: o.confirm ? (plan, arm) => this.profiles.confirmPlan(arm.name, plan) : undefined,
-          report: { step: (m) => (this.ctx.log.info(`lab: ${m}`), progress.report({ message: m })) },
+          report: { step: (m) => (this.ctx.log.info(`lab: ${m}`), report({ message: m })) },
           onSession: (session) => (current = session),
-          onStart: (i, total) => progress.report({ message: `dispatch ${i + 1} of ${total}${last}` }),
+          onStart: (i, total) => report({ message: `dispatch ${i + 1} of ${total}${last}` }),
           onDispatch: (r, done, total) => {
             last = ` (last ${(r.wallMs / 1000).toFixed(2)} s${r.completed ? '' : `, ${r.errorKind ?? 'expectations not met'}`})`;
-            progress.report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
+            report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
             this.sessionsChanged.fire();
             // The panel follows the running session: a point appears as each dispatch lands.
             if (current && (done === 1 || !this.panel.showing(current.id))) this.panel.show([current.id]);
             else if (current) this.panel.update(current.id);
           },
         });
-      });
+      }, { failure: (e) => labFailure('The lab', e) });
+      if (!out) return undefined;
       let lastSession: Session | undefined;
       for (const a of out.arms) {
         if (!a.result) continue;
@@ -235,14 +231,8 @@ export class LabController implements vscode.Disposable {
       }
       sayRestored(this.ctx, 'Lab', out.restore, out.profileBefore);
       return lastSession;
-    } catch (err) {
-      const msg = labFailure('The lab', err);
-      this.ctx.log.error(msg);
-      void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
-      return undefined;
     } finally {
       this.running = false;
-      this.abortRunning = undefined;
       this.sessionsChanged.fire();
       await this.ctx.refresh({ inspectServers: true, validate: true });
     }

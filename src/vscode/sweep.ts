@@ -13,18 +13,15 @@ import { look } from '../core/lab/look.js';
 import type { CheckedFile } from '../core/sources.js';
 
 /** **Local AI Lab: Run Isolation Sweep…** — the CLI's `lab sweep`, with progress, cancel and the panel. */
-export class SweepController implements vscode.Disposable {
-  private running: AbortController | undefined;
+/** A running sweep ends with the extension: its operation's signal is the extension's lifetime. */
+export class SweepController {
+  private running = false;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly profiles: ProfileController,
     private readonly lab: LabController,
   ) {}
-
-  dispose(): void {
-    this.running?.abort();
-  }
 
   /** Resolves with the sweep record's id, or undefined when nothing ran (the command table checked trust). */
   async run(opts: SweepOptions): Promise<string | undefined> {
@@ -97,11 +94,10 @@ export class SweepController implements vscode.Disposable {
       const c = sweepComparison(readSweepRecord(root, id), (sid) => readSession(root, sid).dispatches);
       if (c.sessionIds.length) this.lab.panel.show(c.sessionIds, { title: c.title, lines: c.differences, labels: c.labels });
     };
-    const abort = new AbortController();
-    this.running = abort;
+    this.running = true;
     try {
-      const { id, outcome } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Isolation sweep from ${base.name}`, cancellable: true }, (progress, cancel) => {
-        cancel.onCancellationRequested(() => abort.abort());
+      // The operation's signal ends with Cancel and when the extension stops; its failure is shown once.
+      const done = await this.ctx.operation(`Isolation sweep from ${base.name}`, ({ signal, report }) => {
         const total = (plan.variants.length + 1) * n!;
         let arm = 'base';
         return runSweep({
@@ -113,16 +109,18 @@ export class SweepController implements vscode.Disposable {
           n: n!,
           root,
           cwd: path.dirname(root),
-          signal: abort.signal,
+          signal,
           report: {
-            arm: (name, i, count) => ((arm = name), progress.report({ message: `${name} (${i + 1} of ${count}): applying` })),
-            step: (m) => (this.ctx.log.info(`sweep ${arm}: ${m}`), progress.report({ message: m })),
-            dispatchStart: (i) => progress.report({ message: `${arm}: dispatch ${i + 1} of ${n}` }),
-            dispatchEnd: () => progress.report({ increment: 100 / total }),
+            arm: (name, i, count) => ((arm = name), report({ message: `${name} (${i + 1} of ${count}): applying` })),
+            step: (m) => (this.ctx.log.info(`sweep ${arm}: ${m}`), report({ message: m })),
+            dispatchStart: (i) => report({ message: `${arm}: dispatch ${i + 1} of ${n}` }),
+            dispatchEnd: () => report({ increment: 100 / total }),
           },
           onRecord: (r) => r.arms.some((a) => a.session) && showInPanel(r.id),
         });
-      });
+      }, { failure: (e) => labFailure('The sweep', e) });
+      if (!done) return undefined;
+      const { id, outcome } = done;
       showInPanel(id);
       for (const st of outcome.restore.steps) this.ctx.log.info(`sweep restore: ${st}`);
       const restored = outcome.restore.ok ? 'The state from before is restored.' : `The state from before was NOT restored: ${outcome.restore.error}`;
@@ -131,13 +129,8 @@ export class SweepController implements vscode.Disposable {
       if (outcome.restore.ok) void vscode.window.showInformationMessage(text);
       else void vscode.window.showErrorMessage(text, 'Show Logs').then((p) => p && this.ctx.log.show());
       return id;
-    } catch (err) {
-      const msg = labFailure('The sweep', err);
-      this.ctx.log.error(msg);
-      void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
-      return undefined;
     } finally {
-      this.running = undefined;
+      this.running = false;
       await this.ctx.refresh({ inspectServers: true, validate: true });
     }
   }
