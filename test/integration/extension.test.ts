@@ -278,22 +278,34 @@ suite('Local AI Lab in a real extension host', () => {
     if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
     this.timeout(600_000);
     const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const before = fs.readFileSync(CONFIG, 'utf8');
-    const backups = path.join(path.dirname(CONFIG), 'local-ai-lab', 'backups');
-    const count = () => (fs.existsSync(backups) ? fs.readdirSync(backups).length : 0);
-    const backupsBefore = count();
-    const probes = path.join(ws, '.local-ai-lab', 'probes');
-    const recordsBefore = fs.existsSync(probes) ? fs.readdirSync(probes) : [];
-    const sessions = (await vscode.commands.executeCommand('localAiLab.probeCodewords', { profile: 'single-turn', yes: true, maxGrowth: 1 })) as { sessionKey: string; turns: number; error?: string }[] | undefined;
-    assert.ok(sessions && sessions.length === 1, 'one probe session ran');
-    console.log(`    codeword session: ${sessions[0]!.turns} turn(s)${sessions[0]!.error ? `, ended: ${sessions[0]!.error}` : ''}`);
-    const added = fs.readdirSync(probes).filter((f) => !recordsBefore.includes(f));
-    assert.equal(added.length, 1, 'the probe was recorded');
-    const record = JSON.parse(fs.readFileSync(path.join(probes, added[0]!), 'utf8')) as { profile: string | null; sessions: unknown[] };
-    assert.equal(record.profile, 'single-turn', 'the record names the profile it ran under');
-    // Applying the profile and restoring the config each go through the write executor, which backs up first.
-    assert.ok(count() >= backupsBefore + 2, `the profile was applied and the config restored (backups ${backupsBefore} → ${count()})`);
-    await until('openclaw.json as it was before the probe', () => fs.readFileSync(CONFIG, 'utf8') === before, 30_000);
+    // This test's own config: the sandbox's without its planted invalid keys, so OpenClaw runs the probe's turns.
+    const planted = fs.readFileSync(CONFIG, 'utf8');
+    const valid = planted.replace(/\n\s*reserveTokensFloor:[^\n]*/, '').replace(/\n\s*nodes: \{[\s\S]*?\n {4}\},/, '');
+    assert.notEqual(valid, planted, 'the planted keys were taken out');
+    fs.writeFileSync(CONFIG, valid);
+    try {
+      await until('the editor read the test\'s config', () => !ours('retired-key'), 30_000);
+      const before = fs.readFileSync(CONFIG, 'utf8');
+      const backups = path.join(path.dirname(CONFIG), 'local-ai-lab', 'backups');
+      const count = () => (fs.existsSync(backups) ? fs.readdirSync(backups).length : 0);
+      const backupsBefore = count();
+      const probes = path.join(ws, '.local-ai-lab', 'probes');
+      const recordsBefore = fs.existsSync(probes) ? fs.readdirSync(probes) : [];
+      const sessions = (await vscode.commands.executeCommand('localAiLab.probeCodewords', { profile: 'single-turn', yes: true, maxGrowth: 1 })) as { sessionKey: string; turns: number; error?: string }[] | undefined;
+      assert.ok(sessions && sessions.length === 1, 'one probe session ran');
+      console.log(`    codeword session: ${sessions[0]!.turns} turn(s)${sessions[0]!.error ? `, ended: ${sessions[0]!.error}` : ''}`);
+      const added = fs.readdirSync(probes).filter((f) => !recordsBefore.includes(f));
+      assert.equal(added.length, 1, 'the probe was recorded');
+      const record = JSON.parse(fs.readFileSync(path.join(probes, added[0]!), 'utf8')) as { profile: string | null; sessions: unknown[] };
+      assert.equal(record.profile, 'single-turn', 'the record names the profile it ran under');
+      // Applying the profile and restoring the config each go through the write executor, which backs up first.
+      assert.ok(count() >= backupsBefore + 2, `the profile was applied and the config restored (backups ${backupsBefore} → ${count()})`);
+      await until('openclaw.json as it was before the probe', () => fs.readFileSync(CONFIG, 'utf8') === before, 30_000);
+      assert.ok(sessions[0]!.turns >= 2, `OpenClaw ran the probe's turns under the profile (${sessions[0]!.error ?? 'no error'})`);
+    } finally {
+      fs.writeFileSync(CONFIG, planted);
+    }
+    await until('the sandbox findings back', () => ours('retired-key'), 30_000);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
