@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Transform } from 'node:stream';
+import zlib from 'node:zlib';
+import { BODY_CAP, classifyPath, firstChangedMessage, readRequest, ResponseReader, toRecord, type RequestFacts, type ResponseFacts } from './parse.js';
+import type { WireRecord } from './schema.js';
+
+export interface RecorderOptions {
+  /** Base URL of one model server, e.g. http://127.0.0.1:1234 (a path, if any, prefixes every request's). */
+  readonly upstream: string;
+  /** Called once per request, when its answer has ended (or broke off). Must not throw; if it does, `onError` hears it. */
+  readonly onRecord: (r: WireRecord) => void;
+  /** The dispatch a request belongs to, asked as it arrives (until `setDispatch` says otherwise). */
+  readonly dispatch?: () => number | null;
+  /** Sequence numbers shared by the recorders of one session, so `seq` orders every server's requests together. */
+  readonly nextSeq?: () => number;
+  /** A failure of the recorder's own (onRecord threw): the request itself is not affected. */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface Recorder {
+  /** http://127.0.0.1:<port>: point the dispatcher here instead of at the upstream. */
+  readonly url: string;
+  readonly upstream: string;
+  /** From now on, requests belong to dispatch `n` (null: to none). */
+  setDispatch(n: number | null): void;
+  /** Stops listening and ends every open exchange (client and upstream sockets). */
+  close(): Promise<void>;
+}
+
+/**
+ * Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus `expect` (this server already
+ * answered the client's 100-continue). Everything else passes as the client sent it; `host` becomes the upstream's.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'host']);
+
+function forwardHeaders(raw: readonly string[], host: string | null): string[] {
+  const out: string[] = host === null ? [] : ['Host', host];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  return out;
+}
+
+const since = (t0: number) => performance.now() - t0;
+
+/**
+ * A loopback HTTP proxy in front of one model server that passes every request through unchanged (method,
+ * path and query, headers, body; status, headers and body back, streamed chunk by chunk as they arrive) and
+ * records each exchange. It adds no timeout of its own: a stalled server stalls the client as it would
+ * without the recorder, and a client that goes away aborts the upstream request. The bytes are read as they
+ * pass (parse.ts), keeping no body: sizes, hashes and what was read out of them.
+ *
+ * Upstream connections are not reused: a pooled socket the server has just closed fails the next request
+ * ("socket hang up"), which would be a failure of the recorder's making; a loopback connect costs far less.
+ */
+export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
+  const base = new URL(opts.upstream);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`the wire recorder needs an http(s) upstream, not ${opts.upstream}`);
+  const upstream = base.origin + base.pathname.replace(/\/+$/, '');
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const client = base.protocol === 'https:' ? https : http;
+  let seq = 0;
+  const nextSeq = opts.nextSeq ?? (() => seq++);
+  let fixed: { value: number | null } | undefined;
+  const currentDispatch = () => (fixed ? fixed.value : (opts.dispatch?.() ?? null));
+  /** Each dispatch's last message hashes, for firstChangedMessage. */
+  const lastHashes = new Map<string, string[]>();
+  const sockets = new Set<Socket>();
+  const inFlight = new Set<http.ClientRequest>();
+
+  const emit = (r: WireRecord) => {
+    try {
+      opts.onRecord(r);
+    } catch (err) {
+      opts.onError?.(err);
+    }
+  };
+
+  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+    const t0 = performance.now();
+    const startedAt = new Date().toISOString();
+    const dispatch = currentDispatch();
+    const id = nextSeq();
+    const target = req.url ?? '/';
+    const path = target.split('?')[0]!;
+    const method = req.method ?? 'GET';
+
+    // The request, read as it passes.
+    const reqHash = createHash('sha256');
+    let requestBytes = 0;
+    let kept: Buffer[] | null = [];
+    let keptBytes = 0;
+    let request: RequestFacts | undefined;
+    let changed: number | null = null;
+    let requestDone = false;
+
+    // The answer.
+    let status: number | null = null;
+    let ttfbMs: number | null = null;
+    let endMs: number | null = null;
+    let reader: ResponseReader | undefined;
+    let decoder: Transform | undefined;
+    const resHash = createHash('sha256');
+    let responseBytes = 0;
+    let complete = false;
+    let facts: ResponseFacts | null = null;
+    let error: { kind: string; message: string } | null = null;
+    let responseDone = false;
+    let recorded = false;
+
+    const fail = (kind: string, message: string) => {
+      error ??= { kind, message };
+    };
+    const finishResponse = () => {
+      if (facts || !reader) return;
+      endMs ??= since(t0);
+      const r = reader;
+      const end = endMs;
+      // A compressed body is read through its decoder: wait for what it still holds.
+      if (decoder && complete) {
+        let done = false;
+        const settle = () => {
+          if (!done) facts = r.finish(complete, end);
+          done = true;
+        };
+        decoder.once('end', settle);
+        decoder.once('error', settle);
+        decoder.end();
+      } else facts = r.finish(complete, end);
+    };
+    const maybeRecord = () => {
+      if (recorded || !requestDone || !responseDone) return;
+      if (reader && !facts) return setImmediate(maybeRecord);
+      recorded = true;
+      emit(
+        toRecord({
+          seq: id,
+          dispatch,
+          upstream,
+          startedAt,
+          method,
+          path,
+          request: request!,
+          requestBytes,
+          requestSha256: reqHash.digest('hex'),
+          status,
+          response: facts,
+          responseBytes,
+          responseSha256: resHash.digest('hex'),
+          ttfbMs,
+          endMs: endMs ?? since(t0),
+          firstChangedMessage: changed,
+          error,
+        }),
+      );
+    };
+    const endRequest = (whole: boolean) => {
+      if (requestDone) return;
+      requestDone = true;
+      request = readRequest(path, whole && kept ? Buffer.concat(kept) : null);
+      if (request.messageHashes) {
+        const key = String(dispatch);
+        changed = firstChangedMessage(lastHashes.get(key), request.messageHashes);
+        lastHashes.set(key, request.messageHashes);
+      }
+      kept = null;
+      maybeRecord();
+    };
+
+    const up = client.request({
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      method,
+      path: prefix + target,
+      headers: forwardHeaders(req.rawHeaders, base.host),
+      agent: false,
+    });
+    inFlight.add(up);
+
+    req.on('data', (c: Buffer) => {
+      requestBytes += c.length;
+      reqHash.update(c);
+      if (!kept) return;
+      keptBytes += c.length;
+      if (keptBytes > BODY_CAP) kept = null;
+      else kept.push(c);
+    });
+    req.on('end', () => endRequest(true));
+    req.on('close', () => endRequest(false));
+    req.on('error', () => undefined);
+    req.pipe(up);
+
+    up.on('response', (ur) => {
+      ttfbMs = since(t0);
+      status = ur.statusCode ?? 0;
+      const r = new ResponseReader(classifyPath(path), status, ur.headers);
+      reader = r;
+      const encoding = String(ur.headers['content-encoding'] ?? '').toLowerCase();
+      decoder =
+        encoding === 'gzip' || encoding === 'x-gzip'
+          ? zlib.createGunzip()
+          : encoding === 'deflate'
+            ? zlib.createInflate()
+            : encoding === 'br'
+              ? zlib.createBrotliDecompress()
+              : undefined;
+      decoder?.on('data', (c: Buffer) => r.push(c, since(t0)));
+      decoder?.on('error', () => undefined);
+      if (!res.writableEnded && !res.destroyed) {
+        const headers = forwardHeaders(ur.rawHeaders, null);
+        res.writeHead(status, ur.statusMessage, headers);
+        // The status line and headers go now, as the server sent them: a streaming client sees them before the first token.
+        res.flushHeaders();
+      }
+      ur.on('data', (c: Buffer) => {
+        responseBytes += c.length;
+        resHash.update(c);
+        if (decoder) decoder.write(c);
+        else r.push(c, since(t0));
+      });
+      ur.on('end', () => {
+        complete = true;
+        endMs = since(t0);
+      });
+      ur.on('error', () => undefined);
+      ur.on('close', () => {
+        if (!complete) {
+          fail('cut', 'the model server closed the connection before the answer ended');
+          // The same cut for the client: everything received so far is flushed, then the connection ends
+          // without the body's terminator (as the server did it).
+          ur.unpipe(res);
+          const s = res.socket;
+          if (s && !s.destroyed) s.end(() => s.destroy());
+          else res.destroy();
+        }
+        finishResponse();
+      });
+      ur.pipe(res);
+    });
+
+    up.on('error', (err: NodeJS.ErrnoException) => {
+      if (status !== null) return; // after the answer began, its own close says what happened
+      endMs = since(t0);
+      const reason = err.code ?? err.message;
+      const gone = res.destroyed || res.writableEnded;
+      if (error?.kind === 'client-closed' || gone) return;
+      const message =
+        err.code === 'ECONNRESET' || err.message === 'socket hang up'
+          ? `the model server at ${upstream} closed the connection without answering (${reason})`
+          : `could not reach the model server at ${upstream} (${reason})`;
+      fail(err.code === 'ECONNRESET' ? 'no-answer' : 'unreachable', message);
+      req.resume(); // the rest of the request body goes nowhere, but must be read for the connection to go on
+      const body = JSON.stringify({ error: { message: `Local AI Lab's wire recorder ${message}`, type: 'recorder_upstream_error', code: reason } });
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    });
+
+    res.on('close', () => {
+      inFlight.delete(up);
+      if (!res.writableFinished && error === null) {
+        // The client went away first: the model server stops working for nobody.
+        fail('client-closed', 'the client closed the connection before the answer ended');
+        endMs ??= since(t0);
+      }
+      if (!up.destroyed && !complete) up.destroy();
+      responseDone = true;
+      finishResponse();
+      maybeRecord();
+    });
+  });
+
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    upstream,
+    setDispatch(n) {
+      fixed = { value: n };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const up of inFlight) up.destroy();
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}

@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as z from 'zod/mini';
+import { sessionDir } from '../records/store.js';
+
+export const WIRE_SCHEMA_VERSION = 1;
+
+const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
+const ms = z.nullable(z.number());
+const count = z.nullable(z.number());
+
+/** Which API a request spoke, from its path (parse.ts classifyPath). */
+export const WIRE_APIS = [
+  'chat',
+  'responses',
+  'completions',
+  'ollama-chat',
+  'ollama-generate',
+  'lmstudio-chat',
+  'lmstudio-load',
+  'lmstudio-unload',
+  'lmstudio-rest',
+  'models',
+  'other',
+] as const;
+export type WireApi = (typeof WIRE_APIS)[number];
+
+/**
+ * One model-server request as it crossed the recorder. Bodies are never stored: only sizes, hashes and
+ * what was read out of them. Times are milliseconds from the moment the recorder received the request.
+ * Appended to `runs/<id>/wire.jsonl` as each exchange ends (so lines are in end order; `seq` is arrival order).
+ */
+export const WireRecordSchema = z.looseObject({
+  schemaVersion: z.literal(WIRE_SCHEMA_VERSION),
+  /** The lab's dispatch index when the request arrived (null: outside any dispatch, e.g. a rehearsal). */
+  dispatch: z.nullable(z.int()),
+  /** Arrival order, from 0: within one recorder, or across the recorders that share a counter. */
+  seq: z.int().check(z.gte(0)),
+  /** The model server's base URL (the recorder's upstream). */
+  upstream: z.string(),
+  startedAt: z.string(),
+  method: z.string(),
+  /** The path without its query (a query may carry a key). */
+  path: z.string(),
+  api: z.string(),
+  model: z.nullable(z.string()),
+  /** The upstream's status; null when it never answered (see `error`). */
+  status: z.nullable(z.int()),
+  /** The request asked to stream, or the answer was SSE / NDJSON. */
+  stream: z.boolean(),
+  /** A proper end: SSE `[DONE]` or a finish reason, NDJSON `done: true`, a whole non-streamed body. False for a cut. */
+  terminated: z.boolean(),
+  requestBytes: z.number(),
+  responseBytes: z.number(),
+  requestSha256: z.string(),
+  responseSha256: z.string(),
+  /** Response headers from the upstream. */
+  ttfbMs: ms,
+  /** First content, reasoning or tool-call delta (null when none, or the answer was not streamed). */
+  firstTokenMs: ms,
+  endMs: z.number(),
+  messages: count,
+  tools: count,
+  /** As the server counted them: OpenAI `usage`, llama.cpp `timings`, LM Studio `stats`, Ollama `*_eval_count`. */
+  promptTokens: count,
+  cachedTokens: count,
+  completionTokens: count,
+  finishReason: z.nullable(z.string()),
+  /** Names of the structured tool calls in the answer, in order. */
+  toolCalls: z.array(z.string()),
+  /** The marker of a tool call that arrived as text in the content (e.g. `<tool_call>`); null when none. */
+  toolCallsAsText: z.nullable(z.string()),
+  /** The marker of reasoning that arrived in the visible content (e.g. `<think>`); null when none. */
+  reasoningInContent: z.nullable(z.string()),
+  /** An OpenClaw compaction summary request (its summarization system prompt or instructions). */
+  summary: z.boolean(),
+  /** Index of the first message that differs from the previous request of the same dispatch; null for the first. */
+  firstChangedMessage: z.nullable(z.int()),
+  /** OpenClaw's pre-compaction memory-flush turn (asked of the primary before a compaction). */
+  memoryFlush: opt(z.boolean()),
+  /** Server-measured phases: llama.cpp `timings`, Ollama `*_duration`, LM Studio `stats`. */
+  serverPrefillMs: opt(z.number()),
+  serverGenerationMs: opt(z.number()),
+  /** A model load the request caused or was (LM Studio load endpoint, `model_load_time_seconds`, Ollama `load_duration`). */
+  loadMs: opt(z.number()),
+  /** The context the request asked for (LM Studio load `context_length`, Ollama `options.num_ctx`). */
+  requestedContext: opt(z.number()),
+  /** The context the server says it serves with (LM Studio load `load_config`, v0 `model_info`). */
+  servedContext: opt(z.number()),
+  /** The server's own error message, cut to 300 characters. */
+  serverError: opt(z.string()),
+  /** The server refused the request for its context length. */
+  contextRefused: opt(z.boolean()),
+  /** What went wrong on the way, when something did. */
+  error: opt(z.looseObject({ kind: z.string(), message: z.string() })),
+  /** Parts that exceeded the recorder's caps and were not read ('request', 'response', 'content'). */
+  capped: opt(z.array(z.string())),
+});
+export type WireRecord = z.infer<typeof WireRecordSchema>;
+
+export function wireFile(root: string, id: string): string {
+  return path.join(sessionDir(root, id), 'wire.jsonl');
+}
+
+export interface WireLog {
+  readonly file: string;
+  /** Appends one record and flushes it to disk before returning. */
+  append(record: WireRecord): void;
+  close(): void;
+}
+
+/**
+ * Opens `runs/<id>/wire.jsonl` for appending, one record a line, each flushed as it is written so a killed
+ * lab keeps every request that ended before it. The file stays open between records: a request's cost is one
+ * write and one fdatasync, not an open and a close.
+ */
+export function openWireLog(root: string, id: string): WireLog {
+  const file = wireFile(root, id);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let fd: number | undefined = fs.openSync(file, 'a+');
+  // A kill mid-write leaves a last line without its newline: end it, so the next record starts its own line.
+  let pendingNewline = endsTorn(fd);
+  return {
+    file,
+    append(record) {
+      if (fd === undefined) throw new Error(`${file}: the wire log is closed`);
+      fs.writeSync(fd, (pendingNewline ? '\n' : '') + JSON.stringify(record) + '\n');
+      pendingNewline = false;
+      fs.fdatasyncSync(fd);
+    },
+    close() {
+      if (fd === undefined) return;
+      fs.closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+function endsTorn(fd: number): boolean {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  fs.readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
+}
+
+export interface LoadedWire {
+  /** In arrival order (start time, then `seq`). */
+  readonly records: WireRecord[];
+  /** Lines that could not be read (a half-written last line after a kill, a record of a newer schema). */
+  readonly skippedLines: number;
+}
+
+/** The session's wire records; none when it was recorded without the wire (old sessions, `--no-wire`). */
+export function readWire(root: string, id: string): LoadedWire {
+  let text = '';
+  try {
+    text = fs.readFileSync(wireFile(root, id), 'utf8');
+  } catch {
+    text = '';
+  }
+  return parseWireLines(text);
+}
+
+export function parseWireLines(text: string): LoadedWire {
+  const records: WireRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = WireRecordSchema.safeParse(JSON.parse(line));
+      if (r.success) records.push(r.data);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  records.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.seq - b.seq));
+  return { records, skippedLines: skipped };
+}
