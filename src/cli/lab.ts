@@ -66,7 +66,7 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
-const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS... | sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
+const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS... | sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
 
 const LAB_OPTIONS = {
   dir: { type: 'string' },
@@ -82,6 +82,8 @@ const LAB_OPTIONS = {
   'allow-any-prompt-file': { type: 'boolean' },
   /** After a run under --profile, leave that profile in force (by default the one from before is restored). */
   'keep-profile': { type: 'boolean' },
+  /** Dispatch without the wire recorder (no runs/<id>/wire.jsonl, no figures from the wire). */
+  'no-wire': { type: 'boolean' },
 } as const;
 
 function labDir(dir: string | undefined): string {

@@ -15,12 +15,13 @@ export function configFrom(configOpt: string | undefined): string {
 }
 
 /** What the lab's core workflows read the world from, as this command line gives it. */
-export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean }, configOpt = o.config): LabEnv {
+export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean }, configOpt = o.config): LabEnv {
   return {
     configPath: configFrom(configOpt),
     openclaw: o.openclaw ?? 'openclaw',
     lmStudioToken: process.env.LM_API_TOKEN,
     allowHosted: !!o['allow-hosted'],
+    wire: !o['no-wire'],
     // The user's own profiles count here as they do for `profile apply` and in the editor.
     userProfiles: (lmProvider) => readUserProfiles(o.profiles, lmProvider).profiles,
   };

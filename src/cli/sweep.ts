@@ -31,9 +31,10 @@ const OPTIONS = {
   downloaded: { type: 'string' },
   'allow-hosted': { type: 'boolean' },
   'allow-any-prompt-file': { type: 'boolean' },
+  'no-wire': { type: 'boolean' },
 } as const;
 
-type Opts = { config?: string; openclaw?: string; 'openclaw-version'?: string; loaded?: string; downloaded?: string; profiles?: string };
+type Opts = { 'no-wire'?: boolean; config?: string; openclaw?: string; 'openclaw-version'?: string; loaded?: string; downloaded?: string; profiles?: string };
 
 function configFile(o: Opts): string {
   if (o.config) return path.resolve(o.config);

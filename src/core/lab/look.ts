@@ -20,6 +20,8 @@ export interface LabEnv {
   readonly userProfiles?: (lmStudioProvider: string) => readonly ProfileDef[];
   readonly version?: OpenClawVersion;
   readonly allowHosted?: boolean;
+  /** Record every model-server request of a dispatch (default on; CLI --no-wire, setting localAiLab.lab.wire). */
+  readonly wire?: boolean;
   /** Server actions (loads, unloads); injected by tests, LM Studio's REST API otherwise. */
   readonly runAction?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
 }

@@ -15,6 +15,7 @@ import { newSessionId, SCHEMA_VERSION, type DispatchRecord, type Environment, ty
 import { runSession, type RunOptions } from './dispatch/runner.js';
 import type { CheckedFile } from '../sources.js';
 import type { LabEnv } from './look.js';
+import { openWire, type WireSession } from './wire/attach.js';
 import type { Workload } from './workloadSchema.js';
 
 export class LabPreflightError extends Error {}
@@ -118,6 +119,8 @@ export interface DispatchContext {
   readonly openclawExecutable: string;
   /** Resolved before the run: 'auto' becomes whichever is available. */
   readonly transport?: 'local' | 'gateway';
+  /** More environment for OpenClaw (the wire's private config: OPENCLAW_CONFIG_PATH, OPENCLAW_INCLUDE_ROOTS). */
+  readonly env?: Record<string, string>;
 }
 
 /** The Gateway's port: gateway.port in openclaw.json, else OPENCLAW_GATEWAY_PORT, else 18789. */
@@ -151,7 +154,7 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
       model: w.model,
       sessionPrefix: `lab-${ctx.sessionId}`,
       timeoutMs: w.timeoutSeconds * 1000,
-      env: { OPENCLAW_CONFIG_PATH: ctx.configPath },
+      env: { OPENCLAW_CONFIG_PATH: ctx.configPath, ...ctx.env },
       transport: ctx.transport ?? 'local',
       maxOutputBytes: w.maxOutputBytes,
     });
@@ -207,15 +210,28 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
       ...environmentSnapshot(obs, o.look.read.bytes, o.profile ?? o.look.input.lastApplied, target.baseUrl, target.ref),
       ...(o.profileBefore !== undefined ? { profileBefore: o.profileBefore } : {}),
     });
-  const started = o.note && !o.resume ? { ...session, note: o.note } : session;
+  const noted = o.note && !o.resume ? { ...session, note: o.note } : session;
+  // The wire: a recorder in front of each server the dispatch uses; every figure it gives came across it.
+  let wire: WireSession | undefined;
+  if (o.env.wire !== false) {
+    try {
+      wire = await openWire({ look: o.look, workload: o.workload, target, transport, root: o.root, sessionId: noted.id });
+    } catch (err) {
+      throw new LabPreflightError(`the wire recorder could not start (${(err as Error).message}); run without it with --no-wire (setting localAiLab.lab.wire)`);
+    }
+  }
+  const started: Session = wire ? { ...noted, environment: { ...noted.environment, wire: { recorded: true, notes: [...wire.notes] } } } : noted;
   o.onSession?.(started);
-  return runSession({
-    root: o.root,
-    session: started,
-    dispatcher: dispatcherFor(o.workload, o.prompt, target, { sessionId: started.id, configPath: o.look.file, openclawExecutable: o.env.openclaw, transport }),
-    signal: o.signal,
-    cwd: o.cwd,
-    onStart: o.onStart,
-    onDispatch: o.onDispatch,
-  });
+  try {
+    const dispatcher = dispatcherFor(o.workload, o.prompt, wire?.baseUrl ? { ...target, baseUrl: wire.baseUrl } : target, {
+      sessionId: started.id,
+      configPath: wire?.config?.file ?? o.look.file,
+      env: wire?.config?.env,
+      openclawExecutable: o.env.openclaw,
+      transport,
+    });
+    return await runSession({ root: o.root, session: started, dispatcher: wire ? wire.wrap(dispatcher) : dispatcher, signal: o.signal, cwd: o.cwd, onStart: o.onStart, onDispatch: o.onDispatch });
+  } finally {
+    await wire?.close();
+  }
 }

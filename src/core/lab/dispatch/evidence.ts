@@ -14,6 +14,8 @@ export interface CompactionRecord {
   readonly model: string | null;
   /** Whatever the runtime calls the cause: threshold, overflow, manual, budget, … */
   readonly trigger: string | null;
+  /** Where `model` and `durationMs` come from: the summary request seen on the wire, or the runtime's report. */
+  readonly modelFrom?: 'wire' | 'runtime';
 }
 
 export type FinalMessage = 'present' | 'cut' | 'missing';

@@ -217,6 +217,9 @@ async function runLocked(o: RunOptions): Promise<{ session: Session; dispatches:
         outputSha256: createHash('sha256').update(out.output).digest('hex'),
         transport: out.transport,
         serverTimings: out.serverTimings,
+        requests: out.requests,
+        prefillMs: out.prefillMs,
+        promptTokensMax: out.promptTokensMax,
       },
       out.output,
     );

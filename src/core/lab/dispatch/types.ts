@@ -14,6 +14,10 @@ export interface DispatchOutcome extends Evidence {
   readonly exitCode?: number;
   readonly transport?: string;
   readonly serverTimings?: Record<string, unknown>;
+  /** From the wire (wire/evidence.ts): model requests, their summed prefill, the largest prompt. */
+  readonly requests?: number;
+  readonly prefillMs?: number;
+  readonly promptTokensMax?: number;
 }
 
 /**

@@ -16,6 +16,8 @@ const CompactionSchema = z.looseObject({
   tokensAfter: z.nullable(z.number()),
   model: z.nullable(z.string()),
   trigger: z.nullable(z.string()),
+  /** 'wire': model and duration from the summary request the recorder saw; 'runtime' (or absent): as the runtime reported. */
+  modelFrom: z.optional(z.enum(['wire', 'runtime'])),
 });
 
 /** One dispatch, as it ended. Appended to dispatches.jsonl and flushed before the next starts. */
@@ -54,6 +56,10 @@ export const DispatchRecordSchema = z.looseObject({
   outputFile: z.string(),
   transport: opt(z.string()),
   serverTimings: opt(z.record(z.string(), z.unknown())),
+  /** From the wire (runs/<id>/wire.jsonl): model requests, summed time to first token, the largest prompt in tokens. */
+  requests: opt(z.number()),
+  prefillMs: opt(z.number()),
+  promptTokensMax: opt(z.number()),
 });
 export type DispatchRecord = z.infer<typeof DispatchRecordSchema>;
 
@@ -68,6 +74,8 @@ export const EnvironmentSchema = z.looseObject({
   machine: z.looseObject({ memoryBytes: z.number(), cpus: z.number(), cpuModel: z.string(), os: z.string() }),
   endpoint: opt(z.string()),
   /** What the installed release's math predicts for the model under test (the hover's code): where compaction fires. */
+  /** The session was recorded on the wire (runs/<id>/wire.jsonl); what the wire could not see, in words. */
+  wire: opt(z.looseObject({ recorded: z.boolean(), notes: z.array(z.string()) })),
   compactionThreshold: opt(
     z.looseObject({ model: z.string(), contextTokens: z.number(), reserveTokens: z.number(), compactAt: z.number(), memoryFlushAt: z.number(), formula: z.string() }),
   ),

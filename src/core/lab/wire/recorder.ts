@@ -251,10 +251,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           ? `the model server at ${upstream} closed the connection without answering (${reason})`
           : `could not reach the model server at ${upstream} (${reason})`;
       fail(err.code === 'ECONNRESET' ? 'no-answer' : 'unreachable', message);
-      req.resume(); // the rest of the request body goes nowhere, but must be read for the connection to go on
-      const body = JSON.stringify({ error: { message: `Local AI Lab's wire recorder ${message}`, type: 'recorder_upstream_error', code: reason } });
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
-      res.end(body);
+      // The client sees what it would have seen without the recorder: a connection closed without an answer
+      // (a 502 of ours would read as the model server's own error). The record says which it was.
+      req.resume();
+      res.destroy();
     });
 
     res.on('close', () => {
