@@ -1,6 +1,6 @@
 import type { Finding } from './findings.js';
 import { machineFacts } from './machine.js';
-import { parseDocument, type ConfigDocument } from './openclaw/document.js';
+import type { ConfigDocument } from './openclaw/document.js';
 import { resolveIncludes } from './openclaw/includes.js';
 import { buildModel, type Provider } from './openclaw/model.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
@@ -43,23 +43,9 @@ export interface CheckResult {
   readonly findings: Finding[];
 }
 
-/**
- * resolveIncludes splices included trees into the document's nodes, so a document can be resolved once:
- * a second check of the same document (the CLI probes, then checks; profiles re-check) parses it afresh.
- */
-const resolved = new WeakSet<ConfigDocument>();
-function unresolved(doc: ConfigDocument): ConfigDocument {
-  if (!resolved.has(doc)) {
-    resolved.add(doc);
-    return doc;
-  }
-  return parseDocument(doc.file, doc.text, doc.encoding);
-}
-
 function observe(input: CheckInput): Observation {
   const roots = input.includeRoots ?? includeRootsFrom(process.env);
-  const doc = unresolved(input.doc);
-  const config = resolveIncludes(doc, includeReader(doc.file, roots), roots);
+  const config = resolveIncludes(input.doc, includeReader(input.doc.file, roots), roots);
   return {
     config,
     model: buildModel(config.root),
@@ -108,6 +94,5 @@ function markStale(findings: Finding[], servers: ReadonlyMap<string, ServerState
 /** The providers a document names (after `$include`s), to know which servers to probe before checking. */
 export function providersOf(doc: ConfigDocument, includeRoots?: readonly string[]): readonly Provider[] {
   const roots = includeRoots ?? includeRootsFrom(process.env);
-  const d = unresolved(doc);
-  return buildModel(resolveIncludes(d, includeReader(d.file, roots), roots).root).providers;
+  return buildModel(resolveIncludes(doc, includeReader(doc.file, roots), roots).root).providers;
 }
