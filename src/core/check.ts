@@ -8,7 +8,7 @@ import type { MachineFacts, Observation, VersionSource } from './observation.js'
 import { withProfileInForce, type ProfilesInForce } from './profiles/inForce.js';
 import type { ProfileDef } from './profiles/types.js';
 import { includeReader, includeRootsFrom } from './read.js';
-import { runRules } from './rules/registry.js';
+import { ruleById, runRules } from './rules/registry.js';
 import { utcClock } from './rules/reachability.js';
 import type { ServerState } from './servers/types.js';
 
@@ -62,28 +62,12 @@ export function check(input: CheckInput): CheckResult {
   return { observation: profiles.obs, profiles, findings: markStale(runRules(profiles.obs, input.disabledRules), profiles.obs.runtimes) };
 }
 
-/** Rules whose findings come from what a server reported. */
-const FROM_SERVERS = new Set<string>([
-  'context-window-mismatch',
-  'context-exceeds-model-max',
-  'model-not-loaded',
-  'compactor-context-fit',
-  'memory-headroom',
-  'ollama-num-ctx-unset',
-  'ollama-openai-compat',
-  'model-lacks-tools',
-  'reasoning-mismatch',
-  'lmstudio-jit-context',
-  'max-tokens-budget',
-  'vllm-responses-api',
-]);
-
 /** A finding from a server that stopped answering stays, and says as of when. */
 function markStale(findings: Finding[], servers: ReadonlyMap<string, ServerState>): Finding[] {
   const stale = [...servers].filter(([, s]) => s.stale && s.okAt !== undefined);
   if (!stale.length) return findings;
   return findings.map((f) => {
-    if (!FROM_SERVERS.has(f.rule)) return f;
+    if (ruleById(f.rule)?.reads !== 'servers') return f;
     const provider = f.path[0] === 'models' && f.path[1] === 'providers' ? String(f.path[2]) : undefined;
     const s = provider !== undefined ? servers.get(provider) : stale.length === 1 ? stale[0]![1] : undefined;
     if (!s?.stale || s.okAt === undefined) return f;

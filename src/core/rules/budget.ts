@@ -2,7 +2,7 @@ import type { Finding } from '../findings.js';
 import { effectiveContext, FIRST_TURN_TOKENS } from '../openclaw/context.js';
 import { replaceValue } from '../openclaw/edit.js';
 import { allRows, serverModel } from './transport.js';
-import { atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { atNode, editFix, finding, fmt, defineRule } from './util.js';
 
 /** What OpenClaw makes of a written maxTokens: at or above contextWindow it becomes min(8192, contextWindow) (openclaw.md §4). */
 function effectiveMaxTokens(written: number, contextWindow: number | undefined): number {
@@ -13,9 +13,12 @@ function effectiveMaxTokens(written: number, contextWindow: number | undefined):
  * A row's maxTokens that leaves less than OpenClaw's own first turn (~16.4K tokens) below C, or that exceeds
  * what the server can serve at all (vLLM max_model_len). Warning. Fix: maxTokens ≤ min(8192, C/4).
  */
-export const maxTokensBudget: Rule = {
+export const maxTokensBudget = defineRule({
   id: 'max-tokens-budget',
-  check(obs) {
+  severity: 'warning',
+  summary: "maxTokens leaves no room for OpenClaw's first turn below the budget",
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const t of allRows(obs.model)) {
       const field = t.row.maxTokens;
@@ -41,4 +44,4 @@ export const maxTokensBudget: Rule = {
     }
     return out;
   },
-};
+});

@@ -5,7 +5,7 @@ import { atLeast, formatVersion } from '../openclaw/version.js';
 import { serverName } from '../servers/models.js';
 import { renameProviderFix } from './lmstudio.js';
 import { allRows, compatFlag, hostOf, refsTo, serverModel } from './transport.js';
-import { atNode, editFix, finding, type Rule } from './util.js';
+import { atNode, editFix, finding, defineRule } from './util.js';
 
 /**
  * The server says the model cannot call tools (Ollama `/api/show` capabilities without "tools"; LM Studio
@@ -14,9 +14,12 @@ import { atNode, editFix, finding, type Rule } from './util.js';
  * ("does not support tools"), LM Studio answers but the model never calls them properly. compat.supportsTools
  * false is what stops them (dist model-tool-support-*.mjs).
  */
-export const modelLacksTools: Rule = {
+export const modelLacksTools = defineRule({
   id: 'model-lacks-tools',
-  check(obs) {
+  severity: 'error/warning',
+  summary: 'the server says the model cannot call tools, and an agent uses it with tools',
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const t of allRows(obs.model)) {
       const refs = refsTo(obs.model, t, true);
@@ -43,7 +46,7 @@ export const modelLacksTools: Rule = {
     }
     return out;
   },
-};
+});
 
 /**
  * The row's `reasoning` (default false) against what the server says of thinking: Ollama's "thinking"
@@ -51,9 +54,12 @@ export const modelLacksTools: Rule = {
  * Native Ollama forwards `think` only when reasoning is not false (dist stream-compat-*.mjs
  * shouldForwardNativeOllamaThink), and OpenClaw plans thinking levels and output from `reasoning`. Warning.
  */
-export const reasoningMismatch: Rule = {
+export const reasoningMismatch = defineRule({
   id: 'reasoning-mismatch',
-  check(obs) {
+  severity: 'warning',
+  summary: "the row's reasoning setting disagrees with the server's thinking capability",
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const t of allRows(obs.model)) {
       const state = obs.runtimes.get(t.provider.id);
@@ -82,7 +88,7 @@ export const reasoningMismatch: Rule = {
     }
     return out;
   },
-};
+});
 
 /**
  * gpt-oss speaks Harmony; OpenClaw parses its tool calls from 2026.5.12, and then only under the bundled
@@ -90,9 +96,12 @@ export const reasoningMismatch: Rule = {
  * Before 2026.5.12 every route is affected; from it, an LM Studio server under another provider id still is.
  * Warning. Fixes: upgrade OpenClaw; use the bundled provider id `lmstudio`.
  */
-export const harmonyToolCalls: Rule = {
+export const harmonyToolCalls = defineRule({
   id: 'harmony-tool-calls',
-  check(obs) {
+  severity: 'warning',
+  summary: "a gpt-oss model on an OpenClaw release without the Harmony tool-call parser",
+  reads: 'config',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     const fixed = atLeast(obs.version, BEHAVIOUR.harmonyToolCalls);
     for (const t of allRows(obs.model)) {
@@ -121,4 +130,4 @@ export const harmonyToolCalls: Rule = {
     }
     return out;
   },
-};
+});

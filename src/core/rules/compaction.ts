@@ -6,12 +6,15 @@ import { BEHAVIOUR } from '../openclaw/knowledge.js';
 import { findRow } from '../openclaw/model.js';
 import { atLeast } from '../openclaw/version.js';
 import { reloadActions } from './context.js';
-import { actionFix, atKey, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { actionFix, atKey, atNode, editFix, finding, fmt, defineRule } from './util.js';
 import { loadedFor, serverName } from '../servers/models.js';
 
-export const compactionMode: Rule = {
+export const compactionMode = defineRule({
   id: 'compaction-mode',
-  check(obs) {
+  severity: 'info',
+  summary: 'safeguard compaction never fires on the session threshold',
+  reads: 'config',
+  check(obs): Finding[] {
     const c = obs.model.compaction;
     if (!obs.model.refs.some((r) => r.role === 'primary')) return [];
     if (c.mode === 'default') return [];
@@ -31,11 +34,14 @@ export const compactionMode: Rule = {
       ]),
     ];
   },
-};
+});
 
-export const compactorContextFit: Rule = {
+export const compactorContextFit = defineRule({
   id: 'compactor-context-fit',
-  check(obs) {
+  severity: 'error/info',
+  summary: 'the compactor is loaded too small (or far too large) for the summary request',
+  reads: 'servers',
+  check(obs): Finding[] {
     const compactor = obs.model.compaction.model;
     const primary = obs.model.refs.find((r) => r.role === 'primary');
     if (!compactor || !primary) return [];
@@ -80,11 +86,14 @@ export const compactorContextFit: Rule = {
     }
     return [];
   },
-};
+});
 
-export const reserveFloorSilentFailure: Rule = {
+export const reserveFloorSilentFailure = defineRule({
   id: 'reserve-floor-silent-failure',
-  check(obs) {
+  severity: 'warning',
+  summary: 'a non-default reserveTokensFloor ends runs without a wrap-up (before 2026.8)',
+  reads: 'config',
+  check(obs): Finding[] {
     if (atLeast(obs.version, BEHAVIOUR.newReserveFormula)) return []; // retired: retired-key reports it
     const c = obs.model.compaction;
     const floor = c.reserveTokensFloor;
@@ -102,7 +111,7 @@ export const reserveFloorSilentFailure: Rule = {
       ),
     ];
   },
-};
+});
 
 /** Used by retired-key too: every member in the effective tree, with its parent object. */
 export function* members(node: ReturnType<typeof child>): Generator<{ obj: ObjectNode; m: ObjectNode['members'][number] }> {

@@ -2,7 +2,7 @@ import type { Finding, ServerAction } from '../findings.js';
 import { effectiveContext, FIRST_TURN_TOKENS, thresholds } from '../openclaw/context.js';
 import { replaceValue } from '../openclaw/edit.js';
 import { findRow } from '../openclaw/model.js';
-import { actionFix, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { actionFix, atNode, editFix, finding, fmt, defineRule } from './util.js';
 import { loadedFor, maxContextFor, reloadInstruction, serverName } from '../servers/models.js';
 
 /**
@@ -10,9 +10,12 @@ import { loadedFor, maxContextFor, reloadInstruction, serverName } from '../serv
  * contextWindow that differs from the loaded context is a warning. A contextTokens deliberately below the
  * loaded context is a budget, not a mismatch (the operators' 90,000 on 101,000 loaded).
  */
-export const contextWindowMismatch: Rule = {
+export const contextWindowMismatch = defineRule({
   id: 'context-window-mismatch',
-  check(obs) {
+  severity: 'error/warning',
+  summary: 'the registered context differs from what the server loaded',
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const p of obs.model.providers) {
       const state = obs.runtimes.get(p.id);
@@ -64,7 +67,7 @@ export const contextWindowMismatch: Rule = {
     }
     return out;
   },
-};
+});
 
 export function reloadActions(
   kind: string | undefined,
@@ -84,9 +87,12 @@ export function reloadActions(
   return instruct ? [instruct] : undefined;
 }
 
-export const contextExceedsModelMax: Rule = {
+export const contextExceedsModelMax = defineRule({
   id: 'context-exceeds-model-max',
-  check(obs) {
+  severity: 'error',
+  summary: "contextWindow or contextTokens above the model's maximum",
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const p of obs.model.providers) {
       const state = obs.runtimes.get(p.id);
@@ -111,11 +117,14 @@ export const contextExceedsModelMax: Rule = {
     }
     return out;
   },
-};
+});
 
-export const contextTooSmall: Rule = {
+export const contextTooSmall = defineRule({
   id: 'context-too-small',
-  check(obs) {
+  severity: 'error/warning',
+  summary: "the context cannot hold OpenClaw's first turn",
+  reads: 'config',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const ref of obs.model.refs) {
@@ -148,4 +157,4 @@ export const contextTooSmall: Rule = {
     }
     return out;
   },
-};
+});

@@ -4,12 +4,15 @@ import { removeMember } from '../openclaw/edit.js';
 import { BEHAVIOUR, keyHistory, retiredKey, tooNewKey } from '../openclaw/knowledge.js';
 import { atLeast, formatVersion } from '../openclaw/version.js';
 import { members } from './compaction.js';
-import { atKey, editFix, finding, fmt, type Rule } from './util.js';
+import { atKey, editFix, finding, fmt, defineRule } from './util.js';
 import { listToEntries, migrateContextTokens } from '../openclaw/migrations.js';
 
-export const retiredKeyRule: Rule = {
+export const retiredKeyRule = defineRule({
   id: 'retired-key',
-  check(obs) {
+  severity: 'error/warning',
+  summary: 'a key the installed OpenClaw rejects or strips',
+  reads: 'config',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     const ver = formatVersion(obs.version);
     for (const { obj, m } of members(obs.config.root)) {
@@ -72,11 +75,14 @@ export const retiredKeyRule: Rule = {
     }
     return out;
   },
-};
+});
 
-export const systemPromptOverride: Rule = {
+export const systemPromptOverride = defineRule({
   id: 'system-prompt-override',
-  check(obs) {
+  severity: 'warning',
+  summary: 'systemPromptOverride drops AGENTS.md and the other workspace files',
+  reads: 'config',
+  check(obs): Finding[] {
     if (atLeast(obs.version, BEHAVIOUR.systemPromptOverrideRemoved)) return []; // retired: retired-key reports it
     const out: Finding[] = [];
     for (const { obj, m } of members(obs.config.root)) {
@@ -98,4 +104,4 @@ export const systemPromptOverride: Rule = {
     }
     return out;
   },
-};
+});

@@ -7,7 +7,7 @@ import type { Observation } from '../observation.js';
 import { loadedFor } from '../servers/models.js';
 import type { LoadedModel } from '../servers/types.js';
 import { hostOf, refsTo, rowTransport } from './transport.js';
-import { actionFix, atKey, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { actionFix, atKey, atNode, editFix, finding, fmt, defineRule } from './util.js';
 
 /**
  * Rename a provider (to the bundled `lmstudio`) together with every reference to it under `agents`: model refs
@@ -55,9 +55,12 @@ function isLmStudio(obs: Observation, p: Provider): boolean {
  * a loaded instance is reused only if its context is at least that, else a second one, `key:2`, is loaded).
  * Otherwise LM Studio JIT-loads the model at its own default context on the first request.
  */
-export const lmstudioJitContext: Rule = {
+export const lmstudioJitContext = defineRule({
   id: 'lmstudio-jit-context',
-  check(obs) {
+  severity: 'error/warning',
+  summary: 'OpenClaw does not preload this LM Studio model: it loads at its own default context',
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const p of obs.model.providers) {
       if (!isLmStudio(obs, p)) continue;
@@ -124,4 +127,4 @@ export const lmstudioJitContext: Rule = {
     }
     return out;
   },
-};
+});

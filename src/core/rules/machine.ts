@@ -1,13 +1,16 @@
 import type { Finding } from '../findings.js';
 import { child, member } from '../openclaw/document.js';
 import { isLocalServer } from '../servers/address.js';
-import { atKey, fmt, finding, type Rule } from './util.js';
+import { atKey, fmt, finding, defineRule } from './util.js';
 import { kvEstimateBytes } from '../machine.js';
 
 const GiB = 1024 ** 3;
-export const memoryHeadroom: Rule = {
+export const memoryHeadroom = defineRule({
   id: 'memory-headroom',
-  check(obs) {
+  severity: 'warning',
+  summary: "loaded models need more than 80 % of this machine's memory",
+  reads: 'servers',
+  check(obs): Finding[] {
     if (!obs.machine.totalMemoryBytes) return [];
     let total = 0;
     const parts: string[] = [];
@@ -40,11 +43,14 @@ export const memoryHeadroom: Rule = {
       ),
     ];
   },
-};
+});
 
-export const parseErrors: Rule = {
+export const parseErrors = defineRule({
   id: 'parse-error',
-  check(obs) {
+  severity: 'error',
+  summary: 'the file or an $include is not JSON5 OpenClaw can read',
+  reads: 'config',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const doc of obs.config.docs) {
       if (doc.encoding === 'utf16le' || doc.encoding === 'utf16be') {
@@ -64,7 +70,7 @@ export const parseErrors: Rule = {
     }
     return out;
   },
-};
+});
 
 export { fmt };
 export type { Finding };

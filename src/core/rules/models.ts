@@ -5,7 +5,7 @@ import { effectiveContext } from '../openclaw/context.js';
 import { findProvider, findRow, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { isLocalServer } from '../servers/address.js';
-import { actionFix, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { actionFix, atNode, editFix, finding, fmt, defineRule } from './util.js';
 import { downloadedFor, loadedFor, pickCompactor, serverName } from '../servers/models.js';
 
 /** Providers OpenClaw ships (hosted catalogs or discovery): a ref to them needs no models.providers entry. */
@@ -36,9 +36,12 @@ export function registerRowEdits(obs: Observation, p: Provider, id: string, cont
   return [setPath(obs.config.doc, p.node, ['models'], [row])];
 }
 
-export const unknownModelRef: Rule = {
+export const unknownModelRef = defineRule({
   id: 'unknown-model-ref',
-  check(obs) {
+  severity: 'error/warning',
+  summary: 'a model reference names an unregistered provider or model',
+  reads: 'config',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const ref of obs.model.refs) {
       const p = findProvider(obs.model, ref.providerId);
@@ -82,7 +85,7 @@ export const unknownModelRef: Rule = {
     }
     return out;
   },
-};
+});
 
 /** "Use lmstudio/qwen/qwen3-4b" when a registered id differs only in case or a publisher prefix. */
 function closestRefFixes(obs: Observation, ref: ModelRef): Fix[] {
@@ -102,9 +105,12 @@ function closestRefFixes(obs: Observation, ref: ModelRef): Fix[] {
   return [];
 }
 
-export const modelNotLoaded: Rule = {
+export const modelNotLoaded = defineRule({
   id: 'model-not-loaded',
-  check(obs) {
+  severity: 'info/warning',
+  summary: 'the primary or the compactor is not loaded: the first dispatch pays the load',
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     const refs = obs.model.refs.filter((r) => r.role === 'primary' || r.role === 'compaction');
     for (const ref of refs) {
@@ -146,11 +152,14 @@ export const modelNotLoaded: Rule = {
     }
     return out;
   },
-};
+});
 
-export const compactionModelMissing: Rule = {
+export const compactionModelMissing = defineRule({
   id: 'compaction-model-missing',
-  check(obs) {
+  severity: 'warning',
+  summary: 'no compaction.model: the primary summarizes its own history (~30 s instead of ~10 s)',
+  reads: 'config',
+  check(obs): Finding[] {
     const primary = obs.model.refs.find((r) => r.role === 'primary');
     if (!primary || obs.model.compaction.model) return [];
     // A profile in force that chose no compactor (single-turn, or no room for one) is the operator's decision.
@@ -187,4 +196,4 @@ export const compactionModelMissing: Rule = {
       ),
     ];
   },
-};
+});

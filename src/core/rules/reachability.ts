@@ -1,6 +1,6 @@
 import type { Finding } from '../findings.js';
 import type { Provider } from '../openclaw/model.js';
-import { atNode, finding, type Rule } from './util.js';
+import { atNode, finding, defineRule } from './util.js';
 import type { ServerState } from '../servers/types.js';
 
 /** HH:MM in UTC, as findings about a server's last answer say it. */
@@ -36,9 +36,12 @@ function whatToStart(p: Provider, s: ServerState): string {
  * answered, since what we last saw may no longer match. The other findings about that server stay, kept
  * from its last answer (servers/withLastKnown), so they do not vanish while it is down.
  */
-export const runtimeUnreachable: Rule = {
+export const runtimeUnreachable = defineRule({
   id: 'runtime-unreachable',
-  check(obs) {
+  severity: 'info/warning',
+  summary: "a provider's server did not answer: what to start, and the last findings kept as of then",
+  reads: 'config',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const p of obs.model.providers) {
       const s = obs.runtimes.get(p.id);
@@ -60,4 +63,4 @@ export const runtimeUnreachable: Rule = {
     }
     return out;
   },
-};
+});

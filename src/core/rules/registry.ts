@@ -1,4 +1,4 @@
-import type { Finding, RuleId } from '../findings.js';
+import type { Finding } from '../findings.js';
 import type { Observation } from '../observation.js';
 import { compactionMode, compactorContextFit, reserveFloorSilentFailure } from './compaction.js';
 import { contextExceedsModelMax, contextTooSmall, contextWindowMismatch } from './context.js';
@@ -9,10 +9,10 @@ import { maxTokensBudget } from './budget.js';
 import { harmonyToolCalls, modelLacksTools, reasoningMismatch } from './capabilities.js';
 import { lmstudioJitContext } from './lmstudio.js';
 import { ollamaNumCtxUnset, ollamaOpenAiCompat, streamUsageMissing, vllmResponsesApi } from './requests.js';
-import type { Rule } from './util.js';
 import { runtimeUnreachable } from './reachability.js';
 
-export const RULES: readonly Rule[] = [
+/** Every rule, in the order they run (and `local-ai-lab rules` lists them). */
+export const RULES = [
   parseErrors,
   contextWindowMismatch,
   contextExceedsModelMax,
@@ -36,7 +36,9 @@ export const RULES: readonly Rule[] = [
   maxTokensBudget,
   vllmResponsesApi,
   harmonyToolCalls,
-];
+] as const;
+
+export type RuleId = (typeof RULES)[number]['id'];
 
 const ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };
 
@@ -55,4 +57,9 @@ export function runRules(obs: Observation, disabled: readonly string[] = []): Fi
 
 export function ruleIds(): RuleId[] {
   return RULES.map((r) => r.id);
+}
+
+/** The rule with this id, if there is one. */
+export function ruleById(id: string): (typeof RULES)[number] | undefined {
+  return RULES.find((r) => r.id === id);
 }

@@ -15,7 +15,7 @@ import {
   serverModel,
   type RowTransport,
 } from './transport.js';
-import { atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { atNode, editFix, finding, fmt, defineRule } from './util.js';
 
 /** Provider ids whose plugin manifest declares streaming usage (lmstudio, vllm, sglang openclaw.plugin.json). */
 const USAGE_PROVIDERS = new Set(['lmstudio', 'vllm', 'sglang']);
@@ -41,9 +41,12 @@ function roleWords(obs: Observation, t: RowTransport): { primary: boolean; words
  * *.localhost, *.local, *.internal; @openclaw/ai openai-completions-compat-*.mjs; provider-model-compat-*.mjs
  * fills the row's compat from it). A LAN IP, a tailnet name or 127.0.0.2 gets no usage (premise-openclaw.test).
  */
-export const streamUsageMissing: Rule = {
+export const streamUsageMissing = defineRule({
   id: 'stream-usage-missing',
-  check(obs) {
+  severity: 'error/warning',
+  summary: 'OpenClaw will not ask this server for usage while streaming: context reads 0, compaction never fires',
+  reads: 'config',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const t of allRows(obs.model)) {
       if (t.api !== 'openai-completions') continue;
@@ -67,7 +70,7 @@ export const streamUsageMissing: Rule = {
     }
     return out;
   },
-};
+});
 
 /**
  * Native Ollama (`api: "ollama"`) sends `options.num_ctx` from params.num_ctx (provider, then
@@ -80,9 +83,12 @@ export function isOllamaCloud(id: string): boolean {
   return /:(?:[^:/]*-)?cloud$/i.test(id);
 }
 
-export const ollamaNumCtxUnset: Rule = {
+export const ollamaNumCtxUnset = defineRule({
   id: 'ollama-num-ctx-unset',
-  check(obs) {
+  severity: 'error/warning',
+  summary: "no num_ctx for a native Ollama model: it runs at Ollama's own default context",
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     for (const t of allRows(obs.model)) {
       if (t.api !== 'ollama' || !t.row.id || isOllamaCloud(t.row.id)) continue;
@@ -116,7 +122,7 @@ export const ollamaNumCtxUnset: Rule = {
     }
     return out;
   },
-};
+});
 
 /**
  * Over OpenAI-compatible transports Ollama gets num_ctx only for `openai-completions`, when the provider id is
@@ -156,9 +162,12 @@ function refsWords(group: RowTransport[]): string {
   return group.length === 1 ? group[0]!.ref : `${group.map((t) => t.ref).join(', ')}`;
 }
 
-export const ollamaOpenAiCompat: Rule = {
+export const ollamaOpenAiCompat = defineRule({
   id: 'ollama-openai-compat',
-  check(obs) {
+  severity: 'error/warning',
+  summary: "an Ollama server used through the OpenAI API: tool calls come back as text, num_ctx may not be sent",
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     const rows = [...allRows(obs.model)].filter((t) => (t.api === 'openai-completions' || t.api === 'openai-responses') && looksLikeOllama(obs, t));
     for (const group of byApiNode(rows)) {
@@ -190,7 +199,7 @@ export const ollamaOpenAiCompat: Rule = {
     }
     return out;
   },
-};
+});
 
 /**
  * vLLM (probed: `/v1/models` cards `owned_by: "vllm"` or with `max_model_len`) used with `openai-responses`.
@@ -198,9 +207,12 @@ export const ollamaOpenAiCompat: Rule = {
  * only (dist extensions/vllm/openclaw.plugin.json `providerRequest…openAICompletions`); vLLM's Responses endpoint
  * is a partial implementation. Warning. Fix: `openai-completions`.
  */
-export const vllmResponsesApi: Rule = {
+export const vllmResponsesApi = defineRule({
   id: 'vllm-responses-api',
-  check(obs) {
+  severity: 'warning',
+  summary: 'a vLLM server used with openai-responses',
+  reads: 'servers',
+  check(obs): Finding[] {
     const out: Finding[] = [];
     const rows = [...allRows(obs.model)].filter((t) => t.api === 'openai-responses' && obs.runtimes.get(t.provider.id)?.kind === 'vllm');
     for (const group of byApiNode(rows)) {
@@ -219,4 +231,4 @@ export const vllmResponsesApi: Rule = {
     }
     return out;
   },
-};
+});
