@@ -1,7 +1,7 @@
 import type { Finding } from './findings.js';
 import { machineFacts } from './machine.js';
 import type { ConfigDocument } from './openclaw/document.js';
-import { resolveIncludes } from './openclaw/includes.js';
+import { resolveIncludes, type EffectiveConfig } from './openclaw/includes.js';
 import { buildModel, type Provider } from './openclaw/model.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
 import type { MachineFacts, Observation, VersionSource } from './observation.js';
@@ -10,6 +10,7 @@ import type { ProfileDef } from './profiles/types.js';
 import { includeReader, includeRootsFrom } from './read.js';
 import { ruleById, runRules } from './rules/registry.js';
 import { utcClock } from './rules/reachability.js';
+import type { Rule } from './rules/util.js';
 import type { ServerState } from './servers/types.js';
 
 /**
@@ -36,17 +37,32 @@ export interface CheckInput {
   readonly includeRoots?: readonly string[];
 }
 
-export interface CheckResult {
+/** What is there, before any rule looks at it. */
+export interface Observed {
   /** Marked with the profile in force, which the rules respect. */
   readonly observation: Observation;
   readonly profiles: ProfilesInForce;
+}
+
+export interface CheckResult extends Observed {
   readonly findings: Finding[];
 }
 
-function observe(input: CheckInput): Observation {
-  const roots = input.includeRoots ?? includeRootsFrom(process.env);
-  const config = resolveIncludes(input.doc, includeReader(input.doc.file, roots), roots);
-  return {
+export interface JudgeOptions {
+  readonly disabledRules?: readonly string[];
+  /** The rules to run, default every rule: `fix --rule` and migrate need one, and looking at all of them costs. */
+  readonly rules?: readonly Rule[];
+}
+
+function effectiveConfig(doc: ConfigDocument, includeRoots: readonly string[] | undefined): EffectiveConfig {
+  const roots = includeRoots ?? includeRootsFrom(process.env);
+  return resolveIncludes(doc, includeReader(doc.file, roots), roots);
+}
+
+/** Step one: the Observation — the config after `$include`s, the version, the servers, the machine, the profile in force. */
+export function observe(input: CheckInput): Observed {
+  const config = effectiveConfig(input.doc, input.includeRoots);
+  const observation: Observation = {
     config,
     model: buildModel(config.root),
     version: input.version ?? NEWEST_KNOWN,
@@ -55,11 +71,19 @@ function observe(input: CheckInput): Observation {
     machine: input.machine ?? machineFacts(),
     ...(input.configChangedAt !== undefined ? { configChangedAt: input.configChangedAt } : {}),
   };
+  const profiles = withProfileInForce(observation, input.userProfiles ?? [], input.lastApplied);
+  return { observation: profiles.obs, profiles };
 }
 
+/** Step two: the rules' findings on an observation, in file order, marked "as of" where a server stopped answering. */
+export function judge(observation: Observation, opts: JudgeOptions = {}): Finding[] {
+  return markStale(runRules(observation, opts.disabledRules, opts.rules), observation.runtimes);
+}
+
+/** Both steps, for callers that want everything at once. */
 export function check(input: CheckInput): CheckResult {
-  const profiles = withProfileInForce(observe(input), input.userProfiles ?? [], input.lastApplied);
-  return { observation: profiles.obs, profiles, findings: markStale(runRules(profiles.obs, input.disabledRules), profiles.obs.runtimes) };
+  const observed = observe(input);
+  return { ...observed, findings: judge(observed.observation, input) };
 }
 
 /** A finding from a server that stopped answering stays, and says as of when. */
@@ -77,6 +101,5 @@ function markStale(findings: Finding[], servers: ReadonlyMap<string, ServerState
 
 /** The providers a document names (after `$include`s), to know which servers to probe before checking. */
 export function providersOf(doc: ConfigDocument, includeRoots?: readonly string[]): readonly Provider[] {
-  const roots = includeRoots ?? includeRootsFrom(process.env);
-  return buildModel(resolveIncludes(doc, includeReader(doc.file, roots), roots).root).providers;
+  return buildModel(effectiveConfig(doc, includeRoots).root).providers;
 }
