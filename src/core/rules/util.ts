@@ -27,22 +27,19 @@ export interface Rule<Id extends string = string> {
   readonly check: (obs: Observation) => Finding[];
 }
 
+/** A finding as a rule's judging function gives it; the rule object adds its own id. */
+export type Draft = Omit<Finding, 'rule'>;
+
 /**
- * A rule object with its docs anchor. Write `check(obs): Finding[]` with its return type: RuleId is derived from
- * these objects, so TypeScript cannot infer a check's type from a body that names rule ids.
+ * A rule from what it is and how it judges (a generator, or a function that returns its few findings). The id is
+ * a RuleId because RuleId is read off the registry's rules (registry.ts); constraining Id to it here would be circular.
  */
-export function defineRule<const Id extends string>(rule: Omit<Rule<Id>, 'anchor'>): Rule<Id> {
-  return { ...rule, anchor: docsAnchor(rule.id) };
+export function defineRule<const Id extends string>(meta: Omit<Rule<Id>, 'anchor' | 'check'>, judge: (obs: Observation) => Iterable<Draft>): Rule<Id> {
+  return { ...meta, anchor: docsAnchor(meta.id), check: (obs) => Array.from(judge(obs), (d) => ({ rule: meta.id as RuleId, ...d })) };
 }
 
-export function finding(
-  rule: RuleId,
-  severity: Severity,
-  message: string,
-  at: { doc: ConfigDocument; span: Span; path: JsonPath },
-  fixes: Fix[] = [],
-): Finding {
-  return { rule, severity, message, file: at.doc.file, path: at.path, span: at.span, range: at.doc.index.rangeOf(at.span), fixes };
+export function finding(severity: Severity, message: string, at: { doc: ConfigDocument; span: Span; path: JsonPath }, fixes: Fix[] = []): Draft {
+  return { severity, message, file: at.doc.file, path: at.path, span: at.span, range: at.doc.index.rangeOf(at.span), fixes };
 }
 
 /** Where a value node sits, for a finding. */
