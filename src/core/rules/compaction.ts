@@ -1,4 +1,4 @@
-import type { Finding, Fix } from '../findings.js';
+import type { Fix } from '../findings.js';
 import { child, type ObjectNode } from '../openclaw/document.js';
 import { COMPACTOR_OVERSIZE_FACTOR, compactionRequestTokens, effectiveContext } from '../openclaw/context.js';
 import { removeMember, setPath } from '../openclaw/edit.js';
@@ -102,5 +102,3 @@ export function* members(node: ReturnType<typeof child>): Generator<{ obj: Objec
     }
   } else if (node.kind === 'array') for (const i of node.items) yield* members(i);
 }
-
-export type { Finding };

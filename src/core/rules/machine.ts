@@ -1,7 +1,6 @@
-import type { Finding } from '../findings.js';
 import { child, member } from '../openclaw/document.js';
 import { isLocalServer } from '../servers/address.js';
-import { atKey, fmt, finding, defineRule } from './util.js';
+import { atKey, finding, defineRule } from './util.js';
 import { kvEstimateBytes } from '../machine.js';
 
 const GiB = 1024 ** 3;
@@ -56,6 +55,3 @@ export const parseErrors = defineRule({ id: 'parse-error', severity: 'error', re
     yield finding('error', `$include: ${p.message.replace(/\.$/, '')}.`, { doc: p.node.doc, span: p.node.span, path: p.node.path });
   }
 });
-
-export { fmt };
-export type { Finding };
