@@ -1,15 +1,16 @@
 import type { Finding } from './findings.js';
 import { machineFacts } from './machine.js';
-import { parseDocument, type ConfigDocument } from './openclaw/document.js';
-import { resolveIncludes } from './openclaw/includes.js';
+import type { ConfigDocument } from './openclaw/document.js';
+import { resolveIncludes, type EffectiveConfig } from './openclaw/includes.js';
 import { buildModel, type Provider } from './openclaw/model.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
 import type { MachineFacts, Observation, VersionSource } from './observation.js';
 import { withProfileInForce, type ProfilesInForce } from './profiles/inForce.js';
 import type { ProfileDef } from './profiles/types.js';
 import { includeReader, includeRootsFrom } from './read.js';
-import { runRules } from './rules/registry.js';
+import { ruleById, runRules } from './rules/registry.js';
 import { utcClock } from './rules/reachability.js';
+import type { Rule } from './rules/util.js';
 import type { ServerState } from './servers/types.js';
 
 /**
@@ -36,31 +37,32 @@ export interface CheckInput {
   readonly includeRoots?: readonly string[];
 }
 
-export interface CheckResult {
+/** What is there, before any rule looks at it. */
+export interface Observed {
   /** Marked with the profile in force, which the rules respect. */
   readonly observation: Observation;
   readonly profiles: ProfilesInForce;
+}
+
+export interface CheckResult extends Observed {
   readonly findings: Finding[];
 }
 
-/**
- * resolveIncludes splices included trees into the document's nodes, so a document can be resolved once:
- * a second check of the same document (the CLI probes, then checks; profiles re-check) parses it afresh.
- */
-const resolved = new WeakSet<ConfigDocument>();
-function unresolved(doc: ConfigDocument): ConfigDocument {
-  if (!resolved.has(doc)) {
-    resolved.add(doc);
-    return doc;
-  }
-  return parseDocument(doc.file, doc.text, doc.encoding);
+export interface JudgeOptions {
+  readonly disabledRules?: readonly string[];
+  /** The rules to run, default every rule: `fix --rule` and migrate need one, and looking at all of them costs. */
+  readonly rules?: readonly Rule[];
 }
 
-function observe(input: CheckInput): Observation {
-  const roots = input.includeRoots ?? includeRootsFrom(process.env);
-  const doc = unresolved(input.doc);
-  const config = resolveIncludes(doc, includeReader(doc.file, roots), roots);
-  return {
+function effectiveConfig(doc: ConfigDocument, includeRoots: readonly string[] | undefined): EffectiveConfig {
+  const roots = includeRoots ?? includeRootsFrom(process.env);
+  return resolveIncludes(doc, includeReader(doc.file, roots), roots);
+}
+
+/** Step one: the Observation — the config after `$include`s, the version, the servers, the machine, the profile in force. */
+export function observe(input: CheckInput): Observed {
+  const config = effectiveConfig(input.doc, input.includeRoots);
+  const observation: Observation = {
     config,
     model: buildModel(config.root),
     version: input.version ?? NEWEST_KNOWN,
@@ -69,35 +71,27 @@ function observe(input: CheckInput): Observation {
     machine: input.machine ?? machineFacts(),
     ...(input.configChangedAt !== undefined ? { configChangedAt: input.configChangedAt } : {}),
   };
+  const profiles = withProfileInForce(observation, input.userProfiles ?? [], input.lastApplied);
+  return { observation: profiles.obs, profiles };
 }
 
+/** Step two: the rules' findings on an observation, in file order, marked "as of" where a server stopped answering. */
+export function judge(observation: Observation, opts: JudgeOptions = {}): Finding[] {
+  return markStale(runRules(observation, opts.disabledRules, opts.rules), observation.runtimes);
+}
+
+/** Both steps, for callers that want everything at once. */
 export function check(input: CheckInput): CheckResult {
-  const profiles = withProfileInForce(observe(input), input.userProfiles ?? [], input.lastApplied);
-  return { observation: profiles.obs, profiles, findings: markStale(runRules(profiles.obs, input.disabledRules), profiles.obs.runtimes) };
+  const observed = observe(input);
+  return { ...observed, findings: judge(observed.observation, input) };
 }
-
-/** Rules whose findings come from what a server reported. */
-const FROM_SERVERS = new Set<string>([
-  'context-window-mismatch',
-  'context-exceeds-model-max',
-  'model-not-loaded',
-  'compactor-context-fit',
-  'memory-headroom',
-  'ollama-num-ctx-unset',
-  'ollama-openai-compat',
-  'model-lacks-tools',
-  'reasoning-mismatch',
-  'lmstudio-jit-context',
-  'max-tokens-budget',
-  'vllm-responses-api',
-]);
 
 /** A finding from a server that stopped answering stays, and says as of when. */
 function markStale(findings: Finding[], servers: ReadonlyMap<string, ServerState>): Finding[] {
   const stale = [...servers].filter(([, s]) => s.stale && s.okAt !== undefined);
   if (!stale.length) return findings;
   return findings.map((f) => {
-    if (!FROM_SERVERS.has(f.rule)) return f;
+    if (ruleById(f.rule)?.reads !== 'servers') return f;
     const provider = f.path[0] === 'models' && f.path[1] === 'providers' ? String(f.path[2]) : undefined;
     const s = provider !== undefined ? servers.get(provider) : stale.length === 1 ? stale[0]![1] : undefined;
     if (!s?.stale || s.okAt === undefined) return f;
@@ -107,7 +101,5 @@ function markStale(findings: Finding[], servers: ReadonlyMap<string, ServerState
 
 /** The providers a document names (after `$include`s), to know which servers to probe before checking. */
 export function providersOf(doc: ConfigDocument, includeRoots?: readonly string[]): readonly Provider[] {
-  const roots = includeRoots ?? includeRootsFrom(process.env);
-  const d = unresolved(doc);
-  return buildModel(resolveIncludes(d, includeReader(d.file, roots), roots).root).providers;
+  return buildModel(effectiveConfig(doc, includeRoots).root).providers;
 }

@@ -1,34 +1,11 @@
 import type { JsonPath } from './openclaw/document.js';
+import type { RuleId } from './rules/registry.js';
 import type { Range, Span, TextEdit } from './text.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export const RULE_IDS = [
-  'parse-error',
-  'context-window-mismatch',
-  'context-exceeds-model-max',
-  'unknown-model-ref',
-  'compaction-model-missing',
-  'compaction-mode',
-  'retired-key',
-  'reserve-floor-silent-failure',
-  'system-prompt-override',
-  'compactor-context-fit',
-  'context-too-small',
-  'model-not-loaded',
-  'memory-headroom',
-  'stream-usage-missing',
-  'ollama-num-ctx-unset',
-  'ollama-openai-compat',
-  'model-lacks-tools',
-  'reasoning-mismatch',
-  'lmstudio-jit-context',
-  'max-tokens-budget',
-  'vllm-responses-api',
-  'harmony-tool-calls',
-  'runtime-unreachable',
-] as const;
-export type RuleId = (typeof RULE_IDS)[number];
+/** Every rule id, derived from the rule objects (rules/registry.ts). */
+export type { RuleId };
 
 /** Something to do to a model server, planned by a fix and run by an executor. */
 export type ServerAction =
@@ -74,7 +51,8 @@ export interface Finding {
   readonly fixes: readonly Fix[];
 }
 
-export function docsAnchor(rule: RuleId): string {
+/** The README anchor of a rule's section (`<a id="rule-…">`). */
+export function docsAnchor(rule: string): string {
   return `rule-${rule}`;
 }
 

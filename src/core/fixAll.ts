@@ -1,6 +1,8 @@
-import { check, type CheckInput } from './check.js';
+import { judge, observe, type CheckInput } from './check.js';
 import type { Finding, Fix } from './findings.js';
 import { parseDocument } from './openclaw/document.js';
+import { RULES } from './rules/registry.js';
+import type { Rule } from './rules/util.js';
 import { applyEdits } from './text.js';
 
 /** A preferred fix that only edits this file and needs no server action: safe to apply without asking. */
@@ -22,18 +24,20 @@ const key = (f: Finding) => `${f.file}|${f.path.join('.')}|${f.rule}|${f.message
 
 /**
  * Applies preferred safe fixes one at a time, looking again with the same pipeline after each (fixes may
- * touch overlapping text, and a fix can make another unnecessary). `rule` limits it to one rule. The CLI's
- * `fix` and the editor's Fix All are this function; nothing is written here.
+ * touch overlapping text, and a fix can make another unnecessary). `rule` limits it to one rule, and then only
+ * that rule runs. The CLI's `fix` and the editor's Fix All are this function; nothing is written here.
+ * `registry` is where the rules come from (every rule; a test passes counting ones).
  */
-export function fixAll(input: CheckInput, rule?: string): FixAllResult {
+export function fixAll(input: CheckInput, rule?: string, registry: readonly Rule[] = RULES): FixAllResult {
   const file = input.doc.file;
-  const mine = (f: Finding) => rule === undefined || f.rule === rule;
+  const rules = rule === undefined ? registry : registry.filter((r) => r.id === rule);
+  const look = (doc: CheckInput['doc']) => judge(observe({ ...input, doc }).observation, { disabledRules: input.disabledRules, rules });
   let text = input.doc.text;
-  let findings = check(input).findings;
+  let findings = look(input.doc);
   const applied: string[] = [];
   const skipped = new Set<string>();
   for (let round = 0; round < 100; round++) {
-    const next = findings.find((f) => mine(f) && !skipped.has(key(f)) && f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0));
+    const next = findings.find((f) => !skipped.has(key(f)) && f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0));
     if (!next) break;
     const fx = safeFix(next, file);
     if (!fx) {
@@ -47,7 +51,7 @@ export function fixAll(input: CheckInput, rule?: string): FixAllResult {
     }
     text = after;
     applied.push(`${fx.title} (${next.path.join('.')})`);
-    findings = check({ ...input, doc: parseDocument(file, text, input.doc.encoding) }).findings;
+    findings = look(parseDocument(file, text, input.doc.encoding));
   }
-  return { before: input.doc.text, after: text, applied, remaining: findings.filter(mine) };
+  return { before: input.doc.text, after: text, applied, remaining: findings };
 }

@@ -89,6 +89,10 @@ export async function startCompactionServer(script: CompactionScript): Promise<C
           '## Constraints/Rules', '- Use the read tool; one file per turn.',
           '## Pending user asks', `- ${ask}`,
           '## Exact identifiers', `- ${script.files.join(', ')}`,
+          // A split turn's prefix summary is asked for its own sections (OpenClaw's safeguard checks them).
+          ...(messages.some((m) => text(m).includes('## Original Request'))
+            ? ['## Original Request', `- ${ask}`, '## Early Progress', '- Some notes files were read.', '## Context for Suffix', '- Continue reading the remaining files.']
+            : []),
         ].join('\n');
         return { chat: { reply: summary, latencyMs: () => script.summaryLatencyMs[model] ?? 0, usage: usage(120) } };
       }

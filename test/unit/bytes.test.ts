@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { check } from '../../src/core/check.js';
+import { check, judge, observe } from '../../src/core/check.js';
+import { fixAll } from '../../src/core/fixAll.js';
+import type { Observation } from '../../src/core/observation.js';
+import { RULES } from '../../src/core/rules/registry.js';
+import { config } from '../support/observe.js';
 import { nodeAt, parseDocument, toValue } from '../../src/core/openclaw/document.js';
-import { sideFileText } from '../../src/core/migrate/migrate.js';
+import { migrateConfig, sideFileText } from '../../src/core/migrate/migrate.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { editsBetween, lineEnding, mapText, spliceBytes } from '../../src/core/write/bytes.js';
 import { histogram, panelView } from '../../src/core/lab/view/panelView.js';
@@ -64,6 +68,65 @@ describe('the one check pipeline', () => {
       assert.ok(!inForce.findings.some((f) => f.rule === 'compaction-model-missing'));
     }
     assert.ok(!check({ doc, version: v('2026.9.6'), disabledRules: ['compaction-model-missing'] }).findings.some((f) => f.rule === 'compaction-model-missing'));
+  });
+});
+
+describe('observe, then judge', () => {
+  const machine = { totalMemoryBytes: 64 * 1024 ** 3, cpus: 8, platform: 'test' };
+  const input = { doc: parseDocument('/tmp/openclaw.json', config({ window: 8192, rows: '{ "id": "extra", "name": "E", "contextWindow": 4096, "maxTokens": 4096 }' })), version: v('2026.9.6'), machine };
+  /** Every rule, counting how often each runs. */
+  const counting = () => {
+    const ran = new Map<string, number>();
+    const rules = RULES.map((r) => ({ ...r, check: (o: Observation) => (ran.set(r.id, (ran.get(r.id) ?? 0) + 1), r.check(o)) }));
+    return { ran, rules };
+  };
+
+  it('check is the two steps composed', () => {
+    const { observation, profiles } = observe(input);
+    const both = check(input);
+    assert.deepEqual(judge(observation), both.findings);
+    assert.ok(both.findings.length >= 3, JSON.stringify(both.findings.map((f) => f.rule)));
+    assert.equal(profiles.detection.name, both.profiles.detection.name);
+    assert.deepEqual(judge(observation, { disabledRules: ['max-tokens-budget'] }), both.findings.filter((f) => f.rule !== 'max-tokens-budget'));
+    const broken = observe({ ...input, doc: parseDocument('/tmp/openclaw.json', '{ "models": ') }).observation;
+    assert.deepEqual(judge(broken).map((f) => f.rule), ['parse-error']);
+    assert.deepEqual(judge(broken, { rules: RULES.filter((r) => r.id === 'max-tokens-budget') }), [], 'parse-error is not among the rules asked for');
+  });
+
+  it('fixing one rule runs only that rule, and leaves what fixing it with every rule running left', () => {
+    const { ran, rules } = counting();
+    const one = fixAll(input, 'max-tokens-budget', rules);
+    assert.deepEqual([...ran.keys()], ['max-tokens-budget']);
+    assert.equal(ran.get('max-tokens-budget'), 3, 'before the fixes, and after each of the two');
+    assert.deepEqual(one.applied, ['Set maxTokens to 2,048 (models.providers.lmstudio.models.0.maxTokens)', 'Set maxTokens to 1,024 (models.providers.lmstudio.models.1.maxTokens)']);
+    assert.deepEqual(one.remaining, []);
+    const before = check(input).findings;
+    const after = check({ ...input, doc: parseDocument('/tmp/openclaw.json', one.after) }).findings;
+    assert.deepEqual(after, before.filter((f) => f.rule !== 'max-tokens-budget'), 'the other rules\' findings stay (the new numbers are as long as the old)');
+    assert.deepEqual(fixAll(input, 'max-tokens-budget'), one, 'the registry gives the same answer');
+
+    const all = counting();
+    fixAll(input, undefined, all.rules);
+    assert.deepEqual([...all.ran.keys()].sort(), RULES.map((r) => r.id).sort(), 'Fix All runs every rule');
+  });
+});
+
+describe('migrate, once OpenClaw accepts the file', () => {
+  it('moves a key OpenClaw strips at read (retired-key) to where it applies, comments kept', async () => {
+    const text = `{
+  models: { providers: { lmstudio: { baseUrl: "http://127.0.0.1:1234/v1", models: [{ id: "m", name: "M", contextWindow: 65536 }] } } },
+  agents: { defaults: {
+    // the cap we chose
+    contextTokens: 40000,
+    model: { primary: "lmstudio/m" } } },
+}`;
+    const valid = async () => ({ valid: true, issues: [], warnings: [] });
+    const r = await migrateConfig('/tmp/openclaw.json', text, { validate: valid, version: v('2026.9.6') });
+    assert.deepEqual(r.changes.map((c) => [c.path, c.action]), [['agents.defaults.contextTokens', 'move']]);
+    const after = toValue(parseDocument('/tmp/openclaw.json', r.after).root) as { agents: { defaults: Record<string, unknown> }; models: { providers: { lmstudio: { models: { contextTokens?: number }[] } } } };
+    assert.equal(after.agents.defaults.contextTokens, undefined);
+    assert.equal(after.models.providers.lmstudio.models[0]!.contextTokens, 40000);
+    assert.deepEqual(r.removed.map((x) => x.text.includes('// the cap we chose')), [true]);
   });
 });
 

@@ -52,6 +52,26 @@ describe('$include', () => {
     assert.deepEqual(model.path, ['agents', 'defaults', 'model']);
   });
 
+  it('leaves the documents as parsed: resolving twice gives the same tree, and each included value has its own path', () => {
+    fs.writeFileSync(path.join(dir, 'shared.json5'), "{ model: 'p/shared', nested: { deep: 1 } }");
+    fs.writeFileSync(path.join(dir, 'outer.json5'), "{ inner: { $include: './shared.json5' } }");
+    const main = parseDocument(path.join(dir, 'openclaw.json'), "{ a: { $include: './shared.json5', extra: 1 }, b: { $include: './outer.json5' } }");
+    // The parsed tree with every node's path and document, as plain data (a node's `doc` is a getter).
+    const snapshot = (n: unknown): unknown =>
+      Array.isArray(n) ? n.map(snapshot) : n && typeof n === 'object' ? Object.fromEntries(Object.keys(n).map((k) => [k, k === 'doc' ? (n as { doc: { file: string } }).doc.file : snapshot((n as Record<string, unknown>)[k])])) : n;
+    const before = snapshot(main.root);
+    const first = resolveIncludes(main, read);
+    assert.deepEqual(snapshot(main.root), before, 'the input document is unchanged');
+    for (const d of first.docs.slice(1)) assert.deepEqual(toValue(d.root), toValue(parseDocument(d.file, d.text).root), `${path.basename(d.file)} is unchanged`);
+    const second = resolveIncludes(main, read);
+    assert.deepEqual(snapshot(second.root), snapshot(first.root), 'a second resolve sees the same document');
+    assert.deepEqual(second.includeProblems, []);
+    assert.deepEqual(toValue(first.root), { a: { model: 'p/shared', nested: { deep: 1 }, extra: 1 }, b: { inner: { model: 'p/shared', nested: { deep: 1 } } } });
+    assert.deepEqual(nodeAt(first.root, ['a', 'nested', 'deep'])!.path, ['a', 'nested', 'deep']);
+    assert.deepEqual(nodeAt(first.root, ['b', 'inner', 'nested', 'deep'])!.path, ['b', 'inner', 'nested', 'deep'], 'one file included twice: each copy knows where it stands');
+    assert.equal(path.basename(nodeAt(first.root, ['b', 'inner', 'model'])!.doc.file), 'shared.json5');
+  });
+
   it('reports missing files, cycles and escapes without throwing', () => {
     fs.writeFileSync(path.join(dir, 'loop.json5'), "{ x: { $include: './loop.json5' } }");
     const main = parseDocument(path.join(dir, 'openclaw.json'), "{ a: { $include: './nope.json5' }, b: { $include: './loop.json5' }, c: { $include: '../../etc/passwd' } }");

@@ -16,9 +16,9 @@ after(() => Promise.all(servers.map((s) => s.close())));
  * One lab session through the real OpenClaw against the compaction-driving server: `compactor` names a
  * separate compaction model row, else the primary summarizes its own history.
  */
-async function compactingLab(o: { compactor: boolean; repeats: number; files?: number }) {
+async function compactingLab(o: { compactor: boolean; repeats: number; files?: number; fileChars?: number; compaction?: Record<string, unknown> }) {
   const env = isolatedEnv();
-  const files = writeWorkspaceFiles(path.join(env.OPENCLAW_STATE_DIR!, 'workspace'), o.files ?? 4, 24_000);
+  const files = writeWorkspaceFiles(path.join(env.OPENCLAW_STATE_DIR!, 'workspace'), o.files ?? 4, o.fileChars ?? 24_000);
   const s = await startCompactionServer({ agent: { id: 'mock-1', latencyMs: 20 }, summaryLatencyMs: { 'mock-1': 900, 'mock-compactor': 150 }, files });
   servers.push(s);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-cmp-'));
@@ -28,7 +28,7 @@ async function compactingLab(o: { compactor: boolean; repeats: number; files?: n
     config,
     JSON.stringify({
       models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${s.port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [row('mock-1'), row('mock-compactor')] } } },
-      agents: { defaults: { model: { primary: 'mocklab/mock-1' }, compaction: { mode: 'default', ...(o.compactor ? { model: 'mocklab/mock-compactor' } : {}) } } },
+      agents: { defaults: { model: { primary: 'mocklab/mock-1' }, compaction: { mode: 'default', ...(o.compactor ? { model: 'mocklab/mock-compactor' } : {}), ...o.compaction } } },
     }),
   );
   fs.mkdirSync(path.join(dir, '.local-ai-lab', 'workloads'), { recursive: true });
@@ -40,7 +40,7 @@ async function compactingLab(o: { compactor: boolean; repeats: number; files?: n
   return { r, s, dir, env, config };
 }
 
-type Compaction = { startedAt: string; durationMs: number; tokensBefore: number; tokensAfter: number; model: string; trigger: string };
+type Compaction = { startedAt: string; durationMs: number; tokensBefore: number; tokensAfter: number; model: string; trigger: string; modelFrom?: string };
 
 describe('compaction records from the real OpenClaw 2026.9.6', { skip }, () => {
   it('records turns, tool calls and each compaction with duration and tokens; compare names the tax per summarizing model', async () => {
@@ -68,10 +68,13 @@ describe('compaction records from the real OpenClaw 2026.9.6', { skip }, () => {
     const b = await compactingLab({ compactor: true, repeats: 1 });
     assert.equal(b.r.status, 0, b.r.stderr.slice(-3000));
     const db = JSON.parse(b.r.stdout).dispatches[0];
-    // OpenClaw 2026.9.6 summarizes in-run compactions with the run's model even with compaction.model set:
-    // the server saw only the primary asked, and the record says so.
+    // OpenClaw 2026.9.6 summarizes threshold compactions in mode "default" with the run's model even with
+    // compaction.model set: the server saw only the primary asked, and the record says so — from the wire.
     assert.deepEqual([...new Set(b.s.summaries)], ['mock-1']);
-    assert.ok((db.compactions as Compaction[]).every((c) => c.model === 'mocklab/mock-1'));
+    assert.ok((db.compactions as Compaction[]).every((c) => c.model === 'mocklab/mock-1' && c.modelFrom === 'wire'), JSON.stringify(db.compactions));
+    assert.ok(db.requests >= db.turns + db.compactions.length, `the wire counted every model request: ${db.requests} for ${db.turns} turns and ${db.compactions.length} summaries`);
+    assert.ok(db.promptTokensMax > 24_576 && db.prefillMs > 0, JSON.stringify({ promptTokensMax: db.promptTokensMax, prefillMs: db.prefillMs }));
+    assert.ok(fs.existsSync(path.join(b.dir, '.local-ai-lab', 'runs', JSON.parse(b.r.stdout).session.id, 'wire.jsonl')));
     // Both sessions in one folder for the comparison.
     const into = path.join(a.dir, '.local-ai-lab', 'runs', JSON.parse(b.r.stdout).session.id);
     fs.cpSync(path.join(b.dir, '.local-ai-lab', 'runs', JSON.parse(b.r.stdout).session.id), into, { recursive: true });
@@ -79,5 +82,19 @@ describe('compaction records from the real OpenClaw 2026.9.6', { skip }, () => {
     assert.equal(c.status, 0, c.stderr);
     assert.equal((c.stdout.match(/compaction tax: mocklab\/mock-1 \d+\.\d s per compaction \(median of \d+\)/g) ?? []).length, 2, c.stdout);
     assert.match(c.stdout, /all dispatches: 1 of 1 step-by-step, \d+ compactions?/);
+  });
+
+  it('in safeguard mode with a compactor, the compaction that happens is summarized by the compactor: the wire says which model was asked', async () => {
+    // The mid-turn precheck is the path that compacts inside one dispatch in safeguard mode on 2026.9.6.
+    // Smaller reads than the threshold test's, so the recent messages fit beside a summary when the precheck compacts.
+    const c = await compactingLab({ compactor: true, repeats: 1, files: 10, fileChars: 9_000, compaction: { mode: 'safeguard', midTurnPrecheck: { enabled: true } } });
+    assert.equal(c.r.status, 0, c.r.stderr.slice(-3000) + c.r.stdout.slice(0, 2000));
+    const d = JSON.parse(c.r.stdout).dispatches[0];
+    const cs = d.compactions as Compaction[];
+    assert.ok(cs.length >= 1, `a compaction happened: ${JSON.stringify(d)}`);
+    assert.ok(c.s.summaries.includes('mock-compactor'), `the server was asked by the compactor: ${c.s.summaries.join(', ')}`);
+    const fromWire = cs.filter((x) => x.modelFrom === 'wire');
+    assert.ok(fromWire.length >= 1);
+    assert.deepEqual([...new Set(fromWire.map((x) => x.model))], [...new Set(c.s.summaries.map((m) => `mocklab/${m}`))], 'each summary recorded with the model the server was asked for');
   });
 });

@@ -101,6 +101,11 @@ describe('Problems-panel messages', () => {
     assert.deepEqual(missing, [], `rules no fixture or scenario triggers: ${missing.join(', ')}`);
   });
 
+  it('every finding has a severity its rule declares (the one `local-ai-lab rules` and the README table show)', () => {
+    const declared = new Map(RULES.map((r) => [r.id, r.severity.split('/')]));
+    for (const f of findings) assert.ok(declared.get(f.rule)!.includes(f.severity), `${f.rule} gave ${f.severity}, declares ${declared.get(f.rule)!.join('/')}`);
+  });
+
   it('every message opens with one sentence of at most 100 characters, and none has a doubled period', () => {
     const bad = new Map<string, string>();
     for (const f of findings) {

@@ -4,7 +4,7 @@ import { child, parseDocument, type ConfigDocument, type ObjectNode } from '../o
 import { placeIssue } from '../openclaw/issues.js';
 import { keyHistory } from '../openclaw/knowledge.js';
 import { formatVersion, type OpenClawVersion } from '../openclaw/version.js';
-import { check } from '../check.js';
+import { observe } from '../check.js';
 import { retiredKeyRule } from '../rules/keys.js';
 import { applyEdits, type Range, type Span, type TextEdit } from '../text.js';
 import { fixForIssue, pushDownProviderContext, type PlannedChange } from './fixes.js';
@@ -60,7 +60,8 @@ function overlaps(a: Span, taken: Span[]): boolean {
 
 /** Knowledge-base moves for keys OpenClaw strips or rewrites at read (valid, but silently not applied). */
 function knowledgeMove(doc: ConfigDocument, version: OpenClawVersion): PlannedChange | undefined {
-  const obs = check({ doc, version, machine: { totalMemoryBytes: 0, cpus: 0, platform: '' } }).observation;
+  // Only retired-key's findings matter here: observe, and run that one rule.
+  const obs = observe({ doc, version, machine: { totalMemoryBytes: 0, cpus: 0, platform: '' } }).observation;
   for (const f of retiredKeyRule.check(obs)) {
     const h = keyHistory(f.path);
     if (!h || h.effect === 'rejected' || f.file !== doc.file) continue;

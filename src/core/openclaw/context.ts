@@ -4,8 +4,6 @@ import { atLeast, type OpenClawVersion } from './version.js';
 
 /** A fresh session's first prompt (41k-char system prompt + tool schemas), measured on 2026.9.6. */
 export const FIRST_TURN_TOKENS = 16400;
-/** Below this a window cannot hold the first turn plus a reply. */
-export const MIN_FIRST_TURN_WINDOW = 22000;
 
 export interface EffectiveContext {
   /** C: the runtime budget OpenClaw uses for this row. */

@@ -34,7 +34,9 @@ const MAX_DEPTH = 10;
 /**
  * Follows `$include` the way OpenClaw does (src/config/includes.ts): the including object is replaced by
  * the file(s), an array deep-merges in order, sibling keys win, at most 10 levels, paths relative to the
- * including file and confined to the main config's directory. Read-only.
+ * including file and confined to the main config's directory. Pure: the effective tree is built from copies
+ * (each node with its path in the effective config), so `doc` and every included document stay as parsed and
+ * can be resolved again.
  */
 export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots: readonly string[] = []): EffectiveConfig {
   const docs: ConfigDocument[] = [doc];
@@ -42,7 +44,7 @@ export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots
   const allowedRoots = [path.dirname(doc.file), ...extraRoots].map((r) => path.resolve(r));
   const loaded = new Map<string, ConfigDocument | undefined>();
 
-  const load = (from: ConfigDocument, ref: string, node: JsonNode, chain: readonly string[]): JsonNode | undefined => {
+  const load = (from: ConfigDocument, ref: string, node: JsonNode, chain: readonly string[], at: JsonPath): JsonNode | undefined => {
     const file = path.resolve(path.dirname(from.file), ref);
     if (ref.length >= 4096) return fail(node, 'include path is too long');
     if (!allowedRoots.some((r) => file === r || file.startsWith(r + path.sep))) {
@@ -63,7 +65,7 @@ export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots
     }
     if (!inc) return fail(node, `included file not found: ${ref}`);
     if (!inc.root) return fail(node, `included file ${ref} does not parse: ${inc.error?.message ?? ''}`);
-    return resolve(inc.root, [...chain, file]);
+    return resolve(inc.root, [...chain, file], at);
   };
 
   const fail = (node: JsonNode, message: string): undefined => {
@@ -71,15 +73,14 @@ export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots
     return undefined;
   };
 
-  const resolve = (node: JsonNode, chain: readonly string[]): JsonNode => {
-    if (node.kind === 'array') {
-      node.items.forEach((item, i) => (node.items[i] = resolve(item, chain)));
-      return node;
-    }
-    if (node.kind !== 'object') return node;
-    for (const m of node.members) (m as { value: JsonNode }).value = resolve(m.value, chain);
+  /** A copy of `node` placed at `at` in the effective config, its `$include`s spliced in. */
+  const resolve = (node: JsonNode, chain: readonly string[], at: JsonPath): JsonNode => {
+    if (node.kind === 'array') return { ...node, path: at, items: node.items.map((item, i) => resolve(item, chain, [...at, i])) };
+    if (node.kind !== 'object') return { ...node, path: at };
+    const members = node.members.filter((m) => m.key !== '$include').map((m) => ({ ...m, value: resolve(m.value, chain, [...at, m.key]) }));
+    const siblings: ObjectNode = { ...node, path: at, members };
     const inc = member(node, '$include');
-    if (!inc) return node;
+    if (!inc) return siblings;
     const refs = inc.value.kind === 'string' ? [inc.value] : inc.value.kind === 'array' ? inc.value.items : [];
     const parts: JsonNode[] = [];
     for (const r of refs) {
@@ -87,32 +88,24 @@ export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots
         fail(r, '$include entries must be file paths');
         continue;
       }
-      const got = load(node.doc, r.value as string, r, chain);
+      const got = load(node.doc, r.value as string, r, chain, at);
       if (got) parts.push(got);
     }
-    const siblings: ObjectNode = { ...node, members: node.members.filter((m) => m.key !== '$include') };
-    return [...parts, siblings].reduce<JsonNode | undefined>((acc, n) => (acc ? deepMerge(acc, n, node) : n), undefined) ?? siblings;
+    return [...parts, siblings].reduce<JsonNode | undefined>((acc, n) => (acc ? deepMerge(acc, n, node, at) : n), undefined) ?? siblings;
   };
 
-  const root = doc.root ? resolve(doc.root, [path.resolve(doc.file)]) : undefined;
-  if (root) assignPaths(root, []);
+  const root = doc.root ? resolve(doc.root, [path.resolve(doc.file)], []) : undefined;
   return { doc, root, docs, includeProblems: problems };
 }
 
-/** Later wins; objects merge member by member. */
-function deepMerge(a: JsonNode, b: JsonNode, at: ObjectNode): JsonNode {
+/** Later wins; objects merge member by member into a synthetic object standing where the including one stood. */
+function deepMerge(a: JsonNode, b: JsonNode, including: ObjectNode, at: JsonPath): JsonNode {
   if (a.kind !== 'object' || b.kind !== 'object') return b;
   const members: MemberNode[] = [...a.members];
   for (const m of b.members) {
     const i = members.findIndex((x) => x.key === m.key);
     if (i < 0) members.push(m);
-    else members[i] = { ...m, value: deepMerge(members[i]!.value, m.value, at) } as MemberNode;
+    else members[i] = { ...m, value: deepMerge(members[i]!.value, m.value, including, [...at, m.key]) };
   }
-  return { kind: 'object', members, span: at.span, doc: at.doc, path: at.path, synthetic: true };
-}
-
-function assignPaths(node: JsonNode, p: JsonPath): void {
-  node.path = p;
-  if (node.kind === 'object') for (const m of node.members) assignPaths(m.value, [...p, m.key]);
-  else if (node.kind === 'array') node.items.forEach((n, i) => assignPaths(n, [...p, i]));
+  return { kind: 'object', members, span: including.span, doc: including.doc, path: at, synthetic: true };
 }

@@ -1,4 +1,4 @@
-import { child, isEnvReference, member, numberAt, stringAt, type JsonNode, type ObjectNode } from './document.js';
+import { child, isEnvReference, numberAt, stringAt, type JsonNode, type ObjectNode } from './document.js';
 
 /** Where OpenClaw's bundled LM Studio provider points when the config gives no baseUrl. */
 export const LMSTUDIO_DEFAULT_BASE_URL = 'http://localhost:1234/v1';
@@ -189,9 +189,4 @@ export function findRow(model: ConfigModel, providerId: string, modelId: string)
 
 export function findProvider(model: ConfigModel, providerId: string): Provider | undefined {
   return model.providers.find((p) => p.id === providerId);
-}
-
-/** Member node of a key inside an object, for ranges on keys rather than values. */
-export function keyMember(node: JsonNode | undefined, key: string) {
-  return member(node, key);
 }

@@ -1,101 +1,79 @@
-import type { Finding, Fix } from '../findings.js';
+import type { Fix } from '../findings.js';
 import { child, toValue, type JsonPath } from '../openclaw/document.js';
 import { removeMember } from '../openclaw/edit.js';
 import { BEHAVIOUR, keyHistory, retiredKey, tooNewKey } from '../openclaw/knowledge.js';
 import { atLeast, formatVersion } from '../openclaw/version.js';
 import { members } from './compaction.js';
-import { atKey, editFix, finding, fmt, type Rule } from './util.js';
+import { atKey, editFix, finding, fmt, defineRule } from './util.js';
 import { listToEntries, migrateContextTokens } from '../openclaw/migrations.js';
 
-export const retiredKeyRule: Rule = {
-  id: 'retired-key',
-  check(obs) {
-    const out: Finding[] = [];
-    const ver = formatVersion(obs.version);
-    for (const { obj, m } of members(obs.config.root)) {
-      const path: JsonPath = [...obj.path, m.key];
-      const newer = tooNewKey(path, obs.version);
-      if (newer) {
-        out.push(
-          finding(
-            'retired-key',
-            'error',
-            `${m.key} is newer than OpenClaw ${ver}: its strict schema rejects the whole file.` +
-              ` ${path.join('.')}: ${newer.reason} On ${ver} write ${newer.before}, or upgrade OpenClaw to ${newer.introducedIn.year}.${newer.introducedIn.month} or later.`,
-            atKey(m, obj.path),
-          ),
-        );
-        continue;
-      }
-      const h = retiredKey(path, obs.version, toValue(m.value));
-      if (!h) continue;
-      const at = atKey(m, obj.path);
-      if (h.path === 'agents.list') {
-        const list = m.value;
-        if (list.kind !== 'array') continue;
-        const multi = list.items.length > 1 && !list.items.some((i) => child(i, 'default')?.kind === 'boolean' && toValue(child(i, 'default')) === true);
-        const hasOwnership = child(obj, 'ownership') !== undefined;
-        const rejected = multi && !hasOwnership;
-        out.push(
-          finding(
-            'retired-key',
-            rejected ? 'error' : 'warning',
-            (rejected ? `agents.list is the pre-2026.8 roster: OpenClaw ${ver} rejects the whole file.` : `agents.list is the pre-2026.8 roster: OpenClaw ${ver} rewrites it at read.`) +
-              ` OpenClaw ${ver} moves it to keyed agents.entries at read` +
-              (rejected ? ` and then rejects the file: a roster of ${list.items.length} agents needs agents.ownership "explicit".` : '.') +
-              ` ${h.reason}`,
-            at,
-            [editFix(`Move agents.list to agents.entries${multi && !hasOwnership ? ' and set ownership "explicit"' : ''}`, true, () => [listToEntries(obs, obj, list, multi && !hasOwnership)])],
-          ),
-        );
-        continue;
-      }
-      const isContextTokens = m.key === 'contextTokens';
-      const label = h.value !== undefined ? `${path.join('.')} "${h.value}"` : path.join('.');
-      const short = h.value !== undefined ? `${m.key} "${h.value}"` : m.key;
-      const effect =
-        h.effect === 'rejected'
-          ? `${short} is retired: OpenClaw ${ver} rejects the whole file.`
-          : `${m.key}${m.value.kind === 'number' ? ` ${fmt(Number(toValue(m.value)))}` : ''} has no effect: OpenClaw ${ver} strips it at read.`;
-      const fixes: Fix[] = [];
-      if (isContextTokens) fixes.push(editFix('Move contextTokens to the model rows it applied to', true, () => migrateContextTokens(obs, obj, m)));
-      fixes.push(editFix(`Remove ${m.key}`, !isContextTokens, () => [removeMember(obs.config.doc, obj, m)]));
-      out.push(
-        finding(
-          'retired-key',
-          h.effect === 'rejected' ? 'error' : 'warning',
-          `${effect} ${label}: ${h.reason}${h.replacement ? ` Use ${h.replacement} instead.` : ''}`,
-          at,
-          fixes,
-        ),
+export const retiredKeyRule = defineRule({ id: 'retired-key', severity: 'error/warning', reads: 'config', summary: 'a key the installed OpenClaw rejects or strips' }, function* (obs) {
+  const ver = formatVersion(obs.version);
+  for (const { obj, m } of members(obs.config.root)) {
+    const path: JsonPath = [...obj.path, m.key];
+    const newer = tooNewKey(path, obs.version);
+    if (newer) {
+      yield finding(
+        'error',
+        `${m.key} is newer than OpenClaw ${ver}: its strict schema rejects the whole file.` +
+          ` ${path.join('.')}: ${newer.reason} On ${ver} write ${newer.before}, or upgrade OpenClaw to ${newer.introducedIn.year}.${newer.introducedIn.month} or later.`,
+        atKey(m, obj.path),
       );
+      continue;
     }
-    return out;
-  },
-};
+    const h = retiredKey(path, obs.version, toValue(m.value));
+    if (!h) continue;
+    const at = atKey(m, obj.path);
+    if (h.path === 'agents.list') {
+      const list = m.value;
+      if (list.kind !== 'array') continue;
+      const multi = list.items.length > 1 && !list.items.some((i) => child(i, 'default')?.kind === 'boolean' && toValue(child(i, 'default')) === true);
+      const hasOwnership = child(obj, 'ownership') !== undefined;
+      const rejected = multi && !hasOwnership;
+      yield finding(
+        rejected ? 'error' : 'warning',
+        (rejected ? `agents.list is the pre-2026.8 roster: OpenClaw ${ver} rejects the whole file.` : `agents.list is the pre-2026.8 roster: OpenClaw ${ver} rewrites it at read.`) +
+          ` OpenClaw ${ver} moves it to keyed agents.entries at read` +
+          (rejected ? ` and then rejects the file: a roster of ${list.items.length} agents needs agents.ownership "explicit".` : '.') +
+          ` ${h.reason}`,
+        at,
+        [editFix(`Move agents.list to agents.entries${multi && !hasOwnership ? ' and set ownership "explicit"' : ''}`, true, () => [listToEntries(obs, obj, list, multi && !hasOwnership)])],
+      );
+      continue;
+    }
+    const isContextTokens = m.key === 'contextTokens';
+    const label = h.value !== undefined ? `${path.join('.')} "${h.value}"` : path.join('.');
+    const short = h.value !== undefined ? `${m.key} "${h.value}"` : m.key;
+    const effect =
+      h.effect === 'rejected'
+        ? `${short} is retired: OpenClaw ${ver} rejects the whole file.`
+        : `${m.key}${m.value.kind === 'number' ? ` ${fmt(Number(toValue(m.value)))}` : ''} has no effect: OpenClaw ${ver} strips it at read.`;
+    const fixes: Fix[] = [];
+    if (isContextTokens) fixes.push(editFix('Move contextTokens to the model rows it applied to', true, () => migrateContextTokens(obs, obj, m)));
+    fixes.push(editFix(`Remove ${m.key}`, !isContextTokens, () => [removeMember(obs.config.doc, obj, m)]));
+    yield finding(
+      h.effect === 'rejected' ? 'error' : 'warning',
+      `${effect} ${label}: ${h.reason}${h.replacement ? ` Use ${h.replacement} instead.` : ''}`,
+      at,
+      fixes,
+    );
+  }
+});
 
-export const systemPromptOverride: Rule = {
-  id: 'system-prompt-override',
-  check(obs) {
-    if (atLeast(obs.version, BEHAVIOUR.systemPromptOverrideRemoved)) return []; // retired: retired-key reports it
-    const out: Finding[] = [];
-    for (const { obj, m } of members(obs.config.root)) {
-      if (m.key !== 'systemPromptOverride') continue;
-      if (!keyHistory([...obj.path, m.key])) continue;
-      out.push(
-        finding(
-          'system-prompt-override',
-          'warning',
-          atLeast(obs.version, BEHAVIOUR.systemPromptOverrideKeepsBootstrap)
-            ? `systemPromptOverride replaces the system prompt: AGENTS.md, SOUL.md and the like are dropped.` +
-              ` AGENTS.md, SOUL.md, USER.md, TOOLS.md and IDENTITY.md are silently dropped (only BOOTSTRAP.md comes back, while bootstrap is pending). Remove it; OpenClaw 2026.5.28 removed the key.`
-            : `systemPromptOverride replaces the system prompt: AGENTS.md, SOUL.md and the like are dropped.` +
-              ` On this release it replaces the whole system prompt: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped. Remove it; OpenClaw 2026.5.28 removed the key.`,
-          atKey(m, obj.path),
-          [editFix('Remove systemPromptOverride', false, () => [removeMember(obs.config.doc, obj, m)])],
-        ),
-      );
-    }
-    return out;
-  },
-};
+export const systemPromptOverride = defineRule({ id: 'system-prompt-override', severity: 'warning', reads: 'config', summary: 'systemPromptOverride drops AGENTS.md and the other workspace files' }, function* (obs) {
+  if (atLeast(obs.version, BEHAVIOUR.systemPromptOverrideRemoved)) return []; // retired: retired-key reports it
+  for (const { obj, m } of members(obs.config.root)) {
+    if (m.key !== 'systemPromptOverride') continue;
+    if (!keyHistory([...obj.path, m.key])) continue;
+    yield finding(
+      'warning',
+      atLeast(obs.version, BEHAVIOUR.systemPromptOverrideKeepsBootstrap)
+        ? `systemPromptOverride replaces the system prompt: AGENTS.md, SOUL.md and the like are dropped.` +
+          ` AGENTS.md, SOUL.md, USER.md, TOOLS.md and IDENTITY.md are silently dropped (only BOOTSTRAP.md comes back, while bootstrap is pending). Remove it; OpenClaw 2026.5.28 removed the key.`
+        : `systemPromptOverride replaces the system prompt: AGENTS.md, SOUL.md and the like are dropped.` +
+          ` On this release it replaces the whole system prompt: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped. Remove it; OpenClaw 2026.5.28 removed the key.`,
+      atKey(m, obj.path),
+      [editFix('Remove systemPromptOverride', false, () => [removeMember(obs.config.doc, obj, m)])],
+    );
+  }
+});

@@ -1,4 +1,4 @@
-import type { Finding, Fix } from '../findings.js';
+import type { Fix } from '../findings.js';
 import { effectiveContext, FIRST_TURN_TOKENS } from '../openclaw/context.js';
 import { child, isEnvReference, type JsonNode, type MemberNode } from '../openclaw/document.js';
 import { EditDeclined, formatKey, removeMember, replaceValue, type DocEdits } from '../openclaw/edit.js';
@@ -7,7 +7,7 @@ import type { Observation } from '../observation.js';
 import { loadedFor } from '../servers/models.js';
 import type { LoadedModel } from '../servers/types.js';
 import { hostOf, refsTo, rowTransport } from './transport.js';
-import { actionFix, atKey, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { actionFix, atKey, atNode, editFix, finding, fmt, defineRule } from './util.js';
 
 /**
  * Rename a provider (to the bundled `lmstudio`) together with every reference to it under `agents`: model refs
@@ -55,73 +55,59 @@ function isLmStudio(obs: Observation, p: Provider): boolean {
  * a loaded instance is reused only if its context is at least that, else a second one, `key:2`, is loaded).
  * Otherwise LM Studio JIT-loads the model at its own default context on the first request.
  */
-export const lmstudioJitContext: Rule = {
-  id: 'lmstudio-jit-context',
-  check(obs) {
-    const out: Finding[] = [];
-    for (const p of obs.model.providers) {
-      if (!isLmStudio(obs, p)) continue;
-      const state = obs.runtimes.get(p.id);
-      const used = p.models.filter((r) => r.id && refsTo(obs.model, rowTransport(p, r)).length);
-      const small = used
-        .map((r) => ({ r, loaded: loadedFor(state, r) }))
-        .filter((x): x is { r: (typeof used)[number]; loaded: LoadedModel } => x.loaded?.loadedContextLength !== undefined && x.loaded.loadedContextLength < FIRST_TURN_TOKENS);
-      const smallWords = small.length ? ` ${small.map((x) => `${x.loaded.identifier} is loaded at ${fmt(x.loaded.loadedContextLength)}`).join(', ')}, below OpenClaw's first turn (~${fmt(FIRST_TURN_TOKENS)} tokens): the first dispatch overflows.` : '';
-      const severity = small.length ? 'error' : 'warning';
-      if (used.length && p.id !== 'lmstudio') {
-        const providers = child(child(obs.config.root, 'models'), 'providers');
-        const m = providers?.kind === 'object' ? providers.members.find((x) => x.key === p.id) : undefined;
-        if (m) {
-          out.push(
-            finding(
-              'lmstudio-jit-context',
-              severity,
-              `LM Studio loads these models at its own default context: the provider is not named "lmstudio".` +
-                ` Provider "${p.id}" points at LM Studio, but OpenClaw preloads models at their registered context only under the bundled provider id "lmstudio". Here LM Studio loads each model just in time at its own default context, whatever contextWindow says.${smallWords} Rename the provider to "lmstudio".`,
-              atKey(m, ['models', 'providers']),
-              [renameProviderFix(obs, p, true)],
-            ),
-          );
-        }
-      } else if (used.length && !p.preload) {
-        const pre = child(child(p.node, 'params'), 'preload')!;
-        const params = child(p.node, 'params');
-        const member = params?.kind === 'object' ? params.members.find((x) => x.key === 'preload') : undefined;
-        out.push(
-          finding(
-            'lmstudio-jit-context',
-            severity,
-            `params.preload is false: LM Studio loads these models at its own default context.` +
-              ` OpenClaw does not load LM Studio models at their registered context, so LM Studio loads them just in time at its own default.${smallWords} Remove params.preload.`,
-            atNode(pre),
-            params?.kind === 'object' && member ? [editFix('Remove params.preload (preload on)', true, () => [removeMember(params.doc, params, member)])] : [],
-          ),
+export const lmstudioJitContext = defineRule({ id: 'lmstudio-jit-context', severity: 'error/warning', reads: 'servers', summary: 'OpenClaw does not preload this LM Studio model: it loads at its own default context' }, function* (obs) {
+  for (const p of obs.model.providers) {
+    if (!isLmStudio(obs, p)) continue;
+    const state = obs.runtimes.get(p.id);
+    const used = p.models.filter((r) => r.id && refsTo(obs.model, rowTransport(p, r)).length);
+    const small = used
+      .map((r) => ({ r, loaded: loadedFor(state, r) }))
+      .filter((x): x is { r: (typeof used)[number]; loaded: LoadedModel } => x.loaded?.loadedContextLength !== undefined && x.loaded.loadedContextLength < FIRST_TURN_TOKENS);
+    const smallWords = small.length ? ` ${small.map((x) => `${x.loaded.identifier} is loaded at ${fmt(x.loaded.loadedContextLength)}`).join(', ')}, below OpenClaw's first turn (~${fmt(FIRST_TURN_TOKENS)} tokens): the first dispatch overflows.` : '';
+    const severity = small.length ? 'error' : 'warning';
+    if (used.length && p.id !== 'lmstudio') {
+      const providers = child(child(obs.config.root, 'models'), 'providers');
+      const m = providers?.kind === 'object' ? providers.members.find((x) => x.key === p.id) : undefined;
+      if (m) {
+        yield finding(
+          severity,
+          `LM Studio loads these models at its own default context: the provider is not named "lmstudio".` +
+            ` Provider "${p.id}" points at LM Studio, but OpenClaw preloads models at their registered context only under the bundled provider id "lmstudio". Here LM Studio loads each model just in time at its own default context, whatever contextWindow says.${smallWords} Rename the provider to "lmstudio".`,
+          atKey(m, ['models', 'providers']),
+          [renameProviderFix(obs, p, true)],
         );
       }
-      // Two loaded instances of one model at different contexts: requests may land on either.
-      if (!state || state.status !== 'ok') continue;
-      const byKey = new Map<string, LoadedModel[]>();
-      for (const l of state.loaded) byKey.set(l.modelKey, [...(byKey.get(l.modelKey) ?? []), l]);
-      for (const [modelKey, instances] of byKey) {
-        const contexts = new Set(instances.map((i) => i.loadedContextLength));
-        if (instances.length < 2 || contexts.size < 2) continue;
-        const row = p.models.find((r) => r.id === modelKey || instances.some((i) => i.identifier === r.id));
-        if (!row?.id) continue;
-        const want = effectiveContext(row, obs.version, obs.model.legacyContextTokens).tokens;
-        const keep = instances.find((i) => i.loadedContextLength === want) ?? instances.find((i) => i.identifier === modelKey) ?? instances[0]!;
-        const extra = instances.filter((i) => i !== keep);
-        out.push(
-          finding(
-            'lmstudio-jit-context',
-            extra.some((i) => (i.loadedContextLength ?? Infinity) < FIRST_TURN_TOKENS) ? 'error' : 'warning',
-            `LM Studio holds ${instances.length} instances of this model: memory is spent twice, requests may hit the smaller.` +
-              ` ${p.id}/${row.id}: ${modelKey} is loaded at different contexts (${instances.map((i) => `${i.identifier} ${fmt(i.loadedContextLength)}`).join(', ')}). OpenClaw's preload loads a second instance when the first holds less than the registered context. Unload ${extra.map((i) => i.identifier).join(', ')}.`,
-            atNode(row.node.members.find((m) => m.key === 'id')!.value),
-            [actionFix(`Unload ${extra.map((i) => i.identifier).join(', ')} in LM Studio`, true, extra.map((i) => ({ kind: 'unload' as const, runtime: 'lmstudio' as const, baseUrl: state.baseUrl, identifier: i.identifier })))],
-          ),
-        );
-      }
+    } else if (used.length && !p.preload) {
+      const pre = child(child(p.node, 'params'), 'preload')!;
+      const params = child(p.node, 'params');
+      const member = params?.kind === 'object' ? params.members.find((x) => x.key === 'preload') : undefined;
+      yield finding(
+        severity,
+        `params.preload is false: LM Studio loads these models at its own default context.` +
+          ` OpenClaw does not load LM Studio models at their registered context, so LM Studio loads them just in time at its own default.${smallWords} Remove params.preload.`,
+        atNode(pre),
+        params?.kind === 'object' && member ? [editFix('Remove params.preload (preload on)', true, () => [removeMember(params.doc, params, member)])] : [],
+      );
     }
-    return out;
-  },
-};
+    // Two loaded instances of one model at different contexts: requests may land on either.
+    if (!state || state.status !== 'ok') continue;
+    const byKey = new Map<string, LoadedModel[]>();
+    for (const l of state.loaded) byKey.set(l.modelKey, [...(byKey.get(l.modelKey) ?? []), l]);
+    for (const [modelKey, instances] of byKey) {
+      const contexts = new Set(instances.map((i) => i.loadedContextLength));
+      if (instances.length < 2 || contexts.size < 2) continue;
+      const row = p.models.find((r) => r.id === modelKey || instances.some((i) => i.identifier === r.id));
+      if (!row?.id) continue;
+      const want = effectiveContext(row, obs.version, obs.model.legacyContextTokens).tokens;
+      const keep = instances.find((i) => i.loadedContextLength === want) ?? instances.find((i) => i.identifier === modelKey) ?? instances[0]!;
+      const extra = instances.filter((i) => i !== keep);
+      yield finding(
+        extra.some((i) => (i.loadedContextLength ?? Infinity) < FIRST_TURN_TOKENS) ? 'error' : 'warning',
+        `LM Studio holds ${instances.length} instances of this model: memory is spent twice, requests may hit the smaller.` +
+          ` ${p.id}/${row.id}: ${modelKey} is loaded at different contexts (${instances.map((i) => `${i.identifier} ${fmt(i.loadedContextLength)}`).join(', ')}). OpenClaw's preload loads a second instance when the first holds less than the registered context. Unload ${extra.map((i) => i.identifier).join(', ')}.`,
+        atNode(row.node.members.find((m) => m.key === 'id')!.value),
+        [actionFix(`Unload ${extra.map((i) => i.identifier).join(', ')} in LM Studio`, true, extra.map((i) => ({ kind: 'unload' as const, runtime: 'lmstudio' as const, baseUrl: state.baseUrl, identifier: i.identifier })))],
+      );
+    }
+  }
+});

@@ -1,11 +1,11 @@
-import type { Finding, Fix } from '../findings.js';
+import type { Fix } from '../findings.js';
 import { child, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, replaceValue, setPath, type DocEdits } from '../openclaw/edit.js';
 import { effectiveContext } from '../openclaw/context.js';
 import { findProvider, findRow, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { isLocalServer } from '../servers/address.js';
-import { actionFix, atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { actionFix, atNode, editFix, finding, fmt, defineRule } from './util.js';
 import { downloadedFor, loadedFor, pickCompactor, serverName } from '../servers/models.js';
 
 /** Providers OpenClaw ships (hosted catalogs or discovery): a ref to them needs no models.providers entry. */
@@ -36,53 +36,42 @@ export function registerRowEdits(obs: Observation, p: Provider, id: string, cont
   return [setPath(obs.config.doc, p.node, ['models'], [row])];
 }
 
-export const unknownModelRef: Rule = {
-  id: 'unknown-model-ref',
-  check(obs) {
-    const out: Finding[] = [];
-    for (const ref of obs.model.refs) {
-      const p = findProvider(obs.model, ref.providerId);
-      const who = ref.agentId ? `agent ${ref.agentId}` : ROLE_WORDS[ref.role];
-      if (!p) {
-        if (BUNDLED_PROVIDERS.has(ref.providerId)) continue;
-        out.push(
-          finding(
-            'unknown-model-ref',
-            'error',
-            `This reference names a provider that is not registered: the dispatch fails to resolve the model.` +
-              ` ${who} names provider "${ref.providerId}", which is not in models.providers; OpenClaw's validator accepts it all the same. Register the provider or fix the reference.`,
-            atNode(ref.node),
-            closestRefFixes(obs, ref),
-          ),
-        );
-        continue;
-      }
-      if (rowFor(p, ref.modelId)) continue;
-      const state = obs.runtimes.get(p.id);
-      const local = p.baseUrl !== undefined && isLocalServer(p.baseUrl);
-      const loaded = loadedFor(state, { id: ref.modelId });
-      const downloaded = downloadedFor(state, ref.modelId);
-      const fixes: Fix[] = [...closestRefFixes(obs, ref)];
-      if (loaded || downloaded) {
-        const ctx = loaded?.loadedContextLength ?? downloaded?.maxContextLength;
-        fixes.unshift(
-          editFix(`Register ${ref.modelId} in models.providers.${p.id}.models${ctx ? ` at ${fmt(ctx)}` : ''}`, true, () => registerRowEdits(obs, p, ref.modelId, ctx, downloaded?.displayName)),
-        );
-      }
-      out.push(
-        finding(
-          'unknown-model-ref',
-          local ? 'error' : 'warning',
-          `This model is not registered: OpenClaw budgets ${fmt(UNRESOLVED_CONTEXT_TOKENS)} tokens for it${local ? ', more than the server holds' : ''}.` +
-            ` ${who} names ${ref.ref}, but provider "${p.id}" registers no model "${ref.modelId}". OpenClaw sends the id as-is and ignores any contextWindow. Register the model or use one of the registered ids.`,
-          atNode(ref.node),
-          fixes,
-        ),
+export const unknownModelRef = defineRule({ id: 'unknown-model-ref', severity: 'error/warning', reads: 'config', summary: 'a model reference names an unregistered provider or model' }, function* (obs) {
+  for (const ref of obs.model.refs) {
+    const p = findProvider(obs.model, ref.providerId);
+    const who = ref.agentId ? `agent ${ref.agentId}` : ROLE_WORDS[ref.role];
+    if (!p) {
+      if (BUNDLED_PROVIDERS.has(ref.providerId)) continue;
+      yield finding(
+        'error',
+        `This reference names a provider that is not registered: the dispatch fails to resolve the model.` +
+          ` ${who} names provider "${ref.providerId}", which is not in models.providers; OpenClaw's validator accepts it all the same. Register the provider or fix the reference.`,
+        atNode(ref.node),
+        closestRefFixes(obs, ref),
+      );
+      continue;
+    }
+    if (rowFor(p, ref.modelId)) continue;
+    const state = obs.runtimes.get(p.id);
+    const local = p.baseUrl !== undefined && isLocalServer(p.baseUrl);
+    const loaded = loadedFor(state, { id: ref.modelId });
+    const downloaded = downloadedFor(state, ref.modelId);
+    const fixes: Fix[] = [...closestRefFixes(obs, ref)];
+    if (loaded || downloaded) {
+      const ctx = loaded?.loadedContextLength ?? downloaded?.maxContextLength;
+      fixes.unshift(
+        editFix(`Register ${ref.modelId} in models.providers.${p.id}.models${ctx ? ` at ${fmt(ctx)}` : ''}`, true, () => registerRowEdits(obs, p, ref.modelId, ctx, downloaded?.displayName)),
       );
     }
-    return out;
-  },
-};
+    yield finding(
+      local ? 'error' : 'warning',
+      `This model is not registered: OpenClaw budgets ${fmt(UNRESOLVED_CONTEXT_TOKENS)} tokens for it${local ? ', more than the server holds' : ''}.` +
+        ` ${who} names ${ref.ref}, but provider "${p.id}" registers no model "${ref.modelId}". OpenClaw sends the id as-is and ignores any contextWindow. Register the model or use one of the registered ids.`,
+      atNode(ref.node),
+      fixes,
+    );
+  }
+});
 
 /** "Use lmstudio/qwen/qwen3-4b" when a registered id differs only in case or a publisher prefix. */
 function closestRefFixes(obs: Observation, ref: ModelRef): Fix[] {
@@ -102,89 +91,74 @@ function closestRefFixes(obs: Observation, ref: ModelRef): Fix[] {
   return [];
 }
 
-export const modelNotLoaded: Rule = {
-  id: 'model-not-loaded',
-  check(obs) {
-    const out: Finding[] = [];
-    const refs = obs.model.refs.filter((r) => r.role === 'primary' || r.role === 'compaction');
-    for (const ref of refs) {
-      const p = findProvider(obs.model, ref.providerId);
-      const row = p && rowFor(p, ref.modelId);
-      const state = obs.runtimes.get(ref.providerId);
-      if (!p || !row || !state || state.status !== 'ok' || state.knowsLoaded === false) continue;
-      if (loadedFor(state, row)) continue;
-      const downloaded = downloadedFor(state, row.id);
-      const server = serverName(state);
-      const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
-      const ctx = Math.min(eff.tokens, downloaded?.maxContextLength ?? eff.tokens);
-      if (state.downloaded && !downloaded) {
-        out.push(
-          finding(
-            'model-not-loaded',
-            'warning',
-            `The ${ref.role === 'primary' ? 'primary' : 'compactor'} model is not on the server: the first dispatch fails.` +
-              ` ${ref.ref} is neither loaded nor downloaded in ${server}. Download it, or point the reference at a model the server has.`,
-            atNode(ref.node),
-          ),
-        );
-        continue;
-      }
-      const fixes: Fix[] =
-        state.kind === 'lmstudio' && row.id
-          ? [actionFix(`Load ${row.id} in LM Studio at ${fmt(ctx)}`, true, [{ kind: 'load', runtime: 'lmstudio', baseUrl: state.baseUrl, modelKey: row.id, identifier: row.id, contextLength: ctx }])]
-          : [];
-      out.push(
-        finding(
-          'model-not-loaded',
-          'info',
-          `The ${ref.role === 'primary' ? 'primary' : 'compactor'} model is not loaded: the first dispatch waits for the load.` +
-            ` ${ref.ref} is registered but not loaded in ${server}${state.kind === 'lmstudio' ? "; LM Studio may load it just in time at its own default context" : ''}.`,
-          atNode(ref.node),
-          fixes,
-        ),
-      );
-    }
-    return out;
-  },
-};
-
-export const compactionModelMissing: Rule = {
-  id: 'compaction-model-missing',
-  check(obs) {
-    const primary = obs.model.refs.find((r) => r.role === 'primary');
-    if (!primary || obs.model.compaction.model) return [];
-    // A profile in force that chose no compactor (single-turn, or no room for one) is the operator's decision.
-    if (obs.profileInForce && !obs.profileInForce.compactor) return [];
-    const c = obs.model.compaction;
-    const root = obs.config.root;
-    const at = c.node ? atNode(c.node) : primary ? atNode(primary.node) : undefined;
-    if (!at || root?.kind !== 'object') return [];
-    const p = findProvider(obs.model, primary.providerId);
-    const state = obs.runtimes.get(primary.providerId);
-    const pick = pickCompactor(state, primary.modelId);
-    const fixes: Fix[] = [];
-    if (p && pick) {
-      const ref = `${p.id}/${pick.modelKey}`;
-      const registered = findRow(obs.model, p.id, pick.modelKey);
-      const loaded = loadedFor(state, { id: pick.modelKey });
-      const ctx = loaded?.loadedContextLength ?? Math.min(pick.maxContextLength ?? 68000, 68000);
-      fixes.push(
-        editFix(`Use ${ref} as the compaction model${registered ? '' : ' (and register it)'}`, true, () => [
-          setPath(obs.config.doc, root as ObjectNode, ['agents', 'defaults', 'compaction', 'model'], ref),
-          ...(registered ? [] : registerRowEdits(obs, p, pick.modelKey, ctx, pick.displayName)),
-        ]),
-      );
-    }
-    const hint = pick ? ` ${pick.modelKey} is on the server and fits.` : ' Download a small instruct model (≤ 8B, e.g. qwen3-4b-instruct-2507) and set compaction.model to it.';
-    return [
-      finding(
-        'compaction-model-missing',
+export const modelNotLoaded = defineRule({ id: 'model-not-loaded', severity: 'info/warning', reads: 'servers', summary: 'the primary or the compactor is not loaded: the first dispatch pays the load' }, function* (obs) {
+  const refs = obs.model.refs.filter((r) => r.role === 'primary' || r.role === 'compaction');
+  for (const ref of refs) {
+    const p = findProvider(obs.model, ref.providerId);
+    const row = p && rowFor(p, ref.modelId);
+    const state = obs.runtimes.get(ref.providerId);
+    if (!p || !row || !state || state.status !== 'ok' || state.knowsLoaded === false) continue;
+    if (loadedFor(state, row)) continue;
+    const downloaded = downloadedFor(state, row.id);
+    const server = serverName(state);
+    const eff = effectiveContext(row, obs.version, obs.model.legacyContextTokens);
+    const ctx = Math.min(eff.tokens, downloaded?.maxContextLength ?? eff.tokens);
+    if (state.downloaded && !downloaded) {
+      yield finding(
         'warning',
-        `No compaction.model: the primary summarizes its own history, slowly (~30 s instead of ~10 s).` +
-          ` ${primary.ref} compacts with itself, about 30 s a compaction instead of about 10 s with a small 4B compactor.${hint}`,
-        at,
-        fixes,
-      ),
-    ];
-  },
-};
+        `The ${ref.role === 'primary' ? 'primary' : 'compactor'} model is not on the server: the first dispatch fails.` +
+          ` ${ref.ref} is neither loaded nor downloaded in ${server}. Download it, or point the reference at a model the server has.`,
+        atNode(ref.node),
+      );
+      continue;
+    }
+    const fixes: Fix[] =
+      state.kind === 'lmstudio' && row.id
+        ? [actionFix(`Load ${row.id} in LM Studio at ${fmt(ctx)}`, true, [{ kind: 'load', runtime: 'lmstudio', baseUrl: state.baseUrl, modelKey: row.id, identifier: row.id, contextLength: ctx }])]
+        : [];
+    yield finding(
+      'info',
+      `The ${ref.role === 'primary' ? 'primary' : 'compactor'} model is not loaded: the first dispatch waits for the load.` +
+        ` ${ref.ref} is registered but not loaded in ${server}${state.kind === 'lmstudio' ? "; LM Studio may load it just in time at its own default context" : ''}.`,
+      atNode(ref.node),
+      fixes,
+    );
+  }
+});
+
+export const compactionModelMissing = defineRule({ id: 'compaction-model-missing', severity: 'warning', reads: 'config', summary: 'no compaction.model: the primary summarizes its own history (~30 s instead of ~10 s)' }, (obs) => {
+  const primary = obs.model.refs.find((r) => r.role === 'primary');
+  if (!primary || obs.model.compaction.model) return [];
+  // A profile in force that chose no compactor (single-turn, or no room for one) is the operator's decision.
+  if (obs.profileInForce && !obs.profileInForce.compactor) return [];
+  const c = obs.model.compaction;
+  const root = obs.config.root;
+  const at = c.node ? atNode(c.node) : primary ? atNode(primary.node) : undefined;
+  if (!at || root?.kind !== 'object') return [];
+  const p = findProvider(obs.model, primary.providerId);
+  const state = obs.runtimes.get(primary.providerId);
+  const pick = pickCompactor(state, primary.modelId);
+  const fixes: Fix[] = [];
+  if (p && pick) {
+    const ref = `${p.id}/${pick.modelKey}`;
+    const registered = findRow(obs.model, p.id, pick.modelKey);
+    const loaded = loadedFor(state, { id: pick.modelKey });
+    const ctx = loaded?.loadedContextLength ?? Math.min(pick.maxContextLength ?? 68000, 68000);
+    fixes.push(
+      editFix(`Use ${ref} as the compaction model${registered ? '' : ' (and register it)'}`, true, () => [
+        setPath(obs.config.doc, root as ObjectNode, ['agents', 'defaults', 'compaction', 'model'], ref),
+        ...(registered ? [] : registerRowEdits(obs, p, pick.modelKey, ctx, pick.displayName)),
+      ]),
+    );
+  }
+  const hint = pick ? ` ${pick.modelKey} is on the server and fits.` : ' Download a small instruct model (≤ 8B, e.g. qwen3-4b-instruct-2507) and set compaction.model to it.';
+  return [
+    finding(
+      'warning',
+      `No compaction.model: the primary summarizes its own history, slowly (~30 s instead of ~10 s).` +
+        ` ${primary.ref} compacts with itself, about 30 s a compaction instead of about 10 s with a small 4B compactor.${hint}`,
+      at,
+      fixes,
+    ),
+  ];
+});

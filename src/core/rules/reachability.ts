@@ -1,6 +1,5 @@
-import type { Finding } from '../findings.js';
 import type { Provider } from '../openclaw/model.js';
-import { atNode, finding, type Rule } from './util.js';
+import { atNode, finding, defineRule } from './util.js';
 import type { ServerState } from '../servers/types.js';
 
 /** HH:MM in UTC, as findings about a server's last answer say it. */
@@ -36,28 +35,20 @@ function whatToStart(p: Provider, s: ServerState): string {
  * answered, since what we last saw may no longer match. The other findings about that server stay, kept
  * from its last answer (servers/withLastKnown), so they do not vanish while it is down.
  */
-export const runtimeUnreachable: Rule = {
-  id: 'runtime-unreachable',
-  check(obs) {
-    const out: Finding[] = [];
-    for (const p of obs.model.providers) {
-      const s = obs.runtimes.get(p.id);
-      if (!s || (s.status === 'ok' && !s.stale)) continue;
-      const node = p.baseUrlNode ?? p.node;
-      if (node.doc !== obs.config.doc && !obs.config.docs.includes(node.doc)) continue;
-      const why = s.stale ? (s.stale.detail ?? s.stale.status) : (s.detail ?? s.status);
-      const kept = s.stale && s.okAt !== undefined ? ` Findings about it are kept from its last answer at ${utcClock(s.okAt)} UTC.` : '';
-      const changedSince = s.okAt !== undefined && obs.configChangedAt !== undefined && obs.configChangedAt > s.okAt;
-      out.push(
-        finding(
-          'runtime-unreachable',
-          changedSince ? 'warning' : 'info',
-          `The model server does not answer: its models cannot be checked or used.` +
-            ` ${p.id}: the server at ${s.baseUrl} did not answer (${String(why).replace(/\.$/, '')}). ${whatToStart(p, s)}${kept}${changedSince ? ' The config changed since, so they may be out of date.' : ''}`,
-          atNode(node),
-        ),
-      );
-    }
-    return out;
-  },
-};
+export const runtimeUnreachable = defineRule({ id: 'runtime-unreachable', severity: 'info/warning', reads: 'config', summary: "a provider's server did not answer: what to start, and the last findings kept as of then" }, function* (obs) {
+  for (const p of obs.model.providers) {
+    const s = obs.runtimes.get(p.id);
+    if (!s || (s.status === 'ok' && !s.stale)) continue;
+    const node = p.baseUrlNode ?? p.node;
+    if (node.doc !== obs.config.doc && !obs.config.docs.includes(node.doc)) continue;
+    const why = s.stale ? (s.stale.detail ?? s.stale.status) : (s.detail ?? s.status);
+    const kept = s.stale && s.okAt !== undefined ? ` Findings about it are kept from its last answer at ${utcClock(s.okAt)} UTC.` : '';
+    const changedSince = s.okAt !== undefined && obs.configChangedAt !== undefined && obs.configChangedAt > s.okAt;
+    yield finding(
+      changedSince ? 'warning' : 'info',
+      `The model server does not answer: its models cannot be checked or used.` +
+        ` ${p.id}: the server at ${s.baseUrl} did not answer (${String(why).replace(/\.$/, '')}). ${whatToStart(p, s)}${kept}${changedSince ? ' The config changed since, so they may be out of date.' : ''}`,
+      atNode(node),
+    );
+  }
+});

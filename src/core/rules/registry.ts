@@ -1,4 +1,4 @@
-import type { Finding, RuleId } from '../findings.js';
+import type { Finding } from '../findings.js';
 import type { Observation } from '../observation.js';
 import { compactionMode, compactorContextFit, reserveFloorSilentFailure } from './compaction.js';
 import { contextExceedsModelMax, contextTooSmall, contextWindowMismatch } from './context.js';
@@ -9,10 +9,11 @@ import { maxTokensBudget } from './budget.js';
 import { harmonyToolCalls, modelLacksTools, reasoningMismatch } from './capabilities.js';
 import { lmstudioJitContext } from './lmstudio.js';
 import { ollamaNumCtxUnset, ollamaOpenAiCompat, streamUsageMissing, vllmResponsesApi } from './requests.js';
-import type { Rule } from './util.js';
 import { runtimeUnreachable } from './reachability.js';
+import type { Rule } from './util.js';
 
-export const RULES: readonly Rule[] = [
+/** Every rule, in the order they run (and `local-ai-lab rules` lists them). */
+export const RULES = [
   parseErrors,
   contextWindowMismatch,
   contextExceedsModelMax,
@@ -36,23 +37,28 @@ export const RULES: readonly Rule[] = [
   maxTokensBudget,
   vllmResponsesApi,
   harmonyToolCalls,
-];
+] as const;
+
+export type RuleId = (typeof RULES)[number]['id'];
 
 const ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };
 
-/** Runs every enabled rule. A file that does not parse gets only its parse findings. */
-export function runRules(obs: Observation, disabled: readonly string[] = []): Finding[] {
+/**
+ * Runs the enabled rules of `rules` (default: every rule). A file that does not parse gets only its parse
+ * findings, and only when parse-error is among `rules`: nothing else can be judged.
+ */
+export function runRules(obs: Observation, disabled: readonly string[] = [], rules: readonly Rule[] = RULES): Finding[] {
+  if (obs.config.doc.error || !obs.config.root || obs.config.root.kind !== 'object') return rules.includes(parseErrors) ? parseErrors.check(obs) : [];
   const off = new Set(disabled);
-  const parse = parseErrors.check(obs);
-  if (obs.config.doc.error || !obs.config.root || obs.config.root.kind !== 'object') return parse;
-  const out: Finding[] = [];
-  for (const rule of RULES) {
-    if (off.has(rule.id)) continue;
-    out.push(...(rule === parseErrors ? parse : rule.check(obs)));
-  }
+  const out = rules.filter((r) => !off.has(r.id)).flatMap((r) => r.check(obs));
   return out.sort((a, b) => a.file.localeCompare(b.file) || a.span[0] - b.span[0] || ORDER[a.severity]! - ORDER[b.severity]!);
 }
 
 export function ruleIds(): RuleId[] {
   return RULES.map((r) => r.id);
+}
+
+/** The rule with this id, if there is one. */
+export function ruleById(id: string): (typeof RULES)[number] | undefined {
+  return RULES.find((r) => r.id === id);
 }

@@ -1,4 +1,4 @@
-import type { Finding, Fix } from '../findings.js';
+import type { Fix } from '../findings.js';
 import { effectiveContext, thresholds } from '../openclaw/context.js';
 import { replaceValue, setMember, setPath, type DocEdits } from '../openclaw/edit.js';
 import type { Observation } from '../observation.js';
@@ -15,7 +15,7 @@ import {
   serverModel,
   type RowTransport,
 } from './transport.js';
-import { atNode, editFix, finding, fmt, type Rule } from './util.js';
+import { atNode, editFix, finding, fmt, defineRule } from './util.js';
 
 /** Provider ids whose plugin manifest declares streaming usage (lmstudio, vllm, sglang openclaw.plugin.json). */
 const USAGE_PROVIDERS = new Set(['lmstudio', 'vllm', 'sglang']);
@@ -41,33 +41,25 @@ function roleWords(obs: Observation, t: RowTransport): { primary: boolean; words
  * *.localhost, *.local, *.internal; @openclaw/ai openai-completions-compat-*.mjs; provider-model-compat-*.mjs
  * fills the row's compat from it). A LAN IP, a tailnet name or 127.0.0.2 gets no usage (premise-openclaw.test).
  */
-export const streamUsageMissing: Rule = {
-  id: 'stream-usage-missing',
-  check(obs) {
-    const out: Finding[] = [];
-    for (const t of allRows(obs.model)) {
-      if (t.api !== 'openai-completions') continue;
-      const pid = t.provider.id.toLowerCase();
-      if (USAGE_PROVIDERS.has(pid) || HOSTED.has(pid)) continue;
-      const h = hostOf(t.baseUrl);
-      if (!h || isLocalEndpointHost(h.host)) continue; // no baseUrl: the default route requests usage
-      if (compatWritten(t.row, 'supportsUsageInStreaming')) continue;
-      const { primary, words } = roleWords(obs, t);
-      const row = t.row.node;
-      out.push(
-        finding(
-          'stream-usage-missing',
-          primary ? 'error' : 'warning',
-          `OpenClaw will not ask this server for token usage: compaction never fires and sessions overflow.` +
-            ` ${t.ref} (${words}): OpenClaw will not ask ${h.host} for usage while streaming (provider "${t.provider.id}" is not lmstudio, vllm or sglang, and ${h.host} is not a host it treats as local). Context use then reads 0, so threshold compaction never fires and the session overflows. Add compat.supportsUsageInStreaming: true to the row.`,
-          where(t),
-          [editFix('Add compat: { supportsUsageInStreaming: true } to the row', true, () => [setPath(row.doc, row, ['compat', 'supportsUsageInStreaming'], true)])],
-        ),
-      );
-    }
-    return out;
-  },
-};
+export const streamUsageMissing = defineRule({ id: 'stream-usage-missing', severity: 'error/warning', reads: 'config', summary: 'OpenClaw will not ask this server for usage while streaming: context reads 0, compaction never fires' }, function* (obs) {
+  for (const t of allRows(obs.model)) {
+    if (t.api !== 'openai-completions') continue;
+    const pid = t.provider.id.toLowerCase();
+    if (USAGE_PROVIDERS.has(pid) || HOSTED.has(pid)) continue;
+    const h = hostOf(t.baseUrl);
+    if (!h || isLocalEndpointHost(h.host)) continue; // no baseUrl: the default route requests usage
+    if (compatWritten(t.row, 'supportsUsageInStreaming')) continue;
+    const { primary, words } = roleWords(obs, t);
+    const row = t.row.node;
+    yield finding(
+      primary ? 'error' : 'warning',
+      `OpenClaw will not ask this server for token usage: compaction never fires and sessions overflow.` +
+        ` ${t.ref} (${words}): OpenClaw will not ask ${h.host} for usage while streaming (provider "${t.provider.id}" is not lmstudio, vllm or sglang, and ${h.host} is not a host it treats as local). Context use then reads 0, so threshold compaction never fires and the session overflows. Add compat.supportsUsageInStreaming: true to the row.`,
+      where(t),
+      [editFix('Add compat: { supportsUsageInStreaming: true } to the row', true, () => [setPath(row.doc, row, ['compat', 'supportsUsageInStreaming'], true)])],
+    );
+  }
+});
 
 /**
  * Native Ollama (`api: "ollama"`) sends `options.num_ctx` from params.num_ctx (provider, then
@@ -80,43 +72,35 @@ export function isOllamaCloud(id: string): boolean {
   return /:(?:[^:/]*-)?cloud$/i.test(id);
 }
 
-export const ollamaNumCtxUnset: Rule = {
-  id: 'ollama-num-ctx-unset',
-  check(obs) {
-    const out: Finding[] = [];
-    for (const t of allRows(obs.model)) {
-      if (t.api !== 'ollama' || !t.row.id || isOllamaCloud(t.row.id)) continue;
-      if (mergedNumCtx(obs.model, t) || t.row.contextTokens) continue;
-      const eff = effectiveContext(t.row, obs.version, obs.model.legacyContextTokens);
-      const th = thresholds(eff.tokens, obs.version, obs.model.compaction, t.row.contextWindow?.value);
-      const sm = serverModel(obs.runtimes.get(t.provider.id), t.row.id);
-      const serverCtx = sm?.modelfileNumCtx ?? sm?.loaded?.loadedContextLength;
-      const from = sm?.modelfileNumCtx ? 'its Modelfile num_ctx' : 'what Ollama loaded it at (/api/ps)';
-      const tooSmall = serverCtx !== undefined && serverCtx < th.compactAt;
-      const target = Math.min(t.row.contextWindow?.value ?? sm?.maxContextLength ?? Infinity, sm?.maxContextLength ?? Infinity);
-      const row = t.row.node;
-      const fix: Fix = Number.isFinite(target)
-        ? editFix(`Set params.num_ctx and contextTokens to ${fmt(target)}`, true, () => [
-            sequentialObjectEdits(row, [(d, o) => setMember(d, o, 'contextTokens', target), (d, o) => setPath(d, o, ['params', 'num_ctx'], target)]),
-          ])
-        : { title: 'Set params.num_ctx and contextTokens', preferred: false, declined: 'the row has no contextWindow and the server did not say the model maximum: register contextWindow first' };
-      out.push(
-        finding(
-          'ollama-num-ctx-unset',
-          tooSmall ? 'error' : 'warning',
-          (tooSmall ? `No num_ctx reaches Ollama: it runs this model below the budget and cuts prompts silently.` : `No num_ctx reaches Ollama: it runs this model at its own default, not at the budget.`) +
-            ` ${t.ref}: no params.num_ctx and no contextTokens, so OpenClaw sends Ollama no num_ctx (contextWindow alone is not sent). Ollama then runs it at its own default` +
-            (serverCtx !== undefined ? ` — ${fmt(serverCtx)}, ${from}` : '') +
-            (tooSmall ? `, below OpenClaw's compaction point C − R = ${fmt(th.compactAt)}: prompts are cut silently.` : ', not at the budget OpenClaw plans for.') +
-            ` Set params.num_ctx and contextTokens${Number.isFinite(target) ? ` to ${fmt(target)}` : ''}.`,
-          where(t),
-          [fix],
-        ),
-      );
-    }
-    return out;
-  },
-};
+export const ollamaNumCtxUnset = defineRule({ id: 'ollama-num-ctx-unset', severity: 'error/warning', reads: 'servers', summary: "no num_ctx for a native Ollama model: it runs at Ollama's own default context" }, function* (obs) {
+  for (const t of allRows(obs.model)) {
+    if (t.api !== 'ollama' || !t.row.id || isOllamaCloud(t.row.id)) continue;
+    if (mergedNumCtx(obs.model, t) || t.row.contextTokens) continue;
+    const eff = effectiveContext(t.row, obs.version, obs.model.legacyContextTokens);
+    const th = thresholds(eff.tokens, obs.version, obs.model.compaction, t.row.contextWindow?.value);
+    const sm = serverModel(obs.runtimes.get(t.provider.id), t.row.id);
+    const serverCtx = sm?.modelfileNumCtx ?? sm?.loaded?.loadedContextLength;
+    const from = sm?.modelfileNumCtx ? 'its Modelfile num_ctx' : 'what Ollama loaded it at (/api/ps)';
+    const tooSmall = serverCtx !== undefined && serverCtx < th.compactAt;
+    const target = Math.min(t.row.contextWindow?.value ?? sm?.maxContextLength ?? Infinity, sm?.maxContextLength ?? Infinity);
+    const row = t.row.node;
+    const fix: Fix = Number.isFinite(target)
+      ? editFix(`Set params.num_ctx and contextTokens to ${fmt(target)}`, true, () => [
+          sequentialObjectEdits(row, [(d, o) => setMember(d, o, 'contextTokens', target), (d, o) => setPath(d, o, ['params', 'num_ctx'], target)]),
+        ])
+      : { title: 'Set params.num_ctx and contextTokens', preferred: false, declined: 'the row has no contextWindow and the server did not say the model maximum: register contextWindow first' };
+    yield finding(
+      tooSmall ? 'error' : 'warning',
+      (tooSmall ? `No num_ctx reaches Ollama: it runs this model below the budget and cuts prompts silently.` : `No num_ctx reaches Ollama: it runs this model at its own default, not at the budget.`) +
+        ` ${t.ref}: no params.num_ctx and no contextTokens, so OpenClaw sends Ollama no num_ctx (contextWindow alone is not sent). Ollama then runs it at its own default` +
+        (serverCtx !== undefined ? ` — ${fmt(serverCtx)}, ${from}` : '') +
+        (tooSmall ? `, below OpenClaw's compaction point C − R = ${fmt(th.compactAt)}: prompts are cut silently.` : ', not at the budget OpenClaw plans for.') +
+        ` Set params.num_ctx and contextTokens${Number.isFinite(target) ? ` to ${fmt(target)}` : ''}.`,
+      where(t),
+      [fix],
+    );
+  }
+});
 
 /**
  * Over OpenAI-compatible transports Ollama gets num_ctx only for `openai-completions`, when the provider id is
@@ -156,41 +140,33 @@ function refsWords(group: RowTransport[]): string {
   return group.length === 1 ? group[0]!.ref : `${group.map((t) => t.ref).join(', ')}`;
 }
 
-export const ollamaOpenAiCompat: Rule = {
-  id: 'ollama-openai-compat',
-  check(obs) {
-    const out: Finding[] = [];
-    const rows = [...allRows(obs.model)].filter((t) => (t.api === 'openai-completions' || t.api === 'openai-responses') && looksLikeOllama(obs, t));
-    for (const group of byApiNode(rows)) {
-      const t = group[0]!;
-      const injected = group.every(numCtxInjected);
-      const edits = (): DocEdits[] => {
-        const e: DocEdits[] = [];
-        e.push(t.apiNode ? replaceValue(t.apiNode.doc, t.apiNode, 'ollama') : setMember(t.provider.node.doc, t.provider.node, 'api', 'ollama'));
-        for (const node of new Set(group.map((g) => g.baseUrlNode))) {
-          const url = node && node.kind === 'string' ? (node.value as string) : undefined;
-          if (node && url && /\/v1\/?$/.test(url)) e.push(replaceValue(node.doc, node, url.replace(/\/v1\/?$/, '')));
-        }
-        return e;
-      };
-      out.push(
-        finding(
-          'ollama-openai-compat',
-          injected ? 'warning' : 'error',
-          (injected ? `Ollama over ${t.api}: tool calling is unreliable and thinking control is lost.` : `Ollama over ${t.api} gets no num_ctx: prompts are cut silently at its default context.`) +
-            ` ${refsWords(group)} talk${group.length === 1 ? 's' : ''} to Ollama over ${t.api}. ` +
-            (injected
-              ? 'OpenClaw injects num_ctx on this route, but tool calling is unreliable there and thinking control is lost.'
-              : `On this route OpenClaw sends no num_ctx (${t.api === 'openai-responses' ? 'never for openai-responses' : 'provider id, host and port do not match its Ollama detection, or injectNumCtxForOpenAICompat is false'}), so Ollama runs the model at its default context (often 4,096) and cuts prompts silently.`) +
-            ' Use api "ollama" with the baseUrl without /v1.',
-          t.apiNode ? atNode(t.apiNode) : where(t),
-          [editFix('Use api "ollama" and the baseUrl without /v1', true, edits)],
-        ),
-      );
-    }
-    return out;
-  },
-};
+export const ollamaOpenAiCompat = defineRule({ id: 'ollama-openai-compat', severity: 'error/warning', reads: 'servers', summary: "an Ollama server used through the OpenAI API: tool calls come back as text, num_ctx may not be sent" }, function* (obs) {
+  const rows = [...allRows(obs.model)].filter((t) => (t.api === 'openai-completions' || t.api === 'openai-responses') && looksLikeOllama(obs, t));
+  for (const group of byApiNode(rows)) {
+    const t = group[0]!;
+    const injected = group.every(numCtxInjected);
+    const edits = (): DocEdits[] => {
+      const e: DocEdits[] = [];
+      e.push(t.apiNode ? replaceValue(t.apiNode.doc, t.apiNode, 'ollama') : setMember(t.provider.node.doc, t.provider.node, 'api', 'ollama'));
+      for (const node of new Set(group.map((g) => g.baseUrlNode))) {
+        const url = node && node.kind === 'string' ? (node.value as string) : undefined;
+        if (node && url && /\/v1\/?$/.test(url)) e.push(replaceValue(node.doc, node, url.replace(/\/v1\/?$/, '')));
+      }
+      return e;
+    };
+    yield finding(
+      injected ? 'warning' : 'error',
+      (injected ? `Ollama over ${t.api}: tool calling is unreliable and thinking control is lost.` : `Ollama over ${t.api} gets no num_ctx: prompts are cut silently at its default context.`) +
+        ` ${refsWords(group)} talk${group.length === 1 ? 's' : ''} to Ollama over ${t.api}. ` +
+        (injected
+          ? 'OpenClaw injects num_ctx on this route, but tool calling is unreliable there and thinking control is lost.'
+          : `On this route OpenClaw sends no num_ctx (${t.api === 'openai-responses' ? 'never for openai-responses' : 'provider id, host and port do not match its Ollama detection, or injectNumCtxForOpenAICompat is false'}), so Ollama runs the model at its default context (often 4,096) and cuts prompts silently.`) +
+        ' Use api "ollama" with the baseUrl without /v1.',
+      t.apiNode ? atNode(t.apiNode) : where(t),
+      [editFix('Use api "ollama" and the baseUrl without /v1', true, edits)],
+    );
+  }
+});
 
 /**
  * vLLM (probed: `/v1/models` cards `owned_by: "vllm"` or with `max_model_len`) used with `openai-responses`.
@@ -198,25 +174,17 @@ export const ollamaOpenAiCompat: Rule = {
  * only (dist extensions/vllm/openclaw.plugin.json `providerRequest…openAICompletions`); vLLM's Responses endpoint
  * is a partial implementation. Warning. Fix: `openai-completions`.
  */
-export const vllmResponsesApi: Rule = {
-  id: 'vllm-responses-api',
-  check(obs) {
-    const out: Finding[] = [];
-    const rows = [...allRows(obs.model)].filter((t) => t.api === 'openai-responses' && obs.runtimes.get(t.provider.id)?.kind === 'vllm');
-    for (const group of byApiNode(rows)) {
-      const t = group[0]!;
-      const api = t.apiNode;
-      out.push(
-        finding(
-          'vllm-responses-api',
-          'warning',
-          `vLLM over openai-responses: streaming usage and request policy do not apply.` +
-            ` ${refsWords(group)} talk${group.length === 1 ? 's' : ''} to vLLM over openai-responses. OpenClaw's vLLM support (streaming usage, request policy) is declared for Chat Completions only, and vLLM's Responses endpoint implements part of OpenAI's. Use api "openai-completions".`,
-          api ? atNode(api) : where(t),
-          api ? [editFix('Use api "openai-completions"', true, () => [replaceValue(api.doc, api, 'openai-completions')])] : [],
-        ),
-      );
-    }
-    return out;
-  },
-};
+export const vllmResponsesApi = defineRule({ id: 'vllm-responses-api', severity: 'warning', reads: 'servers', summary: 'a vLLM server used with openai-responses' }, function* (obs) {
+  const rows = [...allRows(obs.model)].filter((t) => t.api === 'openai-responses' && obs.runtimes.get(t.provider.id)?.kind === 'vllm');
+  for (const group of byApiNode(rows)) {
+    const t = group[0]!;
+    const api = t.apiNode;
+    yield finding(
+      'warning',
+      `vLLM over openai-responses: streaming usage and request policy do not apply.` +
+        ` ${refsWords(group)} talk${group.length === 1 ? 's' : ''} to vLLM over openai-responses. OpenClaw's vLLM support (streaming usage, request policy) is declared for Chat Completions only, and vLLM's Responses endpoint implements part of OpenAI's. Use api "openai-completions".`,
+      api ? atNode(api) : where(t),
+      api ? [editFix('Use api "openai-completions"', true, () => [replaceValue(api.doc, api, 'openai-completions')])] : [],
+    );
+  }
+});

@@ -1,22 +1,45 @@
-import type { EditPlan, Finding, Fix, RuleId, ServerAction, Severity } from '../findings.js';
+import { docsAnchor, type EditPlan, type Finding, type Fix, type RuleId, type ServerAction, type Severity } from '../findings.js';
 import { EditDeclined, type DocEdits } from '../openclaw/edit.js';
 import type { ConfigDocument, JsonNode, JsonPath, MemberNode } from '../openclaw/document.js';
 import type { Observation } from '../observation.js';
 import type { Span, TextEdit } from '../text.js';
 
-export interface Rule {
-  readonly id: RuleId;
+/**
+ * One rule: everything the registry, `local-ai-lab rules`, the README's rule table, the docs links and the
+ * staleness marks know about it, beside the function that judges. The rule id type and the lists are derived
+ * from these objects (registry.ts), so a rule is added in one place.
+ */
+export interface Rule<Id extends string = string> {
+  readonly id: Id;
+  /** The severities its findings can have, as the README's table and `local-ai-lab rules` show them. */
+  readonly severity: Severity | `${Severity}/${Severity}`;
+  /** One line for `local-ai-lab rules` and the README's table; the README section has the full story. */
+  readonly summary: string;
+  /**
+   * 'servers': its findings state what a model server reported (what is loaded, at what context, what the model
+   * can do), so while that server is down they are kept from its last answer and marked "as of". 'config': it judges
+   * the file and the release; a server at most identifies a route or sizes a fix (runtime-unreachable, which reports
+   * the server's silence itself, is never "as of").
+   */
+  readonly reads: 'config' | 'servers';
+  /** The README anchor its diagnostics link to. */
+  readonly anchor: string;
   readonly check: (obs: Observation) => Finding[];
 }
 
-export function finding(
-  rule: RuleId,
-  severity: Severity,
-  message: string,
-  at: { doc: ConfigDocument; span: Span; path: JsonPath },
-  fixes: Fix[] = [],
-): Finding {
-  return { rule, severity, message, file: at.doc.file, path: at.path, span: at.span, range: at.doc.index.rangeOf(at.span), fixes };
+/** A finding as a rule's judging function gives it; the rule object adds its own id. */
+export type Draft = Omit<Finding, 'rule'>;
+
+/**
+ * A rule from what it is and how it judges (a generator, or a function that returns its few findings). The id is
+ * a RuleId because RuleId is read off the registry's rules (registry.ts); constraining Id to it here would be circular.
+ */
+export function defineRule<const Id extends string>(meta: Omit<Rule<Id>, 'anchor' | 'check'>, judge: (obs: Observation) => Iterable<Draft>): Rule<Id> {
+  return { ...meta, anchor: docsAnchor(meta.id), check: (obs) => Array.from(judge(obs), (d) => ({ rule: meta.id as RuleId, ...d })) };
+}
+
+export function finding(severity: Severity, message: string, at: { doc: ConfigDocument; span: Span; path: JsonPath }, fixes: Fix[] = []): Draft {
+  return { severity, message, file: at.doc.file, path: at.path, span: at.span, range: at.doc.index.rangeOf(at.span), fixes };
 }
 
 /** Where a value node sits, for a finding. */

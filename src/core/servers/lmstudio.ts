@@ -1,7 +1,15 @@
 import * as z from 'zod/mini';
-import type { DownloadedModel, LoadedModel, ModelCapabilities } from './types.js';
+import { posInt, type DownloadedModel, type LoadedModel, type ModelCapabilities } from './types.js';
 
-const posInt = z.int().check(z.positive());
+/** The model fields `lms ps --json` and `lms ls --json` both print (all optional in `ps`: older rows lack them). */
+const lmsModel = {
+  type: z.optional(z.string()),
+  displayName: z.optional(z.string()),
+  sizeBytes: z.optional(z.number()),
+  paramsString: z.nullish(z.string()),
+  maxContextLength: z.optional(posInt),
+  trainedForToolUse: z.optional(z.boolean()),
+};
 
 /**
  * `lms ps --json` (fields arrived 2025-02 … 2026-03; all optional). Rows from before 2025-02 carry only
@@ -9,39 +17,29 @@ const posInt = z.int().check(z.positive());
  */
 export const LmsPsSchema = z.array(
   z.looseObject({
-    type: z.optional(z.string()),
+    ...lmsModel,
     modelKey: z.optional(z.string()),
     identifier: z.optional(z.string()),
     path: z.optional(z.string()),
-    displayName: z.optional(z.string()),
-    sizeBytes: z.optional(z.number()),
-    paramsString: z.nullish(z.string()),
-    maxContextLength: z.optional(posInt),
     contextLength: z.optional(posInt),
-    trainedForToolUse: z.optional(z.boolean()),
     parallel: z.nullish(z.number()),
   }),
 );
 
 /** `lms ls --json`. */
-export const LmsLsSchema = z.array(
-  z.looseObject({
-    type: z.optional(z.string()),
-    modelKey: z.string(),
-    displayName: z.optional(z.string()),
-    sizeBytes: z.optional(z.number()),
-    paramsString: z.nullish(z.string()),
-    maxContextLength: z.optional(posInt),
-    trainedForToolUse: z.optional(z.boolean()),
-  }),
-);
+export const LmsLsSchema = z.array(z.looseObject({ ...lmsModel, modelKey: z.string() }));
+
+/** LM Studio's model type (`lms` and REST v1): a model that does not say is an LLM. */
+function modelType(type: string | undefined): DownloadedModel['type'] {
+  return type === 'llm' || type === undefined ? 'llm' : type === 'embedding' ? 'embedding' : 'other';
+}
 
 export function loadedFromLmsPs(json: unknown): LoadedModel[] {
   const rows = LmsPsSchema.parse(json);
   // A row that names no model at all is not an `lms ps` row: the capture is something else.
   if (rows.some((m) => !m.modelKey && !m.identifier && !m.path)) throw new Error('an lms ps row names no model (no modelKey, identifier or path)');
   return rows
-    .filter((m) => m.type === undefined || m.type === 'llm')
+    .filter((m) => modelType(m.type) === 'llm')
     .map((m) => {
       const identifier = m.identifier ?? m.modelKey ?? m.path!;
       return {
@@ -65,7 +63,7 @@ export function loadedFromLmsPs(json: unknown): LoadedModel[] {
 export function downloadedFromLmsLs(json: unknown): DownloadedModel[] {
   return LmsLsSchema.parse(json).map((m) => ({
     modelKey: m.modelKey,
-    type: m.type === 'llm' || m.type === undefined ? 'llm' : m.type === 'embedding' ? 'embedding' : 'other',
+    type: modelType(m.type),
     maxContextLength: m.maxContextLength,
     sizeBytes: m.sizeBytes,
     paramsString: m.paramsString ?? undefined,
@@ -98,7 +96,7 @@ export function fromV1Models(json: unknown): { loaded: LoadedModel[]; downloaded
   const loaded: LoadedModel[] = [];
   const downloaded: DownloadedModel[] = [];
   for (const m of parsed.models) {
-    const type = m.type === 'llm' ? 'llm' : m.type === 'embedding' ? 'embedding' : m.type === undefined ? 'llm' : 'other';
+    const type = modelType(m.type);
     const capabilities = v1Capabilities(m.capabilities);
     downloaded.push({
       modelKey: m.key,

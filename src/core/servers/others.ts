@@ -1,7 +1,5 @@
 import * as z from 'zod/mini';
-import type { DownloadedModel, LoadedModel, ModelCapabilities } from './types.js';
-
-const posInt = z.int().check(z.positive());
+import { posInt, type DownloadedModel, type LoadedModel, type ModelCapabilities } from './types.js';
 
 /* Ollama */
 export const OllamaPsSchema = z.looseObject({

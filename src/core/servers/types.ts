@@ -1,3 +1,5 @@
+import * as z from 'zod/mini';
+
 export type RuntimeKind = 'lmstudio' | 'ollama' | 'llamacpp' | 'vllm' | 'mlx' | 'openai-compatible';
 
 export const RUNTIME_NAMES: Record<RuntimeKind, string> = {
@@ -8,6 +10,9 @@ export const RUNTIME_NAMES: Record<RuntimeKind, string> = {
   mlx: 'mlx_lm.server',
   'openai-compatible': 'OpenAI-compatible server',
 };
+
+/** A context length as the servers report it, in every server schema: a positive integer. */
+export const posInt = z.int().check(z.positive());
 
 /** What the server says the model can do; a field is undefined when the server does not say (never guessed). */
 export interface ModelCapabilities {
