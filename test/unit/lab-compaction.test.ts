@@ -85,9 +85,10 @@ describe('compaction records from the real OpenClaw 2026.9.6', { skip }, () => {
   });
 
   it('in safeguard mode with a compactor, the compaction that happens is summarized by the compactor: the wire says which model was asked', async () => {
-    // The mid-turn precheck is the path that compacts inside one dispatch in safeguard mode on 2026.9.6.
+    // The mid-turn precheck is the path that compacts inside one dispatch in safeguard mode on 2026.9.6; the quality
+    // guard (which wants the scripted summary to foreground the exact latest ask) is off: which model is asked is the point.
     // Smaller reads than the threshold test's, so the recent messages fit beside a summary when the precheck compacts.
-    const c = await compactingLab({ compactor: true, repeats: 1, files: 10, fileChars: 9_000, compaction: { mode: 'safeguard', midTurnPrecheck: { enabled: true } } });
+    const c = await compactingLab({ compactor: true, repeats: 1, files: 10, fileChars: 9_000, compaction: { mode: 'safeguard', midTurnPrecheck: { enabled: true }, qualityGuard: { enabled: false } } });
     assert.equal(c.r.status, 0, c.r.stderr.slice(-3000) + c.r.stdout.slice(0, 2000));
     const d = JSON.parse(c.r.stdout).dispatches[0];
     const cs = d.compactions as Compaction[];
