@@ -5,6 +5,8 @@ import * as z from 'zod/mini';
 export const MAX_TIMEOUT_SECONDS = 7200;
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 export const MAX_OUTPUT_BYTES_LIMIT = 256 * 1024 * 1024;
+/** An OpenClaw agent id, as a workload's `agent` and the probes' `--agent` take it (one pattern for every face). */
+export const AGENT_ID = /^[a-z0-9_][a-z0-9_-]{0,63}$/i;
 
 /** A workload: what a lab session runs, n times. `.local-ai-lab/workloads/<name>.json`. */
 export const WorkloadSchema = z.strictObject({
@@ -15,7 +17,7 @@ export const WorkloadSchema = z.strictObject({
   /** Relative to the workload file. */
   promptFile: z.optional(z.string()),
   /** openclaw: the agent id (default "main"). */
-  agent: z.optional(z.string().check(z.regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/i, 'an OpenClaw agent id'))),
+  agent: z.optional(z.string().check(z.regex(AGENT_ID, 'an OpenClaw agent id'))),
   /**
    * openclaw: through a running Gateway (saves OpenClaw's ~10 s start-up per dispatch), embedded (--local), or
    * auto: the Gateway when its port answers.
