@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
+import { configPath, integerOption, labDir } from './options.js';
+import { withCtrlC } from './ctrlC.js';
 import { runSession } from '../core/lab/dispatch/runner.js';
 import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core/lab/view/report.js';
 import { compareSessions, resolveTransport, dispatcherFor, environmentSnapshot, LabPreflightError, newSession, openAiTarget, preflight, summarizeSession } from '../core/lab/session.js';
@@ -10,7 +9,6 @@ import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, newSessionId, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
 import { loadWorkload } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
-import { locateConfig } from '../core/openclaw/locate.js';
 import { checkConfigFile, inspectServers, withUserProfiles } from '../core/sources.js';
 import type { ProfileDef } from '../core/profiles/types.js';
 import { readUserProfiles } from './profile.js';
@@ -18,14 +16,12 @@ import { readProfileState } from '../core/profiles/state.js';
 import { applyPlan } from '../core/profiles/apply.js';
 import { sha256 } from '../core/fsutil.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from '../core/lab/experiments/sweepRun.js';
-import { labSweep } from './sweep.js';
 import { planProfile } from '../core/profiles/plan.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
 
 /** `lab stats [--json] SECONDS...`: the lab's own classification, for scripts and checks. */
-export function labStats(argv: string[]): number {
-  const { values: o, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
+export function labStats(o: { json?: boolean }, positionals: readonly string[]): number {
   if (positionals.length === 0) throw new UsageError('lab stats needs durations in seconds, e.g. lab stats 198 606 197 276 218 939');
   const values = positionals.map((p) => {
     const x = Number(p);
@@ -73,33 +69,23 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
-const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS... | sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
-
-const LAB_OPTIONS = {
-  dir: { type: 'string' },
-  config: { type: 'string' },
-  n: { type: 'string', short: 'n' },
-  profile: { type: 'string' },
-  profiles: { type: 'string' },
-  openclaw: { type: 'string' },
-  json: { type: 'boolean' },
-  /** The lab runs against local servers only unless this is given (the CLI is machine-scoped by nature). */
-  'allow-hosted': { type: 'boolean' },
-  /** A workload's promptFile may lie outside its folder and the current directory. */
-  'allow-any-prompt-file': { type: 'boolean' },
-  /** After a run under --profile, leave that profile in force (by default the one from before is restored). */
-  'keep-profile': { type: 'boolean' },
-} as const;
-
-function labDir(dir: string | undefined): string {
-  return path.resolve(dir ?? '.local-ai-lab');
+/** The options `lab run|resume|list|show|compare` take (one set for the five, as always). */
+export interface LabOptions {
+  dir?: string;
+  config?: string;
+  n?: string;
+  profile?: string;
+  profiles?: string;
+  openclaw?: string;
+  json?: boolean;
+  'allow-hosted'?: boolean;
+  'allow-any-prompt-file'?: boolean;
+  'keep-profile'?: boolean;
 }
 
 /** The lab's look at the config and the servers: the same pipeline as `check`, probing live servers. */
 async function observe(configOpt: string | undefined, openclaw?: string, userProfiles?: readonly ProfileDef[]) {
-  const file = configOpt
-    ? path.resolve(configOpt)
-    : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+  const file = configPath({ config: configOpt });
   const c = await checkConfigFile({ configPath: file, openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } }, userProfiles });
   // The bytes the observation was parsed from: a plan's expected hash must match what it was made from.
   return { obs: c.observation, file, bytes: c.read.bytes, checked: c };
@@ -149,27 +135,19 @@ async function execute(root: string, session: Session, json: boolean, config: st
   const target = openAiTarget(obs, session.workload, { allowHosted });
   // OpenClaw retries an unreachable server for ~90 s; this says what to start in about two.
   await preflight(target.baseUrl);
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (!json) console.error('\ncancelling: the finished dispatches are kept');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return withCtrlC(json ? undefined : 'cancelling: the finished dispatches are kept', async (signal) => {
     const { session: s, dispatches } = await runSession({
       root,
       session,
       dispatcher: dispatcherFor(session.workload, session.prompt, target, { sessionId: session.id, configPath: file, openclawExecutable: openclaw ?? 'openclaw', transport: await resolveTransport(session.workload, obs) }),
-      signal: abort.signal,
+      signal,
       cwd: process.cwd(),
       onStart: (i, n) => !json && process.stderr.write(`dispatch ${i + 1}/${n}… `),
       onDispatch: (r) => !json && process.stderr.write(`${secs(r.wallMs)} s${r.completed ? '' : ` (${r.errorKind ?? 'expectations not met'})`}\n`),
     });
     report(root, s, dispatches, json);
     return s.status === 'complete' && dispatches.every((d) => d.completed) ? 0 : 1;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 function report(root: string, session: Session, d: readonly DispatchRecord[], json: boolean): void {
@@ -181,20 +159,14 @@ function report(root: string, session: Session, d: readonly DispatchRecord[], js
   console.log(reportLines(session, d).join('\n'));
 }
 
-export async function labCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'stats') return labStats(rest);
-  if (sub === 'sweep') return labSweep(rest);
-  if (!sub || !['run', 'resume', 'list', 'show', 'compare'].includes(sub)) throw new UsageError(USAGE);
-  const { values: o, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: LAB_OPTIONS });
-  const root = labDir(o.dir);
+export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'compare', o: LabOptions, positionals: readonly string[]): Promise<number> {
+  const root = labDir(o);
   try {
     switch (sub) {
       case 'run': {
         if (!positionals[0]) throw new UsageError('lab run needs a WORKLOAD (a name, or a path to a workload .json)');
         const { workload, prompt } = loadWorkload(positionals[0], root, { roots: [process.cwd()], allowAnyPromptFile: !!o['allow-any-prompt-file'] });
-        const n = o.n === undefined ? workload.repeats : Number(o.n);
-        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
+        const n = integerOption('-n', o.n, { max: 1000, fallback: workload.repeats });
         const profileName = o.profile ?? workload.profile;
         const applied = profileName ? await applyProfileFirst(profileName, o) : undefined;
         if (profileName && !applied) return 1;

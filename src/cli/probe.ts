@@ -1,44 +1,26 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
+import { agentOption, configPath, integerOption, labDir } from './options.js';
+import { withCtrlC } from './ctrlC.js';
 import { analyzePromptSections, existingWorkspaceFiles, PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsTurn, workspaceFromConfig } from '../core/lab/experiments/promptSections.js';
 import { preflight, openAiTarget, resolveTransport, LabPreflightError } from '../core/lab/session.js';
 import { toValue } from '../core/openclaw/document.js';
-import { locateConfig } from '../core/openclaw/locate.js';
 import { checkConfigFile } from '../core/sources.js';
 import { aggregate, codewordRecord, runCodewordSession, writeCodewordRecord, type CodewordSession } from '../core/lab/experiments/codewordRun.js';
 import { newSessionId } from '../core/lab/records/store.js';
 import { CODEWORD_WORKLOAD, survivalLines } from '../core/lab/experiments/codewords.js';
+import { MAX_TIMEOUT_SECONDS } from '../core/lab/workloadSchema.js';
 import { applyProfileFirst, restoreAfterLab } from './lab.js';
 
-const USAGE =
-  'usage: local-ai-lab probe prompt-sections [--agent ID] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]\n' +
-  '       local-ai-lab probe codewords [--profile P [--profiles FILE] [--keep-profile]] [-n N] [--agent ID] [--max-growth K] [--dir LAB] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]';
-
 /** `probe prompt-sections`: which workspace files reached the agent's system prompt (README, "Prompt-sections probe"). */
-export async function probeCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'codewords') return probeCodewords(rest);
-  if (sub !== 'prompt-sections') throw new UsageError(USAGE);
-  const { values: o, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: { agent: { type: 'string' }, config: { type: 'string' }, openclaw: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, 'allow-hosted': { type: 'boolean' } },
-  });
-  if (positionals.length) throw new UsageError(USAGE);
-  const agent = o.agent ?? 'main';
-  if (!/^[a-z0-9_][a-z0-9_-]{0,63}$/i.test(agent)) throw new UsageError(`--agent: "${agent}" is not an OpenClaw agent id`);
-  const timeoutS = o.timeout === undefined ? 600 : Number(o.timeout);
-  if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 7200) throw new UsageError(`--timeout: "${o.timeout}" is not a number of seconds from 1 to 7200`);
-  const file = o.config ? path.resolve(o.config) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+export async function probePromptSections(o: { agent?: string; config?: string; openclaw?: string; timeout?: string; json?: boolean; 'allow-hosted'?: boolean }): Promise<number> {
+  const agent = agentOption(o.agent);
+  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 600, what: 'a number of seconds' });
+  const file = configPath(o);
   const c = await checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
   if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
   const workload = { ...PROMPT_SECTIONS_WORKLOAD, agent };
   if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
-  return onCtrlC(async (signal) => {
+  return withCtrlC(undefined, async (signal) => {
     const turn = await runPromptSectionsTurn({ executable: o.openclaw ?? 'openclaw', configPath: file, agent, transport: await resolveTransport(workload, c.observation), timeoutMs: timeoutS * 1000, signal });
     const workspaceDir = turn.workspaceDir ?? workspaceFromConfig(toValue(c.read.doc.root), agent);
     const report = analyzePromptSections({ existing: existingWorkspaceFiles(workspaceDir), reply: turn.reply, injected: turn.injected, workspaceDir });
@@ -53,36 +35,25 @@ export async function probeCommand(argv: string[]): Promise<number> {
 }
 
 /** `probe codewords`: does the compactor carry what matters? (README, "Planted-codeword probe"). */
-async function probeCodewords(argv: string[]): Promise<number> {
-  const { values: o, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      profile: { type: 'string' },
-      profiles: { type: 'string' },
-      'keep-profile': { type: 'boolean' },
-      n: { type: 'string', short: 'n' },
-      agent: { type: 'string' },
-      'max-growth': { type: 'string' },
-      dir: { type: 'string' },
-      config: { type: 'string' },
-      openclaw: { type: 'string' },
-      timeout: { type: 'string' },
-      json: { type: 'boolean' },
-      'allow-hosted': { type: 'boolean' },
-    },
-  });
-  if (positionals.length) throw new UsageError(USAGE);
-  const n = o.n === undefined ? 1 : Number(o.n);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 100`);
-  const maxGrowth = o['max-growth'] === undefined ? 6 : Number(o['max-growth']);
-  if (!Number.isInteger(maxGrowth) || maxGrowth < 1 || maxGrowth > 50) throw new UsageError(`--max-growth: "${o['max-growth']}" is not a count from 1 to 50`);
-  const agent = o.agent ?? 'main';
-  if (!/^[a-z0-9_][a-z0-9_-]{0,63}$/i.test(agent)) throw new UsageError(`--agent: "${agent}" is not an OpenClaw agent id`);
-  const timeoutS = o.timeout === undefined ? 600 : Number(o.timeout);
-  if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 7200) throw new UsageError(`--timeout: "${o.timeout}" is not a number of seconds from 1 to 7200`);
-  const file = o.config ? path.resolve(o.config) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+export async function probeCodewords(o: {
+  profile?: string;
+  profiles?: string;
+  'keep-profile'?: boolean;
+  n?: string;
+  agent?: string;
+  'max-growth'?: string;
+  dir?: string;
+  config?: string;
+  openclaw?: string;
+  timeout?: string;
+  json?: boolean;
+  'allow-hosted'?: boolean;
+}): Promise<number> {
+  const n = integerOption('-n', o.n, { max: 100, fallback: 1 });
+  const maxGrowth = integerOption('--max-growth', o['max-growth'], { max: 50, fallback: 6 });
+  const agent = agentOption(o.agent);
+  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 600, what: 'a number of seconds' });
+  const file = configPath(o);
   const look = () => checkConfigFile({ configPath: file, openclaw: o.openclaw, servers: { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } } });
   let c = await look();
   if (c.read.doc.error) throw new UsageError(`${file}: the file does not parse as JSON5 (${c.read.doc.error.message}); fix the syntax first`);
@@ -90,7 +61,7 @@ async function probeCodewords(argv: string[]): Promise<number> {
   const runProbe = async (): Promise<number> => {
     const workload = { ...CODEWORD_WORKLOAD, agent };
     if (!(await endpointAnswers(c.observation, workload, !!o['allow-hosted']))) return 1;
-    return onCtrlC(async (signal) => {
+    return withCtrlC(undefined, async (signal) => {
       const transport = await resolveTransport(workload, c.observation);
       const sessions: CodewordSession[] = [];
       const startedAt = new Date().toISOString();
@@ -105,7 +76,7 @@ async function probeCodewords(argv: string[]): Promise<number> {
       const agg = aggregate(sessions);
       // Recorded beside the lab sessions, so the Lab panel can show the matrix (same file as the editor's).
       const id = newSessionId(`codewords-${agent}`);
-      const recorded = writeCodewordRecord(path.resolve(o.dir ?? '.local-ai-lab'), codewordRecord({ id, startedAt, agent, profile: o.profile ?? null, config: file, sessions }));
+      const recorded = writeCodewordRecord(labDir(o), codewordRecord({ id, startedAt, agent, profile: o.profile ?? null, config: file, sessions }));
       if (o.json) console.log(JSON.stringify({ config: file, agent, profile: o.profile ?? null, n: sessions.length, sessions, survived: agg.survived, record: recorded }, null, 2));
       else {
         for (const [i, s] of sessions.entries()) {
@@ -126,18 +97,6 @@ async function probeCodewords(argv: string[]): Promise<number> {
     return await runProbe();
   } finally {
     if (applied && !o['keep-profile']) await restoreAfterLab(applied, o.profile!, c.read.hash, 'the probe');
-  }
-}
-
-/** Runs `run` with Ctrl-C as its cancel signal (the turn in flight stops; what finished is reported). */
-async function onCtrlC<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.on('SIGINT', onSigint);
-  try {
-    return await run(abort.signal);
-  } finally {
-    process.off('SIGINT', onSigint);
   }
 }
 
