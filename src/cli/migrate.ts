@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError } from './support.js';
-import { givenVersion } from './options.js';
+import { configPath, givenVersion } from './options.js';
 import { openclawVersion } from '../core/openclaw/cli.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
@@ -23,7 +23,7 @@ export interface MigrateJson {
 
 export async function migrateCommand(o: { config?: string; 'openclaw-version'?: string; openclaw?: string; 'dry-run'?: boolean; json?: boolean; 'no-repair'?: boolean }): Promise<number> {
   if (!o.config) throw new UsageError('migrate needs --config PATH');
-  const file = path.resolve(o.config);
+  const file = configPath(o);
   const bytes = readBoundedSync(file);
   if (!bytes) throw new UsageError(`${file} does not exist`);
   const exe = o.openclaw ?? 'openclaw';
