@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
+import { integerOption, labDir } from './options.js';
+import { withCtrlC } from './ctrlC.js';
 import { LabPreflightError } from '../core/lab/session.js';
 import { UnknownProfile, type LabEnv } from '../core/lab/look.js';
 import { cliLabEnv, cliReporter, restoreLine } from './labEnv.js';
@@ -12,13 +13,11 @@ import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
 import { loadWorkload } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
-import { labSweep } from './sweep.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
 
 /** `lab stats [--json] SECONDS...`: the lab's own classification, for scripts and checks. */
-export function labStats(argv: string[]): number {
-  const { values: o, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
+export function labStats(o: { json?: boolean }, positionals: readonly string[]): number {
   if (positionals.length === 0) throw new UsageError('lab stats needs durations in seconds, e.g. lab stats 198 606 197 276 218 939');
   const values = positionals.map((p) => {
     const x = Number(p);
@@ -66,28 +65,19 @@ export function labStats(argv: string[]): number {
   return 0;
 }
 
-const USAGE = 'usage: local-ai-lab lab run WORKLOAD [-n N] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--json] | resume ID [--allow-hosted] | list | show ID [--json] | compare A B [--json] | stats [--json] SECONDS... | sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
-
-const LAB_OPTIONS = {
-  dir: { type: 'string' },
-  config: { type: 'string' },
-  n: { type: 'string', short: 'n' },
-  profile: { type: 'string' },
-  profiles: { type: 'string' },
-  openclaw: { type: 'string' },
-  json: { type: 'boolean' },
-  /** The lab runs against local servers only unless this is given (the CLI is machine-scoped by nature). */
-  'allow-hosted': { type: 'boolean' },
-  /** A workload's promptFile may lie outside its folder and the current directory. */
-  'allow-any-prompt-file': { type: 'boolean' },
-  /** After a run under --profile, leave that profile in force (by default the one from before is restored). */
-  'keep-profile': { type: 'boolean' },
-  /** Dispatch without the wire recorder (no runs/<id>/wire.jsonl, no figures from the wire). */
-  'no-wire': { type: 'boolean' },
-} as const;
-
-function labDir(dir: string | undefined): string {
-  return path.resolve(dir ?? '.local-ai-lab');
+/** The options `lab run|resume|list|show|compare` take (one set for the five, as always). */
+export interface LabOptions {
+  dir?: string;
+  config?: string;
+  n?: string;
+  profile?: string;
+  profiles?: string;
+  openclaw?: string;
+  json?: boolean;
+  'allow-hosted'?: boolean;
+  'allow-any-prompt-file'?: boolean;
+  'keep-profile'?: boolean;
+  'no-wire'?: boolean;
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
@@ -95,13 +85,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 /** Runs (or resumes) a session, under a profile or as things are, with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
 async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: string; keep?: boolean; resume?: Session; workload: Workload; prompt: string; n: number }): Promise<number> {
   const { json } = o;
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (!json) console.error(`\ncancelling: the finished dispatches are kept${o.profile && !o.keep ? ', then the profile from before is restored' : ''}`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return withCtrlC(json ? undefined : `cancelling: the finished dispatches are kept${o.profile && !o.keep ? ', then the profile from before is restored' : ''}`, async (signal) => {
     const out = await runLabUnderProfiles({
       env: o.env,
       profiles: o.profile ? [o.profile] : [],
@@ -112,7 +96,7 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
       resume: o.resume,
       root: o.root,
       cwd: process.cwd(),
-      signal: abort.signal,
+      signal,
       report: cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''),
       onStart: (i, n) => !json && process.stderr.write(`dispatch ${i + 1}/${n}… `),
       onDispatch: (r) => !json && process.stderr.write(`${secs(r.wallMs)} s${r.completed ? '' : ` (${r.errorKind ?? 'expectations not met'})`}\n`),
@@ -131,9 +115,7 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
     }
     report(o.root, ran.session, ran.dispatches, json);
     return ran.session.status === 'complete' && ran.dispatches.every((d) => d.completed) && (out.restore?.ok ?? true) ? 0 : 1;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 function report(root: string, session: Session, d: readonly DispatchRecord[], json: boolean): void {
@@ -145,20 +127,14 @@ function report(root: string, session: Session, d: readonly DispatchRecord[], js
   console.log(reportLines(session, d).join('\n'));
 }
 
-export async function labCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'stats') return labStats(rest);
-  if (sub === 'sweep') return labSweep(rest);
-  if (!sub || !['run', 'resume', 'list', 'show', 'compare'].includes(sub)) throw new UsageError(USAGE);
-  const { values: o, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: LAB_OPTIONS });
-  const root = labDir(o.dir);
+export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'compare', o: LabOptions, positionals: readonly string[]): Promise<number> {
+  const root = labDir(o);
   try {
     switch (sub) {
       case 'run': {
         if (!positionals[0]) throw new UsageError('lab run needs a WORKLOAD (a name, or a path to a workload .json)');
         const { workload, prompt } = loadWorkload(positionals[0], root, { roots: [process.cwd()], allowAnyPromptFile: !!o['allow-any-prompt-file'] });
-        const n = o.n === undefined ? workload.repeats : Number(o.n);
-        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
+        const n = integerOption('-n', o.n, { max: 1000, fallback: workload.repeats });
         const profileName = o.profile ?? workload.profile;
         return await execute({ root, env: cliLabEnv(o), json: !!o.json, profile: profileName, keep: !!o['keep-profile'], workload, prompt, n });
       }

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UsageError } from './support.js';
+import { configPath, givenVersion } from './options.js';
 import { openclawVersion } from '../core/openclaw/cli.js';
 import { millis } from '../core/units.js';
-import { formatVersion, parseVersion, type OpenClawVersion } from '../core/openclaw/version.js';
+import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
 import { readBoundedSync } from '../core/read.js';
@@ -22,25 +22,15 @@ export interface MigrateJson {
   repair: { ran: boolean; seconds?: number; note?: string; wouldAlso: readonly string[] };
 }
 
-export async function migrateCommand(argv: string[]): Promise<number> {
-  const { values: o } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { config: { type: 'string' }, 'openclaw-version': { type: 'string' }, openclaw: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'no-repair': { type: 'boolean' } },
-  });
+export async function migrateCommand(o: { config?: string; 'openclaw-version'?: string; openclaw?: string; 'dry-run'?: boolean; json?: boolean; 'no-repair'?: boolean }): Promise<number> {
   if (!o.config) throw new UsageError('migrate needs --config PATH');
-  const file = path.resolve(o.config);
+  const file = configPath(o);
   const bytes = readBoundedSync(file);
   if (!bytes) throw new UsageError(`${file} does not exist`);
   const exe = o.openclaw ?? 'openclaw';
   const installed = await openclawVersion(exe, { timeoutMs: millis(15_000) });
   if (!installed) throw new UsageError(`migrate needs the installed OpenClaw to judge the result, and "${exe}" did not answer --version; pass --openclaw PATH`);
-  let version: OpenClawVersion = installed;
-  if (o['openclaw-version']) {
-    const v = parseVersion(o['openclaw-version']);
-    if (!v) throw new UsageError(`--openclaw-version: "${o['openclaw-version']}" is not a version like 2026.9.6`);
-    version = v;
-  }
+  const version: OpenClawVersion = givenVersion(o) ?? installed;
   const progress = !o.json && process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 80) - 1)}`) : undefined;
   const plan = await planMigration(file, bytes, { executable: exe, version, installed, ...(o['no-repair'] ? { repair: false as const } : {}), onProgress: progress });
   if (progress) process.stderr.write('\r\x1b[K');

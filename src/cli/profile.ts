@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { unifiedDiff } from '../core/write/executor.js';
 import { UsageError } from './support.js';
+import type { CheckOptions } from './options.js';
+import { withCtrlC } from './ctrlC.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { inspectServers, withUserProfiles, type CheckedFile } from '../core/sources.js';
 import { applyPlan } from '../core/profiles/apply.js';
@@ -13,7 +14,7 @@ import { profileCaveats } from '../core/profiles/caveats.js';
 import { parseUserProfiles, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { fmt } from '../core/format.js';
 
-export type ObserveFn = (o: { config?: string; loaded?: string; downloaded?: string; 'openclaw-version'?: string; openclaw?: string; 'no-probe'?: boolean }) => Promise<CheckedFile>;
+export type ObserveFn = (o: CheckOptions) => Promise<CheckedFile>;
 
 /** `--profiles FILE`: an array of Local AI Lab profiles, or a darkmux v0.4 profiles.json. */
 export function readUserProfiles(file: string | undefined, lmStudioProvider: string): { profiles: ProfileDef[]; notes: string[] } {
@@ -50,26 +51,15 @@ function targetJson(t: ProfileTarget) {
   };
 }
 
-export async function profileCommand(argv: string[], observe: ObserveFn): Promise<number> {
-  const [sub, ...rest] = argv;
-  const { values: o, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      profiles: { type: 'string' },
-      'openclaw-version': { type: 'string' },
-      openclaw: { type: 'string' },
-      loaded: { type: 'string' },
-      downloaded: { type: 'string' },
-      'no-probe': { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-    },
-  });
-  if (!sub || !['list', 'show', 'apply'].includes(sub)) throw new UsageError('usage: local-ai-lab profile list|show NAME|apply NAME [--dry-run] [--yes] [--json]');
+/** The options `profile list|show|apply` take (one set for the three, as always). */
+export interface ProfileOptions extends CheckOptions {
+  profiles?: string;
+  'dry-run'?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+export async function profileCommand(sub: 'list' | 'show' | 'apply', o: ProfileOptions, positionals: readonly string[], observe: ObserveFn): Promise<number> {
   const name = positionals[0];
   if (sub !== 'list' && !name) throw new UsageError(`profile ${sub} needs a profile NAME`);
   if (sub === 'apply' && !o['dry-run'] && (o.loaded || o.downloaded)) throw new UsageError('apply talks to the real model servers; drop --loaded/--downloaded (or use --dry-run)');
@@ -137,13 +127,10 @@ export async function profileCommand(argv: string[], observe: ObserveFn): Promis
       return 1;
     }
   }
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  try {
+  return withCtrlC(undefined, async (signal) => {
     const report = await applyPlan(plan, {
       expectedHash: hash,
-      signal: abort.signal,
+      signal,
       lmStudioToken: process.env.LM_API_TOKEN,
       onStep: (m, i, total) => !o.json && console.error(`[${i}/${total}] ${m}`),
       reprobe: () => inspectServers(obs.model.providers, { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN }),
@@ -157,8 +144,6 @@ export async function profileCommand(argv: string[], observe: ObserveFn): Promis
       if (report.loadedAfter.length) console.log(`loaded now: ${report.loadedAfter.join(', ')}`);
     }
     return report.ok ? 0 : 1;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 

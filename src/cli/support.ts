@@ -7,7 +7,12 @@ import { dotted } from '../core/openclaw/document.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { ValidatorFinding } from '../core/openclaw/issues.js';
 
-export class UsageError extends Error {}
+/** Bad usage (exit 2). Without a message the command's usage line is the message. */
+export class UsageError extends Error {
+  constructor(message = '') {
+    super(message);
+  }
+}
 
 /** Reads an `lms ps --json` / `lms ls --json` capture; a bad file is a usage error (exit 2). */
 export function readLmsFixture(file: string, kind: 'ps' | 'ls') {

@@ -1,54 +1,34 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { fixtureRuntimes, UsageError } from './support.js';
+import { UsageError } from './support.js';
+import { checkFromArgs, integerOption, labDir, type CheckOptions } from './options.js';
+import { withCtrlC } from './ctrlC.js';
 import { readUserProfiles } from './profile.js';
+import { cliLabEnv } from './labEnv.js';
 import { dryRunJson, parseKnobs, planVariants, sweepTableLines, SweepUsageError, VERDICT_RULES, type SweepPlan } from '../core/lab/experiments/sweep.js';
 import { runSweep } from '../core/lab/experiments/sweepRun.js';
-import { cliLabEnv } from './labEnv.js';
 import { loadWorkload } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
-import { locateConfig } from '../core/openclaw/locate.js';
-import { formatVersion, parseVersion } from '../core/openclaw/version.js';
-import { checkConfigFile, withUserProfiles, type CheckedFile, type SourceOptions } from '../core/sources.js';
+import { formatVersion } from '../core/openclaw/version.js';
+import { withUserProfiles, type CheckedFile } from '../core/sources.js';
 
-const USAGE = 'usage: local-ai-lab lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run] [--json]';
-
-const OPTIONS = {
-  base: { type: 'string' },
-  n: { type: 'string', short: 'n' },
-  knobs: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
-  dir: { type: 'string' },
-  config: { type: 'string' },
-  profiles: { type: 'string' },
-  openclaw: { type: 'string' },
-  'openclaw-version': { type: 'string' },
-  /** `lms ps --json` / `lms ls --json` output standing for LM Studio (a dry run only). */
-  loaded: { type: 'string' },
-  downloaded: { type: 'string' },
-  'allow-hosted': { type: 'boolean' },
-  'allow-any-prompt-file': { type: 'boolean' },
-  'no-wire': { type: 'boolean' },
-} as const;
-
-type Opts = { 'no-wire'?: boolean; config?: string; openclaw?: string; 'openclaw-version'?: string; loaded?: string; downloaded?: string; profiles?: string };
-
-function configFile(o: Opts): string {
-  if (o.config) return path.resolve(o.config);
-  const located = locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) });
-  if (!located.exists) throw new UsageError(`no openclaw.json found (looked at ${located.searched.join(', ')}); pass --config PATH`);
-  return located.path;
+/** The options `lab sweep` takes. */
+export interface SweepOptions extends CheckOptions {
+  base?: string;
+  n?: string;
+  knobs?: string;
+  'dry-run'?: boolean;
+  json?: boolean;
+  dir?: string;
+  profiles?: string;
+  'allow-hosted'?: boolean;
+  'allow-any-prompt-file'?: boolean;
+  'no-wire'?: boolean;
 }
+
+type Opts = SweepOptions;
 
 /** The same pipeline as `check` and `profile`, with this command line's sources, and the user's profiles. */
 async function observe(o: Opts): Promise<CheckedFile> {
-  const version = o['openclaw-version'] ? parseVersion(o['openclaw-version']) : undefined;
-  if (o['openclaw-version'] && !version) throw new UsageError(`--openclaw-version: "${o['openclaw-version']}" is not a version like 2026.9.6`);
-  const servers: SourceOptions['servers'] = o.loaded || o.downloaded ? (providers) => fixtureRuntimes(providers, o.loaded, o.downloaded) : { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } };
-  const first = await checkConfigFile({ configPath: configFile(o), openclaw: o.openclaw, version, servers });
+  const first = await checkFromArgs(o);
   if (first.read.doc.error) throw new UsageError(`${first.file}: the file does not parse as JSON5 (${first.read.doc.error.message}); fix the syntax first`);
   const lmProvider = first.observation.model.providers.find((p) => first.servers.get(p.id)?.kind === 'lmstudio')?.id ?? 'lmstudio';
   return withUserProfiles(first, readUserProfiles(o.profiles, lmProvider).profiles);
@@ -63,19 +43,12 @@ function planFrom(c: CheckedFile, baseName: string, knobsText: string | undefine
 }
 
 /** `lab sweep`: the isolation sweep (README, "Isolation sweep"). */
-export async function labSweep(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const { values: o, positionals } = parsed;
-  if (positionals.length !== 1 || !o.base) throw new UsageError(USAGE);
-  const n = o.n === undefined ? 6 : Number(o.n);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`-n: "${o.n}" is not a count from 1 to 1000`);
+export async function labSweep(o: SweepOptions, positionals: readonly string[]): Promise<number> {
+  // No WORKLOAD or no --base: the usage line says both.
+  if (positionals.length !== 1 || !o.base) throw new UsageError();
+  const n = integerOption('-n', o.n, { max: 1000, fallback: 6 });
   if (!o['dry-run'] && (o.loaded || o.downloaded)) throw new UsageError('a sweep talks to the real model servers; drop --loaded/--downloaded (or use --dry-run)');
-  const root = path.resolve(o.dir ?? '.local-ai-lab');
+  const root = labDir(o);
   try {
     const first = await observe(o);
     const plan = planFrom(first, o.base, o.knobs);
@@ -113,13 +86,7 @@ async function runCliSweep(x: {
 }): Promise<number> {
   const { first, plan, workload, prompt, n, root, o } = x;
   const json = !!o.json;
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (!json) console.error('\ncancelling: the current dispatch stops, then the profile from before is restored');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return withCtrlC(json ? undefined : 'cancelling: the current dispatch stops, then the profile from before is restored', async (signal) => {
     const { id, outcome, rows } = await runSweep({
       env: cliLabEnv(o),
       first,
@@ -129,7 +96,7 @@ async function runCliSweep(x: {
       n,
       root,
       cwd: process.cwd(),
-      signal: abort.signal,
+      signal,
       report: {
         arm: (name, i, total) => {
           const v = plan.variants.find((x) => x.name === name);
@@ -181,7 +148,5 @@ async function runCliSweep(x: {
       console.log(outcome.restore.ok ? `restored the state from before the sweep${outcome.restore.configRestored ? '' : ' (the config was unchanged)'}` : `NOT restored: ${outcome.restore.error}`);
     }
     return outcome.status === 'complete' && outcome.restore.ok && rows.every((r) => !r.error) ? 0 : 1;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }

@@ -5,8 +5,7 @@ import * as z from 'zod/mini';
 export const MAX_TIMEOUT_SECONDS = 7200;
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 export const MAX_OUTPUT_BYTES_LIMIT = 256 * 1024 * 1024;
-
-/** An OpenClaw agent id, as workloads, probes and the CLI's --agent take it. */
+/** An OpenClaw agent id, as a workload's `agent` and the probes' `--agent` take it (one pattern for every face). */
 export const AGENT_ID = /^[a-z0-9_][a-z0-9_-]{0,63}$/i;
 
 /** A workload: what a lab session runs, n times. `.local-ai-lab/workloads/<name>.json`. */
