@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { EditPlan, ServerAction } from '../findings.js';
 import { fmt } from '../format.js';
-import { sha256 } from '../fsutil.js';
+import { processAlive, sha256 } from '../fsutil.js';
 import { encodeText, isEnvReference, parseDocument, type JsonNode, type TextEncodingName } from '../openclaw/document.js';
 import { readBoundedSync } from '../read.js';
 import type { TextEdit } from '../text.js';
@@ -91,14 +91,6 @@ interface Prepared {
 
 const TEMP = /^\.(.+)\.lal-(\d+)-([0-9a-f]+)\.(tmp|side)$/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Finishes what a killed write left in `dir`: a temp config is deleted (its rename never happened, or
@@ -114,7 +106,7 @@ export function sweepStale(dir: string): void {
   }
   for (const name of names) {
     const m = TEMP.exec(name);
-    if (!m || alive(Number(m[2]))) continue;
+    if (!m || processAlive(Number(m[2]))) continue;
     const file = path.join(dir, name);
     try {
       if (m[4] === 'side') {

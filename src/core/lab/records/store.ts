@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { WorkloadSchema } from '../workloadSchema.js';
+import { appendLine, readLines } from './jsonl.js';
+import { processAlive } from '../../fsutil.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -152,21 +154,11 @@ export function appendDispatch(root: string, id: string, record: Omit<DispatchRe
   try {
     // A kill mid-write leaves a last line without its newline; end it first, so this record starts a line
     // of its own instead of being glued onto the torn one (which would make both unreadable).
-    fs.writeSync(fd, (endsTorn(fd) ? '\n' : '') + JSON.stringify(full) + '\n');
-    fs.fsyncSync(fd);
+    appendLine(fd, full);
   } finally {
     fs.closeSync(fd);
   }
   return full;
-}
-
-/** Whether the file ends in the middle of a line (non-empty, last byte not a newline). */
-function endsTorn(fd: number): boolean {
-  const size = fs.fstatSync(fd).size;
-  if (size === 0) return false;
-  const last = Buffer.alloc(1);
-  fs.readSync(fd, last, 0, 1, size - 1);
-  return last[0] !== 0x0a;
 }
 
 export interface LoadedSession {
@@ -187,24 +179,7 @@ export function readSession(root: string, id: string): LoadedSession {
     if (err instanceof SessionUnreadable) throw err;
     throw new SessionUnreadable(`no readable lab session ${id} in ${path.join(root, 'runs')}: ${(err as Error).message}`);
   }
-  const dispatches: DispatchRecord[] = [];
-  let skipped = 0;
-  let text = '';
-  try {
-    text = fs.readFileSync(path.join(dir, 'dispatches.jsonl'), 'utf8');
-  } catch {
-    text = '';
-  }
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = DispatchRecordSchema.safeParse(JSON.parse(line));
-      if (r.success) dispatches.push(r.data);
-      else skipped++;
-    } catch {
-      skipped++;
-    }
-  }
+  const { records: dispatches, skipped } = readLines(path.join(dir, 'dispatches.jsonl'), DispatchRecordSchema);
   dispatches.sort((a, b) => a.index - b.index);
   // 'running' is only true while a live process holds the session's lock; otherwise it died mid-run.
   if (session.status === 'running' && !lockOwner(dir)?.alive) session = { ...session, status: 'interrupted' };
@@ -243,16 +218,7 @@ export class SessionLocked extends Error {
 
 const LockSchema = z.looseObject({ pid: z.int(), host: z.optional(z.string()), since: z.optional(z.string()) });
 
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is someone else's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const pidAlive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid);
 
 function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
   let raw: string;

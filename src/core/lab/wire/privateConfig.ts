@@ -5,6 +5,7 @@ import type { ConfigDocument, JsonNode, ObjectNode, ScalarNode } from '../../ope
 import { EditDeclined, replaceValue, setMember } from '../../openclaw/edit.js';
 import { buildModel } from '../../openclaw/model.js';
 import { isLocalServer } from '../../servers/address.js';
+import { processAlive } from '../../fsutil.js';
 import { applyEdits, type TextEdit } from '../../text.js';
 
 /**
@@ -99,14 +100,6 @@ export function writePrivateConfig(originalFile: string, text: string, tmp = os.
   return { file, env: { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INCLUDE_ROOTS: roots }, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes private copies left by lab processes that no longer run (a SIGKILL skips `dispose`). */
 export function sweepStale(tmp = os.tmpdir()): string[] {
@@ -119,7 +112,7 @@ export function sweepStale(tmp = os.tmpdir()): string[] {
   }
   for (const n of names) {
     const pid = Number(/^lal-wire-(\d+)-/.exec(n)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
     const dir = path.join(tmp, n);
     try {
       if (fs.lstatSync(dir).isDirectory() && fs.lstatSync(dir).uid === process.getuid?.()) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { sessionDir } from '../records/store.js';
+import { appendLine, endsTorn, parseLines, readLines } from '../records/jsonl.js';
 
 export const WIRE_SCHEMA_VERSION = 1;
 
@@ -118,15 +119,14 @@ export function openWireLog(root: string, id: string): WireLog {
   const file = wireFile(root, id);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let fd: number | undefined = fs.openSync(file, 'a+');
-  // A kill mid-write leaves a last line without its newline: end it, so the next record starts its own line.
-  let pendingNewline = endsTorn(fd);
+  // A kill mid-write leaves a last line without its newline: the first append ends it.
+  let torn = endsTorn(fd);
   return {
     file,
     append(record) {
       if (fd === undefined) throw new Error(`${file}: the wire log is closed`);
-      fs.writeSync(fd, (pendingNewline ? '\n' : '') + JSON.stringify(record) + '\n');
-      pendingNewline = false;
-      fs.fdatasyncSync(fd);
+      appendLine(fd, record, torn);
+      torn = false;
     },
     close() {
       if (fd === undefined) return;
@@ -134,14 +134,6 @@ export function openWireLog(root: string, id: string): WireLog {
       fd = undefined;
     },
   };
-}
-
-function endsTorn(fd: number): boolean {
-  const size = fs.fstatSync(fd).size;
-  if (size === 0) return false;
-  const last = Buffer.alloc(1);
-  fs.readSync(fd, last, 0, 1, size - 1);
-  return last[0] !== 0x0a;
 }
 
 export interface LoadedWire {
@@ -153,28 +145,13 @@ export interface LoadedWire {
 
 /** The session's wire records; none when it was recorded without the wire (old sessions, `--no-wire`). */
 export function readWire(root: string, id: string): LoadedWire {
-  let text = '';
-  try {
-    text = fs.readFileSync(wireFile(root, id), 'utf8');
-  } catch {
-    text = '';
-  }
-  return parseWireLines(text);
+  return fromLines(readLines(wireFile(root, id), WireRecordSchema));
 }
 
 export function parseWireLines(text: string): LoadedWire {
-  const records: WireRecord[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = WireRecordSchema.safeParse(JSON.parse(line));
-      if (r.success) records.push(r.data);
-      else skipped++;
-    } catch {
-      skipped++;
-    }
-  }
-  records.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.seq - b.seq));
-  return { records, skippedLines: skipped };
+  return fromLines(parseLines(text, WireRecordSchema));
+}
+
+function fromLines(l: { records: WireRecord[]; skipped: number }): LoadedWire {
+  return { records: l.records.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.seq - b.seq)), skippedLines: l.skipped };
 }
