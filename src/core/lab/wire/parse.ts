@@ -19,6 +19,7 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const round = (x: number) => Math.round(x * 100) / 100;
+const roundOrNull = (x: number | null | undefined) => (x === null || x === undefined ? null : round(x));
 
 export function classifyPath(path: string): WireApi {
   const p = path.replace(/\/+$/, '');
@@ -256,6 +257,11 @@ export class ResponseReader {
       start = nl + 1;
       if (this.skippingLine) {
         this.skippingLine = false;
+        this.line = '';
+        continue;
+      }
+      if (this.line.length + piece.length > BODY_CAP) {
+        this.capped.add('response');
         this.line = '';
         continue;
       }
@@ -588,9 +594,9 @@ export function toRecord(x: Exchange): WireRecord {
     summary: x.request.summary,
     firstChangedMessage: x.firstChangedMessage,
     memoryFlush: x.request.memoryFlush,
-    serverPrefillMs: r?.serverPrefillMs ?? null,
-    serverGenerationMs: r?.serverGenerationMs ?? null,
-    loadMs: r?.loadMs ?? null,
+    serverPrefillMs: roundOrNull(r?.serverPrefillMs),
+    serverGenerationMs: roundOrNull(r?.serverGenerationMs),
+    loadMs: roundOrNull(r?.loadMs),
     requestedContext: x.request.requestedContext,
     servedContext: r?.servedContext ?? null,
     serverError: r?.serverError ?? null,
