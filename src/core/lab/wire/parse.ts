@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { WIRE_SCHEMA_VERSION, type WireApi, type WireRecord } from './schema.js';
 
@@ -78,10 +78,17 @@ function contentText(content: unknown): string {
 /** The fields that reach the prompt template: a change in any of them is a change the server's prompt cache sees. */
 const HASHED_FIELDS = ['role', 'content', 'tool_calls', 'tool_call_id', 'type', 'name', 'arguments', 'call_id', 'output'] as const;
 
+/**
+ * A message's identity for "did it change": its template fields, strings as they are (not re-encoded as JSON:
+ * that copy of a long system prompt cost more than the hash), SHA-1 in one call. Equality only, not security.
+ */
 function messageHash(m: unknown): string {
-  const picked = isObj(m) ? Object.fromEntries(HASHED_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])) : m;
-  return createHash('sha256').update(JSON.stringify(picked) ?? 'null').digest('hex').slice(0, 16);
+  const key = isObj(m) ? HASHED_FIELDS.map((k) => (typeof m[k] === 'string' ? `s${m[k]}` : m[k] === undefined ? '' : `j${JSON.stringify(m[k])}`)).join('\u0000') : `j${JSON.stringify(m)}`;
+  return sha1(key).slice(0, 16);
 }
+
+/** One-shot hashing where the runtime has it (Node ≥ 20.12); VS Code 1.90's extension host runs Node 20.9. */
+const sha1: (s: string) => string = typeof crypto.hash === 'function' ? (s) => crypto.hash('sha1', s, 'hex') : (s) => createHash('sha1').update(s).digest('hex');
 
 export function readRequest(path: string, body: Uint8Array | null): RequestFacts {
   const api = classifyPath(path);
