@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { BODY_CAP, classifyPath, firstChangedMessage, readRequest, ResponseReader, toRecord, type RequestFacts, type ResponseFacts } from './parse.js';
+import { BODY_CAP, classifyPath, firstChangedMessage, readRequest, ResponseReader, toRecord, type ResponseFacts } from './parse.js';
 import type { WireRecord } from './schema.js';
 
 export interface RecorderOptions {
@@ -64,7 +64,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const nextSeq = opts.nextSeq ?? (() => seq++);
   let fixed: { value: number | null } | undefined;
   const currentDispatch = () => (fixed ? fixed.value : (opts.dispatch?.() ?? null));
-  /** Each dispatch's last message hashes, for firstChangedMessage. */
+  /**
+   * Each dispatch's last message hashes, for firstChangedMessage. "Last" is the last exchange to end: a
+   * dispatcher sends its model requests one after another, so that is also the last to arrive.
+   */
   const lastHashes = new Map<string, string[]>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<http.ClientRequest>();
@@ -91,8 +94,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     let requestBytes = 0;
     let kept: Buffer[] | null = [];
     let keptBytes = 0;
-    let request: RequestFacts | undefined;
-    let changed: number | null = null;
+    let requestWhole = false;
     let requestDone = false;
 
     // The answer.
@@ -133,6 +135,16 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       if (recorded || !requestDone || !responseDone) return;
       if (reader && !facts) return setImmediate(maybeRecord);
       recorded = true;
+      // The request is read now, when the answer has gone to the client: its JSON and message hashes (a few ms
+      // for an agent's long history) never stand between the client and its first byte.
+      const request = readRequest(path, requestWhole && kept ? Buffer.concat(kept) : null);
+      kept = null;
+      let changed: number | null = null;
+      if (request.messageHashes) {
+        const key = String(dispatch);
+        changed = firstChangedMessage(lastHashes.get(key), request.messageHashes);
+        lastHashes.set(key, request.messageHashes);
+      }
       emit(
         toRecord({
           seq: id,
@@ -141,7 +153,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           startedAt,
           method,
           path,
-          request: request!,
+          request,
           requestBytes,
           requestSha256: reqHash.digest('hex'),
           status,
@@ -158,13 +170,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     const endRequest = (whole: boolean) => {
       if (requestDone) return;
       requestDone = true;
-      request = readRequest(path, whole && kept ? Buffer.concat(kept) : null);
-      if (request.messageHashes) {
-        const key = String(dispatch);
-        changed = firstChangedMessage(lastHashes.get(key), request.messageHashes);
-        lastHashes.set(key, request.messageHashes);
-      }
-      kept = null;
+      requestWhole = whole;
       maybeRecord();
     };
 
