@@ -238,19 +238,22 @@ describe('wire.jsonl', () => {
   const record = (seq: number, startedAt: string): WireRecord =>
     parseExchange({ seq, startedAt, path: '/v1/chat/completions', requestBody: chatReq(), status: 200, headers: SSE, response: chunk({ content: 'a' }, 'stop') + 'data: [DONE]\n\n' }).record;
 
-  it('appends flushed records, keeps them across a torn last line, reads them back in arrival order', () => {
+  it('appends flushed records, keeps them across a torn last line, reads them back in arrival order', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-wire-'));
     try {
       const id = '20261205T120000Z-wire-test-abcd';
       const log = openWireLog(root, id);
       log.append(record(1, '2026-12-05T12:00:01.000Z'));
       log.append(record(0, '2026-12-05T12:00:00.000Z'));
-      log.close();
+      await log.flush();
+      assert.deepEqual(readWire(root, id).records.map((r) => r.seq), [0, 1], 'on disk once flush resolves');
+      await log.close();
+      assert.throws(() => log.append(record(9, '2026-12-05T12:00:09.000Z')), /closed/);
       // A kill in the middle of a write.
       fs.appendFileSync(wireFile(root, id), '{"schemaVersion":1,"seq":2,"pa');
       const again = openWireLog(root, id);
       again.append(record(3, '2026-12-05T12:00:03.000Z'));
-      again.close();
+      await again.close();
       fs.appendFileSync(wireFile(root, id), JSON.stringify({ ...record(4, '2026-12-05T12:00:04.000Z'), schemaVersion: 2 }) + '\n');
       const { records, skippedLines } = readWire(root, id);
       assert.deepEqual(records.map((r) => r.seq), [0, 1, 3]);
