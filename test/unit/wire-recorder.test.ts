@@ -402,6 +402,45 @@ describe('wire recorder: how exchanges end', () => {
     assert.equal(record!.terminated, false);
   });
 
+  it('a pooled connection the server has closed: the request goes once more on a fresh one, and the client never knows', async () => {
+    // The server drops a connection at its second request without answering, as a server whose keep-alive
+    // expired or that restarted does to the recorder's pooled socket.
+    const perSocket = new WeakMap<Socket, number>();
+    const up = await upstream((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      if (n > 1) return void req.socket.destroy();
+      res.writeHead(200, json).end('{"ok":true}');
+    });
+    const { rec, next } = await recorder(up.url);
+    const body = chatBody({ stream: false });
+    const first = await send(rec.url, '/v1/chat/completions', { headers: json, body });
+    const second = await send(rec.url, '/v1/chat/completions', { headers: json, body });
+    assert.deepEqual([first.status, second.status], [200, 200]);
+    assert.equal(second.body.toString(), '{"ok":true}');
+    assert.equal(up.seen.length, 3, 'the second request was sent twice: on the pooled connection, then on a fresh one');
+    assert.equal(up.seen[2]!.body.toString(), body, 'with its body as the client sent it');
+    const records = await next(2);
+    assert.deepEqual(records.map((r) => [r.status, r.error]), [[200, null], [200, null]]);
+  });
+
+  it('a fresh connection closed without an answer is not retried: a 502 that says so', async () => {
+    const up = await upstream((req) => req.socket.destroy());
+    const { rec, next } = await recorder(up.url);
+    const got = await send(rec.url, '/v1/chat/completions', { headers: json, body: chatBody() });
+    assert.equal(got.status, 502);
+    assert.match(got.body.toString(), /closed the connection without answering/);
+    assert.equal(up.seen.length, 1);
+    assert.equal((await next(1))[0]!.error?.kind, 'no-answer');
+  });
+
+  it('a server slower than the idle timeout of pooled connections still answers', async () => {
+    const up = await upstream((_req, res) => setTimeout(() => res.writeHead(200, json).end('{"late":true}'), 1500));
+    const { rec } = await recorder(up.url);
+    const got = await send(rec.url, '/v1/models');
+    assert.deepEqual([got.status, got.body.toString()], [200, '{"late":true}']);
+  });
+
   it('a server that never answers keeps the client waiting (the recorder adds no timeout of its own)', async () => {
     const up = await upstream(() => undefined);
     const { rec, records } = await recorder(up.url);

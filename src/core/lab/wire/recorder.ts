@@ -43,6 +43,7 @@ function forwardHeaders(raw: readonly string[], host: string | null): string[] {
 }
 
 const since = (t0: number) => performance.now() - t0;
+const POOL_IDLE_MS = 1000;
 
 /**
  * A loopback HTTP proxy in front of one model server that passes every request through unchanged (method,
@@ -51,8 +52,9 @@ const since = (t0: number) => performance.now() - t0;
  * without the recorder, and a client that goes away aborts the upstream request. The bytes are read as they
  * pass (parse.ts), keeping no body: sizes, hashes and what was read out of them.
  *
- * Upstream connections are not reused: a pooled socket the server has just closed fails the next request
- * ("socket hang up"), which would be a failure of the recorder's making; a loopback connect costs far less.
+ * Upstream connections are pooled (a connect per request cost ~0.4 ms in the bench). A pooled socket the server
+ * has closed fails the request written to it before anything was answered; that request is sent once more on a
+ * fresh connection, so the pool never turns into a failure the dispatcher would not have had without it.
  */
 export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const base = new URL(opts.upstream);
@@ -71,6 +73,9 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const lastHashes = new Map<string, string[]>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<http.ClientRequest>();
+  // Connections to the server are kept for the next request, and dropped after a second idle: well inside the
+  // 5 s keep-alive of Node, uvicorn and llama.cpp's server, so the server rarely closes one under a request.
+  const agent = new (base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, timeout: POOL_IDLE_MS });
 
   const emit = (r: WireRecord) => {
     try {
@@ -167,23 +172,31 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         }),
       );
     };
+    let afterRequest: (() => void) | undefined;
     const endRequest = (whole: boolean) => {
       if (requestDone) return;
       requestDone = true;
       requestWhole = whole;
+      afterRequest?.();
       maybeRecord();
     };
 
-    const up = client.request({
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port,
-      method,
-      path: prefix + target,
-      headers: forwardHeaders(req.rawHeaders, base.host),
-      agent: false,
-    });
-    inFlight.add(up);
+    const open = (fresh: boolean) => {
+      const u = client.request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port,
+        method,
+        path: prefix + target,
+        headers: forwardHeaders(req.rawHeaders, base.host),
+        agent: fresh ? false : agent,
+      });
+      inFlight.add(u);
+      u.on('response', onResponse);
+      u.on('error', (err: NodeJS.ErrnoException) => onUpstreamError(u, err));
+      return u;
+    };
+    let retried = false;
 
     req.on('data', (c: Buffer) => {
       requestBytes += c.length;
@@ -196,9 +209,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     req.on('end', () => endRequest(true));
     req.on('close', () => endRequest(false));
     req.on('error', () => undefined);
-    req.pipe(up);
 
-    up.on('response', (ur) => {
+    function onResponse(ur: http.IncomingMessage): void {
       ttfbMs = since(t0);
       status = ur.statusCode ?? 0;
       const r = new ResponseReader(classifyPath(path), status, ur.headers);
@@ -217,8 +229,9 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       if (!res.writableEnded && !res.destroyed) {
         const headers = forwardHeaders(ur.rawHeaders, null);
         res.writeHead(status, ur.statusMessage, headers);
-        // The status line and headers go now, as the server sent them: a streaming client sees them before the first token.
-        res.flushHeaders();
+        // Headers the server sent ahead of a streamed body go now: a streaming client sees the status before the
+        // first token. A body of known length follows at once, with them.
+        if (ur.headers['content-length'] === undefined) res.flushHeaders();
       }
       ur.on('data', (c: Buffer) => {
         responseBytes += c.length;
@@ -244,24 +257,45 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         finishResponse();
       });
       ur.pipe(res);
-    });
+    }
 
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      if (status !== null) return; // after the answer began, its own close says what happened
+    function onUpstreamError(u: http.ClientRequest, err: NodeJS.ErrnoException): void {
+      if (u !== up || status !== null) return; // an abandoned attempt; or the answer began, and its own close says what happened
+      if (error?.kind === 'client-closed' || res.destroyed || res.writableEnded) return;
+      const reset = err.code === 'ECONNRESET' || err.message === 'socket hang up';
+      if (reset && u.reusedSocket && !retried) {
+        // A pooled connection the server had already closed (its idle timeout, a restart): the request never
+        // reached it. Once more on a fresh connection, with the body as the client sent it.
+        retried = true;
+        inFlight.delete(u);
+        const again = () => {
+          if (!requestWhole || !kept) return upstreamFailed(err, 'a pooled connection was reset and the request body was too large to send again');
+          up = open(true);
+          up.end(Buffer.concat(kept));
+        };
+        if (requestDone) again();
+        else afterRequest = again;
+        return;
+      }
+      upstreamFailed(err);
+    }
+
+    function upstreamFailed(err: NodeJS.ErrnoException, why?: string): void {
       endMs = since(t0);
       const reason = err.code ?? err.message;
-      const gone = res.destroyed || res.writableEnded;
-      if (error?.kind === 'client-closed' || gone) return;
       const message =
         err.code === 'ECONNRESET' || err.message === 'socket hang up'
           ? `the model server at ${upstream} closed the connection without answering (${reason})`
           : `could not reach the model server at ${upstream} (${reason})`;
-      fail(err.code === 'ECONNRESET' ? 'no-answer' : 'unreachable', message);
+      fail(err.code === 'ECONNRESET' ? 'no-answer' : 'unreachable', why ? `${message}; ${why}` : message);
       req.resume(); // the rest of the request body goes nowhere, but must be read for the connection to go on
       const body = JSON.stringify({ error: { message: `Local AI Lab's wire recorder ${message}`, type: 'recorder_upstream_error', code: reason } });
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
       res.end(body);
-    });
+    }
+
+    let up = open(false);
+    req.pipe(up);
 
     res.on('close', () => {
       inFlight.delete(up);
@@ -301,6 +335,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         server.close(() => resolve());
         for (const up of inFlight) up.destroy();
         for (const s of sockets) s.destroy();
+        agent.destroy();
       }),
   };
 }
