@@ -198,17 +198,6 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     };
     let retried = false;
 
-    req.on('data', (c: Buffer) => {
-      requestBytes += c.length;
-      reqHash.update(c);
-      if (!kept) return;
-      keptBytes += c.length;
-      if (keptBytes > BODY_CAP) kept = null;
-      else kept.push(c);
-    });
-    req.on('end', () => endRequest(true));
-    req.on('close', () => endRequest(false));
-    req.on('error', () => undefined);
 
     function onResponse(ur: http.IncomingMessage): void {
       ttfbMs = since(t0);
@@ -229,10 +218,13 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       if (!res.writableEnded && !res.destroyed) {
         const headers = forwardHeaders(ur.rawHeaders, null);
         res.writeHead(status, ur.statusMessage, headers);
-        // Headers the server sent ahead of a streamed body go now: a streaming client sees the status before the
-        // first token. A body of known length follows at once, with them.
-        if (ur.headers['content-length'] === undefined) res.flushHeaders();
+        // Headers the server sent ahead of a streamed body go at the end of this turn of the event loop: with the
+        // first chunk if it came in the same read, else alone, so a streaming client sees the status before the
+        // first token as it would from the server. A body of known length follows at once, with them.
+        if (ur.headers['content-length'] === undefined) setImmediate(() => !res.headersSent && !res.destroyed && res.flushHeaders());
       }
+      // Forwarded first, read second: a listener runs in the order it was added, and pipe adds one.
+      ur.pipe(res);
       ur.on('data', (c: Buffer) => {
         responseBytes += c.length;
         resHash.update(c);
@@ -256,7 +248,6 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         }
         finishResponse();
       });
-      ur.pipe(res);
     }
 
     function onUpstreamError(u: http.ClientRequest, err: NodeJS.ErrnoException): void {
@@ -295,7 +286,19 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     }
 
     let up = open(false);
+    // Forwarded first, read second (as for the answer).
     req.pipe(up);
+    req.on('data', (c: Buffer) => {
+      requestBytes += c.length;
+      reqHash.update(c);
+      if (!kept) return;
+      keptBytes += c.length;
+      if (keptBytes > BODY_CAP) kept = null;
+      else kept.push(c);
+    });
+    req.on('end', () => endRequest(true));
+    req.on('close', () => endRequest(false));
+    req.on('error', () => undefined);
 
     res.on('close', () => {
       inFlight.delete(up);
