@@ -424,6 +424,44 @@ describe('wire recorder: how exchanges end', () => {
     assert.deepEqual(records.map((r) => [r.status, r.error]), [[200, null], [200, null]]);
   });
 
+  it('a pooled connection found closed while the client is still sending: the whole body goes on a fresh one', async () => {
+    // This server drops a reused connection as soon as the next request's headers arrive, before its body.
+    const uses = new WeakMap<Socket, number>();
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      const n = (uses.get(req.socket) ?? 0) + 1;
+      uses.set(req.socket, n);
+      if (n > 1) return void req.socket.destroy();
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, json).end(JSON.stringify({ got: body.length }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => server.close(r)));
+    const { rec } = await recorder(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await send(rec.url, '/v1/chat/completions', { headers: json, body: '{"warm":true}' });
+    // The body in two parts, 100 ms apart: the pooled connection fails between them.
+    const part = chatBody({ stream: false });
+    const got = await new Promise<Received>((resolve, reject) => {
+      const u = new URL(rec.url);
+      const r = http.request({ hostname: u.hostname, port: u.port, path: '/v1/chat/completions', method: 'POST', headers: { ...json, 'content-length': String(part.length) }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), cut: false }));
+      });
+      r.on('error', reject);
+      r.setTimeout(10_000, () => r.destroy(new Error('no answer for 10 s')));
+      r.write(part.slice(0, 40));
+      setTimeout(() => r.end(part.slice(40)), 100);
+    });
+    assert.equal(got.status, 200);
+    assert.deepEqual(JSON.parse(got.body.toString()), { got: part.length });
+    assert.equal(bodies.at(-1), part);
+  });
+
   it('a fresh connection closed without an answer is not retried: a 502 that says so', async () => {
     const up = await upstream((req) => req.socket.destroy());
     const { rec, next } = await recorder(up.url);

@@ -119,18 +119,16 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     const fail = (kind: string, message: string) => {
       error ??= { kind, message };
     };
+    let finishing = false;
     const finishResponse = () => {
-      if (facts || !reader) return;
+      if (finishing || !reader) return;
+      finishing = true;
       endMs ??= since(t0);
       const r = reader;
       const end = endMs;
       // A compressed body is read through its decoder: wait for what it still holds.
       if (decoder && complete) {
-        let done = false;
-        const settle = () => {
-          if (!done) facts = r.finish(complete, end);
-          done = true;
-        };
+        const settle = () => (facts ??= r.finish(complete, end));
         decoder.once('end', settle);
         decoder.once('error', settle);
         decoder.end();
@@ -198,7 +196,6 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     };
     let retried = false;
 
-
     function onResponse(ur: http.IncomingMessage): void {
       ttfbMs = since(t0);
       status = ur.statusCode ?? 0;
@@ -265,7 +262,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           up.end(Buffer.concat(kept));
         };
         if (requestDone) again();
-        else afterRequest = again;
+        else {
+          afterRequest = again;
+          req.resume(); // the dead connection's pipe paused the body still arriving: read the rest here
+        }
         return;
       }
       upstreamFailed(err);
