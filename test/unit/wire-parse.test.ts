@@ -186,6 +186,7 @@ describe('wire parse: what a request is', () => {
     const r = req([sys('You are a coding agent.'), user('Pre-compaction memory flush. Store durable memories only in memory/2026-12-05.md (create memory/ if needed).')]);
     assert.deepEqual([r.memoryFlush, r.summary], [true, false]);
     assert.equal(req([sys('a'), user('Pre-compaction memory flush. …'), { role: 'assistant', content: 'NO_REPLY' }, user('Go on.')]).memoryFlush, false, 'only the turn that asks it');
+    assert.equal(req([sys('You are a coding agent.\n\nPre-compaction memory flush turn. The session is near auto-compaction.'), user('Store what matters.')]).memoryFlush, true, 'by the system prompt OpenClaw adds for that turn');
   });
 
   it('tool calls as text: harmony commentary, a JSON call block, <|tool_call|>; harmony analysis is reasoning', () => {

@@ -118,7 +118,8 @@ export function readRequest(path: string, body: Uint8Array | null): RequestFacts
     systemText.includes(SUMMARY_SYSTEM) ||
     (lastUserText.trimStart().startsWith('<conversation>') &&
       (SUMMARY_INSTRUCTIONS.some((s) => lastUserText.includes(s)) || SAFEGUARD_HEADINGS.every((h) => lastUserText.includes(h)) || TURN_PREFIX_HEADINGS.every((h) => lastUserText.includes(h))));
-  const memoryFlush = !summary && (lastUserText.trimStart().startsWith('Pre-compaction memory flush') || systemText.includes('Pre-compaction memory flush turn'));
+  // The flush turn's prompt and the system prompt OpenClaw adds for that turn only (memory-core, 2026.9.6).
+  const memoryFlush = !summary && (lastUserText.includes('Pre-compaction memory flush.') || systemText.includes('Pre-compaction memory flush turn.'));
 
   const options = isObj(b.options) ? b.options : {};
   const requestedContext = api === 'lmstudio-load' || api === 'lmstudio-chat' ? num(b.context_length) : isOllama(api) ? num(options.num_ctx) : undefined;
