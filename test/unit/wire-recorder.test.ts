@@ -401,6 +401,83 @@ describe('wire recorder: how exchanges end', () => {
     assert.equal(record!.terminated, false);
   });
 
+  it('a pooled connection the server has closed: the request goes once more on a fresh one, and the client never knows', async () => {
+    // The server drops a connection at its second request without answering, as a server whose keep-alive
+    // expired or that restarted does to the recorder's pooled socket.
+    const perSocket = new WeakMap<Socket, number>();
+    const up = await upstream((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      if (n > 1) return void req.socket.destroy();
+      res.writeHead(200, json).end('{"ok":true}');
+    });
+    const { rec, next } = await recorder(up.url);
+    const body = chatBody({ stream: false });
+    const first = await send(rec.url, '/v1/chat/completions', { headers: json, body });
+    const second = await send(rec.url, '/v1/chat/completions', { headers: json, body });
+    assert.deepEqual([first.status, second.status], [200, 200]);
+    assert.equal(second.body.toString(), '{"ok":true}');
+    assert.equal(up.seen.length, 3, 'the second request was sent twice: on the pooled connection, then on a fresh one');
+    assert.equal(up.seen[2]!.body.toString(), body, 'with its body as the client sent it');
+    const records = await next(2);
+    assert.deepEqual(records.map((r) => [r.status, r.error]), [[200, null], [200, null]]);
+  });
+
+  it('a pooled connection found closed while the client is still sending: the whole body goes on a fresh one', async () => {
+    // This server drops a reused connection as soon as the next request's headers arrive, before its body.
+    const uses = new WeakMap<Socket, number>();
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      const n = (uses.get(req.socket) ?? 0) + 1;
+      uses.set(req.socket, n);
+      if (n > 1) return void req.socket.destroy();
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, json).end(JSON.stringify({ got: body.length }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => server.close(r)));
+    const { rec } = await recorder(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await send(rec.url, '/v1/chat/completions', { headers: json, body: '{"warm":true}' });
+    // The body in two parts, 100 ms apart: the pooled connection fails between them.
+    const part = chatBody({ stream: false });
+    const got = await new Promise<Received>((resolve, reject) => {
+      const u = new URL(rec.url);
+      const r = http.request({ hostname: u.hostname, port: u.port, path: '/v1/chat/completions', method: 'POST', headers: { ...json, 'content-length': String(part.length) }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), cut: false }));
+      });
+      r.on('error', reject);
+      r.setTimeout(10_000, () => r.destroy(new Error('no answer for 10 s')));
+      r.write(part.slice(0, 40));
+      setTimeout(() => r.end(part.slice(40)), 100);
+    });
+    assert.equal(got.status, 200);
+    assert.deepEqual(JSON.parse(got.body.toString()), { got: part.length });
+    assert.equal(bodies.at(-1), part);
+  });
+
+  it('a fresh connection closed without an answer is not retried: the client sees the connection close, as without the recorder', async () => {
+    const up = await upstream((req) => req.socket.destroy());
+    const { rec, next } = await recorder(up.url);
+    await assert.rejects(send(rec.url, '/v1/chat/completions', { headers: json, body: chatBody() }), /socket hang up|ECONNRESET/);
+    assert.equal(up.seen.length, 1);
+    const [record] = await next(1);
+    assert.equal(record!.error?.kind, 'no-answer');
+    assert.match(record!.error!.message, /closed the connection without answering/);
+  });
+
+  it('a server slower than the idle timeout of pooled connections still answers', async () => {
+    const up = await upstream((_req, res) => setTimeout(() => res.writeHead(200, json).end('{"late":true}'), 1500));
+    const { rec } = await recorder(up.url);
+    const got = await send(rec.url, '/v1/models');
+    assert.deepEqual([got.status, got.body.toString()], [200, '{"late":true}']);
+  });
+
   it('a server that never answers keeps the client waiting (the recorder adds no timeout of its own)', async () => {
     const up = await upstream(() => undefined);
     const { rec, records } = await recorder(up.url);

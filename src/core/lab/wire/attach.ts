@@ -104,7 +104,7 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
   const closeAll = async () => {
     await Promise.all([...recorders.values()].map((r) => r.close()));
     flush();
-    log.close();
+    await log.close();
     disposeCopy();
   };
   const notes: string[] = [];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { WIRE_SCHEMA_VERSION, type WireApi, type WireRecord } from './schema.js';
 
@@ -19,6 +19,7 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const round = (x: number) => Math.round(x * 100) / 100;
+const roundOrNull = (x: number | null | undefined) => (x === null || x === undefined ? null : round(x));
 
 export function classifyPath(path: string): WireApi {
   const p = path.replace(/\/+$/, '');
@@ -77,10 +78,17 @@ function contentText(content: unknown): string {
 /** The fields that reach the prompt template: a change in any of them is a change the server's prompt cache sees. */
 const HASHED_FIELDS = ['role', 'content', 'tool_calls', 'tool_call_id', 'type', 'name', 'arguments', 'call_id', 'output'] as const;
 
+/**
+ * A message's identity for "did it change": its template fields, strings as they are (not re-encoded as JSON:
+ * that copy of a long system prompt cost more than the hash), SHA-1 in one call. Equality only, not security.
+ */
 function messageHash(m: unknown): string {
-  const picked = isObj(m) ? Object.fromEntries(HASHED_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])) : m;
-  return createHash('sha256').update(JSON.stringify(picked) ?? 'null').digest('hex').slice(0, 16);
+  const key = isObj(m) ? HASHED_FIELDS.map((k) => (typeof m[k] === 'string' ? `s${m[k]}` : m[k] === undefined ? '' : `j${JSON.stringify(m[k])}`)).join('\u0000') : `j${JSON.stringify(m)}`;
+  return sha1(key).slice(0, 16);
 }
+
+/** One-shot hashing where the runtime has it (Node ≥ 20.12); VS Code 1.90's extension host runs Node 20.9. */
+const sha1: (s: string) => string = typeof crypto.hash === 'function' ? (s) => crypto.hash('sha1', s, 'hex') : (s) => createHash('sha1').update(s).digest('hex');
 
 export function readRequest(path: string, body: Uint8Array | null): RequestFacts {
   const api = classifyPath(path);
@@ -110,7 +118,8 @@ export function readRequest(path: string, body: Uint8Array | null): RequestFacts
     systemText.includes(SUMMARY_SYSTEM) ||
     (lastUserText.trimStart().startsWith('<conversation>') &&
       (SUMMARY_INSTRUCTIONS.some((s) => lastUserText.includes(s)) || SAFEGUARD_HEADINGS.every((h) => lastUserText.includes(h)) || TURN_PREFIX_HEADINGS.every((h) => lastUserText.includes(h))));
-  const memoryFlush = !summary && (lastUserText.trimStart().startsWith('Pre-compaction memory flush') || systemText.includes('Pre-compaction memory flush turn'));
+  // The flush turn's prompt and the system prompt OpenClaw adds for that turn only (memory-core, 2026.9.6).
+  const memoryFlush = !summary && (lastUserText.includes('Pre-compaction memory flush.') || systemText.includes('Pre-compaction memory flush turn.'));
 
   const options = isObj(b.options) ? b.options : {};
   const requestedContext = api === 'lmstudio-load' || api === 'lmstudio-chat' ? num(b.context_length) : isOllama(api) ? num(options.num_ctx) : undefined;
@@ -256,6 +265,11 @@ export class ResponseReader {
       start = nl + 1;
       if (this.skippingLine) {
         this.skippingLine = false;
+        this.line = '';
+        continue;
+      }
+      if (this.line.length + piece.length > BODY_CAP) {
+        this.capped.add('response');
         this.line = '';
         continue;
       }
@@ -588,9 +602,9 @@ export function toRecord(x: Exchange): WireRecord {
     summary: x.request.summary,
     firstChangedMessage: x.firstChangedMessage,
     memoryFlush: x.request.memoryFlush,
-    serverPrefillMs: r?.serverPrefillMs ?? null,
-    serverGenerationMs: r?.serverGenerationMs ?? null,
-    loadMs: r?.loadMs ?? null,
+    serverPrefillMs: roundOrNull(r?.serverPrefillMs),
+    serverGenerationMs: roundOrNull(r?.serverGenerationMs),
+    loadMs: roundOrNull(r?.loadMs),
     requestedContext: x.request.requestedContext,
     servedContext: r?.servedContext ?? null,
     serverError: r?.serverError ?? null,

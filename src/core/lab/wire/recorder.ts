@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { BODY_CAP, classifyPath, firstChangedMessage, readRequest, ResponseReader, toRecord, type RequestFacts, type ResponseFacts } from './parse.js';
+import { BODY_CAP, classifyPath, firstChangedMessage, readRequest, ResponseReader, toRecord, type ResponseFacts } from './parse.js';
 import type { WireRecord } from './schema.js';
 
 export interface RecorderOptions {
@@ -43,6 +43,7 @@ function forwardHeaders(raw: readonly string[], host: string | null): string[] {
 }
 
 const since = (t0: number) => performance.now() - t0;
+const POOL_IDLE_MS = 1000;
 
 /**
  * A loopback HTTP proxy in front of one model server that passes every request through unchanged (method,
@@ -51,8 +52,9 @@ const since = (t0: number) => performance.now() - t0;
  * without the recorder, and a client that goes away aborts the upstream request. The bytes are read as they
  * pass (parse.ts), keeping no body: sizes, hashes and what was read out of them.
  *
- * Upstream connections are not reused: a pooled socket the server has just closed fails the next request
- * ("socket hang up"), which would be a failure of the recorder's making; a loopback connect costs far less.
+ * Upstream connections are pooled (a connect per request cost ~0.4 ms in the bench). A pooled socket the server
+ * has closed fails the request written to it before anything was answered; that request is sent once more on a
+ * fresh connection, so the pool never turns into a failure the dispatcher would not have had without it.
  */
 export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const base = new URL(opts.upstream);
@@ -64,10 +66,16 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const nextSeq = opts.nextSeq ?? (() => seq++);
   let fixed: { value: number | null } | undefined;
   const currentDispatch = () => (fixed ? fixed.value : (opts.dispatch?.() ?? null));
-  /** Each dispatch's last message hashes, for firstChangedMessage. */
+  /**
+   * Each dispatch's last message hashes, for firstChangedMessage. "Last" is the last exchange to end: a
+   * dispatcher sends its model requests one after another, so that is also the last to arrive.
+   */
   const lastHashes = new Map<string, string[]>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<http.ClientRequest>();
+  // Connections to the server are kept for the next request, and dropped after a second idle: well inside the
+  // 5 s keep-alive of Node, uvicorn and llama.cpp's server, so the server rarely closes one under a request.
+  const agent = new (base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, timeout: POOL_IDLE_MS });
 
   const emit = (r: WireRecord) => {
     try {
@@ -91,8 +99,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     let requestBytes = 0;
     let kept: Buffer[] | null = [];
     let keptBytes = 0;
-    let request: RequestFacts | undefined;
-    let changed: number | null = null;
+    let requestWhole = false;
     let requestDone = false;
 
     // The answer.
@@ -112,18 +119,16 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     const fail = (kind: string, message: string) => {
       error ??= { kind, message };
     };
+    let finishing = false;
     const finishResponse = () => {
-      if (facts || !reader) return;
+      if (finishing || !reader) return;
+      finishing = true;
       endMs ??= since(t0);
       const r = reader;
       const end = endMs;
       // A compressed body is read through its decoder: wait for what it still holds.
       if (decoder && complete) {
-        let done = false;
-        const settle = () => {
-          if (!done) facts = r.finish(complete, end);
-          done = true;
-        };
+        const settle = () => (facts ??= r.finish(complete, end));
         decoder.once('end', settle);
         decoder.once('error', settle);
         decoder.end();
@@ -133,6 +138,16 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       if (recorded || !requestDone || !responseDone) return;
       if (reader && !facts) return setImmediate(maybeRecord);
       recorded = true;
+      // The request is read now, when the answer has gone to the client: its JSON and message hashes (a few ms
+      // for an agent's long history) never stand between the client and its first byte.
+      const request = readRequest(path, requestWhole && kept ? Buffer.concat(kept) : null);
+      kept = null;
+      let changed: number | null = null;
+      if (request.messageHashes) {
+        const key = String(dispatch);
+        changed = firstChangedMessage(lastHashes.get(key), request.messageHashes);
+        lastHashes.set(key, request.messageHashes);
+      }
       emit(
         toRecord({
           seq: id,
@@ -141,7 +156,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           startedAt,
           method,
           path,
-          request: request!,
+          request,
           requestBytes,
           requestSha256: reqHash.digest('hex'),
           status,
@@ -155,44 +170,33 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         }),
       );
     };
+    let afterRequest: (() => void) | undefined;
     const endRequest = (whole: boolean) => {
       if (requestDone) return;
       requestDone = true;
-      request = readRequest(path, whole && kept ? Buffer.concat(kept) : null);
-      if (request.messageHashes) {
-        const key = String(dispatch);
-        changed = firstChangedMessage(lastHashes.get(key), request.messageHashes);
-        lastHashes.set(key, request.messageHashes);
-      }
-      kept = null;
+      requestWhole = whole;
+      afterRequest?.();
       maybeRecord();
     };
 
-    const up = client.request({
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port,
-      method,
-      path: prefix + target,
-      headers: forwardHeaders(req.rawHeaders, base.host),
-      agent: false,
-    });
-    inFlight.add(up);
+    const open = (fresh: boolean) => {
+      const u = client.request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port,
+        method,
+        path: prefix + target,
+        headers: forwardHeaders(req.rawHeaders, base.host),
+        agent: fresh ? false : agent,
+      });
+      inFlight.add(u);
+      u.on('response', onResponse);
+      u.on('error', (err: NodeJS.ErrnoException) => onUpstreamError(u, err));
+      return u;
+    };
+    let retried = false;
 
-    req.on('data', (c: Buffer) => {
-      requestBytes += c.length;
-      reqHash.update(c);
-      if (!kept) return;
-      keptBytes += c.length;
-      if (keptBytes > BODY_CAP) kept = null;
-      else kept.push(c);
-    });
-    req.on('end', () => endRequest(true));
-    req.on('close', () => endRequest(false));
-    req.on('error', () => undefined);
-    req.pipe(up);
-
-    up.on('response', (ur) => {
+    function onResponse(ur: http.IncomingMessage): void {
       ttfbMs = since(t0);
       status = ur.statusCode ?? 0;
       const r = new ResponseReader(classifyPath(path), status, ur.headers);
@@ -211,9 +215,13 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       if (!res.writableEnded && !res.destroyed) {
         const headers = forwardHeaders(ur.rawHeaders, null);
         res.writeHead(status, ur.statusMessage, headers);
-        // The status line and headers go now, as the server sent them: a streaming client sees them before the first token.
-        res.flushHeaders();
+        // Headers the server sent ahead of a streamed body go at the end of this turn of the event loop: with the
+        // first chunk if it came in the same read, else alone, so a streaming client sees the status before the
+        // first token as it would from the server. A body of known length follows at once, with them.
+        if (ur.headers['content-length'] === undefined) setImmediate(() => !res.headersSent && !res.destroyed && res.flushHeaders());
       }
+      // Forwarded first, read second: a listener runs in the order it was added, and pipe adds one.
+      ur.pipe(res);
       ur.on('data', (c: Buffer) => {
         responseBytes += c.length;
         resHash.update(c);
@@ -237,25 +245,60 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         }
         finishResponse();
       });
-      ur.pipe(res);
-    });
+    }
 
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      if (status !== null) return; // after the answer began, its own close says what happened
+    function onUpstreamError(u: http.ClientRequest, err: NodeJS.ErrnoException): void {
+      if (u !== up || status !== null) return; // an abandoned attempt; or the answer began, and its own close says what happened
+      if (error?.kind === 'client-closed' || res.destroyed || res.writableEnded) return;
+      const reset = err.code === 'ECONNRESET' || err.message === 'socket hang up';
+      if (reset && u.reusedSocket && !retried) {
+        // A pooled connection the server had already closed (its idle timeout, a restart): the request never
+        // reached it. Once more on a fresh connection, with the body as the client sent it.
+        retried = true;
+        inFlight.delete(u);
+        const again = () => {
+          if (!requestWhole || !kept) return upstreamFailed(err, 'a pooled connection was reset and the request body was too large to send again');
+          up = open(true);
+          up.end(Buffer.concat(kept));
+        };
+        if (requestDone) again();
+        else {
+          afterRequest = again;
+          req.resume(); // the dead connection's pipe paused the body still arriving: read the rest here
+        }
+        return;
+      }
+      upstreamFailed(err);
+    }
+
+    function upstreamFailed(err: NodeJS.ErrnoException, why?: string): void {
       endMs = since(t0);
       const reason = err.code ?? err.message;
-      const gone = res.destroyed || res.writableEnded;
-      if (error?.kind === 'client-closed' || gone) return;
       const message =
         err.code === 'ECONNRESET' || err.message === 'socket hang up'
           ? `the model server at ${upstream} closed the connection without answering (${reason})`
           : `could not reach the model server at ${upstream} (${reason})`;
-      fail(err.code === 'ECONNRESET' ? 'no-answer' : 'unreachable', message);
+      fail(err.code === 'ECONNRESET' ? 'no-answer' : 'unreachable', why ? `${message}; ${why}` : message);
       // The client sees what it would have seen without the recorder: a connection closed without an answer
       // (a 502 of ours would read as the model server's own error). The record says which it was.
       req.resume();
       res.destroy();
+    }
+
+    let up = open(false);
+    // Forwarded first, read second (as for the answer).
+    req.pipe(up);
+    req.on('data', (c: Buffer) => {
+      requestBytes += c.length;
+      reqHash.update(c);
+      if (!kept) return;
+      keptBytes += c.length;
+      if (keptBytes > BODY_CAP) kept = null;
+      else kept.push(c);
     });
+    req.on('end', () => endRequest(true));
+    req.on('close', () => endRequest(false));
+    req.on('error', () => undefined);
 
     res.on('close', () => {
       inFlight.delete(up);
@@ -295,6 +338,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         server.close(() => resolve());
         for (const up of inFlight) up.destroy();
         for (const s of sockets) s.destroy();
+        agent.destroy();
       }),
   };
 }

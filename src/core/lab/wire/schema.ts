@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { sessionDir } from '../records/store.js';
-import { appendLine, endsTorn, parseLines, readLines } from '../records/jsonl.js';
+import { endsTorn, parseLines, readLines } from '../records/jsonl.js';
 
 export const WIRE_SCHEMA_VERSION = 1;
 
@@ -105,33 +105,52 @@ export function wireFile(root: string, id: string): string {
 
 export interface WireLog {
   readonly file: string;
-  /** Appends one record and flushes it to disk before returning. */
+  /**
+   * Queues one record. Records are written in order, each flushed to disk (fdatasync) before the next is
+   * written, on the thread pool: a disk's flush never holds up the event loop the recorder streams on.
+   */
   append(record: WireRecord): void;
-  close(): void;
+  /** Resolves once every record appended so far is on disk; rejects with the first write that failed. */
+  flush(): Promise<void>;
+  /** Flushes, then closes the file. */
+  close(): Promise<void>;
 }
 
 /**
- * Opens `runs/<id>/wire.jsonl` for appending, one record a line, each flushed as it is written so a killed
- * lab keeps every request that ended before it. The file stays open between records: a request's cost is one
- * write and one fdatasync, not an open and a close.
+ * Opens `runs/<id>/wire.jsonl` for appending, one record a line, so a killed lab keeps every request whose
+ * record was flushed. The file stays open between records: a request costs one write and one fdatasync.
  */
 export function openWireLog(root: string, id: string): WireLog {
   const file = wireFile(root, id);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  let fd: number | undefined = fs.openSync(file, 'a+');
-  // A kill mid-write leaves a last line without its newline: the first append ends it.
-  let torn = endsTorn(fd);
+  const fd = fs.openSync(file, 'a+');
+  // A kill mid-write leaves a last line without its newline: end it, so the next record starts its own line.
+  let pendingNewline = endsTorn(fd);
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  let closed = false;
+  const write = (text: string) => new Promise<void>((resolve, reject) => fs.write(fd, text, (err) => (err ? reject(err) : fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())))));
+  const flush = async () => {
+    await chain;
+    if (failure !== undefined) throw failure;
+  };
   return {
     file,
     append(record) {
-      if (fd === undefined) throw new Error(`${file}: the wire log is closed`);
-      appendLine(fd, record, torn);
-      torn = false;
+      if (closed) throw new Error(`${file}: the wire log is closed`);
+      const line = (pendingNewline ? '\n' : '') + JSON.stringify(record) + '\n';
+      pendingNewline = false;
+      chain = chain.then(() => (failure === undefined ? write(line).catch((err: unknown) => void (failure = err)) : undefined));
     },
-    close() {
-      if (fd === undefined) return;
-      fs.closeSync(fd);
-      fd = undefined;
+    flush,
+    async close() {
+      if (closed) return flush();
+      closed = true;
+      try {
+        await flush();
+      } finally {
+        fs.closeSync(fd);
+      }
     },
   };
 }
