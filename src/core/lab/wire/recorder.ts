@@ -43,7 +43,6 @@ function forwardHeaders(raw: readonly string[], host: string | null): string[] {
 }
 
 const since = (t0: number) => performance.now() - t0;
-const POOL_IDLE_MS = 1000;
 
 /**
  * A loopback HTTP proxy in front of one model server that passes every request through unchanged (method,
@@ -73,9 +72,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const lastHashes = new Map<string, string[]>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<http.ClientRequest>();
-  // Connections to the server are kept for the next request, and dropped after a second idle: well inside the
-  // 5 s keep-alive of Node, uvicorn and llama.cpp's server, so the server rarely closes one under a request.
-  const agent = new (base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, timeout: POOL_IDLE_MS });
+  // A fresh connection per request, never a pooled one: a pooled connection the server closed under a request
+  // cannot be told from a request the server took and dropped, and sending it again would run the model twice.
 
   const emit = (r: WireRecord) => {
     try {
@@ -170,16 +168,14 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         }),
       );
     };
-    let afterRequest: (() => void) | undefined;
     const endRequest = (whole: boolean) => {
       if (requestDone) return;
       requestDone = true;
       requestWhole = whole;
-      afterRequest?.();
       maybeRecord();
     };
 
-    const open = (fresh: boolean) => {
+    const open = () => {
       const u = client.request({
         protocol: base.protocol,
         hostname: base.hostname,
@@ -187,14 +183,13 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         method,
         path: prefix + target,
         headers: forwardHeaders(req.rawHeaders, base.host),
-        agent: fresh ? false : agent,
+        agent: false,
       });
       inFlight.add(u);
       u.on('response', onResponse);
       u.on('error', (err: NodeJS.ErrnoException) => onUpstreamError(u, err));
       return u;
     };
-    let retried = false;
 
     function onResponse(ur: http.IncomingMessage): void {
       ttfbMs = since(t0);
@@ -250,24 +245,6 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     function onUpstreamError(u: http.ClientRequest, err: NodeJS.ErrnoException): void {
       if (u !== up || status !== null) return; // an abandoned attempt; or the answer began, and its own close says what happened
       if (error?.kind === 'client-closed' || res.destroyed || res.writableEnded) return;
-      const reset = err.code === 'ECONNRESET' || err.message === 'socket hang up';
-      if (reset && u.reusedSocket && !retried) {
-        // A pooled connection the server had already closed (its idle timeout, a restart): the request never
-        // reached it. Once more on a fresh connection, with the body as the client sent it.
-        retried = true;
-        inFlight.delete(u);
-        const again = () => {
-          if (!requestWhole || !kept) return upstreamFailed(err, 'a pooled connection was reset and the request body was too large to send again');
-          up = open(true);
-          up.end(Buffer.concat(kept));
-        };
-        if (requestDone) again();
-        else {
-          afterRequest = again;
-          req.resume(); // the dead connection's pipe paused the body still arriving: read the rest here
-        }
-        return;
-      }
       upstreamFailed(err);
     }
 
@@ -285,7 +262,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       res.destroy();
     }
 
-    let up = open(false);
+    const up = open();
     // Forwarded first, read second (as for the answer).
     req.pipe(up);
     req.on('data', (c: Buffer) => {
@@ -338,7 +315,6 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         server.close(() => resolve());
         for (const up of inFlight) up.destroy();
         for (const s of sockets) s.destroy();
-        agent.destroy();
       }),
   };
 }
