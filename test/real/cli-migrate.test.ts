@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+
+const CLI = path.resolve('dist/cli.js');
+const exe = openclawExecutable();
+const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...isolatedEnv(), PATH: '/usr/bin:/bin' } });
+const copy = (name: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-mig-'));
+  const file = path.join(dir, 'openclaw.json');
+  fs.copyFileSync(path.resolve('test/fixtures/corpus', name), file);
+  return file;
+};
+
+describe('local-ai-lab migrate', () => {
+  it('--dry-run --json reports the contract shape and writes nothing', { skip: exe ? false : process.env.CI ? false : 'no OpenClaw' }, () => {
+    const file = copy('04-ollama-strings.json');
+    const before = fs.readFileSync(file);
+    const r = run(['migrate', '--config', file, '--openclaw', exe!, '--dry-run', '--json', '--no-repair']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(out).sort(), ['changes', 'config', 'openclawVersion', 'remaining', 'removedTo', 'repair', 'valid']);
+    assert.equal(out.valid, true);
+    assert.equal(out.removedTo, null);
+    assert.deepEqual(out.repair, { ran: false, note: 'skipped (only our own fixes were used)', wouldAlso: [] });
+    assert.deepEqual(out.changes.map((c: { path: string; action: string }) => `${c.action} ${c.path}`).sort(), [
+      'move models.providers.ollama.contextWindow',
+      'set agents.defaults.compaction.enabled',
+      'set agents.defaults.compaction.mode',
+      'set agents.defaults.compaction.recentTurnsPreserve',
+      'set models.providers.ollama.models.0.maxTokens',
+      'set models.providers.ollama.models.1.name',
+    ].sort());
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['openclaw.json'], 'no side file, no backup, no temporary copy left');
+  });
+});
