@@ -4,10 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { isolatedEnv } from '../support/openclaw.js';
 
 const CLI = path.resolve('dist/cli.js');
-const exe = openclawExecutable();
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...isolatedEnv(), PATH: '/usr/bin:/bin' } });
 const copy = (name: string) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-mig-'));
@@ -22,6 +21,9 @@ describe('local-ai-lab migrate', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /needs the installed OpenClaw/);
     assert.equal(run(['migrate']).status, 2);
-    assert.equal(run(['migrate', '--config', '/nonexistent/openclaw.json', '--openclaw', exe ?? 'openclaw']).status, 2);
+    // The config is read before OpenClaw is asked anything: no OpenClaw is needed to refuse a missing file.
+    const missing = run(['migrate', '--config', '/nonexistent/openclaw.json', '--openclaw', 'openclaw']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /does not exist/);
   });
 });

@@ -4,11 +4,11 @@ import type { RuleId } from '../../src/core/findings.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import type { ServerState } from '../../src/core/servers/types.js';
 import { applyPreferred, observe, of } from '../support/observe.js';
-import { isolatedEnv, openclawExecutable, validateText } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv, validateText } from '../support/openclaw.js';
 import { cfg, ollama } from '../support/rulesTransport.js';
 
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 
 describe('preferred fixes of the new rules keep a valid config valid (real OpenClaw 2026.9.6)', { skip }, () => {
   it('stream-usage-missing, ollama-num-ctx-unset, ollama-openai-compat, model-lacks-tools', async () => {
