@@ -31,9 +31,8 @@ describe("OpenClaw's repair as a process", () => {
   it('a doctor that hangs is killed at the cap, with the child it started, and the private home is gone', async () => {
     const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-pid-')), 'child');
     const exe = script(`echo "$HOME" > "${pidFile}.home"; sleep 60 & echo $! > "${pidFile}"; wait`);
-    const t0 = Date.now();
+    // The cap, not the 60 s sleep, ended it: a doctor that ran to its end would have exited 0.
     await assert.rejects(repairWithDoctor(exe, '{}', { timeoutMs: 1500 }), (e: Error) => e instanceof RepairFailed && /did not finish within 2 s/.test(e.message));
-    assert.ok(Date.now() - t0 < 10_000);
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(alive(child), false, 'the sleeping child was killed too');
