@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { exportTrajectory, summarizeTrajectory } from '../../src/core/lab/dispatch/trajectory.js';
 import { needsOpenclaw } from '../support/needs.js';
 import { isolatedEnv } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
-import { openclawLabProject } from '../support/openclawLab.js';
-import type { ScriptedServer } from '../support/scriptedServer.js';
+import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 const { exe, skip } = needsOpenclaw();
 const servers: ScriptedServer[] = [];
@@ -16,10 +17,19 @@ after(() => Promise.all(servers.map((s) => s.close())));
 
 const run = (args: string[], cwd: string, env: Record<string, string>, onSpawn?: (pid: number) => void) => runCli(args, { cwd, env, onSpawn });
 
-async function setup(chat: Parameters<typeof openclawLabProject>[0]) {
-  const p = await openclawLabProject(chat);
-  servers.push(p.s);
-  return p;
+async function setup(chat: Parameters<typeof startServer>[0][string], gateway?: { port: number; token: string }) {
+  const s = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': chat });
+  servers.push(s);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ocl-'));
+  const config = path.join(dir, 'openclaw.json');
+  // The reference's minimal valid config for a loopback OpenAI-compatible server.
+  fs.writeFileSync(config, JSON.stringify({
+    models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${s.port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [{ id: 'mock-1', name: 'Mock One', contextWindow: 32768, maxTokens: 1024 }] } } },
+    agents: { defaults: { model: { primary: 'mocklab/mock-1' } } },
+    ...(gateway ? { gateway: { mode: 'local', port: gateway.port, bind: 'loopback', auth: { mode: 'token', token: gateway.token } } } : {}),
+  }));
+  fs.mkdirSync(path.join(dir, '.local-ai-lab', 'workloads'), { recursive: true });
+  return { s, dir, config };
 }
 
 describe('lab run through the real OpenClaw 2026.9.6', { skip }, () => {
@@ -86,5 +96,42 @@ describe('lab run through the real OpenClaw 2026.9.6', { skip }, () => {
     const until = Date.now() + 30_000;
     while (ours().length && Date.now() < until) await new Promise((r2) => setTimeout(r2, 200));
     assert.deepEqual(ours(), [], 'no OpenClaw process is left');
+  });
+
+  it('with a Gateway running, transport auto sends each dispatch through it and records "gateway"', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const { dir, config } = await setup({ chat: { reply: 'Through the gateway. DONE' } }, { port, token: 'lab-test-token' });
+    fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'gw.json'), JSON.stringify({ name: 'gw', dispatcher: 'openclaw', transport: 'auto', prompt: 'Say DONE.', repeats: 2, timeoutSeconds: 120, expectations: { contains: ['DONE'] } }));
+    const env = isolatedEnv();
+    // The Gateway renames its process and starts a broker in another process group; SIGTERM stops both.
+    const gw = spawn(path.join(process.env.LAL_NODE24_BIN!, 'node'), [process.env.LAL_OPENCLAW_ENTRY!, 'gateway', 'run', '--port', String(port), '--bind', 'loopback'], {
+      env: { ...process.env, ...env, OPENCLAW_CONFIG_PATH: config },
+      detached: true,
+      stdio: 'ignore',
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      const listening = () => new Promise<boolean>((r) => { const c = net.connect({ host: '127.0.0.1', port }); c.once('connect', () => { c.destroy(); r(true); }); c.once('error', () => r(false)); });
+      while (!(await listening()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+      const r = await run(['lab', 'run', 'gw', '--config', config, '--openclaw', exe!, '--json'], dir, env);
+      assert.equal(r.status, 0, r.stderr + r.stdout.slice(0, 2000));
+      const out = JSON.parse(r.stdout);
+      assert.deepEqual(out.dispatches.map((d: { transport: string; completed: boolean; stopReason: string }) => [d.transport, d.completed, d.stopReason]), [['gateway', true, 'stop'], ['gateway', true, 'stop']]);
+      assert.ok(out.dispatches.every((d: { runtimeMs: number }) => d.runtimeMs > 0), 'the Gateway result carries meta.durationMs');
+    } finally {
+      const exited = new Promise((r) => gw.once('exit', r));
+      gw.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      try {
+        process.kill(-gw.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
   });
 });
