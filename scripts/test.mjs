@@ -17,7 +17,7 @@ const TIERS = ['pure', 'cli', 'real', 'slow'];
 const DEFAULT = ['pure', 'cli', 'real'];
 /**
  * Files run at once, measured on the shared 2-core machine: the pure tier 14.9 s at 1, 11.7 s at 3, 11.4 s at 4;
- * pure, cli and real together 167 s at 3 against 226 s at 2 (that run still held the ~24 s Gateway test; the load
+ * pure, cli and real together 167 s at 3 (without the ~24 s Gateway test) against 226 s at 2 (with it; the load
  * of others was 5–10 in both). The cli files mostly wait on scripted servers, so a
  * third file fills the gaps; no test failed at either. The slow tier is CPU-bound (its processes use ~625
  * CPU-seconds), so more than 2 files only adds contention. LAL_TEST_CONCURRENCY overrides.
