@@ -45,6 +45,9 @@ const targets = [
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/panel.ts'], outfile: 'dist/webview/panel.js' },
 ];
 
+/** The node:test tiers, a folder each (scripts/test.mjs runs them): out/test/<tier>/… */
+const TEST_TIERS = ['pure', 'cli', 'real', 'slow'];
+
 function testEntries(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.test.ts')).map((f) => path.join(dir, String(f)));
@@ -70,7 +73,7 @@ if (args.has('--tests')) {
   targets.push({
     ...common,
     sourcemap: 'inline',
-    entryPoints: [...testEntries('test/unit'), ...benchEntries('test/bench'), ...testEntries('test/e2e'), ...support],
+    entryPoints: [...TEST_TIERS.flatMap((t) => testEntries(`test/${t}`)), ...benchEntries('test/bench'), ...testEntries('test/e2e'), ...support],
     outdir: 'out',
     outbase: '.',
     // Resolved from node_modules at run time: mocha loads files dynamically, playwright ships its own binaries' glue.

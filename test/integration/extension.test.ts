@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -24,16 +25,36 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
 const fullText = (d: vscode.Diagnostic) => [d.message, ...(d.relatedInformation ?? []).filter((r) => !/^OpenClaw \d+\.\d+\.\d+[^:]*: /.test(r.message)).map((r) => r.message)].join(' ');
 const ruleOfDiag = (d: vscode.Diagnostic) => (d.source === 'Local AI Lab' && typeof d.code === 'object' ? String(d.code.value) : undefined);
 const ours = (rule: string) => vscode.languages.getDiagnostics(uri()).find((d) => d.source === 'Local AI Lab' && typeof d.code === 'object' && d.code?.value === rule);
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 suite('Local AI Lab in a real extension host', () => {
   let api: Api;
+  /** The sandbox's config as it was planted, before any test. */
+  let planted: Buffer;
 
   suiteSetup(async () => {
+    planted = fs.readFileSync(CONFIG);
     const ext = vscode.extensions.getExtension('local-ai-lab.local-ai-lab');
     assert.ok(ext, 'the extension is installed');
     api = (await ext.activate()) as Api;
     // Which VS Code: npm run test:e2e runs this suite on the stable and on the minimum `engines.vscode` admits.
     console.log(`extension host: VS Code ${vscode.version}, Node ${process.version}`);
+  });
+
+  // Each test starts from the planted sandbox, whatever the test before it did (or failed to undo): no unsaved
+  // edits, no open editors, no side files, backups or recorded profile beside the config, the planted bytes on
+  // disk, and the extension's findings of those bytes.
+  setup(async () => {
+    for (const d of vscode.workspace.textDocuments.filter((x) => x.isDirty && x.uri.fsPath === CONFIG)) {
+      await vscode.window.showTextDocument(d);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const dir = path.dirname(CONFIG);
+    for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('openclaw.json.removed-'))) fs.rmSync(path.join(dir, f));
+    fs.rmSync(path.join(dir, 'local-ai-lab'), { recursive: true, force: true });
+    if (!fs.readFileSync(CONFIG).equals(planted)) fs.writeFileSync(CONFIG, planted);
+    await until('the extension to have read the planted config', () => api.state().diskHash === sha256(planted));
   });
 
   test('finds the planted problems in ~/.openclaw/openclaw.json without opening it', async () => {

@@ -1,4 +1,5 @@
-import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/records/store.js';
+import { newSession } from '../../src/core/lab/session.js';
+import { SCHEMA_VERSION, writeSession, type DispatchRecord, type Session } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 
 /** A finished six-dispatch session record, for view-model tests. */
@@ -26,3 +27,11 @@ export const dispatchRecord = (index: number, seconds: number, extra: Partial<Di
   outputFile: `outputs/00${index}.txt`,
   ...extra,
 });
+
+/** A session on disk that still lacks all its dispatches, as `lab resume` finds one. */
+export function pendingSession(labDir: string, config: string, endpoint: string, repeats = 6, id = `20261201T120000Z-quick-check-${Math.random().toString(16).slice(2, 6)}`): Session {
+  const w = BUILTIN_WORKLOADS[0]!;
+  const s = newSession(id, w, w.prompt!, repeats, { configPath: config, loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' }, endpoint });
+  writeSession(labDir, s);
+  return s;
+}

@@ -4,15 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { checkExpectations, regexMatches } from '../../src/core/lab/dispatch/runner.js';
-import { newSession, openAiTarget, resolveApiKey } from '../../src/core/lab/session.js';
-import { lockSession, readSession, SessionLocked, writeSession, type Session } from '../../src/core/lab/records/store.js';
+import { openAiTarget, resolveApiKey } from '../../src/core/lab/session.js';
+import { readSession } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
-import { parseWorkload, WorkloadError } from '../../src/core/lab/workloadSchema.js';
-import { tokenFor } from '../../src/core/servers/secrets.js';
 import { readConfig } from '../../src/core/sources.js';
 import { check } from '../../src/core/check.js';
 import { runCli } from '../support/cli.js';
+import { pendingSession } from '../support/labRecords.js';
 import { llamaCppRoutes, lmStudioRoutes, mlxRoutes, ollamaRoutes, startServer, vllmRoutes, type ChatScript, type Route, type Reply, type ScriptedServer } from '../support/scriptedServer.js';
 
 const servers: ScriptedServer[] = [];
@@ -42,14 +40,6 @@ function project(s: ScriptedServer, provider = 'lmstudio', extra = '') {
   fs.mkdirSync(path.join(labDir, 'workloads'), { recursive: true });
   const workload = (name: string, w: Record<string, unknown>) => fs.writeFileSync(path.join(labDir, 'workloads', `${name}.json`), JSON.stringify({ name, dispatcher: 'openai', prompt: 'hi', repeats: 1, timeoutSeconds: 30, ...w }));
   return { dir, config, labDir, workload };
-}
-
-/** A session on disk that still lacks all its dispatches, as `lab resume` finds one. */
-function pendingSession(labDir: string, config: string, endpoint: string, repeats = 6, id = `20261201T120000Z-quick-check-${Math.random().toString(16).slice(2, 6)}`): Session {
-  const w = BUILTIN_WORKLOADS[0]!;
-  const s = newSession(id, w, w.prompt!, repeats, { configPath: config, loadedModels: [], machine: { memoryBytes: 1, cpus: 1, cpuModel: 'x', os: 'x' }, endpoint });
-  writeSession(labDir, s);
-  return s;
 }
 
 /** A finished six-dispatch lab session against a scripted LM Studio, and its records file's lines. */
@@ -151,21 +141,6 @@ describe('lab sessions survive crashes and concurrency', () => {
     assert.equal(JSON.parse(resumed.stdout).dispatches.length, 3);
   });
 
-  it('lockSession: held while its owner lives, released on release, and a lock from another machine is not judged by pid', () => {
-    const labDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-lock-'));
-    const s = pendingSession(labDir, '/nonexistent/openclaw.json', 'http://127.0.0.1:1/v1', 2);
-    writeSession(labDir, { ...s, status: 'running' });
-    const release = lockSession(labDir, s.id);
-    assert.equal(readSession(labDir, s.id).session.status, 'running');
-    assert.throws(() => lockSession(labDir, s.id), (e: unknown) => e instanceof SessionLocked && e.pid === process.pid);
-    release();
-    assert.equal(readSession(labDir, s.id).session.status, 'interrupted');
-    lockSession(labDir, s.id)();
-    fs.writeFileSync(path.join(labDir, 'runs', s.id, 'lock'), JSON.stringify({ pid: 999_999_999, host: 'elsewhere.example' }));
-    assert.equal(readSession(labDir, s.id).session.status, 'running', 'a foreign lock cannot be proven stale');
-    assert.throws(() => lockSession(labDir, s.id), /already running \(process 999999999 on elsewhere\.example\)/);
-  });
-
   it('lab show of a path-like or unknown id exits 2 with one line', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-hard-'));
     for (const id of ['../x', '/etc', '..', 'a/b', 'no-such-session']) {
@@ -204,49 +179,13 @@ describe('dispatches are bounded', () => {
     workload('verify', { expectations: { verify: { command: ['sh', '-c', `sleep 300 & echo $! > ${pidFile}; exit 0`], timeoutSeconds: 1 } } });
     const r = await runCli(['lab', 'run', 'verify', '--config', config, '--json'], { cwd: dir });
     assert.equal(r.status, 1);
-    assert.ok(r.ms < 8000, `took ${r.ms} ms`);
     const d = JSON.parse(r.stdout).dispatches[0];
     assert.deepEqual([d.completed, d.expectationsMet], [false, false]);
     assert.match(d.errorMessage, /verify command timed out after 1 s/);
     const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
-    const until = Date.now() + 3000;
+    const until = Date.now() + 15_000;
     while (alive(sleeper) && Date.now() < until) await sleep(50);
     assert.equal(alive(sleeper), false, 'the background child was killed with the group');
-  });
-
-  it('timeoutSeconds beyond two hours is refused, naming the field; unknown and wrong fields are named too', () => {
-    const base = { name: 'w', dispatcher: 'openai', prompt: 'hi' };
-    const msg = (w: unknown) => {
-      try {
-        parseWorkload(w, 'w.json');
-      } catch (err) {
-        assert.ok(err instanceof WorkloadError);
-        return err.message;
-      }
-      assert.fail('accepted');
-    };
-    assert.match(msg({ ...base, expectations: { verify: { command: ['true'], timeoutSeconds: 3_000_000 } } }), /w\.json: expectations\.verify\.timeoutSeconds: at most 7200/);
-    assert.match(msg({ ...base, timeoutSeconds: 3_000_000 }), /timeoutSeconds: at most 7200/);
-    assert.match(msg({ ...base, promt: 'typo' }), /promt: unknown field/);
-    assert.match(msg({ ...base, expectations: { contain: ['DONE'] } }), /expectations\.contain: unknown field/);
-    assert.match(msg({ ...base, repeats: 'six' }), /repeats: expected number/);
-    assert.match(msg({ ...base, dispatcher: 'curl' }), /dispatcher: one of "openclaw", "openai"/);
-    assert.match(msg({ ...base, maxOutputBytes: 10 }), /maxOutputBytes: at least 1024/);
-    assert.equal(parseWorkload(base, 'w.json').maxOutputBytes, 8 * 1024 * 1024, 'default 8 MiB');
-  });
-
-  it('a catastrophic regex is stopped at its time bound and recorded; cancel ends it at once', async () => {
-    const w = parseWorkload({ name: 'w', dispatcher: 'openai', prompt: 'hi', expectations: { regex: '^(a+)+$' } }, 'w.json');
-    const evil = 'a'.repeat(40) + '!';
-    const t0 = Date.now();
-    assert.deepEqual(await checkExpectations(w, evil, os.tmpdir(), undefined, { regexTimeoutMs: 300 }), { met: false, note: 'expectation check timed out' });
-    assert.ok(Date.now() - t0 < 3000, `${Date.now() - t0} ms`);
-    assert.deepEqual(await checkExpectations(w, 'aaaa', os.tmpdir(), undefined, { regexTimeoutMs: 2000 }), { met: true });
-    const abort = new AbortController();
-    setTimeout(() => abort.abort(), 200);
-    const t1 = Date.now();
-    assert.equal(await regexMatches('^(a+)+$', evil, 60_000, abort.signal), 'cancelled');
-    assert.ok(Date.now() - t1 < 2000, 'cancel does not wait for the regex');
   });
 
   it('through the CLI: the timed-out check is in the record, and Ctrl-C during a check still cancels', async () => {
@@ -264,12 +203,11 @@ describe('dispatches are bounded', () => {
     }
     assert.ok(sawDispatch, 'the first dispatch was recorded');
     await sleep(1000);
-    const tInt = Date.now();
     process.kill(pid, 'SIGINT');
     const r = await running;
-    assert.ok(Date.now() - tInt < 3000, `exit ${Date.now() - tInt} ms after SIGINT`);
     const out = JSON.parse(r.stdout);
     assert.equal(out.session.status, 'cancelled');
+    // Had the check ignored the cancel, it would have run to its bound and recorded the second dispatch.
     assert.equal(out.dispatches.length, 1);
     assert.equal(out.dispatches[0].errorMessage, 'expectation check timed out');
     assert.equal(out.dispatches[0].completed, false);
@@ -281,7 +219,6 @@ describe('dispatches are bounded', () => {
     workload('endless', { maxOutputBytes: 256 * 1024, timeoutSeconds: 60 });
     const r = await runCli(['lab', 'run', 'endless', '--config', config, '--json'], { cwd: dir });
     assert.equal(r.status, 1);
-    assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
     const out = JSON.parse(r.stdout);
     const d = out.dispatches[0];
     assert.equal(d.errorKind, 'output-too-large');
@@ -345,23 +282,14 @@ describe('the openclaw dispatcher is bounded too', () => {
     assert.equal(r.status, 1, r.stderr);
     const d = JSON.parse(r.stdout).dispatches[0];
     assert.equal(d.errorKind, 'output-too-large');
-    assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
-    const until = Date.now() + 3000;
+    const until = Date.now() + 15_000;
     while (alive(child) && Date.now() < until) await sleep(50);
     assert.equal(alive(child), false, 'the whole group was stopped');
   });
 });
 
 describe('secrets and where requests go', () => {
-  it('tokenFor: only a local server identified as LM Studio gets the token', () => {
-    assert.equal(tokenFor('http://127.0.0.1:1234/v1', 'lmstudio', 't'), 't');
-    assert.equal(tokenFor('http://192.168.1.5:1234/v1', 'lmstudio', 't'), 't');
-    for (const kind of ['ollama', 'llamacpp', 'vllm', 'mlx', 'openai-compatible', undefined] as const) assert.equal(tokenFor('http://127.0.0.1:1234/v1', kind, 't'), undefined, String(kind));
-    assert.equal(tokenFor('https://api.openai.com/v1', 'lmstudio', 't'), undefined);
-    assert.equal(tokenFor('http://127.0.0.1:1234/v1', 'lmstudio', ''), undefined);
-  });
-
   it('LM_API_TOKEN goes only to the LM Studio server, never to Ollama, llama.cpp, vLLM or mlx (even one whose provider id is lmstudio)', async () => {
     const token = 'tok-7f3a-secret';
     const lm = await serve(lmStudioRoutes());

@@ -10,14 +10,11 @@ import { check } from '../../src/core/check.js';
 import { planProfile } from '../../src/core/profiles/plan.js';
 import { BUILTIN_PROFILES, resolveBuiltin } from '../../src/core/profiles/resolve.js';
 import type { ServerState } from '../../src/core/servers/types.js';
-import { isolatedEnv, openclawExecutable, openclawOldExecutable } from '../support/openclaw.js';
+import { needsOpenclawReleases } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 import { millis } from '../../src/core/units.js';
 
-const releases = [
-  { version: '2026.9.6', exe: openclawExecutable() },
-  { version: '2026.5.28', exe: openclawOldExecutable() },
-];
-const skip = releases.every((r) => r.exe) ? false : process.env.CI ? false : 'the real OpenClaw releases are not installed (npm test installs them)';
+const { releases, skip } = needsOpenclawReleases();
 const opts = { timeoutMs: millis(90_000), env: { ...process.env, ...isolatedEnv() } };
 
 const lm: ServerState = {

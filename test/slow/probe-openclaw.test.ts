@@ -3,14 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
 import { readCodewordRecord } from '../../src/core/lab/experiments/codewordRun.js';
 import { codewordView } from '../../src/core/lab/experiments/codewords.js';
 import { startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 const servers: ScriptedServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 

@@ -7,15 +7,15 @@ import { after, describe, it } from 'node:test';
 import { runRules } from '../../src/core/rules/registry.js';
 import { applyEdits } from '../../src/core/text.js';
 import { observe } from '../support/observe.js';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 import { startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 /**
  * Premise tests: what a rule claims OpenClaw does, observed on the wire from a real `openclaw agent --local`
  * dispatch into a scripted server. The rule's own preferred fix must change what is sent.
  */
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 const servers: ScriptedServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 

@@ -9,13 +9,13 @@ import { placeIssue } from '../../src/core/openclaw/issues.js';
 import { formatVersion } from '../../src/core/openclaw/version.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { applyEdits } from '../../src/core/text.js';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 import { config, lmstudio, observe } from '../support/observe.js';
 import { millis } from '../../src/core/units.js';
 
-const exe = openclawExecutable();
 // CI must prove fixes against the real validator; a developer without the tool cache is told why it is skipped.
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 const env = isolatedEnv();
 const opts = { timeoutMs: millis(60000), env: { ...process.env, ...env } };
 

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { validatorFor } from '../../src/core/migrate/validate.js';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
 import { millis } from '../../src/core/units.js';
 
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 
 describe('the validator copy, judged by the real OpenClaw 2026.9.6', { skip }, () => {
   it('resolves $include against the real config folder and leaves nothing beside the config', async () => {

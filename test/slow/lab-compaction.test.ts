@@ -5,10 +5,10 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../support/cli.js';
 import { startCompactionServer, writeWorkspaceFiles, type CompactionServer } from '../support/compactionServer.js';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 const servers: CompactionServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 

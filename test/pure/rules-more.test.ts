@@ -1,35 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RuleId } from '../../src/core/findings.js';
 import { runRules } from '../../src/core/rules/registry.js';
-import type { LoadedModel, ServerState } from '../../src/core/servers/types.js';
+import type { ServerState } from '../../src/core/servers/types.js';
 import { applyPreferred, dotted, observe, of } from '../support/observe.js';
-import { isolatedEnv, openclawExecutable, validateText } from '../support/openclaw.js';
-
-
-function cfg(o: { id?: string; baseUrl?: string; api?: string; model?: string; row?: string; providerExtra?: string; defaultsExtra?: string; primary?: string }): string {
-  const id = o.id ?? 'lmstudio';
-  const model = o.model ?? 'qwen/qwen3-coder-30b';
-  return `{
-  "models": {
-    "providers": {
-      "${id}": {
-        "baseUrl": "${o.baseUrl ?? 'http://127.0.0.1:1234/v1'}",
-        "api": "${o.api ?? 'openai-completions'}",
-        "apiKey": "local"${o.providerExtra ? ', ' + o.providerExtra : ''},
-        "models": [
-          { "id": "${model}", "name": "M", "contextWindow": 32768${o.row ? ', ' + o.row : ''} }
-        ]
-      }
-    }
-  },
-  "agents": { "defaults": { "model": { "primary": "${o.primary ?? `${id}/${model}`}" }, "compaction": { "mode": "default" }${o.defaultsExtra ? ', ' + o.defaultsExtra : ''} } }
-}`;
-}
-
-function server(kind: ServerState['kind'], loaded: Partial<LoadedModel>[], baseUrl = 'http://127.0.0.1:1234/v1'): ServerState {
-  return { baseUrl, status: 'ok', kind, via: 'test', loaded: loaded.map((l) => ({ identifier: l.identifier ?? 'qwen/qwen3-coder-30b', modelKey: l.modelKey ?? l.identifier ?? 'qwen/qwen3-coder-30b', ...l })) };
-}
+import { cfg, server } from '../support/rulesMore.js';
 
 describe('reasoning-mismatch', () => {
   it('Ollama says it thinks, the row says nothing: warning at the row id; the fix adds reasoning: true', () => {
@@ -162,31 +136,5 @@ describe('harmony-tool-calls', () => {
     const [f] = of(runRules(observe(text, { runtimes: { lms: server('lmstudio', []) } })), 'harmony-tool-calls');
     assert.match(applyPreferred(text, f!), /"primary": "lmstudio\/openai\/gpt-oss-20b"/);
     assert.deepEqual(of(runRules(observe(cfg({ id: 'box', baseUrl: 'http://127.0.0.1:8000/v1', model: 'openai/gpt-oss-20b' }), { runtimes: { box: server('vllm', [], 'http://127.0.0.1:8000/v1') } })), 'harmony-tool-calls'), [], 'vLLM parses Harmony itself');
-  });
-});
-
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
-
-describe('preferred edit fixes of rules 5-9 keep a valid config valid (real OpenClaw 2026.9.6)', { skip }, () => {
-  it('reasoning-mismatch, lmstudio-jit-context (rename, preload), max-tokens-budget, vllm-responses-api, harmony-tool-calls', async () => {
-    const env = { ...process.env, ...isolatedEnv() };
-    const cases: { text: string; runtimes: Record<string, ServerState>; rule: RuleId; version?: string }[] = [
-      { text: cfg({ id: 'ollama', baseUrl: 'http://127.0.0.1:11434', api: 'ollama', model: 'qwen3:8b', row: '"contextTokens": 32768' }), runtimes: { ollama: server('ollama', [{ identifier: 'qwen3:8b', capabilities: { thinking: true } }], 'http://127.0.0.1:11434') }, rule: 'reasoning-mismatch' },
-      { text: cfg({ id: 'lms', defaultsExtra: '"models": { "lms/qwen/qwen3-coder-30b": { "alias": "coder" } }' }), runtimes: { lms: server('lmstudio', []) }, rule: 'lmstudio-jit-context' },
-      { text: cfg({ providerExtra: '"params": { "preload": false }' }), runtimes: { lmstudio: server('lmstudio', []) }, rule: 'lmstudio-jit-context' },
-      { text: cfg({ row: '"maxTokens": 24000' }), runtimes: {}, rule: 'max-tokens-budget' },
-      { text: cfg({ id: 'box', baseUrl: 'http://127.0.0.1:8000/v1', api: 'openai-responses' }), runtimes: { box: server('vllm', [], 'http://127.0.0.1:8000/v1') }, rule: 'vllm-responses-api' },
-      { text: cfg({ id: 'lms', model: 'openai/gpt-oss-20b' }), runtimes: { lms: server('lmstudio', []) }, rule: 'harmony-tool-calls' },
-    ];
-    for (const c of cases) {
-      const before = await validateText(exe!, c.text, env);
-      assert.equal(before.valid, true, `${c.rule} case is valid before: ${JSON.stringify(before.issues)}`);
-      const f = of(runRules(observe(c.text, { runtimes: c.runtimes, version: c.version })), c.rule)[0];
-      assert.ok(f, `${c.rule} fires`);
-      const after = applyPreferred(c.text, f);
-      const r = await validateText(exe!, after, env);
-      assert.equal(r.valid, true, `${c.rule}: ${JSON.stringify(r.issues)}\n${after}`);
-    }
   });
 });

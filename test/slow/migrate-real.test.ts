@@ -11,13 +11,13 @@ import { validateConfig } from '../../src/core/openclaw/cli.js';
 import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
 import { parseVersion } from '../../src/core/openclaw/version.js';
 import { planMigration } from '../../src/core/migrate/run.js';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
 import { loadStored, storedRepair } from '../support/doctor.js';
 import { millis } from '../../src/core/units.js';
 
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 const env = { ...process.env, ...isolatedEnv() };
 const V = parseVersion('2026.9.6')!;
 const commentsOf = (text: string) => parseDocument('/c', text).comments.map(([a, b]) => text.slice(a, b));

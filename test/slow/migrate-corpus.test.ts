@@ -5,12 +5,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { validateConfig } from '../../src/core/openclaw/cli.js';
 import { decodeText, nodeAt, parseDocument, toValue, type JsonNode } from '../../src/core/openclaw/document.js';
-import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
+import { needsOpenclaw } from '../support/needs.js';
+import { isolatedEnv } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
 import { millis } from '../../src/core/units.js';
 
-const exe = openclawExecutable();
-const skip = exe ? false : process.env.CI ? false : 'the real OpenClaw is not installed (npm test installs it)';
+const { exe, skip } = needsOpenclaw();
 const CORPUS = path.resolve('test/fixtures/corpus');
 const env = { ...process.env, ...isolatedEnv() };
 

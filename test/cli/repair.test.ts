@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { doctorBlocked, doctorNotes, repairWithDoctor, RepairFailed } from '../../src/core/openclaw/repair.js';
+import { repairWithDoctor, RepairFailed } from '../../src/core/openclaw/repair.js';
 import { planMigration } from '../../src/core/migrate/run.js';
 import { parseVersion } from '../../src/core/openclaw/version.js';
 import { millis } from '../../src/core/units.js';
@@ -32,9 +32,8 @@ describe("OpenClaw's repair as a process", () => {
   it('a doctor that hangs is killed at the cap, with the child it started, and the private home is gone', async () => {
     const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-pid-')), 'child');
     const exe = script(`echo "$HOME" > "${pidFile}.home"; sleep 60 & echo $! > "${pidFile}"; wait`);
-    const t0 = Date.now();
+    // The cap, not the 60 s sleep, ended it: a doctor that ran to its end would have exited 0.
     await assert.rejects(repairWithDoctor(exe, '{}', { timeoutMs: millis(1500) }), (e: Error) => e instanceof RepairFailed && /did not finish within 2 s/.test(e.message));
-    assert.ok(Date.now() - t0 < 10_000);
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(alive(child), false, 'the sleeping child was killed too');
@@ -72,23 +71,5 @@ echo "Doctor complete."`);
     assert.equal(plan.after, text);
     assert.match(plan.refused ?? '', /OpenClaw's repair did not complete: openclaw doctor exited with 3: boom: cannot read plugin registry\. Nothing was changed; .*--no-repair/);
     assert.deepEqual(fs.readdirSync(dir), ['openclaw.json']);
-  });
-
-  it("reads doctor's own sentences and the values that stopped it from its real output", () => {
-    const out = [
-      '◇  Doctor changes ──────────────────────────────────────────────────────╮',
-      '│                                                                       │',
-      '│  Moved agents.list to keyed agents.entries.                           │',
-      '│  Removed maxActiveTranscriptBytes to preserve truncateAfterCompaction:  │',
-      '│  false.                                                               │',
-      '├───────────────────────────────────────────────────────────────────────╯',
-      '◇  Config ─────────────────────────────────────────────────────────────╮',
-      '│  - hooks.token: SecretRef objects are not supported at hooks.token.     │',
-      '│  - mcp.servers.vexa.headers.X-API-Key: Invalid input                    │',
-      '│  No config changes were written. Fix the value(s) above in              │',
-      '├─────────────────────────────────────────────────────────────────────────╯',
-    ].join('\n');
-    assert.deepEqual(doctorNotes(out), ['Moved agents.list to keyed agents.entries.', 'Removed maxActiveTranscriptBytes to preserve truncateAfterCompaction: false.']);
-    assert.deepEqual(doctorBlocked(out), ['hooks.token', 'mcp.servers.vexa.headers.X-API-Key']);
   });
 });

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { checkExpectations, regexMatches } from '../../src/core/lab/dispatch/runner.js';
+import { lockSession, readSession, SessionLocked, writeSession } from '../../src/core/lab/records/store.js';
+import { parseWorkload, WorkloadError } from '../../src/core/lab/workloadSchema.js';
+import { tokenFor } from '../../src/core/servers/secrets.js';
+import { pendingSession } from '../support/labRecords.js';
+
+describe('lab sessions survive crashes and concurrency', () => {
+  it('lockSession: held while its owner lives, released on release, and a lock from another machine is not judged by pid', () => {
+    const labDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-lock-'));
+    const s = pendingSession(labDir, '/nonexistent/openclaw.json', 'http://127.0.0.1:1/v1', 2);
+    writeSession(labDir, { ...s, status: 'running' });
+    const release = lockSession(labDir, s.id);
+    assert.equal(readSession(labDir, s.id).session.status, 'running');
+    assert.throws(() => lockSession(labDir, s.id), (e: unknown) => e instanceof SessionLocked && e.pid === process.pid);
+    release();
+    assert.equal(readSession(labDir, s.id).session.status, 'interrupted');
+    lockSession(labDir, s.id)();
+    fs.writeFileSync(path.join(labDir, 'runs', s.id, 'lock'), JSON.stringify({ pid: 999_999_999, host: 'elsewhere.example' }));
+    assert.equal(readSession(labDir, s.id).session.status, 'running', 'a foreign lock cannot be proven stale');
+    assert.throws(() => lockSession(labDir, s.id), /already running \(process 999999999 on elsewhere\.example\)/);
+  });
+});
+
+describe('dispatches are bounded', () => {
+  it('timeoutSeconds beyond two hours is refused, naming the field; unknown and wrong fields are named too', () => {
+    const base = { name: 'w', dispatcher: 'openai', prompt: 'hi' };
+    const msg = (w: unknown) => {
+      try {
+        parseWorkload(w, 'w.json');
+      } catch (err) {
+        assert.ok(err instanceof WorkloadError);
+        return err.message;
+      }
+      assert.fail('accepted');
+    };
+    assert.match(msg({ ...base, expectations: { verify: { command: ['true'], timeoutSeconds: 3_000_000 } } }), /w\.json: expectations\.verify\.timeoutSeconds: at most 7200/);
+    assert.match(msg({ ...base, timeoutSeconds: 3_000_000 }), /timeoutSeconds: at most 7200/);
+    assert.match(msg({ ...base, promt: 'typo' }), /promt: unknown field/);
+    assert.match(msg({ ...base, expectations: { contain: ['DONE'] } }), /expectations\.contain: unknown field/);
+    assert.match(msg({ ...base, repeats: 'six' }), /repeats: expected number/);
+    assert.match(msg({ ...base, dispatcher: 'curl' }), /dispatcher: one of "openclaw", "openai"/);
+    assert.match(msg({ ...base, maxOutputBytes: 10 }), /maxOutputBytes: at least 1024/);
+    assert.equal(parseWorkload(base, 'w.json').maxOutputBytes, 8 * 1024 * 1024, 'default 8 MiB');
+  });
+
+  it('a catastrophic regex is stopped at its time bound and recorded; cancel ends it at once', async () => {
+    const w = parseWorkload({ name: 'w', dispatcher: 'openai', prompt: 'hi', expectations: { regex: '^(a+)+$' } }, 'w.json');
+    const evil = 'a'.repeat(40) + '!';
+    const t0 = Date.now();
+    assert.deepEqual(await checkExpectations(w, evil, os.tmpdir(), undefined, { regexTimeoutMs: 300 }), { met: false, note: 'expectation check timed out' });
+    assert.ok(Date.now() - t0 < 3000, `${Date.now() - t0} ms`);
+    assert.deepEqual(await checkExpectations(w, 'aaaa', os.tmpdir(), undefined, { regexTimeoutMs: 2000 }), { met: true });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    const t1 = Date.now();
+    assert.equal(await regexMatches('^(a+)+$', evil, 60_000, abort.signal), 'cancelled');
+    assert.ok(Date.now() - t1 < 2000, 'cancel does not wait for the regex');
+  });
+});
+
+describe('secrets and where requests go', () => {
+  it('tokenFor: only a local server identified as LM Studio gets the token', () => {
+    assert.equal(tokenFor('http://127.0.0.1:1234/v1', 'lmstudio', 't'), 't');
+    assert.equal(tokenFor('http://192.168.1.5:1234/v1', 'lmstudio', 't'), 't');
+    for (const kind of ['ollama', 'llamacpp', 'vllm', 'mlx', 'openai-compatible', undefined] as const) assert.equal(tokenFor('http://127.0.0.1:1234/v1', kind, 't'), undefined, String(kind));
+    assert.equal(tokenFor('https://api.openai.com/v1', 'lmstudio', 't'), undefined);
+    assert.equal(tokenFor('http://127.0.0.1:1234/v1', 'lmstudio', ''), undefined);
+  });
+});

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { doctorBlocked, doctorNotes } from '../../src/core/openclaw/repair.js';
+
+describe("OpenClaw's repair, read from its output", () => {
+  it("reads doctor's own sentences and the values that stopped it from its real output", () => {
+    const out = [
+      '◇  Doctor changes ──────────────────────────────────────────────────────╮',
+      '│                                                                       │',
+      '│  Moved agents.list to keyed agents.entries.                           │',
+      '│  Removed maxActiveTranscriptBytes to preserve truncateAfterCompaction:  │',
+      '│  false.                                                               │',
+      '├───────────────────────────────────────────────────────────────────────╯',
+      '◇  Config ─────────────────────────────────────────────────────────────╮',
+      '│  - hooks.token: SecretRef objects are not supported at hooks.token.     │',
+      '│  - mcp.servers.vexa.headers.X-API-Key: Invalid input                    │',
+      '│  No config changes were written. Fix the value(s) above in              │',
+      '├─────────────────────────────────────────────────────────────────────────╯',
+    ].join('\n');
+    assert.deepEqual(doctorNotes(out), ['Moved agents.list to keyed agents.entries.', 'Removed maxActiveTranscriptBytes to preserve truncateAfterCompaction: false.']);
+    assert.deepEqual(doctorBlocked(out), ['hooks.token', 'mcp.servers.vexa.headers.X-API-Key']);
+  });
+});
