@@ -27,6 +27,7 @@ export async function editorLabEnv(ctx: Ctx, needs: string): Promise<LabEnv | un
     inspectTimeoutMs: s.inspectTimeout,
     userProfiles: () => readSettings().profiles,
     allowHosted: s.labAllowHosted,
+    wire: s.labWire,
   };
 }
 

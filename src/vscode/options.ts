@@ -29,6 +29,8 @@ export interface Settings {
   readonly profileErrors: readonly string[];
   /** Machine-scoped opt-ins: the lab against a hosted API; promptFile outside the workload's folder and the workspace. */
   readonly labAllowHosted: boolean;
+  /** Record the wire in lab sessions (machine scope). */
+  readonly labWire: boolean;
   readonly labAllowPromptFilesAnywhere: boolean;
 }
 
@@ -65,6 +67,7 @@ export function settingsFrom(get: (key: string) => unknown): Settings {
     compression: num(get('hover.compression'), 0.6, 0, 0.95),
     // Machine scope: a workspace's value is never applied, so only the user can opt in.
     labAllowHosted: get('lab.allowHostedEndpoints') === true,
+    labWire: get('lab.wire') !== false,
     labAllowPromptFilesAnywhere: get('lab.allowPromptFilesAnywhere') === true,
     profiles,
     profileErrors: errors,
