@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isolatedEnv } from '../support/openclaw.js';
+import { corpusCopy, runIsolatedCli } from '../support/migrateCli.js';
 
-const CLI = path.resolve('dist/cli.js');
-const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...isolatedEnv(), PATH: '/usr/bin:/bin' } });
-const copy = (name: string) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-mig-'));
-  const file = path.join(dir, 'openclaw.json');
-  fs.copyFileSync(path.resolve('test/fixtures/corpus', name), file);
-  return file;
-};
+const run = runIsolatedCli;
+const copy = corpusCopy;
 
 describe('local-ai-lab migrate', () => {
   it('exits 2 without an OpenClaw to judge, or without --config', () => {
