@@ -110,7 +110,7 @@ export interface ServerOptions {
 export function serversFrom(o: ServerOptions): SourceOptions['servers'] {
   if (o.loaded || o.downloaded) return (providers) => fixtureRuntimes(providers, o.loaded, o.downloaded);
   if (o['no-probe']) return 'none';
-  return { probe: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } };
+  return { inspect: { timeoutMs: 1500, lmStudioToken: process.env.LM_API_TOKEN } };
 }
 
 /** The options the check pipeline reads. */

@@ -79,8 +79,8 @@ export interface SourceOptions {
   /** The `openclaw` executable (default `openclaw` on PATH). */
   readonly openclaw?: string;
   readonly version?: OpenClawVersion;
-  /** How to learn what the servers loaded: probe them, ask nobody, or a stand-in (captured `lms` output). */
-  readonly servers: { readonly probe: InspectOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
+  /** How to learn what the servers loaded: inspect them, ask nobody, or a stand-in (captured `lms` output). */
+  readonly servers: { readonly inspect: InspectOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
   readonly userProfiles?: readonly ProfileDef[];
   readonly disabledRules?: readonly string[];
 }
@@ -108,7 +108,7 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
   const version = await resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
   const providers = providersOf(read.doc);
   const servers =
-    opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await inspectServers(providers, opts.servers.probe);
+    opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await inspectServers(providers, opts.servers.inspect);
   const input: CheckInput = {
     doc: read.doc,
     version: version.version,

@@ -36,7 +36,7 @@ export function inspectFor(env: LabEnv, look: CheckedFile): Promise<Map<string, 
  * user's profiles resolved. A config that does not parse cannot be planned or run: ConfigUnreadable says where.
  */
 export async function look(env: LabEnv): Promise<CheckedFile> {
-  const first = await checkConfigFile({ configPath: env.configPath, openclaw: env.openclaw, version: env.version, servers: { probe: { timeoutMs: env.inspectTimeoutMs ?? 1500, lmStudioToken: env.lmStudioToken } } });
+  const first = await checkConfigFile({ configPath: env.configPath, openclaw: env.openclaw, version: env.version, servers: { inspect: { timeoutMs: env.inspectTimeoutMs ?? 1500, lmStudioToken: env.lmStudioToken } } });
   const e = first.read.doc.error;
   if (e) {
     const at = first.read.doc.index.rangeOf(e.span).start;
