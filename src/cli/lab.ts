@@ -12,6 +12,7 @@ import { compareSessions, summarizeSession } from '../core/lab/summary.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
 import { loadWorkload } from '../core/lab/workload.js';
+import { loadTimeline, mediansLine, timelineLines } from '../core/lab/timeline/timeline.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
@@ -78,6 +79,8 @@ export interface LabOptions {
   'allow-any-prompt-file'?: boolean;
   'keep-profile'?: boolean;
   'no-wire'?: boolean;
+  'sample-ms'?: string;
+  timeline?: boolean;
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
@@ -119,12 +122,16 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
 }
 
 function report(root: string, session: Session, d: readonly DispatchRecord[], json: boolean): void {
+  const t = loadTimeline(root, session.id);
   if (json) {
     const cluster = clusterOf(d);
-    console.log(JSON.stringify({ dir: path.join(root, 'runs', session.id), session, dispatches: d.map((r) => ({ ...r, cluster: cluster(r) })), summary: summarizeSession(d) }, null, 2));
+    console.log(
+      JSON.stringify({ dir: path.join(root, 'runs', session.id), session, dispatches: d.map((r) => ({ ...r, cluster: cluster(r) })), summary: summarizeSession(d), requestMedians: t.medians, anomalies: t.anomalies }, null, 2),
+    );
     return;
   }
-  console.log(reportLines(session, d).join('\n'));
+  const m = mediansLine(t.medians);
+  console.log([...reportLines(session, d), ...(m ? [m] : []), ...(t.anomalies.length ? [`anomalies: ${t.anomalies.length} (${[...new Set(t.anomalies.map((a) => a.kind))].join(', ')}): lab show ${session.id} --timeline`] : [])].join('\n'));
 }
 
 export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'compare', o: LabOptions, positionals: readonly string[]): Promise<number> {
@@ -156,7 +163,14 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
       }
       case 'show': {
         if (!positionals[0]) throw new UsageError('lab show needs a session ID');
-        const { session, dispatches } = readSession(root, resolveSessionId(root, positionals[0]));
+        const id = resolveSessionId(root, positionals[0]);
+        if (o.timeline) {
+          const t = loadTimeline(root, id);
+          if (o.json) console.log(JSON.stringify(t, null, 2));
+          else console.log(timelineLines(t).join('\n'));
+          return 0;
+        }
+        const { session, dispatches } = readSession(root, id);
         report(root, session, dispatches, !!o.json);
         return 0;
       }
@@ -171,6 +185,13 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
           console.log(`A: ${nameA}  (${a.session.id})`);
           console.log(`B: ${nameB}  (${b.session.id})`);
           for (const l of comparisonLines(c, nameA, nameB, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold })) console.log(`${l.label}: ${l.value}`);
+          for (const [name, s] of [
+            [nameA, a.session],
+            [nameB, b.session],
+          ] as const) {
+            const m = mediansLine(loadTimeline(root, s.id).medians);
+            if (m) console.log(`${name}: ${m}`);
+          }
         }
         return 0;
       }

@@ -6,6 +6,7 @@ import type { ExperimentReporter } from '../core/lab/experiments/driver.js';
 import type { LabEnv } from '../core/lab/look.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { readUserProfiles } from './profile.js';
+import { sampleMsOption } from './options.js';
 
 /** The lab's core workflows as the command line drives them: where they read the world, and how they talk. */
 
@@ -15,13 +16,14 @@ export function configFrom(configOpt: string | undefined): string {
 }
 
 /** What the lab's core workflows read the world from, as this command line gives it. */
-export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean }, configOpt = o.config): LabEnv {
+export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean; 'sample-ms'?: string }, configOpt = o.config): LabEnv {
   return {
     configPath: configFrom(configOpt),
     openclaw: o.openclaw ?? 'openclaw',
     lmStudioToken: process.env.LM_API_TOKEN,
     allowHosted: !!o['allow-hosted'],
     wire: !o['no-wire'],
+    sampleMs: sampleMsOption(o['sample-ms']),
     // The user's own profiles count here as they do for `profile apply` and in the editor.
     userProfiles: (lmProvider) => readUserProfiles(o.profiles, lmProvider).profiles,
   };

@@ -42,6 +42,8 @@ export const SHARED_OPTIONS = {
   /** After a run under --profile, leave that profile in force (by default the one from before is restored). */
   'keep-profile': { type: 'boolean' },
   'no-wire': { type: 'boolean' },
+  'sample-ms': { type: 'string' },
+  timeline: { type: 'boolean' },
   agent: { type: 'string' },
   timeout: { type: 'string' },
 } as const satisfies OptionSpecs;
@@ -79,6 +81,8 @@ export const SHARED_DOCS: { readonly [K in SharedOption]: OptionDoc } = {
   profile: { value: 'P', about: 'apply profile P first; the state from before is put back at the end (also after Ctrl-C)' },
   'keep-profile': { about: 'leave the --profile in force afterwards' },
   'no-wire': { about: 'dispatch without the wire recorder (no runs/<id>/wire.jsonl, no figures from the wire)' },
+  'sample-ms': { value: 'MS', about: "with the wire: sample the servers' loaded models, their processes and memory every MS ms (100–60000, default 1000; 0: off)" },
+  timeline: { about: 'print every request the wire saw, the samples and the anomalies, per dispatch' },
   agent: { value: 'ID', about: 'the OpenClaw agent (default: main)' },
   timeout: { value: 'SECONDS', about: 'the longest one turn may take (1–7200, default 600)' },
 };
@@ -140,6 +144,13 @@ export function integerOption(flag: string, raw: string | undefined, r: { min?: 
   const x = Number(raw);
   if (!Number.isInteger(x) || x < min || x > r.max) throw new UsageError(`${flag}: "${raw}" is not ${r.what ?? 'a count'} from ${min} to ${r.max}`);
   return x;
+}
+
+/** `--sample-ms MS`: 0 (the sampler off) or 100–60000; undefined leaves the default (1 s). */
+export function sampleMsOption(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '0') return 0;
+  return integerOption('--sample-ms', raw, { min: 100, max: 60_000, fallback: 1000, what: 'a number of milliseconds (0 turns the sampler off)' });
 }
 
 /** `--agent ID` (default main), checked with the pattern a workload's `agent` has. */

@@ -22,6 +22,8 @@ export interface LabEnv {
   readonly allowHosted?: boolean;
   /** Record every model-server request of a dispatch (default on; CLI --no-wire, setting localAiLab.lab.wire). */
   readonly wire?: boolean;
+  /** With the wire: sample the servers, their processes and memory every this many ms (default 1000; 0: off). */
+  readonly sampleMs?: number;
   /** Server actions (loads, unloads); injected by tests, LM Studio's REST API otherwise. */
   readonly runAction?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
 }

@@ -105,6 +105,7 @@ export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | 
     loadedModels: loaded,
     machine: { memoryBytes: os.totalmem(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', os: `${os.platform()} ${os.release()} ${os.arch()}` },
     endpoint: endpoint ?? null,
+    compactor: obs.model.refs.find((r) => r.role === 'compaction')?.ref ?? null,
     compactionThreshold: predictedCompaction(obs, modelRef),
   };
 }
@@ -215,7 +216,7 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
   let wire: WireSession | undefined;
   if (o.env.wire !== false) {
     try {
-      wire = await openWire({ look: o.look, workload: o.workload, target, transport, root: o.root, sessionId: noted.id });
+      wire = await openWire({ look: o.look, workload: o.workload, target, transport, root: o.root, sessionId: noted.id, gatewayPort: gatewayPort(obs), sampleMs: o.env.sampleMs, lmStudioToken: o.env.lmStudioToken });
     } catch (err) {
       throw new LabPreflightError(`the wire recorder could not start (${(err as Error).message}); run without it with --no-wire (setting localAiLab.lab.wire)`);
     }

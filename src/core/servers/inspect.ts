@@ -209,3 +209,53 @@ async function readOllama(baseUrl: string, root: string, opts: InspectOptions): 
   });
   return { baseUrl, status: 'ok', kind: 'ollama', loaded: withShow, downloaded: dl, via: 'probe' };
 }
+
+/**
+ * What a server of a known kind has loaded now, with no identification round and no `lms` fallback: the lab's
+ * sampler asks this every second, so it is one REST request (two for LM Studio before 0.4) and nothing that can
+ * start a program. Servers that cannot say (mlx, bare OpenAI-compatible) answer `knowsLoaded: false`.
+ */
+export async function readLoaded(baseUrl: string, kind: RuntimeKind, opts: InspectOptions): Promise<ServerState> {
+  const root = serverRoot(baseUrl);
+  if (!root) return { baseUrl, status: 'unreadable', detail: `not an http(s) URL: ${baseUrl}`, loaded: [], via: 'probe' };
+  const o = { timeoutMs: opts.timeoutMs, signal: opts.signal };
+  const failed = (f: HttpFailure): ServerState => ({
+    baseUrl,
+    status: f.kind === 'unreachable' || f.kind === 'timeout' ? 'unreachable' : 'unreadable',
+    kind,
+    detail: describe(f),
+    loaded: [],
+    via: 'probe',
+  });
+  try {
+    switch (kind) {
+      case 'lmstudio': {
+        const headers = lmStudioAuthHeaders(baseUrl, kind, opts.lmStudioToken);
+        const v1 = await requestJson(root + '/api/v1/models', { ...o, headers });
+        const parsed = v1.ok ? V1Safe(v1.value) : undefined;
+        if (parsed) return { baseUrl, status: 'ok', kind, loaded: parsed.loaded, via: 'probe' };
+        const v0 = await requestJson(root + '/api/v0/models', { ...o, headers });
+        return v0.ok ? { baseUrl, status: 'ok', kind, loaded: fromV0Models(v0.value).loaded, via: 'probe' } : failed(v0.failure);
+      }
+      case 'ollama': {
+        const ps = await requestJson(root + '/api/ps', o);
+        return ps.ok ? { baseUrl, status: 'ok', kind, loaded: ollamaLoaded(ps.value), via: 'probe' } : failed(ps.failure);
+      }
+      case 'llamacpp': {
+        const [props, models] = await Promise.all([requestJson(root + '/props', o), requestJson(root + '/v1/models', o)]);
+        return props.ok ? { baseUrl, status: 'ok', kind, loaded: llamacppLoaded(props.value, models.ok ? models.value : undefined), via: 'probe' } : failed(props.failure);
+      }
+      case 'vllm': {
+        const models = await requestJson(root + '/v1/models', o);
+        return models.ok ? { baseUrl, status: 'ok', kind, loaded: vllmLoaded(models.value), via: 'probe' } : failed(models.failure);
+      }
+      default: {
+        // Reachability is all these can tell; what they hold is unknown, never guessed.
+        const models = await requestJson(root + '/v1/models', o);
+        return models.ok ? { baseUrl, status: 'ok', kind, knowsLoaded: false, loaded: [], via: 'probe' } : failed(models.failure);
+      }
+    }
+  } catch (err) {
+    return { baseUrl, status: 'unreadable', kind, detail: `${RUNTIME_NAMES[kind]} answered in an unexpected shape (${shortError(err)})`, loaded: [], via: 'probe' };
+  }
+}

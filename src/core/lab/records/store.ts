@@ -75,6 +75,8 @@ export const EnvironmentSchema = z.looseObject({
   loadedModels: z.array(z.looseObject({ provider: z.string(), id: z.string(), context: opt(z.number()) })),
   machine: z.looseObject({ memoryBytes: z.number(), cpus: z.number(), cpuModel: z.string(), os: z.string() }),
   endpoint: opt(z.string()),
+  /** compaction.model as configured (provider/model), null when unset: a summary asked of the primary anyway is an anomaly. */
+  compactor: opt(z.string()),
   /** What the installed release's math predicts for the model under test (the hover's code): where compaction fires. */
   /** The session was recorded on the wire (runs/<id>/wire.jsonl); what the wire could not see, in words. */
   wire: opt(z.looseObject({ recorded: z.boolean(), notes: z.array(z.string()) })),

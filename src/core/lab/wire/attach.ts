@@ -8,6 +8,8 @@ import { withWireSummaries, wireEvidence } from './evidence.js';
 import { originOf, wiredConfigText, writePrivateConfig } from './privateConfig.js';
 import { startRecorder, type Recorder } from './recorder.js';
 import { openWireLog, type WireRecord } from './schema.js';
+import { startSampler, type Sampler } from '../timeline/sampler.js';
+import { appendTelemetry, type TelemetryRecord } from '../timeline/telemetry.js';
 
 /**
  * The wire attached to one lab session: a recorder in front of each model server the dispatch uses, the
@@ -34,6 +36,11 @@ export interface WireOptions {
   readonly transport: 'local' | 'gateway';
   readonly root: string;
   readonly sessionId: string;
+  /** The Gateway's port, sampled for its process when the transport is the Gateway. */
+  readonly gatewayPort?: number;
+  /** The sampler's interval (default 1 s); 0 turns the sampler off. */
+  readonly sampleMs?: number;
+  readonly lmStudioToken?: string;
 }
 
 /**
@@ -75,9 +82,14 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
   const records: WireRecord[] = [];
   // Written between dispatches, never while a clock runs: an fdatasync in this process would be timed as the dispatch's.
   let pending: WireRecord[] = [];
+  let samples: TelemetryRecord[] = [];
   const flush = () => {
     for (const r of pending) log.append(r);
     pending = [];
+    // Telemetry is written at the same moments: between dispatches, never inside a clock.
+    const batch = samples;
+    samples = [];
+    appendTelemetry(o.root, o.sessionId, batch);
   };
   const failures = new Map<number | null, string>();
   let current: number | null = null;
@@ -101,7 +113,9 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
     return r;
   };
   let disposeCopy = () => {};
+  let sampler: Sampler | undefined;
   const closeAll = async () => {
+    await sampler?.close();
     await Promise.all([...recorders.values()].map((r) => r.close()));
     flush();
     await log.close();
@@ -128,6 +142,7 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
       }
     } else if (o.transport === 'gateway') {
       notes.push('the dispatches went through a running Gateway, which reads its own config: the wire saw none of its requests (use transport "local" to record them)');
+      for (const [id, upstream] of wiredConfigText(o.look.read.doc, (_id, u) => u).upstreams) providersAt.set(upstream, [...(providersAt.get(upstream) ?? []), id]);
     } else {
       // First the servers (one recorder each), then the copy that points every local provider at its recorder.
       const dryRun = wiredConfigText(o.look.read.doc, (_id, upstream) => upstream);
@@ -140,6 +155,17 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
       const copy = writePrivateConfig(o.look.file, wired.text);
       config = { file: copy.file, env: copy.env };
       disposeCopy = copy.dispose;
+    }
+    const servers = recorders.size ? [...recorders.keys()] : [...providersAt.keys()];
+    if (o.sampleMs !== 0 && servers.length) {
+      sampler = await startSampler({
+        servers,
+        intervalMs: o.sampleMs,
+        dispatch: () => current,
+        gatewayPort: o.transport === 'gateway' ? o.gatewayPort : undefined,
+        lmStudioToken: o.lmStudioToken,
+        onRecord: (r) => void samples.push(r),
+      });
     }
     return { baseUrl, config, notes, wrap: (d) => wrap(d), close: closeAll };
   } catch (err) {
