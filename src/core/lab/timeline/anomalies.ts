@@ -70,8 +70,10 @@ function fromRequests(i: AnomalyInput): Anomaly[] {
     if (r.contextRefused) one('context-refused', `${where}: the server refused it for its context length${r.promptTokens ? ` at ${fmt(r.promptTokens)} prompt tokens` : ''}${r.serverError ? ` ("${r.serverError.slice(0, 120)}")` : ''}`);
     if (r.summary && compactor && primary && compactor !== primary && r.model === primary)
       one('summary-on-primary', `${where}: a compaction summary was asked of the primary ${i.environment.compactionThreshold!.model} although compaction.model is ${i.environment.compactor} (${fmt(Math.round(r.endMs))} ms)`);
-    if (isModelRequest(r) && r.stream && !r.terminated && r.status !== null && r.status < 400 && r.error?.kind !== 'client-closed')
-      one('stream-cut', `${where}: the stream ended without its terminus${r.error ? ` (${r.error.message})` : ''} after ${fmt(r.responseBytes)} bytes`);
+    // A cut by the server, not by the client (the dispatcher's own timeout closes its side: not the server's doing).
+    // A server that could not be reached at all is the restart or sampler's story, not a cut.
+    if (isModelRequest(r) && !r.terminated && r.error?.kind !== 'client-closed' && r.error?.kind !== 'unreachable' && !(r.status !== null && r.status >= 400))
+      one('stream-cut', `${where}: the answer ended without its terminus${r.error ? ` (${r.error.message})` : ''} after ${fmt(r.responseBytes)} bytes`);
     if (r.toolCallsAsText) one('tool-calls-as-text', `${where}: a tool call arrived as text in the content (${r.toolCallsAsText}), not as a structured call: the runtime will not run it`);
     if (r.reasoningInContent) one('reasoning-leaked', `${where}: reasoning arrived in the visible answer (${r.reasoningInContent})`);
   }
