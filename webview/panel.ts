@@ -1,6 +1,7 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, PointElement, ScatterController, Tooltip } from 'chart.js';
 import { HostMessageSchema, PanelMessageSchema, type CodewordView, type PanelMessage, type PanelSession } from '../src/core/lab/view/panelProtocol.js';
-import { panelView, type ColourKey, type PanelView } from '../src/core/lab/view/panelView.js';
+import { panelView, seconds, type ColourKey, type PanelView } from '../src/core/lab/view/panelView.js';
+import { firstDispatchToShow, TIMELINE_HEAD, timelineRows, type TimelineDispatch, type TimelineView } from '../src/core/lab/view/timelineView.js';
 
 Chart.register(ScatterController, BarController, PointElement, BarElement, LinearScale, CategoryScale, Tooltip);
 
@@ -123,7 +124,151 @@ function render(): void {
   }
   renderTables(view);
   renderLegend(view);
+  renderTimeline(sessions.length === 1 ? sessions[0]!.timeline : undefined);
   send({ type: 'rendered', points: all.length, ms: performance.now() - t0 });
+}
+
+/* The timeline of one dispatch, drawn as SVG in pixels at the section's width (text stays legible when narrow). */
+const SVG = 'http://www.w3.org/2000/svg';
+let timeline: TimelineView | undefined;
+let shownDispatch: number | undefined;
+
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function renderTimeline(view: TimelineView | undefined): void {
+  timeline = view;
+  const section = $('timeline-s');
+  section.hidden = !view?.dispatches.length;
+  if (!view?.dispatches.length) return;
+  if (!view.dispatches.some((d) => d.index === shownDispatch)) shownDispatch = firstDispatchToShow(view);
+  const select = $<HTMLSelectElement>('tl-dispatch');
+  select.replaceChildren(
+    ...view.dispatches.map((d) => {
+      const o = document.createElement('option');
+      o.value = String(d.index);
+      o.textContent = `${d.index + 1} · ${seconds(d.seconds)} s · ${d.requests.length} request${d.requests.length === 1 ? '' : 's'}${d.anomalies.length ? ` · ${d.anomalies.length} anomal${d.anomalies.length === 1 ? 'y' : 'ies'}` : ''}`;
+      return o;
+    }),
+  );
+  select.value = String(shownDispatch);
+  $('tl-medians').textContent = view.medians ?? '';
+  $('tl-notes').replaceChildren(
+    ...view.notes.map((n) => {
+      const li = document.createElement('li');
+      li.textContent = n;
+      return li;
+    }),
+  );
+  drawDispatch(view, view.dispatches.find((d) => d.index === shownDispatch)!);
+}
+
+function drawDispatch(view: TimelineView, d: TimelineDispatch): void {
+  const host = $('tl-chart');
+  const width = Math.max(320, host.clientWidth || 600);
+  const left = 78;
+  const span = Math.max(d.seconds, ...d.requests.map((r) => r.end), 0.001);
+  const x = (t: number) => left + (Math.max(0, t) / span) * (width - left - 10);
+  const w = (a: number, b: number) => Math.max(1, x(b) - x(a));
+  const servers = [...new Set(d.loaded.map((l) => l.server))];
+  const lanes = { anomalies: 4, requests: 24, summaries: 52, loaded: 76 };
+  const memTop = lanes.loaded + Math.max(1, servers.length) * 22 + 6;
+  const axis = memTop + 44;
+  const root = svg('svg', { width, height: axis + 18, role: 'img', 'aria-label': `Dispatch ${d.index + 1}: ${d.requests.length} requests, ${d.anomalies.length} anomalies, over ${seconds(d.seconds)} s` });
+  const label = (y: number, text: string) => root.appendChild(svg('text', { x: 2, y: y + 12 }, text));
+  label(lanes.requests, 'requests');
+  label(lanes.summaries - 2, 'summaries');
+  label(lanes.loaded, 'loaded');
+  label(memTop, 'memory');
+  root.appendChild(svg('line', { class: 'lane', x1: left, x2: width - 10, y1: axis, y2: axis }));
+  for (const t of [0, span / 2, span]) root.appendChild(svg('text', { x: Math.min(x(t), width - 40), y: axis + 14 }, `${seconds(t)} s`));
+  let prefills = 0;
+  for (const r of d.requests) {
+    const tip = `#${r.seq} ${r.what}${r.model ? ` ${r.model}` : ''}: ${r.firstToken !== null ? `prefill ${seconds(r.firstToken - r.start)} s, generation ${seconds(r.end - r.firstToken)} s` : `${seconds(r.end - r.start)} s`} (${r.outcome})`;
+    const g = svg('g', {});
+    g.appendChild(svg('title', {}, tip));
+    if (r.what === 'summary') g.appendChild(svg('rect', { class: `tl-model${r.modelIndex % 4}`, x: x(r.start), y: lanes.summaries, width: w(r.start, r.end), height: 16 }));
+    else if (r.what === 'load' || r.what === 'other') g.appendChild(svg('rect', { class: 'tl-load', x: x(r.start), y: lanes.requests + 14, width: w(r.start, r.end), height: 6 }));
+    else if (r.firstToken !== null) {
+      prefills++;
+      g.appendChild(svg('rect', { class: 'tl-prefill', x: x(r.start), y: lanes.requests, width: w(r.start, r.firstToken), height: 20 }));
+      g.appendChild(svg('rect', { class: 'tl-gen', x: x(r.firstToken), y: lanes.requests, width: w(r.firstToken, r.end), height: 20 }));
+    } else g.appendChild(svg('rect', { class: 'tl-gen', x: x(r.start), y: lanes.requests, width: w(r.start, r.end), height: 20 }));
+    root.appendChild(g);
+  }
+  for (const seg of d.loaded) {
+    const y = lanes.loaded + servers.indexOf(seg.server) * 22;
+    const g = svg('g', {});
+    g.appendChild(svg('title', {}, `${seg.server}: ${seg.label} (${seconds(seg.from)}–${seconds(seg.to)} s)`));
+    g.appendChild(svg('rect', { class: 'tl-loaded', x: x(seg.from), y, width: w(seg.from, seg.to), height: 18 }));
+    const room = Math.floor(w(seg.from, seg.to) / 6.5);
+    if (room > 3) g.appendChild(svg('text', { x: x(seg.from) + 3, y: y + 13 }, seg.label.length > room ? `${seg.label.slice(0, room - 1)}…` : seg.label));
+    root.appendChild(g);
+  }
+  if (d.memory.length) {
+    const pts = d.memory.map((m) => `${x(m.t).toFixed(1)},${(memTop + 36 - (m.pct / 100) * 34).toFixed(1)}`).join(' ');
+    root.appendChild(svg('polyline', { class: 'tl-mem', points: pts }));
+    const peak = Math.max(...d.memory.map((m) => m.pct));
+    root.appendChild(svg('text', { x: 2, y: memTop + 30 }, `peak ${Math.round(peak)} %`));
+  }
+  d.anomalies.forEach((a, i) => {
+    const dot = svg('circle', { class: 'tl-anomaly', cx: x(a.t), cy: lanes.anomalies + 8, r: 6, tabindex: 0, role: 'button', 'aria-label': `${a.kind}: ${a.message}` });
+    dot.appendChild(svg('title', {}, `${a.kind}: ${a.message}`));
+    dot.addEventListener('click', () => showEvidence(d, i));
+    dot.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && showEvidence(d, i));
+    root.appendChild(dot);
+  });
+  host.replaceChildren(root);
+  host.dataset.requests = String(d.requests.length);
+  host.dataset.prefills = String(prefills);
+  host.dataset.summaries = String(d.requests.filter((r) => r.what === 'summary').length);
+  host.dataset.anomalies = String(d.anomalies.length);
+  host.dataset.loaded = String(d.loaded.length);
+  const models = [...new Set(d.requests.filter((r) => r.what === 'summary').map((r) => r.modelIndex))];
+  const key = (cls: string, text: string) => {
+    const item = document.createElement('span');
+    item.className = 'key';
+    const sw = document.createElement('span');
+    sw.className = `swatch ${cls}`;
+    sw.setAttribute('aria-hidden', 'true');
+    item.append(sw, document.createTextNode(text));
+    return item;
+  };
+  $('tl-keys').replaceChildren(key('tl-prefill', 'prefill'), key('tl-gen', 'generation'), ...models.map((m) => key(`tl-model${m % 4}`, `summary by ${view.models[m]}`)));
+  $('tl-callouts').replaceChildren(
+    ...d.anomalies.map((a, i) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = `⚠ ${a.kind} at ${seconds(a.t)} s: ${a.message}`;
+      b.addEventListener('click', () => showEvidence(d, i));
+      li.appendChild(b);
+      return li;
+    }),
+  );
+  $('tl-evidence').textContent = d.omitted ? `${d.omitted} more requests of this dispatch are not drawn (see lab show --timeline)` : '';
+  const rows = timelineRows(d);
+  table('tl-table', TIMELINE_HEAD, rows.map((r) => r.cells));
+  const body = $<HTMLTableElement>('tl-table').tBodies[0]!;
+  rows.forEach((r, i) => (body.rows[i]!.id = `tl-req-${r.seq}`));
+}
+
+/** A call-out's evidence: its requests highlighted in the table (opened and scrolled to), its samples named. */
+function showEvidence(d: TimelineDispatch, i: number): void {
+  const a = d.anomalies[i]!;
+  document.querySelectorAll('#tl-table tr.hl').forEach((tr) => tr.classList.remove('hl'));
+  const rows = a.requests.map((seq) => document.getElementById(`tl-req-${seq}`)).filter((r): r is HTMLElement => !!r);
+  for (const r of rows) r.classList.add('hl');
+  if (rows.length) {
+    ($('tl-table').closest('details') as HTMLDetailsElement).open = true;
+    rows[0]!.scrollIntoView({ block: 'nearest' });
+  }
+  const samples = a.samples.map((t) => t.slice(11, 23)).join(', ');
+  $('tl-evidence').textContent = `${a.kind}: ${a.message}${a.requests.length ? ` — request${a.requests.length > 1 ? 's' : ''} #${a.requests.join(', #')} (highlighted below)` : ''}${samples ? ` — samples at ${samples} UTC` : ''}`;
 }
 
 /** Swatches take their colour from CSS classes bound to theme variables (no inline styles under the CSP). */
@@ -256,6 +401,20 @@ window.addEventListener('message', (e: MessageEvent) => {
   render();
 });
 
+$<HTMLSelectElement>('tl-dispatch').addEventListener('change', (e) => {
+  shownDispatch = Number((e.target as HTMLSelectElement).value);
+  const d = timeline?.dispatches.find((x) => x.index === shownDispatch);
+  if (timeline && d) drawDispatch(timeline, d);
+});
+// Drawn in pixels: a new width is a new drawing.
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    const d = timeline?.dispatches.find((x) => x.index === shownDispatch);
+    if (timeline && d && !$('timeline-s').hidden) drawDispatch(timeline, d);
+  }, 100);
+});
 $('copy-md').addEventListener('click', () => send({ type: 'export', format: 'markdown', target: 'clipboard' }));
 $('save-csv').addEventListener('click', () => send({ type: 'export', format: 'csv', target: 'file' }));
 // The theme is a class on <body>: recolour when it changes.

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
-import { dispatchesCsv, markdownTable, points, tableRow } from '../core/lab/view/panel.js';
+import { dispatchesCsv, markdownTable, panelSession, tableRow } from '../core/lab/view/panel.js';
 import { newNonce, panelHtml } from '../core/lab/view/panelHtml.js';
 import { PanelMessageSchema, type HostMessage, type PanelSession } from '../core/lab/view/panelProtocol.js';
 import { compareSessions } from '../core/lab/summary.js';
-import { comparisonLines, distinctLabels, sessionLabel } from '../core/lab/view/report.js';
+import { comparisonLines, distinctLabels } from '../core/lab/view/report.js';
 import { listSessions, readSession, sessionDir } from '../core/lab/records/store.js';
 import { readCodewordRecord, type CodewordRecord } from '../core/lab/experiments/codewordRun.js';
 import { codewordView } from '../core/lab/experiments/codewords.js';
@@ -135,8 +135,8 @@ export class LabPanel implements vscode.Disposable {
 
   private load(id: string): PanelSession | undefined {
     try {
-      const { session, dispatches } = readSession(this.labDir(), id);
-      return { id, label: sessionLabel(session), points: points(session, dispatches), row: tableRow(session, dispatches) };
+      // The timeline only for a session shown alone: a comparison compares distributions, not single dispatches.
+      return panelSession(this.labDir(), id, { timeline: this.ids.length === 1 && !this.group });
     } catch (err) {
       this.ctx.log.warn(`lab panel: ${(err as Error).message}`);
       return undefined;

@@ -12,6 +12,25 @@ import type { PanelSession } from '../../src/core/lab/view/panelProtocol.js';
 import { SCHEMA_VERSION, type DispatchRecord, type Session } from '../../src/core/lab/records/store.js';
 import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 import { CHROMIUM_ARGS, toolsFromEnv } from '../support/codeServer.js';
+import { buildTimeline } from '../../src/core/lab/timeline/timeline.js';
+import { timelineView } from '../../src/core/lab/view/timelineView.js';
+import type { TelemetryRecord } from '../../src/core/lab/timeline/telemetry.js';
+import { at, clean, req } from '../support/timelineFixture.js';
+
+/** A session with its timeline: dispatch 1 sees a JIT reload, dispatch 2 a summary asked of the primary. */
+function withTimeline(): PanelSession {
+  const i = clean();
+  const s = i.samples as TelemetryRecord[];
+  for (let ms = 5000; ms <= 21_000; ms += 1000) {
+    const k = s.findIndex((x) => x.t === at(ms) && x.kind === 'loaded');
+    s[k] = { ...(s[k] as object), models: [{ id: 'qwen/qwen3-coder-30b', context: 32768 }] } as TelemetryRecord;
+  }
+  (i.requests as ReturnType<typeof req>[]).push(req({ seq: 4, dispatch: 1, ms: 16_000, summary: true, firstTokenMs: 2500, endMs: 3500 }));
+  const p = fixture('t1', [10, 10]);
+  const session = { id: 't1', environment: { ...i.environment, wire: { recorded: true, notes: [] } } } as unknown as Session;
+  const dispatches = i.dispatches.map((d) => ({ ...d, schemaVersion: SCHEMA_VERSION, completed: true, expectationsMet: true, outputSha256: 'x', outputFile: 'o' })) as DispatchRecord[];
+  return { ...p, timeline: timelineView(buildTimeline({ session, dispatches, requests: i.requests, samples: i.samples }), 'per request (median of 5): prefill 50 ms per 1K prompt tokens') };
+}
 
 const SHOTS = path.resolve('test-results', 'ui');
 
@@ -123,9 +142,45 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     const before = (await sent()).filter((m) => m.type === 'rendered').length;
     await post({ type: 'show', sessions: [fixture('a', [200, 210, 205, 198, 215, 202]), fixture('b', [300, 310, 290, 305, 320, 298])], differences: [{ label: 'median (b − a)', value: '200.00 s → 300.00 s: +100.00 s (95 % CI +88.00 to +112.00), b · mid-range · 10:00 is slower' }] });
     await rendered(before + 1);
+    // Chart.js follows the new width from a ResizeObserver callback, after the render message: let it land.
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 600, null, { timeout: 5000 }).catch(() => undefined);
     const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, strip: document.getElementById('strip')!.getBoundingClientRect().right, legend: document.getElementById('legend')!.getBoundingClientRect().right }));
     assert.ok(widths.page <= 600 && widths.strip <= 600 && widths.legend <= 600, JSON.stringify(widths));
     await page.screenshot({ path: path.join(SHOTS, 'panel-600px.png') });
+    await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
+  it("draws a dispatch's timeline at the panel's default width: lanes, a call-out that leads to its evidence, the table behind it, no CSP violation", async () => {
+    await page.setViewportSize({ width: 365, height: 900 });
+    const before = (await sent()).filter((m) => m.type === 'rendered').length;
+    await post({ type: 'show', sessions: [withTimeline()] });
+    await rendered(before + 1);
+    assert.equal(await page.locator('#timeline-s').isVisible(), true);
+    // Opens on the first dispatch with an anomaly.
+    assert.equal(await page.locator('#tl-dispatch').inputValue(), '0');
+    assert.deepEqual(await page.locator('#tl-dispatch option').allInnerTexts(), ['1 · 10.0 s · 2 requests · 1 anomaly', '2 · 10.0 s · 3 requests · 1 anomaly']);
+    const chart = page.locator('#tl-chart');
+    assert.deepEqual(await chart.evaluate((el) => ({ ...el.dataset })), { requests: '2', prefills: '2', summaries: '0', anomalies: '1', loaded: '2' });
+    const svgWidth = await chart.locator('svg').evaluate((el) => el.getBoundingClientRect().width);
+    assert.ok(svgWidth <= 365 && (await page.evaluate(() => document.documentElement.scrollWidth)) <= 365, `drawn at the panel's width (${svgWidth} px)`);
+    assert.match(await page.locator('#tl-callouts').innerText(), /loaded-changed at 5\.00 s: .*65,536 → .*32,768/);
+    await page.screenshot({ path: path.join(SHOTS, 'panel-timeline-365px.png'), fullPage: true });
+    // Dispatch 2: the summary lane in the primary's colour, and its call-out leads to the request row.
+    await page.locator('#tl-dispatch').selectOption('1');
+    assert.equal(await chart.evaluate((el) => el.dataset.summaries), '2');
+    assert.deepEqual(await page.locator('#tl-keys .key').allInnerTexts(), ['prefill', 'generation', 'summary by qwen3-4b-instruct-2507', 'summary by qwen/qwen3-coder-30b']);
+    await page.locator('#tl-callouts button', { hasText: 'summary-on-primary' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator('#tl-table tr.hl').count(), 1);
+    assert.equal(await page.locator('#tl-table tr.hl td').first().innerText(), '4');
+    assert.match(await page.locator('#tl-evidence').innerText(), /request #4 \(highlighted below\)/);
+    // The marker on the chart is a button for the keyboard too.
+    await chart.locator('circle.tl-anomaly').first().focus();
+    await page.keyboard.press('Enter');
+    assert.match(await page.locator('#tl-evidence').innerText(), /^summary-on-primary/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.filter((v) => !v.startsWith('style-src'))), [], 'the SVG needs no inline style');
+    assert.equal(await page.locator('#dispatches thead th').nth(6).textContent(), 'anomalies');
+    await page.screenshot({ path: path.join(SHOTS, 'panel-timeline-evidence.png'), fullPage: true });
     await page.setViewportSize({ width: 1100, height: 900 });
   });
 

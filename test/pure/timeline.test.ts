@@ -3,9 +3,12 @@ import { after, describe, it } from 'node:test';
 import { listeningInode, parseMeminfo, parseStatTicks, parseVmRss, parseVmStat, PortWatcher } from '../../src/core/lab/timeline/host.js';
 import { findAnomalies, type AnomalyInput } from '../../src/core/lab/timeline/anomalies.js';
 import { startSampler } from '../../src/core/lab/timeline/sampler.js';
-import { TELEMETRY_SCHEMA_VERSION, TelemetryRecordSchema, type TelemetryRecord } from '../../src/core/lab/timeline/telemetry.js';
-import { requestMedians, mediansLine } from '../../src/core/lab/timeline/timeline.js';
-import { WIRE_SCHEMA_VERSION, type WireRecord } from '../../src/core/lab/wire/schema.js';
+import { TelemetryRecordSchema, type TelemetryRecord } from '../../src/core/lab/timeline/telemetry.js';
+import { buildTimeline, requestMedians, mediansLine } from '../../src/core/lab/timeline/timeline.js';
+import { firstDispatchToShow, TIMELINE_HEAD, timelineRows, timelineView, TimelineViewSchema } from '../../src/core/lab/view/timelineView.js';
+import type { DispatchRecord, Session } from '../../src/core/lab/records/store.js';
+import type { WireRecord } from '../../src/core/lab/wire/schema.js';
+import { at, base, clean, req } from '../support/timelineFixture.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 /*
@@ -89,66 +92,6 @@ describe('the sampler', () => {
     }
   });
 });
-
-const t0 = Date.parse('2026-12-05T10:00:00.000Z');
-const at = (ms: number) => new Date(t0 + ms).toISOString();
-const base = { schemaVersion: TELEMETRY_SCHEMA_VERSION } as const;
-
-function req(p: Partial<WireRecord> & { seq: number; dispatch: number | null; ms: number }): WireRecord {
-  const { ms, ...rest } = p;
-  return {
-    schemaVersion: WIRE_SCHEMA_VERSION,
-    upstream: 'http://127.0.0.1:1234',
-    startedAt: at(ms),
-    method: 'POST',
-    path: '/v1/chat/completions',
-    api: 'chat',
-    model: 'qwen/qwen3-coder-30b',
-    status: 200,
-    stream: true,
-    terminated: true,
-    requestBytes: 900,
-    responseBytes: 4000,
-    requestSha256: 'a',
-    responseSha256: 'b',
-    ttfbMs: 40,
-    firstTokenMs: 500,
-    endMs: 2500,
-    messages: 3,
-    tools: 2,
-    promptTokens: 10_000,
-    cachedTokens: 8000,
-    completionTokens: 200,
-    finishReason: 'stop',
-    toolCalls: [],
-    toolCallsAsText: null,
-    reasoningInContent: null,
-    summary: false,
-    firstChangedMessage: null,
-    ...rest,
-  };
-}
-
-/** A clean session: two 10 s dispatches sampled every second, one model at one context, one server process. */
-function clean(): AnomalyInput {
-  const samples: TelemetryRecord[] = [{ ...base, t: at(-1000), dispatch: null, kind: 'sampler', intervalMs: 1000, servers: ['http://127.0.0.1:1234'] }];
-  const dispatches = [
-    { index: 0, startedAt: at(0), wallMs: 10_000 },
-    { index: 1, startedAt: at(11_000), wallMs: 10_000 },
-  ];
-  for (let ms = 0; ms <= 21_000; ms += 1000) {
-    const dispatch = ms < 10_000 ? 0 : ms >= 11_000 ? 1 : null;
-    samples.push({ ...base, t: at(ms), dispatch, kind: 'loaded', server: 'http://127.0.0.1:1234', status: 'ok', models: [{ id: 'qwen/qwen3-coder-30b', context: 65536 }] });
-    samples.push({ ...base, t: at(ms), dispatch, kind: 'process', server: 'http://127.0.0.1:1234', pid: 4100, socket: '77', rssBytes: 2e10, cpuPct: 300 });
-    samples.push({ ...base, t: at(ms), dispatch, kind: 'memory', totalBytes: 64e9, availableBytes: 20e9, usedPct: 68.8 });
-  }
-  return {
-    environment: { compactionThreshold: { model: 'lmstudio/qwen/qwen3-coder-30b', contextTokens: 65536, reserveTokens: 16384, compactAt: 49152, memoryFlushAt: 45152, formula: 'x' }, compactor: 'lmstudio/qwen3-4b-instruct-2507' },
-    dispatches,
-    requests: [req({ seq: 0, dispatch: 0, ms: 100 }), req({ seq: 1, dispatch: 0, ms: 3000 }), req({ seq: 2, dispatch: 1, ms: 11_100 }), req({ seq: 3, dispatch: 1, ms: 14_000, summary: true, model: 'qwen3-4b-instruct-2507' })],
-    samples,
-  };
-}
 
 const kinds = (i: AnomalyInput) => findAnomalies(i).map((a) => `${a.kind}@${a.dispatch}`);
 const sampleAt = (i: AnomalyInput, ms: number, kind: TelemetryRecord['kind']) => i.samples.findIndex((s) => s.t === at(ms) && s.kind === kind);
@@ -242,5 +185,44 @@ describe('per-request medians', () => {
     assert.deepEqual(m, { n: 3, prefillMsPer1kPrompt: 50, tokensPerSecond: 50, firstTokenMs: 300, cacheReuse: 0.75 });
     assert.equal(mediansLine(m), 'per request (median of 3): prefill 50 ms per 1K prompt tokens, 50.0 tok/s, first token 300 ms, cache reuse 75 %');
     assert.equal(mediansLine(requestMedians([])), undefined);
+  });
+});
+
+describe("the panel's timeline view-model", () => {
+  it('per dispatch: requests in seconds from its start (prefill apart), summaries coloured by model, loaded runs as segments, memory, call-outs with their evidence', () => {
+    const i = clean();
+    const s = i.samples as TelemetryRecord[];
+    for (let ms = 5000; ms <= 21_000; ms += 1000) {
+      const k = s.findIndex((x) => x.t === at(ms) && x.kind === 'loaded');
+      s[k] = { ...(s[k] as object), models: [{ id: 'qwen/qwen3-coder-30b', context: 32768 }] } as TelemetryRecord;
+    }
+    const session = { id: 's', environment: { ...i.environment, wire: { recorded: true, notes: [] } } } as unknown as Session;
+    const t = buildTimeline({ session, dispatches: i.dispatches.map((d) => ({ ...d, schemaVersion: 1, completed: true, expectationsMet: true, outputSha256: 'x', outputFile: 'o' })) as DispatchRecord[], requests: i.requests, samples: i.samples });
+    const v = timelineView(t, 'medians here');
+    assert.deepEqual(v.models, ['qwen/qwen3-coder-30b', 'qwen3-4b-instruct-2507']);
+    const [d0, d1] = v.dispatches;
+    assert.deepEqual(d0!.requests[1], { seq: 1, start: 3, firstToken: 3.5, end: 5.5, what: 'turn', model: 'qwen/qwen3-coder-30b', modelIndex: 0, promptTokens: 10_000, cachedTokens: 8000, completionTokens: 200, outcome: 'ok' });
+    assert.deepEqual(
+      d0!.loaded.map((l) => [l.from, l.to, l.label]),
+      [
+        [0, 5, 'qwen/qwen3-coder-30b @ 65,536'],
+        [5, 10, 'qwen/qwen3-coder-30b @ 32,768'],
+      ],
+    );
+    assert.deepEqual(d0!.anomalies.map((a) => [a.kind, a.t, a.samples.length]), [['loaded-changed', 5, 2]]);
+    assert.equal(d1!.requests[1]!.what, 'summary');
+    assert.equal(d1!.requests[1]!.modelIndex, 1);
+    assert.equal(d0!.memory.length, 10);
+    assert.equal(firstDispatchToShow(v), 0);
+    assert.deepEqual(timelineRows(d0!)[1]!.cells, ['1', '3.00', 'turn', 'qwen/qwen3-coder-30b', '0.50', '2.00', '10,000', '8,000', '200', 'ok']);
+    assert.equal(TIMELINE_HEAD.length, timelineRows(d0!)[0]!.cells.length);
+    assert.ok(TimelineViewSchema.safeParse(v).success, 'what the host sends passes the protocol');
+    assert.deepEqual(
+      t.dispatches.map((d) => [d.requests, d.anomalies]),
+      [
+        [2, 1],
+        [2, 0],
+      ],
+    );
   });
 });

@@ -75,6 +75,11 @@ describe('compaction records from the real OpenClaw 2026.9.6', { skip }, () => {
     assert.ok(db.requests >= db.turns + db.compactions.length, `the wire counted every model request: ${db.requests} for ${db.turns} turns and ${db.compactions.length} summaries`);
     assert.ok(db.promptTokensMax > 24_576 && db.prefillMs > 0, JSON.stringify({ promptTokensMax: db.promptTokensMax, prefillMs: db.prefillMs }));
     assert.ok(fs.existsSync(path.join(b.dir, '.local-ai-lab', 'runs', JSON.parse(b.r.stdout).session.id, 'wire.jsonl')));
+    // The timeline calls it out: a summary asked of the primary while compaction.model names another model.
+    const tb = JSON.parse((await runCli(['lab', 'show', JSON.parse(b.r.stdout).session.id, '--timeline', '--json'], { cwd: b.dir })).stdout);
+    const onPrimary = tb.anomalies.filter((x: { kind: string }) => x.kind === 'summary-on-primary');
+    assert.equal(onPrimary.length, b.s.summaries.length, JSON.stringify(tb.anomalies));
+    assert.match(onPrimary[0].message, /asked of the primary mocklab\/mock-1 although compaction\.model is mocklab\/mock-compactor/);
     // Both sessions in one folder for the comparison.
     const into = path.join(a.dir, '.local-ai-lab', 'runs', JSON.parse(b.r.stdout).session.id);
     fs.cpSync(path.join(b.dir, '.local-ai-lab', 'runs', JSON.parse(b.r.stdout).session.id), into, { recursive: true });
@@ -97,5 +102,8 @@ describe('compaction records from the real OpenClaw 2026.9.6', { skip }, () => {
     const fromWire = cs.filter((x) => x.modelFrom === 'wire');
     assert.ok(fromWire.length >= 1);
     assert.deepEqual([...new Set(fromWire.map((x) => x.model))], [...new Set(c.s.summaries.map((m) => `mocklab/${m}`))], 'each summary recorded with the model the server was asked for');
+    const t = JSON.parse((await runCli(['lab', 'show', JSON.parse(c.r.stdout).session.id, '--timeline', '--json'], { cwd: c.dir })).stdout);
+    const asked = t.anomalies.filter((x: { kind: string }) => x.kind === 'summary-on-primary').length;
+    assert.equal(asked, c.s.summaries.filter((m) => m === 'mock-1').length, 'only summaries the primary was asked for are called out');
   });
 });

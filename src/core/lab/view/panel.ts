@@ -4,6 +4,12 @@ import { summarizeSession } from '../summary.js';
 import type { Interval } from '../stats.js';
 import type { DispatchRecord, Session } from '../records/store.js';
 import { STATS_HEAD, statsCells } from './panelView.js';
+import type { PanelSession } from './panelProtocol.js';
+import { sessionLabel } from './report.js';
+import { readSession } from '../records/store.js';
+import { loadTimeline, mediansLine } from '../timeline/timeline.js';
+import { timelineView } from './timelineView.js';
+import { anomaliesPerDispatch } from '../timeline/anomalies.js';
 
 /**
  * The lab panel's data, shaped from records without any drawing code, so it is tested in plain Node and
@@ -20,6 +26,7 @@ export interface Point {
   readonly outcome: Outcome;
   readonly outputFile: string;
   readonly strategy?: 'all-at-once' | 'step-by-step' | null;
+  readonly anomalies?: number;
 }
 
 export function outcomeOf(r: DispatchRecord): Outcome {
@@ -42,6 +49,26 @@ export function points(session: Session, d: readonly DispatchRecord[]): Point[] 
 }
 
 export { histogram, type Histogram } from './panelView.js';
+
+/**
+ * One session as the panel gets it, from the lab folder: its points (each with its anomaly count), its table row
+ * (the per-request medians among the evidence lines), and, when asked, its timeline.
+ */
+export function panelSession(root: string, id: string, o: { timeline: boolean }): PanelSession {
+  const { session, dispatches } = readSession(root, id);
+  const t = loadTimeline(root, id);
+  const per = anomaliesPerDispatch(t.anomalies);
+  const recorded = !!session.environment.wire?.recorded;
+  const row = tableRow(session, dispatches);
+  const medians = mediansLine(t.medians);
+  return {
+    id,
+    label: sessionLabel(session),
+    points: points(session, dispatches).map((p) => (recorded ? { ...p, anomalies: per.get(p.index) ?? 0 } : p)),
+    row: medians ? { ...row, evidence: [...(row.evidence ?? []), medians] } : row,
+    ...(o.timeline && recorded ? { timeline: timelineView(t, medians) } : {}),
+  };
+}
 
 export interface TableRow {
   readonly session: string;

@@ -36,6 +36,15 @@ export function panelHtml(o: { cspSource: string; nonce: string; scriptUri: stri
 <p class="legend">Shape: ● completed, ▲ missed its wrap-up, ✕ failed. Points of one session are spread up and down a little so equal times stay visible. Click a point for its output.</p></section>
 <section class="sessions" aria-labelledby="hist-h"><h2 id="hist-h">Distribution</h2><div class="chart small"><canvas id="hist" role="img"></canvas></div></section>
 <section class="sessions" aria-labelledby="stats-h"><h2 id="stats-h">Statistics</h2><div class="scroll"><table id="stats"></table></div><div class="scroll"><table id="differences" hidden></table></div><ul id="evidence"></ul></section>
+<section class="sessions" id="timeline-s" aria-labelledby="tl-h" hidden><h2 id="tl-h">Timeline</h2>
+<label for="tl-dispatch">Dispatch </label><select id="tl-dispatch"></select>
+<p id="tl-medians" class="legend"></p>
+<div id="tl-chart" class="timeline"></div>
+<div id="tl-keys" class="keys" aria-label="Timeline legend"></div>
+<ul id="tl-callouts" aria-label="Anomalies in this dispatch"></ul>
+<p id="tl-evidence" role="status"></p>
+<ul id="tl-notes" class="notes"></ul>
+<details><summary>Every request of this dispatch (the table behind the timeline)</summary><div class="scroll"><table id="tl-table"></table></div></details></section>
 <section class="sessions"><details><summary>Every dispatch (the table behind the chart)</summary><div class="scroll"><table id="dispatches"></table></div></details></section>
 </main>
 <script nonce="${o.nonce}" src="${esc(o.scriptUri)}"></script>

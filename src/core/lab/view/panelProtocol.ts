@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { TimelineViewSchema } from './timelineView.js';
 
 /** Messages between the lab panel and the extension: typed, validated on both sides, unknown ones ignored. */
 const IntervalSchema = z.object({ value: z.number(), low: z.number(), high: z.number() });
@@ -12,6 +13,8 @@ export const PointSchema = z.object({
   outcome: z.enum(['completed', 'missed', 'failed']),
   outputFile: z.string(),
   strategy: z.optional(z.nullable(z.enum(['all-at-once', 'step-by-step']))),
+  /** Anomalies the wire and the sampler saw in this dispatch (absent: recorded without them). */
+  anomalies: z.optional(z.int()),
 });
 
 export const RowSchema = z.object({
@@ -31,7 +34,8 @@ export const RowSchema = z.object({
   evidence: z.optional(z.array(z.string())),
 });
 
-export const PanelSessionSchema = z.object({ id: z.string(), label: z.string(), points: z.array(PointSchema), row: RowSchema });
+/** `timeline` only when the panel shows one session (a comparison shows the per-request medians instead). */
+export const PanelSessionSchema = z.object({ id: z.string(), label: z.string(), points: z.array(PointSchema), row: RowSchema, timeline: z.optional(TimelineViewSchema) });
 export type PanelSession = z.infer<typeof PanelSessionSchema>;
 
 /** A codeword probe's survival matrix (core/lab/codewords.ts `codewordView`). */

@@ -118,8 +118,10 @@ export function panelView(sessions: readonly PanelSession[]): PanelView {
     evidence: sessions.map((s) => ({ session: s.label, lines: s.row.evidence ?? [] })).filter((e) => e.lines.length > 0),
     stats: { head: ['session', ...STATS_HEAD], rows: sessions.map((s) => [s.label, ...statsCells(s.row)]) },
     dispatches: {
-      head: ['session', 'dispatch', 'seconds', 'cluster', 'outcome', 'strategy', 'output'],
-      rows: sessions.flatMap((s) => s.points.map((p) => ({ session: s.id, index: p.index, cells: [s.label, String(p.index + 1), seconds(p.seconds), p.cluster, p.outcome, p.strategy ?? '—'] }))),
+      head: ['session', 'dispatch', 'seconds', 'cluster', 'outcome', 'strategy', 'anomalies', 'output'],
+      rows: sessions.flatMap((s) =>
+        s.points.map((p) => ({ session: s.id, index: p.index, cells: [s.label, String(p.index + 1), seconds(p.seconds), p.cluster, p.outcome, p.strategy ?? '—', p.anomalies === undefined ? '—' : String(p.anomalies)] })),
+      ),
     },
   };
 }
