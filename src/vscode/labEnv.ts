@@ -28,6 +28,7 @@ export async function editorLabEnv(ctx: Ctx, needs: string): Promise<LabEnv | un
     userProfiles: () => readSettings().profiles,
     allowHosted: s.labAllowHosted,
     wire: s.labWire,
+    sampleMs: s.labSampleMs,
   };
 }
 

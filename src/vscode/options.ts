@@ -31,6 +31,8 @@ export interface Settings {
   readonly labAllowHosted: boolean;
   /** Record the wire in lab sessions (machine scope). */
   readonly labWire: boolean;
+  /** The sampler's interval in ms with the wire (0: off). */
+  readonly labSampleMs: number;
   readonly labAllowPromptFilesAnywhere: boolean;
 }
 
@@ -68,6 +70,10 @@ export function settingsFrom(get: (key: string) => unknown): Settings {
     // Machine scope: a workspace's value is never applied, so only the user can opt in.
     labAllowHosted: get('lab.allowHostedEndpoints') === true,
     labWire: get('lab.wire') !== false,
+    labSampleMs: (() => {
+      const v = num(get('lab.sampleMs'), 1000, 0, 60_000);
+      return v === 0 ? 0 : Math.max(100, v);
+    })(),
     labAllowPromptFilesAnywhere: get('lab.allowPromptFilesAnywhere') === true,
     profiles,
     profileErrors: errors,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startRecorder } from '../../src/core/lab/wire/recorder.js';
 import { openWireLog } from '../../src/core/lab/wire/schema.js';
+import { startSampler } from '../../src/core/lab/timeline/sampler.js';
 
 /*
  * The wire recorder's added latency per request: the same requests straight to a model server and through a
@@ -156,6 +157,36 @@ async function main(): Promise<void> {
     [`${(Buffer.byteLength(turnBody) / 1024).toFixed(0)} KB agent turn (60 messages, 12 tools) + the 200-chunk stream`, await compare('/v1/chat/completions', turnBody, N)],
     ['100 tokens paced 1 ms apart (50 requests)', await compare('/paced', hi, 50)],
   ] as const;
+
+  /**
+   * Per dispatch: 20 agent turns of the 120 KB request, each answered with 100 tokens paced 1 ms apart, straight
+   * to the server vs through a recorder in its own process with the sampler running (what a lab with the wire
+   * adds to a dispatch's wall time); dispatches interleaved.
+   */
+  const perDispatch = async (k: number) => {
+    const child = spawn(process.execPath, [process.argv[1]!], { env: { ...process.env, WIRE_BENCH_ROLE: 'recorder', WIRE_BENCH_UPSTREAM: bare, WIRE_BENCH_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const recorded = `http://127.0.0.1:${await firstLine(child)}`;
+    const sampler = await startSampler({ servers: [bare], intervalMs: 1000, dispatch: () => 0, onRecord: () => undefined });
+    const dispatch = async (target: string) => {
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) await timedFetch(target + '/paced', turnBody);
+      return performance.now() - t0;
+    };
+    const walls: { bare: number[]; wire: number[] } = { bare: [], wire: [] };
+    for (let i = 0; i < k + 1; i++) {
+      const b = await dispatch(bare);
+      const w = await dispatch(recorded);
+      if (i > 0) {
+        walls.bare.push(b);
+        walls.wire.push(w);
+      }
+    }
+    await sampler.close();
+    child.kill('SIGTERM');
+    await firstLine(child);
+    return { bare: median(walls.bare), added: median(walls.wire) - median(walls.bare), n: k };
+  };
+  const d = await perDispatch(8);
   await local.close();
   await log.close();
   server.kill();
@@ -169,6 +200,9 @@ async function main(): Promise<void> {
         `its CPU ${(r.cpuUsPerRequest / 1000).toFixed(2)} ms a request); in the client's process (as with the openai dispatcher) ${f(r.local.added)} (p90 ${f(r.local.p90)})`,
     );
   }
+  console.log(
+    `  per dispatch (20 agent turns of that request, 100 paced tokens each; ${d.n} interleaved pairs): bare ${(d.bare / 1000).toFixed(2)} s; through the recorder with the 1 s sampler ${f(d.added)} (${((100 * d.added) / d.bare).toFixed(2)} % of the dispatch; goal under 1 %)`,
+  );
   const remoteBad = scenarios.reduce((a, [, r]) => a + r.remoteBad, 0);
   console.log(`  machine load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; requests not ended properly: ${localBad} of ${localCount} in-process, ${remoteBad} in the recorder processes`);
 }

@@ -163,7 +163,7 @@ describe('the panel view-model for comparisons', () => {
     assert.deepEqual(v.histogram.series.map((x) => [x.colour, x.counts.reduce((a, b) => a + b, 0)]), [['session0', 6], ['session1', 6]]);
     assert.deepEqual(v.histogram.series[0]!.counts.map((c, i) => c + v.histogram.series[1]!.counts[i]!), v.histogram.counts, 'the series stack to the whole');
     assert.deepEqual(v.evidence.map((e) => e.lines[1]), ['slow cluster: 2 of 2 step-by-step, 5 compactions', undefined]);
-    assert.deepEqual(v.dispatches.rows[1]!.cells.slice(1), ['2', '606.0', 'slow', 'completed', 'step-by-step'], 'the table behind the chart says how each went');
+    assert.deepEqual(v.dispatches.rows[1]!.cells.slice(1), ['2', '606.0', 'slow', 'completed', 'step-by-step', '—'], 'the table behind the chart says how each went (anomalies — : recorded without the wire)');
     // One session: the histogram keeps the single (fast) colour and there is no session legend.
     const one = panelView([panel(s1, table)]);
     assert.deepEqual([one.histogram.series.map((x) => x.colour), one.legend.map((l) => l.colour)], [['fast'], ['fast', 'slow']]);
