@@ -89,15 +89,39 @@ describe('the timeline of a lab run', () => {
       });
     const a = await start(0);
     const records: TelemetryRecord[] = [];
-    const sampler = await startSampler({ servers: [`http://127.0.0.1:${a.port}/v1`], intervalMs: 100, dispatch: () => 0, onRecord: (r) => void records.push(r) });
+    // The same process stands for the Gateway too (its port watched as the Gateway's).
+    const sampler = await startSampler({ servers: [`http://127.0.0.1:${a.port}/v1`], intervalMs: 100, dispatch: () => 0, gatewayPort: a.port, onRecord: (r) => void records.push(r) });
     await new Promise((r) => setTimeout(r, 250));
     a.child.kill('SIGKILL');
     await new Promise((r) => a.child.once('exit', r));
     const b = await start(a.port);
     await new Promise((r) => setTimeout(r, 400));
     await sampler.close();
-    const restarted = findAnomalies({ environment: { compactionThreshold: null }, dispatches: [], requests: [], samples: records }).filter((x) => x.kind === 'server-restarted');
+    const found = findAnomalies({ environment: { compactionThreshold: null }, dispatches: [], requests: [], samples: records });
+    const restarted = found.filter((x) => x.kind === 'server-restarted');
     assert.equal(restarted.length, 1, JSON.stringify(records.filter((r) => r.kind === 'process')));
     assert.match(restarted[0]!.message, new RegExp(`restarted during dispatch 1: pid ${a.child.pid} → ${b.child.pid}`));
+    assert.deepEqual(
+      found.filter((x) => x.kind === 'gateway-restarted').map((x) => x.message),
+      [`the Gateway (port ${a.port}) restarted during dispatch 1: pid ${a.child.pid} → ${b.child.pid}`],
+    );
+  });
+
+  it('a sampler held up for a second inside a dispatch leaves a gap the timeline names', async () => {
+    const s = await startServer(lmStudioRoutes());
+    servers.push(s);
+    const records: TelemetryRecord[] = [];
+    const sampler = await startSampler({ servers: [s.url], intervalMs: 100, dispatch: () => 0, onRecord: (r) => void records.push(r) });
+    const startedAt = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 250));
+    // A blocked event loop (a GC pause, a synchronous flush): no tick can run.
+    const until = Date.now() + 1000;
+    while (Date.now() < until);
+    await new Promise((r) => setTimeout(r, 250));
+    const wallMs = Date.now() - Date.parse(startedAt);
+    await sampler.close();
+    const gaps = findAnomalies({ environment: { compactionThreshold: null }, dispatches: [{ index: 0, startedAt, wallMs }], requests: [], samples: records }).filter((x) => x.kind === 'sampler-gap');
+    assert.equal(gaps.length, 1);
+    assert.match(gaps[0]!.message, /silent for 1\.\d s during dispatch 1 \(interval 100 ms\)/);
   });
 });

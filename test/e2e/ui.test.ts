@@ -263,6 +263,17 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     await page.waitForTimeout(300);
     assert.deepEqual(await strip.evaluate((c: HTMLCanvasElement) => ({ fast: c.dataset.fast, slow: c.dataset.slow })), { fast: '4', slow: '2' });
     await shot('14-lab-panel');
+    // The wire recorded each dispatch: the panel draws a dispatch's timeline from it, with the table behind it.
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const timeline = frame.locator('#timeline-s');
+    await timeline.waitFor();
+    assert.equal(await frame.locator('#tl-dispatch option').count(), 6);
+    const chart = frame.locator('#tl-chart');
+    assert.ok(Number(await chart.getAttribute('data-requests')) >= 1, 'the dispatch\'s chat request is drawn');
+    assert.ok(Number(await chart.getAttribute('data-loaded')) >= 1, 'what the sandbox server had loaded is drawn');
+    assert.match(await frame.locator('#tl-medians').innerText(), /^per request \(median of \d+\)/);
+    await timeline.scrollIntoViewIfNeeded();
+    await shot('14b-lab-timeline');
   });
 
   it('the Lab view in the activity bar lists the session and the profile in force', async () => {
