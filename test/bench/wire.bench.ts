@@ -28,10 +28,12 @@ http.createServer((req, res) => {
     if (req.url === '/small') return res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(small) }).end(small);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     let i = 0;
-    if (req.url === '/paced') {
-      // 100 tokens 1 ms apart: faster than a local model decodes, slow enough that each chunk travels alone.
+    if (req.url === '/paced' || req.url === '/paced10') {
+      // 100 tokens 1 ms apart: faster than a local model decodes, slow enough that each chunk travels alone;
+      // /paced10: 10 ms apart (100 tokens/s, a fast local model).
+      const gap = req.url === '/paced' ? 1 : 10;
       const tick = () => {
-        if (i < 100) { res.write(chunk(i++)); setTimeout(tick, 1); } else res.end(tail);
+        if (i < 100) { res.write(chunk(i++)); setTimeout(tick, gap); } else res.end(tail);
       };
       return tick();
     }
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
   ] as const;
 
   /**
-   * Per dispatch: 20 agent turns of the 120 KB request, each answered with 100 tokens paced 1 ms apart, straight
+   * Per dispatch: 8 agent turns of the 120 KB request, each answered with 100 tokens at 100 tokens/s, straight
    * to the server vs through a recorder in its own process with the sampler running (what a lab with the wire
    * adds to a dispatch's wall time); dispatches interleaved.
    */
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
     const sampler = await startSampler({ servers: [bare], intervalMs: 1000, dispatch: () => 0, onRecord: () => undefined });
     const dispatch = async (target: string) => {
       const t0 = performance.now();
-      for (let i = 0; i < 20; i++) await timedFetch(target + '/paced', turnBody);
+      for (let i = 0; i < 8; i++) await timedFetch(target + '/paced10', turnBody);
       return performance.now() - t0;
     };
     const walls: { bare: number[]; wire: number[] } = { bare: [], wire: [] };
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
     await firstLine(child);
     return { bare: median(walls.bare), added: median(walls.wire) - median(walls.bare), n: k };
   };
-  const d = await perDispatch(8);
+  const d = await perDispatch(6);
   await local.close();
   await log.close();
   server.kill();
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `  per dispatch (20 agent turns of that request, 100 paced tokens each; ${d.n} interleaved pairs): bare ${(d.bare / 1000).toFixed(2)} s; through the recorder with the 1 s sampler ${f(d.added)} (${((100 * d.added) / d.bare).toFixed(2)} % of the dispatch; goal under 1 %)`,
+    `  per dispatch (8 agent turns of that request, 100 tokens each at 100 tokens/s, as a fast local model; ${d.n} interleaved pairs): bare ${(d.bare / 1000).toFixed(2)} s; through the recorder with the 1 s sampler ${f(d.added)} (${((100 * d.added) / d.bare).toFixed(2)} % of the dispatch; goal under 1 %)`,
   );
   const remoteBad = scenarios.reduce((a, [, r]) => a + r.remoteBad, 0);
   console.log(`  machine load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; requests not ended properly: ${localBad} of ${localCount} in-process, ${remoteBad} in the recorder processes`);

@@ -35,8 +35,13 @@ export async function startSampler(o: SamplerOptions): Promise<Sampler> {
   const timeoutMs = Math.min(2000, intervalMs);
   const stamp = () => ({ schemaVersion: TELEMETRY_SCHEMA_VERSION as 1, t: new Date().toISOString(), dispatch: o.dispatch() });
   // The kind is found once (five requests); each sample then costs one request per server.
-  const kinds = new Map<string, RuntimeKind | undefined>();
-  await Promise.all(o.servers.map(async (s) => kinds.set(s, (await inspectServer(s, { timeoutMs, lmStudioToken: o.lmStudioToken })).kind)));
+  // undefined: not reached yet (asked again next tick); null: it answered, but not as a model server we can read.
+  const kinds = new Map<string, RuntimeKind | null | undefined>();
+  const identify = async (s: string) => {
+    const st = await inspectServer(s, { timeoutMs, lmStudioToken: o.lmStudioToken });
+    kinds.set(s, st.kind ?? (st.status === 'unreachable' ? undefined : null));
+  };
+  await Promise.all(o.servers.map(identify));
   const watchers = new Map<string, PortWatcher>();
   for (const s of o.servers) {
     const port = portOf(s);
@@ -51,10 +56,10 @@ export async function startSampler(o: SamplerOptions): Promise<Sampler> {
     for (const s of o.servers) {
       jobs.push(
         (async () => {
-          let kind = kinds.get(s);
           // A server that was down at the start is identified once it answers.
-          if (!kind) kinds.set(s, (kind = (await inspectServer(s, { timeoutMs, lmStudioToken: o.lmStudioToken })).kind));
-          if (!kind) return o.onRecord({ ...at, kind: 'loaded', server: s, status: 'unreachable', models: null });
+          if (kinds.get(s) === undefined) await identify(s);
+          const kind = kinds.get(s);
+          if (!kind) return o.onRecord({ ...at, kind: 'loaded', server: s, status: kind === null ? 'unreadable' : 'unreachable', models: null });
           const st = await readLoaded(s, kind, { timeoutMs, lmStudioToken: o.lmStudioToken });
           o.onRecord({
             ...at,
