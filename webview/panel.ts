@@ -132,6 +132,8 @@ function render(): void {
 const SVG = 'http://www.w3.org/2000/svg';
 let timeline: TimelineView | undefined;
 let shownDispatch: number | undefined;
+/** The call-out whose evidence is shown, kept across redraws (a resize, a new dispatch of the running session). */
+let shownEvidence: { dispatch: number; anomaly: number } | undefined;
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
@@ -255,15 +257,18 @@ function drawDispatch(view: TimelineView, d: TimelineDispatch): void {
   table('tl-table', TIMELINE_HEAD, rows.map((r) => r.cells));
   const body = $<HTMLTableElement>('tl-table').tBodies[0]!;
   rows.forEach((r, i) => (body.rows[i]!.id = `tl-req-${r.seq}`));
+  host.dataset.width = String(width);
+  if (shownEvidence?.dispatch === d.index && d.anomalies[shownEvidence.anomaly]) showEvidence(d, shownEvidence.anomaly, false);
 }
 
 /** A call-out's evidence: its requests highlighted in the table (opened and scrolled to), its samples named. */
-function showEvidence(d: TimelineDispatch, i: number): void {
+function showEvidence(d: TimelineDispatch, i: number, scroll = true): void {
   const a = d.anomalies[i]!;
+  shownEvidence = { dispatch: d.index, anomaly: i };
   document.querySelectorAll('#tl-table tr.hl').forEach((tr) => tr.classList.remove('hl'));
   const rows = a.requests.map((seq) => document.getElementById(`tl-req-${seq}`)).filter((r): r is HTMLElement => !!r);
   for (const r of rows) r.classList.add('hl');
-  if (rows.length) {
+  if (rows.length && scroll) {
     ($('tl-table').closest('details') as HTMLDetailsElement).open = true;
     rows[0]!.scrollIntoView({ block: 'nearest' });
   }
@@ -412,7 +417,9 @@ window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
     const d = timeline?.dispatches.find((x) => x.index === shownDispatch);
-    if (timeline && d && !$('timeline-s').hidden) drawDispatch(timeline, d);
+    const host = $('tl-chart');
+    // Only a new width needs a new drawing.
+    if (timeline && d && !$('timeline-s').hidden && String(Math.max(320, host.clientWidth || 600)) !== host.dataset.width) drawDispatch(timeline, d);
   }, 100);
 });
 $('copy-md').addEventListener('click', () => send({ type: 'export', format: 'markdown', target: 'clipboard' }));

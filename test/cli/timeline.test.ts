@@ -8,6 +8,7 @@ import { findAnomalies } from '../../src/core/lab/timeline/anomalies.js';
 import { startSampler } from '../../src/core/lab/timeline/sampler.js';
 import type { TelemetryRecord } from '../../src/core/lab/timeline/telemetry.js';
 import { runCli } from '../support/cli.js';
+import { panelSession } from '../../src/core/lab/view/panel.js';
 import { lmStudioRoutes, startServer, type ChatScript, type Route, type ScriptedServer } from '../support/scriptedServer.js';
 
 /*
@@ -72,6 +73,16 @@ describe('the timeline of a lab run', () => {
     assert.ok(t.samples.some((x) => x.kind === 'loaded' && x.dispatch === 0), 'sampled during the dispatches');
     assert.equal(t.dispatches[0]!.anomalies, t.anomalies.filter((a) => a.dispatch === 0).length);
 
+    // The panel's session: each point counts its anomalies; the timeline when shown alone, the medians among the
+    // evidence lines when compared.
+    const alone = panelSession(path.join(dir, '.local-ai-lab'), id, { timeline: true });
+    assert.deepEqual(alone.points.map((p) => p.anomalies), t.dispatches.map((d) => d.anomalies));
+    assert.equal(alone.timeline!.dispatches.length, 6);
+    assert.equal(alone.timeline!.dispatches[1]!.anomalies.find((a) => a.kind === 'loaded-changed')?.samples.length, 2);
+    assert.match(alone.timeline!.medians!, /^per request \(median of \d+\)/);
+    const compared = panelSession(path.join(dir, '.local-ai-lab'), id, { timeline: false });
+    assert.equal(compared.timeline, undefined);
+    assert.match(compared.row.evidence!.at(-1)!, /^per request \(median of \d+\)/);
     const text = await runCli(['lab', 'show', id, '--timeline'], { cwd: dir });
     assert.match(text.stdout, /dispatch 2 .*\n(.*\n)*\s+⚠ loaded-changed: /);
     const table = await runCli(['lab', 'show', id], { cwd: dir });

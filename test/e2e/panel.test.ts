@@ -160,7 +160,9 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     assert.equal(await page.locator('#tl-dispatch').inputValue(), '0');
     assert.deepEqual(await page.locator('#tl-dispatch option').allInnerTexts(), ['1 · 10.0 s · 2 requests · 1 anomaly', '2 · 10.0 s · 3 requests · 1 anomaly']);
     const chart = page.locator('#tl-chart');
-    assert.deepEqual(await chart.evaluate((el) => ({ ...el.dataset })), { requests: '2', prefills: '2', summaries: '0', anomalies: '1', loaded: '2' });
+    const { width, ...drawn } = await chart.evaluate((el) => ({ ...el.dataset }));
+    assert.deepEqual(drawn, { requests: '2', prefills: '2', summaries: '0', anomalies: '1', loaded: '2' });
+    assert.ok(Number(width) <= 365, width);
     const svgWidth = await chart.locator('svg').evaluate((el) => el.getBoundingClientRect().width);
     assert.ok(svgWidth <= 365 && (await page.evaluate(() => document.documentElement.scrollWidth)) <= 365, `drawn at the panel's width (${svgWidth} px)`);
     assert.match(await page.locator('#tl-callouts').innerText(), /loaded-changed at 5\.00 s: .*65,536 → .*32,768/);
@@ -171,6 +173,10 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     assert.deepEqual(await page.locator('#tl-keys .key').allInnerTexts(), ['prefill', 'generation', 'summary by qwen3-4b-instruct-2507', 'summary by qwen/qwen3-coder-30b']);
     await page.locator('#tl-callouts button', { hasText: 'summary-on-primary' }).focus();
     await page.keyboard.press('Enter');
+    assert.equal(await page.locator('#tl-table tr.hl').count(), 1);
+    // A redraw (a new width) keeps the evidence shown.
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.waitForFunction(() => document.getElementById('tl-chart')!.dataset.width !== '365' && document.getElementById('tl-chart')!.dataset.width !== undefined && Number(document.getElementById('tl-chart')!.dataset.width) > 365);
     assert.equal(await page.locator('#tl-table tr.hl').count(), 1);
     assert.equal(await page.locator('#tl-table tr.hl td').first().innerText(), '4');
     assert.match(await page.locator('#tl-evidence').innerText(), /request #4 \(highlighted below\)/);

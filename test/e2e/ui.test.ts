@@ -272,6 +272,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     assert.ok(Number(await chart.getAttribute('data-requests')) >= 1, 'the dispatch\'s chat request is drawn');
     assert.ok(Number(await chart.getAttribute('data-loaded')) >= 1, 'what the sandbox server had loaded is drawn');
     assert.match(await frame.locator('#tl-medians').innerText(), /^per request \(median of \d+\)/);
+    assert.equal(await frame.locator('#evidence li', { hasText: 'per request' }).count(), 0, 'the medians once, above the timeline');
     await timeline.scrollIntoViewIfNeeded();
     await shot('14b-lab-timeline');
   });

@@ -36,6 +36,9 @@ export interface RequestMedians {
   readonly cacheReuse: number | null;
 }
 
+/** Tokens per second only from answers that streamed for at least this long after their first token. */
+export const MIN_GENERATION_MS = 20;
+
 const med = (xs: number[]) => (xs.length ? median(xs) : null);
 
 export function requestMedians(records: readonly WireRecord[]): RequestMedians {
@@ -48,7 +51,8 @@ export function requestMedians(records: readonly WireRecord[]): RequestMedians {
       model.flatMap((r) => {
         const start = first(r);
         const genMs = start !== null ? r.endMs - start : 0;
-        return r.completionTokens && r.completionTokens > 1 && genMs > 0 ? [r.completionTokens / (genMs / 1000)] : [];
+        // An answer that arrived in one burst has no generation time to speak of: its rate would be noise.
+        return r.completionTokens && r.completionTokens > 1 && genMs >= MIN_GENERATION_MS ? [r.completionTokens / (genMs / 1000)] : [];
       }),
     ),
     firstTokenMs: med(model.flatMap((r) => (r.firstTokenMs !== null ? [r.firstTokenMs] : []))),

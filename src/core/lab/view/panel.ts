@@ -61,12 +61,14 @@ export function panelSession(root: string, id: string, o: { timeline: boolean })
   const recorded = !!session.environment.wire?.recorded;
   const row = tableRow(session, dispatches);
   const medians = mediansLine(t.medians);
+  const withTimeline = o.timeline && recorded;
   return {
     id,
     label: sessionLabel(session),
     points: points(session, dispatches).map((p) => (recorded ? { ...p, anomalies: per.get(p.index) ?? 0 } : p)),
-    row: medians ? { ...row, evidence: [...(row.evidence ?? []), medians] } : row,
-    ...(o.timeline && recorded ? { timeline: timelineView(t, medians) } : {}),
+    // The medians once: above the timeline when it is shown, else among the evidence lines (a comparison's).
+    row: medians && !withTimeline ? { ...row, evidence: [...(row.evidence ?? []), medians] } : row,
+    ...(withTimeline ? { timeline: timelineView(t, medians) } : {}),
   };
 }
 

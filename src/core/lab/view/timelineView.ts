@@ -82,10 +82,14 @@ export function timelineView(t: Timeline, mediansText?: string): TimelineView {
       };
     });
     const inside = t.samples.filter((s) => s.dispatch === d.index);
+    // What each server held when the dispatch began is its last sample before: a short dispatch may hold no sample.
+    const lastBefore = new Map<string, (typeof t.samples)[number]>();
+    for (const s of t.samples) if (s.kind === 'loaded' && Date.parse(s.t) <= from) lastBefore.set(s.server, s);
     // Loaded lane: one segment per run of equal samples, per server.
     const loaded: TimelineDispatch['loaded'] = [];
-    for (const s of inside) {
-      if (s.kind !== 'loaded') continue;
+    for (const raw of [...lastBefore.values(), ...inside]) {
+      if (raw.kind !== 'loaded') continue;
+      const s = lastBefore.get(raw.server) === raw ? { ...raw, t: d.startedAt } : raw;
       const label = s.models === null ? (s.status === 'ok' ? 'unknown (the server cannot say)' : s.status) : s.models.length ? s.models.map((m) => `${m.id}${m.context !== null ? ` @ ${fmt(m.context)}` : ''}`).join(', ') : 'nothing loaded';
       const at = rel(s.t);
       const last = [...loaded].reverse().find((x) => x.server === s.server);
