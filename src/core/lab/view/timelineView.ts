@@ -85,6 +85,8 @@ export function timelineView(t: Timeline, mediansText?: string): TimelineView {
     // What each server held when the dispatch began is its last sample before: a short dispatch may hold no sample.
     const lastBefore = new Map<string, (typeof t.samples)[number]>();
     for (const s of t.samples) if (s.kind === 'loaded' && Date.parse(s.t) <= from) lastBefore.set(s.server, s);
+    let memBefore: Extract<(typeof t.samples)[number], { kind: 'memory' }> | undefined;
+    for (const s of t.samples) if (s.kind === 'memory' && Date.parse(s.t) <= from) memBefore = s;
     // Loaded lane: one segment per run of equal samples, per server.
     const loaded: TimelineDispatch['loaded'] = [];
     for (const raw of [...lastBefore.values(), ...inside]) {
@@ -106,7 +108,7 @@ export function timelineView(t: Timeline, mediansText?: string): TimelineView {
       requests,
       omitted: all.length - requests.length,
       loaded,
-      memory: inside.flatMap((s) => (s.kind === 'memory' ? [{ t: rel(s.t), pct: s.usedPct }] : [])),
+      memory: [...(memBefore ? [{ t: 0, pct: memBefore.usedPct }] : []), ...inside.flatMap((s) => (s.kind === 'memory' && Date.parse(s.t) > from ? [{ t: rel(s.t), pct: s.usedPct }] : []))],
       anomalies: t.anomalies.filter((a) => a.dispatch === d.index).map((a) => ({ kind: a.kind, t: rel(a.at), message: a.message, requests: [...(a.evidence.requests ?? [])], samples: [...(a.evidence.samples ?? [])] })),
     };
   });
