@@ -138,8 +138,8 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: ['lab', 'show'],
-    summary: "Print a lab session's notebook table",
-    usage: 'lab show ID [--timeline] [--dir DIR] [--json]',
+    summary: "Print a lab session's notebook table, or its timeline (also of a darkmux instruments.jsonl or flow file)",
+    usage: 'lab show (ID | DARKMUX-FILE --timeline) [--timeline] [--dir DIR] [--json]',
     options: { ...LAB_OPTIONS, ...shared('timeline') },
     positionals: true,
     run: (o, args) => labCommand('show', o, args),

@@ -12,7 +12,9 @@ import { compareSessions, summarizeSession } from '../core/lab/summary.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
 import { loadWorkload } from '../core/lab/workload.js';
-import { loadTimeline, mediansLine, timelineLines } from '../core/lab/timeline/timeline.js';
+import { loadTimeline, mediansLine, timelineLines, type Timeline } from '../core/lab/timeline/timeline.js';
+import { darkmuxTimeline, NotDarkmux } from '../core/lab/timeline/darkmux.js';
+import { readBoundedSync } from '../core/read.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
@@ -121,6 +123,27 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
   });
 }
 
+/** A path, not a session id: session ids never hold a separator or end in .jsonl. */
+function looksLikeFile(arg: string): boolean {
+  return /[\\/]/.test(arg) || arg.endsWith('.jsonl');
+}
+
+function darkmuxFile(file: string): Timeline {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = readBoundedSync(file);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (!bytes) throw new UsageError(`${file}: no such file`);
+  try {
+    return darkmuxTimeline(Buffer.from(bytes).toString('utf8'), path.basename(file));
+  } catch (err) {
+    if (err instanceof NotDarkmux) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
 function report(root: string, session: Session, d: readonly DispatchRecord[], json: boolean): void {
   const t = loadTimeline(root, session.id);
   if (json) {
@@ -163,6 +186,13 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
       }
       case 'show': {
         if (!positionals[0]) throw new UsageError('lab show needs a session ID');
+        // A darkmux telemetry file opens read-only as a timeline (operators keep their history).
+        if (looksLikeFile(positionals[0])) {
+          if (!o.timeline) throw new UsageError(`${positionals[0]}: a file opens as a timeline: add --timeline (lab show FILE --timeline)`);
+          const t = darkmuxFile(positionals[0]);
+          console.log(o.json ? JSON.stringify(t, null, 2) : timelineLines(t).join('\n'));
+          return 0;
+        }
         const id = resolveSessionId(root, positionals[0]);
         if (o.timeline) {
           const t = loadTimeline(root, id);

@@ -157,7 +157,8 @@ function memoryHigh(samples: readonly TelemetryRecord[]): Anomaly[] {
       kind: 'memory-high',
       dispatch: s.dispatch,
       at: s.t,
-      message: `memory in use reached ${peak.usedPct} % (${gib(peak.totalBytes - peak.availableBytes)} of ${gib(peak.totalBytes)} GiB)${s.dispatch !== null ? ` during dispatch ${s.dispatch + 1}` : ' between dispatches'}: ${same.length} sample(s) at or above ${MEMORY_HIGH_PCT} %`,
+      // Imported samples (darkmux's host share) carry a percentage only.
+      message: `memory in use reached ${peak.usedPct} %${peak.totalBytes ? ` (${gib(peak.totalBytes - peak.availableBytes)} of ${gib(peak.totalBytes)} GiB)` : ''}${s.dispatch !== null ? ` during dispatch ${s.dispatch + 1}` : ' between dispatches'}: ${same.length} sample(s) at or above ${MEMORY_HIGH_PCT} %`,
       evidence: { samples: [s.t, ...(peak !== s ? [peak.t] : [])] },
     });
   }

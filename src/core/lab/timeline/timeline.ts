@@ -106,7 +106,7 @@ export function mediansLine(m: RequestMedians): string | undefined {
     m.firstTokenMs !== null ? `first token ${fmt(Math.round(m.firstTokenMs))} ms` : undefined,
     m.cacheReuse !== null ? `cache reuse ${Math.round(100 * m.cacheReuse)} %` : undefined,
   ].filter(Boolean);
-  return `per request (median of ${m.n}): ${parts.length ? parts.join(', ') : 'the servers reported no counts'}`;
+  return `per request (median of ${m.n}): ${parts.length ? parts.join(', ') : 'no timings or cache counts recorded'}`;
 }
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
