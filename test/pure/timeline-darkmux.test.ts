@@ -55,7 +55,11 @@ describe('darkmux flow stream (a day file)', () => {
     // The first session's loaded set after its last lms event, replayed by hand from the file.
     const first = records.find((r) => r.category === 'telemetry')!.session_id!;
     const set = new Set<string>();
-    for (const r of records) if (r.session_id === first && r.source === 'lms') r.payload!.event === 'load' ? set.add(r.payload!.model!) : set.delete(r.payload!.model!);
+    for (const r of records) {
+      if (r.session_id !== first || r.source !== 'lms') continue;
+      if (r.payload!.event === 'load') set.add(r.payload!.model!);
+      else set.delete(r.payload!.model!);
+    }
     const lastLoaded = t.samples.filter((s) => s.kind === 'loaded' && s.dispatch === 0).at(-1)!;
     assert.deepEqual(lastLoaded.kind === 'loaded' && lastLoaded.models!.map((m) => m.id).sort(), [...set].sort());
     assert.ok(t.samples.some((s) => s.kind === 'memory' && s.usedPct > 0));
