@@ -336,10 +336,11 @@ function renderTables(view: PanelView): void {
   });
 }
 
-/** The panel shows either sessions (charts and tables) or a codeword probe's matrix. */
-function mode(which: 'sessions' | 'codewords'): void {
+/** The panel shows sessions (charts and tables), a codeword probe's matrix, or a timeline alone (a darkmux file). */
+function mode(which: 'sessions' | 'codewords' | 'timeline'): void {
   document.querySelectorAll<HTMLElement>('.sessions').forEach((el) => (el.hidden = which !== 'sessions'));
   $('codewords-s').hidden = which !== 'codewords';
+  if (which === 'timeline') $('timeline-s').hidden = false;
 }
 
 function renderCodewords(view: CodewordView): void {
@@ -387,6 +388,17 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (m.data.type === 'codewords') {
     renderCodewords(m.data.view);
     vscode.setState({ ids: [], codewords: m.data.id });
+    return;
+  }
+  if (m.data.type === 'timeline') {
+    const t0 = performance.now();
+    mode('timeline');
+    sessions = [];
+    $('title').textContent = m.data.title;
+    renderTimeline(m.data.view);
+    // Read from a file, not a lab session: nothing to restore after a reload.
+    vscode.setState({ ids: [] });
+    send({ type: 'rendered', points: 0, ms: performance.now() - t0 });
     return;
   }
   mode('sessions');

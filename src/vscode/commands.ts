@@ -158,6 +158,7 @@ export const COMMANDS = {
   'localAiLab.resumeLab': def({ args: sessionId, trusted: true, run: (s, ref) => s.lab.resume(idOf(ref)) }),
   'localAiLab.openLabSession': def({ args: sessionId, run: (s, ref) => s.lab.open(idOf(ref)) }),
   'localAiLab.openLabPanel': def({ args: sessionId, run: (s, ref) => s.lab.openPanel(ref) }),
+  'localAiLab.openDarkmuxTimeline': def({ args: noArgs, run: (s) => s.lab.openDarkmuxTimeline() }),
   // From the Lab view: the clicked row and the selected rows; two or more selected compare at once.
   'localAiLab.compareLabSessions': def({ args: compareArgs, run: (s, first, selected) => s.lab.compare(first, selected) }),
   'localAiLab.deleteLabSession': def({ args: z.tuple([SessionNode, z.optional(treeSelection)]), run: (s, node, selected) => s.labView.delete(node, selected) }),

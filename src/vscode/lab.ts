@@ -15,6 +15,12 @@ import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
 import { LabPanel } from './labPanel.js';
+import { darkmuxTimeline } from '../core/lab/timeline/darkmux.js';
+import { mediansLine } from '../core/lab/timeline/timeline.js';
+import { timelineView } from '../core/lab/view/timelineView.js';
+
+/** A darkmux day file of a busy machine runs to a few MB; past this it is not read into the editor. */
+const MAX_DARKMUX_BYTES = 64 * 1024 * 1024;
 
 /** What the lab commands of the command table (commands.ts) run: Run Lab, Resume, Open, Compare, and opening sweeps and probes. */
 export class LabController implements vscode.Disposable {
@@ -42,6 +48,22 @@ export class LabController implements vscode.Disposable {
       return;
     }
     this.panel.show([id]);
+  }
+
+  /** Opens darkmux's telemetry (a v0.4 instruments.jsonl or a flow-stream day file) as a read-only timeline. */
+  async openDarkmuxTimeline(): Promise<void> {
+    const files = await vscode.window.showOpenDialog({ title: 'Open a darkmux instruments.jsonl or flows/YYYY-MM-DD.jsonl', canSelectMany: false, filters: { 'JSON lines': ['jsonl'] } });
+    const file = files?.[0];
+    if (!file) return;
+    try {
+      const st = await vscode.workspace.fs.stat(file);
+      if (st.size > MAX_DARKMUX_BYTES) throw new Error(`it is ${(st.size / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_DARKMUX_BYTES / 1024 / 1024} MB a timeline reads`);
+      const name = path.basename(file.fsPath);
+      const t = darkmuxTimeline(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), name);
+      this.panel.showTimeline(`darkmux timeline · ${name}`, timelineView(t, mediansLine(t.medians)));
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Local AI Lab: ${path.basename(file.fsPath)} could not be opened as a timeline: ${(err as Error).message}`);
+    }
   }
 
   async compare(first: CompareArgs[0], selected: CompareArgs[1]): Promise<void> {

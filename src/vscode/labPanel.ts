@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { dispatchesCsv, markdownTable, panelSession, tableRow } from '../core/lab/view/panel.js';
 import { newNonce, panelHtml } from '../core/lab/view/panelHtml.js';
 import { PanelMessageSchema, type HostMessage, type PanelSession } from '../core/lab/view/panelProtocol.js';
+import type { TimelineView } from '../core/lab/view/timelineView.js';
 import { compareSessions } from '../core/lab/summary.js';
 import { comparisonLines, distinctLabels } from '../core/lab/view/report.js';
 import { listSessions, readSession, sessionDir } from '../core/lab/records/store.js';
@@ -25,6 +26,8 @@ export class LabPanel implements vscode.Disposable {
   private group: Group | undefined;
   /** Set while a codeword probe's matrix is shown (instead of sessions). */
   private codewordsId: string | undefined;
+  /** Set while a timeline read from a file is shown alone (a darkmux file; not restored after a reload). */
+  private timelineOnly: { title: string; view: TimelineView } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
 
@@ -67,6 +70,7 @@ export class LabPanel implements vscode.Disposable {
   show(ids: string[], group?: Group): void {
     this.group = group;
     this.codewordsId = undefined;
+    this.timelineOnly = undefined;
     this.open(ids);
   }
 
@@ -74,6 +78,15 @@ export class LabPanel implements vscode.Disposable {
   showCodewords(id: string): void {
     this.group = undefined;
     this.codewordsId = id;
+    this.timelineOnly = undefined;
+    this.open([]);
+  }
+
+  /** Shows a timeline alone, read-only: one read from a file that is no lab session of ours. */
+  showTimeline(title: string, view: TimelineView): void {
+    this.group = undefined;
+    this.codewordsId = undefined;
+    this.timelineOnly = { title, view };
     this.open([]);
   }
 
@@ -144,6 +157,10 @@ export class LabPanel implements vscode.Disposable {
   }
 
   private post(): void {
+    if (this.timelineOnly) {
+      void this.panel?.webview.postMessage({ type: 'timeline', ...this.timelineOnly } satisfies HostMessage);
+      return;
+    }
     if (this.codewordsId) {
       const r = this.codewordRecord(this.codewordsId);
       if (r) void this.panel?.webview.postMessage({ type: 'codewords', id: r.id, view: codewordView(r) } satisfies HostMessage);

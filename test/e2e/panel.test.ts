@@ -14,6 +14,7 @@ import { BUILTIN_WORKLOADS } from '../../src/core/lab/workload.js';
 import { CHROMIUM_ARGS, toolsFromEnv } from '../support/codeServer.js';
 import { buildTimeline } from '../../src/core/lab/timeline/timeline.js';
 import { timelineView } from '../../src/core/lab/view/timelineView.js';
+import { darkmuxTimeline } from '../../src/core/lab/timeline/darkmux.js';
 import type { TelemetryRecord } from '../../src/core/lab/timeline/telemetry.js';
 import { at, clean, req } from '../support/timelineFixture.js';
 
@@ -188,6 +189,28 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     assert.equal(await page.locator('#dispatches thead th').nth(6).textContent(), 'anomalies');
     await page.screenshot({ path: path.join(SHOTS, 'panel-timeline-evidence.png'), fullPage: true });
     await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
+  it("draws a darkmux file's timeline alone (read-only), then goes back to sessions", async () => {
+    const t = darkmuxTimeline(fs.readFileSync('test/fixtures/darkmux/instruments-v0.4.jsonl', 'utf8'), 'instruments.jsonl');
+    const before = (await sent()).filter((m) => m.type === 'rendered').length;
+    await post({ type: 'timeline', title: 'darkmux timeline · instruments.jsonl', view: timelineView(t) });
+    await rendered(before + 1);
+    assert.equal(await page.locator('#title').innerText(), 'darkmux timeline · instruments.jsonl');
+    assert.equal(await page.locator('#strip').isVisible(), false, 'no sessions: no strip, no tables');
+    assert.equal(await page.locator('#copy-md').isVisible(), false);
+    assert.equal(await page.locator('#timeline-s').isVisible(), true);
+    assert.deepEqual(await page.locator('#tl-callouts li').allInnerTexts(), [
+      '⚠ loaded-changed at 12.1 s: lms: what is loaded changed during dispatch 1: qwen3-30b-a3b at 100,000 → qwen3-30b-a3b at 32,768',
+      '⚠ gateway-restarted at 16.1 s: the Gateway (port 18789) restarted during dispatch 1: pid 4242 → 5120',
+    ]);
+    assert.match(await page.locator('#tl-notes').innerText(), /read-only: darkmux v0\.4 instruments\.jsonl/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), { ids: [] });
+    await page.screenshot({ path: path.join(SHOTS, 'panel-darkmux-timeline.png'), fullPage: true });
+    await post({ type: 'show', sessions: [fixture('a', [200, 210])] });
+    await rendered(before + 2);
+    assert.equal(await page.locator('#strip').isVisible(), true);
+    assert.equal(await page.locator('#timeline-s').isVisible(), false, 'a session without a timeline shows none');
   });
 
   it("draws a codeword probe's survival matrix, then goes back to sessions", async () => {

@@ -55,6 +55,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('codewords'), id: z.string(), view: CodewordViewSchema }),
   /** One more dispatch of a running session. */
   z.object({ type: z.literal('dispatch'), session: PanelSessionSchema }),
+  /** A timeline alone, read-only (a darkmux file). */
+  z.object({ type: z.literal('timeline'), title: z.string(), view: TimelineViewSchema }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
 
