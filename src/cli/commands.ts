@@ -47,7 +47,7 @@ const PROFILE_OPTIONS = {
 const PROFILE_DOCS = { yes: { about: 'apply without asking (needed when there is no terminal to confirm in)' } };
 const PROFILE_FILTERS = '[--config PATH] [--profiles FILE] [--loaded FILE] [--downloaded FILE] [--openclaw-version V] [--openclaw PATH] [--no-probe] [--json]';
 
-const LAB_OPTIONS = shared('dir', 'config', 'n', 'profile', 'profiles', 'openclaw', 'json', 'allow-hosted', 'allow-any-prompt-file', 'keep-profile', 'no-wire', 'sample-ms');
+const LAB_OPTIONS = shared('dir', 'config', 'n', 'profile', 'profiles', 'openclaw', 'json', 'allow-hosted', 'allow-any-prompt-file', 'keep-profile', 'no-wire', 'sample-ms', 'wire-bodies');
 
 const PROBE_OPTIONS = shared('agent', 'config', 'openclaw', 'timeout', 'json', 'allow-hosted');
 
@@ -114,7 +114,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: ['lab', 'run'],
     summary: 'Run a workload n times as a lab session, one timed dispatch after another',
-    usage: 'lab run WORKLOAD [-n N] [--config PATH] [--dir DIR] [--openclaw PATH] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--json]',
+    usage: 'lab run WORKLOAD [-n N] [--config PATH] [--dir DIR] [--openclaw PATH] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--wire-bodies] [--json]',
     options: LAB_OPTIONS,
     positionals: true,
     docs: { n: { value: 'N', about: "dispatches (1–1000; default: the workload's repeats)" } },
@@ -123,7 +123,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: ['lab', 'resume'],
     summary: 'Run the dispatches a cancelled or interrupted lab session still owes',
-    usage: 'lab resume ID [--config PATH] [--dir DIR] [--openclaw PATH] [--allow-hosted] [--no-wire] [--sample-ms MS] [--json]',
+    usage: 'lab resume ID [--config PATH] [--dir DIR] [--openclaw PATH] [--allow-hosted] [--no-wire] [--sample-ms MS] [--wire-bodies] [--json]',
     options: LAB_OPTIONS,
     positionals: true,
     run: (o, args) => labCommand('resume', o, args),
@@ -164,9 +164,9 @@ export const COMMANDS: readonly Command[] = [
     path: ['lab', 'sweep'],
     summary: 'Isolation sweep: which knob of a base profile is load-bearing',
     usage:
-      'lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run [--loaded FILE] [--downloaded FILE]] [--config PATH] [--dir DIR] [--profiles FILE] [--openclaw PATH] [--openclaw-version V] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--json]',
+      'lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run [--loaded FILE] [--downloaded FILE]] [--config PATH] [--dir DIR] [--profiles FILE] [--openclaw PATH] [--openclaw-version V] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--wire-bodies] [--json]',
     options: {
-      ...shared('n', 'dry-run', 'json', 'dir', 'config', 'profiles', 'openclaw', 'openclaw-version', 'loaded', 'downloaded', 'allow-hosted', 'allow-any-prompt-file', 'no-wire', 'sample-ms'),
+      ...shared('n', 'dry-run', 'json', 'dir', 'config', 'profiles', 'openclaw', 'openclaw-version', 'loaded', 'downloaded', 'allow-hosted', 'allow-any-prompt-file', 'no-wire', 'sample-ms', 'wire-bodies'),
       base: { type: 'string' },
       knobs: { type: 'string' },
     },

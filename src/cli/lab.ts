@@ -82,6 +82,7 @@ export interface LabOptions {
   'keep-profile'?: boolean;
   'no-wire'?: boolean;
   'sample-ms'?: string;
+  'wire-bodies'?: boolean;
   timeline?: boolean;
 }
 

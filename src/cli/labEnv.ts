@@ -16,7 +16,7 @@ export function configFrom(configOpt: string | undefined): string {
 }
 
 /** What the lab's core workflows read the world from, as this command line gives it. */
-export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean; 'sample-ms'?: string }, configOpt = o.config): LabEnv {
+export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean; 'sample-ms'?: string; 'wire-bodies'?: boolean }, configOpt = o.config): LabEnv {
   return {
     configPath: configFrom(configOpt),
     openclaw: o.openclaw ?? 'openclaw',
@@ -24,6 +24,7 @@ export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: st
     allowHosted: !!o['allow-hosted'],
     wire: !o['no-wire'],
     sampleMs: sampleMsOption(o['sample-ms']),
+    wireBodies: !!o['wire-bodies'],
     // The user's own profiles count here as they do for `profile apply` and in the editor.
     userProfiles: (lmProvider) => readUserProfiles(o.profiles, lmProvider).profiles,
   };

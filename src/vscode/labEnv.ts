@@ -29,6 +29,7 @@ export async function editorLabEnv(ctx: Ctx, needs: string): Promise<LabEnv | un
     allowHosted: s.labAllowHosted,
     wire: s.labWire,
     sampleMs: s.labSampleMs,
+    wireBodies: s.labWireBodies,
   };
 }
 

@@ -33,6 +33,7 @@ export interface Settings {
   readonly labWire: boolean;
   /** The sampler's interval in ms with the wire (0: off). */
   readonly labSampleMs: number;
+  readonly labWireBodies: boolean;
   readonly labAllowPromptFilesAnywhere: boolean;
 }
 
@@ -70,6 +71,8 @@ export function settingsFrom(get: (key: string) => unknown): Settings {
     // Machine scope: a workspace's value is never applied, so only the user can opt in.
     labAllowHosted: get('lab.allowHostedEndpoints') === true,
     labWire: get('lab.wire') !== false,
+    // Machine scope: only the user can opt in to keeping bodies.
+    labWireBodies: get('lab.wireBodies') === true,
     labSampleMs: (() => {
       const v = num(get('lab.sampleMs'), 1000, 0, 60_000);
       return v === 0 ? 0 : Math.max(100, v);

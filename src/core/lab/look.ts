@@ -24,6 +24,8 @@ export interface LabEnv {
   readonly wire?: boolean;
   /** With the wire: sample the servers, their processes and memory every this many ms (default 1000; 0: off). */
   readonly sampleMs?: number;
+  /** With the wire: keep request and response bodies, secrets redacted (CLI --wire-bodies, setting localAiLab.lab.wireBodies). */
+  readonly wireBodies?: boolean;
   /** Server actions (loads, unloads); injected by tests, LM Studio's REST API otherwise. */
   readonly runAction?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
 }

@@ -216,7 +216,7 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
   let wire: WireSession | undefined;
   if (o.env.wire !== false) {
     try {
-      wire = await openWire({ look: o.look, workload: o.workload, target, transport, root: o.root, sessionId: noted.id, gatewayPort: gatewayPort(obs), sampleMs: o.env.sampleMs, lmStudioToken: o.env.lmStudioToken });
+      wire = await openWire({ look: o.look, workload: o.workload, target, transport, root: o.root, sessionId: noted.id, gatewayPort: gatewayPort(obs), sampleMs: o.env.sampleMs, lmStudioToken: o.env.lmStudioToken, bodies: o.env.wireBodies });
     } catch (err) {
       throw new LabPreflightError(`the wire recorder could not start (${(err as Error).message}); run without it with --no-wire (setting localAiLab.lab.wire)`);
     }

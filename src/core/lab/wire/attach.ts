@@ -10,6 +10,7 @@ import { startRecorder, type Recorder } from './recorder.js';
 import { openWireLog, type WireRecord } from './schema.js';
 import { startSampler, type Sampler } from '../timeline/sampler.js';
 import { appendTelemetry, type TelemetryRecord } from '../timeline/telemetry.js';
+import { writeBodies, type KeptBodies } from './bodies.js';
 
 /**
  * The wire attached to one lab session: a recorder in front of each model server the dispatch uses, the
@@ -40,6 +41,8 @@ export interface WireOptions {
   readonly gatewayPort?: number;
   /** The sampler's interval (default 1 s); 0 turns the sampler off. */
   readonly sampleMs?: number;
+  /** The user opted in to keeping request and response bodies (redacted) in runs/<id>/bodies/. */
+  readonly bodies?: boolean;
   readonly lmStudioToken?: string;
 }
 
@@ -83,7 +86,11 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
   // Written between dispatches, never while a clock runs: an fdatasync in this process would be timed as the dispatch's.
   let pending: WireRecord[] = [];
   let samples: TelemetryRecord[] = [];
+  let bodies: KeptBodies[] = [];
   const flush = () => {
+    const kept = bodies;
+    bodies = [];
+    writeBodies(o.root, o.sessionId, kept);
     for (const r of pending) log.append(r);
     pending = [];
     // Telemetry is written at the same moments: between dispatches, never inside a clock.
@@ -107,6 +114,7 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
           pending.push(rec);
         },
         onError: (err) => failures.set(current, (err as Error).message),
+        ...(o.bodies ? { onBodies: (seq: number, request: Buffer | null, response: Buffer | null) => void bodies.push({ seq, request, response }) } : {}),
       });
       recorders.set(upstream, r);
     }

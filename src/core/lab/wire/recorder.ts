@@ -18,6 +18,11 @@ export interface RecorderOptions {
   readonly nextSeq?: () => number;
   /** A failure of the recorder's own (onRecord threw): the request itself is not affected. */
   readonly onError?: (err: unknown) => void;
+  /**
+   * Only when the user opted in to keeping bodies: the request and the (decoded) response of each exchange, each
+   * up to BODY_CAP (null past it), given with the record's `seq`.
+   */
+  readonly onBodies?: (seq: number, request: Buffer | null, response: Buffer | null) => void;
 }
 
 export interface Recorder {
@@ -113,6 +118,15 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     let error: { kind: string; message: string } | null = null;
     let responseDone = false;
     let recorded = false;
+    // Only with onBodies (the user's opt-in): the answer's decoded bytes, up to BODY_CAP.
+    let answer: Buffer[] | null = opts.onBodies ? [] : null;
+    let answerBytes = 0;
+    const keepAnswer = (c: Buffer) => {
+      if (!answer) return;
+      answerBytes += c.length;
+      if (answerBytes > BODY_CAP) answer = null;
+      else answer.push(c);
+    };
 
     const fail = (kind: string, message: string) => {
       error ??= { kind, message };
@@ -138,8 +152,17 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       recorded = true;
       // The request is read now, when the answer has gone to the client: its JSON and message hashes (a few ms
       // for an agent's long history) never stand between the client and its first byte.
-      const request = readRequest(path, requestWhole && kept ? Buffer.concat(kept) : null);
+      const requestBody = requestWhole && kept ? Buffer.concat(kept) : null;
+      const request = readRequest(path, requestBody);
       kept = null;
+      if (opts.onBodies) {
+        try {
+          opts.onBodies(id, requestBody, answer ? Buffer.concat(answer) : null);
+        } catch (err) {
+          opts.onError?.(err);
+        }
+        answer = null;
+      }
       let changed: number | null = null;
       if (request.messageHashes) {
         const key = String(dispatch);
@@ -205,7 +228,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
             : encoding === 'br'
               ? zlib.createBrotliDecompress()
               : undefined;
-      decoder?.on('data', (c: Buffer) => r.push(c, since(t0)));
+      decoder?.on('data', (c: Buffer) => {
+        keepAnswer(c);
+        r.push(c, since(t0));
+      });
       decoder?.on('error', () => undefined);
       if (!res.writableEnded && !res.destroyed) {
         const headers = forwardHeaders(ur.rawHeaders, null);
@@ -221,7 +247,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         responseBytes += c.length;
         resHash.update(c);
         if (decoder) decoder.write(c);
-        else r.push(c, since(t0));
+        else {
+          keepAnswer(c);
+          r.push(c, since(t0));
+        }
       });
       ur.on('end', () => {
         complete = true;
