@@ -97,7 +97,7 @@ describe('rules by server identity: vLLM', () => {
     // 16,384 is what a real config (corpus-real 047) registers for a vLLM model with contextWindow 128,000.
     const big = inUse.replace('maxTokens: 8192', 'maxTokens: 16384');
     const [f] = of(runRules(observe(big, { runtimes: { 'local-gpu': vllm } })), 'max-tokens-budget');
-    assert.match(f!.message, /maxTokens 16,384 plus OpenClaw's first turn does not fit the 32,768 vLLM serves.*the row registers 128,000/);
+    assert.match(f!.message, /^maxTokens 16,384 plus the first turn exceeds the 32,768 vLLM serves: requests are rejected\..*the row registers 128,000/);
     assert.match(applyPreferred(big, f!), /maxTokens: 8192,/);
     // Close negative: the registered window alone (no server identified) does not flag it.
     assert.deepEqual(of(runRules(observe(big)), 'max-tokens-budget'), []);

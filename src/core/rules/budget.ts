@@ -26,7 +26,7 @@ export const maxTokensBudget = defineRule({ id: 'max-tokens-budget', severity: '
     let why: string | undefined;
     if (limit !== undefined && field.value > limit) why = `maxTokens ${fmt(field.value)} is above the ${fmt(limit)} vLLM serves: every request is rejected. ${t.ref}: vLLM's max_model_len for this model is ${fmt(limit)}.`;
     else if (served !== undefined && used > served - FIRST_TURN_TOKENS)
-      why = `maxTokens ${fmt(field.value)} plus OpenClaw's first turn does not fit the ${fmt(served)} vLLM serves: the first request is rejected. ${t.ref}: vLLM's max_model_len is ${fmt(served)} (the row registers ${fmt(c)}); ${fmt(used)} for the reply leaves ${fmt(Math.max(0, served - used))}, less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools).`;
+      why = `maxTokens ${fmt(field.value)} plus the first turn exceeds the ${fmt(served)} vLLM serves: requests are rejected. ${t.ref}: vLLM's max_model_len is ${fmt(served)} (the row registers ${fmt(c)}); ${fmt(used)} for the reply leaves ${fmt(Math.max(0, served - used))}, less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools).`;
     else if (used > c - FIRST_TURN_TOKENS) why = `maxTokens ${fmt(field.value)} leaves ${fmt(Math.max(0, c - used))} tokens for the prompt: the first turn does not fit. ${t.ref}: that is ${fmt(Math.max(0, c - used))} of the ${fmt(c)}-token budget, less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools).`;
     if (!why || field.value <= target) continue;
     yield finding(
