@@ -166,6 +166,8 @@ describe('user profiles', () => {
     assert.equal(r.profiles[0]!.whenItWins, '{"task":"single"}');
     assert.ok(r.notes.some((n) => n.includes('maxHistoryShare, customInstructions')));
     assert.ok(r.notes.some((n) => n.startsWith('Deep: skipped')));
+    assert.deepEqual(r.unmapped!.find((u) => u.profile === 'balanced')!.fields, ['runtime.configPath', 'runtime.compaction.maxHistoryShare', 'runtime.compaction.customInstructions']);
+    assert.deepEqual(r.unmapped!.find((u) => u.profile === '(registry)')!.fields, ['default_profile']);
     assert.throws(() => importDarkmux({ nope: 1 }), /not a darkmux profiles\.json \(v0\.4 or schema 1\.x\)/);
   });
 });
@@ -240,6 +242,12 @@ describe('darkmux\'s own example registries (test/fixtures/darkmux, cited in its
     const r = importDarkmux(fixture('profiles.example.v0.4.json'), 'lmstudio');
     assert.equal(r.schema, '0.4');
     assert.deepEqual(r.profiles.map((p) => [p.name, p.primary?.context, p.compactor?.context]), [['fast', 32000, undefined], ['balanced', 100000, 68000], ['deep', 200000, 120000]]);
+    assert.deepEqual(r.unmapped, [
+      { profile: '(registry)', fields: ['_comment', 'default_profile'] },
+      { profile: 'fast', fields: [] },
+      { profile: 'balanced', fields: [] },
+      { profile: 'deep', fields: [] },
+    ]);
   });
 });
 

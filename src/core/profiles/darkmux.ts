@@ -54,20 +54,36 @@ export function importDarkmux(json: unknown, lmStudioProvider = 'lmstudio'): Dar
   }
   const profiles: ProfileDef[] = [];
   const notes: string[] = [];
+  const unmapped: { profile: string; fields: string[] }[] = [];
+  // Registry keys (hooks, default_profile, comments) have no place in a profile: listed, not dropped silently.
+  const top = known(json as object, ['profiles'], '');
+  if (top.length) {
+    unmapped.push({ profile: '(registry)', fields: top });
+    notes.push(`(registry): not mapped: ${top.join(', ')}`);
+  }
   for (const [key, p] of Object.entries(parsed.data.profiles)) {
     const name = slug(key);
     const primaries = p.models.filter((m) => m.role === 'primary');
     if (primaries.length !== 1) {
       notes.push(`${key}: skipped — darkmux requires exactly one model with role "primary"`);
+      unmapped.push({ profile: key, fields: ['(whole profile)'] });
       continue;
     }
     const primary = primaries[0]!;
     const compactor = p.models.find((m) => m.role === 'compactor');
+    const raw = (json as { profiles: Record<string, object> }).profiles[key]!;
+    const fields = known(raw, ['description', 'models', 'runtime', 'use_when'], '');
+    p.models.forEach((m, i) => {
+      if (m !== primary && m !== compactor) fields.push(`models[${i}] (${m.id}, role ${m.role ?? 'none'})`);
+      else fields.push(...known(m, ['id', 'n_ctx', 'role'], `models[${i}].`));
+    });
+    if (p.runtime) fields.push(...known(p.runtime, ['contextTokens', 'compaction'], 'runtime.'));
     const c = p.runtime?.compaction ?? {};
     const mode = c.mode === 'default' || c.mode === 'safeguard' ? c.mode : undefined;
     const rtp = typeof c.recentTurnsPreserve === 'number' && Number.isInteger(c.recentTurnsPreserve) && c.recentTurnsPreserve >= 0 && c.recentTurnsPreserve <= 12 ? c.recentTurnsPreserve : undefined;
     const dropped = Object.keys(c).filter((k) => !['mode', 'model', 'recentTurnsPreserve'].includes(k));
     if (dropped.length) notes.push(`${key}: dropped ${dropped.join(', ')} (retired in OpenClaw 2026.8)`);
+    fields.push(...dropped.map((k) => `runtime.compaction.${k}`));
     if (name !== key) notes.push(`${key}: renamed to ${name}`);
     const whenItWins = p.use_when === undefined ? undefined : typeof p.use_when === 'string' ? p.use_when : JSON.stringify(p.use_when);
     const def: ProfileDef = {
@@ -82,11 +98,15 @@ export function importDarkmux(json: unknown, lmStudioProvider = 'lmstudio'): Dar
     const check = ProfileDefSchema.safeParse(def);
     if (!check.success) {
       notes.push(`${key}: skipped — ${check.error.issues[0]!.path.join('.')}: ${check.error.issues[0]!.message}`);
+      unmapped.push({ profile: key, fields: ['(whole profile)', ...fields] });
       continue;
     }
     profiles.push(check.data);
+    const unlisted = fields.filter((f) => !f.startsWith('runtime.compaction.'));
+    if (unlisted.length) notes.push(`${key}: not mapped: ${unlisted.join(', ')}`);
+    unmapped.push({ profile: key, fields });
   }
-  return { profiles, notes, schema: '0.4' };
+  return { profiles, notes, schema: '0.4', unmapped };
 }
 
 /**
