@@ -43,9 +43,11 @@ export function labStats(o: { json?: boolean }, positionals: readonly string[]):
           p90: s.p90,
           iqr: s.iqr,
           split: c.split,
+          tentative: c.tentative,
           fast: c.fast,
           slow: c.slow,
           outliers: c.outliers,
+          unclustered: c.unclustered,
           clusters: c.split ? { fast: c.fastCluster, slow: c.slowCluster } : null,
           slowRate: c.slowRate ?? null,
           warnings: c.warnings,
@@ -59,10 +61,11 @@ export function labStats(o: { json?: boolean }, positionals: readonly string[]):
   }
   console.log(`n ${s.n}  median ${fmt(s.median)}  mean ${fmt(s.mean)}  sd ${fmt(s.sd)}  min ${fmt(s.min)}  max ${fmt(s.max)}  p10 ${fmt(s.p10)}  p90 ${fmt(s.p90)}  IQR ${fmt(s.iqr)}`);
   if (c.split) {
+    if (c.tentative) console.log(`tentative split (n < 6): run more before comparing`);
     console.log(`fast ${c.fastCluster!.n}: mean ${fmt(c.fastCluster!.mean)} (${fmt(c.fastCluster!.min)}–${fmt(c.fastCluster!.max)})`);
     console.log(`slow ${c.slowCluster!.n}: mean ${fmt(c.slowCluster!.mean)} (${fmt(c.slowCluster!.min)}–${fmt(c.slowCluster!.max)})`);
     console.log(`slow rate ${(100 * c.slowRate!.value).toFixed(0)} % (95 % CI ${(100 * c.slowRate!.low).toFixed(0)}–${(100 * c.slowRate!.high).toFixed(0)} %)`);
-  } else console.log('no fast/slow split');
+  } else console.log(c.unclustered.length ? 'no clusters' : 'no fast/slow split');
   if (c.outliers.length) console.log(`outlier: ${c.outliers.map(fmt).join(', ')}`);
   for (const w of c.warnings) console.log(`note: ${w}`);
   return 0;

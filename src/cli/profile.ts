@@ -16,7 +16,7 @@ import { fmt } from '../core/format.js';
 
 export type ObserveFn = (o: CheckOptions) => Promise<CheckedFile>;
 
-/** `--profiles FILE`: an array of Local AI Lab profiles, or a darkmux v0.4 profiles.json. */
+/** `--profiles FILE`: an array of Local AI Lab profiles, or a darkmux profiles.json (v0.4 or HEAD's schema 1.5). */
 export function readUserProfiles(file: string | undefined, lmStudioProvider: string): { profiles: ProfileDef[]; notes: string[] } {
   if (!file) return { profiles: [], notes: [] };
   let json: unknown;

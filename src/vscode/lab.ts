@@ -241,7 +241,7 @@ export class LabController implements vscode.Disposable {
         lastSession = session;
         const sum = summarizeSession(dispatches);
         const under = a.arm.plan ? ` under ${a.arm.name}` : '';
-        const text = `${workload.name} ×${dispatches.length}${under}: median ${sum.seconds?.median.toFixed(2) ?? '—'} s, completed ${Math.round(100 * sum.completed.value)} %${sum.split.split ? `, ${sum.split.slow.length} slow of ${sum.n}` : ''}${session.status === 'cancelled' ? ' (cancelled; finished dispatches kept)' : ''}.`;
+        const text = `${workload.name} ×${dispatches.length}${under}: median ${sum.seconds?.median.toFixed(2) ?? '—'} s, completed ${Math.round(100 * sum.completed.value)} %${sum.split.split ? `, ${sum.split.slow.length} slow of ${sum.n}${sum.split.tentative ? ' (tentative: run more before comparing)' : ''}` : ''}${session.status === 'cancelled' ? ' (cancelled; finished dispatches kept)' : ''}.`;
         this.ctx.log.info(`lab ${session.id}: ${text}`);
         void vscode.window.showInformationMessage(text, 'Open Session').then((p) => p && this.open(session.id));
       }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dispatchesCsv, histogram, markdownTable, neutralizeCell, points, tableRow } from '../../src/core/lab/view/panel.js';
+import { comparisonLines, reportLines } from '../../src/core/lab/view/report.js';
+import { compareSessions } from '../../src/core/lab/summary.js';
+import { panelView } from '../../src/core/lab/view/panelView.js';
 import type { DispatchRecord, Session } from '../../src/core/lab/records/store.js';
 import { dispatchRecord, sessionRecord } from '../support/labRecords.js';
 
@@ -22,6 +25,45 @@ describe('lab panel data', () => {
       ['slow', 'failed'],
     ]);
     assert.equal(ps.filter((p) => p.cluster === 'fast').length, 4);
+  });
+
+  it('small n in the view-model: tentative at n = 3 and 5 in points, row, cells, legend, notes and CSV; n = 6 not; below 3 no clusters', () => {
+    const three = [rec(0, 200), rec(1, 220), rec(2, 900)];
+    const ps = points(session('s3'), three);
+    assert.deepEqual(ps.map((p) => [p.cluster, p.tentative]), [['fast', true], ['fast', true], ['slow', true]], 'the 4× slower dispatch is slow, not fast');
+    const row = tableRow(session('s3'), three);
+    assert.equal(row.tentative, true);
+    assert.match(row.notes![0]!, /run more before comparing/);
+    const view = panelView([{ id: 's3', label: 's3', points: ps, row }]);
+    assert.equal(view.stats.rows[0]![4], '33 % (6–79) tentative');
+    assert.deepEqual(view.legend.map((l) => l.label), ['fast cluster, tentative (strip)', 'slow cluster, tentative (strip)']);
+    assert.ok(view.evidence[0]!.lines.some((l) => /tentative split from only 3 dispatches.*run more before comparing/.test(l)));
+    assert.deepEqual(view.dispatches.rows.map((r) => r.cells[3]), ['fast (tentative)', 'fast (tentative)', 'slow (tentative)']);
+    assert.match(markdownTable([row]), /\| 33 % \(6–79\) tentative \|/);
+    assert.match(dispatchesCsv([{ session: session('s3'), dispatches: three }]), /,900\.000,slow \(tentative\),completed,/);
+
+    const five = table.filter((r) => r.index !== 4);
+    assert.deepEqual(points(session('s5'), five).map((p) => p.cluster), ['fast', 'slow', 'fast', 'fast', 'slow']);
+    assert.equal(tableRow(session('s5'), five).tentative, true);
+
+    const six = tableRow(session('s6'), table);
+    assert.deepEqual([six.tentative, six.notes], [undefined, undefined]);
+    assert.ok(points(session('s6'), table).every((p) => p.tentative === undefined));
+
+    const two = points(session('s2'), [rec(0, 200), rec(1, 900)]);
+    assert.deepEqual(two.map((p) => p.cluster), ['none', 'none']);
+    assert.match(tableRow(session('s2'), [rec(0, 200), rec(1, 900)]).notes![0]!, /no clusters below 3/);
+  });
+
+  it('small n in show and compare text: clusters marked with ?, the split line and the slow-rate comparison say tentative', () => {
+    const three = [rec(0, 200), rec(1, 220), rec(2, 900)];
+    const lines = reportLines(session('s3'), three);
+    assert.deepEqual(lines.slice(2, 5).map((l) => l.split(/\s+/)[3]), ['fast?', 'fast?', 'slow?']);
+    assert.ok(lines.includes('tentative split: fast 2, slow 1 (slow rate 33 %); run more before comparing'), lines.join('\n'));
+    const cmp = comparisonLines(compareSessions(three, table), 'A', 'B');
+    assert.match(cmp.find((l) => l.label === 'slow rate')!.value, /33 % → 33 % \(\+0 points\), tentative: run more before comparing/);
+    assert.doesNotMatch(comparisonLines(compareSessions(table, table), 'A', 'B').find((l) => l.label === 'slow rate')!.value, /tentative/);
+    assert.ok(!reportLines(session('s6'), table).some((l) => /tentative|\?/.test(l)));
   });
 
   it('histogram bins cover every value', () => {

@@ -166,7 +166,88 @@ describe('user profiles', () => {
     assert.equal(r.profiles[0]!.whenItWins, '{"task":"single"}');
     assert.ok(r.notes.some((n) => n.includes('maxHistoryShare, customInstructions')));
     assert.ok(r.notes.some((n) => n.startsWith('Deep: skipped')));
-    assert.throws(() => importDarkmux({ nope: 1 }), /not a darkmux v0\.4 profiles\.json/);
+    assert.deepEqual(r.unmapped!.find((u) => u.profile === 'balanced')!.fields, ['runtime.configPath', 'runtime.compaction.maxHistoryShare', 'runtime.compaction.customInstructions']);
+    assert.deepEqual(r.unmapped!.find((u) => u.profile === '(registry)')!.fields, ['default_profile']);
+    assert.throws(() => importDarkmux({ nope: 1 }), /not a darkmux profiles\.json \(v0\.4 or schema 1\.x\)/);
+  });
+});
+
+describe('darkmux\'s own example registries (test/fixtures/darkmux, cited in its MANIFEST.md)', () => {
+  const fixture = (f: string) => JSON.parse(fs.readFileSync(path.join('test/fixtures/darkmux', f), 'utf8'));
+
+  it('HEAD (schema 1.5): every local profile imported, the default worker as primary, internal.utility as compactor, what does not map named per profile', () => {
+    const r = importDarkmux(fixture('profiles.example.head.json'), 'lmstudio');
+    assert.equal(r.schema, '1.5');
+    assert.deepEqual(r.profiles.map((p) => p.name), ['fast', 'balanced', 'deep', 'gpt-oss', 'devstral', 'qwen3-6-27b-review', 'judge-35b-moe']);
+    assert.deepEqual(r.profiles.find((p) => p.name === 'gpt-oss'), {
+      name: 'gpt-oss',
+      description: 'OpenAI gpt-oss-120b (MXFP4 quantization) for Apple Silicon — worker at 100K. Requires OpenClaw >= v2026.5.9-beta.1 (harmony format / tool-payload fix).',
+      primary: { model: 'lmstudio/mlx-community/gpt-oss-120b-MXFP4-Q8', context: 100000 },
+      compactor: { model: 'lmstudio/qwen/qwen3-4b-instruct-2507' },
+    });
+    assert.deepEqual(r.profiles.find((p) => p.name === 'deep')!.primary, { model: 'lmstudio/<your-worker-model-id>', context: 200000 });
+    // Nothing silently skipped: the hosted profile and the registry's own keys are listed, with why.
+    const hosted = r.unmapped!.find((u) => u.profile === 'hosted-frontier')!;
+    assert.deepEqual(hosted.fields, ['(whole profile)', 'models[0].endpoint']);
+    assert.ok(r.notes.some((n) => /^hosted-frontier: skipped — its model gpt-5\.1 is hosted \(endpoint https:\/\/<your-resource>/.test(n)), r.notes.join('\n'));
+    assert.deepEqual(r.unmapped!.find((u) => u.profile === '(registry)')!.fields, ['_comment', 'default_profile', '_review_staffing_comment']);
+    assert.deepEqual(r.unmapped!.find((u) => u.profile === 'fast')!.fields, []);
+    assert.ok(r.notes.includes('qwen3.6-27b-review: renamed to qwen3-6-27b-review'));
+    assert.ok(r.notes.some((n) => n.startsWith('fast: model "<your-worker-model-id>" is the example\'s placeholder')));
+    // Every darkmux profile is either imported or named in a skip note.
+    assert.equal(r.unmapped!.filter((u) => u.profile !== '(registry)').length, Object.keys(fixture('profiles.example.head.json').profiles).length);
+  });
+
+  it('HEAD fields beyond the example: context_tokens → budget, darkmux\'s own compaction, capabilities, identifier and further workers listed; a broken profile is quarantined alone', () => {
+    const r = importDarkmux({
+      schema_version: '1.5',
+      profiles: {
+        crew: {
+          models: [
+            { id: 'qwen/qwen3-coder-30b', n_ctx: 100000, capabilities: { code: 0.9 } },
+            { id: 'openai/gpt-oss-20b', n_ctx: 64000, identifier: 'darkmux:gpt-oss', capabilities: { reasoning: 0.8 } },
+          ],
+          default_model: 'openai/gpt-oss-20b',
+          runtime: { context_tokens: 58000, config_path: '~/x.json', compaction: { strategy: 'structured-slot', threshold_ratio: 0.6, custom_instructions: 'keep ids', mode: 'default', recentTurnsPreserve: 3 } },
+          use_when: 'agentic',
+        },
+        broken: { models: [] },
+        nodefault: { models: [{ id: 'a', n_ctx: 8192 }], default_model: 'b' },
+      },
+    });
+    assert.deepEqual(r.profiles, [
+      {
+        name: 'crew',
+        description: 'Imported from darkmux (crew)',
+        whenItWins: 'agentic',
+        primary: { model: 'lmstudio/openai/gpt-oss-20b', context: 64000 },
+        budget: 58000,
+        compaction: { mode: 'default', recentTurnsPreserve: 3 },
+      },
+    ]);
+    assert.deepEqual(r.unmapped!.find((u) => u.profile === 'crew')!.fields, [
+      'models[0] (qwen/qwen3-coder-30b: a further worker; a profile here runs one primary)',
+      'models[1].identifier',
+      'models[1].capabilities',
+      'runtime.config_path',
+      'runtime.compaction.strategy',
+      'runtime.compaction.threshold_ratio',
+      'runtime.compaction.custom_instructions',
+    ]);
+    assert.ok(r.notes.some((n) => n.startsWith('broken: skipped — models:')));
+    assert.ok(r.notes.includes('nodefault: skipped — default_model "b" names no model in models[]'));
+  });
+
+  it('v0.4\'s example still reads as v0.4 (roles), beside HEAD', () => {
+    const r = importDarkmux(fixture('profiles.example.v0.4.json'), 'lmstudio');
+    assert.equal(r.schema, '0.4');
+    assert.deepEqual(r.profiles.map((p) => [p.name, p.primary?.context, p.compactor?.context]), [['fast', 32000, undefined], ['balanced', 100000, 68000], ['deep', 200000, 120000]]);
+    assert.deepEqual(r.unmapped, [
+      { profile: '(registry)', fields: ['_comment', 'default_profile'] },
+      { profile: 'fast', fields: [] },
+      { profile: 'balanced', fields: [] },
+      { profile: 'deep', fields: [] },
+    ]);
   });
 });
 

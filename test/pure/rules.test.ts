@@ -163,6 +163,44 @@ describe('other rules', () => {
     );
   });
 
+  it('agents.list ending with commented-out entries: the comments move to the end of the new map, in order, nothing lost', () => {
+    const text = [
+      '{',
+      '  agents: {',
+      '    list: [',
+      '      { id: "main", name: "Main" },',
+      '      { id: "qa", name: "QA" },',
+      '      // { id: "scribe", name: "Scribe" },',
+      '      /* { id: "engineer",',
+      '         name: "Engineer" } */',
+      '    ],',
+      '  },',
+      '}',
+    ].join('\n');
+    const [f] = of(runRules(observe(text)), 'retired-key');
+    const after = applyPreferred(text, f!);
+    assert.equal(
+      after,
+      [
+        '{',
+        '  agents: {',
+        '    entries: {',
+        '      main: { name: "Main" },',
+        '      qa: { name: "QA" },',
+        '      // { id: "scribe", name: "Scribe" },',
+        '      /* { id: "engineer",',
+        '         name: "Engineer" } */',
+        '    },',
+        '    ownership: "explicit",',
+        '  },',
+        '}',
+      ].join('\n'),
+    );
+    // On one line, a trailing block comment goes to the end of the one-line map.
+    const oneLine = '{\n  agents: { list: [{ id: "main" }, { id: "qa" } /* retired: { id: "old" } */] }\n}';
+    assert.match(applyPreferred(oneLine, of(runRules(observe(oneLine)), 'retired-key')[0]!), /entries: \{ main: \{\}, qa: \{\} \/\* retired: \{ id: "old" \} \*\/ \}/);
+  });
+
   it('agents.defaults.llm: in the schema up to 2026.4.25, stripped at read 2026.4.26–2026.4.29, rejected from 2026.5.2 (verified)', () => {
     const text = config({ window: 32768, compaction: good, rows: compactorRow, extraDefaults: '"llm": { "idleTimeoutSeconds": 120 }' });
     const [f, ...rest] = of(runRules(observe(text, { version: '2026.5.2' })), 'retired-key');

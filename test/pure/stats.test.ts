@@ -32,20 +32,48 @@ describe('fast/slow split', () => {
     assert.deepEqual([big.split, big.fast.length, big.slow.length], [true, 20, 10]);
   });
 
-  it('says a split cannot be seen below six dispatches', () => {
+  it('n = 3: a tentative split by darkmux\'s rule; the 4× slower dispatch is slow, never fast', () => {
+    const c = classify([200, 220, 900]);
+    assert.deepEqual([c.split, c.tentative, c.fast, c.slow, c.outliers, c.unclustered], [true, true, [200, 220], [900], [], []]);
+    assert.match(c.warnings[0]!, /tentative split from only 3 dispatches .*run more before comparing/);
+    // Close negative: within 1.5× of each other, no split (and nothing far slower to mislabel).
+    const tight = classify([200, 220, 290]);
+    assert.deepEqual([tight.split, tight.tentative, tight.fast, tight.slow], [false, false, [200, 220, 290], []]);
+    assert.match(tight.warnings[0]!, /no split by darkmux's rule.*run more before comparing/);
+  });
+
+  it('n = 5: tentative, boundary at the midpoint of min and max (≤ midpoint is fast)', () => {
     const c = classify([198, 606, 197, 276, 939]);
-    assert.equal(c.split, false);
-    assert.deepEqual(c.fast, [198, 606, 197, 276, 939]);
-    assert.match(c.warnings[0]!, /cannot be seen below 6/);
+    assert.deepEqual([c.split, c.tentative], [true, true]);
+    assert.deepEqual([c.fast, c.slow], [[198, 197, 276], [606, 939]], 'midpoint 568');
+    assert.deepEqual([c.fastCluster!.n, c.slowCluster!.n, c.slowRate!.value], [3, 2, 0.4]);
+    assert.deepEqual(classify([100, 150, 200, 175, 125]).fast, [100, 150, 125], 'exactly the midpoint (150) is fast');
+  });
+
+  it('n = 6: the confirmed split, unchanged and not tentative', () => {
+    const c = classify([198, 606, 197, 276, 218, 939]);
+    assert.deepEqual([c.split, c.tentative, c.warnings], [true, false, []]);
+    assert.equal(classify([100, 160, 220, 280, 340, 400]).split, false, 'an even spread at n = 6 is still not split, though darkmux\'s rule would');
+  });
+
+  it('below 3: no clusters at all; the values are unclustered, neither fast nor slow', () => {
+    for (const xs of [[200, 900], [200], []]) {
+      const c = classify(xs);
+      assert.deepEqual([c.split, c.tentative, c.fast, c.slow, c.outliers, c.unclustered], [false, false, [], [], [], xs]);
+      assert.match(c.warnings[0]!, /no clusters below 3; run more before comparing/);
+    }
   });
 
   it('property: never throws; with a split every fast value is below every slow value', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0.001, max: 1e6, noNaN: true }), { maxLength: 60 }), (xs) => {
         const c = classify(xs);
-        assert.equal(c.fast.length + c.slow.length + c.outliers.length, xs.length);
+        assert.equal(c.fast.length + c.slow.length + c.outliers.length + c.unclustered.length, xs.length);
         assert.ok(c.outliers.length <= 1 && (c.outliers.length === 0 || !c.split));
         if (c.split) assert.ok(Math.max(...c.fast) < Math.min(...c.slow));
+        assert.equal(c.tentative, c.split && xs.length < 6);
+        // With 3–5 dispatches the slowest is fast only when it is within 1.5× of the fastest.
+        if (xs.length >= 3 && xs.length < 6) assert.ok(!c.fast.includes(Math.max(...xs)) || Math.max(...xs) < 1.5 * Math.min(...xs));
       }),
       { numRuns: 300, seed: 7 },
     );

@@ -45,11 +45,18 @@ export interface Interval {
 export interface Classification {
   readonly n: number;
   readonly split: boolean;
-  /** All values when there is no split, except `outliers`. */
+  /**
+   * A split seen with 3 ≤ n < 6 by darkmux's rule (max ≥ 1.5 × min, boundary at the midpoint): shown, but
+   * too few dispatches to compare on; every view marks it and says "run more before comparing".
+   */
+  readonly tentative: boolean;
+  /** All values when there is no split, except `outliers`; empty below 3 dispatches (no clusters at all). */
   readonly fast: number[];
   readonly slow: number[];
   /** A single dispatch far slower than the rest (no split declared): kept out of `fast`, not called a cluster. */
   readonly outliers: number[];
+  /** Below 3 dispatches: the values, in no cluster (neither fast nor slow). */
+  readonly unclustered: number[];
   readonly fastCluster?: ClusterStats;
   readonly slowCluster?: ClusterStats;
   /** Share of dispatches in the slow cluster, with a 95 % Wilson interval. */
@@ -57,8 +64,12 @@ export interface Classification {
   readonly warnings: string[];
 }
 
-/** Fewer dispatches than this cannot show a fast/slow split. */
+/** Fewer dispatches than this cannot show a confirmed fast/slow split. */
 export const MIN_N_FOR_SPLIT = 6;
+/** From this many dispatches a tentative split by darkmux's rule; below it, no clusters. */
+export const MIN_N_FOR_TENTATIVE = 3;
+/** darkmux's rule (`compute_stats`): split when the slowest is at least this many times the fastest. */
+export const TENTATIVE_MAX_RATIO = 1.5;
 /** The slow cluster's mean must be at least this many times the fast one's. */
 export const MIN_MEAN_RATIO = 1.5;
 /** The gap between clusters must be at least this share of the fast mean... */
@@ -67,7 +78,11 @@ export const MIN_GAP_SHARE = 0.25;
 export const SPLIT_CRITERION =
   `two clusters by optimal 1-D k-means (ckmeans), declared only with n ≥ ${MIN_N_FOR_SPLIT}, at least two dispatches in each, ` +
   `the slow mean ≥ ${MIN_MEAN_RATIO} × the fast mean, and the gap between the clusters ≥ ${MIN_GAP_SHARE} × the fast mean ` +
-  'and ≥ the spread of the fast cluster';
+  'and ≥ the spread of the fast cluster; ' +
+  `with ${MIN_N_FOR_TENTATIVE} ≤ n < ${MIN_N_FOR_SPLIT} a tentative split by darkmux's rule (max ≥ ${TENTATIVE_MAX_RATIO} × min, fast ≤ the midpoint of min and max < slow); ` +
+  `below ${MIN_N_FOR_TENTATIVE} no clusters`;
+
+export const RUN_MORE = 'run more before comparing';
 
 function clusterStats(v: readonly number[]): ClusterStats {
   return { n: v.length, mean: mean([...v]), min: min([...v]), max: max([...v]) };
@@ -94,9 +109,14 @@ export function classify(values: readonly number[]): Classification {
   const none = (why?: string, outliers: number[] = []): Classification => {
     if (why) warnings.push(why);
     const out = new Set(outliers);
-    return { n: v.length, split: false, fast: v.filter((x) => !out.has(x)), slow: [], outliers, warnings };
+    return { n: v.length, split: false, tentative: false, fast: v.filter((x) => !out.has(x)), slow: [], outliers, unclustered: [], warnings };
   };
-  if (v.length < MIN_N_FOR_SPLIT) return none(`only ${v.length} dispatch(es): a fast/slow split cannot be seen below ${MIN_N_FOR_SPLIT}; run more before comparing`);
+  if (v.length < MIN_N_FOR_TENTATIVE) {
+    // Two values cannot say which of them is typical: neither is called fast (or slow).
+    warnings.push(`only ${v.length} dispatch(es): no clusters below ${MIN_N_FOR_TENTATIVE}; ${RUN_MORE}`);
+    return { n: v.length, split: false, tentative: false, fast: [], slow: [], outliers: [], unclustered: v, warnings };
+  }
+  if (v.length < MIN_N_FOR_SPLIT) return tentative(v);
   if (min(v) === max(v)) return none();
   const [fast, slow] = ckmeans([...v], 2) as [number[], number[]];
   const f = clusterStats(fast);
@@ -108,7 +128,27 @@ export function classify(values: readonly number[]): Classification {
   }
   if (fast.length < 2 || slow.length < 2) return none();
   if (s.mean < MIN_MEAN_RATIO * f.mean || gap < MIN_GAP_SHARE * f.mean || gap < f.max - f.min) return none();
-  return { n: v.length, split: true, fast, slow, outliers: [], fastCluster: f, slowCluster: s, slowRate: wilson(slow.length, v.length), warnings };
+  return { n: v.length, split: true, tentative: false, fast, slow, outliers: [], unclustered: [], fastCluster: f, slowCluster: s, slowRate: wilson(slow.length, v.length), warnings };
+}
+
+/**
+ * darkmux's rule for 3 ≤ n < 6 (`compute_stats`, v0.4 and HEAD): split when max ≥ 1.5 × min, fast at or
+ * below the midpoint of min and max, slow above. So 200, 220, 900 puts 900 in slow, never in fast.
+ */
+function tentative(v: readonly number[]): Classification {
+  const lo = min([...v]);
+  const hi = max([...v]);
+  const n = v.length;
+  const base = { n, outliers: [], unclustered: [] };
+  if (hi === lo || hi < TENTATIVE_MAX_RATIO * lo) {
+    const why = `only ${n} dispatches, within ${TENTATIVE_MAX_RATIO}× of each other: no split by darkmux's rule, and none can be confirmed below ${MIN_N_FOR_SPLIT}; ${RUN_MORE}`;
+    return { ...base, split: false, tentative: false, fast: [...v], slow: [], warnings: [why] };
+  }
+  const mid = (lo + hi) / 2;
+  const fast = v.filter((x) => x <= mid);
+  const slow = v.filter((x) => x > mid);
+  const why = `tentative split from only ${n} dispatches (darkmux's rule: max ≥ ${TENTATIVE_MAX_RATIO} × min, boundary ${+mid.toFixed(3)}); ${RUN_MORE}`;
+  return { ...base, split: true, tentative: true, fast, slow, fastCluster: clusterStats(fast), slowCluster: clusterStats(slow), slowRate: wilson(slow.length, n), warnings: [why] };
 }
 
 /** A small seeded generator, so bootstrap intervals are reproducible. */

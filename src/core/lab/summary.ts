@@ -96,7 +96,8 @@ export function compareSessions(a: readonly DispatchRecord[], b: readonly Dispat
   const rate = (s: SessionSummary) => (s.split.split ? s.split.slow.length / s.n : 0);
   return {
     medianSeconds: a.length && b.length ? bootstrapMedianDifference(a.map((r) => r.wallMs / 1000), b.map((r) => r.wallMs / 1000)) : null,
-    slowRate: { a: rate(sa), b: rate(sb), difference: rate(sb) - rate(sa) },
+    // Tentative when either side's split is (fewer than 6 dispatches): shown, but not a basis for comparing.
+    slowRate: { a: rate(sa), b: rate(sb), difference: rate(sb) - rate(sa), tentative: sa.split.tentative || sb.split.tentative },
     completion: { a: sa.completed.value, b: sb.completed.value, difference: sb.completed.value - sa.completed.value },
     summaries: { a: sa, b: sb },
   };

@@ -79,7 +79,9 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
       let repaired = r.repaired;
       let seconds = r.seconds;
       let held = '';
-      if (r.blocked.length) {
+      // A blocking value that is missing (a row without its required name) cannot be taken out for a second
+      // run: doctor would stop at it again. Our own loop fills such values after.
+      if (r.blocked.length && r.blocked.some((p) => valueAt(original, issuePath(p)) !== undefined)) {
         // Doctor wrote nothing because of values it cannot repair: its moves for the rest still count.
         opts.onProgress?.(`openclaw doctor stopped at ${r.blocked.join(', ')}; running it again without them`);
         const again = await doctor(withoutBlocking(original, r.blocked));

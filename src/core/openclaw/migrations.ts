@@ -57,11 +57,19 @@ export function listToEntries(obs: Observation, agents: ObjectNode, list: ArrayN
     lines.push(`${comments.map((c) => (multiLine ? `${c}${nl}${indent}${unit}` : `${c} `)).join('')}${formatKey(id, style)}: ${body}`);
   }
   const lost = doc.comments.filter((c) => c[0] > list.span[0] && c[1] < list.span[1] && !carried.some((k) => c[0] >= k[0] && c[1] <= k[1]));
-  if (lost.length) throw new EditDeclined('agents.list has a comment that belongs to no entry; move it by hand, or run "openclaw doctor --fix"');
+  // Comments after the last entry (commented-out entries, a closing note) go to the end of the new map, in order;
+  // one between entries that belongs to neither has no place we could justify.
+  const lastEnd = carried.length ? carried[carried.length - 1]![1] : list.span[0];
+  if (lost.some((c) => c[0] < lastEnd)) throw new EditDeclined('agents.list has a comment between entries that belongs to no entry; move it by hand, or run "openclaw doctor --fix"');
+  const tail = lost.map((c) => doc.text.slice(c[0], c[1]));
+  if (!multiLine && tail.some((c) => c.startsWith('//'))) throw new EditDeclined('agents.list is on one line with line comments; move it by hand, or run "openclaw doctor --fix"');
+  const tailText = multiLine
+    ? tail.map((c, i) => `${nl}${indent}${unit}${reindent(c, lineIndent(doc, lost[i]![0]), indent + unit)}`).join('')
+    : tail.map((c) => ` ${c}`).join('');
   const trailing = list.items.length && /,\s*(\/\/[^\n]*\s*|\/\*[\s\S]*?\*\/\s*)*$/.test(doc.text.slice(list.items[list.items.length - 1]!.span[1], list.span[1] - 1)) ? ',' : '';
   const entries = multiLine
-    ? `${formatKey('entries', listMember.keyQuote)}: {${nl}${indent}${unit}${lines.join(`,${nl}${indent}${unit}`)}${trailing}${nl}${indent}}`
-    : `${formatKey('entries', listMember.keyQuote)}: { ${lines.join(', ')} }`;
+    ? `${formatKey('entries', listMember.keyQuote)}: {${nl}${indent}${unit}${lines.join(`,${nl}${indent}${unit}`)}${trailing}${tailText}${nl}${indent}}`
+    : `${formatKey('entries', listMember.keyQuote)}: { ${lines.join(', ')}${tailText} }`;
   const ownership = addOwnership ? `,${multiLine ? nl + indent : ' '}${formatKey('ownership', listMember.keyQuote)}: ${formatValue('explicit', doc, style)}` : '';
   return { doc, edits: [{ span: [listMember.keySpan[0], listMember.value.span[1]], newText: entries + ownership }] };
 }

@@ -185,7 +185,9 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
       });
     });
     if (out.why) throw new RepairFailed(`openclaw doctor ${out.why}`);
-    if (!out.stdout.includes(DONE) && out.code !== 0) {
+    // "No config changes were written" with the values it stopped at is an answer (it exits 1 then), not a failure:
+    // the caller runs it again without them (migrate/unblock.ts).
+    if (!out.stdout.includes(DONE) && out.code !== 0 && !doctorBlocked(out.stdout).length) {
       const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-1)[0] ?? '';
       throw new RepairFailed(`openclaw doctor exited with ${out.code}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
     }

@@ -20,9 +20,13 @@ export const maxTokensBudget = defineRule({ id: 'max-tokens-budget', severity: '
     const used = effectiveMaxTokens(field.value, t.row.contextWindow?.value);
     const state = obs.runtimes.get(t.provider.id);
     const limit = state?.kind === 'vllm' ? serverModel(state, t.row.id)?.maxContextLength : undefined;
-    const target = Math.max(1, Math.min(8192, Math.floor(c / 4)));
+    // The server's own limit, not the registered window, is what a request must fit (vLLM rejects prompt + max_tokens above it).
+    const served = limit !== undefined && limit < c ? limit : undefined;
+    const target = Math.max(1, Math.min(8192, Math.floor((served ?? c) / 4)));
     let why: string | undefined;
     if (limit !== undefined && field.value > limit) why = `maxTokens ${fmt(field.value)} is above the ${fmt(limit)} vLLM serves: every request is rejected. ${t.ref}: vLLM's max_model_len for this model is ${fmt(limit)}.`;
+    else if (served !== undefined && used > served - FIRST_TURN_TOKENS)
+      why = `maxTokens ${fmt(field.value)} plus the first turn exceeds the ${fmt(served)} vLLM serves: requests are rejected. ${t.ref}: vLLM's max_model_len is ${fmt(served)} (the row registers ${fmt(c)}); ${fmt(used)} for the reply leaves ${fmt(Math.max(0, served - used))}, less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools).`;
     else if (used > c - FIRST_TURN_TOKENS) why = `maxTokens ${fmt(field.value)} leaves ${fmt(Math.max(0, c - used))} tokens for the prompt: the first turn does not fit. ${t.ref}: that is ${fmt(Math.max(0, c - used))} of the ${fmt(c)}-token budget, less than OpenClaw's own first turn (~${fmt(FIRST_TURN_TOKENS)} tokens of system prompt and tools).`;
     if (!why || field.value <= target) continue;
     yield finding(

@@ -6,7 +6,7 @@ import { findProvider, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { loadedFor } from '../servers/models.js';
 import type { LoadedModel } from '../servers/types.js';
-import { hostOf, refsTo, rowTransport } from './transport.js';
+import { hostOf, refsTo, rowTransport, serverModel } from './transport.js';
 import { actionFix, atKey, atNode, editFix, finding, fmt, defineRule } from './util.js';
 
 /**
@@ -60,12 +60,19 @@ export const lmstudioJitContext = defineRule({ id: 'lmstudio-jit-context', sever
     if (!isLmStudio(obs, p)) continue;
     const state = obs.runtimes.get(p.id);
     const used = p.models.filter((r) => r.id && refsTo(obs.model, rowTransport(p, r)).length);
-    const small = used
-      .map((r) => ({ r, loaded: loadedFor(state, r) }))
-      .filter((x): x is { r: (typeof used)[number]; loaded: LoadedModel } => x.loaded?.loadedContextLength !== undefined && x.loaded.loadedContextLength < FIRST_TURN_TOKENS);
+    // A provider without models[] rows: OpenClaw takes the models from the server, so the agents' references
+    // to "<provider>/<model>" are what is used, and what the server lists is what they load as.
+    const discovered = p.models.length ? [] : [...new Set(obs.model.refs.filter((r) => r.providerId === p.id && r.modelId).map((r) => r.modelId))];
+    const small = [
+      ...used.map((r) => loadedFor(state, r)),
+      ...discovered.map((id) => serverModel(state, id)?.loaded),
+    ]
+      .filter((l): l is LoadedModel => l?.loadedContextLength !== undefined && l.loadedContextLength < FIRST_TURN_TOKENS)
+      .map((loaded) => ({ loaded }));
+    const inUse = used.length > 0 || discovered.length > 0;
     const smallWords = small.length ? ` ${small.map((x) => `${x.loaded.identifier} is loaded at ${fmt(x.loaded.loadedContextLength)}`).join(', ')}, below OpenClaw's first turn (~${fmt(FIRST_TURN_TOKENS)} tokens): the first dispatch overflows.` : '';
     const severity = small.length ? 'error' : 'warning';
-    if (used.length && p.id !== 'lmstudio') {
+    if (inUse && p.id !== 'lmstudio') {
       const providers = child(child(obs.config.root, 'models'), 'providers');
       const m = providers?.kind === 'object' ? providers.members.find((x) => x.key === p.id) : undefined;
       if (m) {
@@ -77,7 +84,7 @@ export const lmstudioJitContext = defineRule({ id: 'lmstudio-jit-context', sever
           [renameProviderFix(obs, p, true)],
         );
       }
-    } else if (used.length && !p.preload) {
+    } else if (inUse && !p.preload) {
       const pre = child(child(p.node, 'params'), 'preload')!;
       const params = child(p.node, 'params');
       const member = params?.kind === 'object' ? params.members.find((x) => x.key === 'preload') : undefined;

@@ -116,7 +116,8 @@ export function sweepRows(plan: SweepPlan, outcome: Pick<SweepOutcome, 'arms'>):
   const base = outcome.arms.find((a) => !a.arm.variant);
   const slow = (d: readonly DispatchRecord[]) => {
     const s = summarizeSession(d);
-    return s.split.split ? s.split.slow.length / s.n : null;
+    // A sweep judges variants on the slow rate, so a tentative split (n < 6) gives none.
+    return s.split.split && !s.split.tentative ? s.split.slow.length / s.n : null;
   };
   const rows: SweepRow[] = [];
   const baseD = base?.dispatches ?? [];

@@ -22,6 +22,8 @@ export interface Point {
   readonly index: number;
   readonly seconds: number;
   readonly cluster: 'fast' | 'slow' | 'none';
+  /** The cluster is from a tentative split (fewer than 6 dispatches). */
+  readonly tentative?: boolean;
   /** completed; missed = ended cleanly but without its expectations or stop reason; failed = an error. */
   readonly outcome: Outcome;
   readonly outputFile: string;
@@ -42,6 +44,7 @@ export function points(session: Session, d: readonly DispatchRecord[]): Point[] 
     index: r.index,
     seconds: r.wallMs / 1000,
     cluster: !sum.split.split ? 'none' : slow.has(r.wallMs / 1000) ? 'slow' : 'fast',
+    ...(sum.split.tentative ? { tentative: true } : {}),
     outcome: outcomeOf(r),
     outputFile: r.outputFile,
     strategy: r.strategy ?? null,
@@ -82,6 +85,10 @@ export interface TableRow {
   readonly p90: number | null;
   /** null when no split is declared. */
   readonly slowRate: Interval | null;
+  /** The split is tentative (fewer than 6 dispatches): marked wherever the slow rate is shown. */
+  readonly tentative?: boolean;
+  /** What the split says about itself (e.g. "run more before comparing"). */
+  readonly notes?: string[];
   readonly completion: Interval;
   readonly compactions: number;
   readonly ttftMs: number | null;
@@ -100,6 +107,8 @@ export function tableRow(session: Session, d: readonly DispatchRecord[]): TableR
     p10: s.seconds?.p10 ?? null,
     p90: s.seconds?.p90 ?? null,
     slowRate: s.split.split ? s.split.slowRate! : null,
+    ...(s.split.tentative ? { tentative: true } : {}),
+    ...(s.split.warnings.length ? { notes: s.split.warnings } : {}),
     completion: s.completed,
     compactions: s.compactions,
     ttftMs: s.ttftMs ?? null,
@@ -146,7 +155,7 @@ export function dispatchesCsv(sessions: readonly { session: Session; dispatches:
         index: r.index,
         startedAt: r.startedAt,
         seconds: (r.wallMs / 1000).toFixed(3),
-        cluster: p.cluster,
+        cluster: p.tentative && p.cluster !== 'none' ? `${p.cluster} (tentative)` : p.cluster,
         outcome: p.outcome,
         stopReason: r.stopReason,
         errorKind: r.errorKind,

@@ -36,7 +36,7 @@ export function statsCells(r: PanelSession['row']): string[] {
     String(r.n),
     seconds(r.median),
     r.p10 === null ? '—' : `${seconds(r.p10)}–${seconds(r.p90)}`,
-    percent(r.slowRate),
+    r.slowRate && r.tentative ? `${percent(r.slowRate)} tentative` : percent(r.slowRate),
     percent(r.completion),
     String(r.compactions),
     r.ttftMs === null ? '—' : String(Math.round(r.ttftMs)),
@@ -102,6 +102,8 @@ export function panelView(sessions: readonly PanelSession[]): PanelView {
   const comparing = sessions.length > 1;
   const sessionColour = (i: number): ColourKey => (comparing ? `session${i % SESSION_COLOURS}` : 'fast');
   const clusters = (['fast', 'slow', 'none'] as const).filter((c) => all.some((p) => p.cluster === c));
+  // A cluster shown only from tentative splits says so in the legend.
+  const tentativeOnly = (c: 'fast' | 'slow' | 'none') => c !== 'none' && all.filter((p) => p.cluster === c).every((p) => p.tentative);
   return {
     title: comparing ? `Compare ${sessions.length} lab sessions` : sessions[0] ? `Lab session ${sessions[0].label}` : 'Lab',
     histogram: {
@@ -112,15 +114,19 @@ export function panelView(sessions: readonly PanelSession[]): PanelView {
     points: sessions.flatMap((s, i) => s.points.map((p) => ({ session: s.id, index: p.index, x: p.seconds, y: i + 1 + jitter(p.index), cluster: p.cluster, outcome: p.outcome }))),
     strips: sessions.map((s) => s.label),
     legend: [
-      ...clusters.map((c) => ({ colour: c as ColourKey, label: `${CLUSTER_LABEL[c]} (strip)` })),
+      ...clusters.map((c) => ({ colour: c as ColourKey, label: `${CLUSTER_LABEL[c]}${tentativeOnly(c) ? ', tentative' : ''} (strip)` })),
       ...(comparing ? sessions.map((s, i) => ({ colour: sessionColour(i), label: `${s.label} (histogram)` })) : []),
     ],
-    evidence: sessions.map((s) => ({ session: s.label, lines: s.row.evidence ?? [] })).filter((e) => e.lines.length > 0),
+    evidence: sessions.map((s) => ({ session: s.label, lines: [...(s.row.evidence ?? []), ...(s.row.notes ?? [])] })).filter((e) => e.lines.length > 0),
     stats: { head: ['session', ...STATS_HEAD], rows: sessions.map((s) => [s.label, ...statsCells(s.row)]) },
     dispatches: {
       head: ['session', 'dispatch', 'seconds', 'cluster', 'outcome', 'strategy', 'anomalies', 'output'],
       rows: sessions.flatMap((s) =>
-        s.points.map((p) => ({ session: s.id, index: p.index, cells: [s.label, String(p.index + 1), seconds(p.seconds), p.cluster, p.outcome, p.strategy ?? '—', p.anomalies === undefined ? '—' : String(p.anomalies)] })),
+        s.points.map((p) => ({
+          session: s.id,
+          index: p.index,
+          cells: [s.label, String(p.index + 1), seconds(p.seconds), p.tentative && p.cluster !== 'none' ? `${p.cluster} (tentative)` : p.cluster, p.outcome, p.strategy ?? '—', p.anomalies === undefined ? '—' : String(p.anomalies)],
+        })),
       ),
     },
   };

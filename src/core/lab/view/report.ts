@@ -1,14 +1,16 @@
 import { compactionCount } from '../dispatch/evidence.js';
 import { summarizeSession, type compareSessions, type SessionSummary } from '../summary.js';
+import { RUN_MORE } from '../stats.js';
 import type { DispatchRecord, Environment, Session } from '../records/store.js';
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
-/** Which cluster each dispatch fell in ('—' without a split). */
-export function clusterOf(d: readonly DispatchRecord[]): (r: DispatchRecord) => 'fast' | 'slow' | '—' {
+/** Which cluster each dispatch fell in ('—' without a split; 'fast?'/'slow?' in a tentative one). */
+export function clusterOf(d: readonly DispatchRecord[]): (r: DispatchRecord) => 'fast' | 'slow' | 'fast?' | 'slow?' | '—' {
   const sum = summarizeSession(d);
   const slow = new Set(sum.split.slow);
-  return (r) => (!sum.split.split ? '—' : slow.has(r.wallMs / 1000) ? 'slow' : 'fast');
+  const mark = sum.split.tentative ? '?' : '';
+  return (r) => (!sum.split.split ? '—' : slow.has(r.wallMs / 1000) ? `slow${mark}` : `fast${mark}`) as 'fast' | 'slow' | 'fast?' | 'slow?';
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -74,7 +76,7 @@ export function reportLines(session: Session, d: readonly DispatchRecord[]): str
         (sum.tokensPerSecond !== undefined ? `; ${sum.tokensPerSecond.toFixed(1)} tok/s` : ''),
     );
   }
-  if (sum.split.split) lines.push(`split: fast ${sum.split.fast.length}, slow ${sum.split.slow.length} (slow rate ${Math.round(100 * sum.split.slowRate!.value)} %)`);
+  if (sum.split.split) lines.push(`${sum.split.tentative ? 'tentative split' : 'split'}: fast ${sum.split.fast.length}, slow ${sum.split.slow.length} (slow rate ${Math.round(100 * sum.split.slowRate!.value)} %)${sum.split.tentative ? `; ${RUN_MORE}` : ''}`);
   lines.push(...evidenceLines(sum, session.environment.compactionThreshold));
   for (const w of sum.split.warnings) lines.push(`note: ${w}`);
   return lines;
@@ -98,7 +100,7 @@ export function comparisonLines(
   const points = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(100 * x))} points`;
   return [
     { label: `median (${b} − ${a})`, value: median },
-    { label: 'slow rate', value: `${Math.round(100 * c.slowRate.a)} % → ${Math.round(100 * c.slowRate.b)} % (${points(c.slowRate.difference)})` },
+    { label: 'slow rate', value: `${Math.round(100 * c.slowRate.a)} % → ${Math.round(100 * c.slowRate.b)} % (${points(c.slowRate.difference)})${c.slowRate.tentative ? `, tentative: ${RUN_MORE}` : ''}` },
     { label: 'completed', value: `${Math.round(100 * c.completion.a)} % → ${Math.round(100 * c.completion.b)} % (${points(c.completion.difference)})` },
     ...evidenceLines(c.summaries.a, predicted.a).map((value) => ({ label: a, value })),
     ...evidenceLines(c.summaries.b, predicted.b).map((value) => ({ label: b, value })),

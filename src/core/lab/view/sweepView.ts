@@ -23,7 +23,8 @@ export function rowsOfRecord(record: SweepRecord, dispatchesOf: (sessionId: stri
   const of = (id: string | null) => (id ? dispatchesOf(id) : []);
   const slow = (d: readonly DispatchRecord[]) => {
     const s = summarizeSession(d);
-    return s.split.split ? s.split.slow.length / s.n : null;
+    // A sweep judges variants on the slow rate, so a tentative split (n < 6) gives none.
+    return s.split.split && !s.split.tentative ? s.split.slow.length / s.n : null;
   };
   const [base, ...variants] = record.arms;
   const baseD = of(base?.session ?? null);

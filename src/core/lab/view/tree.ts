@@ -55,7 +55,7 @@ export function sessionRows(sessions: readonly LoadedSession[]): LabRow[] {
       const median = sum.seconds ? `median ${sum.seconds.median.toFixed(2)} s` : 'no dispatch yet';
       const resumable = dispatches.length < s.repeats && s.status !== 'running';
       const profile = s.environment.profile ?? 'no profile';
-      const split = sum.split.split ? `, ${sum.split.slow.length} slow of ${sum.n}` : '';
+      const split = sum.split.split ? `, ${sum.split.slow.length} slow of ${sum.n}${sum.split.tentative ? ' (tentative)' : ''}` : '';
       return {
         node: { kind: 'session', id: s.id },
         label: `${s.workload.name} · ${when(s.startedAt)}`,
