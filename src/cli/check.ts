@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { millis } from '../core/units.js';
 import { toCheckJson, UsageError, type ValidatorReport } from './support.js';
-import { checkFromArgs, type CheckOptions } from './options.js';
+import { checkFromArgs, type CheckOptions } from './args.js';
 import { openclawVersion, validateConfig } from '../core/openclaw/cli.js';
 import { besideFindings } from '../core/openclaw/issues.js';
 import type { Finding } from '../core/findings.js';
