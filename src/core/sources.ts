@@ -83,6 +83,11 @@ export interface SourceOptions {
   readonly servers: { readonly inspect: InspectOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
   readonly userProfiles?: readonly ProfileDef[];
   readonly disabledRules?: readonly string[];
+  /**
+   * Called once the config is read and its release known, before the servers are asked: work that needs only
+   * those (OpenClaw's validator, in the CLI's `check`) runs beside the probes instead of after them.
+   */
+  readonly onRead?: (read: ReadConfig, version: ResolvedVersion) => void;
 }
 
 export interface CheckedFile extends CheckResult {
@@ -106,6 +111,7 @@ function statMtime(file: string): number | undefined {
 export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile> {
   const read = readConfig(opts.configPath);
   const version = await resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
+  opts.onRead?.(read, version);
   const providers = providersOf(read.doc);
   const servers =
     opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await inspectServers(providers, opts.servers.inspect);
