@@ -112,9 +112,13 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
   const read = readConfig(opts.configPath);
   const version = await resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
   opts.onRead?.(read, version);
-  const providers = providersOf(read.doc);
+  // The providers only when a server is to be asked: finding them follows every `$include` once more.
   const servers =
-    opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await inspectServers(providers, opts.servers.inspect);
+    opts.servers === 'none'
+      ? new Map<string, ServerState>()
+      : typeof opts.servers === 'function'
+        ? opts.servers(providersOf(read.doc))
+        : await inspectServers(providersOf(read.doc), opts.servers.inspect);
   const input: CheckInput = {
     doc: read.doc,
     version: version.version,
