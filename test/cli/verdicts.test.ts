@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../support/cli.js';
+import { repairWithDoctor } from '../../src/core/openclaw/repair.js';
+import { v } from '../../src/core/openclaw/version.js';
 
 /**
  * A stand-in `openclaw` that counts its `config validate` runs (one line each in `runs`), answers the documented
@@ -72,5 +74,45 @@ describe("check keeps OpenClaw's verdict by bytes, includes and release", () => 
 
     await runCli(['check', '--config', config, '--openclaw', exe, '--no-probe', '--no-validate'], { env });
     assert.equal(runs(), 4, '--no-validate starts no validator');
+  });
+});
+
+describe("doctor's repair kept by text, release and program", () => {
+  it('the same text repaired by the same release is read back; other text, another release or a doctor that failed runs it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-doctor-keep-'));
+    const runs = path.join(dir, 'runs');
+    const exe = path.join(dir, 'openclaw');
+    // Fails for a text that names "fail"; otherwise writes its repair and reports one move.
+    fs.writeFileSync(
+      exe,
+      `#!/bin/sh
+echo run >> '${runs}'
+if grep -q fail "$OPENCLAW_CONFIG_PATH"; then echo "boom" >&2; exit 3; fi
+printf '{"gateway":{"nodes":{"commands":{"deny":["system.run"]}}}}' > "$OPENCLAW_CONFIG_PATH"
+echo "◇  Doctor changes ───╮"
+echo "│  Moved gateway.nodes.denyCommands → gateway.nodes.commands.deny.  │"
+echo "├────╯"
+echo "Doctor complete."
+`,
+      { mode: 0o755 },
+    );
+    const count = () => fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean).length;
+    const keep = { version: v('2026.9.6'), dir: path.join(dir, 'kept') };
+    const text = '{ gateway: { nodes: { denyCommands: ["system.run"] } } }';
+    const first = await repairWithDoctor(exe, text, { keep });
+    assert.equal(count(), 1);
+    const again = await repairWithDoctor(exe, text, { keep });
+    assert.equal(count(), 1, 'the same text and release: read back, doctor not run');
+    assert.deepEqual(again.repaired, first.repaired);
+    assert.deepEqual(again.notes, ['Moved gateway.nodes.denyCommands → gateway.nodes.commands.deny.']);
+    await repairWithDoctor(exe, `${text}\n`, { keep });
+    assert.equal(count(), 2, 'other bytes');
+    await repairWithDoctor(exe, text, { keep: { ...keep, version: v('2026.9.7') } });
+    assert.equal(count(), 3, 'another release');
+    await repairWithDoctor(exe, text);
+    assert.equal(count(), 4, 'without keep it always runs');
+    await assert.rejects(repairWithDoctor(exe, '{ fail: 1 }', { keep }));
+    await assert.rejects(repairWithDoctor(exe, '{ fail: 1 }', { keep }));
+    assert.equal(count(), 6, 'a repair that failed is not kept');
   });
 });

@@ -5,10 +5,9 @@
  * verdict is never read back. The editor and the CLI share the folder (`cacheDir()/validator`), which only the
  * process environment names.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import { cacheDir } from '../cacheDir.js';
+import { keep, keptDir, readKept } from '../kept.js';
 import { sha256 } from '../fsutil.js';
 import { includeReader, includeRootsFrom, readBoundedSync } from '../read.js';
 import { decodeText, parseDocument, type ConfigDocument } from './document.js';
@@ -18,8 +17,6 @@ import { formatVersion, type OpenClawVersion } from './version.js';
 
 /** The environment that changes what `openclaw config validate` says about the same bytes. */
 const ENV_READ = ['OPENCLAW_INCLUDE_ROOTS', 'OPENCLAW_STATE_DIR', 'OPENCLAW_HOME', 'OPENCLAW_PROFILE', 'HOME'];
-/** Verdicts kept; the oldest go first. */
-const MAX_ENTRIES = 256;
 
 export interface VerdictSubject {
   /** The config as read (its file is what the validator is pointed at). */
@@ -69,33 +66,15 @@ const IssueSchema = z.object({ path: z.string(), message: z.string(), allowedVal
 const StoredSchema = z.object({ valid: z.boolean(), issues: z.array(IssueSchema), warnings: z.array(IssueSchema) });
 
 /** Where the verdicts are kept. */
-export const verdictDir = (env: NodeJS.ProcessEnv = process.env) => path.join(cacheDir(env), 'validator');
+export const verdictDir = (env: NodeJS.ProcessEnv = process.env) => keptDir('validator', env);
 
 /** The verdict kept under `key`, or undefined (none, or a file that is not one of ours). */
 export function cachedVerdict(key: string, dir = verdictDir()): ValidationResult | undefined {
-  try {
-    const parsed = StoredSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return readKept(dir, key, StoredSchema);
 }
 
-/** Keeps a verdict (renamed into place, so a reader never sees half of one); a cache that cannot be written only costs time. */
 export function storeVerdict(key: string, result: ValidationResult, dir = verdictDir()): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = path.join(dir, `.${key}.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, JSON.stringify({ valid: result.valid, issues: result.issues, warnings: result.warnings }), { mode: 0o600 });
-    fs.renameSync(tmp, path.join(dir, `${key}.json`));
-    const kept = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-    if (kept.length > MAX_ENTRIES) {
-      const byAge = kept.map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
-      for (const { f } of byAge.slice(0, kept.length - MAX_ENTRIES)) fs.rmSync(path.join(dir, f), { force: true });
-    }
-  } catch {
-    // Read-only home, full disk: the next check runs the validator again.
-  }
+  keep(dir, key, { valid: result.valid, issues: result.issues, warnings: result.warnings });
 }
 
 /** The same subject as it is on disk now, or undefined when the config is gone or unreadable. */
@@ -124,11 +103,13 @@ export interface Verdict {
 export async function validateCached(executable: string, s: VerdictSubject, opts: RunOptions & { readonly dir?: string }): Promise<Verdict> {
   const env = { ...process.env, ...opts.env };
   const subject = { ...s, env };
-  const key = verdictKey(subject);
+  // The executable too: two programs that say the same version (a stand-in, another install) may judge apart.
+  const keyOf = (x: VerdictSubject) => sha256(`${executable}\n${verdictKey(x)}`);
+  const key = keyOf(subject);
   const kept = cachedVerdict(key, opts.dir);
   if (kept) return { result: kept, cached: true };
   const result = await validateConfig(executable, s.doc.file, opts);
   const now = onDiskNow(subject);
-  if (now && verdictKey(now) === key) storeVerdict(key, result, opts.dir);
+  if (now && keyOf(now) === key) storeVerdict(key, result, opts.dir);
   return { result, cached: false };
 }
