@@ -109,8 +109,11 @@ function statMtime(file: string): number | undefined {
 
 /** Reads the config, the OpenClaw version and the servers, and checks: the CLI's and the lab's way in. */
 export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile> {
+  // `openclaw --version` starts first and runs while the file is read and parsed (it never rejects: a config that
+  // cannot be read is reported at once, and the child is left to end on its own).
+  const asked = resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
   const read = readConfig(opts.configPath);
-  const version = await resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
+  const version = await asked;
   opts.onRead?.(read, version);
   // The providers only when a server is to be asked: finding them follows every `$include` once more.
   const servers =
