@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Prints the figures the issues ask for. Production bundles first, so sizes are what ships; then the
 // in-process benchmarks; then activation in the real extension host and the real window (code-server),
-// unless --no-vscode.
+// unless --no-vscode. `--only NAME` runs test/bench/NAME.bench.ts alone (no package, no extension host):
+// `node scripts/bench.mjs --only startup` is the start-up figures of issue #26 in about a minute.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { toolEnv } from './tools.mjs';
@@ -14,6 +15,15 @@ const run = (args, opts = {}) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
   return r;
 };
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only) {
+  if (!fs.existsSync(`out/test/bench/${only}.bench.js`)) run([process.execPath, 'scripts/build.mjs', '--tests']);
+  run([process.execPath, 'scripts/build.mjs', '--production']);
+  run([process.execPath, `out/test/bench/${only}.bench.js`]);
+  process.exit(0);
+}
+
 // The package as a user gets it, made right after a development build (whose source maps must not ship).
 run([process.execPath, 'scripts/build.mjs']);
 run(['npm', 'run', '--silent', 'package'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -11,6 +11,8 @@ const watch = args.has('--watch');
 
 // --clean: start from an empty dist/, so nothing of a development build (source maps) is packaged.
 if (args.has('--clean')) fs.rmSync('dist', { recursive: true, force: true });
+// The CLI's chunks are named by their hash: last build's would pile up (and be packaged) beside this build's.
+fs.rmSync('dist/cli', { recursive: true, force: true });
 
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 
@@ -39,7 +41,21 @@ const openaiSdk = (inline) => ({
 
 const targets = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [openaiSdk(false)] },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [openaiSdk(false)] },
+  // The CLI: a small executable (compile cache on, then the CLI) and the CLI itself as ES modules split by esbuild, so
+  // each command's code is a chunk loaded when that command runs (commands.ts imports them lazily). `require` in the
+  // chunks resolves from dist/, as in the other bundles (the openai SDK's `./openai-sdk.js`).
+  { ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    format: 'esm',
+    splitting: true,
+    entryPoints: { main: 'src/cli/main.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    banner: { js: "import { createRequire as __lalRequire } from 'node:module'; const require = __lalRequire(new URL('../cli.js', import.meta.url));" },
+    plugins: [openaiSdk(false)],
+  },
   { ...common, entryPoints: ['src/vendor/openai.ts'], outfile: 'dist/openai-sdk.js' },
   // The lab panel's page: a browser bundle; Chart.js lives only here.
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/panel.ts'], outfile: 'dist/webview/panel.js' },

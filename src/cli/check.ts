@@ -2,12 +2,13 @@
 import path from 'node:path';
 import { millis } from '../core/units.js';
 import { toCheckJson, UsageError, type ValidatorReport } from './support.js';
-import { checkFromArgs, type CheckOptions } from './options.js';
-import { openclawVersion, validateConfig } from '../core/openclaw/cli.js';
+import { checkFromArgs, type CheckOptions } from './args.js';
+import { openclawVersion, type ValidationResult } from '../core/openclaw/cli.js';
+import { validateCached } from '../core/openclaw/verdicts.js';
 import { besideFindings } from '../core/openclaw/issues.js';
 import type { Finding } from '../core/findings.js';
-import { formatVersion } from '../core/openclaw/version.js';
-import { ConfigUnreadable, type CheckedFile } from '../core/sources.js';
+import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
+import { ConfigUnreadable, type CheckedFile, type ReadConfig, type ResolvedVersion } from '../core/sources.js';
 import { fixAll } from '../core/fixAll.js';
 import { ruleIds } from '../core/rules/registry.js';
 import { RULE_SUMMARIES } from '../core/rules/summaries.js';
@@ -51,9 +52,12 @@ function printFindings(findings: readonly Finding[], file: string, configArg: st
 
 /** `check`: our rules and OpenClaw's own validator on the config, against what the servers loaded. */
 export async function check(o: CheckOptions & { 'no-validate'?: boolean; json?: boolean }): Promise<number> {
-  const c = await checkFromArgs(o);
+  const exe = o.openclaw ?? 'openclaw';
+  let judged: Promise<Judged> = Promise.resolve({ note: 'the config was not read' });
+  // The validator starts as soon as the bytes are read, and runs while our rules run and the servers are asked.
+  const c = await checkFromArgs(o, { onRead: (read, ver) => (judged = judge(read, ver, exe, !!o['no-validate'])) });
+  const validator = report(c, await judged);
   const { findings, servers, version: ver, file } = c;
-  const validator = await runValidator(c, o.openclaw ?? 'openclaw', !!o['no-validate']);
   if (o.json) console.log(JSON.stringify(toCheckJson(file, ver.version, ver.known, findings, servers, validator), null, 2));
   else {
     if (!ver.known) console.error(`note: no OpenClaw installed and no --openclaw-version: assuming ${formatVersion(ver.version)}, the newest release Local AI Lab knows`);
@@ -64,23 +68,31 @@ export async function check(o: CheckOptions & { 'no-validate'?: boolean; json?: 
   return findings.some((f) => f.severity === 'error') || validator.issues.some((i) => i.severity === 'error') ? 1 : 0;
 }
 
+/** What OpenClaw's validator said about the bytes read (which release, which bytes), or why it did not say. */
+type Judged = { readonly note: string } | { readonly note?: undefined; readonly version: OpenClawVersion; readonly result: ValidationResult };
+
 /**
- * OpenClaw's own `config validate`, as the editor runs it after each save: the CLI and the editor report
- * the same issues, placed and merged the same way (core's besideFindings).
+ * OpenClaw's own `config validate`, as the editor runs it after each save (its verdict kept by bytes, includes and
+ * release, in the cache the editor shares): the CLI and the editor report the same issues, placed and merged the
+ * same way (core's besideFindings).
  */
-async function runValidator(c: CheckedFile, exe: string, skip: boolean): Promise<ValidatorReport> {
-  const none = (note: string): ValidatorReport => ({ ran: false, note, issues: [], related: new Map() });
-  if (skip) return none('--no-validate');
-  const installed = c.version.source === 'installed' ? c.version.version : await openclawVersion(exe, { timeoutMs: millis(10_000) });
-  if (!installed) return none(`no OpenClaw found ("${exe}"); pass --openclaw PATH to have it judge the file`);
-  if (c.read.doc.error) return none('the file does not parse');
+async function judge(read: ReadConfig, ver: ResolvedVersion, exe: string, skip: boolean): Promise<Judged> {
+  if (skip) return { note: '--no-validate' };
+  const installed = ver.source === 'installed' ? ver.version : await openclawVersion(exe, { timeoutMs: millis(10_000) });
+  if (!installed) return { note: `no OpenClaw found ("${exe}"); pass --openclaw PATH to have it judge the file` };
+  if (read.doc.error) return { note: 'the file does not parse' };
   try {
-    const v = await validateConfig(exe, c.file, { timeoutMs: millis(60_000) });
-    const placed = besideFindings(c.findings, c.observation.config.root, c.read.doc, v);
-    return { ran: true, version: formatVersion(installed), valid: v.valid, ...placed };
+    const { result } = await validateCached(exe, { doc: read.doc, bytes: read.bytes, version: installed }, { timeoutMs: millis(60_000) });
+    return { version: installed, result };
   } catch (err) {
-    return none(`it failed: ${(err as Error).message.split('\n')[0]}`);
+    return { note: `it failed: ${(err as Error).message.split('\n')[0]}` };
   }
+}
+
+function report(c: CheckedFile, j: Judged): ValidatorReport {
+  if (j.note !== undefined) return { ran: false, note: j.note, issues: [], related: new Map() };
+  const placed = besideFindings(c.findings, c.observation.config.root, c.read.doc, j.result);
+  return { ran: true, version: formatVersion(j.version), valid: j.result.valid, ...placed };
 }
 
 /** `fix`: the preferred fix of every finding of one rule (or of all), written through the executor. */

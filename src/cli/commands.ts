@@ -3,12 +3,17 @@
  * it takes (node:util parseArgs specs) and its handler. `main()` dispatches from it, and the help is made from it.
  */
 import { shared, SHARED_DOCS, SHARED_OPTIONS, type OptionDoc, type OptionSpec, type OptionSpecs, type OptionValues, type SharedOption } from './options.js';
-import { check, fix, observeForProfile, rules } from './check.js';
-import { migrateCommand } from './migrate.js';
-import { profileCommand } from './profile.js';
-import { labCommand, labStats } from './lab.js';
-import { labSweep } from './sweep.js';
-import { probeCodewords, probePromptSections } from './probe.js';
+
+// A command's code is loaded when it runs (the build makes each of these its own chunk), so `--version` and `help`
+// load only this table, and `check` never loads the lab, migrate, the sweep or the probes.
+const checkCli = () => import('./check.js');
+const migrateCli = () => import('./migrate.js');
+const labCli = () => import('./lab.js');
+const probeCli = () => import('./probe.js');
+const profileRun = async (verb: 'list' | 'show' | 'apply', o: Parameters<typeof import('./profile.js').profileCommand>[1], args: string[]) => {
+  const [{ profileCommand }, { observeForProfile }] = await Promise.all([import('./profile.js'), checkCli()]);
+  return profileCommand(verb, o, args, observeForProfile);
+};
 
 declare const LAL_VERSION: string | undefined;
 /** Set by the build (scripts/build.mjs) from package.json. */
@@ -58,7 +63,7 @@ export const COMMANDS: readonly Command[] = [
     usage: 'check [--config PATH] [--loaded FILE] [--downloaded FILE] [--openclaw-version V] [--openclaw PATH] [--no-probe] [--no-validate] [--json]',
     options: { ...shared('config', 'loaded', 'downloaded', 'openclaw-version', 'openclaw', 'no-probe', 'json'), 'no-validate': { type: 'boolean' } },
     docs: { 'no-validate': { about: "do not run OpenClaw's own `openclaw config validate`" } },
-    run: (o) => check(o),
+    run: async (o) => (await checkCli()).check(o),
   }),
   command({
     path: ['fix'],
@@ -70,7 +75,7 @@ export const COMMANDS: readonly Command[] = [
       all: { about: 'fix the findings of every rule' },
       'dry-run': { about: 'print the unified diff and write nothing' },
     },
-    run: (o) => fix(o),
+    run: async (o) => (await checkCli()).fix(o),
   }),
   command({
     path: ['migrate'],
@@ -82,7 +87,7 @@ export const COMMANDS: readonly Command[] = [
       'no-repair': { about: "use only our own fixes, not OpenClaw's repair" },
       'dry-run': { about: 'print the diff and write nothing' },
     },
-    run: (o) => migrateCommand(o),
+    run: async (o) => (await migrateCli()).migrateCommand(o),
   }),
   command({
     path: ['profile', 'list'],
@@ -91,7 +96,7 @@ export const COMMANDS: readonly Command[] = [
     options: PROFILE_OPTIONS,
     positionals: true,
     docs: PROFILE_DOCS,
-    run: (o, args) => profileCommand('list', o, args, observeForProfile),
+    run: (o, args) => profileRun('list', o, args),
   }),
   command({
     path: ['profile', 'show'],
@@ -100,7 +105,7 @@ export const COMMANDS: readonly Command[] = [
     options: PROFILE_OPTIONS,
     positionals: true,
     docs: PROFILE_DOCS,
-    run: (o, args) => profileCommand('show', o, args, observeForProfile),
+    run: (o, args) => profileRun('show', o, args),
   }),
   command({
     path: ['profile', 'apply'],
@@ -109,7 +114,7 @@ export const COMMANDS: readonly Command[] = [
     options: PROFILE_OPTIONS,
     positionals: true,
     docs: { ...PROFILE_DOCS, 'dry-run': { about: 'print the plan and the diff, and change nothing' } },
-    run: (o, args) => profileCommand('apply', o, args, observeForProfile),
+    run: (o, args) => profileRun('apply', o, args),
   }),
   command({
     path: ['lab', 'run'],
@@ -118,7 +123,7 @@ export const COMMANDS: readonly Command[] = [
     options: LAB_OPTIONS,
     positionals: true,
     docs: { n: { value: 'N', about: "dispatches (1–1000; default: the workload's repeats)" } },
-    run: (o, args) => labCommand('run', o, args),
+    run: async (o, args) => (await labCli()).labCommand('run', o, args),
   }),
   command({
     path: ['lab', 'resume'],
@@ -126,7 +131,7 @@ export const COMMANDS: readonly Command[] = [
     usage: 'lab resume ID [--config PATH] [--dir DIR] [--openclaw PATH] [--allow-hosted] [--no-wire] [--sample-ms MS] [--wire-bodies] [--json]',
     options: LAB_OPTIONS,
     positionals: true,
-    run: (o, args) => labCommand('resume', o, args),
+    run: async (o, args) => (await labCli()).labCommand('resume', o, args),
   }),
   command({
     path: ['lab', 'list'],
@@ -134,7 +139,7 @@ export const COMMANDS: readonly Command[] = [
     usage: 'lab list [--dir DIR] [--json]',
     options: LAB_OPTIONS,
     positionals: true,
-    run: (o, args) => labCommand('list', o, args),
+    run: async (o, args) => (await labCli()).labCommand('list', o, args),
   }),
   command({
     path: ['lab', 'show'],
@@ -142,7 +147,7 @@ export const COMMANDS: readonly Command[] = [
     usage: 'lab show (ID | DARKMUX-FILE --timeline) [--timeline] [--dir DIR] [--json]',
     options: { ...LAB_OPTIONS, ...shared('timeline') },
     positionals: true,
-    run: (o, args) => labCommand('show', o, args),
+    run: async (o, args) => (await labCli()).labCommand('show', o, args),
   }),
   command({
     path: ['lab', 'compare'],
@@ -150,7 +155,7 @@ export const COMMANDS: readonly Command[] = [
     usage: 'lab compare A B [--dir DIR] [--json]',
     options: LAB_OPTIONS,
     positionals: true,
-    run: (o, args) => labCommand('compare', o, args),
+    run: async (o, args) => (await labCli()).labCommand('compare', o, args),
   }),
   command({
     path: ['lab', 'stats'],
@@ -158,7 +163,7 @@ export const COMMANDS: readonly Command[] = [
     usage: 'lab stats [--json] SECONDS...',
     options: shared('json'),
     positionals: true,
-    run: (o, args) => labStats(o, args),
+    run: async (o, args) => (await labCli()).labStats(o, args),
   }),
   command({
     path: ['lab', 'sweep'],
@@ -177,14 +182,14 @@ export const COMMANDS: readonly Command[] = [
       n: { value: 'N', about: 'dispatches per arm (1–1000, default 6)' },
       'dry-run': { about: 'print the variants and write nothing' },
     },
-    run: (o, args) => labSweep(o, args),
+    run: async (o, args) => (await import('./sweep.js')).labSweep(o, args),
   }),
   command({
     path: ['probe', 'prompt-sections'],
     summary: "Which workspace files reached the agent's system prompt",
     usage: 'probe prompt-sections [--agent ID] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--json]',
     options: PROBE_OPTIONS,
-    run: (o) => probePromptSections(o),
+    run: async (o) => (await probeCli()).probePromptSections(o),
   }),
   command({
     path: ['probe', 'codewords'],
@@ -196,14 +201,14 @@ export const COMMANDS: readonly Command[] = [
       n: { value: 'N', about: 'sessions (1–100, default 1)' },
       'max-growth': { value: 'K', about: 'filler turns at most while waiting for a compaction (1–50, default 6)' },
     },
-    run: (o) => probeCodewords(o),
+    run: async (o) => (await probeCli()).probeCodewords(o),
   }),
   command({
     path: ['rules'],
     summary: 'List the rules, each with its severity and one line',
     usage: 'rules [--json]',
     options: shared('json'),
-    run: (o) => rules(o),
+    run: async (o) => (await checkCli()).rules(o),
   }),
   command({
     path: ['version'],

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError } from './support.js';
-import { integerOption, labDir } from './options.js';
+import { integerOption, labDir } from './args.js';
 import { withCtrlC } from './ctrlC.js';
 import { LabPreflightError } from '../core/lab/session.js';
 import { UnknownProfile, type LabEnv } from '../core/lab/look.js';

@@ -1,14 +1,31 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { RestoreReport } from '../core/lab/borrow.js';
 import type { ExperimentReporter } from '../core/lab/experiments/driver.js';
 import type { LabEnv } from '../core/lab/look.js';
 import { locateConfig } from '../core/openclaw/locate.js';
 import { readUserProfiles } from './profile.js';
-import { sampleMsOption } from './options.js';
+import { sampleMsOption } from './args.js';
 
 /** The lab's core workflows as the command line drives them: where they read the world, and how they talk. */
+
+/**
+ * A full collection the runner can ask for before a session's first clock (core/lab/dispatch/runner.ts), set up
+ * when a lab command runs, so no other command pays for the extra context: V8's gc reached without a command-line
+ * flag, through a context made after the flag is set.
+ */
+function offerFullCollection(): void {
+  try {
+    if ((globalThis as { gc?: unknown }).gc) return;
+    v8.setFlagsFromString('--expose-gc');
+    (globalThis as { gc?: unknown }).gc = vm.runInNewContext('gc');
+  } catch {
+    // Without it the first dispatch may carry a collection.
+  }
+}
 
 /** The config named on the command line, else where OpenClaw looks for it. */
 export function configFrom(configOpt: string | undefined): string {
@@ -17,6 +34,7 @@ export function configFrom(configOpt: string | undefined): string {
 
 /** What the lab's core workflows read the world from, as this command line gives it. */
 export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean; 'sample-ms'?: string; 'wire-bodies'?: boolean }, configOpt = o.config): LabEnv {
+  offerFullCollection();
   return {
     configPath: configFrom(configOpt),
     openclaw: o.openclaw ?? 'openclaw',

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './support.js';
-import { ConfigUnreadable } from '../core/sources.js';
+import { UsageError } from './usage.js';
+import { ConfigUnreadable } from '../core/errors.js';
 import { commandHelp, groupHelp, helpText, inGroup, resolve, usageLine, type Command } from './commands.js';
 
 /** `--help`/`-h`, which every command takes. */
@@ -64,8 +64,4 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`local-ai-lab: ${(err as Error).message.split('\n')[0]}`);
     return 1;
   }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError } from './support.js';
-import { configPath, givenVersion } from './options.js';
+import { configPath, givenVersion } from './args.js';
 import { openclawVersion } from '../core/openclaw/cli.js';
 import { millis } from '../core/units.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';

@@ -1,5 +1,5 @@
 import { UsageError } from './support.js';
-import { agentOption, integerOption, labDir } from './options.js';
+import { agentOption, integerOption, labDir } from './args.js';
 import { withCtrlC } from './ctrlC.js';
 import { cliLabEnv, cliReporter, restoreLine } from './labEnv.js';
 import { promptSectionsLines, runPromptSectionsProbe } from '../core/lab/experiments/promptSections.js';

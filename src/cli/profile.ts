@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import { unifiedDiff } from '../core/write/executor.js';
 import { UsageError } from './support.js';
-import type { CheckOptions } from './options.js';
+import type { CheckOptions } from './args.js';
 import { withCtrlC } from './ctrlC.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { inspectServers, withUserProfiles, type CheckedFile } from '../core/sources.js';

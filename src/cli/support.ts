@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { UsageError } from './usage.js';
 import type { Finding } from '../core/findings.js';
 import { downloadedFromLmsLs, loadedFromLmsPs } from '../core/servers/lmstudio.js';
 import type { Provider } from '../core/openclaw/model.js';
@@ -7,12 +8,7 @@ import { dotted } from '../core/openclaw/document.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { ValidatorFinding } from '../core/openclaw/issues.js';
 
-/** Bad usage (exit 2). Without a message the command's usage line is the message. */
-export class UsageError extends Error {
-  constructor(message = '') {
-    super(message);
-  }
-}
+export { UsageError };
 
 /** Reads an `lms ps --json` / `lms ls --json` capture; a bad file is a usage error (exit 2). */
 export function readLmsFixture(file: string, kind: 'ps' | 'ls') {

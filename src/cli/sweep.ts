@@ -1,5 +1,5 @@
 import { UsageError } from './support.js';
-import { checkFromArgs, integerOption, labDir, type CheckOptions } from './options.js';
+import { checkFromArgs, integerOption, labDir, type CheckOptions } from './args.js';
 import { withCtrlC } from './ctrlC.js';
 import { readUserProfiles } from './profile.js';
 import { cliLabEnv } from './labEnv.js';

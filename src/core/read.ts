@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from './fsutil.js';
 import { decodeText, parseDocument, type ConfigDocument } from './openclaw/document.js';
+import { ConfigUnreadable } from './errors.js';
 
 /**
  * The one reader for config files, with OpenClaw's own limits: regular files only (a FIFO would block
@@ -10,7 +11,7 @@ import { decodeText, parseDocument, type ConfigDocument } from './openclaw/docum
  */
 export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
 
-export class ConfigUnreadable extends Error {}
+export { ConfigUnreadable };
 
 export interface ReadConfig {
   readonly doc: ConfigDocument;

@@ -83,6 +83,11 @@ export interface SourceOptions {
   readonly servers: { readonly inspect: InspectOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
   readonly userProfiles?: readonly ProfileDef[];
   readonly disabledRules?: readonly string[];
+  /**
+   * Called once the config is read and its release known, before the servers are asked: work that needs only
+   * those (OpenClaw's validator, in the CLI's `check`) runs beside the probes instead of after them.
+   */
+  readonly onRead?: (read: ReadConfig, version: ResolvedVersion) => void;
 }
 
 export interface CheckedFile extends CheckResult {
@@ -104,11 +109,19 @@ function statMtime(file: string): number | undefined {
 
 /** Reads the config, the OpenClaw version and the servers, and checks: the CLI's and the lab's way in. */
 export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile> {
+  // `openclaw --version` starts first and runs while the file is read and parsed (it never rejects: a config that
+  // cannot be read is reported at once, and the child is left to end on its own).
+  const asked = resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
   const read = readConfig(opts.configPath);
-  const version = await resolveVersion(opts.version, opts.openclaw ?? 'openclaw');
-  const providers = providersOf(read.doc);
+  const version = await asked;
+  opts.onRead?.(read, version);
+  // The providers only when a server is to be asked: finding them follows every `$include` once more.
   const servers =
-    opts.servers === 'none' ? new Map<string, ServerState>() : typeof opts.servers === 'function' ? opts.servers(providers) : await inspectServers(providers, opts.servers.inspect);
+    opts.servers === 'none'
+      ? new Map<string, ServerState>()
+      : typeof opts.servers === 'function'
+        ? opts.servers(providersOf(read.doc))
+        : await inspectServers(providersOf(read.doc), opts.servers.inspect);
   const input: CheckInput = {
     doc: read.doc,
     version: version.version,

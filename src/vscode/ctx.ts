@@ -42,7 +42,7 @@ export class Ctx implements vscode.Disposable {
       this.log,
       () => {
         const s = this.config.state;
-        return s.located?.exists ? { file: s.located.path, hash: s.diskHash } : undefined;
+        return s.located?.exists ? { file: s.located.path, hash: s.diskHash, version: s.versionSource === 'installed' ? s.version : undefined } : undefined;
       },
       (verdict) => this.config.setValidation(verdict),
     );

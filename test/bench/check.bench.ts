@@ -7,21 +7,7 @@ import { v } from '../../src/core/openclaw/version.js';
 import { check } from '../../src/core/check.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { lmstudio } from '../support/observe.js';
-
-/** A realistic large config: many providers, model rows, a long roster, comments throughout. */
-function bigConfig(targetBytes: number): string {
-  const rows: string[] = [];
-  let i = 0;
-  let text = '';
-  const agents: string[] = [];
-  while (text.length < targetBytes) {
-    rows.push(`        // model ${i}\n        { id: 'vendor/model-${i}', name: 'Model ${i}', contextWindow: ${32768 + (i % 7) * 4096}, maxTokens: 8192, },`);
-    agents.push(`      agent_${i}: { model: 'lmstudio/vendor/model-${i}', workspace: '~/agents/agent-${i}', },`);
-    i++;
-    text = `// generated\n{\n  models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:1234/v1', api: 'openai-completions',\n      models: [\n${rows.join('\n')}\n      ], }, }, },\n  agents: { ownership: 'explicit',\n    defaults: { model: { primary: 'lmstudio/vendor/model-0' }, compaction: { mode: 'safeguard', reserveTokensFloor: 24000, }, },\n    entries: {\n${agents.join('\n')}\n    },\n  },\n}\n`;
-  }
-  return text;
-}
+import { bigConfig } from '../support/bigConfig.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -52,4 +38,8 @@ const size = (f: string) => (fs.existsSync(f) ? `${(fs.statSync(f).size / 1024).
 console.log(`check on a ${(text.length / 1024).toFixed(1)} KB config (${findings} findings):`);
 console.log(`  in-process parse + rules, median of 30: ${median(times).toFixed(1)} ms`);
 console.log(`  whole CLI process (check --no-probe --json), median of 7: ${median(cliTimes).toFixed(0)} ms`);
-console.log(`bundles (production build): extension ${size('dist/extension.js')}, cli ${size('dist/cli.js')}`);
+// The CLI is dist/cli.js and its chunks (scripts/build.mjs): all of them, and what `--version` loads.
+const cliFiles = ['dist/cli.js', ...(fs.existsSync('dist/cli') ? fs.readdirSync('dist/cli').filter((f) => f.endsWith('.mjs')).map((f) => `dist/cli/${f}`) : [])];
+const kb = (files: string[]) => `${(files.reduce((n, f) => n + fs.statSync(f).size, 0) / 1024).toFixed(0)} KB`;
+const atStart = fs.existsSync('dist/cli/main.mjs') ? ['dist/cli.js', 'dist/cli/main.mjs', ...[...fs.readFileSync('dist/cli/main.mjs', 'utf8').matchAll(/from\s*"\.\/([^"]+\.mjs)"/g)].map((m) => `dist/cli/${m[1]}`)] : [];
+console.log(`bundles (production build): extension ${size('dist/extension.js')}, cli ${kb(cliFiles)} in ${cliFiles.length} files (${kb([...new Set(atStart)])} of it loaded by --version and help)`);

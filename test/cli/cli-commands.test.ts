@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { COMMANDS, usageLine, type Command } from '../../src/cli/commands.js';
-import { agentOption, configPath, integerOption } from '../../src/cli/options.js';
+import { agentOption, configPath, integerOption } from '../../src/cli/args.js';
 import { withCtrlC } from '../../src/cli/ctrlC.js';
 import { UsageError } from '../../src/cli/support.js';
 import { parseWorkload } from '../../src/core/lab/workloadSchema.js';

@@ -73,7 +73,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
   else {
     try {
       opts.onProgress?.('running openclaw doctor --fix on a private copy');
-      const doctor = (t: string) => (opts.repair ? opts.repair(t) : repairWithDoctor(opts.executable, t, { timeoutMs: opts.timeoutMs ? millis(Math.max(opts.timeoutMs, REPAIR_TIMEOUT_MS)) : undefined, signal: opts.signal, onProgress: opts.onProgress }));
+      const doctor = (t: string) => (opts.repair ? opts.repair(t) : repairWithDoctor(opts.executable, t, { timeoutMs: opts.timeoutMs ? millis(Math.max(opts.timeoutMs, REPAIR_TIMEOUT_MS)) : undefined, signal: opts.signal, onProgress: opts.onProgress, keep: { version: opts.installed } }));
       const original = toValue(parsed.root);
       let r = await doctor(text);
       let repaired = r.repaired;
@@ -120,7 +120,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
     if (guards.length) {
       try {
         opts.onProgress?.(`asking openclaw doctor where ${guards.map(dottedPath).join(', ')} belong${guards.length === 1 ? 's' : ''}`);
-        const doctor = typeof opts.repair === 'function' ? opts.repair : ((t: string) => repairWithDoctor(opts.executable, t, { signal: opts.signal, onProgress: opts.onProgress }));
+        const doctor = typeof opts.repair === 'function' ? opts.repair : ((t: string) => repairWithDoctor(opts.executable, t, { signal: opts.signal, onProgress: opts.onProgress, keep: { version: opts.installed } }));
         const current = toValue(parseDocument(file, own.after).root);
         const r = await doctor(JSON.stringify(onlyPaths(current, guards), null, 2));
         const second = applyRepair(file, own.after, withGuardsFrom(current, guards, r.repaired), { version: opts.installed, notes: r.notes });

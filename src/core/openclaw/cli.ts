@@ -1,7 +1,9 @@
-import { execa } from 'execa';
 import * as z from 'zod/mini';
 import { parseVersion, type OpenClawVersion } from './version.js';
 import type { Millis } from '../units.js';
+
+/** execa is loaded when a program first runs: a check that starts none (the CLI's `--no-validate`) never pays for it. */
+const loadExeca = async () => (await import('execa')).execa;
 
 /** OpenClaw's own `config validate --json` issue. */
 export interface ValidatorIssue {
@@ -35,7 +37,7 @@ export interface RunOptions {
 /** `openclaw --version` → version, or undefined when it is not installed. */
 export async function openclawVersion(executable: string, opts: RunOptions): Promise<OpenClawVersion | undefined> {
   try {
-    const r = await execa(executable, ['--version'], {
+    const r = await (await loadExeca())(executable, ['--version'], {
       timeout: opts.timeoutMs,
       cancelSignal: opts.signal,
       reject: false,
@@ -58,7 +60,7 @@ export async function openclawVersion(executable: string, opts: RunOptions): Pro
 export async function validateConfig(executable: string, configPath: string, opts: RunOptions): Promise<ValidationResult> {
   let r;
   try {
-    r = await execa(executable, ['config', 'validate', '--json'], {
+    r = await (await loadExeca())(executable, ['config', 'validate', '--json'], {
       timeout: opts.timeoutMs,
       cancelSignal: opts.signal,
       reject: false,

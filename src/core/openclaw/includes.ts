@@ -31,6 +31,13 @@ export type ReadBytes = (file: string) => Uint8Array | string | undefined;
 
 const MAX_DEPTH = 10;
 
+function hasInclude(node: JsonNode | undefined): boolean {
+  if (!node) return false;
+  if (node.kind === 'array') return node.items.some(hasInclude);
+  if (node.kind !== 'object') return false;
+  return node.members.some((m) => m.key === '$include' || hasInclude(m.value));
+}
+
 /**
  * Follows `$include` the way OpenClaw does (src/config/includes.ts): the including object is replaced by
  * the file(s), an array deep-merges in order, sibling keys win, at most 10 levels, paths relative to the
@@ -39,6 +46,8 @@ const MAX_DEPTH = 10;
  * can be resolved again.
  */
 export function resolveIncludes(doc: ConfigDocument, read: ReadBytes, extraRoots: readonly string[] = []): EffectiveConfig {
+  // Without a `$include` the effective config is the document as parsed (its nodes carry the same paths): no copy.
+  if (!hasInclude(doc.root)) return { doc, root: doc.root, docs: [doc], includeProblems: [] };
   const docs: ConfigDocument[] = [doc];
   const problems: IncludeProblem[] = [];
   const allowedRoots = [path.dirname(doc.file), ...extraRoots].map((r) => path.resolve(r));

@@ -178,15 +178,22 @@ export const KEY_INTRODUCTIONS: readonly KeyIntroduction[] = [
   },
 ];
 
+/** Each pattern split once: the rules ask about every key of the file. */
+const SPLIT = new Map<string, readonly string[]>();
+
 function matches(pattern: string, path: readonly (string | number)[]): boolean {
-  const parts = pattern.split('.');
+  let parts = SPLIT.get(pattern);
+  if (!parts) SPLIT.set(pattern, (parts = pattern.split('.')));
   if (parts.length !== path.length) return false;
   return parts.every((p, i) => p === '*' || p === String(path[i]));
 }
 
-/** The history entry for this path (and value, for entries that retired one value), if retired as of `version`. */
-export function retiredKey(path: readonly (string | number)[], version: OpenClawVersion, value?: unknown): KeyHistory | undefined {
-  return KEY_HISTORY.find((k) => matches(k.path, path) && (k.value === undefined || k.value === value) && atLeast(version, k.retiredIn));
+/**
+ * The history entry for this path (and value, for entries that retired one value), if retired as of `version`.
+ * The value is asked for only when an entry retired one value at this path (it can be a whole subtree).
+ */
+export function retiredKey(path: readonly (string | number)[], version: OpenClawVersion, valueOf?: () => unknown): KeyHistory | undefined {
+  return KEY_HISTORY.find((k) => matches(k.path, path) && (k.value === undefined || k.value === valueOf?.()) && atLeast(version, k.retiredIn));
 }
 
 /** The introduction entry for this path, if `version` predates the key. */

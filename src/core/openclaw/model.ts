@@ -183,8 +183,23 @@ export function buildModel(root: JsonNode | undefined): ConfigModel {
   };
 }
 
+/** Each provider's rows by id (the first row of an id wins, as a search from the top would), made once per provider. */
+const ROWS = new WeakMap<Provider, Map<string, ModelRow>>();
+
+/** The provider's row for a model id: the rules ask once per reference, and a config can have hundreds of each. */
+export function rowOf(p: Provider, modelId: string): ModelRow | undefined {
+  let rows = ROWS.get(p);
+  if (!rows) {
+    rows = new Map();
+    for (const r of p.models) if (r.id !== undefined && !rows.has(r.id)) rows.set(r.id, r);
+    ROWS.set(p, rows);
+  }
+  return rows.get(modelId);
+}
+
 export function findRow(model: ConfigModel, providerId: string, modelId: string): ModelRow | undefined {
-  return model.providers.find((p) => p.id === providerId)?.models.find((r) => r.id === modelId);
+  const p = findProvider(model, providerId);
+  return p && rowOf(p, modelId);
 }
 
 export function findProvider(model: ConfigModel, providerId: string): Provider | undefined {

@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as z from 'zod/mini';
 import { parseDocument, toValue } from './document.js';
+import { formatVersion, type OpenClawVersion } from './version.js';
+import { sha256 } from '../fsutil.js';
+import { keep, keptDir, readKept } from '../kept.js';
 import { millis, type Millis } from '../units.js';
 
 /**
@@ -70,6 +74,11 @@ export interface RepairOptions {
   readonly onProgress?: (line: string) => void;
   /** Extra environment for the OpenClaw process (its PATH, for a wrapper script). */
   readonly env?: Record<string, string | undefined>;
+  /**
+   * The installed release, when the caller knows it: doctor's repair of the same text by the same release (in its
+   * private, otherwise fixed environment) is then kept and read back instead of run again. `dir`: where (tests).
+   */
+  readonly keep?: { readonly version: OpenClawVersion; readonly dir?: string };
 }
 
 /** Doctor prints this when it is done; it may then linger on background work, which we do not wait for. */
@@ -129,8 +138,29 @@ export function privateEnv(home: string, cfg: string, extra: Record<string, stri
   return env;
 }
 
-/** `openclaw doctor --fix --non-interactive` on a private copy of `text`; the repaired tree, or RepairFailed. */
+const KeptRepair = z.object({ repaired: z.unknown(), seconds: z.number(), notes: z.array(z.string()), blocked: z.array(z.string()) });
+
+/**
+ * `openclaw doctor --fix --non-interactive` on a private copy of `text`; the repaired tree, or RepairFailed. With
+ * `keep`, a repair of the same text by the same release is read back (it took `seconds` when it ran); only a
+ * repair that completed is kept.
+ */
 export async function repairWithDoctor(executable: string, text: string, opts: RepairOptions = {}): Promise<RepairResult> {
+  if (!opts.keep) return runDoctor(executable, text, opts);
+  const extra = Object.entries(opts.env ?? {}).filter(([k, v]) => k !== 'PATH' && v !== undefined).sort(([a], [b]) => a.localeCompare(b));
+  const key = sha256(['doctor-v1', executable, formatVersion(opts.keep.version), sha256(text), JSON.stringify(extra)].join('\n'));
+  const dir = opts.keep.dir ?? keptDir('doctor');
+  const kept = readKept(dir, key, KeptRepair);
+  if (kept) {
+    opts.onProgress?.('openclaw doctor repaired these same bytes before: its repair is read back');
+    return kept;
+  }
+  const r = await runDoctor(executable, text, opts);
+  keep(dir, key, r);
+  return r;
+}
+
+async function runDoctor(executable: string, text: string, opts: RepairOptions): Promise<RepairResult> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'local-ai-lab-repair-'));
   const state = path.join(home, '.openclaw');
   const cfg = path.join(state, 'openclaw.json');

@@ -21,7 +21,7 @@ export const retiredKeyRule = defineRule({ id: 'retired-key', severity: 'error/w
       );
       continue;
     }
-    const h = retiredKey(path, obs.version, toValue(m.value));
+    const h = retiredKey(path, obs.version, () => toValue(m.value));
     if (!h) continue;
     const at = atKey(m, obj.path);
     if (h.path === 'agents.list') {

@@ -2,7 +2,7 @@ import type { Fix } from '../findings.js';
 import { child, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, replaceValue, setPath, type DocEdits } from '../openclaw/edit.js';
 import { effectiveContext } from '../openclaw/context.js';
-import { findProvider, findRow, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
+import { findProvider, findRow, rowOf, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { isLocalServer } from '../servers/address.js';
 import { actionFix, atNode, editFix, finding, fmt, defineRule } from './util.js';
@@ -24,9 +24,7 @@ const ROLE_WORDS: Record<ModelRef['role'], string> = {
   agent: 'an agent entry model',
 };
 
-function rowFor(p: Provider, modelId: string) {
-  return p.models.find((r) => r.id === modelId);
-}
+const rowFor = rowOf;
 
 /** Insert a model row for a model the server has, sized to what it loaded (or its maximum). */
 export function registerRowEdits(obs: Observation, p: Provider, id: string, context: number | undefined, name?: string): DocEdits[] {

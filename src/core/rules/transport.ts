@@ -81,10 +81,24 @@ export function compatWritten(row: ModelRow, key: string): boolean {
 }
 
 /** Refs that dispatch to a row (compaction and memory flush included unless `agentOnly`). */
+/** The config's references by provider and model, in their order, made once per model (every row asks). */
+const REFS = new WeakMap<ConfigModel, Map<string, ModelRef[]>>();
+const refKey = (providerId: string, modelId: string) => `${providerId}\0${modelId}`;
+
 export function refsTo(model: ConfigModel, t: RowTransport, agentOnly = false): ModelRef[] {
-  return model.refs.filter(
-    (r) => r.providerId === t.provider.id && r.modelId === t.row.id && (!agentOnly || (r.role !== 'compaction' && r.role !== 'memoryFlush')),
-  );
+  let byModel = REFS.get(model);
+  if (!byModel) {
+    byModel = new Map();
+    for (const r of model.refs) {
+      const k = refKey(r.providerId, r.modelId);
+      const list = byModel.get(k);
+      if (list) list.push(r);
+      else byModel.set(k, [r]);
+    }
+    REFS.set(model, byModel);
+  }
+  if (t.row.id === undefined) return [];
+  return (byModel.get(refKey(t.provider.id, t.row.id)) ?? []).filter((r) => !agentOnly || (r.role !== 'compaction' && r.role !== 'memoryFlush'));
 }
 
 export function hostOf(baseUrl: string | undefined): { host: string; port: string; path: string } | undefined {

@@ -1,8 +1,10 @@
-import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LmsRunner } from './inspect.js';
+
+/** execa is loaded when a program first runs: a check that starts none (the CLI's `--no-validate`) never pays for it. */
+const loadExeca = async () => (await import('execa')).execa;
 
 /** Where LM Studio installs `lms`: the home pointer file, then ~/.cache/lm-studio, then ~/.lmstudio; else PATH. */
 export function findLmsExecutable(setting: string, home = os.homedir()): string {
@@ -22,7 +24,7 @@ export function findLmsExecutable(setting: string, home = os.homedir()): string 
 /** Runs lms with an argument array (never a shell), a timeout and cancellation; stdout only (logs go to stderr). */
 export function lmsRunner(executable: string): LmsRunner {
   return async (args, timeoutMs, signal) => {
-    const r = await execa(executable, [...args], { timeout: timeoutMs, cancelSignal: signal, reject: false, stdin: 'ignore', forceKillAfterDelay: 2000 });
+    const r = await (await loadExeca())(executable, [...args], { timeout: timeoutMs, cancelSignal: signal, reject: false, stdin: 'ignore', forceKillAfterDelay: 2000 });
     return { stdout: String(r.stdout), exitCode: r.exitCode ?? 1 };
   };
 }
