@@ -193,6 +193,15 @@ describe('plans per release', () => {
     }
   });
 
+  it('item 8: is blocked, so --dry-run shows no diff the apply would refuse, when it would replace a ${VAR}', () => {
+    const text = CONFIG().replace("model: { primary: 'lmstudio/qwen/qwen3-coder-30b' },", "model: { primary: 'lmstudio/qwen/qwen3-coder-30b' },\n      compaction: { model: '${COMPACTOR}' },");
+    const obs = obsOf(text);
+    const plan = planProfile(resolveBuiltin(builtin('mid-range'), obs), obs);
+    assert.match(plan.blocked ?? '', /agents\.defaults\.compaction\.model is \$\{COMPACTOR\}.*nothing would be written/);
+    assert.equal(plan.after, plan.before, 'no diff to show');
+    assert.deepEqual(plan.actions, [], 'and nothing to load');
+  });
+
   it('is blocked, with what to do, when the server does not answer', () => {
     const obs = obsOf(CONFIG(), { runtimes: new Map([['lmstudio', { baseUrl: 'http://127.0.0.1:1234/v1', status: 'unreachable', detail: 'nothing answers at http://127.0.0.1:1234', loaded: [], via: 'probe' }]]) });
     const plan = planProfile(resolveBuiltin(builtin('single-turn'), obs), obs);

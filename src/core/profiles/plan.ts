@@ -1,4 +1,4 @@
-import type { FileChange } from '../write/executor.js';
+import { replacesEnvReference, type FileChange } from '../write/executor.js';
 import type { ServerAction } from '../findings.js';
 import { child, member, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, removeMember, setMember, setPath, type DocEdits } from '../openclaw/edit.js';
@@ -173,6 +173,9 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
   if (rejected.length) warnings.push(`openclaw.json holds ${rejected.length} key(s) OpenClaw ${formatVersion(obs.version)} rejects (${rejected.map((f) => f.path.join('.')).join(', ')}); fix them (retired-key) or OpenClaw will not start, whatever the profile`);
   // Unload first (frees memory), then load.
   actions.sort((a, b) => (a.kind === 'unload' ? 0 : 1) - (b.kind === 'unload' ? 0 : 1));
+  // What the executor would refuse, the plan refuses too: --dry-run never shows a diff the apply cannot write.
+  const envRefused = replacesEnvReference(file, before, s.doc.text);
+  if (envRefused) return { profile, file, before, after: before, configChanges: [], actions: [], unloadsOperatorModels: [], warnings: [...profile.notes, ...warnings], blocked: envRefused.replace(/ nothing was written\.$/, ' nothing would be written.') };
   return { profile, file, before, after: s.doc.text, configChanges: changes, actions, unloadsOperatorModels: unloads, warnings: [...profile.notes, ...warnings], blocked };
 }
 
