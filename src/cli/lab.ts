@@ -11,7 +11,7 @@ import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core
 import { compareSessions, summarizeSession } from '../core/lab/summary.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
-import { loadWorkload } from '../core/lab/workload.js';
+import { loadWorkload, resumedPrompt } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3).replace(/\.?0+$/, ''));
@@ -145,7 +145,7 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
           report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
           return 0;
         }
-        return await execute({ root, env: cliLabEnv(o, o.config ?? session.environment.configPath ?? undefined), json: !!o.json, resume: session, workload: session.workload, prompt: session.prompt, n: session.repeats });
+        return await execute({ root, env: cliLabEnv(o, o.config ?? session.environment.configPath ?? undefined), json: !!o.json, resume: session, workload: session.workload, prompt: resumedPrompt(session), n: session.repeats });
       }
       case 'list': {
         const all = listSessions(root);

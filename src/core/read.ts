@@ -43,7 +43,28 @@ function unreadable(file: string, err: unknown): ConfigUnreadable {
  * Reads a config file's bytes, bounded. Opened non-blocking and checked with fstat on the open descriptor,
  * so a FIFO swapped in after a stat can neither block nor be read. `undefined` when it does not exist.
  */
-export function readBoundedSync(file: string, opts: { refuseSymlink?: boolean } = {}): Uint8Array | undefined {
+export interface BoundedOptions {
+  readonly refuseSymlink?: boolean;
+  /** A size cap other than a config's (lab records, prompt files); the refusal then does not speak of configs. */
+  readonly maxBytes?: number;
+  /** The real path must stay inside this folder: a record that links out of the lab folder is not read. */
+  readonly within?: string;
+}
+
+function realOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+export function readBoundedSync(file: string, opts: BoundedOptions = {}): Uint8Array | undefined {
+  if (opts.within) {
+    const where = realOr(file);
+    const root = realOr(opts.within);
+    if (where !== root && !where.startsWith(root + path.sep)) throw new ConfigUnreadable(`${file} leads outside ${opts.within} (a symbolic link); it is not read`);
+  }
   if (opts.refuseSymlink) {
     let lst: fs.Stats;
     try {
@@ -64,8 +85,9 @@ export function readBoundedSync(file: string, opts: { refuseSymlink?: boolean } 
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new ConfigUnreadable(`${file} is ${kindOf(st)}, not a config file`);
-    if (st.size > MAX_CONFIG_BYTES) throw tooBig(file, st.size);
+    if (!st.isFile()) throw new ConfigUnreadable(`${file} is ${kindOf(st)}, not ${opts.maxBytes ? 'a regular file' : 'a config file'}`);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new ConfigUnreadable(`${file} is ${(st.size / 1024 / 1024).toFixed(1)} MB, more than the ${(opts.maxBytes / 1024 / 1024).toFixed(0)} MB it may be; it is not read`);
+    if (opts.maxBytes === undefined && st.size > MAX_CONFIG_BYTES) throw tooBig(file, st.size);
     const buf = Buffer.alloc(st.size);
     let off = 0;
     while (off < st.size) {

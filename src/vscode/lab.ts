@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
-import { BUILTIN_WORKLOADS, loadWorkload } from '../core/lab/workload.js';
+import { BUILTIN_WORKLOADS, loadWorkload, resumedPrompt } from '../core/lab/workload.js';
 import { parseWorkload, type Workload } from '../core/lab/workloadSchema.js';
 import { listSweeps, readSweepRecord } from '../core/lab/experiments/sweepRun.js';
 import { runLabUnderProfiles } from '../core/lab/experiments/labRun.js';
@@ -255,7 +255,7 @@ export class LabController implements vscode.Disposable {
     id ??= await this.pickSession('Resume Lab Session', (s, done) => done < s.repeats);
     if (!id) return undefined;
     const { session } = readSession(this.labDir(), id);
-    return this.runUnder([], parseWorkload(session.workload, `${id}/session.json`), session.prompt, session.repeats, { resume: session });
+    return this.runUnder([], parseWorkload(session.workload, `${id}/session.json`), resumedPrompt(session), session.repeats, { resume: session });
   }
 
   async open(id?: string): Promise<void> {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkExpectations, regexMatches } from '../../src/core/lab/dispatch/runner.js';
 import { lockSession, readSession, SessionLocked, writeSession } from '../../src/core/lab/records/store.js';
+import { newSession } from '../../src/core/lab/session.js';
+import { loadWorkload, resumedPrompt } from '../../src/core/lab/workload.js';
 import { parseWorkload, WorkloadError } from '../../src/core/lab/workloadSchema.js';
 import { tokenFor } from '../../src/core/servers/secrets.js';
 import { pendingSession } from '../support/labRecords.js';
@@ -70,5 +72,50 @@ describe('secrets and where requests go', () => {
     for (const kind of ['ollama', 'llamacpp', 'vllm', 'mlx', 'openai-compatible', undefined] as const) assert.equal(tokenFor('http://127.0.0.1:1234/v1', kind, 't'), undefined, String(kind));
     assert.equal(tokenFor('https://api.openai.com/v1', 'lmstudio', 't'), undefined);
     assert.equal(tokenFor('http://127.0.0.1:1234/v1', 'lmstudio', ''), undefined);
+  });
+});
+
+describe('prompt files (#27 item 12)', () => {
+  /** A home folder as the workspace (or the CLI's cwd), its lab folder and a workload naming `promptFile`. */
+  function home(promptFile: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-home-'));
+    const labDir = path.join(dir, '.local-ai-lab');
+    fs.mkdirSync(path.join(labDir, 'workloads'), { recursive: true });
+    fs.mkdirSync(path.join(dir, '.ssh'));
+    fs.writeFileSync(path.join(dir, '.ssh', 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n');
+    fs.mkdirSync(path.join(dir, 'notes'));
+    fs.writeFileSync(path.join(labDir, 'workloads', 'w.json'), JSON.stringify({ name: 'w', dispatcher: 'openai', promptFile, repeats: 1 }));
+    return { dir, labDir };
+  }
+
+  it('refuses a key in a dot-folder, a file named like credentials and a file holding a private key, even inside the workspace', () => {
+    for (const [promptFile, setup, why] of [
+      ['../../.ssh/id_ed25519', () => {}, /hidden folder \.ssh/],
+      ['../../notes/aws-credentials.txt', (d: string) => fs.writeFileSync(path.join(d, 'notes', 'aws-credentials.txt'), 'x'), /name looks like a key or credentials/],
+      ['../../notes/task.md', (d: string) => fs.writeFileSync(path.join(d, 'notes', 'task.md'), 'Do this.\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n'), /looks like a private key/],
+    ] as const) {
+      const { dir, labDir } = home(promptFile);
+      setup(dir);
+      assert.throws(() => loadWorkload('w', labDir, { roots: [dir] }), (e: unknown) => e instanceof WorkloadError && why.test(e.message) && /--allow-any-prompt-file/.test(e.message), promptFile);
+      assert.doesNotThrow(() => loadWorkload('w', labDir, { roots: [dir], allowAnyPromptFile: true }), 'the machine opt-in still allows it');
+    }
+  });
+
+  it("records only the prompt file's hash; resume reads the file again and refuses other text", () => {
+    const { dir, labDir } = home('../../notes/task.md');
+    fs.writeFileSync(path.join(dir, 'notes', 'task.md'), 'PROMPT-TEXT-77 then DONE');
+    const { workload, prompt } = loadWorkload('w', labDir, { roots: [dir] });
+    assert.equal(prompt, 'PROMPT-TEXT-77 then DONE');
+    const s = pendingSession(labDir, '/nonexistent/openclaw.json', 'http://127.0.0.1:1/v1', 1);
+    const session = newSession(s.id, workload, prompt, 1, s.environment);
+    writeSession(labDir, session);
+    const stored = fs.readFileSync(path.join(labDir, 'runs', s.id, 'session.json'), 'utf8');
+    assert.doesNotMatch(stored, /PROMPT-TEXT-77/, 'the text is in no record');
+    const back = readSession(labDir, s.id).session;
+    assert.equal(resumedPrompt(back), prompt, 'resume sends the same text');
+    fs.writeFileSync(path.join(dir, 'notes', 'task.md'), 'other text');
+    assert.throws(() => resumedPrompt(back), /not the text the session started with/);
+    // A session folder from elsewhere naming a key: its hash cannot match, so nothing is sent.
+    assert.throws(() => resumedPrompt({ ...back, workload: { ...back.workload, promptFile: path.join(dir, '.ssh', 'id_ed25519') } }), /not the text/);
   });
 });

@@ -110,7 +110,9 @@ export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | 
 }
 
 export function newSession(id: string, w: Workload, prompt: string, repeats: number, env: Environment): Session {
-  return { schemaVersion: SCHEMA_VERSION, id, workload: { ...w, repeats }, prompt, repeats, environment: env, startedAt: new Date().toISOString(), endedAt: null, status: 'running' };
+  // A prompt file may hold what should not sit in a record (a folder shared, a repository pushed): only its hash.
+  const text = w.promptFile ? { promptSha256: sha256(prompt) } : { prompt };
+  return { schemaVersion: SCHEMA_VERSION, id, workload: { ...w, repeats }, ...text, repeats, environment: env, startedAt: new Date().toISOString(), endedAt: null, status: 'running' };
 }
 
 export interface DispatchContext {

@@ -88,7 +88,10 @@ export const SessionSchema = z.looseObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: z.string(),
   workload: WorkloadSchema,
-  prompt: z.string(),
+  /** The prompt's text, for a workload's inline prompt only: a promptFile's text is never stored (promptSha256). */
+  prompt: opt(z.string()),
+  /** sha256 of a promptFile's text; resume reads workload.promptFile again and must find this. */
+  promptSha256: opt(z.string()),
   repeats: z.int(),
   environment: EnvironmentSchema,
   startedAt: z.string(),
