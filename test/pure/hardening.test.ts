@@ -8,6 +8,8 @@ import { lockSession, readSession, SessionLocked, writeSession } from '../../src
 import { newSession } from '../../src/core/lab/session.js';
 import { loadWorkload, resumedPrompt } from '../../src/core/lab/workload.js';
 import { parseWorkload, WorkloadError } from '../../src/core/lab/workloadSchema.js';
+import { redactingLog } from '../../src/core/servers/address.js';
+import { inspectServer } from '../../src/core/servers/inspect.js';
 import { tokenFor } from '../../src/core/servers/secrets.js';
 import { pendingSession } from '../support/labRecords.js';
 
@@ -117,5 +119,20 @@ describe('prompt files (#27 item 12)', () => {
     assert.throws(() => resumedPrompt(back), /not the text the session started with/);
     // A session folder from elsewhere naming a key: its hash cannot match, so nothing is sent.
     assert.throws(() => resumedPrompt({ ...back, workload: { ...back.workload, promptFile: path.join(dir, '.ssh', 'id_ed25519') } }), /not the text/);
+  });
+});
+
+describe('credentials in URLs (#27 item 13)', () => {
+  it("the editor's log redacts user:password@ in every line, and a server behind such a URL is not probed", async () => {
+    const lines: string[] = [];
+    const log = redactingLog({ info: (m: string) => lines.push(m), error: (e: unknown) => lines.push(String(e)) });
+    log.info('nothing answers at http://admin:PASSWORD-5@10.0.0.2:1234/v1 (refused)');
+    log.error(new Error('GET https://u:p4ss@box.local/v1/models failed'));
+    assert.doesNotMatch(lines.join('\n'), /PASSWORD-5|p4ss/);
+    assert.match(lines[0]!, /http:\/\/\*\*\*@10\.0\.0\.2:1234\/v1/);
+    const state = await inspectServer('http://admin:PASSWORD-5@127.0.0.1:9/v1', { timeoutMs: 500 });
+    assert.equal(state.status, 'unreadable');
+    assert.match(state.detail!, /carries a user name and password.*not contacted/);
+    assert.doesNotMatch(JSON.stringify(state), /PASSWORD-5/);
   });
 });
