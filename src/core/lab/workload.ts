@@ -48,7 +48,8 @@ export function loadWorkload(ref: string, labDir: string, opts: LoadOptions = {}
   if (fs.existsSync(asPath)) {
     let json: unknown;
     try {
-      json = JSON.parse(fs.readFileSync(asPath, 'utf8'));
+      // Bounded: a workload file from a cloned folder may be a FIFO or a link to a device.
+      json = JSON.parse(Buffer.from(readBoundedSync(asPath, { maxBytes: 1024 * 1024 }) ?? '').toString('utf8'));
     } catch (err) {
       throw new WorkloadError(`${asPath}: not JSON: ${(err as Error).message}`);
     }

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { WorkloadSchema } from '../workloadSchema.js';
 import { appendLine, readLines } from './jsonl.js';
 import { processAlive } from '../../fsutil.js';
+import { openLines, readRecordText, recordDir, writeRecordFile } from './safe.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -139,21 +140,23 @@ export function resolveSessionId(root: string, idOrPrefix: string): string {
 
 /** Write-then-rename, so a reader never sees half a session.json. */
 export function writeSession(root: string, s: Session): void {
-  const dir = sessionDir(root, s.id);
-  fs.mkdirSync(path.join(dir, 'outputs'), { recursive: true });
+  const dir = recordDir(root, sessionDir(root, s.id));
+  recordDir(root, path.join(dir, 'outputs'));
   const tmp = path.join(dir, `.session.json.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n');
+  fs.rmSync(tmp, { force: true });
+  writeRecordFile(tmp, JSON.stringify(s, null, 2) + '\n');
   fs.renameSync(tmp, path.join(dir, 'session.json'));
 }
 
 /** Appends one record and its output, flushed to disk before returning. */
 export function appendDispatch(root: string, id: string, record: Omit<DispatchRecord, 'outputFile'>, output: string): DispatchRecord {
-  const dir = sessionDir(root, id);
+  const dir = recordDir(root, sessionDir(root, id));
+  recordDir(root, path.join(dir, 'outputs'));
   // Named by the dispatch's number as the panel and the CLI show it (1-based): dispatch 1 is outputs/001.txt.
   const outputFile = path.join('outputs', `${String(Number(record.index) + 1).padStart(3, '0')}.txt`);
-  fs.writeFileSync(path.join(dir, outputFile), output);
+  writeRecordFile(path.join(dir, outputFile), output);
   const full = { ...record, outputFile } as DispatchRecord;
-  const fd = fs.openSync(path.join(dir, 'dispatches.jsonl'), 'a+');
+  const fd = openLines(path.join(dir, 'dispatches.jsonl'));
   try {
     // A kill mid-write leaves a last line without its newline; end it first, so this record starts a line
     // of its own instead of being glued onto the torn one (which would make both unreadable).
@@ -175,14 +178,16 @@ export function readSession(root: string, id: string): LoadedSession {
   const dir = sessionDir(root, id);
   let session: Session;
   try {
-    const r = SessionSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dir, 'session.json'), 'utf8')));
+    const text = readRecordText(path.join(dir, 'session.json'), root);
+    if (text === undefined) throw new Error('session.json does not exist');
+    const r = SessionSchema.safeParse(JSON.parse(text));
     if (!r.success) throw new SessionUnreadable(`${dir}/session.json: ${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`);
     session = r.data;
   } catch (err) {
     if (err instanceof SessionUnreadable) throw err;
     throw new SessionUnreadable(`no readable lab session ${id} in ${path.join(root, 'runs')}: ${(err as Error).message}`);
   }
-  const { records: dispatches, skipped } = readLines(path.join(dir, 'dispatches.jsonl'), DispatchRecordSchema);
+  const { records: dispatches, skipped } = readLines(path.join(dir, 'dispatches.jsonl'), DispatchRecordSchema, root);
   dispatches.sort((a, b) => a.index - b.index);
   // 'running' is only true while a live process holds the session's lock; otherwise it died mid-run.
   if (session.status === 'running' && !lockOwner(dir)?.alive) session = { ...session, status: 'interrupted' };
@@ -224,12 +229,14 @@ const LockSchema = z.looseObject({ pid: z.int(), host: z.optional(z.string()), s
 const pidAlive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid);
 
 function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
-  let raw: string;
+  let raw: string | undefined;
   try {
-    raw = fs.readFileSync(path.join(dir, 'lock'), 'utf8');
+    raw = readRecordText(path.join(dir, 'lock'), dir);
   } catch {
-    return undefined;
+    // A lock that is no plain file (a FIFO, a link out) proves no owner: it is held, never read.
+    return { pid: NaN, alive: true, raw: '' };
   }
+  if (raw === undefined) return undefined;
   let pid = NaN;
   let host: string | undefined;
   try {
@@ -259,7 +266,7 @@ export function lockSession(root: string, id: string): () => void {
         fs.linkSync(tmp, lock);
         return () => {
           try {
-            if (fs.readFileSync(lock, 'utf8') === mine) fs.unlinkSync(lock);
+            if (readRecordText(lock, dir) === mine) fs.unlinkSync(lock);
           } catch {
             /* already gone */
           }
@@ -272,7 +279,7 @@ export function lockSession(root: string, id: string): () => void {
       // Stale: remove it only if it is still the very lock we judged dead, then race for it again.
       if (owner) {
         try {
-          if (fs.readFileSync(lock, 'utf8') === owner.raw) fs.unlinkSync(lock);
+          if (readRecordText(lock, dir) === owner.raw) fs.unlinkSync(lock);
         } catch {
           /* someone else removed it */
         }
