@@ -229,9 +229,13 @@ const LockSchema = z.looseObject({ pid: z.int(), host: z.optional(z.string()), s
 const pidAlive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid);
 
 function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
+  return lockOwnerOf(dir, path.join(dir, 'lock'));
+}
+
+function lockOwnerOf(dir: string, file: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
   let raw: string | undefined;
   try {
-    raw = readRecordText(path.join(dir, 'lock'), dir);
+    raw = readRecordText(file, dir);
   } catch {
     // A lock that is no plain file (a FIFO, a link out) proves no owner: it is held, never read.
     return { pid: NaN, alive: true, raw: '' };
@@ -248,10 +252,61 @@ function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; r
   return { pid, host, alive: host !== undefined && host !== os.hostname() ? true : pidAlive(pid), raw };
 }
 
+/** Waits `ms` without a timer: lockSession is synchronous, and the wait is a few milliseconds at most. */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Removes the lock at `lock` if it is still the one judged dead (`raw`), atomically against every other process
+ * doing the same: only the holder of `lock.takeover` (created with link(2), so exactly one) may remove a lock, and
+ * it re-reads the lock first. Reading, then unlinking, without it let a second process remove a lock a third had
+ * just taken: two holders. A takeover left by a killed process is itself moved aside (rename is atomic) and
+ * checked; one from a live process is waited for.
+ */
+function removeStaleLock(dir: string, lock: string, raw: string, mine: string): void {
+  const takeover = `${lock}.takeover`;
+  const tmp = path.join(dir, `.takeover.${process.pid}.${randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(tmp, mine);
+  try {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      try {
+        fs.linkSync(tmp, takeover);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const other = lockOwnerOf(dir, takeover);
+        if (other && !other.alive) {
+          const aside = path.join(dir, `.takeover.stale.${process.pid}.${randomBytes(4).toString('hex')}`);
+          try {
+            fs.renameSync(takeover, aside);
+            const moved = lockOwnerOf(dir, aside);
+            // Moved a live one by mistake (it was replaced since we looked): put it back.
+            if (moved?.alive) fs.linkSync(aside, takeover);
+          } catch {
+            /* gone meanwhile, or put back by its owner's retry */
+          }
+          fs.rmSync(aside, { force: true });
+        } else pause(2);
+        continue;
+      }
+      try {
+        if (readRecordText(lock, dir) === raw) fs.unlinkSync(lock);
+      } catch {
+        /* someone released it meanwhile */
+      } finally {
+        fs.rmSync(takeover, { force: true });
+      }
+      return;
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 /**
  * Takes the session's lock for this process, or throws SessionLocked when a live process holds it. A lock
- * whose pid is dead (a killed lab) is stale and taken over. The lock is created with link(2) from a
- * private temporary file, so exactly one of two racing processes gets it. Returns the release function.
+ * whose pid is dead (a killed lab) is stale and taken over (removeStaleLock). The lock is created with link(2)
+ * from a private temporary file, so exactly one of two racing processes gets it. Returns the release function.
  */
 export function lockSession(root: string, id: string): () => void {
   const dir = sessionDir(root, id);
@@ -276,14 +331,7 @@ export function lockSession(root: string, id: string): () => void {
       }
       const owner = lockOwner(dir);
       if (owner?.alive) throw new SessionLocked(id, owner.pid, owner.host);
-      // Stale: remove it only if it is still the very lock we judged dead, then race for it again.
-      if (owner) {
-        try {
-          if (readRecordText(lock, dir) === owner.raw) fs.unlinkSync(lock);
-        } catch {
-          /* someone else removed it */
-        }
-      }
+      if (owner) removeStaleLock(dir, lock, owner.raw, mine);
     }
     const owner = lockOwner(dir);
     throw new SessionLocked(id, owner?.pid ?? -1);
