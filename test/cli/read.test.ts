@@ -34,7 +34,26 @@ describe('the config reader', () => {
   it('a 20 MB file is refused by its size, without reading it', async () => {
     const big = path.join(dir, 'big.json');
     fs.writeFileSync(big, '{ "a": "' + 'x'.repeat(20 * 1024 * 1024) + '" }');
-    await checkFails(big, /is 20\.0 MB; OpenClaw reads at most 2 MB/);
+    await checkFails(big, /is 20\.0 MB; Local AI Lab reads a config of at most 16 MB \(a bound on memory, not OpenClaw's/);
+  });
+
+  it('item 17: a 2.9 MB main config is read, as OpenClaw validates it; a 2.5 MB $include is refused at the $include, by OpenClaw\'s own cap', async () => {
+    const cfgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-big-'));
+    const config = path.join(cfgDir, 'openclaw.json');
+    const filler = (mb: number) => `[${Array.from({ length: Math.round((mb * 1024 * 1024) / 57) }, (_, i) => `"note ${String(i).padStart(8, '0')} ${'x'.repeat(40)}"`).join(',')}]`;
+    fs.writeFileSync(path.join(cfgDir, 'big.json5'), `{ notes: ${filler(2.5)} }`);
+    fs.writeFileSync(config, `{
+  meta: { notes: ${filler(2.9)} },
+  agents: { $include: "./big.json5" },
+}
+`);
+    assert.ok(fs.statSync(config).size > 2.8 * 1024 * 1024);
+    const r = await runCli(['check', '--config', config, '--no-probe', '--openclaw-version', '2026.9.6', '--json'], { env: { PATH: '/usr/bin:/bin' } });
+    assert.notEqual(r.status, 2, r.stderr);
+    const findings = JSON.parse(r.stdout).findings as { message: string; range: { start: { line: number } } }[];
+    const inc = findings.find((f) => /OpenClaw reads an \$include file of at most 2 MB/.test(f.message));
+    assert.ok(inc, JSON.stringify(findings.map((f) => f.message)));
+    assert.equal(inc.range.start.line, 2);
   });
 
   it('a missing file says so', () => checkFails(path.join(dir, 'nope.json'), /does not exist/));

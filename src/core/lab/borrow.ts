@@ -189,7 +189,7 @@ function removeMarker(configPath: string): void {
 export async function recoverBorrow(env: LabEnv): Promise<RestoreReport & { what: string; since: string } | undefined> {
   let m: Marker;
   try {
-    const b = readBoundedSync(markerFile(env.configPath));
+    const b = readBoundedSync(markerFile(env.configPath), { maxBytes: 64 * 1024 * 1024 });
     if (!b) return undefined;
     m = JSON.parse(Buffer.from(b).toString('utf8')) as Marker;
   } catch {
