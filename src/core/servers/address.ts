@@ -47,6 +47,8 @@ export function serverRoot(baseUrl: string): string | undefined {
   return `${u.protocol}//${u.host}${prefix}`;
 }
 
+const CLOUD_METADATA = new Set(['169.254.169.254', '169.254.170.2', '169.254.169.123', 'fd00:ec2::254', 'metadata', 'metadata.google.internal']);
+
 /**
  * Only servers on this machine or the local network are probed; a hosted API is never contacted.
  * Loopback, RFC 1918, link-local, `.local` (mDNS) and single-label host names count as local.
@@ -59,6 +61,9 @@ export function isLocalServer(baseUrl: string): boolean {
     return false;
   }
   host = host.replace(/^\[|\]$/g, '');
+  // A cloud's instance-metadata service answers on a link-local address (and as `metadata` on GCP): it hands out
+  // credentials, so it is never a model server we probe or send a key to.
+  if (CLOUD_METADATA.has(host)) return false;
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host === '::1' || host === '0.0.0.0') return true;
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
   if (m) {
