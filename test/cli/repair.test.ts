@@ -10,6 +10,7 @@ import { repairWithDoctor, RepairFailed } from '../../src/core/openclaw/repair.j
 import { planMigration } from '../../src/core/migrate/run.js';
 import { parseVersion } from '../../src/core/openclaw/version.js';
 import { millis } from '../../src/core/units.js';
+import { runCli } from '../support/cli.js';
 
 const V = parseVersion('2026.9.6')!;
 
@@ -71,5 +72,64 @@ echo "Doctor complete."`);
     assert.equal(plan.after, text);
     assert.match(plan.refused ?? '', /OpenClaw's repair did not complete: openclaw doctor exited with 3: boom: cannot read plugin registry\. Nothing was changed; .*--no-repair/);
     assert.deepEqual(fs.readdirSync(dir), ['openclaw.json']);
+  });
+});
+
+describe('#27 item 15: doctor never outlives migrate, and its private home never stays', () => {
+  /** A doctor that records its HOME and a child it started, then waits for ever. */
+  function hangingDoctor() {
+    const at = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-doc-'));
+    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac
+echo "$HOME" > "${at}/home"; sleep 60 & echo $! > "${at}/child"; wait`);
+    const config = path.join(at, 'openclaw.json');
+    fs.writeFileSync(config, '{ gateway: { mode: "local" } }\n');
+    const started = async () => {
+      const until = Date.now() + 20_000;
+      while (!fs.existsSync(path.join(at, 'child')) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
+      return { home: fs.readFileSync(path.join(at, 'home'), 'utf8').trim(), child: Number(fs.readFileSync(path.join(at, 'child'), 'utf8')) };
+    };
+    return { exe, config, started };
+  }
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${sig} during migrate stops doctor with its child and removes the private home`, async () => {
+      const d = hangingDoctor();
+      let pid = 0;
+      const run = runCli(['migrate', '--config', d.config, '--openclaw', d.exe], { onSpawn: (p) => (pid = p) });
+      const { home, child } = await d.started();
+      process.kill(pid, sig);
+      await run;
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(alive(child), false, "doctor's child was stopped");
+      assert.equal(fs.existsSync(home), false, 'the private home (a copy of the config) is gone');
+    });
+  }
+
+  it('SIGKILL leaves them; the next run stops that doctor and removes its home', async () => {
+    const d = hangingDoctor();
+    let pid = 0;
+    const run = runCli(['migrate', '--config', d.config, '--openclaw', d.exe], { onSpawn: (p) => (pid = p) });
+    const { home, child } = await d.started();
+    process.kill(pid, 'SIGKILL');
+    await run;
+    assert.ok(fs.existsSync(home) && alive(child), 'a killed migrate could not clean up');
+    const next = script('exit 0');
+    await repairWithDoctor(next, '{}').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(child), false, 'the next run stopped the doctor left running');
+    assert.equal(fs.existsSync(home), false, 'and removed its private home');
+  });
+
+  it('a doctor killed by a signal is said as such, not "exited with null"', async () => {
+    const exe = script('kill -9 $$');
+    await assert.rejects(repairWithDoctor(exe, '{}'), (e: Error) => /openclaw doctor was killed by SIGKILL/.test(e.message));
+    // Through migrate: the refusal says what happened, and no "still rejects it: 0 issue(s) remain" follows it.
+    const cli = script('case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac\nkill -9 $$');
+    const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-doc-')), 'openclaw.json');
+    fs.writeFileSync(config, '{ gateway: { mode: "local" } }\n');
+    const r = await runCli(['migrate', '--config', config, '--openclaw', cli]);
+    assert.match(r.stderr, /not changed: OpenClaw's repair did not complete: openclaw doctor was killed by SIGKILL/);
+    assert.doesNotMatch(r.stdout, /issue\(s\) remain/);
   });
 });

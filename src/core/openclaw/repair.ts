@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseDocument, toValue } from './document.js';
 import { millis, type Millis } from '../units.js';
+import { processAlive } from '../fsutil.js';
 
 /**
  * Runs the installed OpenClaw's own repair (`doctor --fix --non-interactive`) on a private copy of a config,
@@ -102,6 +103,40 @@ function killAll(pid: number | undefined, home: string): void {
   }
 }
 
+/** Private folders in the temp folder, named with the pid of the process that made them (`local-ai-lab-repair-<pid>-…`). */
+const PRIVATE_HOME = /^local-ai-lab-(repair|validate)-(\d+)-/;
+
+/** A private folder for doctor or the validator, named for this process so a later run can tell it is stale. */
+export function privateTemp(kind: 'repair' | 'validate'): string {
+  sweepStaleHomes();
+  return fs.mkdtempSync(path.join(os.tmpdir(), `local-ai-lab-${kind}-${process.pid}-`));
+}
+
+/**
+ * What a migrate killed outright (SIGKILL, a closed machine) left: a private home with a full copy of the config
+ * and doctor's .bak, and doctor itself still running in its own process group. Both go, once their process is gone.
+ */
+export function sweepStaleHomes(): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = PRIVATE_HOME.exec(name);
+    if (!m || processAlive(Number(m[2]))) continue;
+    const home = path.join(os.tmpdir(), name);
+    try {
+      if (fs.lstatSync(home).uid !== process.getuid?.()) continue;
+      killAll(undefined, home);
+      fs.rmSync(home, { recursive: true, force: true });
+    } catch {
+      // Best effort: a folder we cannot remove is no reason to refuse the user's command.
+    }
+  }
+}
+
 /** The environment doctor runs in: the caller's PATH (to find Node), a private HOME, and nothing that reaches out. */
 export function privateEnv(home: string, cfg: string, extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
   const state = path.dirname(cfg);
@@ -131,19 +166,20 @@ export function privateEnv(home: string, cfg: string, extra: Record<string, stri
 
 /** `openclaw doctor --fix --non-interactive` on a private copy of `text`; the repaired tree, or RepairFailed. */
 export async function repairWithDoctor(executable: string, text: string, opts: RepairOptions = {}): Promise<RepairResult> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'local-ai-lab-repair-'));
+  const home = privateTemp('repair');
   const state = path.join(home, '.openclaw');
   const cfg = path.join(state, 'openclaw.json');
   const t0 = Date.now();
   try {
     fs.mkdirSync(state, { mode: 0o700 });
     fs.writeFileSync(cfg, text, { mode: 0o600 });
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string; why?: string }>((resolve) => {
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string; why?: string; killedBy?: string }>((resolve) => {
       let stdout = '';
       let stderr = '';
       let settled = false;
       let linger: NodeJS.Timeout | undefined;
       let child: ReturnType<typeof spawn>;
+      let killedBy: string | undefined;
       const finish = (code: number | null, why?: string) => {
         if (settled) return;
         settled = true;
@@ -151,7 +187,7 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
         clearTimeout(linger);
         opts.signal?.removeEventListener('abort', onAbort);
         killAll(child?.pid, home);
-        resolve({ code, stdout, stderr, why });
+        resolve({ code, stdout, stderr, why, ...(killedBy ? { killedBy } : {}) });
       };
       const onAbort = () => finish(null, 'cancelled');
       const timer = setTimeout(() => finish(null, `did not finish within ${Math.round((opts.timeoutMs ?? REPAIR_TIMEOUT_MS) / 1000)} s`), opts.timeoutMs ?? REPAIR_TIMEOUT_MS);
@@ -178,8 +214,9 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
       const onEnd = () => ++ended === 2 && exitCode !== undefined && finish(exitCode);
       child.stdout!.on('end', onEnd);
       child.stderr!.on('end', onEnd);
-      child.on('exit', (code) => {
+      child.on('exit', (code, sig) => {
         exitCode = code;
+        if (sig) killedBy = sig;
         if (ended === 2) finish(code);
         else setTimeout(() => finish(code), 500);
       });
@@ -187,7 +224,9 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
     if (out.why) throw new RepairFailed(`openclaw doctor ${out.why}`);
     if (!out.stdout.includes(DONE) && out.code !== 0) {
       const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-1)[0] ?? '';
-      throw new RepairFailed(`openclaw doctor exited with ${out.code}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
+      // A signal is said as one: "exited with null" said nothing.
+      const how = out.code === null ? `was killed by ${out.killedBy ?? 'a signal'}` : `exited with ${out.code}`;
+      throw new RepairFailed(`openclaw doctor ${how}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
     }
     let repairedText: string;
     try {
