@@ -133,3 +133,32 @@ echo "$HOME" > "${at}/home"; sleep 60 & echo $! > "${at}/child"; wait`);
     assert.doesNotMatch(r.stdout, /issue\(s\) remain/);
   });
 });
+
+describe('#27 item 16: doctor that finished without applying its fixes is no failed repair', () => {
+  it('exit 1 with "Doctor finished, but config fixes were not applied" returns the blocking paths, like "No config changes were written"', async () => {
+    // Doctor's own words, from test/fixtures/corpus-real/doctor/025-lee-jaejin-ollama-env-baseurl.json.
+    const exe = script(`cat <<'END'
+◇  Doctor warnings ──────────────────────────────────────────────────────╮
+│                                                                        │
+│  Doctor could not apply config fixes: the repaired config still fails  │
+│  validation.                                                           │
+│  - gateway.bind: gateway.bind must resolve to loopback when            │
+│    gateway.tailscale.mode=serve (use gateway.bind="loopback" or        │
+│  No config changes were written. Fix the value(s) above in             │
+│                                                                        │
+├────────────────────────────────────────────────────────────────────────╯
+│
+└  Doctor finished, but config fixes were not applied.
+END
+exit 1`);
+    const r = await repairWithDoctor(exe, '{ gateway: { bind: "lan" } }');
+    assert.deepEqual(r.blocked, ['gateway.bind']);
+    assert.deepEqual(r.repaired, { gateway: { bind: 'lan' } }, 'the copy as it was: doctor wrote nothing');
+  });
+
+  it('exit 1 that finished with only warnings is the unchanged tree, not a failure', async () => {
+    const exe = script(`echo "[config] warnings: - plugins.entries.x: plugin not installed"; echo "└  Doctor finished, but config fixes were not applied."; exit 1`);
+    const r = await repairWithDoctor(exe, '{ a: 1 }');
+    assert.deepEqual([r.blocked, r.repaired], [[], { a: 1 }]);
+  });
+});

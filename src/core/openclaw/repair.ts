@@ -75,6 +75,12 @@ export interface RepairOptions {
 
 /** Doctor prints this when it is done; it may then linger on background work, which we do not wait for. */
 const DONE = 'Doctor complete.';
+/**
+ * Doctor's last line when it ran to its end but wrote no config fix (a value it cannot repair, or only warnings):
+ * it exits 1, yet it finished — like "No config changes were written", not a failed repair.
+ */
+const FINISHED_UNAPPLIED = 'Doctor finished, but config fixes were not applied';
+const finished = (stdout: string) => stdout.includes(DONE) || stdout.includes(FINISHED_UNAPPLIED);
 const LINGER_MS = 3000;
 export const REPAIR_TIMEOUT_MS = millis(180_000);
 
@@ -204,7 +210,7 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
           const step = line.replace(/^[\s│◇◆└┌├─]+/u, '').trim();
           if (step && step.length < 120 && !/^[─╮╯│]+$/u.test(step)) opts.onProgress?.(step);
         }
-        if (!linger && stdout.includes(DONE)) linger = setTimeout(() => finish(0), LINGER_MS);
+        if (!linger && finished(stdout)) linger = setTimeout(() => finish(0), LINGER_MS);
       });
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.on('error', (err) => finish(null, `could not run ${executable}: ${err.message}`));
@@ -222,7 +228,7 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
       });
     });
     if (out.why) throw new RepairFailed(`openclaw doctor ${out.why}`);
-    if (!out.stdout.includes(DONE) && out.code !== 0) {
+    if (!finished(out.stdout) && out.code !== 0) {
       const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-1)[0] ?? '';
       // A signal is said as one: "exited with null" said nothing.
       const how = out.code === null ? `was killed by ${out.killedBy ?? 'a signal'}` : `exited with ${out.code}`;
