@@ -7,8 +7,8 @@ import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js
 import type { MigrateResult } from '../core/migrate/migrate.js';
 import { withCtrlC } from './ctrlC.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
-import { readBoundedSync } from '../core/read.js';
-import { execute, unifiedDiff } from '../core/write/executor.js';
+import { ConfigUnreadable, readBoundedSync } from '../core/read.js';
+import { execute, unifiedDiff, whyNotWritable } from '../core/write/executor.js';
 
 export interface MigrateJson {
   config: string;
@@ -28,6 +28,9 @@ export async function migrateCommand(o: { config?: string; 'openclaw-version'?: 
   const file = configPath(o);
   const bytes = readBoundedSync(file);
   if (!bytes) throw new UsageError(`${file} does not exist`);
+  // Before doctor runs (it takes tens of seconds): a config we could not write back ends here, in one sentence.
+  const unwritable = o['dry-run'] ? undefined : whyNotWritable(file);
+  if (unwritable) throw new ConfigUnreadable(unwritable);
   const exe = o.openclaw ?? 'openclaw';
   const installed = await openclawVersion(exe, { timeoutMs: millis(15_000) });
   if (!installed) throw new UsageError(`migrate needs the installed OpenClaw to judge the result, and "${exe}" did not answer --version; pass --openclaw PATH`);

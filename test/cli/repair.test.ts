@@ -2,6 +2,7 @@
 // nothing. The "openclaw" here are small scripts that behave as a hung or failing doctor would; the real doctor
 // runs in migrate-real.test.ts.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,5 +161,29 @@ exit 1`);
     const exe = script(`echo "[config] warnings: - plugins.entries.x: plugin not installed"; echo "└  Doctor finished, but config fixes were not applied."; exit 1`);
     const r = await repairWithDoctor(exe, '{ a: 1 }');
     assert.deepEqual([r.blocked, r.repaired], [[], { a: 1 }]);
+  });
+});
+
+describe('#27 Also: a config folder you cannot write', () => {
+  it('migrate says so in one sentence before doctor runs, not a raw EACCES after it', { skip: process.getuid?.() !== 0 ? 'needs root to run as nobody' : false }, async () => {
+    const at = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ro-'));
+    fs.chmodSync(at, 0o755);
+    const ran = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ran-')), 'doctor-ran');
+    fs.chmodSync(path.dirname(ran), 0o777);
+    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac\ntouch "${ran}"; echo "Doctor complete."`);
+    fs.chmodSync(path.dirname(exe), 0o755);
+    const config = path.join(at, 'openclaw.json');
+    fs.writeFileSync(config, '{ gateway: { mode: "local" } }\n');
+    fs.chmodSync(config, 0o644);
+    // As nobody: the file and its folder are root's, readable, not writable.
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [path.resolve('dist/cli.js'), 'migrate', '--config', config, '--openclaw', exe], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH, HOME: '/tmp' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (status) => resolve({ status, stderr }));
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /openclaw\.json cannot be changed: you cannot write the file, .*\(EACCES\); nothing was run or changed/);
+    assert.equal(fs.existsSync(ran), false, 'doctor never ran');
   });
 });

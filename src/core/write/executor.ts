@@ -121,6 +121,31 @@ export function sweepStale(dir: string): void {
   }
 }
 
+/**
+ * Why `file` cannot be written by this process (the file, the folder its temp file and rename need, or the
+ * folder its backups go in), or undefined. Asked first, so a folder you cannot write costs no doctor run and
+ * ends in one sentence, not a raw EACCES.
+ */
+export function whyNotWritable(file: string): string | undefined {
+  const target = realTarget(file);
+  const checks: [string, string][] = [
+    [target, 'the file'],
+    [path.dirname(target), 'its folder (the new version is written beside it, then renamed)'],
+  ];
+  const state = path.join(path.dirname(file), 'local-ai-lab');
+  checks.push(fs.existsSync(state) ? [state, 'its local-ai-lab folder (backups)'] : [path.dirname(file), 'the folder its backups go in']);
+  for (const [p, what] of checks) {
+    try {
+      fs.accessSync(p, fs.constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      return `${file} cannot be changed: you cannot write ${what}, ${p} (${code}); nothing was run or changed. Fix its permissions or run as its owner, then retry.`;
+    }
+  }
+  return undefined;
+}
+
 /** Where a write really lands: a symlinked config is written through to its target. */
 function realTarget(file: string): string {
   try {
@@ -286,6 +311,8 @@ export async function execute(op: Operation): Promise<OperationReport> {
   for (const dir of new Set(op.writes.map((w) => path.dirname(realTarget(w.file))))) sweepStale(dir);
 
   // 1. Plan every file before touching any: a refusal here writes nothing at all.
+  const unwritable = op.writes.map((w) => whyNotWritable(w.file)).find(Boolean);
+  if (unwritable) return report(false, { error: unwritable });
   let prepared: Prepared[];
   try {
     prepared = op.writes.map(prepare).filter((p) => Buffer.compare(Buffer.from(p.before), Buffer.from(p.after)) !== 0 || p.write.reencode);
