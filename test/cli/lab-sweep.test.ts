@@ -113,7 +113,7 @@ describe('lab sweep against a scripted LM Studio', () => {
     assert.deepEqual([armSession.environment.profile, armSession.note], ['tuned · mode=safeguard', `sweep ${out.sweep}: mode=safeguard`]);
     assert.equal(readSession(path.join(t.dir, '.local-ai-lab'), rec.arms[0]!.session!).session.environment.profile, 'tuned');
 
-    const text = await runCli(t.sweepArgs('mode', 2).filter((a) => a !== '--json'), { cwd: t.dir });
+    const text = await runCli(t.sweepArgs('mode', 3).filter((a) => a !== '--json'), { cwd: t.dir });
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /Variable\s+base → variant\s+Δ median s \(95 % CI\)\s+slow rate\s+completion\s+compactions\s+verdict/);
     assert.match(text.stdout, /mode\s+default → safeguard .* coupled/);
