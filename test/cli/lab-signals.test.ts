@@ -15,8 +15,11 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function setup() {
-  const s = await startServer({ ...lmStudioRoutes(), 'POST /v1/chat/completions': () => ({ chat: { reply: 'A context window limits what the model sees. DONE', latencyMs: () => 400 } }) });
+async function setup(o: { loadMs?: number } = {}) {
+  const routes = lmStudioRoutes();
+  const load = routes['POST /api/v1/models/load'] as (req: { method: string; path: string; body: unknown }) => object;
+  if (o.loadMs) routes['POST /api/v1/models/load'] = (req) => ({ ...load(req), delayMs: o.loadMs }) as never;
+  const s = await startServer({ ...routes, 'POST /v1/chat/completions': () => ({ chat: { reply: 'A context window limits what the model sees. DONE', latencyMs: () => 400 } }) });
   servers.push(s);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-signals-'));
   const config = path.join(dir, 'openclaw.json');
@@ -53,6 +56,21 @@ describe('a lab stopped by a signal (#27 item 4)', () => {
       assert.equal(fs.existsSync(path.join(t.dir, 'local-ai-lab', 'borrowed.json')), false, 'nothing left to recover');
     });
   }
+
+  it("SIGINT while the profile's models load: the state from before is put back, and said", async () => {
+    const t = await setup({ loadMs: 1500 });
+    const before = await t.loadedNow();
+    let pid = 0;
+    const running = runCli(t.args, { cwd: t.dir, onSpawn: (p) => (pid = p) });
+    const until = Date.now() + 30_000;
+    while (!t.s.requests.some((q) => q.path === '/api/v1/models/load') && Date.now() < until) await sleep(20);
+    await sleep(Math.random() * 500);
+    process.kill(pid, 'SIGINT');
+    const r = await running;
+    assert.equal(fs.readFileSync(t.config, 'utf8'), t.before, `openclaw.json restored (${r.stderr.slice(-600)})`);
+    assert.deepEqual(await t.loadedNow(), before, 'LM Studio holds what it held before');
+    assert.match(r.stderr, /the state from before the lab is back/);
+  });
 
   it('SIGKILL: the next run puts the state from before back first, and says so', async () => {
     const t = await setup();
