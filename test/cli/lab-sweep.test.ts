@@ -149,6 +149,35 @@ describe('lab sweep against a scripted LM Studio', () => {
   });
 });
 
+describe('a sweep stopped by a signal (#27 item 4)', () => {
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`${sig} at a random dispatch restores the state from before, as Ctrl-C does`, async () => {
+      let pid = 0;
+      const at = 2 + Math.floor(Math.random() * 4);
+      const t = await stack({ latencyMs: 200, onChat: (n) => n === at && process.kill(pid, sig) });
+      const r = await runCli(t.sweepArgs('mode,recentTurnsPreserve', 2), { cwd: t.dir, onSpawn: (p) => (pid = p) });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(JSON.parse(r.stdout).restored.ok, true);
+      assert.deepEqual(fs.readFileSync(t.config), t.before);
+      assert.deepEqual(await t.loadedContext(), [32768]);
+      assert.equal(fs.existsSync(path.join(stateDir(t.config), 'borrowed.json')), false);
+    });
+  }
+
+  it('SIGKILL at a random dispatch: the next sweep puts the state from before back first, not the variant', async () => {
+    let pid = 0;
+    const at = 2 + Math.floor(Math.random() * 4);
+    const t = await stack({ latencyMs: 200, onChat: (n) => n === at && process.kill(pid, 'SIGKILL') });
+    await runCli(t.sweepArgs('mode,recentTurnsPreserve', 2), { cwd: t.dir, onSpawn: (p) => (pid = p) });
+    assert.notDeepEqual(fs.readFileSync(t.config), t.before, 'the killed sweep left a profile or a variant in force');
+    const next = await runCli(t.sweepArgs('mode', 1).filter((x) => x !== '--json'), { cwd: t.dir });
+    assert.equal(next.status, 0, next.stderr);
+    assert.match(next.stderr + next.stdout, /recovered: the sweep, started \S+, was stopped before it restored; the state from before it is back \(openclaw\.json restored\)/);
+    assert.deepEqual(fs.readFileSync(t.config), t.before, 'the bytes from before the killed sweep');
+    assert.deepEqual(await t.loadedContext(), [32768]);
+  });
+});
+
 describe('probe codewords --profile: the same apply-and-restore as lab run --profile', () => {
   it('puts back the state from before when the probe ends (here: OpenClaw missing, so it fails at once); --keep-profile keeps it', async () => {
     const t = await stack();
