@@ -15,4 +15,9 @@ try {
 
 // A variable, so the build leaves the import to Node: the CLI proper is an ES module bundle with chunks.
 const entry = './cli/main.mjs';
-(import(entry) as Promise<typeof import('./main.js')>).then(({ main }) => main(process.argv.slice(2))).then((code) => process.exit(code));
+(import(entry) as Promise<typeof import('./main.js')>)
+  .then(({ main, redactProcessOutput }) => {
+    redactProcessOutput();
+    return main(process.argv.slice(2));
+  })
+  .then((code) => process.exit(code));

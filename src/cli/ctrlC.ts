@@ -11,10 +11,20 @@ export async function withCtrlC<T>(say: string | undefined, work: (signal: Abort
     if (say) console.error(`\n${say}`);
     abort.abort();
   };
-  process.on('SIGINT', onSigint);
+  // SIGTERM (kill, systemd, a CI's timeout) and SIGHUP (the terminal closed) wind down the same way: without a
+  // handler they kill at once and leave a sweep's variant in force. SIGKILL cannot be caught: the borrow marker
+  // lets the next run put the state back (recoverBorrow).
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSigint);
+  // After SIGHUP the terminal is gone: a write to it fails (EIO), and that must not end the restore.
+  const ignore = () => {};
+  process.stdout.on('error', ignore);
+  process.stderr.on('error', ignore);
   try {
     return await work(abort.signal);
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of signals) process.off(s, onSigint);
+    process.stdout.off('error', ignore);
+    process.stderr.off('error', ignore);
   }
 }

@@ -11,7 +11,7 @@ import { clusterOf, comparisonLines, distinctLabels, reportLines } from '../core
 import { compareSessions, summarizeSession } from '../core/lab/summary.js';
 import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
-import { loadWorkload } from '../core/lab/workload.js';
+import { loadWorkload, resumedPrompt } from '../core/lab/workload.js';
 import { loadTimeline, mediansLine, timelineLines, type Timeline } from '../core/lab/timeline/timeline.js';
 import { darkmuxTimeline, NotDarkmux } from '../core/lab/timeline/darkmux.js';
 import { readBoundedSync } from '../core/read.js';
@@ -135,7 +135,8 @@ function looksLikeFile(arg: string): boolean {
 function darkmuxFile(file: string): Timeline {
   let bytes: Uint8Array | undefined;
   try {
-    bytes = readBoundedSync(file);
+    // A darkmux day file of a busy machine runs to a few MB.
+    bytes = readBoundedSync(file, { maxBytes: 64 * 1024 * 1024 });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -179,7 +180,7 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
           report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
           return 0;
         }
-        return await execute({ root, env: cliLabEnv(o, o.config ?? session.environment.configPath ?? undefined), json: !!o.json, resume: session, workload: session.workload, prompt: session.prompt, n: session.repeats });
+        return await execute({ root, env: cliLabEnv(o, o.config ?? session.environment.configPath ?? undefined), json: !!o.json, resume: session, workload: session.workload, prompt: resumedPrompt(session), n: session.repeats });
       }
       case 'list': {
         const all = listSessions(root);

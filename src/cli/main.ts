@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage.js';
 import { ConfigUnreadable } from '../core/errors.js';
+import { redactCredentials } from '../core/servers/address.js';
 import { commandHelp, groupHelp, helpText, inGroup, resolve, usageLine, type Command } from './commands.js';
 
 /** `--help`/`-h`, which every command takes. */
@@ -64,4 +65,26 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`local-ai-lab: ${(err as Error).message.split('\n')[0]}`);
     return 1;
   }
+}
+
+/** Every byte the CLI prints passes here: a `user:password@` in a URL (a provider's baseUrl) never reaches a terminal or a log. */
+function redactOutput(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  const redact = (chunk: unknown) => {
+    if (typeof chunk === 'string') return redactCredentials(chunk);
+    if (!(chunk instanceof Uint8Array)) return chunk;
+    const text = Buffer.from(chunk).toString('utf8');
+    const out = redactCredentials(text);
+    return out === text ? chunk : out;
+  };
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => write(redact(chunk), ...rest)) as typeof stream.write;
+}
+
+let redacting = false;
+/** Once per process, before anything is printed (main may run more than once in a test's process). */
+export function redactProcessOutput(): void {
+  if (redacting) return;
+  redacting = true;
+  redactOutput(process.stdout);
+  redactOutput(process.stderr);
 }

@@ -5,9 +5,10 @@ import { openclawVersion } from '../core/openclaw/cli.js';
 import { millis } from '../core/units.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
+import { withCtrlC } from './ctrlC.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
-import { readBoundedSync } from '../core/read.js';
-import { execute, unifiedDiff } from '../core/write/executor.js';
+import { ConfigUnreadable, readBoundedSync } from '../core/read.js';
+import { execute, unifiedDiff, whyNotWritable } from '../core/write/executor.js';
 
 export interface MigrateJson {
   config: string;
@@ -27,12 +28,17 @@ export async function migrateCommand(o: { config?: string; 'openclaw-version'?: 
   const file = configPath(o);
   const bytes = readBoundedSync(file);
   if (!bytes) throw new UsageError(`${file} does not exist`);
+  // Before doctor runs (it takes tens of seconds): a config we could not write back ends here, in one sentence.
+  const unwritable = o['dry-run'] ? undefined : whyNotWritable(file);
+  if (unwritable) throw new ConfigUnreadable(unwritable);
   const exe = o.openclaw ?? 'openclaw';
   const installed = await openclawVersion(exe, { timeoutMs: millis(15_000) });
   if (!installed) throw new UsageError(`migrate needs the installed OpenClaw to judge the result, and "${exe}" did not answer --version; pass --openclaw PATH`);
   const version: OpenClawVersion = givenVersion(o) ?? installed;
   const progress = !o.json && process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 80) - 1)}`) : undefined;
-  const plan = await planMigration(file, bytes, { executable: exe, version, installed, ...(o['no-repair'] ? { repair: false as const } : {}), onProgress: progress });
+  // Ctrl-C, SIGTERM, SIGHUP: doctor runs in its own process group, so it is stopped through the signal (with what it
+  // started, and its private home removed) instead of outliving us.
+  const plan = await withCtrlC(undefined, (signal) => planMigration(file, bytes, { executable: exe, version, installed, signal, ...(o['no-repair'] ? { repair: false as const } : {}), onProgress: progress }));
   if (progress) process.stderr.write('\r\x1b[K');
   let removedTo: string | null = null;
   let backup: string | null = null;
@@ -68,7 +74,8 @@ export async function migrateCommand(o: { config?: string; 'openclaw-version'?: 
     if (removedTo) console.log(`removed values and their comments are in ${removedTo}`);
     if (backup) console.log(`backup: ${backup}`);
     for (const r of plan.remaining) console.log(`remains: ${r.range ? `${path.basename(file)}:${r.range.start.line + 1}:${r.range.start.character + 1} ` : ''}${r.path}: ${r.message}${r.why ? ` (${r.why})` : ''}`);
-    if (!failed) console.log(plan.valid ? `OpenClaw ${formatVersion(installed)} accepts ${o['dry-run'] ? 'the migrated file' : file}.` : `OpenClaw ${formatVersion(installed)} still rejects it: ${plan.remaining.length} issue(s) remain.`);
+    // A refused plan (a repair that failed or timed out) judged nothing: "0 issue(s) remain" would be wrong.
+    if (!failed && !plan.refused) console.log(plan.valid ? `OpenClaw ${formatVersion(installed)} accepts ${o['dry-run'] ? 'the migrated file' : file}.` : `OpenClaw ${formatVersion(installed)} still rejects it: ${plan.remaining.length} issue(s) remain.`);
   }
   if (failed) return 2;
   return plan.valid ? 0 : 1;

@@ -6,10 +6,12 @@ import { ConfigUnreadable } from './errors.js';
 
 /**
  * The one reader for config files, with OpenClaw's own limits: regular files only (a FIFO would block
- * forever, a device never ends), at most 2 MB (OpenClaw's per-include cap; a 20 MB file once ran
- * `check` out of memory).
+ * forever, a device never ends), at most 16 MB for a config (OpenClaw has no cap on its main file and validates
+ * one of 2.9 MB; a 20 MB file once ran `check` out of memory) and 2 MB for an `$include` (OpenClaw's cap).
  */
-export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+/** OpenClaw's own cap, for `$include` files only (MAX_INCLUDE_FILE_BYTES in 2026.9.6); its main config has none. */
+export const MAX_INCLUDE_BYTES = 2 * 1024 * 1024;
 
 export { ConfigUnreadable };
 
@@ -29,7 +31,11 @@ function kindOf(st: fs.Stats): string {
 }
 
 function tooBig(file: string, size: number): ConfigUnreadable {
-  return new ConfigUnreadable(`${file} is ${(size / 1024 / 1024).toFixed(1)} MB; OpenClaw reads at most 2 MB per file, so this cannot be an OpenClaw config. Check the path.`);
+  return new ConfigUnreadable(`${file} is ${(size / 1024 / 1024).toFixed(1)} MB; Local AI Lab reads a config of at most ${MAX_CONFIG_BYTES / 1024 / 1024} MB (a bound on memory, not OpenClaw's: it caps only $include files, at 2 MB), so it is not read. Check the path.`);
+}
+
+function includeTooBig(file: string, size: number): ConfigUnreadable {
+  return new ConfigUnreadable(`${file} is ${(size / 1024 / 1024).toFixed(1)} MB; OpenClaw reads an $include file of at most 2 MB`);
 }
 
 function unreadable(file: string, err: unknown): ConfigUnreadable {
@@ -44,7 +50,28 @@ function unreadable(file: string, err: unknown): ConfigUnreadable {
  * Reads a config file's bytes, bounded. Opened non-blocking and checked with fstat on the open descriptor,
  * so a FIFO swapped in after a stat can neither block nor be read. `undefined` when it does not exist.
  */
-export function readBoundedSync(file: string, opts: { refuseSymlink?: boolean } = {}): Uint8Array | undefined {
+export interface BoundedOptions {
+  readonly refuseSymlink?: boolean;
+  /** A size cap other than a config's (lab records, prompt files); the refusal then does not speak of configs. */
+  readonly maxBytes?: number;
+  /** The real path must stay inside this folder: a record that links out of the lab folder is not read. */
+  readonly within?: string;
+}
+
+function realOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+export function readBoundedSync(file: string, opts: BoundedOptions = {}): Uint8Array | undefined {
+  if (opts.within) {
+    const where = realOr(file);
+    const root = realOr(opts.within);
+    if (where !== root && !where.startsWith(root + path.sep)) throw new ConfigUnreadable(`${file} leads outside ${opts.within} (a symbolic link); it is not read`);
+  }
   if (opts.refuseSymlink) {
     let lst: fs.Stats;
     try {
@@ -65,8 +92,10 @@ export function readBoundedSync(file: string, opts: { refuseSymlink?: boolean } 
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new ConfigUnreadable(`${file} is ${kindOf(st)}, not a config file`);
-    if (st.size > MAX_CONFIG_BYTES) throw tooBig(file, st.size);
+    if (!st.isFile()) throw new ConfigUnreadable(`${file} is ${kindOf(st)}, not ${opts.maxBytes ? 'a regular file' : 'a config file'}`);
+    if (opts.maxBytes === MAX_INCLUDE_BYTES && st.size > opts.maxBytes) throw includeTooBig(file, st.size);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new ConfigUnreadable(`${file} is ${(st.size / 1024 / 1024).toFixed(1)} MB, more than the ${(opts.maxBytes / 1024 / 1024).toFixed(0)} MB it may be; it is not read`);
+    if (opts.maxBytes === undefined && st.size > MAX_CONFIG_BYTES) throw tooBig(file, st.size);
     const buf = Buffer.alloc(st.size);
     let off = 0;
     while (off < st.size) {
@@ -139,7 +168,7 @@ export function includeReader(configFile: string, roots: readonly string[]): (fi
   const allowed = [path.dirname(configFile), ...roots].map(real);
   return (file) => {
     try {
-      const bytes = readBoundedSync(file, { refuseSymlink: true });
+      const bytes = readBoundedSync(file, { refuseSymlink: true, maxBytes: MAX_INCLUDE_BYTES });
       if (!bytes) return undefined;
       const where = real(file);
       if (!allowed.some((r) => where === r || where.startsWith(r + path.sep))) return `include ${file} resolves outside the config folder (OPENCLAW_INCLUDE_ROOTS can allow it)`;

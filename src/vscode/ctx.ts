@@ -9,6 +9,7 @@ import { DiagnosticsPublisher } from './diagnostics.js';
 import { operation, type OperationContext, type OperationOptions } from './frame.js';
 import { readSettings, type Settings } from './settings.js';
 import { ValidatorScheduler } from './validator.js';
+import { redactingLog } from '../core/servers/address.js';
 
 export type { DiskCheck, RefreshOptions, Snapshot };
 
@@ -35,7 +36,8 @@ export class Ctx implements vscode.Disposable {
   readonly onDidChange: vscode.Event<Snapshot>;
 
   constructor(readonly extension: vscode.ExtensionContext) {
-    this.log = vscode.window.createOutputChannel('Local AI Lab', { log: true });
+    // Redacted at the one sink: a provider URL with user:password@ never lands in the log.
+    this.log = redactingLog(vscode.window.createOutputChannel('Local AI Lab', { log: true }));
     this.config = new ConfigState(this.log, () => this.lmStudioToken());
     const diagnostics = new DiagnosticsPublisher();
     this.validator = new ValidatorScheduler(

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandDef, type Services } from './commands.js';
+import { redactCredentials } from '../core/servers/address.js';
 
 /** The one refusal of every command that needs trust (the table marks them `trusted`). */
 const UNTRUSTED =
@@ -7,7 +8,7 @@ const UNTRUSTED =
 
 /** Shows an error once, with "Show Logs"; it is in the log already. */
 function showError(log: vscode.LogOutputChannel, message: string): void {
-  void vscode.window.showErrorMessage(message, 'Show Logs').then((pick) => pick && log.show());
+  void vscode.window.showErrorMessage(redactCredentials(message), 'Show Logs').then((pick) => pick && log.show());
 }
 
 /**

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
-import { BUILTIN_WORKLOADS, loadWorkload } from '../core/lab/workload.js';
+import { BUILTIN_WORKLOADS, loadWorkload, resumedPrompt } from '../core/lab/workload.js';
 import { parseWorkload, type Workload } from '../core/lab/workloadSchema.js';
 import { listSweeps, readSweepRecord } from '../core/lab/experiments/sweepRun.js';
 import { runLabUnderProfiles } from '../core/lab/experiments/labRun.js';
@@ -131,10 +131,27 @@ export class LabController implements vscode.Disposable {
     for (const d of this.disposables.reverse()) d.dispose();
   }
 
-  /** `.local-ai-lab/` in the first workspace folder, else the extension's storage. */
-  labDir(): string {
+  /** Where the lab folder is: `.local-ai-lab/` in the first workspace folder, else the extension's storage. */
+  labPath(): string {
     const ws = vscode.workspace.workspaceFolders?.[0];
     return ws && ws.uri.scheme === 'file' ? path.join(ws.uri.fsPath, '.local-ai-lab') : path.join(this.ctx.extension.globalStorageUri.fsPath, 'lab');
+  }
+
+  /**
+   * The lab folder to read and write, or undefined: a workspace's `.local-ai-lab` may have come with a cloned
+   * repository, so its records are read only once the workspace is trusted.
+   */
+  readableLabDir(): string | undefined {
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    if (ws && ws.uri.scheme === 'file' && !vscode.workspace.isTrusted) return undefined;
+    return this.labPath();
+  }
+
+  /** The lab folder, or a refusal that says why (an untrusted workspace). */
+  labDir(): string {
+    const dir = this.readableLabDir();
+    if (!dir) throw new Error(`This workspace is not trusted, so its lab folder (${this.labPath()}) is not read: it may have come with the repository. Trust the workspace to see its lab records.`);
+    return dir;
   }
 
   /** Built-in workloads and the folder's (the sweep picks from them too). */
@@ -277,7 +294,7 @@ export class LabController implements vscode.Disposable {
     id ??= await this.pickSession('Resume Lab Session', (s, done) => done < s.repeats);
     if (!id) return undefined;
     const { session } = readSession(this.labDir(), id);
-    return this.runUnder([], parseWorkload(session.workload, `${id}/session.json`), session.prompt, session.repeats, { resume: session });
+    return this.runUnder([], parseWorkload(session.workload, `${id}/session.json`), resumedPrompt(session), session.repeats, { resume: session });
   }
 
   async open(id?: string): Promise<void> {

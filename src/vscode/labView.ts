@@ -70,7 +70,10 @@ export class LabView implements vscode.Disposable {
     profileController: ProfileController,
   ) {
     this.sessions = new RowsProvider(
-      () => sessionRows(listSessions(lab.labDir())),
+      () => {
+        const dir = lab.readableLabDir();
+        return dir ? sessionRows(listSessions(dir)) : [];
+      },
       (n) => ({ title: 'Open Lab Session', command: 'localAiLab.openLabSession', arguments: [n.kind === 'session' ? n.id : undefined] }),
     );
     this.profiles = new RowsProvider(
@@ -81,17 +84,20 @@ export class LabView implements vscode.Disposable {
       (n) => ({ title: 'Show Profile', command: 'localAiLab.showProfile', arguments: [n.kind === 'profile' ? n.name : undefined] }),
     );
     this.experiments = new RowsProvider(
-      () => experimentRows(listSweeps(lab.labDir()), listCodewordRecords(lab.labDir())),
+      () => {
+        const dir = lab.readableLabDir();
+        return dir ? experimentRows(listSweeps(dir), listCodewordRecords(dir)) : [];
+      },
       (n) => (n.kind === 'codewords' ? { title: 'Open Codeword Probe', command: 'localAiLab.openCodewordProbe', arguments: [n.id] } : { title: 'Open Sweep', command: 'localAiLab.openSweep', arguments: [n.kind === 'sweep' ? n.id : undefined] }),
     );
     // Sweeps and probes a terminal writes show up too.
-    const experimentsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labDir()), '{sweeps,probes}/*.json'));
+    const experimentsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labPath()), '{sweeps,probes}/*.json'));
     const experimentsSoon = () => {
       clearTimeout(this.experimentsTimer);
       this.experimentsTimer = setTimeout(() => this.experiments.refresh(), 300);
     };
     // Sessions written by a terminal's `local-ai-lab lab run` show up too.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labDir()), 'runs/*/{session.json,dispatches.jsonl}'));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labPath()), 'runs/*/{session.json,dispatches.jsonl}'));
     const soon = () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.sessions.refresh(), 300);
@@ -113,6 +119,11 @@ export class LabView implements vscode.Disposable {
       watcher.onDidDelete(soon),
       lab.onDidChangeSessions(soon),
       ctx.onDidChange(() => this.profiles.refresh()),
+      // Trust granted: the workspace's lab records may now be read.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.sessions.refresh();
+        this.experiments.refresh();
+      }),
     );
   }
 

@@ -8,7 +8,7 @@ import { parseDocument } from '../core/openclaw/document.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { readBounded } from '../core/read.js';
 import { editsBetween } from '../core/write/bytes.js';
-import { execute } from '../core/write/executor.js';
+import { execute, whyNotWritable } from '../core/write/executor.js';
 import { LANGUAGE_ID, type Ctx } from './ctx.js';
 import { VALIDATOR_RELATED, VALIDATOR_SOURCE } from './diagnostics.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './proposed.js';
@@ -106,6 +106,8 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     async ({ signal, report }) => {
       const bytes = await readBounded(located.path);
       if (!bytes) throw new Error(`${located.path} does not exist`);
+      const unwritable = whyNotWritable(located.path);
+      if (unwritable) throw new Error(unwritable);
       return planMigration(located.path, bytes, {
         ...repairOptions(settings),
         version,

@@ -352,6 +352,22 @@ describe('secrets and where requests go', () => {
     assert.equal(t.baseUrl, 'https://api.openai.com/v1');
   });
 
+  it('item 13: a baseUrl with user:password@ is not contacted, says why, and the password is in no output', async () => {
+    const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok() } });
+    const { dir, config } = project(s);
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('http://127.0.0.1', 'http://admin:PASSWORD-91@127.0.0.1'));
+    for (const args of [['lab', 'run', 'quick-check', '--config', config], ['lab', 'run', 'quick-check', '--config', config, '--json'], ['check', '--config', config], ['profile', 'list', '--config', config, '--json']]) {
+      const r = await runCli(args, { cwd: dir });
+      assert.doesNotMatch(r.stdout + r.stderr, /PASSWORD-91/, args.join(' '));
+      if (args[0] === 'lab') {
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stderr, /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1 carries a user name and password in the URL.*not contacted/, args.join(' '));
+        assert.doesNotMatch(r.stderr, /nothing answers/, 'not the wrong reason');
+      }
+    }
+    assert.equal(s.requests.length, 0, 'nothing was contacted');
+  });
+
   it('a promptFile outside the workload folder and the workspace is refused, symlinks resolved first, unless allowed', async () => {
     const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok() } });
     const { dir, config, labDir, workload } = project(s);

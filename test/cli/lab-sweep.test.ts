@@ -113,7 +113,7 @@ describe('lab sweep against a scripted LM Studio', () => {
     assert.deepEqual([armSession.environment.profile, armSession.note], ['tuned · mode=safeguard', `sweep ${out.sweep}: mode=safeguard`]);
     assert.equal(readSession(path.join(t.dir, '.local-ai-lab'), rec.arms[0]!.session!).session.environment.profile, 'tuned');
 
-    const text = await runCli(t.sweepArgs('mode', 2).filter((a) => a !== '--json'), { cwd: t.dir });
+    const text = await runCli(t.sweepArgs('mode', 3).filter((a) => a !== '--json'), { cwd: t.dir });
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /Variable\s+base → variant\s+Δ median s \(95 % CI\)\s+slow rate\s+completion\s+compactions\s+verdict/);
     assert.match(text.stdout, /mode\s+default → safeguard .* coupled/);
@@ -146,6 +146,35 @@ describe('lab sweep against a scripted LM Studio', () => {
     assert.deepEqual(fs.readFileSync(t.config), t.before);
     assert.deepEqual(await t.loadedContext(), [32768]);
     assert.equal(fs.existsSync(path.join(stateDir(t.config), 'profile.json')), false);
+  });
+});
+
+describe('a sweep stopped by a signal (#27 item 4)', () => {
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`${sig} at a random dispatch restores the state from before, as Ctrl-C does`, async () => {
+      let pid = 0;
+      const at = 2 + Math.floor(Math.random() * 4);
+      const t = await stack({ latencyMs: 200, onChat: (n) => n === at && process.kill(pid, sig) });
+      const r = await runCli(t.sweepArgs('mode,recentTurnsPreserve', 2), { cwd: t.dir, onSpawn: (p) => (pid = p) });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(JSON.parse(r.stdout).restored.ok, true);
+      assert.deepEqual(fs.readFileSync(t.config), t.before);
+      assert.deepEqual(await t.loadedContext(), [32768]);
+      assert.equal(fs.existsSync(path.join(stateDir(t.config), 'borrowed.json')), false);
+    });
+  }
+
+  it('SIGKILL at a random dispatch: the next sweep puts the state from before back first, not the variant', async () => {
+    let pid = 0;
+    const at = 2 + Math.floor(Math.random() * 4);
+    const t = await stack({ latencyMs: 200, onChat: (n) => n === at && process.kill(pid, 'SIGKILL') });
+    await runCli(t.sweepArgs('mode,recentTurnsPreserve', 2), { cwd: t.dir, onSpawn: (p) => (pid = p) });
+    assert.notDeepEqual(fs.readFileSync(t.config), t.before, 'the killed sweep left a profile or a variant in force');
+    const next = await runCli(t.sweepArgs('mode', 1).filter((x) => x !== '--json'), { cwd: t.dir });
+    assert.equal(next.status, 0, next.stderr);
+    assert.match(next.stderr + next.stdout, /recovered: the sweep, started \S+, was stopped before it restored; the state from before it is back \(openclaw\.json restored\)/);
+    assert.deepEqual(fs.readFileSync(t.config), t.before, 'the bytes from before the killed sweep');
+    assert.deepEqual(await t.loadedContext(), [32768]);
   });
 });
 

@@ -145,6 +145,21 @@ describe('lab run through the OpenAI-compatible API', () => {
     void labDir;
   });
 
+  it('item 5: after lab run --profile, a model the profile loaded that was not loaded before is unloaded again', async () => {
+    const { s, dir, config } = await lab([ok(5)]);
+    const loadedNow = async () =>
+      ((await (await fetch(`${s.url}/api/v1/models`)).json()) as { models: { key: string; loaded_instances: { config: { context_length: number } }[] }[] }).models.flatMap((m) => m.loaded_instances.map((i) => `${m.key}@${i.config.context_length}`)).sort();
+    const before = await loadedNow();
+    // A profile with a compactor the server has downloaded but not loaded.
+    const profiles = path.join(dir, 'profiles.json');
+    fs.writeFileSync(profiles, JSON.stringify([{ name: 'with-compactor', primary: { context: 40000 }, compactor: { model: 'lmstudio/qwen3-4b-instruct-2507', context: 16384 }, budget: 32000 }]));
+    const r = await run(['lab', 'run', 'quick-check', '-n', '1', '--config', config, '--profile', 'with-compactor', '--profiles', profiles, '--json'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const loads = s.requests.filter((q) => q.path === '/api/v1/models/load').map((q) => (q.body as { model: string }).model);
+    assert.ok(loads.some((m) => m !== 'qwen/qwen3-coder-30b'), `the profile loaded a model that was not loaded before (${loads.join(', ')})`);
+    assert.deepEqual(await loadedNow(), before, 'LM Studio holds what it held before, nothing more');
+  });
+
   it('a tool call is a first token and a stop reason of its own; --profile applies the profile before the first dispatch and restores the one from before after the last', async () => {
     const { s, dir, config, labDir } = await lab([{ toolCall: { name: 'read', arguments: '{"path":"README.md"}' } }]);
     fs.mkdirSync(path.join(labDir, 'workloads'), { recursive: true });

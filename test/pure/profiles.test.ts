@@ -274,6 +274,45 @@ describe('plans per release', () => {
     }
   });
 
+  it('item 8: is blocked, so --dry-run shows no diff the apply would refuse, when it would replace a ${VAR}', () => {
+    const text = CONFIG().replace("model: { primary: 'lmstudio/qwen/qwen3-coder-30b' },", "model: { primary: 'lmstudio/qwen/qwen3-coder-30b' },\n      compaction: { model: '${COMPACTOR}' },");
+    const obs = obsOf(text);
+    const plan = planProfile(resolveBuiltin(builtin('mid-range'), obs), obs);
+    assert.match(plan.blocked ?? '', /agents\.defaults\.compaction\.model is \$\{COMPACTOR\}.*nothing would be written/);
+    assert.equal(plan.after, plan.before, 'no diff to show');
+    assert.deepEqual(plan.actions, [], 'and nothing to load');
+  });
+
+  it('item 6: an apply whose load fails restores the config and puts the servers back: the primary reloaded at its old context', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-putback-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, CONFIG());
+    const obs = obsOf(CONFIG(), { file });
+    const plan = planProfile(resolveBuiltin(builtin('mid-range'), obs), obs);
+    const calls: string[] = [];
+    const report = await applyPlan(plan, {
+      expectedHash: sha256(fs.readFileSync(file)),
+      run: async (a) => {
+        const what = a.kind === 'load' ? `load ${a.modelKey}@${a.contextLength}` : a.kind === 'unload' ? `unload ${a.identifier}` : a.kind;
+        calls.push(what);
+        if (what === 'load qwen3-4b-instruct-2507@68000') throw new Error('out of memory');
+        return what;
+      },
+    });
+    assert.equal(report.ok, false);
+    assert.equal(report.restored, true, 'the config is restored');
+    assert.equal(fs.readFileSync(file, 'utf8'), CONFIG());
+    assert.deepEqual(calls, [
+      'unload qwen/qwen3-coder-30b',
+      'load qwen/qwen3-coder-30b@101000',
+      'load qwen3-4b-instruct-2507@68000',
+      // The way back: what the plan loaded goes, what it unloaded comes back as it was.
+      'unload qwen/qwen3-coder-30b',
+      'load qwen/qwen3-coder-30b@32768',
+    ]);
+    assert.ok(report.steps.some((st) => /put back: load qwen\/qwen3-coder-30b@32768/.test(st)), report.steps.join('\n'));
+  });
+
   it('is blocked, with what to do, when the server does not answer', () => {
     const obs = obsOf(CONFIG(), { runtimes: new Map([['lmstudio', { baseUrl: 'http://127.0.0.1:1234/v1', status: 'unreachable', detail: 'nothing answers at http://127.0.0.1:1234', loaded: [], via: 'probe' }]]) });
     const plan = planProfile(resolveBuiltin(builtin('single-turn'), obs), obs);
@@ -344,7 +383,8 @@ describe('apply against a scripted LM Studio', () => {
     assert.equal(report.restored, true);
     assert.match(report.error!, /did not load qwen3-4b-instruct-2507 at 68000: HTTP 500/);
     assert.equal(fs.readFileSync(file, 'utf8'), text, 'byte for byte as before');
-    assert.deepEqual(report.loadedAfter, ['qwen/qwen3-coder-30b at 101,000'], 'the report says what the failed apply left loaded');
+    // #27 item 6: the primary, unloaded to reload it at 101,000, is put back at its context from before.
+    assert.deepEqual(report.loadedAfter, ['qwen/qwen3-coder-30b at 32,768'], 'the report says what is loaded: the state from before');
     assert.equal(readProfileState(file), undefined);
   });
 

@@ -135,6 +135,16 @@ describe('isolation sweep: verdicts', () => {
     assert.equal(j.verdict, 'coupled');
     assert.match(j.note!, /100 % → 67 %/);
   });
+  it('#27 item 18: with one or two dispatches per arm nothing is judged: not enough dispatches, with the raw differences', () => {
+    for (const n of [1, 2]) {
+      const j = judge(arm([10, 10.01].slice(0, n)), arm([9.99, 10].slice(0, n)));
+      assert.equal(j.verdict, 'no clear effect', `n = ${n}`);
+      assert.match(j.note!, new RegExp(`not enough dispatches to judge \\(n = ${n} and ${n}; from 3 per arm\\): raw differences median −0\\.01 s, completion 100 % → 100 %`));
+    }
+    const broke = judge(arm([10]), arm([3], () => ({ completed: false, stopReason: null })));
+    assert.equal(broke.verdict, 'no clear effect', 'not coupled either on one dispatch');
+    assert.match(broke.note!, /completion 100 % → 0 %/);
+  });
   it('one flaky dispatch is not coupling; no clear effect when the interval includes 0; slower says the base value helps', () => {
     const one = arm([10, 11, 10, 12, 11, 10], (i) => (i === 0 ? { completed: false, errorKind: 'timeout' } : {}));
     assert.equal(judge(base, one).verdict, 'no clear effect');

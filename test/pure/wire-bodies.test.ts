@@ -16,7 +16,7 @@ describe('kept bodies (the opt-in)', () => {
     assert.equal(out.apiKey, REDACTED);
     assert.equal(out.nested[0].Authorization, REDACTED);
     assert.equal(out.model, 'm');
-    assert.equal(out.messages[0].content, 'use [redacted] and http://[redacted]@10.0.0.2/v1 with Bearer [redacted]');
+    assert.equal(out.messages[0].content, 'use [redacted] and http://***@10.0.0.2/v1 with Bearer [redacted]');
     // Not JSON (an SSE stream): by shape only.
     assert.equal(redactBody(Buffer.from('data: {"content":"key sk-ABCDEFGHIJKLMNOPQRSTUVWX"}\n\n')), 'data: {"content":"key [redacted]"}\n\n');
     assert.doesNotMatch(redactBody(Buffer.from('{"password":"p","user":"u"}')), /"p"/);

@@ -62,7 +62,7 @@ async function stack(o: { onTurn?: (n: number) => void } = {}) {
 }
 
 describe('lab sweep through the real OpenClaw 2026.9.6 and the compaction-driving server', { skip }, () => {
-  it('three variants end to end: the table, the completion-breaking variant coupled, the profile from before in force after', async (ctx) => {
+  it('three variants end to end: the table, the completion-breaking variant visible, the profile from before in force after', async (ctx) => {
     const t = await stack();
     const r = await runCli(t.args('primaryContext,mode,recentTurnsPreserve', 2), { cwd: t.dir, env: t.env });
     assert.equal(r.status, 0, r.stderr.slice(-4000) + r.stdout);
@@ -70,8 +70,9 @@ describe('lab sweep through the real OpenClaw 2026.9.6 and the compaction-drivin
     for (const line of r.stdout.trimEnd().split('\n')) ctx.diagnostic(line);
     // The operators' table, one row per arm, base first.
     assert.match(r.stdout, /Variable\s+base → variant\s+Δ median s \(95 % CI\)\s+slow rate\s+completion\s+compactions\s+verdict/);
-    assert.match(r.stdout, /primaryContext\s+32768 → 262144 .* coupled/);
-    assert.match(r.stdout, /mode\s+default → safeguard .* (additive|no clear effect)/);
+    // Two dispatches an arm are below what a verdict needs (#27 item 18): every row says so, with the raw differences.
+    assert.match(r.stdout, /primaryContext\s+32768 → 262144 .* no clear effect/);
+    assert.match(r.stdout, /mode\s+default → safeguard .* no clear effect/);
     assert.match(r.stdout, /recentTurnsPreserve\s+5 → 3 /);
     assert.match(r.stdout, /restored the state from before the sweep/);
 
@@ -86,16 +87,14 @@ describe('lab sweep through the real OpenClaw 2026.9.6 and the compaction-drivin
     assert.ok(base.every((d) => compactionCount(d) >= 1), 'mode "default": OpenClaw compacts once the turn crossed its threshold');
     const wide = dispatches('primaryContext=262144');
     assert.deepEqual(wide.map((d) => [d.completed, d.finalMessage]), [[false, 'present'], [false, 'present']], 'an answer came, without its wrap-up');
-    assert.equal(rec.arms.find((a) => a.name === 'primaryContext=262144')!.verdict, 'coupled');
+    assert.equal(rec.arms.find((a) => a.name === 'primaryContext=262144')!.verdict, 'no clear effect');
+    assert.match(r.stdout, /note: primaryContext=262144: not enough dispatches to judge \(n = 2 and 2; from 3 per arm\).*completion 100 % → 0 %/);
     // With the release's default mode (safeguard) OpenClaw 2026.9.6 does not compact at the turn's threshold.
     const safeguard = dispatches('mode=safeguard');
     assert.deepEqual(safeguard.map((d) => [d.completed, compactionCount(d)]), [[true, 0], [true, 0]]);
-    // Fewer compactions with completion held is additive unless the variant was clearly slower; with two dispatches
-    // an arm the bootstrap calls clearly slower is one whose every dispatch took longer than every base dispatch.
-    const secs = (ds: typeof base) => ds.map((d) => d.wallMs);
-    const clearlySlower = Math.min(...secs(safeguard)) > Math.max(...secs(base));
-    assert.equal(rec.arms.find((a) => a.name === 'mode=safeguard')!.verdict, clearlySlower ? 'no clear effect' : 'additive', JSON.stringify({ base: secs(base), safeguard: secs(safeguard) }));
-    assert.ok(['additive', 'no clear effect'].includes(rec.arms.at(-1)!.verdict!), rec.arms.at(-1)!.verdict!);
+    // Fewer compactions with completion held would be additive; with two dispatches an arm nothing is judged.
+    assert.equal(rec.arms.find((a) => a.name === 'mode=safeguard')!.verdict, 'no clear effect');
+    assert.equal(rec.arms.at(-1)!.verdict, 'no clear effect');
     // The model was really reloaded for the variant, and the server saw the longer requests only then.
     assert.ok(t.s.requests.some((q) => q.path === '/api/v1/models/load' && (q.body as { context_length?: number }).context_length === 262144));
 

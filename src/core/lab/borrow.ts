@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerAction } from '../findings.js';
-import { sha256 } from '../fsutil.js';
+import os from 'node:os';
+import { giveTo, ownerOf, processAlive, sha256 } from '../fsutil.js';
 import { readBoundedSync } from '../read.js';
 import { runAction } from '../servers/actions.js';
 import type { ServerState } from '../servers/types.js';
-import { stateDir } from '../write/backups.js';
+import { ensureStateDir, stateDir } from '../write/backups.js';
 import { execute } from '../write/executor.js';
 import { applyPlan, type ApplyReport } from '../profiles/apply.js';
 import type { ProfilePlan } from '../profiles/plan.js';
@@ -134,6 +135,81 @@ export async function restoreSnapshot(snap: Snapshot, opts: RestoreOptions = {})
   return { ok, configRestored: ok && !same, steps, ...(error ? { error } : {}) };
 }
 
+/*
+ * The borrow marker: `local-ai-lab/borrowed.json` beside the config, written before the first change and removed
+ * once the state from before is back. A lab killed outright (SIGKILL, a closed machine) leaves it, and the next
+ * experiment on this config puts the state from before back first (recoverBorrow) and says so.
+ */
+const markerFile = (configPath: string) => path.join(stateDir(configPath), 'borrowed.json');
+
+interface Marker {
+  readonly pid: number;
+  readonly host: string;
+  readonly what: string;
+  readonly since: string;
+  readonly file: string;
+  readonly bytes: string;
+  readonly profileState?: string;
+  readonly loaded: [string, { baseUrl: string; models: { identifier: string; modelKey: string; context?: number }[] }][];
+  readonly touched: string[];
+  readonly lastWrittenHash?: string;
+}
+
+function writeMarker(snap: Snapshot, what: string, touched: ReadonlySet<string>, lastWrittenHash: string | undefined): void {
+  const owner = ownerOf(snap.file);
+  ensureStateDir(snap.file, undefined, owner);
+  const m: Marker = {
+    pid: process.pid,
+    host: os.hostname(),
+    what,
+    since: new Date().toISOString(),
+    file: snap.file,
+    bytes: Buffer.from(snap.bytes).toString('base64'),
+    ...(snap.profileState !== undefined ? { profileState: snap.profileState } : {}),
+    loaded: [...snap.loaded].map(([id, l]) => [id, { baseUrl: l.baseUrl, models: l.models.map((x) => ({ ...x })) }]),
+    touched: [...touched],
+    ...(lastWrittenHash ? { lastWrittenHash } : {}),
+  };
+  const file = markerFile(snap.file);
+  const tmp = `${file}.${process.pid}.tmp`;
+  // It holds the config's bytes, as a backup does: private to the config's owner.
+  fs.writeFileSync(tmp, JSON.stringify(m) + '\n', { mode: 0o600 });
+  giveTo(tmp, owner);
+  fs.renameSync(tmp, file);
+}
+
+function removeMarker(configPath: string): void {
+  fs.rmSync(markerFile(configPath), { force: true });
+}
+
+/**
+ * Puts back the state from before a lab that was killed while it had borrowed this config (its marker remains and
+ * its process is gone). Undefined when there is nothing to recover; otherwise what was done, to be said.
+ */
+export async function recoverBorrow(env: LabEnv): Promise<RestoreReport & { what: string; since: string } | undefined> {
+  let m: Marker;
+  try {
+    const b = readBoundedSync(markerFile(env.configPath), { maxBytes: 64 * 1024 * 1024 });
+    if (!b) return undefined;
+    m = JSON.parse(Buffer.from(b).toString('utf8')) as Marker;
+  } catch {
+    return undefined;
+  }
+  if (m.host !== os.hostname() || processAlive(m.pid)) return undefined;
+  const snap: Snapshot = { file: m.file, bytes: Buffer.from(m.bytes, 'base64'), ...(m.profileState !== undefined ? { profileState: m.profileState } : {}), loaded: new Map(m.loaded) };
+  const r = await restoreSnapshot(snap, {
+    what: `${m.what} (stopped at ${m.since} without restoring)`,
+    lastWrittenHash: m.lastWrittenHash,
+    touched: new Set(m.touched),
+    lmStudioToken: env.lmStudioToken,
+    runAction: env.runAction,
+    reprobe: async () => (await look(env)).servers,
+  });
+  // Said once: after a restore, or when the config was saved by someone else since (theirs stays, the backups hold ours).
+  if (r.ok || r.keptNewer) removeMarker(env.configPath);
+  return { ...r, what: m.what, since: m.since };
+}
+
 /** A borrowed state: what was in force before, what the lab has changed since, and the way back. */
 export class Borrow {
   private readonly touched = new Set<string>();
@@ -165,6 +241,8 @@ export class Borrow {
   async apply(plan: ProfilePlan, from: CheckedFile, opts: { signal?: AbortSignal; onStep?: (message: string, index: number, total: number) => void } = {}): Promise<ApplyReport> {
     if (!plan.blocked && plan.before === plan.after && plan.actions.length === 0) return { ok: true, steps: [`${plan.profile.name} is already in force`], restored: false, loadedAfter: [], instructions: [] };
     for (const a of plan.actions) if (a.kind === 'load') this.touched.add(a.modelKey);
+    // Before the change: a kill from here on leaves the way back on disk.
+    writeMarker(this.before, this.what, this.touched, this.lastWrittenHash);
     const r = await applyPlan(plan, {
       expectedHash: from.read.hash,
       signal: opts.signal,
@@ -175,7 +253,13 @@ export class Borrow {
     });
     const after = readBoundedSync(this.before.file);
     if (after) this.lastWrittenHash = sha256(after);
+    writeMarker(this.before, this.what, this.touched, this.lastWrittenHash);
     return r;
+  }
+
+  /** The lab keeps what it put in force (--keep-profile): nothing is to be recovered later. */
+  keep(): void {
+    removeMarker(this.before.file);
   }
 
   /** Puts back what was in force before; once (a second call returns the first report). */
@@ -188,6 +272,7 @@ export class Borrow {
       runAction: this.env.runAction,
       reprobe: async () => (await look(this.env)).servers,
     });
+    if (this.restored.ok) removeMarker(this.before.file);
     return this.restored;
   }
 }

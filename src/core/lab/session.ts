@@ -7,7 +7,7 @@ import { findProvider, findRow, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
-import { isLocalServer } from '../servers/address.js';
+import { credentialsRefusal, hasUrlCredentials, isLocalServer, redactCredentials } from '../servers/address.js';
 import { openAiDispatcher } from './dispatch/openai.js';
 import { gatewayListening, OPENCLAW_MESSAGE_FILE_MAX, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
@@ -61,10 +61,11 @@ export function openAiTarget(obs: Observation, w: Workload, opts: TargetOptions 
   const parts = splitRef(ref)!;
   const p = findProvider(obs.model, parts.providerId);
   if (!p?.baseUrl) throw new LabPreflightError(`provider "${parts.providerId}" has no baseUrl in openclaw.json; the openai dispatcher needs one`);
+  if (hasUrlCredentials(p.baseUrl)) throw new LabPreflightError(`provider "${parts.providerId}": ${credentialsRefusal(p.baseUrl)}`);
   // The same locality rule as the probes: the lab measures local servers, and sends a hosted API nothing.
   if (!isLocalServer(p.baseUrl) && !opts.allowHosted) {
     throw new LabPreflightError(
-      `provider "${parts.providerId}" is at ${p.baseUrl}, which is not on this machine or the local network; the lab runs only against local servers unless you allow hosted endpoints on this machine (setting localAiLab.lab.allowHostedEndpoints, CLI --allow-hosted)`,
+      `provider "${parts.providerId}" is at ${redactCredentials(p.baseUrl)}, which is not on this machine or the local network; the lab runs only against local servers unless you allow hosted endpoints on this machine (setting localAiLab.lab.allowHostedEndpoints, CLI --allow-hosted)`,
     );
   }
   const key = p.node.members.find((m) => m.key === 'apiKey')?.value;
@@ -76,7 +77,7 @@ export function openAiTarget(obs: Observation, w: Workload, opts: TargetOptions 
 export async function preflight(baseUrl: string, signal?: AbortSignal): Promise<void> {
   const r = await requestText(`${baseUrl}/models`, { timeoutMs: 2000, signal });
   if (!r.ok && (r.failure.kind === 'unreachable' || r.failure.kind === 'timeout')) {
-    throw new LabPreflightError(`nothing answers at ${baseUrl} (${r.failure.message}). Start the model server (LM Studio: lms server start), then run the lab again.`);
+    throw new LabPreflightError(`nothing answers at ${redactCredentials(baseUrl)} (${redactCredentials(r.failure.message)}). Start the model server (LM Studio: lms server start), then run the lab again.`);
   }
 }
 
@@ -111,7 +112,9 @@ export function environmentSnapshot(obs: Observation, configBytes: Uint8Array | 
 }
 
 export function newSession(id: string, w: Workload, prompt: string, repeats: number, env: Environment): Session {
-  return { schemaVersion: SCHEMA_VERSION, id, workload: { ...w, repeats }, prompt, repeats, environment: env, startedAt: new Date().toISOString(), endedAt: null, status: 'running' };
+  // A prompt file may hold what should not sit in a record (a folder shared, a repository pushed): only its hash.
+  const text = w.promptFile ? { promptSha256: sha256(prompt) } : { prompt };
+  return { schemaVersion: SCHEMA_VERSION, id, workload: { ...w, repeats }, ...text, repeats, environment: env, startedAt: new Date().toISOString(), endedAt: null, status: 'running' };
 }
 
 export interface DispatchContext {

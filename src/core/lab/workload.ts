@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { sha256 } from '../fsutil.js';
+import { readBoundedSync } from '../read.js';
 import { PROMPT_SECTIONS_WORKLOAD } from './experiments/promptSections.js';
 import { CODEWORD_WORKLOAD } from './experiments/codewords.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, parseWorkload, WorkloadError, type Workload } from './workloadSchema.js';
@@ -46,13 +48,16 @@ export function loadWorkload(ref: string, labDir: string, opts: LoadOptions = {}
   if (fs.existsSync(asPath)) {
     let json: unknown;
     try {
-      json = JSON.parse(fs.readFileSync(asPath, 'utf8'));
+      // Bounded: a workload file from a cloned folder may be a FIFO or a link to a device.
+      json = JSON.parse(Buffer.from(readBoundedSync(asPath, { maxBytes: 1024 * 1024 }) ?? '').toString('utf8'));
     } catch (err) {
       throw new WorkloadError(`${asPath}: not JSON: ${(err as Error).message}`);
     }
-    const workload = parseWorkload(json, asPath);
-    const prompt = workload.prompt ?? readPromptFile(asPath, workload.promptFile!, opts);
-    return { workload, prompt, file: asPath };
+    const parsed = parseWorkload(json, asPath);
+    if (parsed.prompt !== undefined) return { workload: parsed, prompt: parsed.prompt, file: asPath };
+    const { real, text } = readPromptFile(asPath, parsed.promptFile!, opts);
+    // The session records the file's resolved path and the hash of its text, never the text (newSession).
+    return { workload: { ...parsed, promptFile: real }, prompt: text, file: asPath };
   }
   const builtin = BUILTIN_WORKLOADS.find((w) => w.name === ref);
   if (!builtin) throw new WorkloadError(`no workload "${ref}" (built-in: ${BUILTIN_WORKLOADS.map((w) => w.name).join(', ')}; or ${path.join(labDir, 'workloads', `${ref}.json`)})`);
@@ -72,11 +77,30 @@ const inside = (file: string, dir: string) => {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
 
+/** Names that hold keys or credentials, not prompts: refused as a promptFile unless allowed on this machine. */
+const SECRET_NAME = /^(id_(rsa|dsa|ecdsa|ed25519)(_sk)?(\.pub)?|authorized_keys|known_hosts|\.?netrc|\.?npmrc|\.?pgpass|\.?pypirc|\.?env(\..*)?|.*\.(pem|key|p12|pfx|jks|keystore|kdbx|gpg|asc|ppk)|.*(credential|secret|password|passwd|token|apikey|api_key|private).*)$/i;
+const SECRET_TEXT = /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*aws_secret_access_key\s*=|"private_key"\s*:/m;
+
+/**
+ * Why `real` may not be sent as a prompt: a file in a dot-folder under where it was allowed (`.ssh`,
+ * `.aws`, `.config`; the lab's own `.local-ai-lab` is fine) or one whose name or text looks like a key
+ * or credentials. Undefined when it may.
+ */
+export function promptFileRefusal(real: string, root: string | undefined, text?: string): string | undefined {
+  const rel = root ? path.relative(root, real) : path.basename(real);
+  const dotted = rel.split(path.sep).slice(0, -1).find((seg) => seg.startsWith('.') && seg !== '.local-ai-lab');
+  if (dotted) return `it lies in the hidden folder ${dotted}, where keys and settings live`;
+  if (SECRET_NAME.test(path.basename(real))) return 'its name looks like a key or credentials';
+  if (text !== undefined && SECRET_TEXT.test(text)) return 'it holds what looks like a private key or credentials';
+  return undefined;
+}
+
 /**
  * A promptFile is read only from the workload file's folder (or below) or one of `roots`, judged after
- * symlinks are resolved, so a workload cannot send /etc/passwd or ~/.ssh/id_ed25519 as its prompt.
+ * symlinks are resolved, so a workload cannot send /etc/passwd or ~/.ssh/id_ed25519 as its prompt; and
+ * not from a dot-folder or a file that looks like a key even there (run from $HOME, `../../.ssh/…` is inside).
  */
-function readPromptFile(workloadFile: string, promptFile: string, opts: LoadOptions): string {
+function readPromptFile(workloadFile: string, promptFile: string, opts: LoadOptions): { real: string; text: string } {
   const file = path.resolve(path.dirname(workloadFile), promptFile);
   let real: string;
   try {
@@ -84,17 +108,54 @@ function readPromptFile(workloadFile: string, promptFile: string, opts: LoadOpti
   } catch (err) {
     throw new WorkloadError(`${workloadFile}: promptFile ${file}: ${(err as Error).message}`);
   }
+  const allow = '(setting localAiLab.lab.allowPromptFilesAnywhere, CLI --allow-any-prompt-file)';
+  let root: string | undefined;
   if (!opts.allowAnyPromptFile) {
     const roots = [path.dirname(workloadFile), ...(opts.roots ?? [])].map(realpathOr);
-    if (!roots.some((r) => inside(real, r))) {
-      throw new WorkloadError(
-        `${workloadFile}: promptFile ${file}${real !== file ? ` (→ ${real})` : ''} is outside the workload's folder and the workspace; move it there, or allow it on this machine (setting localAiLab.lab.allowPromptFilesAnywhere, CLI --allow-any-prompt-file)`,
-      );
+    root = roots.find((r) => inside(real, r));
+    if (!root) {
+      throw new WorkloadError(`${workloadFile}: promptFile ${file}${real !== file ? ` (→ ${real})` : ''} is outside the workload's folder and the workspace; move it there, or allow it on this machine ${allow}`);
     }
+    const why = promptFileRefusal(real, root);
+    if (why) throw new WorkloadError(`${workloadFile}: promptFile ${file} is not sent to a model: ${why}. Use another file, or allow it on this machine ${allow}`);
   }
+  let text: string;
   try {
-    return fs.readFileSync(real, 'utf8');
+    text = readPromptText(real);
   } catch (err) {
     throw new WorkloadError(`${workloadFile}: promptFile ${file}: ${(err as Error).message}`);
   }
+  if (!opts.allowAnyPromptFile) {
+    const why = promptFileRefusal(real, root, text);
+    if (why) throw new WorkloadError(`${workloadFile}: promptFile ${file} is not sent to a model: ${why}. Use another file, or allow it on this machine ${allow}`);
+  }
+  return { real, text };
+}
+
+/** A prompt file's text, bounded like every read (a FIFO or /dev/zero must not hang or fill memory). */
+function readPromptText(file: string): string {
+  const bytes = readBoundedSync(file, { maxBytes: MAX_PROMPT_BYTES });
+  if (!bytes) throw new Error('it does not exist');
+  return Buffer.from(bytes).toString('utf8');
+}
+
+// Above what any dispatcher sends (openclaw agent reads 4 MiB and says so itself); only a bound on memory.
+const MAX_PROMPT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The prompt of a session being resumed: its text, or for a promptFile the file's text again, which must
+ * hash to what the session recorded (a session folder from elsewhere cannot name a file to send).
+ */
+export function resumedPrompt(session: { prompt?: string | null; promptSha256?: string | null; workload: { promptFile?: string } }): string {
+  if (typeof session.prompt === 'string') return session.prompt;
+  const file = session.workload.promptFile;
+  if (!file || !session.promptSha256) throw new WorkloadError('the session records neither its prompt nor its prompt file');
+  let text: string;
+  try {
+    text = readPromptText(file);
+  } catch (err) {
+    throw new WorkloadError(`the session's prompt file ${file}: ${(err as Error).message}`);
+  }
+  if (sha256(text) !== session.promptSha256) throw new WorkloadError(`the session's prompt file ${file} is not the text the session started with (its sha256 differs); start a new session`);
+  return text;
 }

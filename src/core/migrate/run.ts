@@ -4,7 +4,7 @@ import { sha256 } from '../fsutil.js';
 import type { Operation } from '../write/executor.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './migrate.js';
 import { validatorFor } from './validate.js';
-import { parseDocument, toValue, type JsonPath } from '../openclaw/document.js';
+import { parseDocument, toValue, type JsonNode, type JsonPath } from '../openclaw/document.js';
 import { holdBlocking, issuePath, valueAt, withoutBlocking, withoutPaths } from './unblock.js';
 import { guardedBy } from './guards.js';
 import { dottedPath } from './repairDiff.js';
@@ -50,9 +50,15 @@ export interface MigrationOptions {
   readonly onProgress?: (line: string) => void;
 }
 
-/** Doctor on a config with `$include`s would judge a copy without them; our own fixes handle those files. */
-function hasInclude(text: string): boolean {
-  return /["']?\$include["']?\s*:/.test(text);
+/**
+ * Doctor on a config with `$include`s would judge a copy without them; our own fixes handle those files. Judged on
+ * the decoded keys, as OpenClaw reads them: `"\u0024include"` is an `$include` too, though the text never says so.
+ */
+export function hasInclude(root: JsonNode | undefined): boolean {
+  if (!root) return false;
+  if (root.kind === 'object') return root.members.some((m) => m.key === '$include' || hasInclude(m.value));
+  if (root.kind === 'array') return root.items.some(hasInclude);
+  return false;
 }
 
 /** validate → fix → validate with the installed OpenClaw as judge; nothing is written here. The CLI's and the editor's one way. */
@@ -68,7 +74,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
   const parsed = parseDocument(file, text);
   if (opts.repair === false) repair = { ran: false, wouldAlso: [], note: 'skipped (only our own fixes were used)' };
   else if (parsed.error) repair = { ran: false, wouldAlso: [], note: 'OpenClaw cannot parse the file' };
-  else if (hasInclude(text)) repair = { ran: false, wouldAlso: [], note: "the file uses $include; OpenClaw's repair would judge a copy without the included files, so only our own fixes were used" };
+  else if (hasInclude(parsed.root)) repair = { ran: false, wouldAlso: [], note: "the file uses $include; OpenClaw's repair would judge a copy without the included files, so only our own fixes were used" };
   else if (opts.version.year !== opts.installed.year || opts.version.month !== opts.installed.month || opts.version.patch !== opts.installed.patch) repair = { ran: false, wouldAlso: [], note: `planning for OpenClaw ${formatVersion(opts.version)}, not the installed ${formatVersion(opts.installed)}; its repair speaks for the installed release only` };
   else {
     try {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { validateConfig, type RunOptions, type ValidationResult } from '../openclaw/cli.js';
 import { parseDocument, type JsonNode } from '../openclaw/document.js';
 import { includeRootsFrom } from '../read.js';
 import type { TextEdit } from '../text.js';
+import { privateTemp } from '../openclaw/repair.js';
 import { applyEdits } from '../text.js';
 
 /** Relative `$include` paths made absolute against the real config folder, so a copy elsewhere reads the same files. */
@@ -32,7 +32,7 @@ function anchorIncludes(text: string, configDir: string): string {
 export function validatorFor(exe: string, configPath: string, opts: RunOptions): (text: string) => Promise<ValidationResult> {
   const configDir = path.dirname(path.resolve(configPath));
   return async (text) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-ai-lab-validate-'));
+    const dir = privateTemp('validate');
     const copy = path.join(dir, path.basename(configPath));
     try {
       fs.writeFileSync(copy, anchorIncludes(text, configDir), { mode: 0o600 });

@@ -8,6 +8,7 @@ import { formatVersion, type OpenClawVersion } from './version.js';
 import { sha256 } from '../fsutil.js';
 import { keep, keptDir, readKept } from '../kept.js';
 import { millis, type Millis } from '../units.js';
+import { processAlive } from '../fsutil.js';
 
 /**
  * Runs the installed OpenClaw's own repair (`doctor --fix --non-interactive`) on a private copy of a config,
@@ -83,6 +84,12 @@ export interface RepairOptions {
 
 /** Doctor prints this when it is done; it may then linger on background work, which we do not wait for. */
 const DONE = 'Doctor complete.';
+/**
+ * Doctor's last line when it ran to its end but wrote no config fix (a value it cannot repair, or only warnings):
+ * it exits 1, yet it finished — like "No config changes were written", not a failed repair.
+ */
+const FINISHED_UNAPPLIED = 'Doctor finished, but config fixes were not applied';
+const finished = (stdout: string) => stdout.includes(DONE) || stdout.includes(FINISHED_UNAPPLIED);
 const LINGER_MS = 3000;
 export const REPAIR_TIMEOUT_MS = millis(180_000);
 
@@ -107,6 +114,40 @@ function killAll(pid: number | undefined, home: string): void {
       process.kill(p, 'SIGKILL');
     } catch {
       /* already gone */
+    }
+  }
+}
+
+/** Private folders in the temp folder, named with the pid of the process that made them (`local-ai-lab-repair-<pid>-…`). */
+const PRIVATE_HOME = /^local-ai-lab-(repair|validate)-(\d+)-/;
+
+/** A private folder for doctor or the validator, named for this process so a later run can tell it is stale. */
+export function privateTemp(kind: 'repair' | 'validate'): string {
+  sweepStaleHomes();
+  return fs.mkdtempSync(path.join(os.tmpdir(), `local-ai-lab-${kind}-${process.pid}-`));
+}
+
+/**
+ * What a migrate killed outright (SIGKILL, a closed machine) left: a private home with a full copy of the config
+ * and doctor's .bak, and doctor itself still running in its own process group. Both go, once their process is gone.
+ */
+export function sweepStaleHomes(): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = PRIVATE_HOME.exec(name);
+    if (!m || processAlive(Number(m[2]))) continue;
+    const home = path.join(os.tmpdir(), name);
+    try {
+      if (fs.lstatSync(home).uid !== process.getuid?.()) continue;
+      killAll(undefined, home);
+      fs.rmSync(home, { recursive: true, force: true });
+    } catch {
+      // Best effort: a folder we cannot remove is no reason to refuse the user's command.
     }
   }
 }
@@ -161,19 +202,20 @@ export async function repairWithDoctor(executable: string, text: string, opts: R
 }
 
 async function runDoctor(executable: string, text: string, opts: RepairOptions): Promise<RepairResult> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'local-ai-lab-repair-'));
+  const home = privateTemp('repair');
   const state = path.join(home, '.openclaw');
   const cfg = path.join(state, 'openclaw.json');
   const t0 = Date.now();
   try {
     fs.mkdirSync(state, { mode: 0o700 });
     fs.writeFileSync(cfg, text, { mode: 0o600 });
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string; why?: string }>((resolve) => {
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string; why?: string; killedBy?: string }>((resolve) => {
       let stdout = '';
       let stderr = '';
       let settled = false;
       let linger: NodeJS.Timeout | undefined;
       let child: ReturnType<typeof spawn>;
+      let killedBy: string | undefined;
       const finish = (code: number | null, why?: string) => {
         if (settled) return;
         settled = true;
@@ -181,7 +223,7 @@ async function runDoctor(executable: string, text: string, opts: RepairOptions):
         clearTimeout(linger);
         opts.signal?.removeEventListener('abort', onAbort);
         killAll(child?.pid, home);
-        resolve({ code, stdout, stderr, why });
+        resolve({ code, stdout, stderr, why, ...(killedBy ? { killedBy } : {}) });
       };
       const onAbort = () => finish(null, 'cancelled');
       const timer = setTimeout(() => finish(null, `did not finish within ${Math.round((opts.timeoutMs ?? REPAIR_TIMEOUT_MS) / 1000)} s`), opts.timeoutMs ?? REPAIR_TIMEOUT_MS);
@@ -198,7 +240,7 @@ async function runDoctor(executable: string, text: string, opts: RepairOptions):
           const step = line.replace(/^[\s│◇◆└┌├─]+/u, '').trim();
           if (step && step.length < 120 && !/^[─╮╯│]+$/u.test(step)) opts.onProgress?.(step);
         }
-        if (!linger && stdout.includes(DONE)) linger = setTimeout(() => finish(0), LINGER_MS);
+        if (!linger && finished(stdout)) linger = setTimeout(() => finish(0), LINGER_MS);
       });
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.on('error', (err) => finish(null, `could not run ${executable}: ${err.message}`));
@@ -208,18 +250,21 @@ async function runDoctor(executable: string, text: string, opts: RepairOptions):
       const onEnd = () => ++ended === 2 && exitCode !== undefined && finish(exitCode);
       child.stdout!.on('end', onEnd);
       child.stderr!.on('end', onEnd);
-      child.on('exit', (code) => {
+      child.on('exit', (code, sig) => {
         exitCode = code;
+        if (sig) killedBy = sig;
         if (ended === 2) finish(code);
         else setTimeout(() => finish(code), 500);
       });
     });
     if (out.why) throw new RepairFailed(`openclaw doctor ${out.why}`);
     // "No config changes were written" with the values it stopped at is an answer (it exits 1 then), not a failure:
-    // the caller runs it again without them (migrate/unblock.ts).
-    if (!out.stdout.includes(DONE) && out.code !== 0 && !doctorBlocked(out.stdout).length) {
+    // the caller runs it again without them (migrate/unblock.ts). So is "finished, but config fixes were not applied".
+    if (!finished(out.stdout) && out.code !== 0 && !doctorBlocked(out.stdout).length) {
       const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-1)[0] ?? '';
-      throw new RepairFailed(`openclaw doctor exited with ${out.code}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
+      // A signal is said as one: "exited with null" said nothing.
+      const how = out.code === null ? `was killed by ${out.killedBy ?? 'a signal'}` : `exited with ${out.code}`;
+      throw new RepairFailed(`openclaw doctor ${how}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
     }
     let repairedText: string;
     try {

@@ -43,15 +43,22 @@ export interface ApplyReport {
 export async function applyPlan(plan: ProfilePlan, opts: ApplyOptions): Promise<ApplyReport> {
   if (plan.blocked) return { ok: false, steps: [], restored: false, error: plan.blocked, loadedAfter: [], instructions: [] };
   const run = opts.run ?? ((a: ServerAction, signal?: AbortSignal) => runAction(a, { timeoutMs: opts.loadTimeoutMs ?? 10 * 60_000, signal, lmStudioToken: opts.lmStudioToken }));
+  const done: ServerAction[] = [];
   const r = await execute({
     title: `profile ${plan.profile.name}`,
     writes: [{ file: plan.file, expectedHash: opts.expectedHash, after: plan.after }],
     actions: plan.actions,
-    runAction: run,
+    runAction: async (a, signal) => {
+      const step = await run(a, signal);
+      done.push(a);
+      return step;
+    },
     signal: opts.signal,
     onStep: opts.onStep,
   });
   const backup = r.backups[0];
+  const steps = [...r.steps];
+  if (!r.ok && done.length) steps.push(...(await putServersBack(plan, done, run)));
   if (r.ok) {
     const after = readBoundedSync(plan.file);
     if (after) writeProfileState(plan.file, plan.profile.name, after);
@@ -59,13 +66,40 @@ export async function applyPlan(plan: ProfilePlan, opts: ApplyOptions): Promise<
   return {
     ok: r.ok,
     backup,
-    steps: r.steps,
+    steps,
     restored: r.restored.length > 0,
     ...(r.keptNewer.length ? { keptNewer: true } : {}),
     ...(r.error ? { error: r.error } : {}),
     loadedAfter: r.changes.length || plan.actions.length ? await loadedNow(opts) : [],
     instructions: r.instructions,
   };
+}
+
+/**
+ * After a failed apply the config is restored by the executor; the servers are put back here: what the plan
+ * loaded is unloaded, and what it unloaded (the primary, to reload it at another context) is loaded again at
+ * its old context. Never cancelled: this is the way back.
+ */
+async function putServersBack(plan: ProfilePlan, done: readonly ServerAction[], run: (a: ServerAction, signal?: AbortSignal) => Promise<string>): Promise<string[]> {
+  const steps: string[] = [];
+  const undo: ServerAction[] = [];
+  for (const a of [...done].reverse()) {
+    if (a.kind === 'load') undo.push({ kind: 'unload', runtime: 'lmstudio', baseUrl: a.baseUrl, identifier: a.identifier });
+  }
+  for (const a of done) {
+    if (a.kind !== 'unload') continue;
+    const back = plan.putBack?.find((p) => p.kind === 'load' && p.identifier === a.identifier && p.baseUrl === a.baseUrl);
+    if (back) undo.push(back);
+    else steps.push(`${a.identifier} was unloaded and its context from before is unknown; load it again yourself`);
+  }
+  for (const a of undo) {
+    try {
+      steps.push(`put back: ${await run(a)}`);
+    } catch (err) {
+      steps.push(`could not put back ${a.kind === 'load' ? `${a.modelKey} at ${fmt(a.contextLength)}` : a.kind === 'unload' ? `the unload of ${a.identifier}` : 'a step'}: ${(err as Error).message}`);
+    }
+  }
+  return steps;
 }
 
 async function loadedNow(opts: ApplyOptions): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { FileChange } from '../write/executor.js';
+import { replacesEnvReference, type FileChange } from '../write/executor.js';
 import type { ServerAction } from '../findings.js';
 import { child, member, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, removeMember, setMember, setPath, type DocEdits } from '../openclaw/edit.js';
@@ -25,6 +25,8 @@ export interface ProfilePlan extends FileChange {
   readonly warnings: readonly string[];
   /** Set when the plan cannot be applied; says what to do. */
   readonly blocked?: string;
+  /** For each unload, the load that puts the instance back as it was (a failed apply runs the ones it needs). */
+  readonly putBack?: readonly ServerAction[];
 }
 
 /** Applies edit steps one at a time, re-parsing between them, so insertions into one object never collide. */
@@ -138,6 +140,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
 
   const actions: ServerAction[] = [];
   const unloads: string[] = [];
+  const putBack: ServerAction[] = [];
   let blocked: string | undefined;
   for (const t of [profile.primary, profile.compactor].filter((x): x is ModelTarget => !!x)) {
     const state = obs.runtimes.get(t.providerId);
@@ -155,6 +158,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
       if (loaded) {
         actions.push({ kind: 'unload', runtime: 'lmstudio', baseUrl: state.baseUrl, identifier: loaded.identifier });
         unloads.push(`${loaded.identifier} (loaded at ${loaded.loadedContextLength ? fmt(loaded.loadedContextLength) : 'an unknown context'})`);
+        if (loaded.loadedContextLength) putBack.push({ kind: 'load', runtime: 'lmstudio', baseUrl: state.baseUrl, modelKey: loaded.modelKey, identifier: loaded.identifier, contextLength: loaded.loadedContextLength });
       }
       actions.push({ kind: 'load', runtime: 'lmstudio', baseUrl: state.baseUrl, modelKey: loaded?.modelKey ?? t.modelId, identifier: loaded?.identifier ?? t.modelId, contextLength: t.context.value });
     } else if (state.knowsLoaded === false) {
@@ -173,7 +177,10 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
   if (rejected.length) warnings.push(`openclaw.json holds ${rejected.length} key(s) OpenClaw ${formatVersion(obs.version)} rejects (${rejected.map((f) => f.path.join('.')).join(', ')}); fix them (retired-key) or OpenClaw will not start, whatever the profile`);
   // Unload first (frees memory), then load.
   actions.sort((a, b) => (a.kind === 'unload' ? 0 : 1) - (b.kind === 'unload' ? 0 : 1));
-  return { profile, file, before, after: s.doc.text, configChanges: changes, actions, unloadsOperatorModels: unloads, warnings: [...profile.notes, ...warnings], blocked };
+  // What the executor would refuse, the plan refuses too: --dry-run never shows a diff the apply cannot write.
+  const envRefused = replacesEnvReference(file, before, s.doc.text);
+  if (envRefused) return { profile, file, before, after: before, configChanges: [], actions: [], unloadsOperatorModels: [], warnings: [...profile.notes, ...warnings], blocked: envRefused.replace(/ nothing was written\.$/, ' nothing would be written.') };
+  return { profile, file, before, after: s.doc.text, configChanges: changes, actions, unloadsOperatorModels: unloads, warnings: [...profile.notes, ...warnings], blocked, putBack };
 }
 
 /** The plan in words, for the confirmation and `--dry-run`. */

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import { sha256 } from '../fsutil.js';
+import { giveTo, ownerOf, sha256 } from '../fsutil.js';
 import { readBoundedSync } from '../read.js';
-import { stateDir } from '../write/backups.js';
+import { ensureStateDir, stateDir } from '../write/backups.js';
 
 const StateSchema = z.looseObject({ profile: z.string(), appliedAt: z.string(), configSha256: z.string() });
 export type ProfileState = z.infer<typeof StateSchema>;
@@ -22,8 +22,10 @@ export function readProfileState(configPath: string): ProfileState | undefined {
 }
 
 export function writeProfileState(configPath: string, profile: string, configBytes: Uint8Array): void {
-  const dir = stateDir(configPath);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const owner = ownerOf(configPath);
+  const dir = ensureStateDir(configPath, undefined, owner);
   const state: ProfileState = { profile, appliedAt: new Date().toISOString(), configSha256: sha256(configBytes) };
-  fs.writeFileSync(path.join(dir, 'profile.json'), JSON.stringify(state, null, 2) + '\n');
+  const file = path.join(dir, 'profile.json');
+  fs.writeFileSync(file, JSON.stringify(state, null, 2) + '\n');
+  giveTo(file, owner);
 }

@@ -1,5 +1,39 @@
 /** Where a server is: its root URL, and whether it is on this machine or the local network. */
 
+/** `user:password@` after a URL's scheme, wherever it appears in a text. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"`]+@/gi;
+
+/** A text with every URL's `user:password@` replaced by `***@`: for every message, log line and output. */
+export function redactCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1***@');
+}
+
+/** A log (the editor's output channel) whose every string argument is redacted before it is written. */
+export function redactingLog<T extends object>(log: T): T {
+  return new Proxy(log, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => (v as (...a: unknown[]) => unknown).apply(target, args.map((a) => (typeof a === 'string' ? redactCredentials(a) : a instanceof Error ? redactCredentials(a.stack ?? a.message) : a)));
+    },
+  });
+}
+
+/** Whether a URL carries `user:password@`: such a URL is not contacted (we would have to send the password). */
+export function hasUrlCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Why a URL with credentials was not used, naming it without them. */
+export function credentialsRefusal(url: string): string {
+  return `${redactCredentials(url)} carries a user name and password in the URL, which Local AI Lab never sends, so it was not contacted; give the server's key as the provider's apiKey instead`;
+}
+
 /** Where a provider's server answers: the origin, with any path before `/v1` kept (reverse proxies). */
 export function serverRoot(baseUrl: string): string | undefined {
   let u: URL;
@@ -13,6 +47,8 @@ export function serverRoot(baseUrl: string): string | undefined {
   return `${u.protocol}//${u.host}${prefix}`;
 }
 
+const CLOUD_METADATA = new Set(['169.254.169.254', '169.254.170.2', '169.254.169.123', 'fd00:ec2::254', 'metadata', 'metadata.google.internal']);
+
 /**
  * Only servers on this machine or the local network are probed; a hosted API is never contacted.
  * Loopback, RFC 1918, link-local, `.local` (mDNS) and single-label host names count as local.
@@ -25,6 +61,9 @@ export function isLocalServer(baseUrl: string): boolean {
     return false;
   }
   host = host.replace(/^\[|\]$/g, '');
+  // A cloud's instance-metadata service answers on a link-local address (and as `metadata` on GCP): it hands out
+  // credentials, so it is never a model server we probe or send a key to.
+  if (CLOUD_METADATA.has(host)) return false;
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host === '::1' || host === '0.0.0.0') return true;
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
   if (m) {

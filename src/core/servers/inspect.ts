@@ -4,7 +4,7 @@ import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsSe
 import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaShow, type OllamaShowFacts, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
 import { RUNTIME_NAMES, type DownloadedModel, type LoadedModel, type RuntimeKind, type ServerState } from './types.js';
 import { lmStudioAuthHeaders } from './secrets.js';
-import { serverRoot } from './address.js';
+import { credentialsRefusal, hasUrlCredentials, redactCredentials, serverRoot } from './address.js';
 
 /** Runs `lms` with arguments (never a shell string) and returns stdout; injected so core stays testable. */
 export type LmsRunner = (args: readonly string[], timeoutMs: number, signal?: AbortSignal) => Promise<{ stdout: string; exitCode: number }>;
@@ -33,7 +33,8 @@ const Health = z.looseObject({ status: z.string() });
 /** Finds what kind of server answers at `baseUrl` and reads what it has loaded. Never throws. */
 export async function inspectServer(baseUrl: string, opts: InspectOptions): Promise<ServerState> {
   const root = serverRoot(baseUrl);
-  if (!root) return { baseUrl, status: 'unreadable', detail: `not an http(s) URL: ${baseUrl}`, loaded: [], via: 'probe' };
+  if (!root) return { baseUrl: redactCredentials(baseUrl), status: 'unreadable', detail: `not an http(s) URL: ${redactCredentials(baseUrl)}`, loaded: [], via: 'probe' };
+  if (hasUrlCredentials(baseUrl)) return { baseUrl: redactCredentials(baseUrl), status: 'unreadable', detail: credentialsRefusal(baseUrl), loaded: [], via: 'probe' };
   // Identification carries no credentials: the kind is not known yet (see secrets.ts).
   const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal });
 

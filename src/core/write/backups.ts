@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { giveTo, ownerOf, writeFully, type Owner } from '../fsutil.js';
 
 /** Beside the config, so the CLI and the extension share it: `<config dir>/local-ai-lab/`. */
 export function stateDir(configPath: string): string {
@@ -16,23 +17,60 @@ export const KEEP_BACKUPS = 20;
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '');
 
 /**
+ * Makes `<config dir>/local-ai-lab/` and `sub` under it, owned by whoever owns the config: a root run
+ * (`sudo local-ai-lab fix`) must not leave folders the config's owner cannot open.
+ */
+export function ensureStateDir(configPath: string, sub?: string, owner: Owner | undefined = ownerOf(configPath)): string {
+  const dirs = [stateDir(configPath), ...(sub ? [path.join(stateDir(configPath), sub)] : [])];
+  for (const d of dirs) {
+    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    giveTo(d, owner);
+  }
+  return dirs[dirs.length - 1]!;
+}
+
+/**
  * Writes `bytes` as a new backup of `configPath`. Names sort by time (millisecond stamp, then a counter
  * within the millisecond) and are created exclusively, so twelve backups in one second — from one
  * process or several — are twelve files.
  */
 export function writeBackup(configPath: string, bytes: Uint8Array, now = new Date()): string {
-  const dir = backupDir(configPath);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const owner = ownerOf(configPath);
+  const dir = ensureStateDir(configPath, 'backups', owner);
   const base = `${path.basename(configPath)}.${stamp(now)}`;
   for (let seq = 1; ; seq++) {
     const file = path.join(dir, `${base}-${String(seq).padStart(4, '0')}.bak`);
+    let fd: number;
     try {
-      fs.writeFileSync(file, bytes, { mode: 0o600, flag: 'wx' });
+      fd = fs.openSync(file, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    try {
+      // All of it on disk, or no backup at all: a 0-byte backup on a full disk would be offered first by Restore Backup….
+      writeFully(fd, bytes);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      giveTo(file, owner);
       return file;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+      fs.rmSync(file, { force: true });
+      throw err;
     }
   }
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether `name` is one of `configName`'s backups — exactly, so `openclaw.json.work`'s are not `openclaw.json`'s. */
+export function isBackupOf(name: string, configName: string): boolean {
+  return new RegExp(`^${escape(configName)}\\.\\d{8}T\\d{6}\\.\\d{3}Z-\\d+\\.bak$`).test(name);
 }
 
 /** The config's backups, oldest first. */
@@ -45,7 +83,7 @@ export function listBackups(configPath: string): string[] {
     return [];
   }
   return names
-    .filter((f) => f.startsWith(`${path.basename(configPath)}.`) && f.endsWith('.bak'))
+    .filter((f) => isBackupOf(f, path.basename(configPath)))
     .sort()
     .map((f) => path.join(dir, f));
 }

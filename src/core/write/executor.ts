@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { EditPlan, ServerAction } from '../findings.js';
 import { fmt } from '../format.js';
-import { processAlive, sha256 } from '../fsutil.js';
+import { ownerOf, processAlive, sha256, writeFully, type Owner } from '../fsutil.js';
 import { encodeText, isEnvReference, parseDocument, type JsonNode, type TextEncodingName } from '../openclaw/document.js';
 import { readBoundedSync } from '../read.js';
 import type { TextEdit } from '../text.js';
@@ -121,6 +121,31 @@ export function sweepStale(dir: string): void {
   }
 }
 
+/**
+ * Why `file` cannot be written by this process (the file, the folder its temp file and rename need, or the
+ * folder its backups go in), or undefined. Asked first, so a folder you cannot write costs no doctor run and
+ * ends in one sentence, not a raw EACCES.
+ */
+export function whyNotWritable(file: string): string | undefined {
+  const target = realTarget(file);
+  const checks: [string, string][] = [
+    [target, 'the file'],
+    [path.dirname(target), 'its folder (the new version is written beside it, then renamed)'],
+  ];
+  const state = path.join(path.dirname(file), 'local-ai-lab');
+  checks.push(fs.existsSync(state) ? [state, 'its local-ai-lab folder (backups)'] : [path.dirname(file), 'the folder its backups go in']);
+  for (const [p, what] of checks) {
+    try {
+      fs.accessSync(p, fs.constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      return `${file} cannot be changed: you cannot write ${what}, ${p} (${code}); nothing was run or changed. Fix its permissions or run as its owner, then retry.`;
+    }
+  }
+  return undefined;
+}
+
 /** Where a write really lands: a symlinked config is written through to its target. */
 function realTarget(file: string): string {
   try {
@@ -130,24 +155,50 @@ function realTarget(file: string): string {
   }
 }
 
-/** Paths of `${VAR}` strings in `root` (OpenClaw substitutes them at read; we never replace one). */
-function envRefs(root: JsonNode | undefined, out = new Map<string, string>(), at = ''): Map<string, string> {
+type Segments = readonly (string | number)[];
+
+/**
+ * `${VAR}` strings in `root` with the path to each as segments: a key may hold dots (provider ids
+ * `lm.studio`, `192.168.1.20`), so a dotted string would find nothing under it.
+ */
+function envRefs(root: JsonNode | undefined, out: [Segments, string][] = [], at: Segments = []): [Segments, string][] {
   if (!root) return out;
-  if (root.kind === 'object') for (const m of root.members) envRefs(m.value, out, `${at}.${m.key}`);
-  else if (root.kind === 'array') root.items.forEach((x, i) => envRefs(x, out, `${at}.${i}`));
-  else if (isEnvReference(root.value)) out.set(at.slice(1), root.value as string);
+  if (root.kind === 'object') for (const m of root.members) envRefs(m.value, out, [...at, m.key]);
+  else if (root.kind === 'array') root.items.forEach((x, i) => envRefs(x, out, [...at, i]));
+  else if (isEnvReference(root.value)) out.push([at, root.value as string]);
   return out;
 }
 
-function valueAt(root: JsonNode | undefined, dottedPath: string): JsonNode | undefined {
+function valueAt(root: JsonNode | undefined, at: Segments): JsonNode | undefined {
   let n = root;
-  for (const k of dottedPath.split('.')) {
+  for (const k of at) {
     if (!n) return undefined;
     if (n.kind === 'object') n = [...n.members].reverse().find((m) => m.key === k)?.value;
-    else if (n.kind === 'array') n = n.items[Number(k)];
+    else if (n.kind === 'array' && typeof k === 'number') n = n.items[k];
     else return undefined;
   }
   return n;
+}
+
+const showPath = (at: Segments) => at.map((k, i) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${i ? '.' : ''}${k}` : `[${JSON.stringify(k)}]`)).join('');
+
+/**
+ * Why a change from `beforeText` to `afterText` is refused because it replaces a `${VAR}` reference
+ * (OpenClaw fills those from the environment; we never overwrite one), or undefined. A previewed plan
+ * asks this too, so `--dry-run` never shows a diff the real write would refuse.
+ */
+export function replacesEnvReference(file: string, beforeText: string, afterText: string): string | undefined {
+  return envRefRefusal(parseDocument(file, beforeText).root, parseDocument(file, afterText).root);
+}
+
+function envRefRefusal(was: JsonNode | undefined, now: JsonNode | undefined): string | undefined {
+  // `${VAR}` values are opaque: a value that still exists must still be the reference.
+  const replaced = envRefs(was).filter(([p, v]) => {
+    const n = valueAt(now, p);
+    return n !== undefined && !(n.kind === 'string' && n.value === v);
+  });
+  if (!replaced.length) return undefined;
+  return `${replaced.map(([p, v]) => `${showPath(p)} is ${v}`).join('; ')}: OpenClaw fills ${replaced.length > 1 ? 'these' : 'it'} from the environment, and Local AI Lab never overwrites such a reference. Change the variable instead; nothing was written.`;
 }
 
 function prepare(w: FileWrite): Prepared {
@@ -172,16 +223,8 @@ function prepare(w: FileWrite): Prepared {
   const was = parseDocument(w.file, mapped.text);
   const now = parseDocument(w.file, afterText);
   if (now.error && !was.error) throw new EditRefused(`the change would leave ${path.basename(w.file)} unparseable (${now.error.message}); nothing was written`);
-  // `${VAR}` values are opaque: a value that still exists must still be the reference.
-  const replaced = [...envRefs(was.root)].filter(([p, v]) => {
-    const n = valueAt(now.root, p);
-    return n !== undefined && !(n.kind === 'string' && n.value === v);
-  });
-  if (replaced.length) {
-    throw new EditRefused(
-      `${replaced.map(([p, v]) => `${p} is ${v}`).join('; ')}: OpenClaw fills ${replaced.length > 1 ? 'these' : 'it'} from the environment, and Local AI Lab never overwrites such a reference. Change the variable instead; nothing was written.`,
-    );
-  }
+  const refused = envRefRefusal(was.root, now.root);
+  if (refused) throw new EditRefused(refused);
   return { write: w, target, before, after, beforeText: mapped.text, afterText, stat };
 }
 
@@ -198,25 +241,40 @@ function tempPath(target: string, tag: string, kind: 'tmp' | 'side'): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.lal-${process.pid}-${tag}.${kind}`);
 }
 
-/** Writes `bytes` to a new temp file beside `target` with the original's mode, owner and group. */
-function writeTemp(file: string, bytes: Uint8Array, stat: fs.Stats | undefined): void {
-  const mode = stat ? stat.mode & 0o7777 : 0o600;
+/** Says which file a full disk (or quota) stopped, instead of a bare errno. */
+function diskFull(err: unknown, what: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new Error(`no space left on the disk holding ${what} (${code}); nothing was written`);
+  return err as Error;
+}
+
+/**
+ * Writes `bytes` to a new temp file beside `target` with the given mode, owner and group, all of it
+ * (a short write on a full disk is an error, not a truncated config) and flushed before any rename.
+ */
+function writeTemp(file: string, bytes: Uint8Array, mode: number, owner: Owner | undefined): void {
   const fd = fs.openSync(file, 'wx', mode);
   try {
-    fs.writeSync(fd, bytes);
+    writeFully(fd, bytes);
     fs.fchmodSync(fd, mode);
-    if (stat && (stat.uid !== process.getuid?.() || stat.gid !== process.getgid?.())) {
+    if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) {
       try {
-        fs.fchownSync(fd, stat.uid, stat.gid);
+        fs.fchownSync(fd, owner.uid, owner.gid);
       } catch {
         // Only root may give a file away; a user editing their own file keeps ownership anyway.
       }
     }
     fs.fsyncSync(fd);
-  } finally {
+    if (fs.fstatSync(fd).size !== bytes.length) throw Object.assign(new Error('ENOSPC: the temp file is shorter than what was written'), { code: 'ENOSPC' });
+  } catch (err) {
     fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw diskFull(err, path.basename(file).replace(/^\.(.+)\.lal-.*$/, '$1'));
   }
+  fs.closeSync(fd);
 }
+
+const modeOf = (stat: fs.Stats) => stat.mode & 0o7777;
 
 function unchanged(p: Prepared): boolean {
   const now = readBoundedSync(p.target);
@@ -226,7 +284,7 @@ function unchanged(p: Prepared): boolean {
 /** Replaces `file` with `bytes` if it still holds `expectedHash`; the one primitive every write ends in. */
 function replaceChecked(p: Prepared, bytes: Uint8Array): void {
   const tmp = tempPath(p.target, randomBytes(4).toString('hex'), 'tmp');
-  writeTemp(tmp, bytes, p.stat);
+  writeTemp(tmp, bytes, modeOf(p.stat), p.stat);
   try {
     if (!unchanged(p)) throw new ChangedOnDisk(p.write.file);
     fs.renameSync(tmp, p.target);
@@ -253,6 +311,8 @@ export async function execute(op: Operation): Promise<OperationReport> {
   for (const dir of new Set(op.writes.map((w) => path.dirname(realTarget(w.file))))) sweepStale(dir);
 
   // 1. Plan every file before touching any: a refusal here writes nothing at all.
+  const unwritable = op.writes.map((w) => whyNotWritable(w.file)).find(Boolean);
+  if (unwritable) return report(false, { error: unwritable });
   let prepared: Prepared[];
   try {
     prepared = op.writes.map(prepare).filter((p) => Buffer.compare(Buffer.from(p.before), Buffer.from(p.after)) !== 0 || p.write.reencode);
@@ -270,12 +330,17 @@ export async function execute(op: Operation): Promise<OperationReport> {
   try {
     const temps = prepared.map((p) => {
       const tmp = tempPath(p.target, randomBytes(4).toString('hex'), 'tmp');
-      writeTemp(tmp, p.after, p.stat);
       made.push(tmp);
+      writeTemp(tmp, p.after, modeOf(p.stat), p.stat);
       return tmp;
     });
     for (const p of prepared) {
-      const b = writeBackup(p.write.file, p.before, now);
+      let b: string;
+      try {
+        b = writeBackup(p.write.file, p.before, now);
+      } catch (err) {
+        throw diskFull(err, `the backup of ${path.basename(p.write.file)}`);
+      }
       made.push(b);
       backups.push(b);
     }
@@ -283,8 +348,9 @@ export async function execute(op: Operation): Promise<OperationReport> {
     const sideNames = (op.sideFiles ?? []).map((s) => freeName(s.file));
     const sideTemps = (op.sideFiles ?? []).map((s, i) => {
       const tmp = tempPath(sideNames[i]!, mainHash, 'side');
-      writeTemp(tmp, Buffer.from(s.text, 'utf8'), undefined);
       made.push(tmp);
+      // The config's owner must be able to read what was removed from it, also after a root run.
+      writeTemp(tmp, Buffer.from(s.text, 'utf8'), 0o600, ownerOf(prepared[0]?.write.file ?? sideNames[i]!) ?? ownerOf(path.dirname(sideNames[i]!)));
       return tmp;
     });
     for (const p of prepared) if (!unchanged(p)) throw new ChangedOnDisk(p.write.file);

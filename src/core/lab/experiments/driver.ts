@@ -1,7 +1,7 @@
 import type { ApplyReport } from '../../profiles/apply.js';
 import type { ProfilePlan } from '../../profiles/plan.js';
 import type { CheckedFile } from '../../sources.js';
-import { Borrow, type RestoreReport } from '../borrow.js';
+import { Borrow, recoverBorrow, type RestoreReport } from '../borrow.js';
 import { look as lookNow, type LabEnv } from '../look.js';
 
 /**
@@ -78,6 +78,8 @@ export interface Borrower {
   readonly profileBefore: string | null;
   apply(plan: ProfilePlan, from: CheckedFile, opts: { signal?: AbortSignal; onStep?: (message: string) => void }): Promise<ApplyResult>;
   restore(): Promise<RestoreReport>;
+  /** The experiment keeps its last arm in force: forget the way back. */
+  keep?(): void;
 }
 
 export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A, R>): Promise<ExperimentOutcome<A, R>> {
@@ -88,6 +90,19 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
   let cause: unknown;
   // A look is reused until something may have changed the config or the servers.
   let current = o.first;
+  // A lab killed while it had borrowed this config left the way back: take it before anything else.
+  if (!o.deps && o.arms.some((a) => a.plan)) {
+    const r = await recoverBorrow(o.env);
+    if (r) {
+      o.report?.step?.(
+        r.ok
+          ? `recovered: ${r.what}, started ${r.since}, was stopped before it restored; the state from before it is back${r.configRestored ? ' (openclaw.json restored)' : ''}`
+          : `could not recover the state from before ${r.what} (started ${r.since}): ${r.error ?? 'unknown'}`,
+      );
+      for (const s of r.steps) o.report?.step?.(s);
+      current = undefined;
+    }
+  }
   const fresh = async () => (current ??= await (o.deps?.look ?? (() => lookNow(o.env)))());
   try {
     for (const [i, arm] of o.arms.entries()) {
@@ -139,6 +154,7 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
   }
   // Every path comes here (the catch above takes any failure): success, failure and cancel restore alike.
   let restore: RestoreReport | undefined;
+  if (borrow && o.keep) borrow.keep?.();
   if (borrow && !o.keep) {
     o.report?.step?.(`restoring the state from before ${o.what}`);
     try {

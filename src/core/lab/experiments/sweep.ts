@@ -185,13 +185,18 @@ export type Verdict = 'additive' | 'coupled' | 'no clear effect';
 
 /** A variant whose completion falls this far below the base's broke something: keep that knob frozen. */
 export const COUPLED_DROP = 0.25;
+/**
+ * Below this many dispatches in an arm nothing is judged: with one or two, every bootstrap resample's median is
+ * one of at most three values, so the interval has (nearly) no width and a 10 ms difference would read "faster".
+ */
+export const MIN_N_TO_JUDGE = 3;
 /** "Cheaper": at least this much less input per dispatch (median tokens in), or fewer compactions. */
 export const CHEAPER_SHARE = 0.1;
 
 export const VERDICT_RULES =
   `coupled: the variant's completion is at least ${COUPLED_DROP * 100} points below the base's (a dispatch that failed, missed its expectations or ended without a stop reason does not complete); ` +
   `additive: completion held, and the variant is clearly faster (the 95 % bootstrap interval of the difference in medians lies below 0) or cheaper (fewer compactions, or median tokens in at least ${CHEAPER_SHARE * 100} % lower) without being clearly slower; ` +
-  'no clear effect: anything else.';
+  `no clear effect: anything else, and always below ${MIN_N_TO_JUDGE} dispatches in an arm (not enough to judge; the raw differences are shown).`;
 
 export interface ArmFigures {
   readonly n: number;
@@ -228,6 +233,8 @@ export function armFigures(d: readonly DispatchRecord[], slowRate: number | null
   };
 }
 
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+
 /** The verdict of one variant against the base (rules in VERDICT_RULES and the README). */
 export function judge(base: readonly DispatchRecord[], variant: readonly DispatchRecord[]): VariantJudgement {
   if (!base.length || !variant.length) return { verdict: 'no clear effect', deltaMedian: null, note: 'no dispatches to compare' };
@@ -235,6 +242,14 @@ export function judge(base: readonly DispatchRecord[], variant: readonly Dispatc
   const b = armFigures(variant, null);
   const delta = bootstrapMedianDifference(base.map((r) => r.wallMs / 1000), variant.map((r) => r.wallMs / 1000));
   const drop = a.completion.value - b.completion.value;
+  if (a.n < MIN_N_TO_JUDGE || b.n < MIN_N_TO_JUDGE) {
+    const raw = a.medianSeconds !== null && b.medianSeconds !== null ? `median ${signed(b.medianSeconds - a.medianSeconds)} s` : 'no medians';
+    return {
+      verdict: 'no clear effect',
+      deltaMedian: delta,
+      note: `not enough dispatches to judge (n = ${a.n} and ${b.n}; from ${MIN_N_TO_JUDGE} per arm): raw differences ${raw}, completion ${Math.round(100 * a.completion.value)} % → ${Math.round(100 * b.completion.value)} %`,
+    };
+  }
   if (drop >= COUPLED_DROP - 1e-9) {
     return { verdict: 'coupled', deltaMedian: delta, note: `completion ${Math.round(100 * a.completion.value)} % → ${Math.round(100 * b.completion.value)} %: keep this knob frozen` };
   }
@@ -249,7 +264,6 @@ export function judge(base: readonly DispatchRecord[], variant: readonly Dispatc
   return { verdict: 'no clear effect', deltaMedian: delta };
 }
 
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(100 * x)} %`);
 
 export interface SweepRow {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as z from 'zod/mini';
+import { readRecordText, recordDir, writeRecordFile } from './safe.js';
 
 /**
  * A folder of JSON records under the lab folder (`sweeps/`, `probes/`), one file per id: written whole with a
@@ -26,7 +27,9 @@ export function recordFolder<T extends { id: string }>(folder: string, what: str
   };
   const read = (root: string, id: string): T => {
     const f = file(root, id);
-    const r = schema.safeParse(JSON.parse(fs.readFileSync(f, 'utf8')));
+    const text = readRecordText(f, root);
+    if (text === undefined) throw new Error(`${f} does not exist`);
+    const r = schema.safeParse(JSON.parse(text));
     if (!r.success) throw new Error(`${f}: not a ${what} record`);
     return r.data;
   };
@@ -35,9 +38,10 @@ export function recordFolder<T extends { id: string }>(folder: string, what: str
     read,
     write(root, record) {
       const f = file(root, record.id);
-      fs.mkdirSync(path.dirname(f), { recursive: true });
+      recordDir(root, path.dirname(f));
       const tmp = `${f}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n');
+      fs.rmSync(tmp, { force: true });
+      writeRecordFile(tmp, JSON.stringify(record, null, 2) + '\n');
       fs.renameSync(tmp, f);
       return f;
     },

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type * as z from 'zod/mini';
+import { MAX_LINES_BYTES, readRecordText } from './safe.js';
 
 /**
  * The lab's JSON-lines files (dispatches.jsonl, wire.jsonl): one object a line, appended and flushed as each ends,
@@ -24,15 +25,12 @@ export function appendLine(fd: number, record: unknown, torn = endsTorn(fd)): vo
   fs.fdatasyncSync(fd);
 }
 
-/** The records of a JSON-lines file (none when it does not exist), and how many lines could not be read. */
-export function readLines<S extends z.ZodMiniType>(file: string, schema: S): { records: z.infer<S>[]; skipped: number } {
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    text = '';
-  }
-  return parseLines(text, schema);
+/**
+ * The records of a JSON-lines file under the lab folder `root` (none when it does not exist), and how many
+ * lines could not be read. Bounded: a link out of the folder, a FIFO or a device is refused, not read.
+ */
+export function readLines<S extends z.ZodMiniType>(file: string, schema: S, root: string): { records: z.infer<S>[]; skipped: number } {
+  return parseLines(readRecordText(file, root, MAX_LINES_BYTES) ?? '', schema);
 }
 
 export function parseLines<S extends z.ZodMiniType>(text: string, schema: S): { records: z.infer<S>[]; skipped: number } {

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { WorkloadSchema } from '../workloadSchema.js';
 import { appendLine, readLines } from './jsonl.js';
 import { processAlive } from '../../fsutil.js';
+import { openLines, readRecordText, recordDir, writeRecordFile } from './safe.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -90,7 +91,10 @@ export const SessionSchema = z.looseObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: z.string(),
   workload: WorkloadSchema,
-  prompt: z.string(),
+  /** The prompt's text, for a workload's inline prompt only: a promptFile's text is never stored (promptSha256). */
+  prompt: opt(z.string()),
+  /** sha256 of a promptFile's text; resume reads workload.promptFile again and must find this. */
+  promptSha256: opt(z.string()),
   repeats: z.int(),
   environment: EnvironmentSchema,
   startedAt: z.string(),
@@ -138,21 +142,23 @@ export function resolveSessionId(root: string, idOrPrefix: string): string {
 
 /** Write-then-rename, so a reader never sees half a session.json. */
 export function writeSession(root: string, s: Session): void {
-  const dir = sessionDir(root, s.id);
-  fs.mkdirSync(path.join(dir, 'outputs'), { recursive: true });
+  const dir = recordDir(root, sessionDir(root, s.id));
+  recordDir(root, path.join(dir, 'outputs'));
   const tmp = path.join(dir, `.session.json.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n');
+  fs.rmSync(tmp, { force: true });
+  writeRecordFile(tmp, JSON.stringify(s, null, 2) + '\n');
   fs.renameSync(tmp, path.join(dir, 'session.json'));
 }
 
 /** Appends one record and its output, flushed to disk before returning. */
 export function appendDispatch(root: string, id: string, record: Omit<DispatchRecord, 'outputFile'>, output: string): DispatchRecord {
-  const dir = sessionDir(root, id);
+  const dir = recordDir(root, sessionDir(root, id));
+  recordDir(root, path.join(dir, 'outputs'));
   // Named by the dispatch's number as the panel and the CLI show it (1-based): dispatch 1 is outputs/001.txt.
   const outputFile = path.join('outputs', `${String(Number(record.index) + 1).padStart(3, '0')}.txt`);
-  fs.writeFileSync(path.join(dir, outputFile), output);
+  writeRecordFile(path.join(dir, outputFile), output);
   const full = { ...record, outputFile } as DispatchRecord;
-  const fd = fs.openSync(path.join(dir, 'dispatches.jsonl'), 'a+');
+  const fd = openLines(path.join(dir, 'dispatches.jsonl'));
   try {
     // A kill mid-write leaves a last line without its newline; end it first, so this record starts a line
     // of its own instead of being glued onto the torn one (which would make both unreadable).
@@ -174,14 +180,16 @@ export function readSession(root: string, id: string): LoadedSession {
   const dir = sessionDir(root, id);
   let session: Session;
   try {
-    const r = SessionSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dir, 'session.json'), 'utf8')));
+    const text = readRecordText(path.join(dir, 'session.json'), root);
+    if (text === undefined) throw new Error('session.json does not exist');
+    const r = SessionSchema.safeParse(JSON.parse(text));
     if (!r.success) throw new SessionUnreadable(`${dir}/session.json: ${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`);
     session = r.data;
   } catch (err) {
     if (err instanceof SessionUnreadable) throw err;
     throw new SessionUnreadable(`no readable lab session ${id} in ${path.join(root, 'runs')}: ${(err as Error).message}`);
   }
-  const { records: dispatches, skipped } = readLines(path.join(dir, 'dispatches.jsonl'), DispatchRecordSchema);
+  const { records: dispatches, skipped } = readLines(path.join(dir, 'dispatches.jsonl'), DispatchRecordSchema, root);
   dispatches.sort((a, b) => a.index - b.index);
   // 'running' is only true while a live process holds the session's lock; otherwise it died mid-run.
   if (session.status === 'running' && !lockOwner(dir)?.alive) session = { ...session, status: 'interrupted' };
@@ -223,12 +231,18 @@ const LockSchema = z.looseObject({ pid: z.int(), host: z.optional(z.string()), s
 const pidAlive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid);
 
 function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
-  let raw: string;
+  return lockOwnerOf(dir, path.join(dir, 'lock'));
+}
+
+function lockOwnerOf(dir: string, file: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
+  let raw: string | undefined;
   try {
-    raw = fs.readFileSync(path.join(dir, 'lock'), 'utf8');
+    raw = readRecordText(file, dir);
   } catch {
-    return undefined;
+    // A lock that is no plain file (a FIFO, a link out) proves no owner: it is held, never read.
+    return { pid: NaN, alive: true, raw: '' };
   }
+  if (raw === undefined) return undefined;
   let pid = NaN;
   let host: string | undefined;
   try {
@@ -240,10 +254,61 @@ function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; r
   return { pid, host, alive: host !== undefined && host !== os.hostname() ? true : pidAlive(pid), raw };
 }
 
+/** Waits `ms` without a timer: lockSession is synchronous, and the wait is a few milliseconds at most. */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Removes the lock at `lock` if it is still the one judged dead (`raw`), atomically against every other process
+ * doing the same: only the holder of `lock.takeover` (created with link(2), so exactly one) may remove a lock, and
+ * it re-reads the lock first. Reading, then unlinking, without it let a second process remove a lock a third had
+ * just taken: two holders. A takeover left by a killed process is itself moved aside (rename is atomic) and
+ * checked; one from a live process is waited for.
+ */
+function removeStaleLock(dir: string, lock: string, raw: string, mine: string): void {
+  const takeover = `${lock}.takeover`;
+  const tmp = path.join(dir, `.takeover.${process.pid}.${randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(tmp, mine);
+  try {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      try {
+        fs.linkSync(tmp, takeover);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const other = lockOwnerOf(dir, takeover);
+        if (other && !other.alive) {
+          const aside = path.join(dir, `.takeover.stale.${process.pid}.${randomBytes(4).toString('hex')}`);
+          try {
+            fs.renameSync(takeover, aside);
+            const moved = lockOwnerOf(dir, aside);
+            // Moved a live one by mistake (it was replaced since we looked): put it back.
+            if (moved?.alive) fs.linkSync(aside, takeover);
+          } catch {
+            /* gone meanwhile, or put back by its owner's retry */
+          }
+          fs.rmSync(aside, { force: true });
+        } else pause(2);
+        continue;
+      }
+      try {
+        if (readRecordText(lock, dir) === raw) fs.unlinkSync(lock);
+      } catch {
+        /* someone released it meanwhile */
+      } finally {
+        fs.rmSync(takeover, { force: true });
+      }
+      return;
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 /**
  * Takes the session's lock for this process, or throws SessionLocked when a live process holds it. A lock
- * whose pid is dead (a killed lab) is stale and taken over. The lock is created with link(2) from a
- * private temporary file, so exactly one of two racing processes gets it. Returns the release function.
+ * whose pid is dead (a killed lab) is stale and taken over (removeStaleLock). The lock is created with link(2)
+ * from a private temporary file, so exactly one of two racing processes gets it. Returns the release function.
  */
 export function lockSession(root: string, id: string): () => void {
   const dir = sessionDir(root, id);
@@ -258,7 +323,7 @@ export function lockSession(root: string, id: string): () => void {
         fs.linkSync(tmp, lock);
         return () => {
           try {
-            if (fs.readFileSync(lock, 'utf8') === mine) fs.unlinkSync(lock);
+            if (readRecordText(lock, dir) === mine) fs.unlinkSync(lock);
           } catch {
             /* already gone */
           }
@@ -268,14 +333,7 @@ export function lockSession(root: string, id: string): () => void {
       }
       const owner = lockOwner(dir);
       if (owner?.alive) throw new SessionLocked(id, owner.pid, owner.host);
-      // Stale: remove it only if it is still the very lock we judged dead, then race for it again.
-      if (owner) {
-        try {
-          if (fs.readFileSync(lock, 'utf8') === owner.raw) fs.unlinkSync(lock);
-        } catch {
-          /* someone else removed it */
-        }
-      }
+      if (owner) removeStaleLock(dir, lock, owner.raw, mine);
     }
     const owner = lockOwner(dir);
     throw new SessionLocked(id, owner?.pid ?? -1);

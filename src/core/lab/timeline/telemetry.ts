@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import { sessionDir } from '../records/store.js';
 import { endsTorn, parseLines, readLines } from '../records/jsonl.js';
+import { openLines, recordDir } from '../records/safe.js';
 
 export const TELEMETRY_SCHEMA_VERSION = 1;
 
@@ -51,8 +52,9 @@ export function telemetryFile(root: string, id: string): string {
 export function appendTelemetry(root: string, id: string, records: readonly TelemetryRecord[]): void {
   if (!records.length) return;
   const file = telemetryFile(root, id);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, 'a+');
+  // As every lab record: never written through a link, nor into a folder that leads out of the lab folder.
+  recordDir(root, path.dirname(file));
+  const fd = openLines(file);
   try {
     fs.writeSync(fd, (endsTorn(fd) ? '\n' : '') + records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     fs.fdatasyncSync(fd);
@@ -68,7 +70,7 @@ export interface LoadedTelemetry {
 
 /** The session's samples in time order; none for sessions recorded before the sampler or without the wire. */
 export function readTelemetry(root: string, id: string): LoadedTelemetry {
-  return sorted(readLines(telemetryFile(root, id), TelemetryRecordSchema));
+  return sorted(readLines(telemetryFile(root, id), TelemetryRecordSchema, root));
 }
 
 export function parseTelemetryLines(text: string): LoadedTelemetry {

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sessionDir } from '../records/store.js';
+import { openRecord, recordDir } from '../records/safe.js';
+import { redactCredentials } from '../../servers/address.js';
 
 /**
  * Request and response bodies, kept only when the user opts in (`--wire-bodies`, setting
@@ -14,7 +16,6 @@ const SECRET_KEY = /^(api[_-]?key|apikey|authorization|password|passwd|secret|cl
 const SECRET_TEXT: readonly [RegExp, string][] = [
   [/\b(sk|pk|rk)-[A-Za-z0-9_-]{16,}/g, '[redacted]'],
   [/\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"`]+@/gi, '$1[redacted]@'],
 ];
 
 export const REDACTED = '[redacted]';
@@ -26,7 +27,7 @@ function redactValue(v: unknown): unknown {
 }
 
 export function redactText(text: string): string {
-  let out = text;
+  let out = redactCredentials(text);
   for (const [re, by] of SECRET_TEXT) out = out.replace(re, by);
   return out;
 }
@@ -52,9 +53,19 @@ export function writeBodies(root: string, id: string, batch: readonly KeptBodies
   if (!batch.length) return;
   const dir = path.join(sessionDir(root, id), 'bodies');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  recordDir(root, dir);
   const name = (seq: number) => String(seq).padStart(6, '0');
+  // New files only (O_EXCL), never through a link, owner-only.
+  const write = (file: string, text: string) => {
+    const fd = openRecord(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    try {
+      fs.writeFileSync(fd, text);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   for (const b of batch) {
-    if (b.request) fs.writeFileSync(path.join(dir, `${name(b.seq)}.request.json`), redactBody(b.request), { mode: 0o600, flag: 'wx' });
-    if (b.response) fs.writeFileSync(path.join(dir, `${name(b.seq)}.response.txt`), redactBody(b.response), { mode: 0o600, flag: 'wx' });
+    if (b.request) write(path.join(dir, `${name(b.seq)}.request.json`), redactBody(b.request));
+    if (b.response) write(path.join(dir, `${name(b.seq)}.response.txt`), redactBody(b.response));
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import { sessionDir } from '../records/store.js';
 import { endsTorn, parseLines, readLines } from '../records/jsonl.js';
+import { openLines, recordDir } from '../records/safe.js';
 
 export const WIRE_SCHEMA_VERSION = 1;
 
@@ -122,8 +123,8 @@ export interface WireLog {
  */
 export function openWireLog(root: string, id: string): WireLog {
   const file = wireFile(root, id);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, 'a+');
+  recordDir(root, path.dirname(file));
+  const fd = openLines(file);
   // A kill mid-write leaves a last line without its newline: end it, so the next record starts its own line.
   let pendingNewline = endsTorn(fd);
   let chain: Promise<void> = Promise.resolve();
@@ -164,7 +165,7 @@ export interface LoadedWire {
 
 /** The session's wire records; none when it was recorded without the wire (old sessions, `--no-wire`). */
 export function readWire(root: string, id: string): LoadedWire {
-  return fromLines(readLines(wireFile(root, id), WireRecordSchema));
+  return fromLines(readLines(wireFile(root, id), WireRecordSchema, root));
 }
 
 export function parseWireLines(text: string): LoadedWire {
