@@ -200,6 +200,31 @@ describe('plans per release', () => {
   });
 });
 
+describe('a switch whose model the server does not have (#29 item 1)', () => {
+  it('is refused before the first action, naming the model, and nothing is written or sent', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-missing-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, CONFIG());
+    const obs = obsOf(CONFIG(), { file });
+    const t = resolveUser({ name: 'mine', primary: { context: 49152 }, compactor: { model: 'lmstudio/qwen3-8b-not-here', context: 40000 } }, obs);
+    const plan = planProfile(t, obs);
+    assert.match(plan.blocked ?? '', /lmstudio\/qwen3-8b-not-here is not downloaded on LM Studio.*nothing was changed.*lms get qwen3-8b-not-here/);
+    const sent: string[] = [];
+    const report = await applyPlan(plan, { expectedHash: sha256(fs.readFileSync(file)), run: async (a) => (sent.push(a.kind), 'ok') });
+    assert.equal(report.ok, false);
+    assert.deepEqual(sent, [], 'the primary is not unloaded or reloaded');
+    assert.equal(fs.readFileSync(file, 'utf8'), CONFIG(), 'openclaw.json untouched');
+    assert.equal(report.backup, undefined);
+  });
+
+  it('still applies when the model is loaded but not listed, or the server cannot list downloads', () => {
+    const noList: ServerState = { ...lm([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }]), downloaded: undefined };
+    const obs = obsOf(CONFIG(), { runtimes: new Map([['lmstudio', noList]]) });
+    const plan = planProfile(resolveUser({ name: 'mine', primary: { context: 49152 }, compactor: { model: 'lmstudio/qwen3-8b-elsewhere', context: 40000 } }, obs), obs);
+    assert.equal(plan.blocked, undefined);
+  });
+});
+
 describe('detection', () => {
   it('finds the profile in force, drift after a hand edit or a missing compactor, custom when nothing matches', () => {
     const obs0 = obsOf(CONFIG());
