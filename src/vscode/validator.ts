@@ -40,7 +40,10 @@ export class ValidatorScheduler implements vscode.Disposable {
     const t0 = Date.now();
     let verdict: ValidatorVerdict;
     try {
-      const result = await validateConfig(settings.openclawExecutable, t.file, { ...validatorOptions(settings), signal: abort.signal });
+      // A busy indicator in the status bar while the kept issues are marked as being checked again.
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'OpenClaw: checking openclaw.json' }, () =>
+        validateConfig(settings.openclawExecutable, t.file, { ...validatorOptions(settings), signal: abort.signal }),
+      );
       if (cts.token.isCancellationRequested) return;
       verdict = { validation: result, validatedHash: t.hash, validationError: undefined };
       this.log.info(`openclaw config validate: ${result.valid ? 'valid' : `${result.issues.length} issue(s)`} in ${Date.now() - t0} ms`);

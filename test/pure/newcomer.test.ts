@@ -1,0 +1,34 @@
+// Issue #29 "A newcomer's walk, fixed": the items whose behaviour lives in core, one describe per item.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDocument } from '../../src/core/openclaw/document.js';
+import { besideFindings, shownValidation } from '../../src/core/openclaw/issues.js';
+import type { ValidationResult } from '../../src/core/openclaw/cli.js';
+
+describe("OpenClaw's findings stay while it checks a saved file again (item 5)", () => {
+  const three: ValidationResult = {
+    valid: false,
+    issues: [
+      { path: 'agents.defaults.compaction', message: 'Unrecognized key: "reserveTokensFloor"' },
+      { path: 'agents.defaults.contextTokens', message: 'Expected number, received string' },
+      { path: 'gateway.port', message: 'Too big' },
+    ],
+    warnings: [],
+  };
+  it('keeps the last verdict, marked as checking, between a save and the new verdict; the new one replaces it', () => {
+    // The verdict on the bytes before the save: three issues, none being checked.
+    assert.deepEqual(shownValidation(three, 'hash-a', 'hash-a'), { validation: three, checking: false });
+    // Saved (a fix removed one key): the disk holds new bytes OpenClaw has not judged yet. Before, nothing was shown here.
+    const during = shownValidation(three, 'hash-a', 'hash-b');
+    assert.equal(during.checking, true);
+    assert.equal(during.validation?.issues.length, 3, 'not 3 → 0 (or 1) → 2 while the validator runs');
+    // Still placed against the new text, even where the key the issue named has gone.
+    const doc = parseDocument('/tmp/openclaw.json', '{ agents: { defaults: { compaction: { mode: "default" }, contextTokens: "x" } }, gateway: { port: 99999999 } }');
+    assert.equal(besideFindings([], doc.root, doc, during.validation!).issues.length, 3);
+    // The new verdict replaces it.
+    const two: ValidationResult = { ...three, issues: three.issues.slice(1) };
+    assert.deepEqual(shownValidation(two, 'hash-b', 'hash-b'), { validation: two, checking: false });
+    // No verdict (the validator is off, or failed): nothing is shown.
+    assert.deepEqual(shownValidation(undefined, 'hash-a', 'hash-b'), { checking: false });
+  });
+});
