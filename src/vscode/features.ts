@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { Finding, Fix } from '../core/findings.js';
+import type { Finding, Fix, Removed } from '../core/findings.js';
 import { runAction } from '../core/servers/actions.js';
 import { execute, writesOf } from '../core/write/executor.js';
 import { editsBetween } from '../core/write/bytes.js';
@@ -12,7 +12,8 @@ import { backupTime, listBackups } from '../core/write/backups.js';
 import type { ApplyFixArgs, RestoreArgs, SideFileArgs } from './commands.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
 import type { Approvals } from './approve.js';
-import { keepRemoved, makeConfigValid } from './migrate.js';
+import { keepRemoved, makeConfigValid, rememberRemoval } from './migrate.js';
+import { sideFilePath, sideFileText } from '../core/migrate/migrate.js';
 import type { ProposedConfigProvider } from './proposed.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
@@ -56,6 +57,8 @@ export class FixProvider implements vscode.CodeActionProvider {
       const edit = new vscode.WorkspaceEdit();
       for (const fe of fix.plan.edits) for (const e of fe.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.span[0]), document.positionAt(e.span[1])), e.newText);
       a.edit = edit;
+      // VS Code runs a code action's command after its edit: the removed value goes to the side file then.
+      if (fix.removes?.length) a.command = keepRemovedCommand(document, fix.removes);
     } else {
       const args: ApplyFixArgs = { rule: f.rule, file: document.uri.fsPath, path: fixKey(f), title: fix.title };
       a.command = { command: 'localAiLab.applyFix', title: fix.title, arguments: [args] };
@@ -87,8 +90,15 @@ export class FixAllProvider implements vscode.CodeActionProvider {
     const edit = new vscode.WorkspaceEdit();
     for (const e of editsBetween(r.before, r.after)) edit.replace(document.uri, new vscode.Range(document.positionAt(e.span[0]), document.positionAt(e.span[1])), e.newText);
     a.edit = edit;
+    if (r.removed.length) a.command = keepRemovedCommand(document, r.removed);
     return [a];
   }
+}
+
+/** The command that keeps what a fix removed in the side file (one policy on every path: quick fix, Fix All, `fix`, Make Config Valid). */
+function keepRemovedCommand(document: vscode.TextDocument, removed: readonly Removed[]): vscode.Command {
+  const args: SideFileArgs = { id: rememberRemoval({ configPath: document.uri.fsPath, removed }) };
+  return { command: 'localAiLab.keepRemoved', title: 'Keep the removed value in a side file', arguments: [args] };
 }
 
 export class ContextHoverProvider implements vscode.HoverProvider {
@@ -209,9 +219,17 @@ export class ConfigCommands {
     const { doc, diskHash } = ctx.state;
     if (doc && diskHash) hashes.set(doc.file, diskHash);
     const token = closed.length || plan.actions.length ? await ctx.lmStudioToken() : undefined;
+    // What the fix removes goes to the side file: with the write when the file is closed, first when it is open.
+    const now = new Date();
+    const version = ctx.state.version;
+    const sideFiles = fix.removes?.length && version ? [{ file: sideFilePath(args.file, now), text: sideFileText(args.file, fix.removes, version, now) }] : [];
     const done = await ctx.operation(
       args.title,
       async ({ signal, report }) => {
+        if (sideFiles.length && !(closed.length || plan.actions.length)) {
+          const r = await execute({ title: args.title, writes: [], sideFiles });
+          if (!r.ok) throw new Error(`the removed value could not be kept, so nothing was changed: ${r.error ?? 'failed'}`);
+        }
         if (open.length) {
           const edit = new vscode.WorkspaceEdit();
           for (const fe of open) {
@@ -224,6 +242,7 @@ export class ConfigCommands {
           const r = await execute({
             title: args.title,
             writes: writesOf({ edits: closed, actions: [] }, hashes),
+            sideFiles,
             actions: plan.actions,
             // Loads can take minutes on a big model; cancel stops waiting and rolls the file back.
             runAction: (a, signal) => runAction(a, { timeoutMs: 10 * 60_000, signal, lmStudioToken: token }),

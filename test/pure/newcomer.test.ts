@@ -32,3 +32,17 @@ describe("OpenClaw's findings stay while it checks a saved file again (item 5)",
     assert.deepEqual(shownValidation(undefined, 'hash-a', 'hash-b'), { checking: false });
   });
 });
+
+describe('removed values ride on the fix, for every path that applies it (item 8)', () => {
+  it("retired-key's Remove fix and Fix All's loop carry the removed text with its comment", async () => {
+    const { fixAll } = await import('../../src/core/fixAll.js');
+    const { v } = await import('../../src/core/openclaw/version.js');
+    const text = `{\n  agents: {\n    defaults: {\n      compaction: {\n        mode: 'default',\n        reserveTokensFloor: 24000, // tuned on 2026.5\n      },\n    },\n  },\n}\n`;
+    const doc = parseDocument('/tmp/openclaw.json', text);
+    const r = fixAll({ doc, version: v('2026.9.6'), machine: { totalMemoryBytes: 0, cpus: 0, platform: '' } }, 'retired-key');
+    assert.doesNotMatch(r.after, /reserveTokensFloor/);
+    assert.equal(r.removed.length, 1);
+    assert.equal(r.removed[0]!.path, 'agents.defaults.compaction.reserveTokensFloor');
+    assert.match(r.removed[0]!.text, /reserveTokensFloor: 24000,? \/\/ tuned on 2026\.5/);
+  });
+});

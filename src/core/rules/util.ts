@@ -67,6 +67,20 @@ export function editFix(title: string, preferred: boolean, make: () => DocEdits[
   }
 }
 
+/**
+ * A fix that removes a member: the removed text (comments included) rides on the fix, so the quick fix, Fix All and
+ * `fix` keep it in the side file as Make Config Valid does.
+ */
+export function removalFix(title: string, preferred: boolean, reason: string, path: JsonPath, make: () => (DocEdits & { removedText?: string })[]): Fix {
+  let removed: string | undefined;
+  const fx = editFix(title, preferred, () => {
+    const all = make();
+    removed = [...all].reverse().find((d) => d.removedText !== undefined)?.removedText;
+    return all;
+  });
+  return fx.plan && removed !== undefined ? { ...fx, removes: [{ path: path.join('.'), reason, text: removed }] } : fx;
+}
+
 export function actionFix(title: string, preferred: boolean, actions: ServerAction[]): Fix {
   return { title, preferred, plan: { edits: [], actions } };
 }
