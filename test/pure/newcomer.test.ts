@@ -46,3 +46,29 @@ describe('removed values ride on the fix, for every path that applies it (item 8
     assert.match(r.removed[0]!.text, /reserveTokensFloor: 24000,? \/\/ tuned on 2026\.5/);
   });
 });
+
+describe('invalid user profiles name the field; remote windows say where the setting goes (item 12)', () => {
+  it('an unknown field is named, with the field it most likely meant, not "Invalid input"', async () => {
+    const { parseUserProfiles } = await import('../../src/core/profiles/types.js');
+    const r = parseUserProfiles([{ name: 'mine', budgett: 90000 }, { name: 'two', primary: { contxt: 65536 } }, { name: 'three', compaction: { mode: 'fast' } }]);
+    assert.deepEqual(r.errors, [
+      'localAiLab.profiles[0] ("mine") profile: unknown field "budgett" (did you mean "budget"?)',
+      'localAiLab.profiles[1] ("two") primary: unknown field "contxt" (did you mean "context"?)',
+      'localAiLab.profiles[2] ("three") compaction.mode: one of "default", "safeguard"',
+    ]);
+    assert.ok(!r.errors.some((e) => /Invalid input/.test(e)));
+  });
+
+  it('in a remote window a list in the User settings that is not applied is reported, with where it must go', async () => {
+    const { profilesPlacement } = await import('../../src/vscode/options.js');
+    const user = '{\n  "localAiLab.profiles": [{ "name": "mine" }]\n}';
+    assert.deepEqual(profilesPlacement({ effective: [], userSettingsText: user }), { settingsCommand: 'workbench.action.openSettingsJson' });
+    const remote = profilesPlacement({ remoteName: '127.0.0.1:8080', effective: [], userSettingsText: user });
+    assert.equal(remote.settingsCommand, 'workbench.action.openRemoteSettingsFile');
+    assert.match(remote.ignored ?? '', /User settings is ignored here.*Remote settings/);
+    assert.match(remote.where ?? '', /read from the Remote settings/);
+    // Applied (the Remote settings hold it too), or never written: nothing to report.
+    assert.equal(profilesPlacement({ remoteName: 'ssh-remote', effective: [{ name: 'mine' }], userSettingsText: user }).ignored, undefined);
+    assert.equal(profilesPlacement({ remoteName: 'ssh-remote', effective: [], userSettingsText: '{}' }).ignored, undefined);
+  });
+});
