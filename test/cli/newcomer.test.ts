@@ -42,3 +42,55 @@ describe('fix keeps removed values in the side file (item 8)', () => {
     assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.removed-')), []);
   });
 });
+
+describe("the lab and the probes keep OpenClaw's state out of the user's OpenClaw home (item 13)", () => {
+  it('run against a config elsewhere, OpenClaw gets a private state folder; against the home config, the home', async () => {
+    const { lmStudioRoutes, startServer } = await import('../support/scriptedServer.js');
+    const { runCli } = await import('../support/cli.js');
+    const s = await startServer({ ...lmStudioRoutes() });
+    try {
+      const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-state-')));
+      const home = path.join(root, 'home');
+      const stateHome = path.join(root, 'xdg-state');
+      fs.mkdirSync(home);
+      const text = `{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q' }] } } }, agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' } } } }`;
+      // A stand-in `openclaw` that writes its state where the real one does: OPENCLAW_STATE_DIR, else ~/.openclaw.
+      const fake = path.join(root, 'openclaw');
+      fs.writeFileSync(
+        fake,
+        `#!${process.execPath}
+const fs = require('fs'), path = require('path');
+const a = process.argv.slice(2);
+if (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }
+const state = process.env.OPENCLAW_STATE_DIR || path.join(process.env.HOME, '.openclaw');
+fs.mkdirSync(path.join(state, 'agents', 'main', 'sessions'), { recursive: true });
+fs.writeFileSync(path.join(state, 'agents', 'main', 'sessions', 'sessions.json'), '{}');
+console.log(JSON.stringify({ payloads: [{ text: 'DONE' }], meta: { durationMs: 5, stopReason: 'stop' } }));
+`,
+        { mode: 0o755 },
+      );
+      const env = { HOME: home, XDG_STATE_HOME: stateHome, OPENCLAW_STATE_DIR: undefined, OPENCLAW_HOME: undefined, OPENCLAW_CONFIG_PATH: undefined };
+      const project = path.join(root, 'copy');
+      fs.mkdirSync(path.join(project, '.local-ai-lab', 'workloads'), { recursive: true });
+      fs.writeFileSync(path.join(project, 'openclaw.json'), text);
+      fs.writeFileSync(path.join(project, '.local-ai-lab', 'workloads', 'w.json'), JSON.stringify({ name: 'w', dispatcher: 'openclaw', transport: 'local', prompt: 'hi', repeats: 1, timeoutSeconds: 30 }));
+      const lab = await runCli(['lab', 'run', 'w', '--config', path.join(project, 'openclaw.json'), '--openclaw', fake, '--json'], { cwd: project, env });
+      assert.equal(lab.status, 0, lab.stderr + lab.stdout.slice(0, 400));
+      const probe = await runCli(['probe', 'prompt-sections', '--config', path.join(project, 'openclaw.json'), '--openclaw', fake, '--json'], { cwd: project, env });
+      assert.ok(probe.status !== null, probe.stderr);
+      assert.equal(fs.existsSync(path.join(home, '.openclaw')), false, "nothing in the user's OpenClaw home");
+      const states = fs.readdirSync(path.join(stateHome, 'local-ai-lab', 'openclaw-state'));
+      assert.equal(states.length, 1, 'one private state folder for that config');
+      assert.ok(fs.existsSync(path.join(stateHome, 'local-ai-lab', 'openclaw-state', states[0]!, 'agents', 'main', 'sessions', 'sessions.json')));
+      // The home's own config: its state is the home, as OpenClaw's own commands keep it.
+      fs.mkdirSync(path.join(home, '.openclaw', '.local-ai-lab', 'workloads'), { recursive: true });
+      fs.writeFileSync(path.join(home, '.openclaw', 'openclaw.json'), text);
+      fs.copyFileSync(path.join(project, '.local-ai-lab', 'workloads', 'w.json'), path.join(home, '.openclaw', '.local-ai-lab', 'workloads', 'w.json'));
+      const own = await runCli(['lab', 'run', 'w', '--config', path.join(home, '.openclaw', 'openclaw.json'), '--openclaw', fake, '--json'], { cwd: path.join(home, '.openclaw'), env });
+      assert.equal(own.status, 0, own.stderr);
+      assert.ok(fs.existsSync(path.join(home, '.openclaw', 'agents', 'main', 'sessions', 'sessions.json')));
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 
 import os from 'node:os';
+import { stateEnvFor } from '../openclaw/locate.js';
 import { sha256 } from '../fsutil.js';
 import { isEnvReference } from '../openclaw/document.js';
 import { effectiveContext, thresholds } from '../openclaw/context.js';
@@ -226,7 +227,8 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
     const dispatcher = dispatcherFor(o.workload, o.prompt, wire?.baseUrl ? { ...target, baseUrl: wire.baseUrl } : target, {
       sessionId: started.id,
       configPath: wire?.config?.file ?? o.look.file,
-      env: wire?.config?.env,
+      // OpenClaw's state for the user's config (not the wire's private copy): never the OpenClaw home of another config.
+      env: { ...stateEnvFor(o.look.file), ...wire?.config?.env },
       openclawExecutable: o.env.openclaw,
       transport,
     });
