@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { showError } from './frame.js';
 import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
@@ -227,7 +228,7 @@ export class LabController implements vscode.Disposable {
       if (failed) {
         const msg = out.arms.some((a) => a.error === failed) ? `Cannot run the lab under ${out.arms.find((a) => a.error === failed)!.arm.name}: ${failed}` : labFailure('The lab', out.cause ?? new Error(failed));
         this.ctx.log.error(msg);
-        void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
+        showError(this.ctx.log, msg, out.cause);
       }
       sayRestored(this.ctx, 'Lab', out.restore, out.profileBefore);
       return lastSession;

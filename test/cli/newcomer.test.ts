@@ -94,3 +94,42 @@ console.log(JSON.stringify({ payloads: [{ text: 'DONE' }], meta: { durationMs: 5
     }
   });
 });
+
+describe('experiments ask OpenClaw about the config first and say what to fix (item 4)', () => {
+  it('lab run and probe prompt-sections against a config OpenClaw rejects run nothing and name the issue and the fix', async () => {
+    const { lmStudioRoutes, startServer } = await import('../support/scriptedServer.js');
+    const { runCli } = await import('../support/cli.js');
+    const s = await startServer({ ...lmStudioRoutes() });
+    try {
+      const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-rejected-')));
+      const config = path.join(dir, 'openclaw.json');
+      fs.writeFileSync(config, `{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q' }] } } }, agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' }, compaction: { reserveTokensFloor: 24000 } } } }`);
+      fs.mkdirSync(path.join(dir, '.local-ai-lab', 'workloads'), { recursive: true });
+      fs.writeFileSync(path.join(dir, '.local-ai-lab', 'workloads', 'w.json'), JSON.stringify({ name: 'w', dispatcher: 'openclaw', transport: 'local', prompt: 'hi', repeats: 2, timeoutSeconds: 30 }));
+      // A stand-in `openclaw` whose validator rejects the file (the real verdict on this key is tested in test/real); it counts turns.
+      const turns = path.join(dir, 'turns');
+      const fake = path.join(dir, 'openclaw');
+      fs.writeFileSync(
+        fake,
+        `#!${process.execPath}
+const fs = require('fs');
+const a = process.argv.slice(2);
+if (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }
+if (a[0] === 'config') { console.log(JSON.stringify({ valid: false, issues: [{ path: 'agents.defaults.compaction', message: 'Unrecognized key: "reserveTokensFloor"' }], warnings: [] })); process.exit(1); }
+fs.appendFileSync(${JSON.stringify(turns)}, 'turn\\n');
+console.log(JSON.stringify({ payloads: [{ text: 'DONE' }], meta: { durationMs: 5, stopReason: 'stop' } }));
+`,
+        { mode: 0o755 },
+      );
+      for (const args of [['lab', 'run', 'w'], ['probe', 'prompt-sections']]) {
+        const r = await runCli([...args, '--config', config, '--openclaw', fake], { cwd: dir });
+        assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /OpenClaw 2026\.9\.6 rejects .*openclaw\.json, so nothing was run: agents\.defaults\.compaction: Unrecognized key: "reserveTokensFloor"\. Fix it first: Make Config Valid in the editor, or local-ai-lab migrate --config/, args.join(' '));
+        assert.equal((r.stderr.match(/rejects/g) ?? []).length, 1, 'said once');
+      }
+      assert.equal(fs.existsSync(turns), false, 'no OpenClaw turn ran');
+    } finally {
+      await s.close();
+    }
+  });
+});
