@@ -72,3 +72,38 @@ describe('invalid user profiles name the field; remote windows say where the set
     assert.equal(profilesPlacement({ remoteName: 'ssh-remote', effective: [], userSettingsText: '{}' }).ignored, undefined);
   });
 });
+
+describe('a diagnostic about the compaction block sits on its key; hovers are short and on the key too (item 11)', () => {
+  it('compaction-model-missing ranges the `compaction` key, not the whole block; the hover answers on that key', async () => {
+    const { check } = await import('../../src/core/check.js');
+    const { v } = await import('../../src/core/openclaw/version.js');
+    const { hoverAt } = await import('../../src/core/hover.js');
+    const text = `{
+  models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:1234/v1', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q', contextWindow: 65536 }] } } },
+  agents: {
+    defaults: {
+      model: { primary: 'lmstudio/qwen/qwen3-coder-30b' },
+      compaction: {
+        mode: 'default',
+        recentTurnsPreserve: 5,
+      },
+    },
+  },
+}
+`;
+    const obs = check({ doc: parseDocument('/tmp/openclaw.json', text), version: v('2026.9.6'), machine: { totalMemoryBytes: 64 * 1024 ** 3, cpus: 8, platform: 'test' } }).observation;
+    const { runRules } = await import('../../src/core/rules/registry.js');
+    const f = runRules(obs).find((x) => x.rule === 'compaction-model-missing')!;
+    assert.ok(f, 'the rule fires');
+    assert.equal(text.slice(f.span[0], f.span[1]), 'compaction', 'the key, so hovers inside the block do not all start with it');
+    assert.deepEqual(f.path, ['agents', 'defaults', 'compaction']);
+    const settings = { turnTokens: 2000, recordTokens: 400, compression: 0.6 };
+    const onKey = hoverAt(obs, obs.config.doc, text.indexOf('compaction:') + 3, settings);
+    assert.match(onKey?.markdown ?? '', /Compaction for lmstudio\/qwen\/qwen3-coder-30b/, 'a hover on the key itself');
+    assert.equal(text.slice(onKey!.span[0], onKey!.span[1]), 'compaction');
+    const rows = (md: string) => md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |')).length;
+    const onWindow = hoverAt(obs, obs.config.doc, text.indexOf('contextWindow') + 2, settings)!;
+    assert.ok(rows(onWindow.markdown) <= 6, onWindow.markdown);
+    assert.ok(rows(onKey!.markdown) <= 6, onKey!.markdown);
+  });
+});

@@ -52,6 +52,18 @@ export function atKey(m: MemberNode, parentPath: JsonPath): { doc: ConfigDocumen
   return { doc: m.doc, span: m.keySpan, path: [...parentPath, m.key] };
 }
 
+/**
+ * Where an object sits, for a finding about the object as a whole: the key that names it (`compaction`), not the
+ * whole block, whose squiggle would start every hover inside it. Its first line when no key names it.
+ */
+export function atObjectKey(root: JsonNode | undefined, node: JsonNode): { doc: ConfigDocument; span: Span; path: JsonPath } {
+  const parent = node.path.slice(0, -1).reduce<JsonNode | undefined>((n, k) => (n?.kind === 'object' ? n.members.find((m) => m.key === k)?.value : n?.kind === 'array' ? n.items[Number(k)] : undefined), root);
+  const m = parent?.kind === 'object' ? [...parent.members].reverse().find((x) => x.value === node) : undefined;
+  if (m) return atKey(m, parent!.path);
+  const nl = node.doc.text.indexOf('\n', node.span[0]);
+  return { doc: node.doc, span: [node.span[0], nl < 0 || nl > node.span[1] ? node.span[1] : nl], path: node.path };
+}
+
 /** Build a fix from edit functions; an EditDeclined becomes a declined fix with its reason. */
 export function editFix(title: string, preferred: boolean, make: () => DocEdits[], actions: ServerAction[] = []): Fix {
   try {
