@@ -1,17 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { RestoreReport } from '../core/lab/borrow.js';
 import type { ExperimentReporter } from '../core/lab/experiments/driver.js';
 import type { LabEnv } from '../core/lab/look.js';
-import { locateConfig } from '../core/openclaw/locate.js';
+import { configPath } from './options.js';
 import { readUserProfiles } from './profile.js';
 
 /** The lab's core workflows as the command line drives them: where they read the world, and how they talk. */
 
-/** The config named on the command line, else where OpenClaw looks for it. */
+/** The config named on the command line, else where OpenClaw looks for it; none there says to pass --config (as `check` does). */
 export function configFrom(configOpt: string | undefined): string {
-  return configOpt ? path.resolve(configOpt) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+  return configPath({ config: configOpt });
 }
 
 /** What the lab's core workflows read the world from, as this command line gives it. */

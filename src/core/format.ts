@@ -2,3 +2,12 @@
 export function fmt(n: number | undefined, missing = 'unknown'): string {
   return n === undefined ? missing : n.toLocaleString('en-US');
 }
+
+/**
+ * The lab's progress in one wording while it runs (before, "1 of 6 done" and "dispatch 5 of 6" alternated):
+ * which dispatch, of how many, and whether it is running or done, with the last finished one's time.
+ */
+export function dispatchProgress(index: number, total: number, state: 'running' | 'done', last?: { seconds: number; problem?: string }): string {
+  const tail = last ? ` (last ${last.seconds.toFixed(2)} s${last.problem ? `, ${last.problem}` : ''})` : '';
+  return `dispatch ${fmt(index)} of ${fmt(total)} ${state}${tail}`;
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { showError } from './frame.js';
+import { dispatchProgress } from '../core/format.js';
 import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
@@ -186,7 +187,7 @@ export class LabController implements vscode.Disposable {
     try {
       // The operation's signal ends with Cancel and when the extension stops; its failure is shown once.
       const out = await this.ctx.operation(title, ({ signal, report }) => {
-        let last = '';
+        let last: { seconds: number; problem?: string } | undefined;
         let current: Session | undefined;
         return runLabUnderProfiles({
           env,
@@ -201,10 +202,10 @@ export class LabController implements vscode.Disposable {
           confirm: o.confirm ? (plan, arm) => this.profiles.confirmPlan(arm.name, plan) : undefined,
           report: { step: (m) => (this.ctx.log.info(`lab: ${m}`), report({ message: m })) },
           onSession: (session) => (current = session),
-          onStart: (i, total) => report({ message: `dispatch ${i + 1} of ${total}${last}` }),
+          onStart: (i, total) => report({ message: dispatchProgress(i + 1, total, 'running', last) }),
           onDispatch: (r, done, total) => {
-            last = ` (last ${(r.wallMs / 1000).toFixed(2)} s${r.completed ? '' : `, ${r.errorKind ?? 'expectations not met'}`})`;
-            report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
+            last = { seconds: r.wallMs / 1000, ...(r.completed ? {} : { problem: r.errorKind ?? 'expectations not met' }) };
+            report({ message: dispatchProgress(done, total, 'done', last), increment: 100 / total });
             this.sessionsChanged.fire();
             // The panel follows the running session: a point appears as each dispatch lands.
             if (current && (done === 1 || !this.panel.showing(current.id))) this.panel.show([current.id]);

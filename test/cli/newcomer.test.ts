@@ -133,3 +133,30 @@ console.log(JSON.stringify({ payloads: [{ text: 'DONE' }], meta: { durationMs: 5
     }
   });
 });
+
+describe('the lower but real ones', () => {
+  it('lab run and the probes without a config found point to --config, as check does', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-nohome-'));
+    for (const args of [['lab', 'run', 'quick-check'], ['probe', 'prompt-sections'], ['check']]) {
+      const r = run(args, { HOME: home, OPENCLAW_CONFIG_PATH: '', OPENCLAW_STATE_DIR: '', OPENCLAW_HOME: '' });
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(r.stderr, /no openclaw\.json found \(looked at .*\); pass --config PATH \(see "local-ai-lab .*--help"\)/, args.join(' '));
+    }
+  });
+
+  it('check --help and help check print check\'s own help, not the global text', () => {
+    for (const args of [['check', '--help'], ['help', 'check']]) {
+      const r = run(args);
+      assert.equal(r.status, 0);
+      assert.match(r.stdout, /^usage: local-ai-lab check /);
+      assert.doesNotMatch(r.stdout, /lab sweep/, 'not every command');
+    }
+  });
+
+  it('the README opens with the two commands: run the demo, run the tests', () => {
+    const readme = fs.readFileSync('README.md', 'utf8');
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)!;
+    assert.ok(firstBlock.index < readme.indexOf('\n## '), 'before the first section');
+    assert.match(firstBlock[1]!, /^npm ci && npm run demo\b.*\nnpm ci && npm test\b/m);
+  });
+});

@@ -107,3 +107,13 @@ describe('a diagnostic about the compaction block sits on its key; hovers are sh
     assert.ok(rows(onKey!.markdown) <= 6, onKey!.markdown);
   });
 });
+
+describe('progress in one wording (lower but real)', () => {
+  it('running and done read alike, with the last dispatch time', async () => {
+    const { dispatchProgress } = await import('../../src/core/format.js');
+    assert.equal(dispatchProgress(1, 6, 'running'), 'dispatch 1 of 6 running');
+    assert.equal(dispatchProgress(1, 6, 'done', { seconds: 1.234 }), 'dispatch 1 of 6 done (last 1.23 s)');
+    assert.equal(dispatchProgress(2, 6, 'running', { seconds: 1.234, problem: 'timeout' }), 'dispatch 2 of 6 running (last 1.23 s, timeout)');
+    assert.equal(dispatchProgress(1000, 16384, 'done'), 'dispatch 1,000 of 16,384 done');
+  });
+});
