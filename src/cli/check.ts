@@ -102,7 +102,7 @@ export async function fix(o: CheckOptions & { rule?: string; all?: boolean; 'dry
     // Removed values go to the side file in the same operation as the write, as with `migrate` and Make Config Valid.
     const now = new Date();
     const sideFiles = removed.length ? [{ file: sideFilePath(file, now), text: sideFileText(file, removed, base.version.version, now) }] : [];
-    const r = await execute({ title: 'fix', writes: [{ file, expectedHash: base.read.hash, after: text }], sideFiles });
+    const r = await execute({ title: `fix ${o.all ? '--all' : `--rule ${o.rule}`}`, writes: [{ file, expectedHash: base.read.hash, after: text }], sideFiles });
     if (!r.ok) throw new ConfigUnreadable(r.error ?? 'the fix was not written');
     removedTo = r.sideFiles[0] ?? null;
   }

@@ -8,7 +8,7 @@ import { fixAll } from '../core/fixAll.js';
 import fs from 'node:fs';
 import { sha256 } from '../core/fsutil.js';
 import { fmt } from '../core/format.js';
-import { backupTime, listBackups } from '../core/write/backups.js';
+import { backupReason, backupWhen, listBackups } from '../core/write/backups.js';
 import type { ApplyFixArgs, RestoreArgs, SideFileArgs } from './commands.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
 import type { Approvals } from './approve.js';
@@ -286,14 +286,15 @@ export class ConfigCommands {
         return false;
       }
       const pick = await vscode.window.showQuickPick(
-        all.map((b) => ({ label: backupTime(b)?.toLocaleString() ?? path.basename(b), description: `${fmt(fs.statSync(b).size)} bytes`, detail: b, b })),
+        all.map((b) => ({ label: backupWhen(b) ?? path.basename(b), description: backupReason(b) ? `before ${backupReason(b)}` : '(reason not recorded)', detail: `${fmt(fs.statSync(b).size)} bytes · ${b}`, b })),
         { title: `Restore ${path.basename(config)} from a backup (newest first)`, placeHolder: 'The diff opens first; nothing changes until you restore' },
       );
       if (!pick) return false;
       backup = pick.b;
     }
     const from = backup;
-    const when = backupTime(from)?.toLocaleString() ?? path.basename(from);
+    const why = backupReason(from);
+    const when = `${backupWhen(from) ?? path.basename(from)}${why ? ` (before ${why})` : ''}`;
     if (args?.confirm !== false) {
       await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), vscode.Uri.file(from), `openclaw.json ↔ backup of ${when}`, { preview: true });
       // Not modal: the diff stays readable while the question waits.

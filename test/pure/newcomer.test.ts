@@ -117,3 +117,27 @@ describe('progress in one wording (lower but real)', () => {
     assert.equal(dispatchProgress(1000, 16384, 'done'), 'dispatch 1,000 of 16,384 done');
   });
 });
+
+describe('each backup says why it was taken, for Restore Backup… (item 9)', () => {
+  it('the executor records the operation beside the backup; times are ISO; pruning takes the reason with it', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { execute } = await import('../../src/core/write/executor.js');
+    const { backupReason, backupWhen, listBackups, pruneBackups, reasonFile } = await import('../../src/core/write/backups.js');
+    const { sha256 } = await import('../../src/core/fsutil.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-why-'));
+    const file = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(file, '{ a: 1 }\n');
+    for (const title of ['profile mid-range', 'fix --all', 'restore after the sweep']) {
+      const r = await execute({ title, writes: [{ file, expectedHash: sha256(fs.readFileSync(file)), after: `{ a: 1, t: ${JSON.stringify(title)} }\n` }] });
+      assert.equal(r.ok, true, r.error);
+    }
+    const all = listBackups(file);
+    assert.deepEqual(all.map(backupReason), ['profile mid-range', 'fix --all', 'restore after the sweep']);
+    assert.match(backupWhen(all[0]!) ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/);
+    pruneBackups(file, 1);
+    assert.equal(listBackups(file).length, 1);
+    assert.ok(!fs.existsSync(reasonFile(all[0]!)), 'no orphan reason');
+  });
+});

@@ -302,6 +302,6 @@ describe('apply against a scripted LM Studio', () => {
       const p = planProfile(resolveBuiltin(builtin(i % 2 ? 'single-turn' : 'mid-range'), o2), o2);
       await applyPlan(p, { expectedHash: sha256(fs.readFileSync(file)), run: async () => 'ok' });
     }
-    assert.equal(fs.readdirSync(path.join(stateDir(file), 'backups')).length, KEEP_BACKUPS);
+    assert.equal(fs.readdirSync(path.join(stateDir(file), 'backups')).filter((f) => f.endsWith('.bak')).length, KEEP_BACKUPS);
   });
 });

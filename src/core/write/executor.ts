@@ -8,7 +8,7 @@ import { processAlive, sha256 } from '../fsutil.js';
 import { encodeText, isEnvReference, parseDocument, type JsonNode, type TextEncodingName } from '../openclaw/document.js';
 import { readBoundedSync } from '../read.js';
 import type { TextEdit } from '../text.js';
-import { pruneBackups, writeBackup } from './backups.js';
+import { pruneBackups, reasonFile, writeBackup } from './backups.js';
 import { EditRefused, editsBetween, mapText, spliceBytes } from './bytes.js';
 
 /**
@@ -275,8 +275,8 @@ export async function execute(op: Operation): Promise<OperationReport> {
       return tmp;
     });
     for (const p of prepared) {
-      const b = writeBackup(p.write.file, p.before, now);
-      made.push(b);
+      const b = writeBackup(p.write.file, p.before, now, op.title);
+      made.push(b, reasonFile(b));
       backups.push(b);
     }
     const mainHash = prepared[0] ? sha256(prepared[0].after).slice(0, 16) : '0';
@@ -306,7 +306,7 @@ export async function execute(op: Operation): Promise<OperationReport> {
   } catch (err) {
     // All or nothing: renamed files are put back (never over a newer save), then what this run made goes.
     const r = rollback(written, backups);
-    for (const f of made) if (!r.keptNewer.some((k) => k.backup === f)) fs.rmSync(f, { force: true });
+    for (const f of made) if (!r.keptNewer.some((k) => k.backup === f || reasonFile(k.backup) === f)) fs.rmSync(f, { force: true });
     return report(false, { error: (err as Error).message, ...r, backups: r.keptNewer.map((k) => k.backup) });
   }
   for (const p of prepared) pruneBackups(p.write.file);
