@@ -44,9 +44,12 @@ function printFindings(findings: readonly Finding[], file: string, configArg: st
   const all = [...findings, ...validator.issues];
   const count = (s: string) => all.filter((f) => f.severity === s).length;
   console.log(`${plural(count('error'), 'error', 'errors')}, ${plural(count('warning'), 'warning', 'warnings')}, ${fmt(count('info'))} info`);
-  // Name the command that fixes what can be fixed safely.
+  // Name the command that helps: `fix --all` for our findings' safe fixes, `migrate` for what only OpenClaw reports.
   if (findings.some((f) => f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0))) {
     console.log(`Fix what can be fixed safely: local-ai-lab fix --all --config ${configArg} (add --dry-run to see the diff first)`);
+  }
+  if (validator.issues.some((i) => i.severity === 'error')) {
+    console.log(`Make OpenClaw ${validator.version} accept the file: local-ai-lab migrate --config ${configArg} (add --dry-run to see the diff first)`);
   }
 }
 

@@ -160,3 +160,16 @@ describe('the lower but real ones', () => {
     assert.match(firstBlock[1]!, /^npm ci && npm run demo\b.*\nnpm ci && npm test\b/m);
   });
 });
+
+describe('check names the command that can help (lower but real)', () => {
+  it('only OpenClaw rejects the file (no safe fix of ours): check points to migrate, not fix --all', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-which-'));
+    const fake = path.join(dir, 'openclaw');
+    fs.writeFileSync(fake, `#!${process.execPath}\nconst a = process.argv.slice(2);\nif (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }\nconsole.log(JSON.stringify({ valid: false, issues: [{ path: 'gateway.port', message: 'Too big' }], warnings: [] }));\nprocess.exit(1);\n`, { mode: 0o755 });
+    const r = run(['check', '--config', `${FIX}/configs/valid-minimal.json`, '--loaded', `${FIX}/lms/ps.json`, '--openclaw', fake]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /openclaw {2}Too big/);
+    assert.match(r.stdout, /Make OpenClaw 2026\.9\.6 accept the file: local-ai-lab migrate --config /);
+    assert.doesNotMatch(r.stdout, /fix --all/);
+  });
+});
