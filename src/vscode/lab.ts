@@ -6,7 +6,7 @@ import { dispatchProgress } from '../core/format.js';
 import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
-import { BUILTIN_WORKLOADS, loadWorkload } from '../core/lab/workload.js';
+import { LAB_PICKER_WORKLOADS, loadWorkload } from '../core/lab/workload.js';
 import { parseWorkload, type Workload } from '../core/lab/workloadSchema.js';
 import { listSweeps, readSweepRecord } from '../core/lab/experiments/sweepRun.js';
 import { runLabUnderProfiles } from '../core/lab/experiments/labRun.js';
@@ -119,7 +119,7 @@ export class LabController implements vscode.Disposable {
 
   /** Built-in workloads and the folder's (the sweep picks from them too). */
   workloads(): { workload: Workload; prompt: string; source: string }[] {
-    const out = BUILTIN_WORKLOADS.map((w) => ({ workload: w, prompt: w.prompt!, source: 'built-in' }));
+    const out = LAB_PICKER_WORKLOADS.map((w) => ({ workload: w, prompt: w.prompt!, source: 'built-in' }));
     const dir = path.join(this.labDir(), 'workloads');
     let files: string[] = [];
     try {
