@@ -173,3 +173,29 @@ describe('check names the command that can help (lower but real)', () => {
     assert.doesNotMatch(r.stdout, /fix --all/);
   });
 });
+
+describe('Make Config Valid / migrate on a file OpenClaw already accepts (item 7, in part)', () => {
+  it("skips OpenClaw's doctor run and says why; an invalid file still gets it", async () => {
+    const { planMigration } = await import('../../src/core/migrate/run.js');
+    const { v } = await import('../../src/core/openclaw/version.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-valid-'));
+    const file = path.join(dir, 'openclaw.json');
+    const verdict = path.join(dir, 'verdict.json');
+    // A stand-in `openclaw` whose validator answers what verdict.json holds (the real doctor is tested in test/slow).
+    const fake = path.join(dir, 'openclaw');
+    fs.writeFileSync(fake, `#!${process.execPath}\nconst a = process.argv.slice(2);\nif (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }\nprocess.stdout.write(require('fs').readFileSync(${JSON.stringify(verdict)}, 'utf8'));\n`, { mode: 0o755 });
+    const text = '{ gateway: { port: 18789 } }\n';
+    fs.writeFileSync(file, text);
+    let doctorRuns = 0;
+    const { parseDocument, toValue } = await import('../../src/core/openclaw/document.js');
+    const repair = async (t: string) => (doctorRuns++, { repaired: toValue(parseDocument('copy.json', t).root), seconds: 1, notes: [], blocked: [] });
+    fs.writeFileSync(verdict, JSON.stringify({ valid: true, issues: [], warnings: [] }));
+    const ok = await planMigration(file, fs.readFileSync(file), { executable: fake, version: v('2026.9.6'), installed: v('2026.9.6'), repair });
+    assert.equal(doctorRuns, 0, 'no doctor run for a valid file');
+    assert.equal(ok.valid, true);
+    assert.match(ok.repair.note ?? '', /already accepts the file/);
+    fs.writeFileSync(verdict, JSON.stringify({ valid: false, issues: [{ path: 'gateway.port', message: 'Too big' }], warnings: [] }));
+    await planMigration(file, fs.readFileSync(file), { executable: fake, version: v('2026.9.6'), installed: v('2026.9.6'), repair });
+    assert.equal(doctorRuns, 1, 'an invalid file still gets the repair');
+  });
+});
