@@ -11,3 +11,11 @@ export function dispatchProgress(index: number, total: number, state: 'running' 
   const tail = last ? ` (last ${last.seconds.toFixed(2)} s${last.problem ? `, ${last.problem}` : ''})` : '';
   return `dispatch ${fmt(index)} of ${fmt(total)} ${state}${tail}`;
 }
+
+/**
+ * Memory as every message says it: GB of 1024³ bytes, as machines are sold and `free -g` prints, so one
+ * machine is "24 GB" everywhere (it was 24, 25 and 26 GB in different messages).
+ */
+export function memoryGB(bytes: number, digits = 0): string {
+  return `${(bytes / 1024 ** 3).toFixed(digits)} GB`;
+}
