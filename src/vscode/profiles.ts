@@ -7,7 +7,7 @@ import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
 import { actualState, type Detection } from '../core/profiles/detect.js';
 import { describePlan, planProfile, type ProfilePlan } from '../core/profiles/plan.js';
-import { profileCaveats } from '../core/profiles/caveats.js';
+import { profileCaveats, profileDetail } from '../core/profiles/caveats.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { LANGUAGE_ID, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
@@ -163,8 +163,9 @@ export class ProfileController implements vscode.Disposable {
     qp.items = this.targetsNow.map((t) => ({
       name: t.name,
       label: `${t.name === current ? '$(check) ' : ''}${t.name}${t.builtin ? '' : ' (yours)'}`,
-      description: [this.describe(t), ...(caveats.get(t.name) ?? [])].join(' · '),
-      detail: t.whenItWins || t.description,
+      description: this.describe(t),
+      // The caveats lead the detail line, where they are not cut off as they were at the end of the description.
+      detail: profileDetail(t, caveats.get(t.name) ?? []),
       alwaysShow: t.name === current,
     }));
     const chosen = await new Promise<string | undefined>((resolve) => {

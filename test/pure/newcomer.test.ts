@@ -150,3 +150,17 @@ describe("the editor's Run Lab picker (lower but real)", () => {
     assert.ok(LAB_PICKER_WORKLOADS.every((w) => !/local-ai-lab /.test(w.description ?? '')));
   });
 });
+
+describe('the profile list tells the truth of this machine in the part that is not cut off (item 6, in part)', () => {
+  it('caveats lead the detail line; a promise of a compactor the plan dropped says so', async () => {
+    const { profileDetail } = await import('../../src/core/profiles/caveats.js');
+    const base = { name: 'mid-range', builtin: true, description: 'Moderate context with a small dedicated compactor.', whenItWins: 'Tasks of a few dozen turns: a 4B compactor summarizes in ~10 s instead of ~30 s on the primary.', notes: [] };
+    const t = base as unknown as Parameters<typeof profileDetail>[0];
+    assert.equal(
+      profileDetail(t, ['on 24 GB: no room for a compactor', 'same as long-agentic here']),
+      'on 24 GB: no room for a compactor — same as long-agentic here — Tasks of a few dozen turns: a 4B compactor summarizes in ~10 s instead of ~30 s on the primary (here without a compactor)',
+    );
+    const withCompactor = { ...base, compactor: { ref: 'lmstudio/qwen3-4b-instruct-2507' } } as unknown as Parameters<typeof profileDetail>[0];
+    assert.equal(profileDetail(withCompactor, []), base.whenItWins);
+  });
+});

@@ -30,3 +30,13 @@ export function profileCaveats(targets: readonly ProfileTarget[], memoryBytes: n
   }
   return out;
 }
+
+/**
+ * A profile's detail line in a list: what it will really do here first (the caveats, which a description line
+ * cut off), then when it wins. A description that promises a compactor the plan dropped is not repeated as is.
+ */
+export function profileDetail(t: ProfileTarget, caveats: readonly string[]): string {
+  const about = t.whenItWins || t.description;
+  const promisesCompactor = !t.compactor && /compactor|compaction model/i.test(about);
+  return [...caveats, promisesCompactor ? `${about.replace(/\.$/, '')} (here without a compactor)` : about].filter(Boolean).join(' — ');
+}
