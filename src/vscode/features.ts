@@ -14,10 +14,10 @@ import type { MigrateResult } from '../core/migrate/migrate.js';
 import type { Approvals } from './approve.js';
 import { keepRemoved, makeConfigValid, rememberRemoval } from './migrate.js';
 import { sideFilePath, sideFileText } from '../core/migrate/migrate.js';
-import type { ProposedConfigProvider } from './proposed.js';
+import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
-import { TOKEN_SECRET } from './ctx.js';
+import { LANGUAGE_ID, TOKEN_SECRET } from './ctx.js';
 import { ruleOf, toRange } from './diagnostics.js';
 import { readSettings } from './settings.js';
 
@@ -296,10 +296,14 @@ export class ConfigCommands {
     const why = backupReason(from);
     const when = `${backupWhen(from) ?? path.basename(from)}${why ? ` (before ${why})` : ''}`;
     if (args?.confirm !== false) {
-      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), vscode.Uri.file(from), `openclaw.json ↔ backup of ${when}`, { preview: true });
+      // The backup as a proposal: the diff's title bar then carries Apply / Discard, which stay when the question's
+      // notification hides, as for a profile or Make Config Valid.
+      const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/backup/${path.basename(from)}/openclaw.json` });
+      this.proposed.set(uri, fs.readFileSync(from, 'utf8'));
+      await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), uri, `openclaw.json ↔ backup of ${when}`, { preview: true });
       // Not modal: the diff stays readable while the question waits.
-      const answer = await vscode.window.showInformationMessage(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`, 'Restore', 'Cancel');
-      if (answer !== 'Restore') return false;
+      if (!(await this.approvals.ask(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`))) return false;
     }
     // One file, written at once: a spinner in the status bar, not a notification.
     const r = await ctx.operation(

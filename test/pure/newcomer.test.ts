@@ -164,3 +164,22 @@ describe('the profile list tells the truth of this machine in the part that is n
     assert.equal(profileDetail(withCompactor, []), base.whenItWins);
   });
 });
+
+describe('answered questions go stale (item 2, in part)', () => {
+  it("a notification left from an earlier question cannot answer a later one; a newer question answers the older 'no'", async () => {
+    const { PendingQuestion } = await import('../../src/core/pending.js');
+    const q = new PendingQuestion();
+    const first = q.open();
+    assert.equal(q.answer(true, first.id), true);
+    assert.equal(await first.answer, true);
+    const second = q.open();
+    // The first question's Apply, clicked again from the notification centre: nothing happens to the second.
+    assert.equal(q.answer(true, first.id), false);
+    assert.equal(q.waiting, true);
+    const third = q.open();
+    assert.equal(await second.answer, false, 'replaced: no');
+    assert.equal(q.answer(false), true, "the diff's title-bar Discard answers the open question");
+    assert.equal(await third.answer, false);
+    assert.equal(q.waiting, false);
+  });
+});
