@@ -286,7 +286,7 @@ describe('apply against a scripted LM Studio', () => {
     const report = await applyPlan(plan, { expectedHash: sha256(fs.readFileSync(file)), reprobe });
     assert.equal(report.ok, false);
     assert.equal(report.restored, true);
-    assert.match(report.error!, /did not load qwen3-4b-instruct-2507 at 68000: HTTP 500/);
+    assert.match(report.error!, /did not load qwen3-4b-instruct-2507 at 68,000: HTTP 500/);
     assert.equal(fs.readFileSync(file, 'utf8'), text, 'byte for byte as before');
     assert.deepEqual(report.loadedAfter, ['qwen/qwen3-coder-30b at 101,000'], 'the report says what the failed apply left loaded');
     assert.equal(readProfileState(file), undefined);
