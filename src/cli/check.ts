@@ -14,6 +14,7 @@ import { ruleIds } from '../core/rules/registry.js';
 import { RULE_SUMMARIES } from '../core/rules/summaries.js';
 import { fmt } from '../core/format.js';
 import { execute, unifiedDiff } from '../core/write/executor.js';
+import { sideFilePath, sideFileText } from '../core/migrate/migrate.js';
 
 /** A file that does not parse cannot be fixed or planned: say where it breaks (exit 2). */
 function requireParsed(c: CheckedFile): void {
@@ -44,9 +45,12 @@ function printFindings(findings: readonly Finding[], file: string, configArg: st
   const all = [...findings, ...validator.issues];
   const count = (s: string) => all.filter((f) => f.severity === s).length;
   console.log(`${plural(count('error'), 'error', 'errors')}, ${plural(count('warning'), 'warning', 'warnings')}, ${fmt(count('info'))} info`);
-  // Name the command that fixes what can be fixed safely.
+  // Name the command that helps: `fix --all` for our findings' safe fixes, `migrate` for what only OpenClaw reports.
   if (findings.some((f) => f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0))) {
     console.log(`Fix what can be fixed safely: local-ai-lab fix --all --config ${configArg} (add --dry-run to see the diff first)`);
+  }
+  if (validator.issues.some((i) => i.severity === 'error')) {
+    console.log(`Make OpenClaw ${validator.version} accept the file: local-ai-lab migrate --config ${configArg} (add --dry-run to see the diff first)`);
   }
 }
 
@@ -105,18 +109,24 @@ export async function fix(o: CheckOptions & { rule?: string; all?: boolean; 'dry
   requireParsed(base);
   const { file } = base;
   // The same loop as the editor's Fix All, with the same pipeline as `check` (a profile in force holds).
-  const { after: text, applied, remaining } = fixAll(base.input, o.all ? undefined : o.rule);
+  const { after: text, applied, remaining, removed } = fixAll(base.input, o.all ? undefined : o.rule);
   const change = { file, before: base.read.doc.text, after: text };
   const diff = unifiedDiff(change);
+  let removedTo: string | null = null;
   if (!o['dry-run'] && applied.length > 0) {
-    const r = await execute({ title: 'fix', writes: [{ file, expectedHash: base.read.hash, after: text }] });
+    // Removed values go to the side file in the same operation as the write, as with `migrate` and Make Config Valid.
+    const now = new Date();
+    const sideFiles = removed.length ? [{ file: sideFilePath(file, now), text: sideFileText(file, removed, base.version.version, now) }] : [];
+    const r = await execute({ title: `fix ${o.all ? '--all' : `--rule ${o.rule}`}`, writes: [{ file, expectedHash: base.read.hash, after: text }], sideFiles });
     if (!r.ok) throw new ConfigUnreadable(r.error ?? 'the fix was not written');
+    removedTo = r.sideFiles[0] ?? null;
   }
   if (o.json) {
-    console.log(JSON.stringify({ config: file, rule: o.all ? 'all' : o.rule, dryRun: !!o['dry-run'], applied, remaining: remaining.map((f) => ({ rule: f.rule, path: f.path.join('.'), message: f.message, fixes: f.fixes.map((x) => x.declined ?? x.title) })), diff }, null, 2));
+    console.log(JSON.stringify({ config: file, rule: o.all ? 'all' : o.rule, dryRun: !!o['dry-run'], applied, removedTo, remaining: remaining.map((f) => ({ rule: f.rule, path: f.path.join('.'), message: f.message, fixes: f.fixes.map((x) => x.declined ?? x.title) })), diff }, null, 2));
   } else {
     if (o['dry-run']) process.stdout.write(diff || '(no change)\n');
     else console.log(applied.length ? applied.map((a) => `fixed: ${a}`).join('\n') : 'nothing to fix');
+    if (removedTo) console.log(`removed values kept in ${removedTo}`);
     for (const f of remaining) console.log(`remains: ${o.all ? `${f.rule} ` : ''}${f.path.join('.')}: ${f.fixes.find((x) => x.declined)?.declined ?? f.message}`);
   }
   return remaining.some((f) => (o.all ? f.severity === 'error' : true)) ? 1 : 0;

@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { RestoreReport } from '../core/lab/borrow.js';
 import type { ExperimentReporter } from '../core/lab/experiments/driver.js';
 import type { LabEnv } from '../core/lab/look.js';
-import { locateConfig } from '../core/openclaw/locate.js';
+import { configPath } from './args.js';
 import { readUserProfiles } from './profile.js';
 import { sampleMsOption } from './args.js';
 
@@ -27,9 +24,9 @@ function offerFullCollection(): void {
   }
 }
 
-/** The config named on the command line, else where OpenClaw looks for it. */
+/** The config named on the command line, else where OpenClaw looks for it; none there says to pass --config (as `check` does). */
 export function configFrom(configOpt: string | undefined): string {
-  return configOpt ? path.resolve(configOpt) : locateConfig({ env: process.env, homedir: os.homedir(), exists: (f) => fs.existsSync(f) }).path;
+  return configPath({ config: configOpt });
 }
 
 /** What the lab's core workflows read the world from, as this command line gives it. */

@@ -31,12 +31,22 @@ export interface EditPlan {
   readonly actions: readonly ServerAction[];
 }
 
+/** A value a fix takes out of the config: every path that applies the fix keeps it in a side file beside the config. */
+export interface Removed {
+  readonly path: string;
+  readonly reason: string;
+  /** The removed text, as it was, attached comments included. */
+  readonly text: string;
+}
+
 export interface Fix {
   readonly title: string;
   readonly preferred: boolean;
   /** Absent when the fix declined: then `declined` says why, in words the user can act on. */
   readonly plan?: EditPlan;
   readonly declined?: string;
+  /** What the fix removes from the config (one policy: removed values always go to the side file). */
+  readonly removes?: readonly Removed[];
 }
 
 export interface Finding {

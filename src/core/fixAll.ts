@@ -1,5 +1,5 @@
 import { judge, observe, type CheckInput } from './check.js';
-import type { Finding, Fix } from './findings.js';
+import type { Finding, Fix, Removed } from './findings.js';
 import { parseDocument } from './openclaw/document.js';
 import { RULES } from './rules/registry.js';
 import type { Rule } from './rules/util.js';
@@ -18,6 +18,8 @@ export interface FixAllResult {
   readonly applied: readonly string[];
   /** The findings (of the chosen rule, or all) left after the fixes. */
   readonly remaining: readonly Finding[];
+  /** What the applied fixes took out: whoever writes `after` keeps these in the side file. */
+  readonly removed: readonly Removed[];
 }
 
 const key = (f: Finding) => `${f.file}|${f.path.join('.')}|${f.rule}|${f.message}`;
@@ -35,6 +37,7 @@ export function fixAll(input: CheckInput, rule?: string, registry: readonly Rule
   let text = input.doc.text;
   let findings = look(input.doc);
   const applied: string[] = [];
+  const removed: Removed[] = [];
   const skipped = new Set<string>();
   for (let round = 0; round < 100; round++) {
     const next = findings.find((f) => !skipped.has(key(f)) && f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0 && x.plan.actions.length === 0));
@@ -51,7 +54,8 @@ export function fixAll(input: CheckInput, rule?: string, registry: readonly Rule
     }
     text = after;
     applied.push(`${fx.title} (${next.path.join('.')})`);
+    removed.push(...(fx.removes ?? []));
     findings = look(parseDocument(file, text, input.doc.encoding));
   }
-  return { before: input.doc.text, after: text, applied, remaining: findings };
+  return { before: input.doc.text, after: text, applied, remaining: findings, removed };
 }

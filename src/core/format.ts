@@ -5,3 +5,20 @@ const EN = new Intl.NumberFormat('en-US');
 export function fmt(n: number | undefined, missing = 'unknown'): string {
   return n === undefined ? missing : EN.format(n);
 }
+
+/**
+ * The lab's progress in one wording while it runs (before, "1 of 6 done" and "dispatch 5 of 6" alternated):
+ * which dispatch, of how many, and whether it is running or done, with the last finished one's time.
+ */
+export function dispatchProgress(index: number, total: number, state: 'running' | 'done', last?: { seconds: number; problem?: string }): string {
+  const tail = last ? ` (last ${last.seconds.toFixed(2)} s${last.problem ? `, ${last.problem}` : ''})` : '';
+  return `dispatch ${fmt(index)} of ${fmt(total)} ${state}${tail}`;
+}
+
+/**
+ * Memory as every message says it: GB of 1024³ bytes, as machines are sold and `free -g` prints, so one
+ * machine is "24 GB" everywhere (it was 24, 25 and 26 GB in different messages).
+ */
+export function memoryGB(bytes: number, digits = 0): string {
+  return `${(bytes / 1024 ** 3).toFixed(digits)} GB`;
+}

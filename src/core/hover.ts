@@ -7,6 +7,7 @@ import type { Observation } from './observation.js';
 
 import { fmt } from './format.js';
 import { loadedFor, serverName } from './servers/models.js';
+import { atObjectKey } from './rules/util.js';
 
 export interface HoverSettings {
   readonly turnTokens: number;
@@ -37,10 +38,15 @@ export function hoverAt(obs: Observation, doc: ConfigDocument, offset: number, s
     }
   }
   const c = obs.model.compaction.node;
-  if (c && c.doc === doc && contains(c, offset)) {
-    const primary = obs.model.refs.find((r) => r.role === 'primary');
-    const row = primary ? findRow(obs.model, primary.providerId, primary.modelId) : undefined;
-    return { markdown: contextMarkdown(obs, row, s, true), span: [c.span[0], Math.min(c.span[1], c.span[0] + 1)] };
+  if (c && c.doc === doc) {
+    // On the `compaction` key too, where one looks first; the hover's range is that key (or the opening brace).
+    const key = atObjectKey(obs.config.root, c);
+    const onKey = key.doc === doc && offset >= key.span[0] && offset <= key.span[1];
+    if (onKey || contains(c, offset)) {
+      const primary = obs.model.refs.find((r) => r.role === 'primary');
+      const row = primary ? findRow(obs.model, primary.providerId, primary.modelId) : undefined;
+      return { markdown: contextMarkdown(obs, row, s, true), span: key.doc === doc ? key.span : [c.span[0], Math.min(c.span[1], c.span[0] + 1)] };
+    }
   }
   return undefined;
 }
@@ -69,13 +75,16 @@ export function contextMarkdown(obs: Observation, row: ModelRow | undefined, s: 
     else if (state && state.status !== 'ok') lines.push(`| loaded | ? | could not read ${state.baseUrl} |`);
     else if (state?.knowsLoaded === false) lines.push(`| loaded | unknown | the server does not say |`);
   }
-  lines.push(`| reserve R | ${fmt(t.reserveTokens)} | ${t.reserveFormula} |`);
+  // Two short views rather than one long table (nine rows were clipped): the window's math on the model row,
+  // what compaction does with it on the compaction block.
+  if (!compactionView) lines.push(`| reserve R | ${fmt(t.reserveTokens)} | ${t.reserveFormula} |`);
   lines.push(`| compaction threshold | ${fmt(t.compactAt)} | C − R${obs.model.compaction.mode === 'default' ? '' : ', checked before each prompt'} |`);
-  lines.push(`| memory flush at | ${fmt(t.memoryFlushAt)} | ${t.flushFormula} |`);
-  lines.push(`| turns that fit | ${fmt(turnsThatFit(t, s.turnTokens))} | after a ~${fmt(FIRST_TURN_TOKENS)} first turn, ${fmt(s.turnTokens)} a turn |`);
-  lines.push(`| history depth | ${fmt(recordsThatFit(t, s.recordTokens, s.compression))} records | ${fmt(s.recordTokens)} a record, ${Math.round(s.compression * 100)} % compressed |`);
-  lines.push(`| one summary request | ≤ ${fmt(compactionRequestTokens(C))} | 40 % of C: the compactor must hold it |`);
-  lines.push(`| guard | warn < ${fmt(t.warnBelow)}, block < ${fmt(t.blockBelow)} | 20 % / 10 % of the window (min 8,000 / 4,000) |`);
+  if (!compactionView) lines.push(`| turns that fit | ${fmt(turnsThatFit(t, s.turnTokens))} | after a ~${fmt(FIRST_TURN_TOKENS)} first turn, ${fmt(s.turnTokens)} a turn |`);
+  if (compactionView) {
+    lines.push(`| memory flush at | ${fmt(t.memoryFlushAt)} | ${t.flushFormula} |`);
+    lines.push(`| history depth | ${fmt(recordsThatFit(t, s.recordTokens, s.compression))} records | ${fmt(s.recordTokens)} a record, ${Math.round(s.compression * 100)} % compressed |`);
+    lines.push(`| one summary request | ≤ ${fmt(compactionRequestTokens(C))} | 40 % of C: the compactor must hold it |`);
+  }
   if (cut) {
     lines.push('');
     lines.push(`_Figures use the ${fmt(C)} ${serverName(state!)} loaded: OpenClaw plans for ${fmt(eff.tokens)}, and the server cuts what does not fit._`);

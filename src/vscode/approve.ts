@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { PROPOSED_SCHEME } from './proposed.js';
+import { PendingQuestion } from '../core/pending.js';
 
 /**
  * Approving a proposed change without a modal in the way: the diff stays readable and scrollable while a
@@ -7,35 +8,34 @@ import { PROPOSED_SCHEME } from './proposed.js';
  * decides; dismissing the notification or closing the diff discards.
  */
 export class Approvals implements vscode.Disposable {
-  private pending: ((ok: boolean) => void) | undefined;
+  private readonly question = new PendingQuestion();
   private readonly disposables: vscode.Disposable[];
 
   constructor() {
     this.disposables = [
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         // The proposal's diff closed while the question was open: that is a "no".
-        if (this.pending && e.closed.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSED_SCHEME)) this.answer(false);
+        if (this.question.waiting && e.closed.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSED_SCHEME)) this.answer(false);
       }),
     ];
   }
 
   /** Asks `question` (one line; the diff shows the details) and resolves true for Apply. */
   async ask(question: string): Promise<boolean> {
-    this.answer(false); // a newer question replaces an older one
-    const answer = new Promise<boolean>((resolve) => (this.pending = resolve));
+    // A newer question replaces an older one; a notification answers only its own question, so an old one
+    // left in the notification centre cannot apply a later proposal.
+    const { id, answer } = this.question.open();
     await vscode.commands.executeCommand('setContext', 'localAiLab.approvalPending', true);
-    void vscode.window.showInformationMessage(question, 'Apply', 'Discard').then((pick) => this.answer(pick === 'Apply'));
+    void vscode.window.showInformationMessage(question, 'Apply', 'Discard').then((pick) => this.question.answer(pick === 'Apply', id));
     try {
       return await answer;
     } finally {
-      await vscode.commands.executeCommand('setContext', 'localAiLab.approvalPending', false);
+      if (!this.question.waiting) await vscode.commands.executeCommand('setContext', 'localAiLab.approvalPending', false);
     }
   }
 
   answer(ok: boolean): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.(ok);
+    this.question.answer(ok);
   }
 
   dispose(): void {

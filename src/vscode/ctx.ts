@@ -47,6 +47,9 @@ export class Ctx implements vscode.Disposable {
         return s.located?.exists ? { file: s.located.path, hash: s.diskHash, version: s.versionSource === 'installed' ? s.version : undefined } : undefined;
       },
       (verdict) => this.config.setValidation(verdict),
+      undefined,
+      // A busy indicator in the status bar while the kept issues are marked as being checked again.
+      (work) => Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'OpenClaw: checking openclaw.json' }, work)),
     );
     this.onDidChange = this.config.onDidChange;
     this.disposables.push(
@@ -152,8 +155,9 @@ export class Ctx implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) this.claimLanguage(d);
     const s = this.state;
     if (r.opts.validate || s.validation === undefined) {
-      // Nothing OpenClaw could judge now: its old verdict goes, so the panel shows none of it (the change that follows publishes that).
-      if (!this.validator.schedule(r.settings, s.version !== undefined, r.opts.validate ? 300 : 0)) this.config.setValidation({ validation: undefined, validatedHash: undefined, validationError: undefined }, false);
+      // Nothing OpenClaw could judge now: its old verdict goes, so the panel shows none of it (kept issues are
+      // shown as being checked again until a verdict replaces them, so their removal is announced).
+      if (!this.validator.schedule(r.settings, s.version !== undefined, r.opts.validate ? 300 : 0)) this.config.setValidation({ validation: undefined, validatedHash: undefined, validationError: undefined }, s.validation !== undefined);
     }
     this.startServerTimer(r.settings);
   }

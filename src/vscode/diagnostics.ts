@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { splitMessage, type Finding, type Severity } from '../core/findings.js';
-import { besideFindings } from '../core/openclaw/issues.js';
+import { besideFindings, CHECKING_MARK, shownValidation } from '../core/openclaw/issues.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import type { Range } from '../core/text.js';
 import type { Snapshot } from './configState.js';
@@ -55,9 +55,10 @@ export class DiagnosticsPublisher implements vscode.Disposable {
     const findings = s.findings;
     const diags = findings.map(toDiagnostic);
     const theirs = new Map<string, vscode.Diagnostic[]>();
-    // Issues about bytes the file no longer holds would sit at the wrong places: shown again once OpenClaw has
-    // judged the new content (a change on disk schedules that).
-    const v = s.validatedHash === s.diskHash ? s.validation : undefined;
+    // Issues about bytes the file no longer holds stay, marked, until OpenClaw's verdict on the new content
+    // replaces them (a change on disk schedules that), as ESLint and rust-analyzer keep theirs.
+    const { validation: v, checking } = shownValidation(s.validation, s.validatedHash, s.diskHash);
+    const mark = (m: string) => (checking ? `${m}${CHECKING_MARK}` : m);
     const root = s.profiles?.obs.config.root;
     if (v && s.doc && root) {
       const version = s.version ? `OpenClaw ${formatVersion(s.version)}` : 'OpenClaw';
@@ -65,10 +66,10 @@ export class DiagnosticsPublisher implements vscode.Disposable {
       const { issues, related } = besideFindings(findings, root, s.doc, v);
       for (const [i, messages] of related) {
         const d = diags[i]!;
-        d.relatedInformation = [...(d.relatedInformation ?? []), ...messages.map((m) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(findings[i]!.file), d.range), `${version}: ${m}`))];
+        d.relatedInformation = [...(d.relatedInformation ?? []), ...messages.map((m) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(findings[i]!.file), d.range), `${version}: ${mark(m)}`))];
       }
       for (const issue of issues) {
-        const d = new vscode.Diagnostic(toRange(issue.range), issue.message, issue.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const d = new vscode.Diagnostic(toRange(issue.range), mark(issue.message), issue.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
         d.source = VALIDATOR_SOURCE;
         theirs.set(issue.file, [...(theirs.get(issue.file) ?? []), d]);
       }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { Finding, Fix } from '../core/findings.js';
+import type { Finding, Fix, Removed } from '../core/findings.js';
 import { runAction } from '../core/servers/actions.js';
 import { execute, writesOf } from '../core/write/executor.js';
 import { editsBetween } from '../core/write/bytes.js';
@@ -8,15 +8,16 @@ import { fixAll } from '../core/fixAll.js';
 import fs from 'node:fs';
 import { sha256 } from '../core/fsutil.js';
 import { fmt } from '../core/format.js';
-import { backupTime, listBackups } from '../core/write/backups.js';
+import { backupReason, backupWhen, listBackups } from '../core/write/backups.js';
 import type { ApplyFixArgs, RestoreArgs, SideFileArgs } from './commands.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
 import type { Approvals } from './approve.js';
-import { keepRemoved, makeConfigValid } from './migrate.js';
-import type { ProposedConfigProvider } from './proposed.js';
+import { keepRemoved, makeConfigValid, rememberRemoval } from './migrate.js';
+import { sideFilePath, sideFileText } from '../core/migrate/migrate.js';
+import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import { hoverAt } from '../core/hover.js';
 import type { Ctx } from './ctx.js';
-import { TOKEN_SECRET } from './ctx.js';
+import { LANGUAGE_ID, TOKEN_SECRET } from './ctx.js';
 import { ruleOf, toRange } from './diagnostics.js';
 import { readSettings } from './settings.js';
 
@@ -56,6 +57,8 @@ export class FixProvider implements vscode.CodeActionProvider {
       const edit = new vscode.WorkspaceEdit();
       for (const fe of fix.plan.edits) for (const e of fe.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.span[0]), document.positionAt(e.span[1])), e.newText);
       a.edit = edit;
+      // VS Code runs a code action's command after its edit: the removed value goes to the side file then.
+      if (fix.removes?.length) a.command = keepRemovedCommand(document, fix.removes);
     } else {
       const args: ApplyFixArgs = { rule: f.rule, file: document.uri.fsPath, path: fixKey(f), title: fix.title };
       a.command = { command: 'localAiLab.applyFix', title: fix.title, arguments: [args] };
@@ -87,8 +90,15 @@ export class FixAllProvider implements vscode.CodeActionProvider {
     const edit = new vscode.WorkspaceEdit();
     for (const e of editsBetween(r.before, r.after)) edit.replace(document.uri, new vscode.Range(document.positionAt(e.span[0]), document.positionAt(e.span[1])), e.newText);
     a.edit = edit;
+    if (r.removed.length) a.command = keepRemovedCommand(document, r.removed);
     return [a];
   }
+}
+
+/** The command that keeps what a fix removed in the side file (one policy on every path: quick fix, Fix All, `fix`, Make Config Valid). */
+function keepRemovedCommand(document: vscode.TextDocument, removed: readonly Removed[]): vscode.Command {
+  const args: SideFileArgs = { id: rememberRemoval({ configPath: document.uri.fsPath, removed }) };
+  return { command: 'localAiLab.keepRemoved', title: 'Keep the removed value in a side file', arguments: [args] };
 }
 
 export class ContextHoverProvider implements vscode.HoverProvider {
@@ -209,9 +219,17 @@ export class ConfigCommands {
     const { doc, diskHash } = ctx.state;
     if (doc && diskHash) hashes.set(doc.file, diskHash);
     const token = closed.length || plan.actions.length ? await ctx.lmStudioToken() : undefined;
+    // What the fix removes goes to the side file: with the write when the file is closed, first when it is open.
+    const now = new Date();
+    const version = ctx.state.version;
+    const sideFiles = fix.removes?.length && version ? [{ file: sideFilePath(args.file, now), text: sideFileText(args.file, fix.removes, version, now) }] : [];
     const done = await ctx.operation(
       args.title,
       async ({ signal, report }) => {
+        if (sideFiles.length && !(closed.length || plan.actions.length)) {
+          const r = await execute({ title: args.title, writes: [], sideFiles });
+          if (!r.ok) throw new Error(`the removed value could not be kept, so nothing was changed: ${r.error ?? 'failed'}`);
+        }
         if (open.length) {
           const edit = new vscode.WorkspaceEdit();
           for (const fe of open) {
@@ -224,6 +242,7 @@ export class ConfigCommands {
           const r = await execute({
             title: args.title,
             writes: writesOf({ edits: closed, actions: [] }, hashes),
+            sideFiles,
             actions: plan.actions,
             // Loads can take minutes on a big model; cancel stops waiting and rolls the file back.
             runAction: (a, signal) => runAction(a, { timeoutMs: 10 * 60_000, signal, lmStudioToken: token }),
@@ -267,19 +286,24 @@ export class ConfigCommands {
         return false;
       }
       const pick = await vscode.window.showQuickPick(
-        all.map((b) => ({ label: backupTime(b)?.toLocaleString() ?? path.basename(b), description: `${fmt(fs.statSync(b).size)} bytes`, detail: b, b })),
+        all.map((b) => ({ label: backupWhen(b) ?? path.basename(b), description: backupReason(b) ? `before ${backupReason(b)}` : '(reason not recorded)', detail: `${fmt(fs.statSync(b).size)} bytes · ${b}`, b })),
         { title: `Restore ${path.basename(config)} from a backup (newest first)`, placeHolder: 'The diff opens first; nothing changes until you restore' },
       );
       if (!pick) return false;
       backup = pick.b;
     }
     const from = backup;
-    const when = backupTime(from)?.toLocaleString() ?? path.basename(from);
+    const why = backupReason(from);
+    const when = `${backupWhen(from) ?? path.basename(from)}${why ? ` (before ${why})` : ''}`;
     if (args?.confirm !== false) {
-      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), vscode.Uri.file(from), `openclaw.json ↔ backup of ${when}`, { preview: true });
+      // The backup as a proposal: the diff's title bar then carries Apply / Discard, which stay when the question's
+      // notification hides, as for a profile or Make Config Valid.
+      const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/backup/${path.basename(from)}/openclaw.json` });
+      this.proposed.set(uri, fs.readFileSync(from, 'utf8'));
+      await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), uri, `openclaw.json ↔ backup of ${when}`, { preview: true });
       // Not modal: the diff stays readable while the question waits.
-      const answer = await vscode.window.showInformationMessage(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`, 'Restore', 'Cancel');
-      if (answer !== 'Restore') return false;
+      if (!(await this.approvals.ask(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`))) return false;
     }
     // One file, written at once: a spinner in the status bar, not a notification.
     const r = await ctx.operation(

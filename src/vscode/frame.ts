@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ConfigRejected } from '../core/lab/session.js';
 import { COMMANDS, type CommandDef, type Services } from './commands.js';
 import { redactCredentials } from '../core/servers/address.js';
 
@@ -7,8 +8,13 @@ const UNTRUSTED =
   'Lab runs, sweeps and probes are off in an untrusted workspace: they run programs (openclaw, a workload\'s verify command) named by files in this folder. Trust the workspace to run them.';
 
 /** Shows an error once, with "Show Logs"; it is in the log already. */
-function showError(log: vscode.LogOutputChannel, message: string): void {
-  void vscode.window.showErrorMessage(redactCredentials(message), 'Show Logs').then((pick) => pick && log.show());
+/** A failure said once, with the way to its fix when there is one (a config OpenClaw rejects: Make Config Valid). */
+export function showError(log: vscode.LogOutputChannel, message: string, cause?: unknown): void {
+  const fix = cause instanceof ConfigRejected ? 'Make Config Valid' : undefined;
+  void vscode.window.showErrorMessage(redactCredentials(message), ...(fix ? [fix] : []), 'Show Logs').then((pick) => {
+    if (pick === 'Show Logs') log.show();
+    else if (pick && pick === fix) void vscode.commands.executeCommand('localAiLab.makeConfigValid');
+  });
 }
 
 /**
@@ -81,7 +87,7 @@ export async function operation<T>(log: vscode.LogOutputChannel, lifetime: Abort
       return undefined;
     }
     log.error(`${title}: ${e.message}`, e);
-    showError(log, typeof opts.failure === 'function' ? opts.failure(e) : `${opts.failure ?? `${title} failed`}: ${e.message}`);
+    showError(log, typeof opts.failure === 'function' ? opts.failure(e) : `${opts.failure ?? `${title} failed`}: ${e.message}`, e);
     return undefined;
   } finally {
     lifetime.removeEventListener('abort', stop);

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { showError } from './frame.js';
+import { dispatchProgress } from '../core/format.js';
 import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
-import { BUILTIN_WORKLOADS, loadWorkload, resumedPrompt } from '../core/lab/workload.js';
+import { LAB_PICKER_WORKLOADS, loadWorkload, resumedPrompt } from '../core/lab/workload.js';
 import { parseWorkload, type Workload } from '../core/lab/workloadSchema.js';
 import { listSweeps, readSweepRecord } from '../core/lab/experiments/sweepRun.js';
 import { runLabUnderProfiles } from '../core/lab/experiments/labRun.js';
@@ -156,7 +158,7 @@ export class LabController implements vscode.Disposable {
 
   /** Built-in workloads and the folder's (the sweep picks from them too). */
   workloads(): { workload: Workload; prompt: string; source: string }[] {
-    const out = BUILTIN_WORKLOADS.map((w) => ({ workload: w, prompt: w.prompt!, source: 'built-in' }));
+    const out = LAB_PICKER_WORKLOADS.map((w) => ({ workload: w, prompt: w.prompt!, source: 'built-in' }));
     const dir = path.join(this.labDir(), 'workloads');
     let files: string[] = [];
     try {
@@ -224,7 +226,7 @@ export class LabController implements vscode.Disposable {
     try {
       // The operation's signal ends with Cancel and when the extension stops; its failure is shown once.
       const out = await this.ctx.operation(title, ({ signal, report }) => {
-        let last = '';
+        let last: { seconds: number; problem?: string } | undefined;
         let current: Session | undefined;
         return runLabUnderProfiles({
           env,
@@ -239,10 +241,10 @@ export class LabController implements vscode.Disposable {
           confirm: o.confirm ? (plan, arm) => this.profiles.confirmPlan(arm.name, plan) : undefined,
           report: { step: (m) => (this.ctx.log.info(`lab: ${m}`), report({ message: m })) },
           onSession: (session) => (current = session),
-          onStart: (i, total) => report({ message: `dispatch ${i + 1} of ${total}${last}` }),
+          onStart: (i, total) => report({ message: dispatchProgress(i + 1, total, 'running', last) }),
           onDispatch: (r, done, total) => {
-            last = ` (last ${(r.wallMs / 1000).toFixed(2)} s${r.completed ? '' : `, ${r.errorKind ?? 'expectations not met'}`})`;
-            report({ message: `${done} of ${total} done${last}`, increment: 100 / total });
+            last = { seconds: r.wallMs / 1000, ...(r.completed ? {} : { problem: r.errorKind ?? 'expectations not met' }) };
+            report({ message: dispatchProgress(done, total, 'done', last), increment: 100 / total });
             this.sessionsChanged.fire();
             // The panel follows the running session: a point appears as each dispatch lands.
             if (current && (done === 1 || !this.panel.showing(current.id))) this.panel.show([current.id]);
@@ -266,7 +268,7 @@ export class LabController implements vscode.Disposable {
       if (failed) {
         const msg = out.arms.some((a) => a.error === failed) ? `Cannot run the lab under ${out.arms.find((a) => a.error === failed)!.arm.name}: ${failed}` : labFailure('The lab', out.cause ?? new Error(failed));
         this.ctx.log.error(msg);
-        void vscode.window.showErrorMessage(msg, 'Show Logs').then((p) => p && this.ctx.log.show());
+        showError(this.ctx.log, msg, out.cause);
       }
       sayRestored(this.ctx, 'Lab', out.restore, out.profileBefore);
       return lastSession;

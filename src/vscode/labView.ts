@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { SessionNode } from './commands.js';
-import { deleteSession, experimentRows, profileRows, sessionRows, type LabNode, type LabRow } from '../core/lab/view/tree.js';
+import { deleteSession, experimentRows, labWatch, profileRows, sessionRows, type LabNode, type LabRow } from '../core/lab/view/tree.js';
 import { listCodewordRecords } from '../core/lab/experiments/codewordRun.js';
 import { listSweeps } from '../core/lab/experiments/sweepRun.js';
 import { listSessions, SessionLocked, SessionUnreadable } from '../core/lab/records/store.js';
@@ -53,6 +53,12 @@ class RowsProvider implements vscode.TreeDataProvider<LabNode>, vscode.Disposabl
   }
 }
 
+/** Watches `pattern` under the lab folder, which the first session, sweep or probe creates (see labWatch). */
+function watch(labDir: string, pattern: string): vscode.FileSystemWatcher {
+  const w = labWatch(labDir, pattern);
+  return vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(w.base), w.pattern));
+}
+
 const key = (n: LabNode) => (n.kind === 'profile' ? `profile:${n.name}` : `${n.kind}:${n.id}`);
 
 /** The Lab view container: lab sessions (open, compare, resume, delete), profiles (show, apply), experiments (open). */
@@ -91,13 +97,13 @@ export class LabView implements vscode.Disposable {
       (n) => (n.kind === 'codewords' ? { title: 'Open Codeword Probe', command: 'localAiLab.openCodewordProbe', arguments: [n.id] } : { title: 'Open Sweep', command: 'localAiLab.openSweep', arguments: [n.kind === 'sweep' ? n.id : undefined] }),
     );
     // Sweeps and probes a terminal writes show up too.
-    const experimentsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labPath()), '{sweeps,probes}/*.json'));
+    const experimentsWatcher = watch(lab.labPath(), '{sweeps,probes}/*.json');
     const experimentsSoon = () => {
       clearTimeout(this.experimentsTimer);
       this.experimentsTimer = setTimeout(() => this.experiments.refresh(), 300);
     };
     // Sessions written by a terminal's `local-ai-lab lab run` show up too.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(lab.labPath()), 'runs/*/{session.json,dispatches.jsonl}'));
+    const watcher = watch(lab.labPath(), 'runs/*/{session.json,dispatches.jsonl}');
     const soon = () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.sessions.refresh(), 300);

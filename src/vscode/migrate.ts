@@ -16,13 +16,14 @@ import type { Approvals } from './approve.js';
 import { readSettings } from './settings.js';
 import { repairOptions } from './options.js';
 import type { SideFileArgs } from './commands.js';
+import type { Removed } from '../core/findings.js';
 
 /**
  * Removed values a quick fix promised to keep, by a one-time id: the keepRemoved command writes only
  * what one of our code actions computed, never text handed to it by a caller.
  */
-const pendingRemovals = new Map<string, { configPath: string; path: string; reason: string; text: string }>();
-function rememberRemoval(r: { configPath: string; path: string; reason: string; text: string }): string {
+const pendingRemovals = new Map<string, { configPath: string; removed: readonly Removed[] }>();
+export function rememberRemoval(r: { configPath: string; removed: readonly Removed[] }): string {
   const id = randomBytes(8).toString('hex');
   pendingRemovals.set(id, r);
   // Code actions are recomputed on every cursor move: keep only the recent ones.
@@ -66,7 +67,7 @@ export class ValidatorFixProvider implements vscode.CodeActionProvider {
         if (c.removedText !== undefined) {
           // VS Code runs a code action's command after its edit: the removed text goes to a side file then.
           // (A WorkspaceEdit that creates a file with contents does not survive code-server's web workbench.)
-          const args: SideFileArgs = { id: rememberRemoval({ configPath: document.uri.fsPath, path: c.path, reason: c.reason, text: c.removedText }) };
+          const args: SideFileArgs = { id: rememberRemoval({ configPath: document.uri.fsPath, removed: [{ path: c.path, reason: c.reason, text: c.removedText }] }) };
           a.command = { command: 'localAiLab.keepRemoved', title: 'Keep the removed value in a side file', arguments: [args] };
         }
         out.push(a);
@@ -197,19 +198,20 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   return plan;
 }
 
-/** Writes one removed value beside the config (the quick fix's companion command), through the executor. */
+/** Writes the removed values beside the config (the quick fixes' and Fix All's companion command), through the executor. */
 export async function keepRemoved(ctx: Ctx, args: SideFileArgs): Promise<string | undefined> {
   const version = ctx.state.version;
   const r = pendingRemovals.get(args.id);
   if (!version || !r) return undefined;
   pendingRemovals.delete(args.id);
   const now = new Date();
-  const report = await execute({ title: 'keep removed value', writes: [], sideFiles: [{ file: sideFilePath(r.configPath, now), text: sideFileText(r.configPath, [{ path: r.path, reason: r.reason, text: r.text }], version, now) }] });
+  const what = r.removed.map((x) => x.path).join(', ');
+  const report = await execute({ title: 'keep removed value', writes: [], sideFiles: [{ file: sideFilePath(r.configPath, now), text: sideFileText(r.configPath, r.removed, version, now) }] });
   if (!report.ok) {
-    ctx.log.error(`could not keep ${r.path}: ${report.error}`);
-    void vscode.window.showErrorMessage(`The removed value of ${r.path} could not be kept: ${report.error}. Undo the fix to get it back.`);
+    ctx.log.error(`could not keep ${what}: ${report.error}`);
+    void vscode.window.showErrorMessage(`The removed value of ${what} could not be kept: ${report.error}. Undo the fix to get it back.`);
     return undefined;
   }
-  ctx.log.info(`kept ${r.path} in ${report.sideFiles[0]}`);
+  ctx.log.info(`kept ${what} in ${report.sideFiles[0]}`);
   return report.sideFiles[0];
 }

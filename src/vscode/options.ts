@@ -92,3 +92,21 @@ export function validatorOptions(s: Settings): Pick<RunOptions, 'timeoutMs'> {
 export function repairOptions(s: Settings): Pick<MigrationOptions, 'executable' | 'timeoutMs'> {
   return { executable: s.openclawExecutable, ...validatorOptions(s) };
 }
+
+/**
+ * Where `localAiLab.profiles` must be written to take effect. In a remote window (code-server, SSH, WSL, a
+ * container) VS Code applies the Remote settings for it: a list in the local User settings is ignored without a
+ * word. `userSettingsText` is the User settings file when it can be read; the hint is given when that file has
+ * the setting and this window has none.
+ */
+export function profilesPlacement(o: { remoteName?: string; effective: unknown; userSettingsText?: string }): { settingsCommand: string; where?: string; ignored?: string } {
+  if (!o.remoteName) return { settingsCommand: 'workbench.action.openSettingsJson' };
+  const where = `In this remote window (${o.remoteName}) localAiLab.profiles is read from the Remote settings, not the User settings.`;
+  const none = o.effective === undefined || (Array.isArray(o.effective) && o.effective.length === 0);
+  const inUser = !!o.userSettingsText && /"localAiLab\.profiles"\s*:/.test(o.userSettingsText);
+  return {
+    settingsCommand: 'workbench.action.openRemoteSettingsFile',
+    where,
+    ...(none && inUser ? { ignored: `Your localAiLab.profiles in the User settings is ignored here: in this remote window (${o.remoteName}) it is read from the Remote settings. Move the list there.` } : {}),
+  };
+}

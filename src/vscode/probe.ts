@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { showError } from './frame.js';
 import type { CodewordOptions, ProbeOptions } from './commands.js';
 import type { Ctx } from './ctx.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
@@ -67,7 +68,7 @@ export async function probeCodewords(ctx: Ctx, lab: LabController, profiles: Pro
   if (profile) await ctx.refresh({ inspectServers: true, validate: true });
   if (!out) return undefined;
   const failed = out.outcome.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (out.outcome.status === 'failed' ? out.outcome.error : undefined);
-  if (failed) void vscode.window.showErrorMessage(profile && out.outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', out.outcome.cause ?? new Error(failed)));
+  if (failed) showError(ctx.log, profile && out.outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', out.outcome.cause ?? new Error(failed)), out.outcome.cause);
   sayRestored(ctx, 'Codeword probe', out.outcome.restore, out.outcome.profileBefore);
   // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
   if (out.sessions.length) lab.panel.showCodewords(out.id);

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { inspectServers } from '../core/sources.js';
 import type { Observation } from '../core/observation.js';
@@ -5,10 +7,11 @@ import { applyPlan } from '../core/profiles/apply.js';
 import { importDarkmux } from '../core/profiles/darkmux.js';
 import { actualState, type Detection } from '../core/profiles/detect.js';
 import { describePlan, planProfile, type ProfilePlan } from '../core/profiles/plan.js';
-import { profileCaveats } from '../core/profiles/caveats.js';
+import { profileCaveats, profileDetail } from '../core/profiles/caveats.js';
 import { parseUserProfiles, ProfileDefSchema, type ProfileDef, type ProfileTarget } from '../core/profiles/types.js';
 import { LANGUAGE_ID, type Ctx } from './ctx.js';
 import { readSettings } from './settings.js';
+import { profilesPlacement } from './options.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import type { Approvals } from './approve.js';
 import { fmt } from '../core/format.js';
@@ -30,7 +33,12 @@ export class ProfileController implements vscode.Disposable {
     this.item = vscode.window.createStatusBarItem('localAiLab.profile', vscode.StatusBarAlignment.Left, 100);
     this.item.name = 'Local AI Lab Profile';
     this.item.command = 'localAiLab.switchProfile';
-    this.disposables.push(this.item, ctx.onDidChange(() => this.update()));
+    this.disposables.push(
+      this.item,
+      ctx.onDidChange(() => this.update()),
+      // At once: a refresh (and its change event) does not follow every settings edit, e.g. before a config is found.
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('localAiLab.profiles') && void this.userProfiles()),
+    );
     this.update();
   }
 
@@ -58,13 +66,34 @@ export class ProfileController implements vscode.Disposable {
 
   private userProfiles(): readonly ProfileDef[] {
     const { profiles, profileErrors: errors } = readSettings();
-    const key = errors.join('\n');
-    if (errors.length && key !== this.warnedSettings) {
+    const placement = profilesPlacement({ remoteName: vscode.env.remoteName, effective: vscode.workspace.getConfiguration('localAiLab').get('profiles'), userSettingsText: this.userSettingsText() });
+    const open = (p: string | undefined) => p && vscode.commands.executeCommand(placement.settingsCommand);
+    const key = [...errors, placement.ignored ?? ''].join('\n');
+    if (key !== this.warnedSettings) {
       this.warnedSettings = key;
-      for (const e of errors) this.ctx.log.warn(e);
-      void vscode.window.showWarningMessage(`Some Local AI Lab profiles are invalid and were skipped: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, 'Open Settings').then((p) => p && vscode.commands.executeCommand('workbench.action.openSettingsJson'));
+      if (errors.length) {
+        for (const e of errors) this.ctx.log.warn(e);
+        void vscode.window.showWarningMessage(`Some Local AI Lab profiles are invalid and were skipped: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}${placement.where ? ` ${placement.where}` : ''}`, 'Open Settings').then(open);
+      }
+      if (placement.ignored) {
+        this.ctx.log.warn(placement.ignored);
+        void vscode.window.showWarningMessage(placement.ignored, 'Open Remote Settings').then(open);
+      }
     }
     return profiles;
+  }
+
+  /**
+   * The User settings file, when it is on this machine (code-server keeps it beside the extension's global
+   * storage): only to tell that a list written there is ignored in a remote window.
+   */
+  private userSettingsText(): string | undefined {
+    if (!vscode.env.remoteName) return undefined;
+    try {
+      return fs.readFileSync(path.join(this.ctx.extension.globalStorageUri.fsPath, '..', '..', 'settings.json'), 'utf8');
+    } catch {
+      return undefined;
+    }
   }
 
   /** The refreshed observation: Ctx resolves the profiles and detects the one in force once per refresh. */
@@ -134,8 +163,9 @@ export class ProfileController implements vscode.Disposable {
     qp.items = this.targetsNow.map((t) => ({
       name: t.name,
       label: `${t.name === current ? '$(check) ' : ''}${t.name}${t.builtin ? '' : ' (yours)'}`,
-      description: [this.describe(t), ...(caveats.get(t.name) ?? [])].join(' · '),
-      detail: t.whenItWins || t.description,
+      description: this.describe(t),
+      // The caveats lead the detail line, where they are not cut off as they were at the end of the description.
+      detail: profileDetail(t, caveats.get(t.name) ?? []),
       alwaysShow: t.name === current,
     }));
     const chosen = await new Promise<string | undefined>((resolve) => {

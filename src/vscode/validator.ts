@@ -31,6 +31,8 @@ export class ValidatorScheduler implements vscode.Disposable {
     private readonly target: () => ValidationTarget,
     private readonly onVerdict: (v: ValidatorVerdict) => void,
     private readonly validate: Validate = validateCached,
+    /** Shows that a run is under way (the editor: a status-bar busy indicator while kept issues are being checked again). */
+    private readonly busy: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
   ) {}
 
   /** Runs the validator after `delayMs`; false (nothing scheduled) when it is off or there is no file or no OpenClaw. */
@@ -56,7 +58,8 @@ export class ValidatorScheduler implements vscode.Disposable {
     try {
       const read = await readConfigAsync(t.file);
       if (!read) throw new Error(`${t.file} does not exist`);
-      const { result, cached } = await this.validate(settings.openclawExecutable, { doc: read.doc, bytes: read.bytes, version: t.version }, { ...validatorOptions(settings), signal: abort.signal });
+      const version = t.version;
+      const { result, cached } = await this.busy(() => this.validate(settings.openclawExecutable, { doc: read.doc, bytes: read.bytes, version }, { ...validatorOptions(settings), signal: abort.signal }));
       if (abort.signal.aborted) return;
       // Tagged with the bytes judged, read just now: they are what the verdict is about.
       verdict = { validation: result, validatedHash: read.hash, validationError: undefined };

@@ -241,6 +241,7 @@ describe('long prompts reach OpenClaw', () => {
 const fs = require('fs');
 const a = process.argv.slice(2);
 if (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }
+if (a[0] === 'config') { console.log('{"valid":true}'); process.exit(0); }
 const i = a.indexOf('--message-file');
 const file = i >= 0 ? a[i + 1] : undefined;
 fs.writeFileSync(${JSON.stringify(capture)}, JSON.stringify({ inline: a.includes('--message'), file, mode: file ? fs.statSync(file).mode & 0o777 : null, body: file ? fs.readFileSync(file, 'utf8') : a[a.indexOf('--message') + 1] }));
@@ -276,7 +277,7 @@ describe('the openclaw dispatcher is bounded too', () => {
     const { dir, config, workload } = project(s);
     const pidFile = path.join(dir, 'child.pid');
     const fake = path.join(dir, 'openclaw');
-    fs.writeFileSync(fake, `#!/bin/sh\n[ "$1" = "--version" ] && { echo "OpenClaw 2026.9.6"; exit 0; }\nsleep 300 &\necho $! > ${pidFile}\nexec yes '{"payloads":[]}'\n`, { mode: 0o755 });
+    fs.writeFileSync(fake, `#!/bin/sh\n[ "$1" = "--version" ] && { echo "OpenClaw 2026.9.6"; exit 0; }\n[ "$1" = "config" ] && { echo '{"valid":true}'; exit 0; }\nsleep 300 &\necho $! > ${pidFile}\nexec yes '{"payloads":[]}'\n`, { mode: 0o755 });
     workload('chatty', { dispatcher: 'openclaw', transport: 'local', maxOutputBytes: 64 * 1024 });
     const r = await runCli(['lab', 'run', 'chatty', '--config', config, '--openclaw', fake, '--json'], { cwd: dir });
     assert.equal(r.status, 1, r.stderr);

@@ -117,6 +117,35 @@ suite('Local AI Lab in a real extension host', () => {
     assert.equal(doc.getText(), before);
   });
 
+  test('the retired-key quick fix and Fix All keep the removed value, comment included, in a side file (#29 item 8)', async () => {
+    const doc = await vscode.workspace.openTextDocument(uri());
+    const d = await until('retired-key', () => ours('retired-key'));
+    const dir = path.dirname(CONFIG);
+    const sideFiles = () => fs.readdirSync(dir).filter((f) => f.startsWith('openclaw.json.removed-'));
+    const removedLine = doc.getText().split('\n').find((l) => l.includes('reserveTokensFloor'))!.trim();
+    await vscode.window.showTextDocument(doc);
+    // The quick fix: as VS Code does for a code action, the edit, then its command.
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const remove = actions.find((a) => a.title === 'Remove reserveTokensFloor');
+    assert.ok(remove?.edit && remove.command, 'the quick fix carries the command that keeps the value');
+    assert.ok(await vscode.workspace.applyEdit(remove.edit));
+    await vscode.commands.executeCommand(remove.command.command, ...(remove.command.arguments ?? []));
+    assert.equal(sideFiles().length, 1);
+    assert.ok(fs.readFileSync(path.join(dir, sideFiles()[0]!), 'utf8').includes(removedLine), 'kept as it was, comment included');
+    await vscode.commands.executeCommand('undo');
+    for (const f of sideFiles()) fs.rmSync(path.join(dir, f));
+    // Fix All: the same policy.
+    const all = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(0, 0, 0, 0), 'source.fixAll.localAiLab');
+    const fixAll = all.find((a) => a.title.startsWith('Fix all safe OpenClaw config problems'));
+    assert.ok(fixAll?.edit && fixAll.command, `Fix All carries the command too (${all.map((a) => a.title).join(' | ')})`);
+    assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
+    await vscode.commands.executeCommand(fixAll.command.command, ...(fixAll.command.arguments ?? []));
+    assert.doesNotMatch(doc.getText(), /reserveTokensFloor/);
+    assert.equal(sideFiles().length, 1);
+    assert.ok(fs.readFileSync(path.join(dir, sideFiles()[0]!), 'utf8').includes(removedLine));
+    await vscode.commands.executeCommand('undo');
+  });
+
   test('OpenClaw\'s diagnostic has a quick fix that names the release and keeps the removed value in a side file', async function () {
     if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
     const doc = await vscode.workspace.openTextDocument(uri());

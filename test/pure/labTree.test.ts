@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { deleteSession, experimentRows, profileRows, sessionRows } from '../../src/core/lab/view/tree.js';
+import { deleteSession, experimentRows, labWatch, profileRows, sessionRows } from '../../src/core/lab/view/tree.js';
 import { codewordRecord, listCodewordRecords, writeCodewordRecord } from '../../src/core/lab/experiments/codewordRun.js';
 import { makeCodewords, plantMessage, survivalMatrix } from '../../src/core/lab/experiments/codewords.js';
 import { listSweeps, writeSweepRecord } from '../../src/core/lab/experiments/sweepRun.js';
@@ -136,5 +136,17 @@ describe('the Lab view: experiments', () => {
     assert.equal(rows[1]!.label, 'codewords · agent main · 2026-12-01 11:00');
     assert.equal(rows[1]!.description, '1 session · long-agentic · rule 1/1 · codename 0/1 · number 0/1 · sla 0/1');
     assert.deepEqual(experimentRows([], []), []);
+  });
+});
+
+describe('the Lab views watch a lab folder that does not exist yet (#29 item 3)', () => {
+  it('from the nearest folder that exists, with the rest of the path in the pattern', () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-watch-'));
+    const labDir = path.join(ws, '.local-ai-lab');
+    // Before the first session: a watcher on .local-ai-lab/ itself would never fire.
+    assert.deepEqual(labWatch(labDir, 'runs/*/{session.json,dispatches.jsonl}'), { base: ws, pattern: '.local-ai-lab/runs/*/{session.json,dispatches.jsonl}' });
+    assert.deepEqual(labWatch(path.join(ws, 'a', 'b'), '{sweeps,probes}/*.json'), { base: ws, pattern: 'a/b/{sweeps,probes}/*.json' });
+    fs.mkdirSync(labDir);
+    assert.deepEqual(labWatch(labDir, '{sweeps,probes}/*.json'), { base: labDir, pattern: '{sweeps,probes}/*.json' });
   });
 });

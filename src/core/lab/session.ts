@@ -1,5 +1,8 @@
 
 import os from 'node:os';
+import { stateEnvFor } from '../openclaw/locate.js';
+import { validateConfig } from '../openclaw/cli.js';
+import { millis } from '../units.js';
 import { sha256 } from '../fsutil.js';
 import { isEnvReference } from '../openclaw/document.js';
 import { effectiveContext, thresholds } from '../openclaw/context.js';
@@ -19,6 +22,29 @@ import { openWire, type WireSession } from './wire/attach.js';
 import type { Workload } from './workloadSchema.js';
 
 export class LabPreflightError extends Error {}
+
+/** The installed OpenClaw rejects the config: an experiment would only measure that. The editor offers Make Config Valid. */
+export class ConfigRejected extends LabPreflightError {}
+
+/**
+ * Before anything runs through OpenClaw: does it accept the config? A rejected file made every dispatch fail and
+ * a probe report an empty matrix, the cause buried. An OpenClaw that cannot be asked lets the run say so itself.
+ */
+export async function configAccepted(env: LabEnv, look: CheckedFile, signal?: AbortSignal): Promise<void> {
+  let v;
+  try {
+    v = await validateConfig(env.openclaw, look.file, { timeoutMs: millis(60_000), signal, env: stateEnvFor(look.file) });
+  } catch {
+    return;
+  }
+  if (v.valid || !v.issues.length) return;
+  const first = v.issues[0]!;
+  const more = v.issues.length > 1 ? ` (and ${v.issues.length - 1} more)` : '';
+  throw new ConfigRejected(
+    `OpenClaw ${formatVersion(look.observation.version)} rejects ${look.file}, so nothing was run: ${first.path && first.path !== '<root>' ? `${first.path}: ` : ''}${first.message}${more}. ` +
+      `Fix it first: Make Config Valid in the editor, or local-ai-lab migrate --config ${JSON.stringify(look.file)}.`,
+  );
+}
 
 /**
  * Environment variables an `apiKey: "${VAR}"` may be resolved from. OpenClaw substitutes any name matching
@@ -172,6 +198,7 @@ export function dispatcherFor(w: Workload, prompt: string, target: { baseUrl: st
  */
 export async function endpointReady(env: LabEnv, look: CheckedFile, workload: Workload, signal?: AbortSignal): Promise<{ target: ReturnType<typeof openAiTarget>; transport: 'local' | 'gateway' }> {
   const target = openAiTarget(look.observation, workload, { allowHosted: env.allowHosted });
+  if (workload.dispatcher === 'openclaw') await configAccepted(env, look, signal);
   await preflight(target.baseUrl, signal);
   return { target, transport: await resolveTransport(workload, look.observation) };
 }
@@ -230,7 +257,8 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
     const dispatcher = dispatcherFor(o.workload, o.prompt, wire?.baseUrl ? { ...target, baseUrl: wire.baseUrl } : target, {
       sessionId: started.id,
       configPath: wire?.config?.file ?? o.look.file,
-      env: wire?.config?.env,
+      // OpenClaw's state for the user's config (not the wire's private copy): never the OpenClaw home of another config.
+      env: { ...stateEnvFor(o.look.file), ...wire?.config?.env },
       openclawExecutable: o.env.openclaw,
       transport,
     });

@@ -35,6 +35,12 @@ export const BUILTIN_WORKLOADS: readonly Workload[] = [
   CODEWORD_WORKLOAD,
 ];
 
+/**
+ * The built-ins the editor's Run Lab and sweep pickers offer: the codeword workload alone only plants codewords;
+ * its result is the probe's survival matrix (Probe Codeword Survival, `probe codewords`), so it is not offered as a lab.
+ */
+export const LAB_PICKER_WORKLOADS: readonly Workload[] = BUILTIN_WORKLOADS.filter((w) => w !== CODEWORD_WORKLOAD);
+
 export interface LoadOptions {
   /** Folders a promptFile may also lie in besides the workload file's own (the workspace; the CLI's cwd). */
   readonly roots?: readonly string[];

@@ -65,7 +65,23 @@ export function hasInclude(root: JsonNode | undefined): boolean {
 export async function planMigration(file: string, bytes: Uint8Array, opts: MigrationOptions): Promise<MigrationPlan> {
   const { text, encoding } = mapText(bytes);
   const reencode = encoding === 'utf16le' || encoding === 'utf16be';
-  const validate = validatorFor(opts.executable, file, { timeoutMs: opts.timeoutMs ?? millis(120_000), signal: opts.signal });
+  const validateOnce = validatorFor(opts.executable, file, { timeoutMs: opts.timeoutMs ?? millis(120_000), signal: opts.signal });
+  // One verdict per text: the look before the repair is the loop's first round when the repair does not run.
+  const verdicts = new Map<string, ReturnType<typeof validateOnce>>();
+  const validate = (t: string) => {
+    let v = verdicts.get(t);
+    if (!v) verdicts.set(t, (v = validateOnce(t)));
+    return v;
+  };
+  // A validator that cannot answer decides nothing here: the repair runs, and says what failed, as before.
+  const acceptedAlready = () =>
+    validate(text).then(
+      (v) => v.valid,
+      (err: unknown) => {
+        if (opts.signal?.aborted) throw err;
+        return false;
+      },
+    );
   let round = 0;
   // 1. OpenClaw's own repair decides what moves, is renamed, rewritten or deleted; we write it as minimal edits.
   let start = text;
@@ -76,6 +92,8 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
   else if (parsed.error) repair = { ran: false, wouldAlso: [], note: 'OpenClaw cannot parse the file' };
   else if (hasInclude(parsed.root)) repair = { ran: false, wouldAlso: [], note: "the file uses $include; OpenClaw's repair would judge a copy without the included files, so only our own fixes were used" };
   else if (opts.version.year !== opts.installed.year || opts.version.month !== opts.installed.month || opts.version.patch !== opts.installed.patch) repair = { ran: false, wouldAlso: [], note: `planning for OpenClaw ${formatVersion(opts.version)}, not the installed ${formatVersion(opts.installed)}; its repair speaks for the installed release only` };
+  // A file OpenClaw already accepts does not pay for a full doctor run (~50 s); our own loop still moves what is stripped at read.
+  else if (await acceptedAlready()) repair = { ran: false, wouldAlso: [], note: 'OpenClaw already accepts the file, so its repair did not run' };
   else {
     try {
       opts.onProgress?.('running openclaw doctor --fix on a private copy');

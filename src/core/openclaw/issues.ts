@@ -119,3 +119,20 @@ export function besideFindings(
   for (const w of validation.warnings) add(w, 'warning');
   return { issues, related };
 }
+
+/**
+ * OpenClaw's verdict as the editor shows it. While OpenClaw judges newer bytes, its last issues stay, marked as
+ * being checked again, until the new verdict replaces them: dropping them meanwhile made a fix look as if it had
+ * cleared more than it did (3 → 1 → 2 errors).
+ */
+export function shownValidation(
+  validation: import('./cli.js').ValidationResult | undefined,
+  validatedHash: string | undefined,
+  diskHash: string | undefined,
+): { validation?: import('./cli.js').ValidationResult; checking: boolean } {
+  if (!validation) return { checking: false };
+  return { validation, checking: validatedHash !== diskHash };
+}
+
+/** How an issue kept from the last verdict reads while OpenClaw checks the file again. */
+export const CHECKING_MARK = ' (OpenClaw is checking the saved file again)';

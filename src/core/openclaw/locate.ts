@@ -1,4 +1,6 @@
 import path from 'node:path';
+import os from 'node:os';
+import { sha256 } from '../fsutil.js';
 
 export type ConfigSource = 'setting' | 'OPENCLAW_CONFIG_PATH' | 'OPENCLAW_STATE_DIR' | 'home' | 'legacy' | 'default';
 
@@ -54,4 +56,20 @@ export function locateConfig(input: LocateInput): LocatedConfig {
   }
   const fallback = path.join(stateDir ?? path.join(home, '.openclaw'), 'openclaw.json');
   return { path: fallback, source: 'default', exists: false, searched };
+}
+
+/**
+ * The state folder for an OpenClaw we run against `configPath` (the lab's dispatches, the probes). OpenClaw keeps
+ * its state (agents, sessions, a default workspace) in OPENCLAW_STATE_DIR, else `~/.openclaw`, whatever config it
+ * reads: run against a copy elsewhere, it wrote into the user's OpenClaw home. So unless that config is the one in
+ * the home (or the user chose a state folder), it gets a private folder of its own, one per config, outside
+ * OpenClaw's home: `$XDG_STATE_HOME/local-ai-lab/openclaw-state/<hash of the config's path>`.
+ */
+export function stateEnvFor(configPath: string, env: Readonly<Record<string, string | undefined>> = process.env, homedir = os.homedir()): { OPENCLAW_STATE_DIR?: string } {
+  if (env.OPENCLAW_STATE_DIR) return {};
+  const home = env.OPENCLAW_HOME || homedir;
+  const file = path.resolve(expandHome(configPath, home));
+  if (path.dirname(file) === path.join(home, '.openclaw')) return {};
+  const stateHome = env.XDG_STATE_HOME || path.join(homedir, '.local', 'state');
+  return { OPENCLAW_STATE_DIR: path.join(stateHome, 'local-ai-lab', 'openclaw-state', sha256(file).slice(0, 12)) };
 }

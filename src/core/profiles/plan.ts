@@ -142,6 +142,7 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
   const unloads: string[] = [];
   const putBack: ServerAction[] = [];
   let blocked: string | undefined;
+  const missing: string[] = [];
   for (const t of [profile.primary, profile.compactor].filter((x): x is ModelTarget => !!x)) {
     const state = obs.runtimes.get(t.providerId);
     if (!state) {
@@ -155,6 +156,12 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
     const loaded = loadedFor(state, { id: t.modelId });
     if (state.kind === 'lmstudio') {
       if (loaded?.loadedContextLength === t.context.value) continue;
+      // A model the server does not hold would fail mid-switch, after the primary was already reloaded:
+      // LM Studio lists what is downloaded, so refuse before the first action instead.
+      if (!loaded && state.downloaded && !downloadedFor(state, t.modelId)) {
+        missing.push(t.ref);
+        continue;
+      }
       if (loaded) {
         actions.push({ kind: 'unload', runtime: 'lmstudio', baseUrl: state.baseUrl, identifier: loaded.identifier });
         unloads.push(`${loaded.identifier} (loaded at ${loaded.loadedContextLength ? fmt(loaded.loadedContextLength) : 'an unknown context'})`);
@@ -172,6 +179,9 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
             : `vLLM: restart with --max-model-len ${t.context.value}.`;
       actions.push({ kind: 'instruct', runtime: state.kind ?? 'server', text });
     }
+  }
+  if (missing.length) {
+    blocked ??= `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not downloaded on LM Studio, so the switch would fail midway; nothing was changed. Download ${missing.length > 1 ? 'them' : 'it'} (lms get ${missing.map((r) => r.slice(r.indexOf('/') + 1)).join(' ')}) or choose a model the server has, then apply again.`;
   }
   const rejected = retiredKeyRule.check(obs).filter((f) => f.severity === 'error');
   if (rejected.length) warnings.push(`openclaw.json holds ${rejected.length} key(s) OpenClaw ${formatVersion(obs.version)} rejects (${rejected.map((f) => f.path.join('.')).join(', ')}); fix them (retired-key) or OpenClaw will not start, whatever the profile`);

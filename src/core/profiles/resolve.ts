@@ -1,4 +1,5 @@
 import { compactionRequestTokens, FIRST_TURN_TOKENS } from '../openclaw/context.js';
+import { memoryGB } from '../format.js';
 import { findRow, splitRef } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 
@@ -145,7 +146,7 @@ export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarg
       // A compactor that would push this machine past the memory-headroom line helps nobody.
       const need = memoryNeeded(primary, ctx) + memoryNeeded(cf, v);
       if (onThisMachine(primary) && need > HEADROOM * obs.machine.totalMemoryBytes) {
-        notes.push(`no compactor: with it the loaded models need ~${(need / 1e9).toFixed(1)} GB, over 80 % of this machine's ${(obs.machine.totalMemoryBytes / 1e9).toFixed(0)} GB`);
+        notes.push(`no compactor: with it the loaded models need ~${memoryGB(need, 1)}, over 80 % of this machine's ${memoryGB(obs.machine.totalMemoryBytes)}`);
         compactor = undefined;
       }
     }

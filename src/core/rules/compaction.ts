@@ -6,7 +6,7 @@ import { BEHAVIOUR } from '../openclaw/knowledge.js';
 import { findRow } from '../openclaw/model.js';
 import { atLeast } from '../openclaw/version.js';
 import { reloadActions } from './context.js';
-import { actionFix, atKey, atNode, editFix, finding, fmt, defineRule } from './util.js';
+import { actionFix, atKey, atNode, atObjectKey, editFix, finding, fmt, defineRule, removalFix } from './util.js';
 import { loadedFor, serverName } from '../servers/models.js';
 
 export const compactionMode = defineRule({ id: 'compaction-mode', severity: 'info', reads: 'config', summary: 'safeguard compaction never fires on the session threshold' }, (obs) => {
@@ -16,7 +16,7 @@ export const compactionMode = defineRule({ id: 'compaction-mode', severity: 'inf
   if (c.mode !== undefined && c.mode !== 'safeguard') return []; // an invalid value is the validator's to report
   const root = obs.config.root;
   if (root?.kind !== 'object') return [];
-  const at = c.modeNode ? atNode(c.modeNode) : c.node ? atNode(c.node) : undefined;
+  const at = c.modeNode ? atNode(c.modeNode) : c.node ? atObjectKey(obs.config.root, c.node) : undefined;
   if (!at) return [];
   const unset = c.mode === undefined;
   const message =
@@ -87,7 +87,7 @@ export const reserveFloorSilentFailure = defineRule({ id: 'reserve-floor-silent-
       `reserveTokensFloor ${fmt(floor.value)} is not the default 20,000: dispatches end silently, without a wrap-up.` +
         ` On this release a non-default floor ends dispatches with no stop reason and no wrap-up, while the run still exits cleanly. Remove it; later releases retire it anyway.`,
       atKey(m, obj.path),
-      [editFix('Remove reserveTokensFloor', true, () => [removeMember(obs.config.doc, obj, m)])],
+      [removalFix('Remove reserveTokensFloor', true, 'A non-default floor ends dispatches with no stop reason and no wrap-up on this release.', [...obj.path, m.key], () => [removeMember(obs.config.doc, obj, m)])],
     ),
   ];
 });

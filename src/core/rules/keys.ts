@@ -4,7 +4,7 @@ import { removeMember } from '../openclaw/edit.js';
 import { BEHAVIOUR, keyHistory, retiredKey, tooNewKey } from '../openclaw/knowledge.js';
 import { atLeast, formatVersion } from '../openclaw/version.js';
 import { members } from './compaction.js';
-import { atKey, editFix, finding, fmt, defineRule } from './util.js';
+import { atKey, editFix, finding, fmt, defineRule, removalFix } from './util.js';
 import { listToEntries, migrateContextTokens } from '../openclaw/migrations.js';
 
 export const retiredKeyRule = defineRule({ id: 'retired-key', severity: 'error/warning', reads: 'config', summary: 'a key the installed OpenClaw rejects or strips' }, function* (obs) {
@@ -49,8 +49,9 @@ export const retiredKeyRule = defineRule({ id: 'retired-key', severity: 'error/w
         ? `${short} is retired: OpenClaw ${ver} rejects the whole file.`
         : `${m.key}${m.value.kind === 'number' ? ` ${fmt(Number(toValue(m.value)))}` : ''} has no effect: OpenClaw ${ver} strips it at read.`;
     const fixes: Fix[] = [];
-    if (isContextTokens) fixes.push(editFix('Move contextTokens to the model rows it applied to', true, () => migrateContextTokens(obs, obj, m)));
-    fixes.push(editFix(`Remove ${m.key}`, !isContextTokens, () => [removeMember(obs.config.doc, obj, m)]));
+    // The old member goes to the side file on a move too: its comments must not vanish with it (as `migrate`).
+    if (isContextTokens) fixes.push(removalFix('Move contextTokens to the model rows it applied to', true, h.reason, path, () => migrateContextTokens(obs, obj, m)));
+    fixes.push(removalFix(`Remove ${m.key}`, !isContextTokens, h.reason, path, () => [removeMember(obs.config.doc, obj, m)]));
     yield finding(
       h.effect === 'rejected' ? 'error' : 'warning',
       `${effect} ${label}: ${h.reason}${h.replacement ? ` Use ${h.replacement} instead.` : ''}`,
@@ -73,7 +74,7 @@ export const systemPromptOverride = defineRule({ id: 'system-prompt-override', s
         : `systemPromptOverride replaces the system prompt: AGENTS.md, SOUL.md and the like are dropped.` +
           ` On this release it replaces the whole system prompt: AGENTS.md, SOUL.md, USER.md and the other workspace files are silently dropped. Remove it; OpenClaw 2026.5.28 removed the key.`,
       atKey(m, obj.path),
-      [editFix('Remove systemPromptOverride', false, () => [removeMember(obs.config.doc, obj, m)])],
+      [removalFix('Remove systemPromptOverride', false, 'It replaces the system prompt, dropping AGENTS.md and the other workspace files; OpenClaw 2026.5.28 removed the key.', [...obj.path, m.key], () => [removeMember(obs.config.doc, obj, m)])],
     );
   }
 });

@@ -1,4 +1,5 @@
 import { child, member } from '../openclaw/document.js';
+import { memoryGB } from '../format.js';
 import { isLocalServer } from '../servers/address.js';
 import { atKey, finding, defineRule } from './util.js';
 import { kvEstimateBytes } from '../machine.js';
@@ -30,7 +31,7 @@ export const memoryHeadroom = defineRule({ id: 'memory-headroom', severity: 'war
   return [
     finding(
       'warning',
-      `Loaded models need about ${(total / GiB).toFixed(1)} GB of this machine's ${(obs.machine.totalMemoryBytes / GiB).toFixed(0)} GB: expect swapping or a failed load.` +
+      `Loaded models need about ${memoryGB(total, 1)} of this machine's ${memoryGB(obs.machine.totalMemoryBytes)}: expect swapping or a failed load.` +
         ` That is over 80 % (${parts.join('; ')}); unload a model or lower a context. KV sizes are estimates (0.5 GB per 32K tokens).`,
       at,
     ),

@@ -5,7 +5,7 @@ import { effectiveContext } from '../openclaw/context.js';
 import { findProvider, findRow, rowOf, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { isLocalServer } from '../servers/address.js';
-import { actionFix, atNode, editFix, finding, fmt, defineRule } from './util.js';
+import { actionFix, atNode, atObjectKey, editFix, finding, fmt, defineRule } from './util.js';
 import { downloadedFor, loadedFor, pickCompactor, serverName } from '../servers/models.js';
 
 /** Providers OpenClaw ships (hosted catalogs or discovery): a ref to them needs no models.providers entry. */
@@ -131,7 +131,7 @@ export const compactionModelMissing = defineRule({ id: 'compaction-model-missing
   if (obs.profileInForce && !obs.profileInForce.compactor) return [];
   const c = obs.model.compaction;
   const root = obs.config.root;
-  const at = c.node ? atNode(c.node) : primary ? atNode(primary.node) : undefined;
+  const at = c.node ? atObjectKey(obs.config.root, c.node) : primary ? atNode(primary.node) : undefined;
   if (!at || root?.kind !== 'object') return [];
   const p = findProvider(obs.model, primary.providerId);
   const state = obs.runtimes.get(primary.providerId);

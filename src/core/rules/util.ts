@@ -52,6 +52,18 @@ export function atKey(m: MemberNode, parentPath: JsonPath): { doc: ConfigDocumen
   return { doc: m.doc, span: m.keySpan, path: [...parentPath, m.key] };
 }
 
+/**
+ * Where an object sits, for a finding about the object as a whole: the key that names it (`compaction`), not the
+ * whole block, whose squiggle would start every hover inside it. Its first line when no key names it.
+ */
+export function atObjectKey(root: JsonNode | undefined, node: JsonNode): { doc: ConfigDocument; span: Span; path: JsonPath } {
+  const parent = node.path.slice(0, -1).reduce<JsonNode | undefined>((n, k) => (n?.kind === 'object' ? n.members.find((m) => m.key === k)?.value : n?.kind === 'array' ? n.items[Number(k)] : undefined), root);
+  const m = parent?.kind === 'object' ? [...parent.members].reverse().find((x) => x.value === node) : undefined;
+  if (m) return atKey(m, parent!.path);
+  const nl = node.doc.text.indexOf('\n', node.span[0]);
+  return { doc: node.doc, span: [node.span[0], nl < 0 || nl > node.span[1] ? node.span[1] : nl], path: node.path };
+}
+
 /** Build a fix from edit functions; an EditDeclined becomes a declined fix with its reason. */
 export function editFix(title: string, preferred: boolean, make: () => DocEdits[], actions: ServerAction[] = []): Fix {
   try {
@@ -65,6 +77,20 @@ export function editFix(title: string, preferred: boolean, make: () => DocEdits[
     if (err instanceof EditDeclined) return { title, preferred: false, declined: err.message };
     throw err;
   }
+}
+
+/**
+ * A fix that removes a member: the removed text (comments included) rides on the fix, so the quick fix, Fix All and
+ * `fix` keep it in the side file as Make Config Valid does.
+ */
+export function removalFix(title: string, preferred: boolean, reason: string, path: JsonPath, make: () => (DocEdits & { removedText?: string })[]): Fix {
+  let removed: string | undefined;
+  const fx = editFix(title, preferred, () => {
+    const all = make();
+    removed = [...all].reverse().find((d) => d.removedText !== undefined)?.removedText;
+    return all;
+  });
+  return fx.plan && removed !== undefined ? { ...fx, removes: [{ path: path.join('.'), reason, text: removed }] } : fx;
 }
 
 export function actionFix(title: string, preferred: boolean, actions: ServerAction[]): Fix {

@@ -1,3 +1,4 @@
+import { fmt } from '../format.js';
 import type { ServerAction } from '../findings.js';
 import { requestJson } from './http.js';
 import { lmStudioAuthHeaders } from './secrets.js';
@@ -27,6 +28,6 @@ export async function runAction(action: ServerAction, opts: ActionOptions): Prom
     signal: opts.signal,
     headers,
   });
-  if (!r.ok) throw new Error(`LM Studio did not load ${action.modelKey} at ${action.contextLength}: ${r.failure.message}`);
-  return `loaded ${action.modelKey} at ${action.contextLength}`;
+  if (!r.ok) throw new Error(`LM Studio did not load ${action.modelKey} at ${fmt(action.contextLength)}: ${r.failure.message}`);
+  return `loaded ${action.modelKey} at ${fmt(action.contextLength)}`;
 }

@@ -34,7 +34,7 @@ export function ensureStateDir(configPath: string, sub?: string, owner: Owner | 
  * within the millisecond) and are created exclusively, so twelve backups in one second — from one
  * process or several — are twelve files.
  */
-export function writeBackup(configPath: string, bytes: Uint8Array, now = new Date()): string {
+export function writeBackup(configPath: string, bytes: Uint8Array, now = new Date(), reason?: string): string {
   const owner = ownerOf(configPath);
   const dir = ensureStateDir(configPath, 'backups', owner);
   const base = `${path.basename(configPath)}.${stamp(now)}`;
@@ -53,6 +53,11 @@ export function writeBackup(configPath: string, bytes: Uint8Array, now = new Dat
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       giveTo(file, owner);
+      // Why it was taken (a fix, a profile, a sweep's arm, a restore), so Restore Backup… can tell entries apart.
+      if (reason) {
+        fs.writeFileSync(reasonFile(file), reason.replace(/\s+/g, ' ').slice(0, 200), { mode: 0o600 });
+        giveTo(reasonFile(file), owner);
+      }
       return file;
     } catch (err) {
       try {
@@ -90,7 +95,29 @@ export function listBackups(configPath: string): string[] {
 
 export function pruneBackups(configPath: string, keep = KEEP_BACKUPS): void {
   const all = listBackups(configPath);
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old, { force: true });
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) {
+    fs.rmSync(old, { force: true });
+    fs.rmSync(reasonFile(old), { force: true });
+  }
+}
+
+/** The file beside a backup that says why it was taken. */
+export function reasonFile(backup: string): string {
+  return `${backup}.why`;
+}
+
+/** Why a backup was taken, when that was recorded (backups from before this have no reason). */
+export function backupReason(backup: string): string | undefined {
+  try {
+    return fs.readFileSync(reasonFile(backup), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A backup's time as everything else prints times: ISO, to the second, UTC ("2026-12-05 23:43:04Z"). */
+export function backupWhen(backup: string): string | undefined {
+  return backupTime(backup)?.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 /** When a backup was taken, from its name (`<config>.<YYYYMMDDTHHMMSS.mmmZ>-<n>.bak`). */

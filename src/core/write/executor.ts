@@ -8,7 +8,7 @@ import { ownerOf, processAlive, sha256, writeFully, type Owner } from '../fsutil
 import { encodeText, isEnvReference, parseDocument, type JsonNode, type TextEncodingName } from '../openclaw/document.js';
 import { readBoundedSync } from '../read.js';
 import type { TextEdit } from '../text.js';
-import { pruneBackups, writeBackup } from './backups.js';
+import { pruneBackups, reasonFile, writeBackup } from './backups.js';
 import { EditRefused, editsBetween, mapText, spliceBytes } from './bytes.js';
 
 /**
@@ -337,11 +337,11 @@ export async function execute(op: Operation): Promise<OperationReport> {
     for (const p of prepared) {
       let b: string;
       try {
-        b = writeBackup(p.write.file, p.before, now);
+        b = writeBackup(p.write.file, p.before, now, op.title);
       } catch (err) {
         throw diskFull(err, `the backup of ${path.basename(p.write.file)}`);
       }
-      made.push(b);
+      made.push(b, reasonFile(b));
       backups.push(b);
     }
     const mainHash = prepared[0] ? sha256(prepared[0].after).slice(0, 16) : '0';
@@ -372,7 +372,7 @@ export async function execute(op: Operation): Promise<OperationReport> {
   } catch (err) {
     // All or nothing: renamed files are put back (never over a newer save), then what this run made goes.
     const r = rollback(written, backups);
-    for (const f of made) if (!r.keptNewer.some((k) => k.backup === f)) fs.rmSync(f, { force: true });
+    for (const f of made) if (!r.keptNewer.some((k) => k.backup === f || reasonFile(k.backup) === f)) fs.rmSync(f, { force: true });
     return report(false, { error: (err as Error).message, ...r, backups: r.keptNewer.map((k) => k.backup) });
   }
   for (const p of prepared) pruneBackups(p.write.file);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { stateEnvFor } from '../../openclaw/locate.js';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
@@ -63,7 +64,7 @@ export interface CodewordSession {
 export async function runCodewordSession(o: CodewordRunOptions, index: number): Promise<CodewordSession> {
   const codewords = makeCodewords(o.seed ?? Date.now() + index);
   const sessionKey = `agent:${o.agent}:lal-codewords-${Date.now().toString(36)}-${index}`;
-  const env = { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath };
+  const env = { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath, ...stateEnvFor(o.configPath, o.env ?? process.env) };
   let turns = 0;
   const turn = async (what: string, message: string) => {
     o.onTurn?.(what);

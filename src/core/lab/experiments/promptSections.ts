@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { stateEnvFor } from '../../openclaw/locate.js';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
@@ -182,7 +183,7 @@ export function runPromptSectionsTurn(o: ProbeRunOptions): Promise<AgentProbeRes
 export async function runAgentTurn(o: Omit<ProbeRunOptions, 'agent'> & { agent: string; sessionKey: string; message: string }): Promise<AgentProbeResult & { exitCode: number | null }> {
   const { execa } = await import('execa');
   const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', o.sessionKey, '--message', o.message, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
-  const r = await execa(o.executable, args, { env: { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath }, timeout: o.timeoutMs + 30_000, cancelSignal: o.signal, reject: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
+  const r = await execa(o.executable, args, { env: { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath, ...stateEnvFor(o.configPath, o.env ?? process.env) }, timeout: o.timeoutMs + 30_000, cancelSignal: o.signal, reject: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
   if (r.failed && r.exitCode === undefined) return { reply: '', error: r.timedOut ? `no answer within ${Math.round(o.timeoutMs / 1000)} s` : r.isCanceled ? 'cancelled' : `could not run ${o.executable}: ${r.shortMessage}`, exitCode: null };
   const parsed = parseProbeResult(String(r.stdout ?? ''));
   return { ...parsed, exitCode: r.exitCode ?? null, ...(parsed.error && r.stderr ? { error: `${parsed.error}: ${String(r.stderr).trim().split('\n').slice(-1)[0]}` } : {}) };
@@ -196,7 +197,7 @@ export async function runPromptSectionsProbe(o: { env: LabEnv; agent: string; ti
   const now = await look(o.env);
   const { transport } = await endpointReady(o.env, now, { ...PROMPT_SECTIONS_WORKLOAD, agent: o.agent }, o.signal);
   const turn = await runPromptSectionsTurn({ executable: o.env.openclaw, configPath: now.file, agent: o.agent, transport, timeoutMs: o.timeoutMs, signal: o.signal });
-  const workspaceDir = turn.workspaceDir ?? workspaceFromConfig(toValue(now.read.doc.root), o.agent);
+  const workspaceDir = turn.workspaceDir ?? workspaceFromConfig(toValue(now.read.doc.root), o.agent, { ...process.env, ...stateEnvFor(now.file) });
   const report = analyzePromptSections({ existing: existingWorkspaceFiles(workspaceDir), reply: turn.reply, injected: turn.injected, workspaceDir });
   return { report, reply: turn.reply, config: now.file, ...(turn.error ? { error: turn.error } : {}) };
 }

@@ -148,3 +148,20 @@ export function deleteSession(root: string, idOrPrefix: string): string {
   fs.rmSync(trash, { recursive: true, force: true });
   return dir;
 }
+
+/**
+ * Where a view watches the lab folder from. A file watcher whose folder does not exist yet never fires, and
+ * `.local-ai-lab/` is only made by the first lab session, sweep or probe: so watch the nearest folder that
+ * exists, with the rest of the path in the pattern (glob separators are `/` on every platform).
+ */
+export function labWatch(labDir: string, pattern: string, exists: (p: string) => boolean = fs.existsSync): { base: string; pattern: string } {
+  let base = path.resolve(labDir);
+  const below: string[] = [];
+  while (!exists(base)) {
+    const up = path.dirname(base);
+    if (up === base) break;
+    below.unshift(path.basename(base));
+    base = up;
+  }
+  return { base, pattern: [...below, pattern].join('/') };
+}
