@@ -8,6 +8,7 @@ import { migrateCommand } from './migrate.js';
 import { profileCommand } from './profile.js';
 import { labCommand, labStats } from './lab.js';
 import { labSweep } from './sweep.js';
+import { labProve } from './prove.js';
 import { probeCodewords, probePromptSections } from './probe.js';
 
 declare const LAL_VERSION: string | undefined;
@@ -178,6 +179,24 @@ export const COMMANDS: readonly Command[] = [
       'dry-run': { about: 'print the variants and write nothing' },
     },
     run: (o, args) => labSweep(o, args),
+  }),
+  command({
+    path: ['lab', 'prove'],
+    summary: "Measure a finding's preferred fix on this machine: the config as it is against the fix, n dispatches each",
+    usage: 'lab prove RULE [--path P] [-n N] [--workload W] [--dry-run] [--json] [--dir DIR] [--config PATH] [--loaded FILE] [--downloaded FILE] [--openclaw-version V] [--openclaw PATH] [--no-probe]',
+    options: {
+      ...shared('n', 'dry-run', 'json', 'dir', 'config', 'openclaw', 'openclaw-version', 'loaded', 'downloaded', 'no-probe'),
+      path: { type: 'string' },
+      workload: { type: 'string' },
+    },
+    positionals: true,
+    docs: {
+      path: { value: 'P', about: "the finding's JSON path, when the rule has several (default: its first)" },
+      n: { value: 'N', about: 'dispatches per arm (1–1000, default 6)' },
+      workload: { value: 'W', about: 'the workload each arm runs (default: agent-turn)' },
+      'dry-run': { about: 'print the arms and write nothing' },
+    },
+    run: (o, args) => labProve(o, args),
   }),
   command({
     path: ['probe', 'prompt-sections'],

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { applyEdits } from '../../src/core/text.js';
+import { runCli } from '../support/cli.js';
+
+const FIX = path.resolve('test/fixtures');
+const lms = ['--loaded', `${FIX}/lms/ps.json`, '--downloaded', `${FIX}/lms/ls.json`];
+
+/** A private copy of the planted config (safeguard, no compactor, a retired key). */
+function planted(): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-prove-')), 'openclaw.json5');
+  fs.copyFileSync(path.join(FIX, 'configs', 'planted.json5'), file);
+  return file;
+}
+
+describe('local-ai-lab lab prove (the CLI contract)', () => {
+  it('--dry-run --json prints {rule, path, fix, workload, arms: [{name: "as-is"}, {name: "fix", edits}], n}; the edits are the preferred fix; nothing is written', async () => {
+    const file = planted();
+    const before = fs.readFileSync(file);
+    const r = await runCli(['lab', 'prove', 'compaction-model-missing', '--config', file, ...lms, '-n', '3', '--workload', 'quick-check', '--dry-run', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(out), ['rule', 'path', 'fix', 'workload', 'arms', 'n']);
+    assert.deepEqual([out.rule, out.path, out.workload, out.n], ['compaction-model-missing', 'agents.defaults.compaction', 'quick-check', 3]);
+    assert.equal(out.fix, 'Use lmstudio/qwen3-4b-instruct-2507 as the compaction model and the memory-flush model (and register it)');
+    assert.deepEqual(out.arms.map((a: { name: string }) => a.name), ['as-is', 'fix']);
+    assert.deepEqual(Object.keys(out.arms[0]), ['name']);
+    assert.ok(out.arms[1].edits.every((e: { file: string }) => e.file === file));
+    assert.deepEqual(fs.readFileSync(file), before, 'a dry run writes nothing');
+    // The fix arm's edits, applied, are what `fix --rule` writes: the finding is gone.
+    const fixed = applyEdits(before.toString('utf8'), out.arms[1].edits.map((e: { span: [number, number]; newText: string }) => ({ span: e.span, newText: e.newText })));
+    const fixedFile = planted();
+    fs.writeFileSync(fixedFile, fixed);
+    const c = JSON.parse((await runCli(['check', '--config', fixedFile, ...lms, '--json'])).stdout);
+    assert.ok(!c.findings.some((f: { rule: string }) => f.rule === 'compaction-model-missing'), fixed);
+    // Defaults: the first finding, agent-turn, 6 per arm.
+    const d = JSON.parse((await runCli(['lab', 'prove', 'compaction-mode', '--config', file, ...lms, '--dry-run', '--json'])).stdout);
+    assert.deepEqual([d.path, d.workload, d.n, d.fix], ['agents.defaults.compaction.mode', 'agent-turn', 6, 'Enable the mid-turn precheck (compaction.midTurnPrecheck.enabled: true)']);
+  });
+
+  it('exit 2 for a rule with no claim to measure, an unknown --path or no RULE; exit 1 when the config has no such finding', async () => {
+    const file = planted();
+    const nope = await runCli(['lab', 'prove', 'retired-key', '--config', file, ...lms, '--dry-run', '--json']);
+    assert.equal(nope.status, 2);
+    assert.match(nope.stderr, /retired-key is not a rule whose claim a lab can measure/);
+    const where = await runCli(['lab', 'prove', 'compaction-mode', '--path', 'models', '--config', file, ...lms, '--dry-run', '--json']);
+    assert.equal(where.status, 2);
+    assert.match(where.stderr, /no compaction-mode finding at models \(its findings are at: agents\.defaults\.compaction\.mode\)/);
+    assert.equal((await runCli(['lab', 'prove', '--config', file, '--dry-run'])).status, 2);
+    const wl = await runCli(['lab', 'prove', 'compaction-mode', '--workload', 'no-such', '--config', file, ...lms, '--dry-run', '--json']);
+    assert.equal(wl.status, 2);
+    assert.match(wl.stderr, /no workload "no-such"/);
+    const none = await runCli(['lab', 'prove', 'compaction-threshold-on-primary', '--config', file, ...lms, '--dry-run', '--json']);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /nothing to prove: check reports no compaction-threshold-on-primary finding/);
+    assert.equal(none.stdout, '');
+  });
+});
