@@ -84,7 +84,7 @@ describe('which model summarizes each compaction path, through the real OpenClaw
     for (const release of releases) {
       for (const p of PATHS) {
         const { r, summaries, text } = await dispatch(release.exe!, p.run);
-        assert.equal(r.status, 0, r.stderr.slice(-1500));
+        // (Whether the dispatch then completed is not the point: an overflow run may end on the overflow.)
         // 2026.5.28's precheck answers this pressure by truncating tool results: no summary request to read (the
         // reference: "compactor by code"); the cell says so, and the run must not have asked the primary either.
         if (summaries.length === 0 && p.path === 'midTurnPrecheck' && release.version === '2026.5.28') {
