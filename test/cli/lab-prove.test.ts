@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { applyEdits } from '../../src/core/text.js';
 import { runCli } from '../support/cli.js';
+import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
+
+const servers: ScriptedServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
 
 const FIX = path.resolve('test/fixtures');
 const lms = ['--loaded', `${FIX}/lms/ps.json`, '--downloaded', `${FIX}/lms/ls.json`];
@@ -57,5 +61,41 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     assert.equal(none.status, 1);
     assert.match(none.stderr, /nothing to prove: check reports no compaction-threshold-on-primary finding/);
     assert.equal(none.stdout, '');
+  });
+
+  it('without --dry-run: as-is then the fix through the borrow, n dispatches each, the comparison, and the config\'s bytes as before', async () => {
+    // A scripted LM Studio holding the primary at 32,768 while the config registers 131,072: context-window-mismatch.
+    let chats = 0;
+    const seen: string[] = [];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-prove-run-'));
+    const config = path.join(dir, 'openclaw.json');
+    const s = await startServer({
+      ...lmStudioRoutes(),
+      'POST /v1/chat/completions': () => {
+        chats++;
+        seen.push(/contextWindow: (\d+)/.exec(fs.readFileSync(config, 'utf8'))![1]!);
+        return { chat: { reply: 'A context window limits how much text the model sees at once. DONE', latencyMs: () => 20 } };
+      },
+    });
+    servers.push(s);
+    const text = `// prove test\n{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', api: 'openai-completions', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q', contextWindow: 131072 }] } } }, agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' } } } }\n`;
+    fs.writeFileSync(config, text);
+    const r = await runCli(['lab', 'prove', 'context-window-mismatch', '--workload', 'quick-check', '-n', '2', '--config', config, '--json'], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual([out.rule, out.fix, out.n, out.status], ['context-window-mismatch', 'Set contextWindow to 32,768 (what LM Studio loaded)', 2, 'complete']);
+    assert.ok(out.sessions.asIs && out.sessions.fix && out.sessions.asIs !== out.sessions.fix);
+    assert.ok(out.comparison.medianSeconds, 'Δ median with its interval');
+    assert.equal(out.restore.ok, true);
+    // Each arm ran with its own config in force: as-is at 131,072, the fix at 32,768; then the bytes from before.
+    assert.equal(chats, 4);
+    assert.deepEqual(seen, ['131072', '131072', '32768', '32768']);
+    assert.equal(fs.readFileSync(config, 'utf8'), text);
+    assert.equal(fs.existsSync(path.join(dir, 'local-ai-lab', 'profile.json')), false, 'no profile recorded in force afterwards');
+    const show = await runCli(['lab', 'show', out.sessions.fix, '--json'], { cwd: dir });
+    assert.equal(JSON.parse(show.stdout).session.environment.profile, 'context-window-mismatch fix');
+    // A real proof talks to the real servers.
+    const stand = await runCli(['lab', 'prove', 'context-window-mismatch', '--loaded', path.join(FIX, 'lms', 'ps.json'), '--config', config], { cwd: dir });
+    assert.equal(stand.status, 2);
   });
 });
