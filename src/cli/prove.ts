@@ -2,7 +2,7 @@ import { UsageError } from './support.js';
 import { checkFromArgs, integerOption, labDir, type CheckOptions } from './options.js';
 import { withCtrlC } from './ctrlC.js';
 import { cliLabEnv, cliReporter } from './labEnv.js';
-import { DEFAULT_PROVE_WORKLOAD, planProve, ProveError, runProve } from '../core/lab/experiments/prove.js';
+import { DEFAULT_PROVE_WORKLOAD, evidenceFile, planProve, ProveError, runProve } from '../core/lab/experiments/prove.js';
 import { comparisonLines } from '../core/lab/view/report.js';
 import { loadWorkload } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
@@ -79,13 +79,14 @@ export async function labProve(o: ProveOptions, positionals: readonly string[]):
     } catch (err) {
       return said(err);
     }
-    const { plan, outcome, comparison } = out;
+    const { plan, outcome, comparison, evidence } = out;
     const [a, b] = outcome.arms.map((x) => x.result);
     const sessions = { asIs: a?.session.id ?? null, fix: b?.session.id ?? null };
-    if (json) console.log(JSON.stringify({ ...plan, sessions, comparison: comparison ?? null, restore: outcome.restore ?? null, status: outcome.status }, null, 2));
+    if (json) console.log(JSON.stringify({ ...plan, sessions, comparison: comparison ?? null, evidence: evidence ?? null, restore: outcome.restore ?? null, status: outcome.status }, null, 2));
     else if (comparison) {
       console.log(`prove ${plan.rule}: ${plan.fix}`);
       for (const l of comparisonLines(comparison, 'as-is', 'fix', { a: a!.session.environment.compactionThreshold, b: b!.session.environment.compactionThreshold })) console.log(`${l.label}: ${l.value}`);
+      console.log(`measured here on ${evidence!.measuredAt.slice(0, 10)}: stored in ${evidenceFile(root)}`);
     }
     if (outcome.restore) console.error(outcome.restore.ok ? `prove: the state from before the proof is back${outcome.restore.configRestored ? ' (openclaw.json restored)' : ''}` : `prove: not restored: ${outcome.restore.error}`);
     if (!comparison) {

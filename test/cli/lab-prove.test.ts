@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +88,14 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     assert.ok(out.sessions.asIs && out.sessions.fix && out.sessions.asIs !== out.sessions.fix);
     assert.ok(out.comparison.medianSeconds, 'Δ median with its interval');
     assert.equal(out.restore.ok, true);
+    // The verdict is stored as evidence keyed by the rule, the config's bytes and what the server held.
+    const lines = fs.readFileSync(path.join(dir, '.local-ai-lab', 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 1);
+    assert.deepEqual(lines[0], out.evidence);
+    assert.equal(lines[0].configSha256, createHash('sha256').update(text).digest('hex'));
+    assert.deepEqual([lines[0].rule, lines[0].n, lines[0].sessions], ['context-window-mismatch', 2, out.sessions]);
+    assert.ok(lines[0].loadedModels.some((m: { id: string; context: number }) => m.id === 'qwen/qwen3-coder-30b' && m.context === 32768), JSON.stringify(lines[0].loadedModels));
+    assert.deepEqual(lines[0].completion, { asIs: 1, fix: 1 });
     // Each arm ran with its own config in force: as-is at 131,072, the fix at 32,768; then the bytes from before.
     assert.equal(chats, 4);
     assert.deepEqual(seen, ['131072', '131072', '32768', '32768']);

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Finding, Fix } from '../../findings.js';
+import { sha256 } from '../../fsutil.js';
+import { appendLine } from '../records/jsonl.js';
 import type { ProfilePlan } from '../../profiles/plan.js';
 import type { RuleId } from '../../rules/registry.js';
 import type { CheckedFile } from '../../sources.js';
@@ -136,6 +140,8 @@ export interface ProveOutcome {
   readonly outcome: ExperimentOutcome<ArmSpec, { session: Session; dispatches: DispatchRecord[] }>;
   /** The fix against as-is (B against A), when both arms ran. */
   readonly comparison?: ReturnType<typeof compareSessions>;
+  /** What was stored in the lab folder's evidence.jsonl, when both arms ran. */
+  readonly evidence?: ProofEvidence;
 }
 
 /**
@@ -157,6 +163,63 @@ export async function runProve(o: ProveRunOptions): Promise<ProveOutcome> {
     run: (arm, now, signal) => runLab({ ...o, look: now, signal, profile: arm.name === 'fix' ? `${o.rule} fix` : 'as-is' }),
   });
   const [a, b] = outcome.arms.map((x) => x.result);
-  return { plan, outcome, ...(a && b ? { comparison: compareSessions(a.dispatches, b.dispatches) } : {}) };
+  if (!a || !b) return { plan, outcome };
+  const comparison = compareSessions(a.dispatches, b.dispatches);
+  const evidence = proofEvidence(plan, first, a, b, comparison);
+  const fd = fs.openSync(evidenceFile(o.root), 'a');
+  try {
+    appendLine(fd, evidence);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { plan, outcome, comparison, evidence };
+}
+
+/** Where proofs are kept: one JSON line per proof in the lab folder. */
+export function evidenceFile(root: string): string {
+  fs.mkdirSync(root, { recursive: true });
+  return path.join(root, 'evidence.jsonl');
+}
+
+/**
+ * What a proof measured, keyed by the rule, the config's bytes (sha256 of what was in force before) and the
+ * servers' state (the models loaded, at what context): a later finding on the same state can say "measured here".
+ */
+export interface ProofEvidence {
+  readonly rule: string;
+  readonly path: string;
+  readonly fix: string;
+  readonly measuredAt: string;
+  readonly configSha256: string;
+  readonly loadedModels: readonly { provider: string; id: string; context?: number | null }[];
+  readonly sessions: { readonly asIs: string; readonly fix: string };
+  readonly n: number;
+  /** Δ median wall time, fix − as-is, in seconds, with its 95 % interval (null: not enough dispatches). */
+  readonly medianSeconds: ReturnType<typeof compareSessions>['medianSeconds'];
+  readonly completion: { readonly asIs: number; readonly fix: number };
+  /** Which model summarized each compaction, per arm, as the records say (the wire where it ran). */
+  readonly compactions: { readonly asIs: readonly string[]; readonly fix: readonly string[] };
+}
+
+type Arm = { session: Session; dispatches: DispatchRecord[] };
+
+function summarizers(d: readonly DispatchRecord[]): string[] {
+  return d.flatMap((r) => (Array.isArray(r.compactions) ? r.compactions.map((c) => c.model ?? 'unknown') : []));
+}
+
+export function proofEvidence(plan: ProvePlan, first: CheckedFile, a: Arm, b: Arm, c: ReturnType<typeof compareSessions>): ProofEvidence {
+  return {
+    rule: plan.rule,
+    path: plan.path,
+    fix: plan.fix,
+    measuredAt: new Date().toISOString(),
+    configSha256: sha256(first.read.bytes),
+    loadedModels: a.session.environment.loadedModels.map((m) => ({ provider: m.provider, id: m.id, context: m.context ?? null })),
+    sessions: { asIs: a.session.id, fix: b.session.id },
+    n: plan.n,
+    medianSeconds: c.medianSeconds,
+    completion: { asIs: c.completion.a, fix: c.completion.b },
+    compactions: { asIs: summarizers(a.dispatches), fix: summarizers(b.dispatches) },
+  };
 }
 
