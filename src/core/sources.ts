@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { check, providersOf, type CheckInput, type CheckResult } from './check.js';
 import { openclawVersion } from './openclaw/cli.js';
 import type { Provider } from './openclaw/model.js';
+import type { ProofEvidence } from './evidence.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
 import type { VersionSource } from './observation.js';
 import { readProfileState } from './profiles/state.js';
@@ -83,6 +84,8 @@ export interface SourceOptions {
   readonly servers: { readonly inspect: InspectOptions } | 'none' | ((providers: readonly Provider[]) => Map<string, ServerState>);
   readonly userProfiles?: readonly ProfileDef[];
   readonly disabledRules?: readonly string[];
+  /** Proofs from `lab prove` (readEvidence of the lab folder). */
+  readonly evidence?: readonly ProofEvidence[];
 }
 
 export interface CheckedFile extends CheckResult {
@@ -118,6 +121,7 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
     lastApplied: readProfileState(opts.configPath)?.profile,
     disabledRules: opts.disabledRules,
     configChangedAt: statMtime(opts.configPath),
+    evidence: opts.evidence,
   };
   return { ...check(input), file: opts.configPath, read, version, servers, input };
 }

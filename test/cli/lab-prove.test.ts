@@ -101,6 +101,15 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     assert.deepEqual(seen, ['131072', '131072', '32768', '32768']);
     assert.equal(fs.readFileSync(config, 'utf8'), text);
     assert.equal(fs.existsSync(path.join(dir, 'local-ai-lab', 'profile.json')), false, 'no profile recorded in force afterwards');
+    // check on the same config now carries the measured figure in the finding's message (the editor's hover shows it).
+    const c = JSON.parse((await runCli(['check', '--config', config, '--json'], { cwd: dir })).stdout);
+    const m = c.findings.find((f: { rule: string }) => f.rule === 'context-window-mismatch');
+    assert.match(m.message, new RegExp(`Measured here on \\d{4}-\\d\\d-\\d\\d: "Set contextWindow to 32,768 \\(what LM Studio loaded\\)" — median wall time [+−]\\d+\\.\\d s \\(95 % interval .*\\), completion 100 % → 100 % over 2 dispatches each \\(lab session ${out.sessions.fix}\\)\\.$`), m.message);
+    // Another config's findings do not borrow it.
+    const other = path.join(dir, 'other.json');
+    fs.writeFileSync(other, text.replace('// prove test', '// another'));
+    const o2 = JSON.parse((await runCli(['check', '--config', other, '--json'], { cwd: dir })).stdout);
+    assert.doesNotMatch(o2.findings.find((f: { rule: string }) => f.rule === 'context-window-mismatch').message, /Measured here/);
     const show = await runCli(['lab', 'show', out.sessions.fix, '--json'], { cwd: dir });
     assert.equal(JSON.parse(show.stdout).session.environment.profile, 'context-window-mismatch fix');
     // A real proof talks to the real servers.

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Finding, Fix } from '../../findings.js';
-import { sha256 } from '../../fsutil.js';
+import { configKey, EVIDENCE_FILE, type ProofEvidence } from '../../evidence.js';
 import { appendLine } from '../records/jsonl.js';
 import type { ProfilePlan } from '../../profiles/plan.js';
 import type { RuleId } from '../../rules/registry.js';
@@ -178,27 +178,7 @@ export async function runProve(o: ProveRunOptions): Promise<ProveOutcome> {
 /** Where proofs are kept: one JSON line per proof in the lab folder. */
 export function evidenceFile(root: string): string {
   fs.mkdirSync(root, { recursive: true });
-  return path.join(root, 'evidence.jsonl');
-}
-
-/**
- * What a proof measured, keyed by the rule, the config's bytes (sha256 of what was in force before) and the
- * servers' state (the models loaded, at what context): a later finding on the same state can say "measured here".
- */
-export interface ProofEvidence {
-  readonly rule: string;
-  readonly path: string;
-  readonly fix: string;
-  readonly measuredAt: string;
-  readonly configSha256: string;
-  readonly loadedModels: readonly { provider: string; id: string; context?: number | null }[];
-  readonly sessions: { readonly asIs: string; readonly fix: string };
-  readonly n: number;
-  /** Δ median wall time, fix − as-is, in seconds, with its 95 % interval (null: not enough dispatches). */
-  readonly medianSeconds: ReturnType<typeof compareSessions>['medianSeconds'];
-  readonly completion: { readonly asIs: number; readonly fix: number };
-  /** Which model summarized each compaction, per arm, as the records say (the wire where it ran). */
-  readonly compactions: { readonly asIs: readonly string[]; readonly fix: readonly string[] };
+  return path.join(root, EVIDENCE_FILE);
 }
 
 type Arm = { session: Session; dispatches: DispatchRecord[] };
@@ -213,7 +193,7 @@ export function proofEvidence(plan: ProvePlan, first: CheckedFile, a: Arm, b: Ar
     path: plan.path,
     fix: plan.fix,
     measuredAt: new Date().toISOString(),
-    configSha256: sha256(first.read.bytes),
+    configSha256: configKey(first.read.doc.text),
     loadedModels: a.session.environment.loadedModels.map((m) => ({ provider: m.provider, id: m.id, context: m.context ?? null })),
     sessions: { asIs: a.session.id, fix: b.session.id },
     n: plan.n,
