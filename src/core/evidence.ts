@@ -2,7 +2,8 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import type { Finding } from './findings.js';
 import { sha256 } from './fsutil.js';
-import { readLines } from './lab/records/jsonl.js';
+import { parseLines } from './lab/records/jsonl.js';
+import { readBoundedSync } from './read.js';
 
 /**
  * What a `lab prove` measured on this machine, one line of `.local-ai-lab/evidence.jsonl`, keyed by the rule, the
@@ -27,9 +28,20 @@ export type ProofEvidence = z.infer<typeof ProofEvidenceSchema>;
 
 export const EVIDENCE_FILE = 'evidence.jsonl';
 
-/** The proofs kept in a lab folder (none when there is no file; unreadable lines are skipped). */
+/**
+ * The proofs kept in a lab folder: none when there is no file or it cannot be read as a plain file of at most
+ * 2 MB (every CLI check reads it, so a FIFO or a huge file planted in a lab folder must neither block nor cost);
+ * unreadable lines are skipped.
+ */
 export function readEvidence(labRoot: string): ProofEvidence[] {
-  return readLines(path.join(labRoot, EVIDENCE_FILE), ProofEvidenceSchema).records;
+  let text = '';
+  try {
+    const bytes = readBoundedSync(path.join(labRoot, EVIDENCE_FILE));
+    text = bytes ? Buffer.from(bytes).toString('utf8') : '';
+  } catch {
+    text = '';
+  }
+  return parseLines(text, ProofEvidenceSchema).records;
 }
 
 /** The key a proof and a config share: sha256 of the config's text as parsed (no byte-order mark). */

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { readEvidence } from '../../src/core/evidence.js';
 import { applyEdits } from '../../src/core/text.js';
 import { runCli } from '../support/cli.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
@@ -115,5 +117,22 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     // A real proof talks to the real servers.
     const stand = await runCli(['lab', 'prove', 'context-window-mismatch', '--loaded', path.join(FIX, 'lms', 'ps.json'), '--config', config], { cwd: dir });
     assert.equal(stand.status, 2);
+  });
+
+  it('evidence.jsonl, read by every CLI check: a FIFO, a folder or a torn line in its place gives no proofs instead of blocking or failing', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-evid-'));
+    const root = path.join(cwd, '.local-ai-lab');
+    fs.mkdirSync(root);
+    execFileSync('mkfifo', [path.join(root, 'evidence.jsonl')]);
+    assert.deepEqual(readEvidence(root), []);
+    const file = planted();
+    const r = await runCli(['check', '--config', file, ...lms, '--json'], { cwd });
+    assert.ok(JSON.parse(r.stdout).findings.length > 0, 'check ran past the FIFO');
+    const dirRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-evid-'));
+    fs.mkdirSync(path.join(dirRoot, 'evidence.jsonl'));
+    assert.deepEqual(readEvidence(dirRoot), []);
+    const torn = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-evid-'));
+    fs.writeFileSync(path.join(torn, 'evidence.jsonl'), '{"rule": "compaction-mode", "pa');
+    assert.deepEqual(readEvidence(torn), []);
   });
 });
