@@ -4,6 +4,7 @@ import type { Finding, RuleId } from '../../src/core/findings.js';
 import { applyEdits } from '../../src/core/text.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { config, lmstudio, observe } from '../support/observe.js';
+import { allOnCompactor, compactionRoutes } from '../../src/core/openclaw/compactionPaths.js';
 
 const of = (fs: Finding[], rule: RuleId) => fs.filter((f) => f.rule === rule);
 /** Every compaction path on the compactor (compactionPaths.ts): safeguard, the mid-turn precheck, the flush on it too. */
@@ -325,5 +326,32 @@ describe('other rules', () => {
   it('a file that does not parse gets only its parse error, at its position', () => {
     const fs = runRules(observe('{\n  "models": {,\n}'));
     assert.deepEqual(fs.map((f) => [f.rule, f.range.start.line]), [['parse-error', 1]]);
+  });
+});
+
+describe('compactionRoutes: which model summarizes each path, per release and mode (the reference table)', () => {
+  const routes = (compaction: string, version: string) => {
+    const obs = observe(config({ window: 32768, compaction, rows: compactorRow }), { version });
+    return Object.fromEntries(compactionRoutes(obs.version, obs.model.compaction, obs.model.refs.find((r) => r.role === 'primary')).map((r) => [r.path, r.summarizer ?? 'off']));
+  };
+  const withC = (extra: string) => `{ "model": "lmstudio/qwen3-4b-instruct-2507"${extra} }`;
+  it('mode "default": the threshold on the primary on both releases; the first overflow on the primary on 2026.5.28 only', () => {
+    assert.deepEqual(routes(withC(', "mode": "default"'), '2026.9.6'), { threshold: 'primary', overflow: 'compactor', midTurnPrecheck: 'off', betweenTurns: 'compactor', manual: 'compactor' });
+    assert.deepEqual(routes(withC(', "mode": "default"'), '2026.5.28'), { threshold: 'primary', overflow: 'primary', midTurnPrecheck: 'off', betweenTurns: 'compactor', manual: 'compactor' });
+    assert.deepEqual(routes(withC(', "mode": "default", "enabled": false'), '2026.9.6').threshold, 'off', '9.x: compaction.enabled false stops the session engine');
+  });
+  it('safeguard (or unset): no session threshold; every path that runs on the compactor; on 2026.9 the flush turn on the primary until memoryFlush.model', () => {
+    const obs = observe(config({ window: 32768, compaction: withC(''), rows: compactorRow }));
+    const r = compactionRoutes(obs.version, obs.model.compaction, obs.model.refs.find((x) => x.role === 'primary'));
+    assert.deepEqual(routes(withC(''), '2026.9.6'), { threshold: 'off', overflow: 'compactor', midTurnPrecheck: 'off', betweenTurns: 'compactor', manual: 'compactor' });
+    assert.equal(r.find((x) => x.path === 'betweenTurns')!.flush, 'primary');
+    assert.equal(allOnCompactor(r), false);
+    const flushed = observe(config({ window: 32768, compaction: withC(', "memoryFlush": { "model": "lmstudio/qwen3-4b-instruct-2507" }, "midTurnPrecheck": { "enabled": true }'), rows: compactorRow }));
+    assert.equal(allOnCompactor(compactionRoutes(flushed.version, flushed.model.compaction, flushed.model.refs.find((x) => x.role === 'primary'))), true);
+    const old = observe(config({ window: 32768, compaction: withC(''), rows: compactorRow }), { version: '2026.5.28' });
+    assert.equal(allOnCompactor(compactionRoutes(old.version, old.model.compaction, old.model.refs.find((x) => x.role === 'primary'))), true, '2026.5.28 has no flush turn before a between-turn compaction');
+  });
+  it('without compaction.model every path that runs summarizes with the primary', () => {
+    assert.deepEqual(routes('{ "mode": "safeguard", "midTurnPrecheck": { "enabled": true } }', '2026.9.6'), { threshold: 'off', overflow: 'primary', midTurnPrecheck: 'primary', betweenTurns: 'primary', manual: 'primary' });
   });
 });

@@ -57,7 +57,7 @@ export function compactionRoutes(version: OpenClawVersion, c: CompactionView, pr
   const target: Summarizer = compactorOf(c, primary) ? 'compactor' : 'primary';
   const mode = effectiveMode(c);
   // The session's own engine runs only in mode "default" (9.x: not with compaction.enabled false either).
-  const sessionEngine = mode === 'default' && !(c.enabled === false && atLeast(version, BEHAVIOUR.preTurnMemoryFlush));
+  const sessionEngine = mode === 'default' && !(c.enabled === false && atLeast(version, BEHAVIOUR.compactionDisabledStopsSession));
   const flushOn = c.memoryFlushModel && c.memoryFlushModel.ref !== primary?.ref ? 'memoryFlush.model' : 'primary';
   const between = flushesBeforeBetweenTurns(version);
   return [

@@ -226,6 +226,8 @@ export const BEHAVIOUR = {
    * primary unless memoryFlush.model is set (2026.9.6 run; 2026.8.2 compacts after the turn, no flush turn).
    */
   preTurnMemoryFlush: v('2026.9.0'),
+  /** compaction.enabled: false also turns off the session's own auto-compaction (2026.9.6's dist; not read for 8.x). */
+  compactionDisabledStopsSession: v('2026.9.0'),
   /** compaction.midTurnPrecheck is in the schema of 2026.5.28 and 2026.9.6 (the oldest release the tests run). */
   midTurnPrecheck: v('2026.5.28'),
 } as const;
