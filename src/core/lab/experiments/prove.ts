@@ -183,8 +183,12 @@ export function evidenceFile(root: string): string {
 
 type Arm = { session: Session; dispatches: DispatchRecord[] };
 
+/**
+ * Who summarized each compaction, as the wire saw it. A model taken from OpenClaw's log lines names the run's model
+ * even when the compactor summarized (the reference's log trap), so such a record counts as "not on the wire".
+ */
 function summarizers(d: readonly DispatchRecord[]): string[] {
-  return d.flatMap((r) => (Array.isArray(r.compactions) ? r.compactions.map((c) => c.model ?? 'unknown') : []));
+  return d.flatMap((r) => (Array.isArray(r.compactions) ? r.compactions.map((c) => (c.modelFrom === 'wire' && c.model ? c.model : 'not on the wire')) : []));
 }
 
 export function proofEvidence(plan: ProvePlan, first: CheckedFile, a: Arm, b: Arm, c: ReturnType<typeof compareSessions>): ProofEvidence {
