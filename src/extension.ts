@@ -5,6 +5,7 @@ import { ConfigCommands, ContextHoverProvider, FixAllProvider, FixProvider, stat
 import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
 import { SweepController } from './vscode/sweep.js';
+import { ProveController } from './vscode/prove.js';
 import { probeCodewords, probePromptSections } from './vscode/probe.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { ValidatorFixProvider } from './vscode/migrate.js';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext) {
     const lab = new LabController(c, profiles);
     const labView = new LabView(c, lab, profiles);
     const sweep = new SweepController(c, profiles, lab);
+    const prove = new ProveController(c, lab);
     c.push(
       vscode.languages.registerCodeActionsProvider(files, new FixProvider(c), { providedCodeActionKinds: FixProvider.kinds }),
       vscode.languages.registerCodeActionsProvider(files, new FixAllProvider(c), { providedCodeActionKinds: FixAllProvider.kinds }),
@@ -52,6 +54,7 @@ export function activate(context: vscode.ExtensionContext) {
           lab,
           labView,
           sweep,
+          prove,
           probes: { promptSections: (o) => probePromptSections(c, proposed, o), codewords: (o) => probeCodewords(c, lab, profiles, o) },
           openWalkthrough: () => openWalkthrough(context),
         },

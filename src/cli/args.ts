@@ -2,6 +2,7 @@
  * Reading the shared options' values: where the config is, the OpenClaw release, the servers' state, the lab folder,
  * counts and agent ids. Loaded only by the commands that read them (the table in commands.ts loads them on demand).
  */
+import { readEvidence } from '../core/evidence.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,8 +51,9 @@ export interface CheckOptions extends ServerOptions {
 }
 
 /** The one way the CLI checks a config: the core pipeline with this command line's sources. */
-export function checkFromArgs(o: CheckOptions, extra: Partial<SourceOptions> = {}): Promise<CheckedFile> {
-  return checkConfigFile({ configPath: configPath(o), openclaw: o.openclaw, version: givenVersion(o), servers: serversFrom(o), ...extra });
+export function checkFromArgs(o: CheckOptions & { dir?: string }, extra: Partial<SourceOptions> = {}): Promise<CheckedFile> {
+  // A finding `lab prove` measured on this config says so: the proofs of the lab folder (--dir, else ./.local-ai-lab).
+  return checkConfigFile({ configPath: configPath(o), openclaw: o.openclaw, version: givenVersion(o), servers: serversFrom(o), evidence: readEvidence(labDir(o)), ...extra });
 }
 
 /** `--dir DIR`: the lab folder, `./.local-ai-lab` by default. */

@@ -10,6 +10,7 @@ const checkCli = () => import('./check.js');
 const migrateCli = () => import('./migrate.js');
 const labCli = () => import('./lab.js');
 const probeCli = () => import('./probe.js');
+const proveCli = () => import('./prove.js');
 const profileRun = async (verb: 'list' | 'show' | 'apply', o: Parameters<typeof import('./profile.js').profileCommand>[1], args: string[]) => {
   const [{ profileCommand }, { observeForProfile }] = await Promise.all([import('./profile.js'), checkCli()]);
   return profileCommand(verb, o, args, observeForProfile);
@@ -183,6 +184,24 @@ export const COMMANDS: readonly Command[] = [
       'dry-run': { about: 'print the variants and write nothing' },
     },
     run: async (o, args) => (await import('./sweep.js')).labSweep(o, args),
+  }),
+  command({
+    path: ['lab', 'prove'],
+    summary: "Measure a finding's preferred fix on this machine: the config as it is against the fix, n dispatches each",
+    usage: 'lab prove RULE [--path P] [-n N] [--workload W] [--dry-run] [--json] [--dir DIR] [--config PATH] [--loaded FILE] [--downloaded FILE] [--openclaw-version V] [--openclaw PATH] [--no-probe]',
+    options: {
+      ...shared('n', 'dry-run', 'json', 'dir', 'config', 'openclaw', 'openclaw-version', 'loaded', 'downloaded', 'no-probe'),
+      path: { type: 'string' },
+      workload: { type: 'string' },
+    },
+    positionals: true,
+    docs: {
+      path: { value: 'P', about: "the finding's JSON path, when the rule has several (default: its first)" },
+      n: { value: 'N', about: 'dispatches per arm (1–1000, default 6)' },
+      workload: { value: 'W', about: 'the workload each arm runs (default: agent-turn)' },
+      'dry-run': { about: 'print the arms and write nothing' },
+    },
+    run: async (o, args) => (await proveCli()).labProve(o, args),
   }),
   command({
     path: ['probe', 'prompt-sections'],

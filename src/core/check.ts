@@ -1,3 +1,4 @@
+import { withMeasured, type ProofEvidence } from './evidence.js';
 import type { Finding } from './findings.js';
 import { machineFacts } from './machine.js';
 import type { ConfigDocument } from './openclaw/document.js';
@@ -35,6 +36,8 @@ export interface CheckInput {
   readonly configChangedAt?: number;
   /** Extra `$include` roots; default `OPENCLAW_INCLUDE_ROOTS`. */
   readonly includeRoots?: readonly string[];
+  /** Proofs from `lab prove` (the lab folder's evidence.jsonl): a finding measured on this config says so. */
+  readonly evidence?: readonly ProofEvidence[];
 }
 
 /** What is there, before any rule looks at it. */
@@ -83,7 +86,7 @@ export function judge(observation: Observation, opts: JudgeOptions = {}): Findin
 /** Both steps, for callers that want everything at once. */
 export function check(input: CheckInput): CheckResult {
   const observed = observe(input);
-  return { ...observed, findings: judge(observed.observation, input) };
+  return { ...observed, findings: withMeasured(judge(observed.observation, input), input.evidence, input.doc.text) };
 }
 
 /** A finding from a server that stopped answering stays, and says as of when. */

@@ -1,3 +1,4 @@
+import { compactionRoutes, compactorOf, effectiveMode, type Summarizer } from './openclaw/compactionPaths.js';
 import { compactionRequestTokens, effectiveContext, FIRST_TURN_TOKENS, recordsThatFit, thresholds, turnsThatFit } from './openclaw/context.js';
 import type { ConfigDocument } from './openclaw/document.js';
 import { findRow, type ModelRow } from './openclaw/model.js';
@@ -89,9 +90,25 @@ export function contextMarkdown(obs: Observation, row: ModelRow | undefined, s: 
     lines.push('');
     lines.push(`_Figures use the ${fmt(C)} ${serverName(state!)} loaded: OpenClaw plans for ${fmt(eff.tokens)}, and the server cuts what does not fit._`);
   }
+  if (compactionView) lines.push('', ...pathLines(obs));
   if (!atLeast(ver, BEHAVIOUR.newReserveFormula)) {
     lines.push('');
     lines.push('_Before 2026.8 the reserve came from `reserveTokens`/`reserveTokensFloor`; from 2026.8 it is min(20000, ⌊C/4⌋)._');
   }
   return lines.join('\n');
+}
+
+/** Which model summarizes each compaction path with this config on this release (compactionPaths.ts). */
+function pathLines(obs: Observation): string[] {
+  const c = obs.model.compaction;
+  const primary = obs.model.refs.find((r) => r.role === 'primary');
+  const compactor = compactorOf(c, primary);
+  const name = (who: Summarizer) => (who === 'compactor' ? `compactor \`${compactor!.ref}\`` : `primary${primary ? ` \`${primary.ref}\`` : ''}`);
+  const out = [`| path (mode ${effectiveMode(c) === 'default' ? '"default"' : c.mode === undefined ? 'unset: "safeguard"' : '"safeguard"'}) | summarized by |`, '|---|---|'];
+  for (const r of compactionRoutes(obs.version, c, primary)) {
+    const who = r.summarizer ? name(r.summarizer) : r.path === 'midTurnPrecheck' ? 'off (compaction.midTurnPrecheck.enabled)' : 'does not run in this mode';
+    const flush = r.flush ? `, after a memory-flush turn on the ${r.flush === 'primary' ? name('primary') : '`memoryFlush.model`'}` : '';
+    out.push(`| ${r.label} | ${who}${flush} |`);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { check, providersOf, type CheckInput, type CheckResult } from './check.js';
 import { openclawVersion } from './openclaw/cli.js';
 import type { Provider } from './openclaw/model.js';
+import type { ProofEvidence } from './evidence.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
 import type { VersionSource } from './observation.js';
 import { readProfileState } from './profiles/state.js';
@@ -88,6 +89,8 @@ export interface SourceOptions {
    * those (OpenClaw's validator, in the CLI's `check`) runs beside the probes instead of after them.
    */
   readonly onRead?: (read: ReadConfig, version: ResolvedVersion) => void;
+  /** Proofs from `lab prove` (readEvidence of the lab folder). */
+  readonly evidence?: readonly ProofEvidence[];
 }
 
 export interface CheckedFile extends CheckResult {
@@ -131,6 +134,7 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
     lastApplied: readProfileState(opts.configPath)?.profile,
     disabledRules: opts.disabledRules,
     configChangedAt: statMtime(opts.configPath),
+    evidence: opts.evidence,
   };
   return { ...check(input), file: opts.configPath, read, version, servers, input };
 }

@@ -8,6 +8,7 @@ import type { LabController } from './lab.js';
 import type { LabView } from './labView.js';
 import type { ProfileController } from './profiles.js';
 import type { SweepController } from './sweep.js';
+import type { ProveController } from './prove.js';
 
 /**
  * The command table: every command's id, the arguments it takes, whether it needs a trusted workspace, and
@@ -31,6 +32,15 @@ export const confirmOpts = z.strictObject({ confirm: z.optional(z.boolean()) });
 /** Names a fix of a current finding; the command finds it again, so it never runs a plan it was handed. */
 export const ApplyFixArgs = z.strictObject({ rule: str(100), file: str(4096), path: z.string().check(z.maxLength(4096)), title: str(500) });
 export type ApplyFixArgs = z.infer<typeof ApplyFixArgs>;
+/** A finding to measure (`lab prove`): the command finds it again on a fresh look, so it never runs a plan it was handed. */
+export const ProveArgs = z.strictObject({
+  rule: str(100),
+  path: z.optional(z.string().check(z.maxLength(4096))),
+  workload: z.optional(str(4096)),
+  n: z.optional(z.int().check(z.gte(1), z.lte(1000))),
+  yes: z.optional(z.boolean()),
+});
+export type ProveArgs = z.infer<typeof ProveArgs>;
 export const RestoreArgs = z.strictObject({ backup: str(4096), confirm: z.optional(z.boolean()) });
 export type RestoreArgs = z.infer<typeof RestoreArgs>;
 /** A removed value one of our quick fixes remembered, by its one-time id. */
@@ -110,6 +120,7 @@ export interface Services {
   readonly lab: LabController;
   readonly labView: LabView;
   readonly sweep: SweepController;
+  readonly prove: ProveController;
   readonly probes: Probes;
   readonly openWalkthrough: () => PromiseLike<unknown>;
 }
@@ -163,6 +174,7 @@ export const COMMANDS = {
   'localAiLab.compareLabSessions': def({ args: compareArgs, run: (s, first, selected) => s.lab.compare(first, selected) }),
   'localAiLab.deleteLabSession': def({ args: z.tuple([SessionNode, z.optional(treeSelection)]), run: (s, node, selected) => s.labView.delete(node, selected) }),
   'localAiLab.runSweep': def({ args: z.tuple([z.optional(SweepOptions)]), trusted: true, run: (s, opts) => s.sweep.run(opts ?? {}) }),
+  'localAiLab.proveFix': def({ args: z.tuple([ProveArgs]), trusted: true, run: (s, args) => s.prove.run(args) }),
   'localAiLab.openSweep': def({ args: z.tuple([sweepRef]), run: (s, ref) => s.lab.openSweep(ref) }),
   'localAiLab.probePromptSections': def({ args: z.tuple([z.optional(ProbeOptions)]), trusted: true, run: (s, opts) => s.probes.promptSections(opts) }),
   'localAiLab.probeCodewords': def({ args: z.tuple([z.optional(CodewordOptions)]), trusted: true, run: (s, opts) => s.probes.codewords(opts) }),

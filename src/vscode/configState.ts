@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { readEvidence, type ProofEvidence } from '../core/evidence.js';
 import { check, providersOf, type CheckInput, type CheckResult } from '../core/check.js';
 import type { Finding } from '../core/findings.js';
 import { openclawVersion, type ValidationResult } from '../core/openclaw/cli.js';
@@ -43,6 +44,8 @@ export interface Snapshot {
   readonly lastApplied?: string;
   /** The config's mtime at the last refresh. */
   readonly configChangedAt?: number;
+  /** The proofs `lab prove` kept in the workspace's lab folder, read once per refresh. */
+  readonly evidence?: readonly ProofEvidence[];
 }
 
 export type ValidatorVerdict = Pick<Snapshot, 'validation' | 'validatedHash' | 'validationError'>;
@@ -68,11 +71,17 @@ export interface Refreshed {
 }
 
 /** The parts of the state the check takes besides the document. */
-type CheckSources = Pick<Snapshot, 'version' | 'versionSource' | 'runtimes' | 'lastApplied' | 'configChangedAt'>;
+type CheckSources = Pick<Snapshot, 'version' | 'versionSource' | 'runtimes' | 'lastApplied' | 'configChangedAt' | 'evidence'>;
 
 /** The one place the editor builds the check's input (the refresh, the open document, the disk). */
 function checkInput(doc: ConfigDocument, s: CheckSources, settings: Settings): CheckInput {
-  return { doc, version: s.version, versionSource: s.versionSource, servers: s.runtimes, userProfiles: settings.profiles, lastApplied: s.lastApplied, disabledRules: settings.disabledRules, configChangedAt: s.configChangedAt };
+  return { doc, version: s.version, versionSource: s.versionSource, servers: s.runtimes, userProfiles: settings.profiles, lastApplied: s.lastApplied, disabledRules: settings.disabledRules, configChangedAt: s.configChangedAt, evidence: s.evidence };
+}
+
+/** The workspace's lab folder (as the Lab view has it), where `lab prove` keeps its proofs; none without a folder. */
+function workspaceEvidence(): readonly ProofEvidence[] {
+  const ws = vscode.workspace.workspaceFolders?.[0];
+  return ws && ws.uri.scheme === 'file' ? readEvidence(path.join(ws.uri.fsPath, '.local-ai-lab')) : [];
 }
 
 const union = (a: RefreshOptions, b: RefreshOptions): RefreshOptions => ({
@@ -224,10 +233,11 @@ export class ConfigState implements vscode.Disposable {
     } else if (!settings.inspectServers) runtimes = new Map();
     const configChangedAt = await fs.promises.stat(located.path).then((st) => st.mtimeMs, () => undefined);
     const lastApplied = readProfileState(located.path)?.profile;
-    const result = check(checkInput(doc, { version, versionSource, runtimes, lastApplied, configChangedAt }, settings));
+    const evidence = workspaceEvidence();
+    const result = check(checkInput(doc, { version, versionSource, runtimes, lastApplied, configChangedAt, evidence }, settings));
     const { findings, profiles } = result;
     const files = result.observation.config.docs.map((d) => path.resolve(d.file));
-    this.snap = { ...this.snap, located, doc, diskHash: read.disk?.hash, version, versionSource, runtimes, inspectedAt, findings, files, profiles, lastApplied, configChangedAt, refreshedAt: Date.now() };
+    this.snap = { ...this.snap, located, doc, diskHash: read.disk?.hash, version, versionSource, runtimes, inspectedAt, findings, files, profiles, lastApplied, configChangedAt, evidence, refreshedAt: Date.now() };
     // Checked from the disk's own document: that is the disk check operations ask for next.
     if (read.disk && read.disk.doc === doc) this.diskCheck = { read: read.disk, ...result };
     this.log.info(`checked ${located.path}: ${findings.length} finding(s) in ${Date.now() - t0} ms`);

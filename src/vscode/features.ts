@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import { sha256 } from '../core/fsutil.js';
 import { fmt } from '../core/format.js';
 import { backupReason, backupWhen, listBackups } from '../core/write/backups.js';
-import type { ApplyFixArgs, RestoreArgs, SideFileArgs } from './commands.js';
+import type { ApplyFixArgs, ProveArgs, RestoreArgs, SideFileArgs } from './commands.js';
+import { isProvable } from '../core/lab/experiments/prove.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
 import type { Approvals } from './approve.js';
 import { keepRemoved, makeConfigValid, rememberRemoval } from './migrate.js';
@@ -39,6 +40,14 @@ export class FixProvider implements vscode.CodeActionProvider {
       const f = findings.find((x) => x.rule === ruleOf(diag) && toRange(x.range).isEqual(diag.range));
       if (!f) continue;
       for (const fix of f.fixes) actions.push(this.toAction(document, diag, fix, f));
+      // A finding whose message claims speed or quality: measure its preferred fix on this machine (lab prove).
+      if (isProvable(f.rule) && f.fixes.some((x) => x.preferred && x.plan && x.plan.edits.length > 0)) {
+        const m = new vscode.CodeAction('Measure this fix on my machine (lab prove)…', vscode.CodeActionKind.QuickFix);
+        m.diagnostics = [diag];
+        const args: ProveArgs = { rule: f.rule, path: fixKey(f) };
+        m.command = { command: 'localAiLab.proveFix', title: m.title, arguments: [args] };
+        actions.push(m);
+      }
     }
     return actions;
   }

@@ -33,6 +33,22 @@ describe('hover', () => {
     assert.match(inCompaction.markdown, /memory flush at \| 66,000/);
     assert.match(inCompaction.markdown, /history depth \| 335 records/);
     assert.match(inCompaction.markdown, /one summary request \| ≤ 36,000/);
+    const md = inCompaction!.markdown;
+    assert.match(md, /\| path \(mode "default"\) \| summarized by \|/);
+    assert.match(md, /\| threshold \(C − R\) in the session \| primary `lmstudio\/qwen\/qwen3-coder-30b` \|/);
+    assert.match(md, /\| provider overflow recovery \| compactor `lmstudio\/qwen3-4b-instruct-2507` \|/);
+    assert.match(md, /\| mid-turn precheck \| off \(compaction\.midTurnPrecheck\.enabled\) \|/);
+    assert.match(md, /\| before the next turn \(pre-turn maintenance\) \| compactor `lmstudio\/qwen3-4b-instruct-2507`, after a memory-flush turn on the primary `lmstudio\/qwen\/qwen3-coder-30b` \|/);
+    const old = observe(text, { version: '2026.5.28' });
+    const oldMd = hoverAt(old, old.config.doc, text.indexOf('"mode"'), settings)!.markdown;
+    assert.match(oldMd, /\| provider overflow recovery \| primary `lmstudio\/qwen\/qwen3-coder-30b` \|/);
+    assert.match(oldMd, /\| after the turn \(post-turn maintenance\) \| compactor `lmstudio\/qwen3-4b-instruct-2507` \|/);
+    const safe = config({ window: 32768, compaction: '{ "model": "lmstudio/qwen3-4b-instruct-2507", "memoryFlush": { "model": "lmstudio/qwen3-4b-instruct-2507" } }', rows: '{ "id": "qwen3-4b-instruct-2507", "name": "C", "contextWindow": 68000 }' });
+    const so = observe(safe);
+    const sMd = hoverAt(so, so.config.doc, safe.indexOf('"memoryFlush"'), settings)!.markdown;
+    assert.match(sMd, /\| path \(mode unset: "safeguard"\) \| summarized by \|/);
+    assert.match(sMd, /\| threshold \(C − R\) in the session \| does not run in this mode \|/);
+    assert.match(sMd, /after a memory-flush turn on the `memoryFlush\.model`/);
   });
 
   it('uses what the server loaded when it is less than the registered window, and says so', () => {

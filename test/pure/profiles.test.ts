@@ -76,7 +76,7 @@ describe('built-in profiles', () => {
     assert.deepEqual([mid.primary.context.value, mid.primary.context.source], [101000, 'validated']);
     assert.deepEqual([mid.compactor?.ref, mid.compactor?.context.value, mid.compactor?.context.source], ['lmstudio/qwen3-4b-instruct-2507', 68000, 'validated']);
     assert.deepEqual([mid.budget.value, mid.budget.source], [90000, 'validated']);
-    assert.deepEqual([mid.mode?.value, mid.recentTurnsPreserve?.value], ['default', 5]);
+    assert.deepEqual([mid.mode?.value, mid.recentTurnsPreserve?.value], ['safeguard', 5], 'with a compactor: in "default" it would not take the threshold compactions');
     const long = resolveBuiltin(builtin('long-agentic'), obs);
     assert.deepEqual([long.primary.context.value, long.compactor?.context.value, long.budget.value, long.budget.source], [262144, 120000, 250000, 'validated']);
     const single = resolveBuiltin(builtin('single-turn'), obs);

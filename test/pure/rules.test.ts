@@ -4,9 +4,11 @@ import type { Finding, RuleId } from '../../src/core/findings.js';
 import { applyEdits } from '../../src/core/text.js';
 import { runRules } from '../../src/core/rules/registry.js';
 import { config, lmstudio, observe } from '../support/observe.js';
+import { allOnCompactor, compactionRoutes } from '../../src/core/openclaw/compactionPaths.js';
 
 const of = (fs: Finding[], rule: RuleId) => fs.filter((f) => f.rule === rule);
-const good = '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507" }';
+/** Every compaction path on the compactor (compactionPaths.ts): safeguard, the mid-turn precheck, the flush on it too. */
+const good = '{ "mode": "safeguard", "model": "lmstudio/qwen3-4b-instruct-2507", "midTurnPrecheck": { "enabled": true }, "memoryFlush": { "model": "lmstudio/qwen3-4b-instruct-2507" } }';
 const compactorRow = '{ "id": "qwen3-4b-instruct-2507", "name": "C", "contextWindow": 68000 }';
 
 function applyPreferred(text: string, f: Finding): string {
@@ -81,21 +83,91 @@ describe('other rules', () => {
     assert.equal(of(runRules(stray), 'unknown-model-ref')[0]!.fixes[0]!.title, 'Use lmstudio/qwen/qwen3-coder-30b');
   });
 
-  it('compaction-model-missing picks a small instruct model from the server and registers it', () => {
-    const text = config({ window: 32768, compaction: '{ "mode": "default" }' });
-    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }], [{ key: 'qwen/qwen3-coder-30b', params: '30B-A3B' }, { key: 'gemma-3-12b-it', params: '12B' }, { key: 'qwen3-4b-instruct-2507', params: '4B', max: 262144 }, { key: 'qwen2.5-7b-instruct', params: '7B' }]) } });
-    const [f] = of(runRules(obs), 'compaction-model-missing');
-    assert.equal(f!.fixes[0]!.title, 'Use lmstudio/qwen3-4b-instruct-2507 as the compaction model (and register it)');
-    const after = applyPreferred(text, f!);
-    assert.match(after, /"compaction": \{ "mode": "default", "model": "lmstudio\/qwen3-4b-instruct-2507" \}/);
+  it('compaction-model-missing picks a small instruct model from the server and registers it; its fix depends on the mode', () => {
+    const server = { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }], [{ key: 'qwen/qwen3-coder-30b', params: '30B-A3B' }, { key: 'gemma-3-12b-it', params: '12B' }, { key: 'qwen3-4b-instruct-2507', params: '4B', max: 262144 }, { key: 'qwen2.5-7b-instruct', params: '7B' }]) };
+    // Safeguard (here: mode unset): the compactor takes every compaction; on 2026.9 the flush turn needs it too.
+    const unset = config({ window: 32768, compaction: '{ "keepRecentTokens": 20000 }' });
+    const [s] = of(runRules(observe(unset, { runtimes: server })), 'compaction-model-missing');
+    assert.equal(s!.fixes[0]!.title, 'Use lmstudio/qwen3-4b-instruct-2507 as the compaction model and the memory-flush model (and register it)');
+    assert.match(s!.message, /^No compaction\.model: the primary summarizes every compaction\. .*mode unset.*takes every compaction; on OpenClaw 2026\.9\.6 set memoryFlush\.model/);
+    assert.match(s!.message, /darkmux long-agentic, n = 6: 222 s vs 773 s/, 'the operators\' figure with its source and conditions');
+    assert.doesNotMatch(s!.message, /~3×|30 s instead/);
+    const after = applyPreferred(unset, s!);
+    assert.match(after, /"compaction": \{ "keepRecentTokens": 20000, "model": "lmstudio\/qwen3-4b-instruct-2507", "memoryFlush": \{ "model": "lmstudio\/qwen3-4b-instruct-2507" \} \}/);
     assert.match(after, /"contextWindow": 68000/);
+    // 2026.5.28: no flush turn before a between-turn compaction, so only compaction.model.
+    const [old] = of(runRules(observe(unset, { runtimes: server, version: '2026.5.28' })), 'compaction-model-missing');
+    assert.equal(old!.fixes[0]!.title, 'Use lmstudio/qwen3-4b-instruct-2507 as the compaction model (and register it)');
+    // Default mode: a compactor alone would not take the threshold compactions; the preferred fix also leaves "default".
+    const text = config({ window: 32768, compaction: '{ "mode": "default" }' });
+    const [d] = of(runRules(observe(text, { runtimes: server })), 'compaction-model-missing');
+    assert.match(d!.message, /In mode "default" a compaction\.model alone does not take the threshold compactions/);
+    assert.deepEqual(d!.fixes.map((f) => [f.title, f.preferred]), [
+      ['Use lmstudio/qwen3-4b-instruct-2507 as the compaction model, set mode "safeguard" with the mid-turn precheck and use it for the memory flush (and register it)', true],
+      ['Use lmstudio/qwen3-4b-instruct-2507 as the compaction model with the mid-turn precheck (the end-of-prompt threshold stays on the primary) (and register it)', false],
+    ]);
+    assert.match(applyPreferred(text, d!), /"compaction": \{ "mode": "safeguard", "model": "lmstudio\/qwen3-4b-instruct-2507", "midTurnPrecheck": \{ "enabled": true \}, "memoryFlush": \{ "model": "lmstudio\/qwen3-4b-instruct-2507" \} \}/);
+    const [d5] = of(runRules(observe(text, { runtimes: server, version: '2026.5.28' })), 'compaction-model-missing');
+    assert.match(d5!.message, /and on this release also the first overflow/);
   });
 
-  it('compaction-mode offers "default" when unset or safeguard', () => {
+  it('compaction-mode never prefers "default" while a compactor is configured, and says what it would do to it', () => {
     const unset = of(runRules(observe(config({ window: 32768, compaction: '{ "model": "lmstudio/qwen3-4b-instruct-2507" }', rows: compactorRow }))), 'compaction-mode');
     assert.equal(unset.length, 1);
     assert.match(unset[0]!.message, /unset/);
+    assert.match(unset[0]!.message, /summarizes those threshold compactions with the primary lmstudio\/qwen\/qwen3-coder-30b, not with lmstudio\/qwen3-4b-instruct-2507/);
+    assert.deepEqual(unset[0]!.fixes.map((f) => [f.title, f.preferred]), [
+      ['Enable the mid-turn precheck (compaction.midTurnPrecheck.enabled: true)', true],
+      ['Set compaction.mode to "default" (threshold compactions then run on the primary, not on lmstudio/qwen3-4b-instruct-2507)', false],
+    ]);
+    // No compactor: "default" costs nothing a compactor would have done, but the precheck still comes first.
+    const bare = of(runRules(observe(config({ window: 32768, compaction: '{ "mode": "safeguard" }' }))), 'compaction-mode');
+    assert.deepEqual(bare[0]!.fixes.map((f) => [f.title, f.preferred]), [
+      ['Enable the mid-turn precheck (compaction.midTurnPrecheck.enabled: true)', true],
+      ['Set compaction.mode to "default"', false],
+    ]);
+    // A release without the precheck (before 2026.5.28 as far as the tests know): "default" only, never preferred with a compactor.
+    const older = of(runRules(observe(config({ window: 32768, compaction: '{ "model": "lmstudio/qwen3-4b-instruct-2507" }', rows: compactorRow }), { version: '2026.5.20' })), 'compaction-mode');
+    assert.deepEqual(older[0]!.fixes.map((f) => f.preferred), [false]);
     assert.deepEqual(of(runRules(observe(config({ window: 32768, compaction: good, rows: compactorRow }))), 'compaction-mode'), []);
+  });
+
+  it('compaction-threshold-on-primary: mode "default" with a compactor; the preferred fix puts every path on the compactor', () => {
+    const text = config({ window: 32768, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507" }', rows: compactorRow });
+    const [f] = of(runRules(observe(text)), 'compaction-threshold-on-primary');
+    assert.equal(f!.severity, 'warning');
+    assert.match(f!.message, /^Mode "default": the threshold compactions run on the primary, not on compaction\.model\. Threshold \(C − R\) in the session is summarized by the primary/);
+    assert.deepEqual(f!.fixes.map((x) => x.preferred), [true, false, false]);
+    const after = applyPreferred(text, f!);
+    assert.match(after, /"mode": "safeguard", "model": "lmstudio\/qwen3-4b-instruct-2507", "midTurnPrecheck": \{ "enabled": true \}/);
+    assert.deepEqual(of(runRules(observe(after)), 'compaction-threshold-on-primary'), []);
+    // 2026.5.28: the session's own overflow branch also summarizes the first overflow with the primary.
+    const [old] = of(runRules(observe(text, { version: '2026.5.28' })), 'compaction-threshold-on-primary');
+    assert.match(old!.message, /Threshold \(C − R\) in the session and provider overflow recovery are summarized by the primary/);
+    // The precheck already on: the end-of-prompt threshold still runs on the primary; the fix is safeguard.
+    const pre = config({ window: 32768, compaction: '{ "mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507", "midTurnPrecheck": { "enabled": true } }', rows: compactorRow });
+    const [p] = of(runRules(observe(pre)), 'compaction-threshold-on-primary');
+    assert.match(p!.message, /The mid-turn precheck is on, but a threshold compaction at the end of a prompt still runs on the primary/);
+    assert.deepEqual(p!.fixes.map((x) => [x.title, x.preferred]), [['Set compaction.mode to "safeguard"', true]]);
+    // compaction.model naming the primary is no compactor.
+    const self = config({ window: 32768, compaction: '{ "mode": "default", "model": "lmstudio/qwen/qwen3-coder-30b" }' });
+    assert.deepEqual(of(runRules(observe(self)), 'compaction-threshold-on-primary'), []);
+  });
+
+  it('memory-flush-on-primary: 2026.9 safeguard with a compactor and the flush on the primary', () => {
+    const text = config({ window: 32768, compaction: '{ "model": "lmstudio/qwen3-4b-instruct-2507", "midTurnPrecheck": { "enabled": true } }', rows: compactorRow });
+    const [f] = of(runRules(observe(text)), 'memory-flush-on-primary');
+    assert.equal(f!.severity, 'info');
+    assert.deepEqual(f!.fixes.map((x) => [x.title, x.preferred]), [
+      ['Set compaction.memoryFlush.model to lmstudio/qwen3-4b-instruct-2507', true],
+      ['Turn the memory flush off (no durable memories are written before compaction)', false],
+    ]);
+    const after = applyPreferred(text, f!);
+    assert.match(after, /"memoryFlush": \{ "model": "lmstudio\/qwen3-4b-instruct-2507" \}/);
+    assert.deepEqual(of(runRules(observe(after)), 'memory-flush-on-primary'), []);
+    assert.deepEqual(of(runRules(observe(text, { version: '2026.8.2' })), 'memory-flush-on-primary'), [], '2026.8 compacts after the turn, with no flush turn');
+    const off = config({ window: 32768, compaction: '{ "model": "lmstudio/qwen3-4b-instruct-2507", "memoryFlush": { "enabled": false } }', rows: compactorRow });
+    assert.deepEqual(of(runRules(observe(off)), 'memory-flush-on-primary'), []);
   });
 
   it('retired-key depends on the installed version: rejected keys are errors on 2026.9, valid on 2026.5', () => {
@@ -292,5 +364,32 @@ describe('other rules', () => {
   it('a file that does not parse gets only its parse error, at its position', () => {
     const fs = runRules(observe('{\n  "models": {,\n}'));
     assert.deepEqual(fs.map((f) => [f.rule, f.range.start.line]), [['parse-error', 1]]);
+  });
+});
+
+describe('compactionRoutes: which model summarizes each path, per release and mode (the reference table)', () => {
+  const routes = (compaction: string, version: string) => {
+    const obs = observe(config({ window: 32768, compaction, rows: compactorRow }), { version });
+    return Object.fromEntries(compactionRoutes(obs.version, obs.model.compaction, obs.model.refs.find((r) => r.role === 'primary')).map((r) => [r.path, r.summarizer ?? 'off']));
+  };
+  const withC = (extra: string) => `{ "model": "lmstudio/qwen3-4b-instruct-2507"${extra} }`;
+  it('mode "default": the threshold on the primary on both releases; the first overflow on the primary on 2026.5.28 only', () => {
+    assert.deepEqual(routes(withC(', "mode": "default"'), '2026.9.6'), { threshold: 'primary', overflow: 'compactor', midTurnPrecheck: 'off', betweenTurns: 'compactor', manual: 'compactor' });
+    assert.deepEqual(routes(withC(', "mode": "default"'), '2026.5.28'), { threshold: 'primary', overflow: 'primary', midTurnPrecheck: 'off', betweenTurns: 'compactor', manual: 'compactor' });
+    assert.deepEqual(routes(withC(', "mode": "default", "enabled": false'), '2026.9.6').threshold, 'off', '9.x: compaction.enabled false stops the session engine');
+  });
+  it('safeguard (or unset): no session threshold; every path that runs on the compactor; on 2026.9 the flush turn on the primary until memoryFlush.model', () => {
+    const obs = observe(config({ window: 32768, compaction: withC(''), rows: compactorRow }));
+    const r = compactionRoutes(obs.version, obs.model.compaction, obs.model.refs.find((x) => x.role === 'primary'));
+    assert.deepEqual(routes(withC(''), '2026.9.6'), { threshold: 'off', overflow: 'compactor', midTurnPrecheck: 'off', betweenTurns: 'compactor', manual: 'compactor' });
+    assert.equal(r.find((x) => x.path === 'betweenTurns')!.flush, 'primary');
+    assert.equal(allOnCompactor(r), false);
+    const flushed = observe(config({ window: 32768, compaction: withC(', "memoryFlush": { "model": "lmstudio/qwen3-4b-instruct-2507" }, "midTurnPrecheck": { "enabled": true }'), rows: compactorRow }));
+    assert.equal(allOnCompactor(compactionRoutes(flushed.version, flushed.model.compaction, flushed.model.refs.find((x) => x.role === 'primary'))), true);
+    const old = observe(config({ window: 32768, compaction: withC(''), rows: compactorRow }), { version: '2026.5.28' });
+    assert.equal(allOnCompactor(compactionRoutes(old.version, old.model.compaction, old.model.refs.find((x) => x.role === 'primary'))), true, '2026.5.28 has no flush turn before a between-turn compaction');
+  });
+  it('without compaction.model every path that runs summarizes with the primary', () => {
+    assert.deepEqual(routes('{ "mode": "safeguard", "midTurnPrecheck": { "enabled": true } }', '2026.9.6'), { threshold: 'off', overflow: 'primary', midTurnPrecheck: 'primary', betweenTurns: 'primary', manual: 'primary' });
   });
 });

@@ -1,5 +1,5 @@
-import type { TextEdit } from '../text.js';
-import type { ArrayNode, ConfigDocument, JsonNode, MemberNode, ObjectNode } from './document.js';
+import { applyEdits, type TextEdit } from '../text.js';
+import { parseDocument, type ArrayNode, type ConfigDocument, type JsonNode, type MemberNode, type ObjectNode } from './document.js';
 
 /**
  * Minimal, style-preserving JSON5 edits. Each function returns the text edits for one document or
@@ -355,4 +355,28 @@ export function setPath(doc: ConfigDocument, obj: ObjectNode, path: readonly str
     cur = m.value;
   }
   return setMember(doc, cur, path[path.length - 1]!, value);
+}
+
+/**
+ * Several keys set in one edit (e.g. compaction.mode and compaction.midTurnPrecheck.enabled where neither exists):
+ * each setPath is applied to the text the previous one left, so two new members of one object never collide,
+ * and the result is one edit over the changed middle of the file. The first step sees `root` (the effective tree,
+ * so a value from an `$include` is declined as setPath declines it); later steps see the file reparsed.
+ */
+export function setPaths(doc: ConfigDocument, root: ObjectNode, leaves: readonly (readonly [readonly string[], unknown])[]): DocEdits {
+  let text = doc.text;
+  let obj = root;
+  let cur = doc;
+  for (const [path, value] of leaves) {
+    text = applyEdits(text, setPath(cur, obj, path, value).edits);
+    cur = parseDocument(doc.file, text, doc.encoding);
+    if (cur.error || cur.root?.kind !== 'object') throw new EditDeclined('the combined edit does not parse');
+    obj = cur.root;
+  }
+  const old = doc.text;
+  let a = 0;
+  while (a < old.length && a < text.length && old[a] === text[a]) a++;
+  let b = 0;
+  while (b < old.length - a && b < text.length - a && old[old.length - 1 - b] === text[text.length - 1 - b]) b++;
+  return { doc, edits: [{ span: [a, old.length - b], newText: text.slice(a, text.length - b) }] };
 }

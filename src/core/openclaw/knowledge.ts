@@ -222,4 +222,19 @@ export const BEHAVIOUR = {
   floorCapped: v('2026.4.13'),
   /** gpt-oss Harmony tool-call parsing: absent in 2026.5.7, present in 2026.5.12 for provider id `lmstudio` (npm has no 5.8–5.11). */
   harmonyToolCalls: v('2026.5.12'),
+  /**
+   * Overflow recovery summarizes with compaction.model even in mode "default": read in 2026.8.2's dist
+   * (compactEmbeddedRunForRecovery); 2026.5.28's session answered the first overflow itself, with the primary.
+   * The 2026.8 line stands for the boundary (no release between 5.28 and 8.2 was run).
+   */
+  overflowRecoveryUsesCompactor: v('2026.8.0'),
+  /**
+   * Between-turn compaction moved before the next turn and is preceded by a full-context memory-flush turn on the
+   * primary unless memoryFlush.model is set (2026.9.6 run; 2026.8.2 compacts after the turn, no flush turn).
+   */
+  preTurnMemoryFlush: v('2026.9.0'),
+  /** compaction.enabled: false also turns off the session's own auto-compaction (2026.9.6's dist; not read for 8.x). */
+  compactionDisabledStopsSession: v('2026.9.0'),
+  /** compaction.midTurnPrecheck is in the schema of 2026.5.28 and 2026.9.6 (the oldest release the tests run). */
+  midTurnPrecheck: v('2026.5.28'),
 } as const;

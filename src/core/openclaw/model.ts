@@ -55,6 +55,12 @@ export interface CompactionView {
   readonly reserveTokensFloor?: NumberField;
   readonly reserveTokens?: NumberField;
   readonly softThresholdTokens: number;
+  /** memoryFlush.model: the flush turn's own model (default: the primary). */
+  readonly memoryFlushModel?: ModelRef;
+  /** memoryFlush.enabled (default on). */
+  readonly memoryFlushEnabled: boolean;
+  /** midTurnPrecheck.enabled (default off). */
+  readonly midTurnPrecheck: boolean;
 }
 
 export interface ConfigModel {
@@ -64,6 +70,10 @@ export interface ConfigModel {
   readonly compaction: CompactionView;
   /** Legacy global cap (≤ 2026.7). */
   readonly legacyContextTokens?: NumberField;
+}
+
+function booleanAt(node: JsonNode | undefined): boolean | undefined {
+  return node?.kind === 'boolean' ? (node.value as boolean) : undefined;
 }
 
 function num(node: JsonNode | undefined): NumberField | undefined {
@@ -175,10 +185,13 @@ export function buildModel(root: JsonNode | undefined): ConfigModel {
       modeNode,
       model: compactionModel,
       keepRecentTokens: numberAt(child(compactionNode, 'keepRecentTokens')) ?? 20000,
-      enabled: enabledNode?.kind === 'boolean' ? (enabledNode.value as boolean) : true,
+      enabled: booleanAt(enabledNode) ?? true,
       reserveTokensFloor: num(child(compactionNode, 'reserveTokensFloor')),
       reserveTokens: num(child(compactionNode, 'reserveTokens')),
       softThresholdTokens: numberAt(child(flush, 'softThresholdTokens')) ?? 4000,
+      memoryFlushModel: flushModel,
+      memoryFlushEnabled: booleanAt(child(flush, 'enabled')) ?? true,
+      midTurnPrecheck: booleanAt(child(child(compactionNode, 'midTurnPrecheck'), 'enabled')) ?? false,
     },
   };
 }

@@ -3,6 +3,7 @@ import type { ServerAction } from '../findings.js';
 import { child, member, parseDocument, type ConfigDocument, type ObjectNode } from '../openclaw/document.js';
 import { appendItem, removeMember, setMember, setPath, type DocEdits } from '../openclaw/edit.js';
 import { BEHAVIOUR } from '../openclaw/knowledge.js';
+import { flushesBeforeBetweenTurns } from '../openclaw/compactionPaths.js';
 import { buildModel, findProvider, findRow, type ConfigModel } from '../openclaw/model.js';
 import { atLeast, formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
@@ -112,6 +113,12 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
       if (c.model?.ref !== profile.compactor.ref) {
         s.step((x) => setPath(x.doc, x.root, ['agents', 'defaults', 'compaction', 'model'], profile.compactor!.ref));
         changes.push(`compaction.model ${c.model?.ref ?? '(unset)'} → ${profile.compactor.ref}`);
+      }
+      // 2026.9.x: the memory-flush turn before a between-turn compaction would otherwise stay on the primary.
+      const flush = s.model.compaction;
+      if (flushesBeforeBetweenTurns(obs.version) && flush.memoryFlushEnabled && flush.memoryFlushModel?.ref !== profile.compactor.ref) {
+        s.step((x) => setPath(x.doc, x.root, ['agents', 'defaults', 'compaction', 'memoryFlush', 'model'], profile.compactor!.ref));
+        changes.push(`compaction.memoryFlush.model ${flush.memoryFlushModel?.ref ?? '(unset)'} → ${profile.compactor.ref}`);
       }
     } else if (c.model) {
       s.step((x) => {

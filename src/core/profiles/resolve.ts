@@ -159,7 +159,14 @@ export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarg
     primary: modelTarget(`${primary.providerId}/${primary.modelId}`, primaryContext),
     compactor,
     budget,
-    mode: b.name === 'single-turn' ? undefined : { value: 'default', source: b.name === 'mid-range' ? src : 'derived' },
+    // With a compactor, "safeguard": in "default" OpenClaw's session summarizes the threshold compactions with the
+    // primary whatever compaction.model says (compactionPaths.ts), so the compactor would sit idle.
+    mode:
+      b.name === 'single-turn'
+        ? undefined
+        : compactor
+          ? { value: 'safeguard', source: 'derived', note: 'every compaction then goes to the compactor; in "default" the threshold ones stay on the primary' }
+          : { value: 'default', source: b.name === 'mid-range' ? src : 'derived' },
     recentTurnsPreserve: b.name === 'mid-range' ? { value: 5, source: src } : undefined,
     notes,
   };

@@ -1,7 +1,11 @@
 import type { Fix } from '../findings.js';
-import { child, type ObjectNode } from '../openclaw/document.js';
+import { child } from '../openclaw/document.js';
 import { appendItem, replaceValue, setPath, type DocEdits } from '../openclaw/edit.js';
 import { effectiveContext } from '../openclaw/context.js';
+import { effectiveMode, flushesBeforeBetweenTurns, hasMidTurnPrecheck, OPERATOR_COMPACTION_TAX } from '../openclaw/compactionPaths.js';
+import { BEHAVIOUR } from '../openclaw/knowledge.js';
+import { atLeast, formatVersion } from '../openclaw/version.js';
+import { compactionFix } from './compaction.js';
 import { findProvider, findRow, rowOf, UNRESOLVED_CONTEXT_TOKENS, type ModelRef, type Provider } from '../openclaw/model.js';
 import type { Observation } from '../observation.js';
 import { isLocalServer } from '../servers/address.js';
@@ -124,7 +128,7 @@ export const modelNotLoaded = defineRule({ id: 'model-not-loaded', severity: 'in
   }
 });
 
-export const compactionModelMissing = defineRule({ id: 'compaction-model-missing', severity: 'warning', reads: 'config', summary: 'no compaction.model: the primary summarizes its own history (~30 s instead of ~10 s)' }, (obs) => {
+export const compactionModelMissing = defineRule({ id: 'compaction-model-missing', severity: 'warning', reads: 'config', summary: 'no compaction.model: the primary summarizes every compaction (what a compactor takes depends on the mode)' }, (obs) => {
   const primary = obs.model.refs.find((r) => r.role === 'primary');
   if (!primary || obs.model.compaction.model) return [];
   // A profile in force that chose no compactor (single-turn, or no room for one) is the operator's decision.
@@ -133,6 +137,10 @@ export const compactionModelMissing = defineRule({ id: 'compaction-model-missing
   const root = obs.config.root;
   const at = c.node ? atObjectKey(obs.config.root, c.node) : primary ? atNode(primary.node) : undefined;
   if (!at || root?.kind !== 'object') return [];
+  const mode = effectiveMode(c);
+  const precheck = hasMidTurnPrecheck(obs.version);
+  // 2026.9.x: the flush turn before a between-turn compaction stays on the primary unless memoryFlush.model is set.
+  const flush = flushesBeforeBetweenTurns(obs.version) && c.memoryFlushEnabled && !c.memoryFlushModel;
   const p = findProvider(obs.model, primary.providerId);
   const state = obs.runtimes.get(primary.providerId);
   const pick = pickCompactor(state, primary.modelId);
@@ -142,19 +150,29 @@ export const compactionModelMissing = defineRule({ id: 'compaction-model-missing
     const registered = findRow(obs.model, p.id, pick.modelKey);
     const loaded = loadedFor(state, { id: pick.modelKey });
     const ctx = loaded?.loadedContextLength ?? Math.min(pick.maxContextLength ?? 68000, 68000);
-    fixes.push(
-      editFix(`Use ${ref} as the compaction model${registered ? '' : ' (and register it)'}`, true, () => [
-        setPath(obs.config.doc, root as ObjectNode, ['agents', 'defaults', 'compaction', 'model'], ref),
-        ...(registered ? [] : registerRowEdits(obs, p, pick.modelKey, ctx, pick.displayName)),
-      ]),
-    );
+    const register = () => (registered ? [] : registerRowEdits(obs, p, pick.modelKey, ctx, pick.displayName));
+    const use = [['model'], ref] as const;
+    const flushLeaf = flush ? [[['memoryFlush', 'model'], ref] as const] : [];
+    const also = (what: string) => `Use ${ref} as the compaction model${what}${registered ? '' : ' (and register it)'}`;
+    if (mode === 'safeguard') fixes.push(compactionFix(obs, also(flush ? ' and the memory-flush model' : ''), true, [use, ...flushLeaf], register));
+    else {
+      fixes.push(
+        compactionFix(obs, also(`, set mode "safeguard"${precheck ? ' with the mid-turn precheck' : ''}${flush ? ' and use it for the memory flush' : ''}`), true, [use, [['mode'], 'safeguard'], ...(precheck ? [[['midTurnPrecheck', 'enabled'], true] as const] : []), ...flushLeaf], register),
+      );
+      if (precheck) fixes.push(compactionFix(obs, also(' with the mid-turn precheck (the end-of-prompt threshold stays on the primary)'), false, [use, [['midTurnPrecheck', 'enabled'], true], ...flushLeaf], register));
+    }
   }
   const hint = pick ? ` ${pick.modelKey} is on the server and fits.` : ' Download a small instruct model (≤ 8B, e.g. qwen3-4b-instruct-2507) and set compaction.model to it.';
+  const claim =
+    mode === 'safeguard'
+      ? `In safeguard mode (${c.mode === undefined ? 'mode unset' : '"safeguard"'}) a compaction.model takes every compaction${flush ? `; on OpenClaw ${formatVersion(obs.version)} set memoryFlush.model to it too, or the full-context memory-flush turn before each between-turn compaction stays on the primary` : ''}.`
+      : `In mode "default" a compaction.model alone does not take the threshold compactions a long run hits: OpenClaw's session summarizes those with the run's own model whatever compaction.model says${
+          atLeast(obs.version, BEHAVIOUR.overflowRecoveryUsesCompactor) ? '' : ', and on this release also the first overflow'
+        }. With "safeguard"${precheck ? ' and the mid-turn precheck' : ''} it takes every compaction.`;
   return [
     finding(
       'warning',
-      `No compaction.model: the primary summarizes its own history, slowly (~30 s instead of ~10 s).` +
-        ` ${primary.ref} compacts with itself, about 30 s a compaction instead of about 10 s with a small 4B compactor.${hint}`,
+      `No compaction.model: the primary summarizes every compaction. ${primary.ref} summarizes its own history each time. ${claim} Why it matters: ${OPERATOR_COMPACTION_TAX}.${hint}`,
       at,
       fixes,
     ),

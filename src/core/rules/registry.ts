@@ -1,6 +1,6 @@
 import type { Finding } from '../findings.js';
 import type { Observation } from '../observation.js';
-import { compactionMode, compactorContextFit, reserveFloorSilentFailure } from './compaction.js';
+import { compactionMode, compactionThresholdOnPrimary, compactorContextFit, memoryFlushOnPrimary, reserveFloorSilentFailure } from './compaction.js';
 import { contextExceedsModelMax, contextTooSmall, contextWindowMismatch } from './context.js';
 import { retiredKeyRule, systemPromptOverride } from './keys.js';
 import { memoryHeadroom, parseErrors } from './machine.js';
@@ -20,6 +20,8 @@ export const RULES = [
   unknownModelRef,
   compactionModelMissing,
   compactionMode,
+  compactionThresholdOnPrimary,
+  memoryFlushOnPrimary,
   retiredKeyRule,
   reserveFloorSilentFailure,
   systemPromptOverride,
