@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './support.js';
 import { integerOption, labDir } from './args.js';
@@ -127,6 +128,14 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
   });
 }
 
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** A path, not a session id: session ids never hold a separator or end in .jsonl. */
 function looksLikeFile(arg: string): boolean {
   return /[\\/]/.test(arg) || arg.endsWith('.jsonl');
@@ -192,7 +201,8 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
       case 'show': {
         if (!positionals[0]) throw new UsageError('lab show needs a session ID');
         // A darkmux telemetry file opens read-only as a timeline (operators keep their history).
-        if (looksLikeFile(positionals[0])) {
+        // Without --timeline only an existing file is taken as one: `../x` is still refused as a session id.
+        if (looksLikeFile(positionals[0]) && (o.timeline || isFile(positionals[0]))) {
           if (!o.timeline) throw new UsageError(`${positionals[0]}: a file opens as a timeline: add --timeline (lab show FILE --timeline)`);
           const t = darkmuxFile(positionals[0]);
           console.log(o.json ? JSON.stringify(t, null, 2) : timelineLines(t).join('\n'));

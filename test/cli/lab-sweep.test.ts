@@ -127,7 +127,7 @@ describe('lab sweep against a scripted LM Studio', () => {
     assert.equal(r.status, 1, r.stdout);
     const out = JSON.parse(r.stdout);
     const failed = out.variants.find((v: { knob: string }) => v.knob === 'primaryContext');
-    assert.match(failed.error, /did not load qwen\/qwen3-coder-30b at 262144/);
+    assert.match(failed.error, /did not load qwen\/qwen3-coder-30b at 262,144/);
     assert.equal(failed.verdict, null);
     assert.ok(out.variants.find((v: { knob: string }) => v.knob === 'recentTurnsPreserve').verdict);
     assert.equal(out.restored.ok, true);

@@ -166,7 +166,10 @@ describe('check names the command that can help (lower but real)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-which-'));
     const fake = path.join(dir, 'openclaw');
     fs.writeFileSync(fake, `#!${process.execPath}\nconst a = process.argv.slice(2);\nif (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }\nconsole.log(JSON.stringify({ valid: false, issues: [{ path: 'gateway.port', message: 'Too big' }], warnings: [] }));\nprocess.exit(1);\n`, { mode: 0o755 });
-    const r = run(['check', '--config', `${FIX}/configs/valid-minimal.json`, '--loaded', `${FIX}/lms/ps.json`, '--openclaw', fake]);
+    // A config none of our rules offers a fix for (safeguard with the mid-turn precheck, compactor and memory flush on it), so only OpenClaw's issue remains.
+    const config = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(config, fs.readFileSync(`${FIX}/configs/valid-minimal.json`, 'utf8').replace('"mode": "default", "model": "lmstudio/qwen3-4b-instruct-2507"', '"mode": "safeguard", "model": "lmstudio/qwen3-4b-instruct-2507", "memoryFlush": { "model": "lmstudio/qwen3-4b-instruct-2507" }, "midTurnPrecheck": { "enabled": true }'));
+    const r = run(['check', '--config', config, '--loaded', `${FIX}/lms/ps.json`, '--openclaw', fake]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /openclaw {2}Too big/);
     assert.match(r.stdout, /Make OpenClaw 2026\.9\.6 accept the file: local-ai-lab migrate --config /);

@@ -77,10 +77,10 @@ echo "Doctor complete."`);
 });
 
 describe('#27 item 15: doctor never outlives migrate, and its private home never stays', () => {
-  /** A doctor that records its HOME and a child it started, then waits for ever. */
+  /** A doctor that records its HOME and a child it started, then waits for ever (its validator rejects the file, so doctor runs). */
   function hangingDoctor() {
     const at = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-doc-'));
-    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac
+    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; config) echo '{"valid":false,"issues":[{"path":"gateway.mode","message":"Invalid input"}],"warnings":[]}'; exit 1;; esac
 echo "$HOME" > "${at}/home"; sleep 60 & echo $! > "${at}/child"; wait`);
     const config = path.join(at, 'openclaw.json');
     fs.writeFileSync(config, '{ gateway: { mode: "local" } }\n');
