@@ -1,22 +1,14 @@
 // Issue #29 "A newcomer's walk, fixed": the items the CLI shows, as child processes of the built CLI.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { FIX, LMS_ARGS, runCliSync, tmpConfigCopy } from '../support/cli.js';
 
-const CLI = path.resolve('dist/cli.js');
-const FIX = path.resolve('test/fixtures');
-const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin', ...env } });
-const lms = ['--loaded', `${FIX}/lms/ps.json`, '--downloaded', `${FIX}/lms/ls.json`];
-const tmpCopy = (name: string) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-cli-'));
-  const file = path.join(dir, 'openclaw.json');
-  fs.copyFileSync(path.join(FIX, 'configs', name), file);
-  return file;
-};
+const run = runCliSync;
+const lms = LMS_ARGS;
+const tmpCopy = tmpConfigCopy;
 
 describe('fix keeps removed values in the side file (item 8)', () => {
   it('fix --all and fix --rule retired-key write the removed reserveTokensFloor, comment and all, beside the config', () => {
