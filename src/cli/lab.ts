@@ -14,7 +14,7 @@ import { classify, SPLIT_CRITERION, summarize } from '../core/lab/stats.js';
 import { listSessions, readSession, resolveSessionId, SessionLocked, SessionUnreadable, type DispatchRecord, type Session } from '../core/lab/records/store.js';
 import { loadWorkload, resumedPrompt } from '../core/lab/workload.js';
 import { loadTimeline, mediansLine, timelineLines, type Timeline } from '../core/lab/timeline/timeline.js';
-import { darkmuxTimeline, NotDarkmux } from '../core/lab/timeline/darkmux.js';
+import { darkmuxTimeline, MAX_DARKMUX_BYTES, NotDarkmux } from '../core/lab/timeline/darkmux.js';
 import { readBoundedSync } from '../core/read.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
 
@@ -144,8 +144,7 @@ function looksLikeFile(arg: string): boolean {
 function darkmuxFile(file: string): Timeline {
   let bytes: Uint8Array | undefined;
   try {
-    // A darkmux day file of a busy machine runs to a few MB.
-    bytes = readBoundedSync(file, { maxBytes: 64 * 1024 * 1024 });
+    bytes = readBoundedSync(file, { maxBytes: MAX_DARKMUX_BYTES });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -159,7 +158,7 @@ function darkmuxFile(file: string): Timeline {
 }
 
 function report(root: string, session: Session, d: readonly DispatchRecord[], json: boolean): void {
-  const t = loadTimeline(root, session.id);
+  const t = loadTimeline(root, session.id, { session, dispatches: d });
   if (json) {
     const cluster = clusterOf(d);
     console.log(
@@ -231,10 +230,10 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
           console.log(`B: ${nameB}  (${b.session.id})`);
           for (const l of comparisonLines(c, nameA, nameB, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold })) console.log(`${l.label}: ${l.value}`);
           for (const [name, s] of [
-            [nameA, a.session],
-            [nameB, b.session],
+            [nameA, a],
+            [nameB, b],
           ] as const) {
-            const m = mediansLine(loadTimeline(root, s.id).medians);
+            const m = mediansLine(loadTimeline(root, s.session.id, s).medians);
             if (m) console.log(`${name}: ${m}`);
           }
         }

@@ -17,12 +17,10 @@ import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
 import { LabPanel } from './labPanel.js';
-import { darkmuxTimeline } from '../core/lab/timeline/darkmux.js';
+import { darkmuxTimeline, MAX_DARKMUX_BYTES } from '../core/lab/timeline/darkmux.js';
 import { mediansLine } from '../core/lab/timeline/timeline.js';
 import { timelineView } from '../core/lab/view/timelineView.js';
 
-/** A darkmux day file of a busy machine runs to a few MB; past this it is not read into the editor. */
-const MAX_DARKMUX_BYTES = 64 * 1024 * 1024;
 
 /** What the lab commands of the command table (commands.ts) run: Run Lab, Resume, Open, Compare, and opening sweeps and probes. */
 export class LabController implements vscode.Disposable {

@@ -21,6 +21,9 @@ import type { DispatchRecord, Session } from '../records/store.js';
 
 export type DarkmuxFormat = 'instruments' | 'flow';
 
+/** A darkmux day file of a busy machine runs to a few MB; past this one is not read (CLI and editor alike). */
+export const MAX_DARKMUX_BYTES = 64 * 1024 * 1024;
+
 export class NotDarkmux extends Error {}
 
 const num = z.optional(z.nullable(z.number()));
@@ -141,7 +144,7 @@ export function flowTimeline(text: string, name: string): Timeline {
   const samples: TelemetryRecord[] = [];
   const requests: WireRecord[] = [];
   let seq = 0;
-  withTelemetry.forEach(([id, rs], index) => {
+  withTelemetry.forEach(([, rs], index) => {
     const startRec = rs.find((r) => /^dispatch[ .]start$/.test(r.action));
     const endRec = rs.find((r) => /^dispatch[ .](complete|error)$/.test(r.action));
     const from = Date.parse((startRec ?? rs[0]!).ts);
@@ -171,7 +174,6 @@ export function flowTimeline(text: string, name: string): Timeline {
         requests.push(turnRecord(seq++, index, t, r.model ?? null, prompt, completion));
       }
     }
-    if (!rs.some((r) => r.source === 'tokens')) void id;
   });
   const notes = [
     `read-only: darkmux flow stream (${name}); each darkmux session with telemetry is a dispatch; its turns are points at darkmux's 1 s resolution with the tokens it counted (no timings); what was loaded is replayed from load/unload events (no context); memory is the host's share in use`,

@@ -90,8 +90,9 @@ export function buildTimeline(i: TimelineInput): Timeline {
   };
 }
 
-export function loadTimeline(root: string, id: string): Timeline {
-  const { session, dispatches } = readSession(root, id);
+/** `loaded`: the session when the caller has just read it (a view refreshed per dispatch need not read it twice). */
+export function loadTimeline(root: string, id: string, loaded?: Pick<TimelineInput, 'session' | 'dispatches'>): Timeline {
+  const { session, dispatches } = loaded ?? readSession(root, id);
   const wire = readWire(root, id);
   const tel = readTelemetry(root, id);
   return buildTimeline({ session, dispatches, requests: wire.records, samples: tel.records, skipped: { wire: wire.skippedLines, telemetry: tel.skippedLines } });

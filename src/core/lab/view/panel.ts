@@ -59,7 +59,7 @@ export { histogram, type Histogram } from './panelView.js';
  */
 export function panelSession(root: string, id: string, o: { timeline: boolean }): PanelSession {
   const { session, dispatches } = readSession(root, id);
-  const t = loadTimeline(root, id);
+  const t = loadTimeline(root, id, { session, dispatches });
   const per = anomaliesPerDispatch(t.anomalies);
   const recorded = !!session.environment.wire?.recorded;
   const row = tableRow(session, dispatches);

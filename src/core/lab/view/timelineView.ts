@@ -87,21 +87,22 @@ export function timelineView(t: Timeline, mediansText?: string): TimelineView {
     for (const s of t.samples) if (s.kind === 'loaded' && Date.parse(s.t) <= from) lastBefore.set(s.server, s);
     let memBefore: Extract<(typeof t.samples)[number], { kind: 'memory' }> | undefined;
     for (const s of t.samples) if (s.kind === 'memory' && Date.parse(s.t) <= from) memBefore = s;
-    // Loaded lane: one segment per run of equal samples, per server.
+    // Loaded lane: one segment per run of equal samples, per server; each server's last segment lasts to the end.
     const loaded: TimelineDispatch['loaded'] = [];
+    const open = new Map<string, TimelineDispatch['loaded'][number]>();
     for (const raw of [...lastBefore.values(), ...inside]) {
       if (raw.kind !== 'loaded') continue;
-      const s = lastBefore.get(raw.server) === raw ? { ...raw, t: d.startedAt } : raw;
-      const label = s.models === null ? (s.status === 'ok' ? 'unknown (the server cannot say)' : s.status) : s.models.length ? s.models.map((m) => `${m.id}${m.context !== null ? ` @ ${fmt(m.context)}` : ''}`).join(', ') : 'nothing loaded';
-      const at = rel(s.t);
-      const last = [...loaded].reverse().find((x) => x.server === s.server);
-      if (last && last.label === label) last.to = at;
-      else {
-        if (last) last.to = at;
-        loaded.push({ from: at, to: at, label, server: s.server });
+      const at = lastBefore.get(raw.server) === raw ? 0 : rel(raw.t);
+      const label = raw.models === null ? (raw.status === 'ok' ? 'unknown (the server cannot say)' : raw.status) : raw.models.length ? raw.models.map((m) => `${m.id}${m.context !== null ? ` @ ${fmt(m.context)}` : ''}`).join(', ') : 'nothing loaded';
+      const last = open.get(raw.server);
+      if (last) last.to = at;
+      if (last?.label !== label) {
+        const seg = { from: at, to: at, label, server: raw.server };
+        loaded.push(seg);
+        open.set(raw.server, seg);
       }
     }
-    for (const seg of loaded) if (seg === [...loaded].reverse().find((x) => x.server === seg.server)) seg.to = Math.max(seg.to, round(d.wallMs / 1000));
+    for (const seg of open.values()) seg.to = Math.max(seg.to, round(d.wallMs / 1000));
     return {
       index: d.index,
       seconds: round(d.wallMs / 1000),
