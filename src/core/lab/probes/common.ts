@@ -1,0 +1,167 @@
+import * as z from 'zod/mini';
+import type { CheckedFile } from '../../sources.js';
+import { stateEnvFor } from '../../openclaw/locate.js';
+import type { LabEnv } from '../look.js';
+import { newSessionId } from '../records/store.js';
+import { endpointReady } from '../session.js';
+import type { Workload } from '../workloadSchema.js';
+import { runExperiment, type ArmSpec, type ExperimentOptions, type ExperimentOutcome, type ExperimentReporter } from '../experiments/driver.js';
+import { lookWithProfiles, profileArm } from '../experiments/labRun.js';
+import { runAgentTurn, type AgentProbeResult } from '../experiments/promptSections.js';
+import { openProbeWire, type ProbeWire } from './probeWire.js';
+
+/**
+ * What the three wire probes (#24: prefix-stability, tools, fill) share: one arm of the experiment driver (as
+ * things are, or under a profile that is applied first and put back at the end), the endpoint checked, the
+ * probe's OpenClaw turns run through the probe wire, the record written to `<lab>/probes/<id>.json`, and a
+ * view the Lab panel draws (ProbeView). A probe is its turns and how it reads what crossed the wire.
+ */
+
+export const PROBE_KINDS = ['prefix-stability', 'tools', 'fill'] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
+const Tone = z.enum(['good', 'bad', 'warn', 'none']);
+export type Tone = z.infer<typeof Tone>;
+
+/** What the Lab panel draws for a probe: a headline, a table (keyboard-reachable), and optionally a curve. */
+export const ProbeViewSchema = z.object({
+  kind: z.enum(PROBE_KINDS),
+  title: z.string(),
+  /** The verdict in words, and how it reads. */
+  verdict: z.string(),
+  tone: Tone,
+  notes: z.array(z.string()),
+  table: z.object({
+    caption: z.string(),
+    columns: z.array(z.string()),
+    rows: z.array(z.object({ cells: z.array(z.string()), tone: Tone })),
+  }),
+  /** A curve over turns or requests (fill: prompt tokens per turn; prefix-stability: prefill per request). */
+  curve: z.optional(
+    z.object({
+      xLabel: z.string(),
+      yLabel: z.string(),
+      points: z.array(z.object({ x: z.number(), y: z.number(), tone: Tone, label: z.optional(z.string()) })),
+      /** Horizontal lines: a limit or a threshold (registered C, predicted trigger, the server's loaded context). */
+      levels: z.array(z.object({ y: z.number(), label: z.string() })),
+      /** Vertical marks at an x: a compaction, a truncation, a cache bust. */
+      marks: z.array(z.object({ x: z.number(), label: z.string(), tone: Tone })),
+    }),
+  ),
+});
+export type ProbeView = z.infer<typeof ProbeViewSchema>;
+
+/** What every probe record carries; each probe adds its own result beside it (and `kind` names which). */
+export const ProbeRecordBase = {
+  schemaVersion: z.literal(1),
+  id: z.string(),
+  startedAt: z.string(),
+  agent: z.string(),
+  profile: z.nullable(z.string()),
+  config: z.string(),
+  /** What the wire could not see, and anything else the reader should know. */
+  notes: z.array(z.string()),
+  /** Why the probe did not finish, when it did not. */
+  error: z.optional(z.string()),
+};
+
+/** The options every probe takes, from the CLI and the editor alike. */
+export interface ProbeCommonOptions {
+  readonly env: LabEnv;
+  readonly agent: string;
+  /** Per OpenClaw turn. */
+  readonly timeoutMs: number;
+  /** The lab folder: the record goes to `<root>/probes/<id>.json`. */
+  readonly root: string;
+  /** Run under this profile (applied first, the state from before put back at the end unless `keep`). */
+  readonly profile?: string;
+  readonly keep?: boolean;
+  readonly confirm?: ExperimentOptions<ArmSpec, unknown>['confirm'];
+  readonly signal: AbortSignal;
+  readonly report?: ExperimentReporter & { readonly turn?: (what: string) => void };
+}
+
+/** What a probe's body gets: the look it runs on, the wire, and a way to run one OpenClaw turn through it. */
+export interface ProbeContext {
+  readonly now: CheckedFile;
+  readonly wire: ProbeWire;
+  readonly transport: 'local' | 'gateway';
+  readonly signal: AbortSignal;
+  /**
+   * One `openclaw agent --local --json` turn in `sessionKey`, through the wire; the wire's records of it carry
+   * `dispatch: turnIndex`. `what` is said to the front end's progress.
+   */
+  turn(o: { sessionKey: string; message: string; turnIndex: number; what: string; timeoutMs?: number }): Promise<AgentProbeResult & { exitCode: number | null }>;
+}
+
+export interface ProbeOutcome<R> {
+  readonly id: string;
+  readonly config: string;
+  /** Where the record was written (undefined: the probe did not run far enough to have one). */
+  readonly record?: string;
+  readonly result?: R;
+  readonly notes: readonly string[];
+  readonly outcome: ExperimentOutcome<ArmSpec, R>;
+}
+
+/** A fresh session key for a probe's OpenClaw session. */
+export function probeSessionKey(agent: string, kind: string): string {
+  return `agent:${agent}:lal-${kind}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/**
+ * Runs a probe: the driver's single arm, the endpoint checked (OpenClaw's validator accepts the config, the
+ * server answers), the probe wire opened on the arm's config, `body` run with it, the wire closed whatever
+ * happened. The wire needs the embedded agent (transport local): through a Gateway the requests are the
+ * Gateway's, and the probe says so instead of guessing.
+ */
+export async function runWiredProbe<R>(
+  o: ProbeCommonOptions & { readonly kind: ProbeKind; readonly workload: Workload },
+  body: (ctx: ProbeContext) => Promise<R>,
+  write: (x: { id: string; startedAt: string; config: string; notes: string[]; result?: R; error?: string }) => string | undefined,
+): Promise<ProbeOutcome<R>> {
+  const first = await lookWithProfiles(o.env, o.profile ? [o.profile] : []);
+  const startedAt = new Date().toISOString();
+  const notes: string[] = [];
+  const outcome = await runExperiment<ArmSpec, R>({
+    env: o.env,
+    first,
+    what: 'the probe',
+    arms: [o.profile ? profileArm(o.profile) : { name: 'as is' }],
+    keep: o.keep,
+    confirm: o.confirm,
+    signal: o.signal,
+    report: o.report,
+    run: async (_arm, now, signal) => {
+      const { transport } = await endpointReady(o.env, now, o.workload, signal);
+      if (transport === 'gateway') notes.push('the workload asked for the Gateway; the probe runs the embedded agent (--local) so the wire sees every request');
+      const wire = await openProbeWire(now.file, now.read.doc);
+      notes.push(...wire.notes);
+      try {
+        return await body({
+          now,
+          wire,
+          transport: 'local',
+          signal,
+          turn: async (t) => {
+            o.report?.turn?.(t.what);
+            wire.setTurn(t.turnIndex);
+            try {
+              // OpenClaw's state for the user's config (as the lab's wire does), not one for the private copy.
+              return await runAgentTurn({ executable: o.env.openclaw, configPath: wire.config.file, env: { ...process.env, ...stateEnvFor(now.file), ...wire.config.env }, agent: o.agent, transport: 'local', timeoutMs: t.timeoutMs ?? o.timeoutMs, signal, sessionKey: t.sessionKey, message: t.message });
+            } finally {
+              wire.setTurn(null);
+            }
+          },
+        });
+      } finally {
+        await wire.close();
+      }
+    },
+  });
+  const result = outcome.arms[0]?.result;
+  const id = newSessionId(`${o.kind}-${o.agent}`);
+  const error = outcome.arms.find((a) => a.error)?.error ?? (outcome.status === 'failed' ? outcome.error : undefined);
+  const record = result !== undefined || error ? write({ id, startedAt, config: first.file, notes, ...(result !== undefined ? { result } : {}), ...(error ? { error } : {}) }) : undefined;
+  return { id, config: first.file, ...(record ? { record } : {}), ...(result !== undefined ? { result } : {}), notes, outcome };
+}
