@@ -6,7 +6,7 @@ import { ProfileController } from './vscode/profiles.js';
 import { LabController } from './vscode/lab.js';
 import { SweepController } from './vscode/sweep.js';
 import { ProveController } from './vscode/prove.js';
-import { probeCodewords, probePromptSections } from './vscode/probe.js';
+import { probeCodewords, probeOverWire, probePromptSections } from './vscode/probe.js';
 import { PROPOSED_SCHEME, ProposedConfigProvider } from './vscode/proposed.js';
 import { ValidatorFixProvider } from './vscode/migrate.js';
 import { Approvals } from './vscode/approve.js';
@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext) {
           labView,
           sweep,
           prove,
-          probes: { promptSections: (o) => probePromptSections(c, proposed, o), codewords: (o) => probeCodewords(c, lab, profiles, o) },
+          probes: { promptSections: (o) => probePromptSections(c, proposed, o), codewords: (o) => probeCodewords(c, lab, profiles, o), wire: (kind, o) => probeOverWire(c, lab, profiles, kind, o) },
           openWalkthrough: () => openWalkthrough(context),
         },
         c.log,

@@ -2,6 +2,7 @@ import { BarController, BarElement, CategoryScale, Chart, LinearScale, PointElem
 import { HostMessageSchema, PanelMessageSchema, type CodewordView, type PanelMessage, type PanelSession } from '../src/core/lab/view/panelProtocol.js';
 import { panelView, seconds, type ColourKey, type PanelView } from '../src/core/lab/view/panelView.js';
 import { firstDispatchToShow, TIMELINE_HEAD, timelineRows, type TimelineDispatch, type TimelineView } from '../src/core/lab/view/timelineView.js';
+import type { ProbeView } from '../src/core/lab/view/probeView.js';
 
 Chart.register(ScatterController, BarController, PointElement, BarElement, LinearScale, CategoryScale, Tooltip);
 
@@ -337,9 +338,10 @@ function renderTables(view: PanelView): void {
 }
 
 /** The panel shows sessions (charts and tables), a codeword probe's matrix, or a timeline alone (a darkmux file). */
-function mode(which: 'sessions' | 'codewords' | 'timeline'): void {
+function mode(which: 'sessions' | 'codewords' | 'timeline' | 'probe'): void {
   document.querySelectorAll<HTMLElement>('.sessions').forEach((el) => (el.hidden = which !== 'sessions'));
   $('codewords-s').hidden = which !== 'codewords';
+  $('probe-s').hidden = which !== 'probe';
   if (which === 'timeline') $('timeline-s').hidden = false;
 }
 
@@ -379,6 +381,92 @@ function renderCodewords(view: CodewordView): void {
   send({ type: 'rendered', points: 0, ms: performance.now() - t0 });
 }
 
+/** A wire probe: its verdict, notes, the curve when it has one (drawn at the panel's width), and its table. */
+function renderProbe(view: ProbeView): void {
+  const t0 = performance.now();
+  mode('probe');
+  sessions = [];
+  $('title').textContent = view.title;
+  $('probe-h').textContent = view.table.caption;
+  const verdict = $('probe-verdict');
+  verdict.textContent = view.verdict;
+  verdict.className = `tone-${view.tone}`;
+  $('probe-notes').replaceChildren(
+    ...view.notes.map((n) => {
+      const li = document.createElement('li');
+      li.textContent = n;
+      return li;
+    }),
+  );
+  table('probe-table', view.table.columns, view.table.rows.map((r) => r.cells));
+  const t = $<HTMLTableElement>('probe-table');
+  t.createCaption().textContent = view.table.caption;
+  // The tone is also a class on the row, so the theme colours it; the words in the row carry it without colour.
+  view.table.rows.forEach((r, i) => (t.tBodies[0]!.rows[i]!.className = `tone-${r.tone}`));
+  drawProbeCurve(view);
+  send({ type: 'rendered', points: view.curve?.points.length ?? 0, ms: performance.now() - t0 });
+}
+
+function drawProbeCurve(view: ProbeView): void {
+  const host = $('probe-curve');
+  const keys = $('probe-keys');
+  host.replaceChildren();
+  keys.replaceChildren();
+  const c = view.curve;
+  if (!c || !c.points.length) return;
+  const width = Math.max(300, host.clientWidth || 600);
+  const height = 220;
+  const [left, right, top, bottom] = [58, 10, 10, 34];
+  const xs = c.points.map((p) => p.x).concat(c.marks.map((m) => m.x));
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs, Math.min(...xs) + 1)];
+  const yMax = Math.max(1, ...c.points.map((p) => p.y), ...c.levels.map((l) => l.y)) * 1.05;
+  const x = (v: number) => left + ((v - x0) / (x1 - x0)) * (width - left - right);
+  const y = (v: number) => top + (1 - v / yMax) * (height - top - bottom);
+  const root = svg('svg', { width, height, role: 'img', 'aria-label': `${c.yLabel} by ${c.xLabel}: ${c.points.length} points, ${c.levels.length} levels, ${c.marks.length} marks (the table below has every value)` });
+  root.appendChild(svg('line', { class: 'lane', x1: left, x2: width - right, y1: y(0), y2: y(0) }));
+  root.appendChild(svg('text', { x: 2, y: top + 10 }, compact(yMax / 1.05)));
+  root.appendChild(svg('text', { x: 2, y: y(0) }, '0'));
+  root.appendChild(svg('text', { x: left, y: height - 4 }, `${c.xLabel} ${x0}`));
+  root.appendChild(svg('text', { x: width - right - 60, y: height - 4 }, `${x1}`));
+  c.levels.forEach((l, i) => {
+    const g = svg('g', {});
+    g.appendChild(svg('title', {}, `${l.label}: ${l.y}`));
+    g.appendChild(svg('line', { class: `pr-level pr-level${i % 3}`, x1: left, x2: width - right, y1: y(l.y), y2: y(l.y) }));
+    g.appendChild(svg('text', { x: left + 4, y: y(l.y) - 3 }, `${l.label} ${compact(l.y)}`));
+    root.appendChild(g);
+  });
+  for (const m of c.marks) {
+    const g = svg('g', {});
+    g.appendChild(svg('title', {}, `${c.xLabel} ${m.x}: ${m.label}`));
+    g.appendChild(svg('line', { class: `pr-mark tone-${m.tone}`, x1: x(m.x), x2: x(m.x), y1: top, y2: y(0) }));
+    root.appendChild(g);
+  }
+  // Points of one tone are joined in x order: one line per series (e.g. reported vs sent).
+  const tones = [...new Set(c.points.map((p) => p.tone))];
+  for (const tone of tones) {
+    const pts = c.points.filter((p) => p.tone === tone).sort((a, b) => a.x - b.x);
+    root.appendChild(svg('polyline', { class: `pr-line tone-${tone}`, points: pts.map((p) => `${x(p.x)},${y(p.y)}`).join(' ') }));
+    for (const p of pts) {
+      const g = svg('g', {});
+      g.appendChild(svg('title', {}, `${c.xLabel} ${p.x}: ${p.y}${p.label ? ` (${p.label})` : ''}`));
+      g.appendChild(svg('circle', { class: `pr-point tone-${tone}`, cx: x(p.x), cy: y(p.y), r: 3 }));
+      root.appendChild(g);
+    }
+  }
+  host.appendChild(root);
+  keys.replaceChildren(
+    ...tones.map((tone) => {
+      const span = document.createElement('span');
+      const sw = document.createElement('span');
+      sw.className = `swatch tone-${tone}`;
+      span.append(sw, ` ${c.series?.find((x) => x.tone === tone)?.label ?? c.yLabel}`);
+      return span;
+    }),
+  );
+}
+
+const compact = (v: number) => (v >= 1000 ? `${Math.round(v / 100) / 10}K` : String(Math.round(v)));
+
 window.addEventListener('message', (e: MessageEvent) => {
   const m = HostMessageSchema.safeParse(e.data);
   if (!m.success) {
@@ -388,6 +476,11 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (m.data.type === 'codewords') {
     renderCodewords(m.data.view);
     vscode.setState({ ids: [], codewords: m.data.id });
+    return;
+  }
+  if (m.data.type === 'probe') {
+    renderProbe(m.data.view);
+    vscode.setState({ ids: [], probe: m.data.id });
     return;
   }
   if (m.data.type === 'timeline') {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { AGENT_ID } from '../core/lab/workloadSchema.js';
 import { SWEEP_KNOBS } from '../core/lab/experiments/sweep.js';
+import type { ProbeKind } from '../core/lab/view/probeView.js';
 import type { Approvals } from './approve.js';
 import type { Ctx } from './ctx.js';
 import type { ConfigCommands } from './features.js';
@@ -76,6 +77,8 @@ const sweepRef = z.optional(z.union([ExperimentId, z.object({ kind: z.literal('s
 export type SweepRef = z.infer<typeof sweepRef>;
 const codewordsRef = z.optional(z.union([ExperimentId, z.object({ kind: z.literal('codewords'), id: ExperimentId })]));
 export type CodewordsRef = z.infer<typeof codewordsRef>;
+const probeRef = z.optional(z.union([ExperimentId, z.object({ kind: z.literal('probe'), id: ExperimentId })]));
+export type ProbeRef = z.infer<typeof probeRef>;
 
 /** Arguments for scripts and tests; each one given skips its picker. */
 export const SweepOptions = z.strictObject({
@@ -102,13 +105,23 @@ export const CodewordOptions = z.strictObject({
   maxGrowth: z.optional(z.int().check(z.gte(1), z.lte(50))),
 });
 export type CodewordOptions = z.infer<typeof CodewordOptions>;
+/** The wire probes (prefix-stability, tools, fill) from the editor: each runs with its own defaults. */
+export const WireProbeOptions = z.strictObject({
+  agent: AgentId,
+  /** Run under this profile; the state from before comes back when the probe ends. */
+  profile: z.optional(str(200)),
+  /** Apply that profile without the confirmation (scripts, tests). */
+  yes: z.optional(z.boolean()),
+});
+export type WireProbeOptions = z.infer<typeof WireProbeOptions>;
 
 // ── The table ──────────────────────────────────────────────────────────────────────────────────────────
 
-/** The two probes, bound to what they need (extension.ts builds them). */
+/** The probes, bound to what they need (extension.ts builds them). */
 export interface Probes {
   promptSections(opts?: ProbeOptions): Promise<unknown>;
   codewords(opts?: CodewordOptions): Promise<unknown>;
+  wire(kind: ProbeKind, opts?: WireProbeOptions): Promise<unknown>;
 }
 
 /** What the handlers call: the long-lived objects activate() builds. */
@@ -179,6 +192,10 @@ export const COMMANDS = {
   'localAiLab.probePromptSections': def({ args: z.tuple([z.optional(ProbeOptions)]), trusted: true, run: (s, opts) => s.probes.promptSections(opts) }),
   'localAiLab.probeCodewords': def({ args: z.tuple([z.optional(CodewordOptions)]), trusted: true, run: (s, opts) => s.probes.codewords(opts) }),
   'localAiLab.openCodewordProbe': def({ args: z.tuple([codewordsRef]), run: (s, ref) => s.lab.openCodewordProbe(ref) }),
+  'localAiLab.probePrefixStability': def({ args: z.tuple([z.optional(WireProbeOptions)]), trusted: true, run: (s, opts) => s.probes.wire('prefix-stability', opts) }),
+  'localAiLab.probeTools': def({ args: z.tuple([z.optional(WireProbeOptions)]), trusted: true, run: (s, opts) => s.probes.wire('tools', opts) }),
+  'localAiLab.probeFill': def({ args: z.tuple([z.optional(WireProbeOptions)]), trusted: true, run: (s, opts) => s.probes.wire('fill', opts) }),
+  'localAiLab.openProbe': def({ args: z.tuple([probeRef]), run: (s, ref) => s.lab.openProbe(ref) }),
 
   'localAiLab.openWalkthrough': def({ args: noArgs, run: (s) => s.openWalkthrough() }),
 } as const;

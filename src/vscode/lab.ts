@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { showError } from './frame.js';
 import { dispatchProgress } from '../core/format.js';
-import { idOf, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
+import { idOf, type ProbeRef, type CodewordsRef, type CompareArgs, type LabRunOptions, type SessionRef, type SweepRef } from './commands.js';
 import { summarizeSession } from '../core/lab/summary.js';
 import { listSessions, readSession, type Session } from '../core/lab/records/store.js';
 import { LAB_PICKER_WORKLOADS, loadWorkload, resumedPrompt } from '../core/lab/workload.js';
@@ -13,6 +13,7 @@ import { runLabUnderProfiles } from '../core/lab/experiments/labRun.js';
 import { editorLabEnv, labFailure, sayRestored } from './labEnv.js';
 import { sweepComparison } from '../core/lab/view/sweepView.js';
 import { listCodewordRecords, readCodewordRecord } from '../core/lab/experiments/codewordRun.js';
+import { listWireProbes, readWireProbe } from '../core/lab/probes/registry.js';
 import type { Ctx } from './ctx.js';
 import type { ProfileController } from './profiles.js';
 import { readSettings } from './settings.js';
@@ -119,6 +120,23 @@ export class LabController implements vscode.Disposable {
     } catch (err) {
       void vscode.window.showErrorMessage(`Cannot open codeword probe ${id}: ${(err as Error).message}`);
     }
+  }
+
+  /** Opens a wire probe's record (prefix-stability, tools, fill) in the Lab panel; without an id, asks which. */
+  async openProbe(ref: ProbeRef): Promise<void> {
+    let id = typeof ref === 'string' ? ref : ref?.id;
+    if (!id) {
+      const probes = listWireProbes(this.labDir()).reverse();
+      if (!probes.length) return void vscode.window.showInformationMessage('No wire probes here yet: run Local AI Lab: Probe Prompt-Cache Reuse, Probe Tool Calling or Probe Usable Context first.');
+      const pick = await vscode.window.showQuickPick(
+        probes.map((p) => ({ label: p.record.id, description: `${p.module.title} · agent ${p.record.agent}`, detail: p.record.error ? `did not finish: ${p.record.error}` : p.module.summary(p.record) })),
+        { title: 'Open Probe' },
+      );
+      if (!pick) return;
+      id = pick.label;
+    }
+    if (!readWireProbe(this.labDir(), id)) return void vscode.window.showErrorMessage(`Cannot open probe ${id}: no readable probe record of that id in ${this.labDir()}.`);
+    this.panel.showProbe(id);
   }
 
   /** Run Lab…: asks how many dispatches. */

@@ -11,12 +11,13 @@ import { comparisonLines, distinctLabels } from '../core/lab/view/report.js';
 import { listSessions, readSession, sessionDir } from '../core/lab/records/store.js';
 import { readCodewordRecord, type CodewordRecord } from '../core/lab/experiments/codewordRun.js';
 import { codewordView } from '../core/lab/experiments/codewords.js';
+import { readWireProbe } from '../core/lab/probes/registry.js';
 import type { Ctx } from './ctx.js';
 
 export const LAB_PANEL_VIEW = 'localAiLab.labPanel';
 /** A grouped comparison (a sweep): its title, one name per session id, and the lines shown instead of the pairwise differences. */
 type Group = { readonly title: string; readonly labels: readonly string[]; readonly lines: { label: string; value: string }[] };
-const StateSchema = z.object({ ids: z.array(z.string()), codewords: z.optional(z.string()) });
+const StateSchema = z.object({ ids: z.array(z.string()), codewords: z.optional(z.string()), probe: z.optional(z.string()) });
 
 /** The "Lab" webview: one panel, showing one session or comparing several; restored after a reload. */
 export class LabPanel implements vscode.Disposable {
@@ -26,6 +27,8 @@ export class LabPanel implements vscode.Disposable {
   private group: Group | undefined;
   /** Set while a codeword probe's matrix is shown (instead of sessions). */
   private codewordsId: string | undefined;
+  /** Set while a wire probe's result is shown (instead of sessions). */
+  private probeId: string | undefined;
   /** Set while a timeline read from a file is shown alone (a darkmux file; not restored after a reload). */
   private timelineOnly: { title: string; view: TimelineView } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -42,11 +45,13 @@ export class LabPanel implements vscode.Disposable {
           const s = StateSchema.safeParse(state);
           const ids = s.success ? s.data.ids.filter((id) => this.exists(id)) : [];
           const cw = s.success && s.data.codewords && this.codewordRecord(s.data.codewords) ? s.data.codewords : undefined;
-          if (!ids.length && !cw) {
+          const probe = s.success && s.data.probe && this.probeRecord(s.data.probe) ? s.data.probe : undefined;
+          if (!ids.length && !cw && !probe) {
             panel.dispose();
             return;
           }
           this.codewordsId = cw;
+          this.probeId = probe;
           this.adopt(panel, ids);
         },
       }),
@@ -70,6 +75,7 @@ export class LabPanel implements vscode.Disposable {
   show(ids: string[], group?: Group): void {
     this.group = group;
     this.codewordsId = undefined;
+    this.probeId = undefined;
     this.timelineOnly = undefined;
     this.open(ids);
   }
@@ -78,6 +84,16 @@ export class LabPanel implements vscode.Disposable {
   showCodewords(id: string): void {
     this.group = undefined;
     this.codewordsId = id;
+    this.probeId = undefined;
+    this.timelineOnly = undefined;
+    this.open([]);
+  }
+
+  /** Shows a recorded wire probe (prefix-stability, tools, fill): its verdict, table and curve. */
+  showProbe(id: string): void {
+    this.group = undefined;
+    this.codewordsId = undefined;
+    this.probeId = id;
     this.timelineOnly = undefined;
     this.open([]);
   }
@@ -86,6 +102,7 @@ export class LabPanel implements vscode.Disposable {
   showTimeline(title: string, view: TimelineView): void {
     this.group = undefined;
     this.codewordsId = undefined;
+    this.probeId = undefined;
     this.timelineOnly = { title, view };
     this.open([]);
   }
@@ -97,6 +114,12 @@ export class LabPanel implements vscode.Disposable {
       this.ctx.log.warn(`lab panel: ${(err as Error).message}`);
       return undefined;
     }
+  }
+
+  private probeRecord(id: string): ReturnType<typeof readWireProbe> {
+    const r = readWireProbe(this.labDir(), id);
+    if (!r) this.ctx.log.warn(`lab panel: no readable probe record ${id}`);
+    return r;
   }
 
   private open(ids: string[]): void {
@@ -159,6 +182,11 @@ export class LabPanel implements vscode.Disposable {
   private post(): void {
     if (this.timelineOnly) {
       void this.panel?.webview.postMessage({ type: 'timeline', ...this.timelineOnly } satisfies HostMessage);
+      return;
+    }
+    if (this.probeId) {
+      const p = this.probeRecord(this.probeId);
+      if (p) void this.panel?.webview.postMessage({ type: 'probe', id: p.record.id, view: p.module.view(p.record) } satisfies HostMessage);
       return;
     }
     if (this.codewordsId) {

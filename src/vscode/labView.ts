@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { SessionNode } from './commands.js';
 import { deleteSession, experimentRows, labWatch, profileRows, sessionRows, type LabNode, type LabRow } from '../core/lab/view/tree.js';
 import { listCodewordRecords } from '../core/lab/experiments/codewordRun.js';
+import { listWireProbes } from '../core/lab/probes/registry.js';
 import { listSweeps } from '../core/lab/experiments/sweepRun.js';
 import { listSessions, SessionLocked, SessionUnreadable } from '../core/lab/records/store.js';
 import type { Ctx } from './ctx.js';
@@ -92,9 +93,14 @@ export class LabView implements vscode.Disposable {
     this.experiments = new RowsProvider(
       () => {
         const dir = lab.readableLabDir();
-        return dir ? experimentRows(listSweeps(dir), listCodewordRecords(dir)) : [];
+        return dir ? experimentRows(listSweeps(dir), listCodewordRecords(dir), listWireProbes(dir)) : [];
       },
-      (n) => (n.kind === 'codewords' ? { title: 'Open Codeword Probe', command: 'localAiLab.openCodewordProbe', arguments: [n.id] } : { title: 'Open Sweep', command: 'localAiLab.openSweep', arguments: [n.kind === 'sweep' ? n.id : undefined] }),
+      (n) =>
+        n.kind === 'codewords'
+          ? { title: 'Open Codeword Probe', command: 'localAiLab.openCodewordProbe', arguments: [n.id] }
+          : n.kind === 'probe'
+            ? { title: 'Open Probe', command: 'localAiLab.openProbe', arguments: [n.id] }
+            : { title: 'Open Sweep', command: 'localAiLab.openSweep', arguments: [n.kind === 'sweep' ? n.id : undefined] },
     );
     // Sweeps and probes a terminal writes show up too.
     const experimentsWatcher = watch(lab.labPath(), '{sweeps,probes}/*.json');

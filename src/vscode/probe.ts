@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { showError } from './frame.js';
-import type { CodewordOptions, ProbeOptions } from './commands.js';
+import type { CodewordOptions, ProbeOptions, WireProbeOptions } from './commands.js';
 import type { Ctx } from './ctx.js';
 import { PROPOSED_SCHEME, type ProposedConfigProvider } from './proposed.js';
 import { editorLabEnv, labFailure, sayRestored } from './labEnv.js';
@@ -8,6 +8,9 @@ import { PROMPT_SECTIONS_WORKLOAD, promptSectionsLines, runPromptSectionsProbe, 
 import { runCodewordProbe, type CodewordSession } from '../core/lab/experiments/codewordRun.js';
 import { CODEWORD_WORKLOAD } from '../core/lab/experiments/codewords.js';
 import type { LabController } from './lab.js';
+import type { ProbeKind } from '../core/lab/view/probeView.js';
+import type { ProbeRecordLike } from '../core/lab/probes/module.js';
+import { wireProbe } from '../core/lab/probes/registry.js';
 import type { ProfileController } from './profiles.js';
 
 /** **Local AI Lab: Probe Prompt Sections** — the CLI's `probe prompt-sections` (the same core), shown as a read-only report. */
@@ -76,3 +79,55 @@ export async function probeCodewords(ctx: Ctx, lab: LabController, profiles: Pro
   if (errors.length) void vscode.window.showWarningMessage(`Codeword probe: ${errors.length} of ${out.sessions.length} session(s) did not finish (${errors[0]!.error}).`);
   return [...out.sessions];
 }
+
+/**
+ * **Local AI Lab: Probe Prompt-Cache Reuse / Probe Tool Calling / Probe Usable Context** — the CLI's
+ * `probe prefix-stability|tools|fill` (the same core, its defaults): as things are or under a profile (applied
+ * first, the state from before put back at the end), with progress and cancel; the result in the Lab panel.
+ */
+export async function probeOverWire(ctx: Ctx, lab: LabController, profiles: ProfileController, kind: ProbeKind, opts?: WireProbeOptions): Promise<ProbeRecordLike | undefined> {
+  const probe = wireProbe(kind);
+  const agent = opts?.agent ?? 'main';
+  let profile = opts?.profile;
+  if (!opts) {
+    const pick = await vscode.window.showQuickPick([{ label: '$(circle-slash) As things are', name: undefined as string | undefined }, ...profiles.targets().map((t) => ({ label: t.name, description: t.description, name: t.name as string | undefined }))], {
+      title: `${probe.title}: under which profile?`,
+    });
+    if (!pick) return undefined;
+    profile = pick.name;
+  }
+  const env = await editorLabEnv(ctx, 'the probe runs OpenClaw turns with it');
+  if (!env) return undefined;
+  const out = await ctx.operation(
+    `${probe.title} (agent ${agent}${profile ? `, under ${profile}` : ''})`,
+    ({ signal, report }) =>
+      probe.run({
+        env,
+        agent,
+        timeoutMs: PROBE_TURN_TIMEOUT_S * 1000,
+        root: lab.labDir(),
+        profile,
+        signal,
+        confirm: opts?.yes ? undefined : (plan, arm) => profiles.confirmPlan(arm.name, plan),
+        report: {
+          step: (m) => (ctx.log.info(`${kind} probe: ${m}`), report({ message: m })),
+          turn: (what) => report({ message: what }),
+        },
+      }),
+    { failure: (e) => labFailure('The probe', e) },
+  );
+  if (profile) await ctx.refresh({ inspectServers: true, validate: true });
+  if (!out) return undefined;
+  const failed = out.outcome.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (out.outcome.status === 'failed' ? out.outcome.error : undefined);
+  if (failed) showError(ctx.log, profile && out.outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', out.outcome.cause ?? new Error(failed)), out.outcome.cause);
+  sayRestored(ctx, probe.title, out.outcome.restore, out.outcome.profileBefore);
+  if (!out.record) return undefined;
+  // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
+  lab.panel.showProbe(out.id);
+  const rec = probe.read(lab.labDir(), out.id);
+  if (!rec.error && !probe.good(rec)) void vscode.window.showWarningMessage(`${probe.title}: ${probe.summary(rec)}`);
+  return rec;
+}
+
+/** Per OpenClaw turn (the CLI's --timeout default). */
+const PROBE_TURN_TIMEOUT_S = 600;

@@ -48,7 +48,7 @@ describe('manifest and docs', () => {
 
   it('what runs programs named by workspace files needs trust (lab runs, sweeps, probes); reading records and the config does not', () => {
     const trusted = Object.entries(COMMANDS).filter(([, d]) => 'trusted' in d && d.trusted).map(([id]) => id).sort();
-    assert.deepEqual(trusted, ['localAiLab.probeCodewords', 'localAiLab.probePromptSections', 'localAiLab.proveFix', 'localAiLab.resumeLab', 'localAiLab.runLab', 'localAiLab.runLab6', 'localAiLab.runSweep']);
+    assert.deepEqual(trusted, ['localAiLab.probeCodewords', 'localAiLab.probeFill', 'localAiLab.probePrefixStability', 'localAiLab.probePromptSections', 'localAiLab.probeTools', 'localAiLab.proveFix', 'localAiLab.resumeLab', 'localAiLab.runLab', 'localAiLab.runLab6', 'localAiLab.runSweep']);
   });
 
   it('each menu entry passes its command arguments the table takes; a call from outside with others is refused', () => {
@@ -63,7 +63,9 @@ describe('manifest and docs', () => {
     for (const m of pkg.contributes.menus['view/title'] as { command: string }[]) assert.ok(args(m.command, []), `${m.command} from a view's title bar`);
     for (const m of pkg.contributes.menus['editor/title'] as { command: string }[]) assert.ok(args(m.command, [{ scheme: 'local-ai-lab-proposed' }, { groupId: 1 }]), `${m.command} from the diff's title bar`);
     // Tree rows' clicks (src/vscode/labView.ts) pass an id.
-    for (const id of ['localAiLab.openLabSession', 'localAiLab.showProfile', 'localAiLab.openSweep', 'localAiLab.openCodewordProbe']) assert.ok(args(id, ['x-1']), id);
+    for (const id of ['localAiLab.openLabSession', 'localAiLab.showProfile', 'localAiLab.openSweep', 'localAiLab.openCodewordProbe', 'localAiLab.openProbe']) assert.ok(args(id, ['x-1']), id);
+    assert.ok(!args('localAiLab.openProbe', ['../x']), 'a probe id never leaves probes/');
+    assert.ok(!args('localAiLab.probeFill', [{ agent: 'main', turns: 3 }]), 'the wire probes take only the options they know');
     assert.ok(!args('localAiLab.applyFix', [{ title: 'x', plan: { edits: [], actions: [] } }]), 'applyFix never takes a plan');
     assert.ok(!args('localAiLab.resumeLab', ['../../etc']), 'a session id never leaves runs/');
     assert.ok(!args('localAiLab.runSweep', [{ knobs: ['notAKnob'] }]));

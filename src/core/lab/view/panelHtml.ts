@@ -31,6 +31,9 @@ export function panelHtml(o: { cspSource: string; nonce: string; scriptUri: stri
 <main>
 <section id="codewords-s" aria-labelledby="cw-h" hidden><h2 id="cw-h">Codeword survival</h2><p id="cw-summary"></p><div id="codewords"></div>
 <p class="legend">Only behavioural evidence after a compaction (work that applies a codeword, or its recall) counts as surviving the summary; a codeword in the summary text alone does not.</p></section>
+<section id="probe-s" aria-labelledby="probe-h" hidden><h2 id="probe-h">Probe</h2><p id="probe-verdict" role="status"></p><ul id="probe-notes" class="notes"></ul>
+<div id="probe-curve" class="timeline"></div><div id="probe-keys" class="keys" aria-label="Curve legend"></div>
+<div class="scroll"><table id="probe-table"></table></div></section>
 <section class="sessions" aria-labelledby="strip-h"><h2 id="strip-h">Wall time per dispatch</h2><div class="chart"><canvas id="strip" role="img"></canvas></div>
 <div id="legend" class="keys" aria-label="Colour legend"></div>
 <p class="legend">Shape: ● completed, ▲ missed its wrap-up, ✕ failed. Points of one session are spread up and down a little so equal times stay visible. Click a point for its output.</p></section>

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { TimelineViewSchema } from './timelineView.js';
+import { ProbeViewSchema } from './probeView.js';
 
 /** Messages between the lab panel and the extension: typed, validated on both sides, unknown ones ignored. */
 const IntervalSchema = z.object({ value: z.number(), low: z.number(), high: z.number() });
@@ -56,6 +57,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('show'), sessions: z.array(PanelSessionSchema), title: z.optional(z.string()), differences: z.optional(z.array(z.object({ label: z.string(), value: z.string() }))) }),
   /** Show a codeword probe's survival matrix instead of sessions. */
   z.object({ type: z.literal('codewords'), id: z.string(), view: CodewordViewSchema }),
+  /** Show a wire probe's result (prefix-stability, tools, fill) instead of sessions. */
+  z.object({ type: z.literal('probe'), id: z.string(), view: ProbeViewSchema }),
   /** One more dispatch of a running session. */
   z.object({ type: z.literal('dispatch'), session: PanelSessionSchema }),
   /** A timeline alone, read-only (a darkmux file). */

@@ -31,6 +31,8 @@ export const ProbeViewSchema = z.object({
       points: z.array(z.object({ x: z.number(), y: z.number(), tone: Tone, label: z.optional(z.string()) })),
       /** Horizontal lines: a limit or a threshold (registered C, predicted trigger, the server's loaded context). */
       levels: z.array(z.object({ y: z.number(), label: z.string() })),
+      /** What each tone's line is (the legend); absent: the y label. */
+      series: z.optional(z.array(z.object({ tone: Tone, label: z.string() }))),
       /** Vertical marks at an x: a compaction, a truncation, a cache bust. */
       marks: z.array(z.object({ x: z.number(), label: z.string(), tone: Tone })),
     }),

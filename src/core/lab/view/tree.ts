@@ -7,6 +7,7 @@ import type { ProfileTarget } from '../../profiles/types.js';
 import type { CodewordRecord } from '../experiments/codewordRun.js';
 import { survivedCounts } from '../experiments/codewords.js';
 import type { SweepRecord } from '../experiments/sweepRun.js';
+import type { ProbeModule, ProbeRecordLike } from '../probes/module.js';
 
 /**
  * The Lab view's rows, as plain data: the VS Code adapter turns each into a TreeItem and nothing else, so
@@ -18,7 +19,8 @@ export type LabNode =
   | { readonly kind: 'session'; readonly id: string }
   | { readonly kind: 'profile'; readonly name: string }
   | { readonly kind: 'sweep'; readonly id: string }
-  | { readonly kind: 'codewords'; readonly id: string };
+  | { readonly kind: 'codewords'; readonly id: string }
+  | { readonly kind: 'probe'; readonly id: string };
 
 export interface LabRow {
   readonly node: LabNode;
@@ -90,7 +92,7 @@ export function profileRows(targets: readonly ProfileTarget[], inForce: string |
  * Sweeps and codeword probes, newest first: a sweep says how it ended and which variants broke completion
  * (coupled) or helped (additive); a probe says, per codeword, in how many sessions it survived the summary.
  */
-export function experimentRows(sweeps: readonly SweepRecord[], probes: readonly CodewordRecord[]): LabRow[] {
+export function experimentRows(sweeps: readonly SweepRecord[], probes: readonly CodewordRecord[], wireProbes: readonly { readonly module: ProbeModule; readonly record: ProbeRecordLike }[] = []): LabRow[] {
   const rows: { at: string; row: LabRow }[] = [];
   for (const sw of sweeps) {
     const variants = sw.arms.slice(1);
@@ -121,6 +123,20 @@ export function experimentRows(sweeps: readonly SweepRecord[], probes: readonly 
         tooltip: `${p.id}\nSurvived the summary (sessions with a compaction): ${summary || 'none'}\nconfig: ${p.config}`,
         icon: failed ? 'warning' : 'symbol-key',
         contextValue: 'labCodewords',
+      },
+    });
+  }
+  // The wire probes (prefix-stability, tools, fill): each says its verdict in its own words.
+  for (const { module, record: p } of wireProbes) {
+    rows.push({
+      at: p.startedAt,
+      row: {
+        node: { kind: 'probe', id: p.id },
+        label: `${p.kind} · agent ${p.agent} · ${when(p.startedAt)}`,
+        description: `${p.profile ? `${p.profile} · ` : ''}${p.error ? `did not finish: ${p.error}` : module.summary(p)}`,
+        tooltip: `${p.id}\n${module.title}${p.error ? `\n${p.error}` : ''}`,
+        icon: p.error ? 'warning' : 'pulse',
+        contextValue: 'labProbe',
       },
     });
   }
