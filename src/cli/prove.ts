@@ -51,7 +51,7 @@ export async function labProve(o: ProveOptions, positionals: readonly string[]):
     }
     if (o.json) console.log(JSON.stringify(plan, null, 2));
     else {
-      console.log(`prove ${plan.rule} at ${plan.path}: ${plan.workload} × ${plan.n} per arm`);
+      console.log(`prove ${plan.rule} at ${plan.path}: ${plan.workload} × ${plan.n} per arm, ${plan.interleaved ? 'arms interleaved dispatch by dispatch' : 'one arm after the other (the fix acts on a server)'}`);
       console.log(`  as-is  the config as it is`);
       console.log(`  fix    ${plan.fix} (${plan.arms[1].edits.length} edit${plan.arms[1].edits.length === 1 ? '' : 's'})`);
     }
@@ -73,14 +73,14 @@ export async function labProve(o: ProveOptions, positionals: readonly string[]):
         cwd: process.cwd(),
         signal,
         report: cliReporter(json, 'prove: '),
-        onStart: (i, total) => !json && process.stderr.write(`dispatch ${i + 1}/${total}… `),
+        onStart: (i) => !json && process.stderr.write(`dispatch ${i + 1}/${n}… `),
         onDispatch: (r) => !json && process.stderr.write(`${secs(r.wallMs)} s${r.completed ? '' : ` (${r.errorKind ?? 'expectations not met'})`}\n`),
       });
     } catch (err) {
       return said(err);
     }
     const { plan, outcome, comparison, evidence } = out;
-    const [a, b] = outcome.arms.map((x) => x.result);
+    const [a, b] = [out.asIs, out.fix];
     const sessions = { asIs: a?.session.id ?? null, fix: b?.session.id ?? null };
     if (json) console.log(JSON.stringify({ ...plan, sessions, comparison: comparison ?? null, evidence: evidence ?? null, restore: outcome.restore ?? null, status: outcome.status }, null, 2));
     else if (comparison) {

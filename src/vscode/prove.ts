@@ -59,7 +59,7 @@ export class ProveController {
         { failure: (e) => (e instanceof ProveError ? e.message : labFailure('The proof', e)) },
       );
       if (!done) return undefined;
-      const [a, b] = done.outcome.arms.map((x) => x.result);
+      const [a, b] = [done.asIs, done.fix];
       if (a && b) this.lab.panel.show([a.session.id, b.session.id]);
       const restored = !done.outcome.restore || done.outcome.restore.ok ? 'The state from before is restored.' : `The state from before was NOT restored: ${done.outcome.restore.error}`;
       const text = done.evidence ? `${measuredLine(done.evidence)} ${restored}` : `The proof did not finish (${done.outcome.error ?? done.outcome.status}). ${restored}`;

@@ -30,7 +30,8 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     const r = await runCli(['lab', 'prove', 'compaction-model-missing', '--config', file, ...lms, '-n', '3', '--workload', 'quick-check', '--dry-run', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(out), ['rule', 'path', 'fix', 'workload', 'arms', 'n']);
+    assert.deepEqual(Object.keys(out), ['rule', 'path', 'fix', 'workload', 'arms', 'n', 'interleaved']);
+    assert.equal(out.interleaved, true, 'a fix that only edits the config alternates with as-is dispatch by dispatch');
     assert.deepEqual([out.rule, out.path, out.workload, out.n], ['compaction-model-missing', 'agents.defaults.compaction', 'quick-check', 3]);
     assert.equal(out.fix, 'Use lmstudio/qwen3-4b-instruct-2507 as the compaction model and the memory-flush model (and register it)');
     assert.deepEqual(out.arms.map((a: { name: string }) => a.name), ['as-is', 'fix']);
@@ -66,7 +67,7 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     assert.equal(none.stdout, '');
   });
 
-  it('without --dry-run: as-is then the fix through the borrow, n dispatches each, the comparison, and the config\'s bytes as before', async () => {
+  it('without --dry-run: as-is and the fix through the borrow, interleaved dispatch by dispatch, n each, the comparison, and the config\'s bytes as before', async () => {
     // A scripted LM Studio holding the primary at 32,768 while the config registers 131,072: context-window-mismatch.
     let chats = 0;
     const seen: string[] = [];
@@ -98,9 +99,16 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     assert.deepEqual([lines[0].rule, lines[0].n, lines[0].sessions], ['context-window-mismatch', 2, out.sessions]);
     assert.ok(lines[0].loadedModels.some((m: { id: string; context: number }) => m.id === 'qwen/qwen3-coder-30b' && m.context === 32768), JSON.stringify(lines[0].loadedModels));
     assert.deepEqual(lines[0].completion, { asIs: 1, fix: 1 });
-    // Each arm ran with its own config in force: as-is at 131,072, the fix at 32,768; then the bytes from before.
+    // Each arm ran with its own config in force, alternating: as-is at 131,072, the fix at 32,768; then the bytes from before.
     assert.equal(chats, 4);
-    assert.deepEqual(seen, ['131072', '131072', '32768', '32768']);
+    assert.deepEqual(seen, ['131072', '32768', '131072', '32768']);
+    // Each arm's dispatches are one complete session, continued round after round.
+    for (const id of [out.sessions.asIs, out.sessions.fix]) {
+      const session = JSON.parse(fs.readFileSync(path.join(dir, '.local-ai-lab', 'runs', id, 'session.json'), 'utf8'));
+      assert.deepEqual([session.status, session.repeats], ['complete', 2], id);
+      const indices = fs.readFileSync(path.join(dir, '.local-ai-lab', 'runs', id, 'dispatches.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).index);
+      assert.deepEqual(indices, [0, 1], id);
+    }
     assert.equal(fs.readFileSync(config, 'utf8'), text);
     assert.equal(fs.existsSync(path.join(dir, 'local-ai-lab', 'profile.json')), false, 'no profile recorded in force afterwards');
     // check on the same config now carries the measured figure in the finding's message (the editor's hover shows it).

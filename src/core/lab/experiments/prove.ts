@@ -49,8 +49,10 @@ export interface ProvePlan {
   readonly fix: string;
   readonly workload: string;
   readonly arms: readonly [{ readonly name: 'as-is' }, { readonly name: 'fix'; readonly edits: readonly ProveEdit[] }];
-  /** Dispatches per arm (arms interleaved). */
+  /** Dispatches per arm. */
   readonly n: number;
+  /** The arms alternate dispatch by dispatch (false when the fix also acts on a server: one arm after the other). */
+  readonly interleaved: boolean;
 }
 
 /** Why a proof cannot be planned: `usage` for a call to correct (exit 2), `nothing` for a config with nothing to prove (exit 1). */
@@ -94,6 +96,7 @@ export function planProve(findings: readonly Finding[], o: { rule: string; path?
     workload: o.workload ?? DEFAULT_PROVE_WORKLOAD,
     arms: [{ name: 'as-is' }, { name: 'fix', edits }],
     n: o.n ?? DEFAULT_PROVE_N,
+    interleaved: fix.plan.actions.length === 0 && (o.n ?? DEFAULT_PROVE_N) > 1,
   };
 }
 
@@ -104,25 +107,34 @@ export function planProve(findings: readonly Finding[], o: { rule: string; path?
  */
 export function fixArmPlan(now: CheckedFile, rule: string, path: string | undefined): ProfilePlan {
   const { fix } = preferred(now.findings, { rule, path });
-  const file = now.read.doc.file;
-  if (fix.plan.edits.some((e) => e.file !== file)) throw new ProveError(`the preferred fix of ${rule} edits an $include'd file; lab prove applies fixes to ${file} only`, 'nothing');
-  const primary = now.observation.model.refs.find((r) => r.role === 'primary');
+  if (fix.plan.edits.some((e) => e.file !== now.read.doc.file)) throw new ProveError(`the preferred fix of ${rule} edits an $include'd file; lab prove applies fixes to ${now.read.doc.file} only`, 'nothing');
   const before = now.read.doc.text;
+  return configPlan(now, `${rule} fix`, fix.title, applyEdits(before, fix.plan.edits.flatMap((e) => e.edits)), fix.plan.actions);
+}
+
+/** The as-is arm of a later round: the config's text from before the proof put back (such a fix edits only the config). */
+export function asIsArmPlan(now: CheckedFile, original: CheckedFile): ProfilePlan {
+  return configPlan(now, 'as-is', 'the config as it was before the proof', original.read.doc.text, []);
+}
+
+/** A plan that turns the config's text into `after` (and runs `actions`), in the shape the borrow applies. */
+function configPlan(now: CheckedFile, name: string, what: string, after: string, actions: ProfilePlan['actions']): ProfilePlan {
+  const primary = now.observation.model.refs.find((r) => r.role === 'primary');
   return {
     profile: {
-      name: `${rule} fix`,
+      name,
       builtin: false,
-      description: fix.title,
+      description: what,
       whenItWins: '',
       primary: { ref: primary?.ref ?? '', providerId: primary?.providerId ?? '', modelId: primary?.modelId ?? '', context: { value: 0, source: 'derived' } },
       budget: { value: 0, source: 'derived' },
       notes: [],
     },
-    file,
-    before,
-    after: applyEdits(before, fix.plan.edits.flatMap((e) => e.edits)),
-    configChanges: [fix.title],
-    actions: fix.plan.actions,
+    file: now.read.doc.file,
+    before: now.read.doc.text,
+    after,
+    configChanges: [what],
+    actions,
     unloadsOperatorModels: [],
     warnings: [],
   };
@@ -137,22 +149,51 @@ export interface ProveRunOptions extends Omit<LabRunOptions, 'look' | 'profile' 
 
 export interface ProveOutcome {
   readonly plan: ProvePlan;
-  readonly outcome: ExperimentOutcome<ArmSpec, { session: Session; dispatches: DispatchRecord[] }>;
+  readonly outcome: ExperimentOutcome<ProveArm, { session: Session; dispatches: DispatchRecord[] }>;
+  /** Each arm's session as it stands at the end (absent: the arm never ran). */
+  readonly asIs?: { session: Session; dispatches: DispatchRecord[] };
+  readonly fix?: { session: Session; dispatches: DispatchRecord[] };
   /** The fix against as-is (B against A), when both arms ran. */
   readonly comparison?: ReturnType<typeof compareSessions>;
   /** What was stored in the lab folder's evidence.jsonl, when both arms ran. */
   readonly evidence?: ProofEvidence;
 }
 
+/** One round's arm: `as-is` or `fix`, and the round (0-based) it belongs to. */
+export interface ProveArm extends ArmSpec {
+  readonly name: 'as-is' | 'fix';
+  readonly round: number;
+}
+
 /**
- * The paired lab: the config as it is, then the fix applied through the borrow, n dispatches each, and the state
- * from before restored after success, failure and cancel alike (the driver's promise). Arms run one after the other.
+ * The arms in the order they run: interleaved (as-is, fix, as-is, fix, …, one dispatch each) when the fix only
+ * edits the config, so a drift of the machine over the proof (a model warming, another program's load) falls on
+ * both arms alike; one after the other (n dispatches each) when the fix also acts on a server, whose state the
+ * lab cannot put back between rounds without reloading models.
+ */
+export function proveArms(first: CheckedFile, plan: ProvePlan): ProveArm[] {
+  const { rule, path, n, interleaved } = plan;
+  const fixArm = (round: number): ProveArm => ({ name: 'fix', round, required: true, plan: (now) => fixArmPlan(now, rule, path) });
+  if (!interleaved) return [{ name: 'as-is', round: 0 }, fixArm(0)];
+  const arms: ProveArm[] = [];
+  for (let k = 0; k < n; k++) {
+    arms.push(k === 0 ? { name: 'as-is', round: 0 } : { name: 'as-is', round: k, required: true, plan: (now) => asIsArmPlan(now, first) });
+    arms.push(fixArm(k));
+  }
+  return arms;
+}
+
+/**
+ * The paired lab: the config as it is against the fix applied through the borrow, n dispatches each, the arms
+ * interleaved round by round (proveArms), and the state from before restored after success, failure and cancel
+ * alike (the driver's promise). Each arm's dispatches form one lab session, continued round after round.
  */
 export async function runProve(o: ProveRunOptions): Promise<ProveOutcome> {
   const first = o.first ?? (await lookNow(o.env));
   const plan = planProve(first.findings, { rule: o.rule, path: o.path, workload: o.workload.name, n: o.n });
-  const arms: ArmSpec[] = [{ name: 'as-is' }, { name: 'fix', required: true, plan: (now) => fixArmPlan(now, o.rule, plan.path) }];
-  const outcome = await runExperiment<ArmSpec, { session: Session; dispatches: DispatchRecord[] }>({
+  const arms = proveArms(first, plan);
+  const sessions: Partial<Record<ProveArm['name'], { session: Session; dispatches: DispatchRecord[] }>> = {};
+  const outcome = await runExperiment<ProveArm, { session: Session; dispatches: DispatchRecord[] }>({
     env: o.env,
     first,
     what: 'the proof',
@@ -160,19 +201,30 @@ export async function runProve(o: ProveRunOptions): Promise<ProveOutcome> {
     signal: o.signal,
     report: o.report,
     stopAfter: (r) => r.session.status === 'cancelled',
-    run: (arm, now, signal) => runLab({ ...o, look: now, signal, profile: arm.name === 'fix' ? `${o.rule} fix` : 'as-is' }),
+    run: async (arm, now, signal) => {
+      const label = arm.name === 'fix' ? `${o.rule} fix` : 'as-is';
+      const before = sessions[arm.name];
+      // Interleaved: round k asks the arm's session for its (k+1)th dispatch; the last round leaves it at n.
+      const r = plan.interleaved
+        ? await runLab({ ...o, n: 1, look: now, signal, profile: label, ...(before ? { resume: { ...before.session, repeats: arm.round + 1 } } : {}) })
+        : await runLab({ ...o, look: now, signal, profile: label });
+      sessions[arm.name] = r;
+      return r;
+    },
   });
-  const [a, b] = outcome.arms.map((x) => x.result);
-  if (!a || !b) return { plan, outcome };
-  const comparison = compareSessions(a.dispatches, b.dispatches);
-  const evidence = proofEvidence(plan, first, a, b, comparison);
+  const a = sessions['as-is'];
+  const b = sessions.fix;
+  const complete = (x?: { dispatches: DispatchRecord[] }) => !!x && x.dispatches.length >= plan.n;
+  if (!complete(a) || !complete(b)) return { plan, outcome, ...(a ? { asIs: a } : {}), ...(b ? { fix: b } : {}) };
+  const comparison = compareSessions(a!.dispatches, b!.dispatches);
+  const evidence = proofEvidence(plan, first, a!, b!, comparison);
   const fd = fs.openSync(evidenceFile(o.root), 'a');
   try {
     appendLine(fd, evidence);
   } finally {
     fs.closeSync(fd);
   }
-  return { plan, outcome, comparison, evidence };
+  return { plan, outcome, asIs: a, fix: b, comparison, evidence };
 }
 
 /** Where proofs are kept: one JSON line per proof in the lab folder. */
