@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../support/cli.js';
+import { listSweeps, readSweepRecord } from '../../src/core/lab/experiments/sweepRun.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
 // #27 item 4: a lab that borrowed the config and the servers is stopped by SIGTERM, SIGHUP or SIGKILL at a
@@ -83,5 +84,29 @@ describe('a lab stopped by a signal (#27 item 4)', () => {
     // Had the next run taken the variant as "the state from before", it would have put the variant back.
     assert.equal(fs.readFileSync(t.config, 'utf8'), t.before, 'openclaw.json as before the killed lab');
     assert.deepEqual(await t.loadedNow(), before, 'LM Studio as before the killed lab');
+  });
+
+  it('SIGKILL during a sweep: its record reads "interrupted", not "running" forever; the next lab, even one that borrows nothing, puts the config back first', async () => {
+    const t = await setup();
+    const args = ['lab', 'sweep', 'quick-check', '--base', 'with-compactor', '--profiles', path.join(t.dir, 'profiles.json'), '--knobs', 'budget', '-n', '3', '--config', t.config];
+    let pid = 0;
+    const running = runCli(args, { cwd: t.dir, onSpawn: (p) => (pid = p) });
+    const sweeps = path.join(t.dir, '.local-ai-lab', 'sweeps');
+    const until = Date.now() + 30_000;
+    while (!(fs.existsSync(sweeps) && fs.readdirSync(sweeps).some((f) => f.endsWith('.json'))) && Date.now() < until) await sleep(20);
+    const file = path.join(sweeps, fs.readdirSync(sweeps).find((f) => f.endsWith('.json'))!);
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).status, 'running');
+    await sleep(Math.random() * 800);
+    process.kill(pid, 'SIGKILL');
+    await running;
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).status, 'running', 'a killed process wrote nothing more');
+    // Every reader (the Experiments view, the Lab panel, the next sweep's list) reads it through the record folder.
+    const id = path.basename(file, '.json');
+    assert.equal(readSweepRecord(path.join(t.dir, '.local-ai-lab'), id).status, 'interrupted');
+    assert.deepEqual(listSweeps(path.join(t.dir, '.local-ai-lab')).map((r) => r.status), ['interrupted']);
+    const next = await runCli(['lab', 'run', 'quick-check', '-n', '1', '--config', t.config], { cwd: t.dir });
+    assert.equal(next.status, 0, next.stderr);
+    assert.match(next.stderr, /recovered: the sweep, started \S+, was stopped before it restored/);
+    assert.equal(fs.readFileSync(t.config, 'utf8'), t.before, 'openclaw.json as before the killed sweep');
   });
 });

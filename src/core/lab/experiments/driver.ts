@@ -90,8 +90,9 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
   let cause: unknown;
   // A look is reused until something may have changed the config or the servers.
   let current = o.first;
-  // A lab killed while it had borrowed this config left the way back: take it before anything else.
-  if (!o.deps && o.arms.some((a) => a.plan)) {
+  // A lab killed while it had borrowed this config left the way back: take it before anything else — also when this
+  // experiment borrows nothing, or it would measure the killed one's variant as "the config as it is".
+  if (!o.deps) {
     const r = await recoverBorrow(o.env);
     if (r) {
       o.report?.step?.(

@@ -1,9 +1,10 @@
+import os from 'node:os';
 import * as z from 'zod/mini';
 import { armFigures, judge, planArm, type KnobValue, type SweepPlan, type SweepRow, type Variant } from './sweep.js';
 import { runLab, type LabRunOptions } from '../session.js';
 import { summarizeSession } from '../summary.js';
 import type { RunOptions } from '../dispatch/runner.js';
-import { newSessionId, type DispatchRecord, type Session } from '../records/store.js';
+import { newSessionId, ownerMayRun, type DispatchRecord, type Session } from '../records/store.js';
 import { recordFolder } from '../records/folder.js';
 import type { RestoreReport } from '../borrow.js';
 import type { CheckedFile } from '../../sources.js';
@@ -146,7 +147,10 @@ export const SweepRecordSchema = z.looseObject({
   openclawVersion: z.nullable(z.string()),
   n: z.int(),
   startedAt: z.string(),
-  status: z.enum(['running', 'complete', 'cancelled', 'failed']),
+  /** 'interrupted' is never written: it is how a reader sees a 'running' sweep whose process died (SIGKILL, a crash). */
+  status: z.enum(['running', 'complete', 'cancelled', 'failed', 'interrupted']),
+  /** The process that writes the record while the sweep runs (absent in records of older releases). */
+  owner: z.optional(z.object({ pid: z.int(), host: z.string() })),
   arms: z.array(
     z.looseObject({
       name: z.string(),
@@ -163,8 +167,10 @@ export type SweepRecord = z.infer<typeof SweepRecordSchema>;
 
 const sweeps = recordFolder('sweeps', 'sweep', SweepRecordSchema);
 export const writeSweepRecord = (root: string, r: SweepRecord): void => void sweeps.write(root, r);
-export const readSweepRecord = sweeps.read;
-export const listSweeps = sweeps.list;
+/** A sweep still 'running' whose process is gone reads 'interrupted' (its sessions read so too; recoverBorrow puts the config back). */
+const asRead = (r: SweepRecord): SweepRecord => (r.status === 'running' && r.owner && !ownerMayRun(r.owner) ? { ...r, status: 'interrupted' } : r);
+export const readSweepRecord = (root: string, id: string): SweepRecord => asRead(sweeps.read(root, id));
+export const listSweeps = (root: string): SweepRecord[] => sweeps.list(root).map(asRead);
 
 /** The record of a sweep from its plan and (so far) its arms. */
 export function sweepRecord(id: string, workload: string, plan: SweepPlan, openclawVersion: string | null, n: number, startedAt: string, status: SweepRecord['status'], arms: readonly ArmResult[]): SweepRecord {
@@ -181,6 +187,7 @@ export function sweepRecord(id: string, workload: string, plan: SweepPlan, openc
     n,
     startedAt,
     status,
+    ...(status === 'running' ? { owner: { pid: process.pid, host: os.hostname() } } : {}),
     arms: [
       { name: 'base', knob: null, from: null, to: null, session: sessionOf('base'), verdict: null, ...(errorOf('base') ? { error: errorOf('base') } : {}) },
       ...plan.variants.map((v) => ({ name: v.name, knob: v.knob, from: v.from as KnobValue, to: v.to as KnobValue, session: sessionOf(v.name), verdict: status === 'running' ? null : verdictOf(v.name), ...(errorOf(v.name) ? { error: errorOf(v.name) } : {}) })),

@@ -230,6 +230,11 @@ const LockSchema = z.looseObject({ pid: z.int(), host: z.optional(z.string()), s
 
 const pidAlive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid);
 
+/** Whether the process that wrote `owner` may still run: one on another machine (a shared folder) cannot be judged here, so it may. */
+export function ownerMayRun(owner: { pid: number; host?: string }): boolean {
+  return owner.host !== undefined && owner.host !== os.hostname() ? true : pidAlive(owner.pid);
+}
+
 function lockOwner(dir: string): { pid: number; host?: string; alive: boolean; raw: string } | undefined {
   return lockOwnerOf(dir, path.join(dir, 'lock'));
 }
@@ -251,7 +256,7 @@ function lockOwnerOf(dir: string, file: string): { pid: number; host?: string; a
     /* a torn lock file: nobody can be proven to own it */
   }
   // A lock taken on another machine (a shared folder) cannot be judged by pid here: it counts as held.
-  return { pid, host, alive: host !== undefined && host !== os.hostname() ? true : pidAlive(pid), raw };
+  return { pid, host, alive: ownerMayRun({ pid, host }), raw };
 }
 
 /** Waits `ms` without a timer: lockSession is synchronous, and the wait is a few milliseconds at most. */
