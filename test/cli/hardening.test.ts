@@ -353,6 +353,26 @@ describe('secrets and where requests go', () => {
     assert.equal(t.baseUrl, 'https://api.openai.com/v1');
   });
 
+  it('a key from the environment is not sent to a one-label host name (search domains may resolve it anywhere); a literal key or an address is', () => {
+    const target = (baseUrl: string, apiKey: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-hard-'));
+      const config = path.join(dir, 'openclaw.json');
+      fs.writeFileSync(config, `{ models: { providers: { box: { baseUrl: '${baseUrl}', apiKey: '${apiKey}', models: [{ id: 'm', name: 'm' }] } } }, agents: { defaults: { model: 'box/m' } } }`);
+      return (o?: { allowHosted?: boolean }) => openAiTarget(check({ doc: readConfig(config).doc }).observation, BUILTIN_WORKLOADS[0]!, o);
+    };
+    process.env.LAL_TEST_BOX_KEY = 'k-box';
+    try {
+      assert.throws(() => target('http://gpu-box:1234/v1', '${LAL_TEST_BOX_KEY}')(), /one-label host name .* apiKey comes from the environment \(\$\{LAL_TEST_BOX_KEY\}\).*--allow-hosted/);
+      assert.equal(target('http://gpu-box:1234/v1', '${LAL_TEST_BOX_KEY}')({ allowHosted: true }).apiKey, 'k-box');
+      assert.equal(target('http://gpu-box:1234/v1', 'literal-key')().apiKey, 'literal-key');
+      assert.equal(target('http://192.168.1.20:1234/v1', '${LAL_TEST_BOX_KEY}')().apiKey, 'k-box');
+      assert.equal(target('http://localhost:1234/v1', '${LAL_TEST_BOX_KEY}')().apiKey, 'k-box');
+      assert.equal(target('http://gpu-box.local:1234/v1', '${LAL_TEST_BOX_KEY}')().apiKey, 'k-box');
+    } finally {
+      delete process.env.LAL_TEST_BOX_KEY;
+    }
+  });
+
   it('item 13: a baseUrl with user:password@ is not contacted, says why, and the password is in no output', async () => {
     const s = await serve({ ...lmStudioRoutes(), 'POST /v1/chat/completions': { chat: ok() } });
     const { dir, config } = project(s);

@@ -10,7 +10,7 @@ import { findProvider, findRow, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
 import type { Observation } from '../observation.js';
 import { requestText } from '../servers/http.js';
-import { credentialsRefusal, hasUrlCredentials, isLocalServer, redactCredentials } from '../servers/address.js';
+import { credentialsRefusal, hasUrlCredentials, isLocalServer, isSingleLabelHost, redactCredentials } from '../servers/address.js';
 import { openAiDispatcher } from './dispatch/openai.js';
 import { gatewayListening, OPENCLAW_MESSAGE_FILE_MAX, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
@@ -95,7 +95,13 @@ export function openAiTarget(obs: Observation, w: Workload, opts: TargetOptions 
     );
   }
   const key = p.node.members.find((m) => m.key === 'apiKey')?.value;
-  const apiKey = key?.kind === 'string' ? resolveApiKey(key.value as string) : undefined;
+  const written = key?.kind === 'string' ? (key.value as string) : undefined;
+  if (written?.includes('${') && isSingleLabelHost(p.baseUrl) && !opts.allowHosted) {
+    throw new LabPreflightError(
+      `provider "${parts.providerId}" is at ${redactCredentials(p.baseUrl)}, a one-label host name that the resolver's search domains may turn into a host outside this network, and its apiKey comes from the environment (${written}); the lab does not send such a key there. Use the server's address or a .local name, or allow hosted endpoints on this machine (setting localAiLab.lab.allowHostedEndpoints, CLI --allow-hosted)`,
+    );
+  }
+  const apiKey = written !== undefined ? resolveApiKey(written) : undefined;
   return { baseUrl: p.baseUrl.replace(/\/+$/, ''), model: parts.modelId, apiKey, ref };
 }
 

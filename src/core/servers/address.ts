@@ -73,3 +73,17 @@ export function isLocalServer(baseUrl: string): boolean {
   if (host.startsWith('fe80:') || host.startsWith('fd') || host.startsWith('fc')) return host.includes(':');
   return !host.includes('.') && !host.includes(':');
 }
+
+/**
+ * A host name of one label (`gpu-box`): local by our rule, but the resolver's search domains may turn it into a
+ * host anywhere, so a secret from the environment is not sent to it on that rule alone (lab session.ts).
+ */
+export function isSingleLabelHost(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host !== 'localhost' && !host.includes('.') && !host.includes(':') && !host.startsWith('[') && !/^\d+$/.test(host);
+}
