@@ -390,6 +390,9 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
   const skip = new Set<string>();
   let current = text;
   const originalTree = toValue(parseDocument(file, text).root);
+  // A guard's meaning changes only with the user's own edit: a repair that rewrites a guard (dmPolicy allowlist →
+  // open, a deny list emptied) or adds one (tools.elevated) is held, the value left as it was, with what to do.
+  const held = heldGuardChanges(originalTree, repaired);
   const max = opts.maxSteps ?? 500;
   for (let step = 0; step < max; step++) {
     const doc = parseDocument(file, current);
@@ -408,6 +411,10 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
         ({ edits, removedText, then } = writeMove(doc, op));
         skip.delete(opKey(op));
         skip.add(`move:${key(op.from)}`);
+      } else if ((op.kind === 'rewrite' || op.kind === 'add') && held.has(key(op.path))) {
+        const what = op.kind === 'rewrite' ? `changes ${dottedPath(op.path)} from ${short(op.from)} to ${short(op.to)}` : `adds ${dottedPath(op.path)} = ${short(op.value)}`;
+        kept.push({ path: dottedPath(op.path), message: `kept: OpenClaw ${ver}'s repair ${what}, which ${held.get(key(op.path))}`, why: `a guard's meaning changes only by your own edit: make that change yourself if you mean it` });
+        continue;
       } else if (op.kind === 'rewrite') {
         const { node } = memberOrItem(doc, op.path);
         if (isEnvReference(op.from) || (typeof op.to === 'string' && isEnvReference(op.to))) throw new EditDeclined('a ${VAR} value is never replaced');
@@ -419,7 +426,7 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
         const parentKey = op.path[op.path.length - 2];
         // An id that became the entry's key is not lost: it is the key now.
         const absorbed = typeof op.value === 'string' && op.value === parentKey;
-        if (guard && !translatedNearby(originalTree, repaired, op.path)) {
+        if (guard && !translatedNearby(originalTree, repaired, op.path, held)) {
           kept.push({ path: dottedPath(op.path), message: `kept: OpenClaw ${ver}'s repair deletes ${dottedPath(op.path)}, which ${guard}`, why: `move it to where OpenClaw ${ver} reads it (see its docs for ${dottedPath(op.path.slice(0, -1))}) or delete it yourself` });
           continue;
         }
@@ -460,14 +467,100 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
   return { after: current, changes, removed, kept, alsoDoctor: also, declined };
 }
 
-/** A guarded key deleted because doctor wrote its meaning into a sibling (tools.exec.security → tools.exec.mode). */
-function translatedNearby(original: Tree, repaired: Tree, path: JsonPath): boolean {
+/**
+ * A guarded key deleted because doctor wrote its meaning into a sibling (tools.exec.security → tools.exec.mode). A
+ * sibling change that is held (heldGuardChanges) translates nothing: the key it would replace stays too.
+ */
+function translatedNearby(original: Tree, repaired: Tree, path: JsonPath, held: ReadonlyMap<string, string> = new Map()): boolean {
   const parent = path.slice(0, -1);
   const d = treeDiff(original, repaired);
   if (parent.length === 0) return false;
   // The sibling must itself be a guard key (tools.exec.mode beside security/ask), not merely hold one somewhere.
-  const under = (p: JsonPath) => p.length === parent.length + 1 && key(p.slice(0, -1)) === key(parent);
+  const under = (p: JsonPath) => p.length === parent.length + 1 && key(p.slice(0, -1)) === key(parent) && !held.has(key(p));
   return d.added.some((a) => under(a.path) && guardedBy(a.path)) || d.rewritten.some((r) => under(r.path) && guardedBy(r.path));
+}
+
+/**
+ * The guard rewrites and additions of a repair that widen what a guard allows, keyed by path, with why the value
+ * guards. A repair spreads the user's own settings into the new shape all the time (a channel's dmPolicy copied to
+ * each account, `allowFrom` copied to `groupAllowFrom`, the model list into `modelPolicy.allow`): those keep the
+ * effective policy and pass. Held: a policy that becomes "open", a list that gains "*", a deny list that loses
+ * entries, a switch turned to a loose value (off, full, never), and an `elevated` block that was not there — unless
+ * the same key on an enclosing object of the original already said so (the effective policy before).
+ */
+function heldGuardChanges(original: Tree, repaired: Tree): Map<string, string> {
+  const d = treeDiff(original, repaired);
+  const held = new Map<string, string>();
+  const hold = (path: JsonPath, v: unknown) => {
+    const guard = guardedBy(path, v);
+    if (guard) held.set(key(path), guard);
+  };
+  for (const r of d.rewritten) if (widens(r.path, r.from, r.to) && !inheritedBefore(original, r.path, r.to)) hold(r.path, r.from);
+  for (const a of d.added) {
+    for (const [p, v] of leaves(a.path, a.value)) if ((widens(p, undefined, v) || isElevated(p, original)) && !inheritedBefore(original, p, v)) hold(a.path, a.value);
+  }
+  return held;
+}
+
+// Values that switch a guard off or admit everyone (sandbox mode "all" is its strictest, so it is not here).
+const LOOSE = new Set(['open', 'off', 'none', 'full', 'never', '*']);
+const POLICY = /^(dmPolicy|groupPolicy|mode|security|ask|sandbox|workspaceAccess)$/;
+const ALLOW = /^(allow|alsoAllow|allowFrom|groupAllowFrom|allowlist|allowCommands)$/;
+const DENY = /^(deny|denyCommands|denylist)$/;
+
+/** Whether a guard value at `path` allows more after (`from` undefined: newly added). */
+function widens(path: JsonPath, from: unknown, to: unknown): boolean {
+  const last = String(path[path.length - 1] ?? '');
+  const inGuard = guardedBy(path, to) !== undefined || guardedBy(path, from) !== undefined;
+  if (!inGuard) return false;
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+  if (DENY.test(last)) return from !== undefined && list(from).some((x) => !list(to).includes(x));
+  if (ALLOW.test(last)) return list(to).includes('*') && !list(from).includes('*');
+  if (POLICY.test(last) && typeof to === 'string') return LOOSE.has(to.toLowerCase()) && (typeof from !== 'string' || !LOOSE.has(from.toLowerCase()));
+  return false;
+}
+
+/** An `elevated` block where the original had none anywhere: elevated tools switched on by a repair. */
+function isElevated(path: JsonPath, original: Tree): boolean {
+  return path.includes('elevated') && !JSON.stringify(original ?? null).includes('"elevated"');
+}
+
+/** `name` as the original read it for the object at `path`'s parent: set there, or on the nearest enclosing object. */
+function effectiveBefore(original: Tree, path: JsonPath, name: string): unknown {
+  for (let depth = path.length - 1; depth >= 0; depth--) {
+    let node: unknown = original;
+    for (const seg of path.slice(0, depth)) node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg as string] : undefined;
+    if (node && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, name)) return (node as Record<string, unknown>)[name];
+  }
+  return undefined;
+}
+
+/**
+ * The original's effective policy already said `value` at `path`: the same key on this object or an enclosing one;
+ * a `groupAllowFrom` that spells out the `allowFrom` groups fell back to; an access list of "*" under an "open"
+ * policy (OpenClaw's "open" admits everyone, and its schema now asks for the "*" too).
+ */
+function inheritedBefore(original: Tree, path: JsonPath, value: unknown): boolean {
+  const last = String(path[path.length - 1] ?? '');
+  const same = (v: unknown) => v !== undefined && deepEqual(v as Tree, value as Tree);
+  if (same(effectiveBefore(original, path, last))) return true;
+  if (last === 'groupAllowFrom' && same(effectiveBefore(original, path, 'allowFrom'))) return true;
+  const star = Array.isArray(value) && value.length === 1 && value[0] === '*';
+  if (star && last === 'allowFrom' && effectiveBefore(original, path, 'dmPolicy') === 'open') return true;
+  if (star && last === 'groupAllowFrom' && effectiveBefore(original, path, 'groupPolicy') === 'open') return true;
+  return false;
+}
+
+/** Every scalar or list under a value, with its path (a list counts as one leaf). */
+function leaves(path: JsonPath, v: unknown): [JsonPath, unknown][] {
+  if (v && typeof v === 'object' && !Array.isArray(v)) return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => leaves([...path, k], x));
+  return [[path, v]];
+}
+
+/** A value in a message: short JSON. */
+function short(v: unknown): string {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 60 ? `${t.slice(0, 57)}…` : t;
 }
 
 
