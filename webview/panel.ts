@@ -28,9 +28,27 @@ function palette() {
     session1: css('--vscode-charts-green', '#89d185'),
     session2: css('--vscode-charts-yellow', '#cca700'),
     session3: css('--vscode-charts-red', '#f14c4c'),
+    // Sessions 5–8: the same four hues, lighter (never the same colour as another session in one comparison).
+    session4: lighter(css('--vscode-charts-purple', '#b180d7')),
+    session5: lighter(css('--vscode-charts-green', '#89d185')),
+    session6: lighter(css('--vscode-charts-yellow', '#cca700')),
+    session7: lighter(css('--vscode-charts-red', '#f14c4c')),
     grid: css('--vscode-editorWidget-border', '#8884'),
     text: css('--vscode-foreground', '#cccccc'),
   };
+}
+
+/** A theme colour at 55 % opacity (#rrggbb or rgb(…); any other form is kept as it is). */
+function lighter(c: string): string {
+  if (/^#[0-9a-f]{6}$/i.test(c)) return `${c}8c`;
+  const m = /^rgb\(\s*(\d+),\s*(\d+),\s*(\d+)\s*\)$/.exec(c);
+  return m ? `rgba(${m[1]}, ${m[2]}, ${m[3]}, 0.55)` : c;
+}
+
+/** A strip's label cut to what fits beside the chart at this width (the full label is in the tables and the tooltip). */
+function fitLabel(label: string, width: number): string {
+  const max = Math.max(8, Math.floor((width * 0.32) / 6.5));
+  return label.length <= max ? label : `${label.slice(0, max - 1)}…`;
 }
 
 const SHAPE = { completed: 'circle', missed: 'triangle', failed: 'crossRot' } as const;
@@ -81,7 +99,7 @@ function render(): void {
       afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
         axis.ticks = view.strips.map((_, i) => ({ value: i + 1 }));
       },
-      ticks: { color: p.text, autoSkip: false, callback: (v: string | number) => view.strips[Number(v) - 1] ?? '' },
+      ticks: { color: p.text, autoSkip: false, callback: (v: string | number) => fitLabel(view.strips[Number(v) - 1] ?? '', canvas.parentElement?.clientWidth || canvas.clientWidth || 600) },
     },
   };
   if (!strip) {
@@ -92,7 +110,7 @@ function render(): void {
         animation: false,
         maintainAspectRatio: false,
         scales,
-        plugins: { tooltip: { callbacks: { label: (c) => `${(c.raw as { x: number }).x.toFixed(2)} s — ${c.dataset.label}` } } },
+        plugins: { tooltip: { callbacks: { label: (c) => `${(c.raw as { x: number }).x.toFixed(2)} s — ${c.dataset.label} — ${sessions.find((x) => x.id === (c.raw as { session: string }).session)?.label ?? ''}` } } },
         onClick: (_e, els) => {
           const el = els[0];
           if (!el) return;
@@ -112,7 +130,7 @@ function render(): void {
   hc.setAttribute('aria-label', `Histogram of ${all.length} dispatch times in ${view.histogram.counts.length} bins`);
   const series = view.histogram.series.length ? view.histogram.series : [{ label: 'dispatches', counts: view.histogram.counts, colour: 'fast' as ColourKey }];
   hc.dataset.colour = colour(series[0]!.colour);
-  hc.dataset.colours = series.map((x) => colour(x.colour)).join(' ');
+  hc.dataset.colours = series.map((x) => colour(x.colour)).join(' | ');
   // Stacked, one colour per session, on the same bins.
   const histData = { labels: view.histogram.labels, datasets: series.map((x) => ({ label: x.label, data: x.counts, backgroundColor: colour(x.colour) })) };
   const histScales = { x: { stacked: true, ticks: { color: p.text }, grid: { color: p.grid } }, y: { stacked: true, ticks: { color: p.text, precision: 0 }, grid: { color: p.grid } } };
@@ -280,16 +298,27 @@ function showEvidence(d: TimelineDispatch, i: number, scroll = true): void {
 /** Swatches take their colour from CSS classes bound to theme variables (no inline styles under the CSP). */
 function renderLegend(view: PanelView): void {
   const legend = $('legend');
+  // One line per group, captioned in words: what the dots' colours mean, then (comparing) what the bars' mean.
+  const groups = (['dots', 'bars'] as const).filter((g) => view.legend.some((l) => l.group === g));
   legend.replaceChildren(
-    ...view.legend.map((l) => {
-      const item = document.createElement('span');
-      item.className = 'key';
-      item.dataset.colour = l.colour;
-      const sw = document.createElement('span');
-      sw.className = `swatch ${l.colour}`;
-      sw.setAttribute('aria-hidden', 'true');
-      item.append(sw, document.createTextNode(l.label));
-      return item;
+    ...groups.map((g) => {
+      const line = document.createElement('div');
+      const caption = document.createElement('span');
+      caption.className = 'caption';
+      // One session colours its bars by cluster too; a comparison colours them by session.
+      caption.textContent = g === 'bars' ? 'Bars by session:' : groups.includes('bars') ? 'Dots by cluster:' : 'By cluster:';
+      line.appendChild(caption);
+      for (const l of view.legend.filter((x) => x.group === g)) {
+        const item = document.createElement('span');
+        item.className = 'key';
+        item.dataset.colour = l.colour;
+        const sw = document.createElement('span');
+        sw.className = `swatch ${l.colour}`;
+        sw.setAttribute('aria-hidden', 'true');
+        item.append(sw, document.createTextNode(l.label));
+        line.appendChild(item);
+      }
+      return line;
     }),
   );
   const ev = $('evidence');
@@ -307,6 +336,8 @@ function renderLegend(view: PanelView): void {
 function cell(row: HTMLTableRowElement, text: string, header = false): void {
   const c = document.createElement(header ? 'th' : 'td');
   c.textContent = text;
+  // A long session name is cut to one line by the stylesheet; the whole name stays one hover away.
+  if (!header && row.cells.length === 0) c.title = text;
   row.appendChild(c);
 }
 
@@ -473,6 +504,8 @@ window.addEventListener('message', (e: MessageEvent) => {
     console.warn('lab panel: ignored an unknown message');
     return;
   }
+  // New content opens at its top; a dispatch landing in the session shown keeps the reader where they are.
+  if (m.data.type !== 'dispatch') window.scrollTo(0, 0);
   if (m.data.type === 'codewords') {
     renderCodewords(m.data.view);
     vscode.setState({ ids: [], codewords: m.data.id });

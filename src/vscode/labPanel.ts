@@ -204,7 +204,7 @@ export class LabPanel implements vscode.Disposable {
     else if (sessions.length === 2) {
       const [a, b] = [readSession(this.labDir(), this.ids[0]!), readSession(this.labDir(), this.ids[1]!)];
       const c = compareSessions(a.dispatches, b.dispatches);
-      msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold });
+      msg.differences = comparisonLines(c, sessions[0]!.label, sessions[1]!.label, { a: a.session.environment.compactionThreshold, b: b.session.environment.compactionThreshold }, false);
     }
     void this.panel?.webview.postMessage(msg);
   }

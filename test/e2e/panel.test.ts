@@ -89,7 +89,10 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     const cells = await page.locator('#stats tbody tr').first().locator('td').allInnerTexts();
     assert.deepEqual(cells.slice(0, 3), ['s1 · mid-range · 10:00', '6', '247.0'], 'the same number format as the Markdown export');
     // The colour legend names exactly the colours on the page.
-    assert.deepEqual(await page.locator('#legend .key').allInnerTexts(), ['fast cluster (strip)', 'slow cluster (strip)']);
+    assert.deepEqual(await page.locator('#legend .key').allInnerTexts(), ['fast cluster', 'slow cluster']);
+    assert.equal(await page.locator('#legend .caption').innerText(), 'By cluster:');
+    // One session: the histogram's bars are coloured by cluster, as the strip's dots (not all blue).
+    assert.deepEqual((await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colours))!.split(' | '), ['#3794ff', '#d18616']);
     assert.equal(cells[4], '33 % (10–70)');
     assert.equal(await page.locator('#dispatches tbody tr').count(), 6);
     assert.ok((await strip.evaluate((c: HTMLCanvasElement) => c.toDataURL().length)) > 5000, 'the chart drew on the canvas');
@@ -117,8 +120,9 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     // Each strip carries its session's name on the axis.
     assert.equal(await page.locator('#strip').evaluate((c: HTMLCanvasElement) => c.dataset.strips), 'a · mid-range · 10:00 | b · mid-range · 10:00');
     // Each session is named in the legend with its histogram colour, and the two colours differ.
-    assert.deepEqual(await page.locator('#legend .key').allInnerTexts(), ['no fast/slow split (strip)', 'a · mid-range · 10:00 (histogram)', 'b · mid-range · 10:00 (histogram)']);
-    const colours = (await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colours))!.split(' ');
+    assert.deepEqual(await page.locator('#legend .key').allInnerTexts(), ['no fast/slow split', 'a · mid-range · 10:00', 'b · mid-range · 10:00']);
+    assert.deepEqual(await page.locator('#legend .caption').allInnerTexts(), ['Dots by cluster:', 'Bars by session:']);
+    const colours = (await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colours))!.split(' | ');
     assert.equal(new Set(colours).size, 2, colours.join(' '));
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.filter((v) => !v.startsWith('style-src'))), [], 'the legend swatches need no inline style');
     await page.screenshot({ path: path.join(SHOTS, 'panel-compare.png') });
@@ -148,6 +152,34 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, strip: document.getElementById('strip')!.getBoundingClientRect().right, legend: document.getElementById('legend')!.getBoundingClientRect().right }));
     assert.ok(widths.page <= 600 && widths.strip <= 600 && widths.legend <= 600, JSON.stringify(widths));
     await page.screenshot({ path: path.join(SHOTS, 'panel-600px.png') });
+    await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
+  it('lays out for the panel\'s default width (365 px): strip labels fit, headers stay on one line, five sessions get five colours, new content opens at the top', async () => {
+    await page.setViewportSize({ width: 365, height: 700 });
+    const long = (id: string, secs: number[]) => ({ ...fixture(id, secs), label: `${id} · agent-turn · long-agentic · 2026-11-21 10:00` });
+    const five = ['a', 'b', 'c', 'd', 'e'].map((id, i) => long(id, [200 + i * 10, 210, 205, 198, 215, 202]));
+    await page.evaluate(() => window.scrollTo(0, 10_000));
+    const before = (await sent()).filter((m) => m.type === 'rendered').length;
+    await post({ type: 'show', sessions: five });
+    await rendered(before + 1);
+    assert.equal(await page.evaluate(() => window.scrollY), 0, 'a new comparison opens at its top');
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 365, null, { timeout: 5000 }).catch(() => undefined);
+    const labels = (await page.locator('#strip').evaluate((c: HTMLCanvasElement) => c.dataset.strips))!.split(' | ');
+    assert.equal(labels.length, 5);
+    assert.ok(labels.every((l) => l.length <= 18 && l.endsWith('…')), `cut to fit beside the chart: ${labels.join(' | ')}`);
+    const chartLeft = await page.locator('#strip').evaluate((c: HTMLCanvasElement) => c.getBoundingClientRect().left);
+    assert.ok(chartLeft >= 0, 'nothing clipped on the left');
+    const colours = (await page.locator('#hist').evaluate((c: HTMLCanvasElement) => c.dataset.colours))!.split(' | ');
+    assert.equal(new Set(colours).size, 5, colours.join(' '));
+    const heads = await page.locator('#stats thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().height)));
+    assert.equal(new Set(heads).size, 1, `one line each: ${heads.join(' ')}`);
+    assert.ok(heads[0]! < 30, `one line each: ${heads.join(' ')}`);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 365, 'wide tables scroll in their own box');
+    const rows = await page.locator('#stats tbody tr').evaluateAll((trs) => trs.map((tr) => Math.round(tr.getBoundingClientRect().height)));
+    assert.ok(rows.every((h) => h < 30), `a session's name is cut to one line, not wrapped down the table: ${rows.join(' ')}`);
+    assert.equal(await page.locator('#stats tbody tr td').first().getAttribute('title'), 'a · agent-turn · long-agentic · 2026-11-21 10:00', 'the whole name on hover');
+    await page.screenshot({ path: path.join(SHOTS, 'panel-compare-365px.png'), fullPage: true });
     await page.setViewportSize({ width: 1100, height: 900 });
   });
 

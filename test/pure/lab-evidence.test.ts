@@ -154,19 +154,19 @@ describe('the panel view-model for comparisons', () => {
     const v = panelView([panel(s1, table), panel(s2, equal)]);
     assert.deepEqual(v.strips, ['agent-turn · single-turn · 2026-11-21 10:00', 'agent-turn · mid-range · 2026-11-21 11:30']);
     assert.deepEqual(v.legend, [
-      { colour: 'fast', label: 'fast cluster (strip)' },
-      { colour: 'slow', label: 'slow cluster (strip)' },
-      { colour: 'none', label: 'no fast/slow split (strip)' },
-      { colour: 'session0', label: 'agent-turn · single-turn · 2026-11-21 10:00 (histogram)' },
-      { colour: 'session1', label: 'agent-turn · mid-range · 2026-11-21 11:30 (histogram)' },
+      { colour: 'fast', label: 'fast cluster', group: 'dots' },
+      { colour: 'slow', label: 'slow cluster', group: 'dots' },
+      { colour: 'none', label: 'no fast/slow split', group: 'dots' },
+      { colour: 'session0', label: 'agent-turn · single-turn · 2026-11-21 10:00', group: 'bars' },
+      { colour: 'session1', label: 'agent-turn · mid-range · 2026-11-21 11:30', group: 'bars' },
     ]);
     assert.deepEqual(v.histogram.series.map((x) => [x.colour, x.counts.reduce((a, b) => a + b, 0)]), [['session0', 6], ['session1', 6]]);
     assert.deepEqual(v.histogram.series[0]!.counts.map((c, i) => c + v.histogram.series[1]!.counts[i]!), v.histogram.counts, 'the series stack to the whole');
     assert.deepEqual(v.evidence.map((e) => e.lines[1]), ['slow cluster: 2 of 2 step-by-step, 5 compactions', undefined]);
     assert.deepEqual(v.dispatches.rows[1]!.cells.slice(1), ['2', '606.0', 'slow', 'completed', 'step-by-step', '—'], 'the table behind the chart says how each went (anomalies — : recorded without the wire)');
-    // One session: the histogram keeps the single (fast) colour and there is no session legend.
+    // One session: the histogram's bars take the strip's cluster colours (not all blue) and there is no session legend.
     const one = panelView([panel(s1, table)]);
-    assert.deepEqual([one.histogram.series.map((x) => x.colour), one.legend.map((l) => l.colour)], [['fast'], ['fast', 'slow']]);
+    assert.deepEqual([one.histogram.series.map((x) => x.colour), one.legend.map((l) => l.colour)], [['fast', 'slow'], ['fast', 'slow']]);
   });
 
   it('jitters points so equal times stay apart, the same way on every redraw, within their strip', () => {
@@ -176,5 +176,34 @@ describe('the panel view-model for comparisons', () => {
     assert.ok(ys.every((y) => y > 1.5 && y < 2.5), 'inside the second strip');
     assert.deepEqual(panelView([panel(s1, table), panel(s2, equal)]).points, v.points);
     assert.ok([0, 1, 2, 3, 100].every((i) => Math.abs(jitter(i)) <= 0.3));
+  });
+});
+
+describe('the Lab panel at its real width (#29 item 10)', () => {
+  const rec = (index: number, seconds: number) => dispatchRecord(index, seconds);
+  const pt = (index: number, seconds: number, cluster: 'fast' | 'slow' | 'none') => ({ session: 's', index, seconds, cluster, outcome: 'completed' as const, outputFile: '' });
+
+  it("one session: the histogram's bars are split by cluster and coloured as the strip's dots, so both charts say the same", () => {
+    const points = [pt(0, 10, 'fast'), pt(1, 11, 'fast'), pt(2, 12, 'fast'), pt(3, 40, 'slow'), pt(4, 41, 'slow'), pt(5, 10.5, 'fast')];
+    const v = panelView([{ id: 's', label: 's', points, row: { session: 's', workload: 'w', profile: null, n: 6, median: null, p10: null, p90: null, slowRate: null, completion: { value: 1, low: 1, high: 1 }, compactions: 0, ttftMs: null, tokensPerSecond: null } }]);
+    assert.deepEqual(v.histogram.series.map((x) => [x.colour, x.counts.reduce((a, b) => a + b, 0)]), [['fast', 4], ['slow', 2]]);
+    assert.deepEqual(v.legend.map((l) => l.group), ['dots', 'dots']);
+  });
+
+  it('five sessions compared: five different colours (the fifth is not the first again)', () => {
+    const s = (i: number) => ({ id: `s${i}`, label: `s${i}`, points: [pt(0, 10 + i, 'none')].map((p) => ({ ...p, session: `s${i}` })), row: { session: `s${i}`, workload: 'w', profile: null, n: 1, median: null, p10: null, p90: null, slowRate: null, completion: { value: 1, low: 1, high: 1 }, compactions: 0, ttftMs: null, tokensPerSecond: null } });
+    const v = panelView([0, 1, 2, 3, 4].map(s));
+    const colours = v.histogram.series.map((x) => x.colour);
+    assert.equal(new Set(colours).size, 5, colours.join(' '));
+  });
+
+  it('a difference that rounds to zero reads ±0.00 s, never −0.00; the panel gets the comparison without the evidence it lists itself', () => {
+    const a = [rec(0, 10), rec(1, 10.001), rec(2, 10.002)];
+    const b = [rec(0, 10.001), rec(1, 10), rec(2, 10.002)];
+    const c = compareSessions(a, b);
+    const lines = comparisonLines(c, 'A', 'B');
+    assert.doesNotMatch(lines[0]!.value, /−0\.00/);
+    assert.match(lines[0]!.value, /±0\.00 s/);
+    assert.deepEqual(comparisonLines(c, 'A', 'B', {}, false).map((l) => l.label), ['median (B − A)', 'slow rate', 'completed']);
   });
 });

@@ -36,7 +36,7 @@ describe('lab panel data', () => {
     assert.match(row.notes![0]!, /run more before comparing/);
     const view = panelView([{ id: 's3', label: 's3', points: ps, row }]);
     assert.equal(view.stats.rows[0]![4], '33 % (6–79) tentative');
-    assert.deepEqual(view.legend.map((l) => l.label), ['fast cluster, tentative (strip)', 'slow cluster, tentative (strip)']);
+    assert.deepEqual(view.legend.map((l) => l.label), ['fast cluster, tentative', 'slow cluster, tentative']);
     assert.ok(view.evidence[0]!.lines.some((l) => /tentative split from only 3 dispatches.*run more before comparing/.test(l)));
     assert.deepEqual(view.dispatches.rows.map((r) => r.cells[3]), ['fast (tentative)', 'fast (tentative)', 'slow (tentative)']);
     assert.match(markdownTable([row]), /\| 33 % \(6–79\) tentative \|/);
@@ -61,7 +61,7 @@ describe('lab panel data', () => {
     assert.deepEqual(lines.slice(2, 5).map((l) => l.split(/\s+/)[3]), ['fast?', 'fast?', 'slow?']);
     assert.ok(lines.includes('tentative split: fast 2, slow 1 (slow rate 33 %); run more before comparing'), lines.join('\n'));
     const cmp = comparisonLines(compareSessions(three, table), 'A', 'B');
-    assert.match(cmp.find((l) => l.label === 'slow rate')!.value, /33 % → 33 % \(\+0 points\), tentative: run more before comparing/);
+    assert.match(cmp.find((l) => l.label === 'slow rate')!.value, /33 % → 33 % \(±0 points\), tentative: run more before comparing/);
     assert.doesNotMatch(comparisonLines(compareSessions(table, table), 'A', 'B').find((l) => l.label === 'slow rate')!.value, /tentative/);
     assert.ok(!reportLines(session('s6'), table).some((l) => /tentative|\?/.test(l)));
   });

@@ -47,7 +47,8 @@ export function statsCells(r: PanelSession['row']): string[] {
 /** Colours by meaning; the webview maps each key to a theme variable. */
 export type ColourKey = 'fast' | 'slow' | 'none' | `session${number}`;
 /** Sessions in a comparison get colours of their own, distinct from the cluster colours. */
-export const SESSION_COLOURS = 4;
+/** Four hues, then the same four lighter: five sessions never share a colour. */
+export const SESSION_COLOURS = 8;
 
 /** A dispatch on the strip: y is its session's row plus a small fixed offset, so equal times stay visible. */
 export interface StripPoint {
@@ -76,7 +77,8 @@ export interface PanelView {
   /** Row labels of the strip, bottom to top: workload · profile · time. */
   readonly strips: string[];
   /** What each colour means, only for colours on the page. */
-  readonly legend: { colour: ColourKey; label: string }[];
+  /** `dots`: the strip's colours (clusters); `bars`: the histogram's when comparing (sessions). */
+  readonly legend: { colour: ColourKey; label: string; group: 'dots' | 'bars' }[];
   /** Per session: what its dispatches did and its compaction tax (evidenceLines). */
   readonly evidence: { session: string; lines: string[] }[];
   readonly stats: { readonly head: string[]; readonly rows: string[][] };
@@ -109,13 +111,17 @@ export function panelView(sessions: readonly PanelSession[]): PanelView {
     histogram: {
       labels: h.counts.map((_, i) => `${seconds(h.edges[i]!)}–${seconds(h.edges[i + 1]!)}`),
       counts: h.counts,
-      series: sessions.map((s, i) => ({ label: s.label, counts: binCounts(h, s.points.map((p) => p.seconds)), colour: sessionColour(i) })),
+      // One session: its bars split by cluster, coloured as the strip's dots; comparing: one colour per session.
+      series: comparing
+        ? sessions.map((s, i) => ({ label: s.label, counts: binCounts(h, s.points.map((p) => p.seconds)), colour: sessionColour(i) }))
+        : clusters.map((c) => ({ label: CLUSTER_LABEL[c], counts: binCounts(h, all.filter((p) => p.cluster === c).map((p) => p.seconds)), colour: c as ColourKey })),
     },
     points: sessions.flatMap((s, i) => s.points.map((p) => ({ session: s.id, index: p.index, x: p.seconds, y: i + 1 + jitter(p.index), cluster: p.cluster, outcome: p.outcome }))),
     strips: sessions.map((s) => s.label),
+    // Grouped by what each colour marks: the dots of the strip by cluster; when comparing, the bars by session.
     legend: [
-      ...clusters.map((c) => ({ colour: c as ColourKey, label: `${CLUSTER_LABEL[c]}${tentativeOnly(c) ? ', tentative' : ''} (strip)` })),
-      ...(comparing ? sessions.map((s, i) => ({ colour: sessionColour(i), label: `${s.label} (histogram)` })) : []),
+      ...clusters.map((c) => ({ colour: c as ColourKey, label: `${CLUSTER_LABEL[c]}${tentativeOnly(c) ? ', tentative' : ''}`, group: 'dots' as const })),
+      ...(comparing ? sessions.map((s, i) => ({ colour: sessionColour(i), label: s.label, group: 'bars' as const })) : []),
     ],
     evidence: sessions.map((s) => ({ session: s.label, lines: [...(s.row.evidence ?? []), ...(s.row.notes ?? [])] })).filter((e) => e.lines.length > 0),
     stats: { head: ['session', ...STATS_HEAD], rows: sessions.map((s) => [s.label, ...statsCells(s.row)]) },

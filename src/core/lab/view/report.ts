@@ -91,18 +91,27 @@ export function comparisonLines(
   a: string,
   b: string,
   predicted: { a?: Environment['compactionThreshold']; b?: Environment['compactionThreshold'] } = {},
+  /** false: without each session's evidence lines (the Lab panel lists them once, under its own heading). */
+  withEvidence = true,
 ): { label: string; value: string }[] {
   const m = c.medianSeconds;
-  const signed = (x: number, unit: string, digits = 2) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}${unit}`;
+  // A difference that rounds to zero reads ±0.00, never −0.00.
+  const signed = (x: number, unit: string, digits = 2) => {
+    const r = Number(x.toFixed(digits));
+    return `${r === 0 ? '±' : r > 0 ? '+' : '−'}${Math.abs(r).toFixed(digits)}${unit}`;
+  };
   const median = !m
     ? '—'
     : `${c.summaries.a.seconds?.median.toFixed(2) ?? '—'} s → ${c.summaries.b.seconds?.median.toFixed(2) ?? '—'} s: ${signed(m.value, ' s')} (95 % CI ${signed(m.low, '')} to ${signed(m.high, '')})${m.low <= 0 && m.high >= 0 ? ', no clear difference' : m.value < 0 ? `, ${b} is faster` : `, ${b} is slower`}`;
-  const points = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(100 * x))} points`;
+  const points = (x: number) => {
+    const r = Math.round(100 * x);
+    return `${r === 0 ? '±' : r > 0 ? '+' : '−'}${Math.abs(r)} points`;
+  };
   return [
     { label: `median (${b} − ${a})`, value: median },
     { label: 'slow rate', value: `${Math.round(100 * c.slowRate.a)} % → ${Math.round(100 * c.slowRate.b)} % (${points(c.slowRate.difference)})${c.slowRate.tentative ? `, tentative: ${RUN_MORE}` : ''}` },
     { label: 'completed', value: `${Math.round(100 * c.completion.a)} % → ${Math.round(100 * c.completion.b)} % (${points(c.completion.difference)})` },
-    ...evidenceLines(c.summaries.a, predicted.a).map((value) => ({ label: a, value })),
-    ...evidenceLines(c.summaries.b, predicted.b).map((value) => ({ label: b, value })),
+    ...(withEvidence ? evidenceLines(c.summaries.a, predicted.a).map((value) => ({ label: a, value })) : []),
+    ...(withEvidence ? evidenceLines(c.summaries.b, predicted.b).map((value) => ({ label: b, value })) : []),
   ];
 }
