@@ -5,7 +5,7 @@ import { runRules } from '../../src/core/rules/registry.js';
 import { inspectServer } from '../../src/core/servers/inspect.js';
 import type { ServerState } from '../../src/core/servers/types.js';
 import { applyPreferred, dotted, observe, of } from '../support/observe.js';
-import { llamaCppRoutes, serverPool } from '../support/scriptedServer.js';
+import { llamaCppRoutes, ollamaRoutes, serverPool } from '../support/scriptedServer.js';
 
 /**
  * Rules decide by what the server is (the probe's identification of a loopback server replaying a documented
@@ -101,5 +101,37 @@ describe('rules by server identity: vLLM', () => {
     assert.match(applyPreferred(big, f!), /maxTokens: 8192,/);
     // Close negative: the registered window alone (no server identified) does not flag it.
     assert.deepEqual(of(runRules(observe(big)), 'max-tokens-budget'), []);
+  });
+});
+
+describe('rules by server identity: Ollama and LM Studio capabilities', () => {
+  // A real public config (corpus-real 043: Ollama through its OpenAI API from a container), reached by another host name
+  // and port with openai-responses: neither the name nor port 11434 says Ollama; the probe does.
+  const real = read('test/fixtures/corpus-real/043-alexz005-ollama-openai-compat-docker.json5');
+  const elsewhere = (url: string) => real.replace('"api": "openai-completions"', '"api": "openai-responses"').replace('http://host.docker.internal:11434/v1', url);
+
+  it('Ollama reached as "gpu-box:8080" over openai-responses → ollama-openai-compat error (no num_ctx on that route); llama.cpp at the same address → nothing', async () => {
+    const s = await pool.start(ollamaRoutes());
+    const ollama = await inspectServer(`${s.url}/v1`, { timeoutMs: 1500 });
+    assert.equal(ollama.kind, 'ollama');
+    const text = elsewhere('http://gpu-box:8080/v1');
+    const [f, ...rest] = of(runRules(observe(text, { runtimes: { ollama } })), 'ollama-openai-compat');
+    assert.deepEqual(rest, []);
+    assert.equal(f!.severity, 'error');
+    assert.match(f!.message, /never for openai-responses/);
+    assert.match(applyPreferred(text, f!), /"api": "ollama"[^]*"baseUrl": "http:\/\/gpu-box:8080"/);
+    assert.deepEqual(of(runRules(observe(text, { runtimes: { ollama: await llamaCpp() } })), 'ollama-openai-compat'), []);
+  });
+
+  it("LM Studio says the model reasons (capabilities.reasoning) and the row says nothing → reasoning-mismatch; reasoning: true → nothing; a model LM Studio lists without it → nothing", async () => {
+    const lms = await lmStudioFromDocs();
+    const row = (extra: string, id = 'google/gemma-4-26b-a4b') => `{ models: { providers: { "my-lms": { baseUrl: "http://localhost:1234/v1", api: "openai-completions", models: [{ id: "${id}", name: "G", contextWindow: 4096${extra} }] } } },
+  agents: { defaults: { model: { primary: "my-lms/${id}" } } } }`;
+    const [f] = of(runRules(observe(row(''), { runtimes: { 'my-lms': lms } })), 'reasoning-mismatch');
+    assert.match(f!.message, /This model thinks, but reasoning is unset/);
+    assert.match(applyPreferred(row(''), f!), /reasoning: true/);
+    assert.deepEqual(of(runRules(observe(row(', reasoning: true'), { runtimes: { 'my-lms': lms } })), 'reasoning-mismatch'), []);
+    // LM Studio's absence of capabilities.reasoning proves nothing: a row that says true is left alone.
+    assert.deepEqual(of(runRules(observe(row(', reasoning: true', 'tinyllama-1.1b-chat'), { runtimes: { 'my-lms': lms } })), 'reasoning-mismatch'), []);
   });
 });
