@@ -478,4 +478,20 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     assert.deepEqual(fs.readFileSync(sandbox.configPath), before);
     assert.equal(await page.locator('.statusbar-item', { hasText: /mid-range/ }).first().innerText(), inForce);
   });
+
+  it('Restore Backup… tells its entries apart: each says, in ISO time, what it was taken before', async () => {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+    await palette('Local AI Lab: Restore Backup…');
+    const qp = page.locator('.quick-input-widget');
+    const rows = qp.locator('.monaco-list-row');
+    await rows.first().waitFor();
+    const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    assert.ok(texts.length >= 3, texts.join('\n'));
+    // The sweep's arms, the profile switch and the quick fix each left a backup that says what it preceded.
+    assert.ok(texts.every((t) => /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d/.test(t)), `ISO times: ${texts.join('\n')}`);
+    assert.ok(texts.filter((t) => /before /.test(t)).length >= 3, texts.join('\n'));
+    await shot('20-restore-backup-list');
+    await page.keyboard.press('Escape');
+  });
 });
+
