@@ -7,6 +7,8 @@ import { parseVersion } from '../../src/core/openclaw/version.js';
 // #27 item 11: a repair that widens a guard — by rewriting or adding it — is held: the value stays as the user wrote
 // it, with a message that says what the repair wanted and that the change is the user's to make.
 const V = parseVersion('2026.9.6')!;
+/** A parsed config tree, edited freely in the cases below (what JSON.parse gives). */
+type Json = ReturnType<typeof JSON.parse>;
 const TEXT = `{
   // who may reach the bot
   channels: { telegram: { dmPolicy: 'allowlist', allowFrom: ['519104694'], groupPolicy: 'allowlist' } },
@@ -14,19 +16,19 @@ const TEXT = `{
   gateway: { nodes: { denyCommands: ['system.run'] } },
 }
 `;
-const before = toValue(parseDocument('/x/openclaw.json', TEXT).root) as Record<string, any>;
-const repaired = (edit: (t: Record<string, any>) => void) => {
+const before = toValue(parseDocument('/x/openclaw.json', TEXT).root) as Json;
+const repaired = (edit: (t: Json) => void) => {
   const t = structuredClone(before);
   edit(t);
   return t;
 };
-const run = (edit: (t: Record<string, any>) => void) => {
+const run = (edit: (t: Json) => void) => {
   const r = applyRepair('/x/openclaw.json', TEXT, repaired(edit), { version: V });
-  return { r, after: toValue(parseDocument('/x/openclaw.json', r.after).root) as Record<string, any> };
+  return { r, after: toValue(parseDocument('/x/openclaw.json', r.after).root) as Json };
 };
 
 describe("a repair never widens a guard on its own (#27 item 11)", () => {
-  const cases: [string, (t: Record<string, any>) => void, RegExp, (a: Record<string, any>) => unknown, unknown][] = [
+  const cases: [string, (t: Json) => void, RegExp, (a: Json) => unknown, unknown][] = [
     ['dmPolicy allowlist → open', (t) => (t.channels.telegram.dmPolicy = 'open'), /changes channels\.telegram\.dmPolicy from "allowlist" to "open", which decides who may message the agent/, (a) => a.channels.telegram.dmPolicy, 'allowlist'],
     ['allowFrom → ["*"]', (t) => (t.channels.telegram.allowFrom = ['*']), /changes channels\.telegram\.allowFrom from \["519104694"\] to \["\*"\]/, (a) => a.channels.telegram.allowFrom, ['519104694']],
     ['a deny list emptied', (t) => (t.tools.exec.deny = []), /changes tools\.exec\.deny from \["rm","curl"\] to \[\]/, (a) => a.tools.exec.deny, ['rm', 'curl']],
