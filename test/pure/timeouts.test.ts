@@ -4,15 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { check } from '../../src/core/check.js';
-import { appendDispatch, writeSession } from '../../src/core/lab/records/store.js';
 import { readLabTimings, type LabTimings, type MeasuredSession } from '../../src/core/lab/timings.js';
-import { WIRE_SCHEMA_VERSION, type WireRecord } from '../../src/core/lab/wire/schema.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import { compactionLimit, defaultCompactionTimeout, firstTokenLimit, headroomSeconds, isLocalBaseUrl, isSelfHostedProvider, nearLimit } from '../../src/core/openclaw/timeouts.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { p90 } from '../../src/core/rules/timeouts.js';
 import { applyPreferred, config, of } from '../support/observe.js';
-import { dispatchRecord, sessionRecord } from '../support/labRecords.js';
+import { recordedTimings } from '../support/labRecords.js';
 
 const FILE = '/tmp/openclaw.json';
 const MACHINE = { totalMemoryBytes: 64 * 1024 ** 3, cpus: 8, platform: 'test' };
@@ -127,56 +125,6 @@ describe('timeout-near-limit: findings from measured sessions', () => {
   });
 });
 
-/** One wire record of a model request (fields as the recorder writes them). */
-function wire(seq: number, o: Partial<WireRecord>): WireRecord {
-  return {
-    schemaVersion: WIRE_SCHEMA_VERSION,
-    dispatch: 0,
-    seq,
-    upstream: 'http://127.0.0.1:1234',
-    startedAt: `2026-12-01T12:00:0${seq}.000Z`,
-    method: 'POST',
-    path: '/v1/chat/completions',
-    api: 'chat',
-    model: 'qwen/qwen3-coder-30b',
-    status: 200,
-    stream: true,
-    terminated: true,
-    requestBytes: 1,
-    responseBytes: 1,
-    requestSha256: 'x',
-    responseSha256: 'y',
-    ttfbMs: 5,
-    firstTokenMs: 10,
-    endMs: 20,
-    messages: 2,
-    tools: 0,
-    promptTokens: 100,
-    cachedTokens: null,
-    completionTokens: 10,
-    finishReason: 'stop',
-    toolCalls: [],
-    toolCallsAsText: null,
-    reasoningInContent: null,
-    summary: false,
-    firstChangedMessage: null,
-    ...o,
-  };
-}
-
-/** A lab folder with one recorded session of this config whose compactions took `compactionSeconds`. */
-function recordedLab(configPath: string, compactionSeconds: readonly number[], id: string, firstTokenMs = 10): string {
-  const lab = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-timeouts-'));
-  const s = sessionRecord(id, null, '2026-12-01T12:00:00.000Z');
-  writeSession(lab, { ...s, environment: { ...s.environment, configPath, compactor: null, wire: { recorded: true, notes: [] } } });
-  compactionSeconds.forEach((sec, i) =>
-    appendDispatch(lab, id, dispatchRecord(i, sec + 5, { compactions: [{ startedAt: null, durationMs: sec * 1000, tokensBefore: 30000, tokensAfter: 4000, model: 'lmstudio/qwen/qwen3-coder-30b', trigger: 'threshold', modelFrom: 'wire' }] }), 'done'),
-  );
-  const lines = [wire(0, { firstTokenMs }), wire(1, { summary: true, firstTokenMs: 999_000, endMs: 999_000 }), wire(2, { api: 'models', firstTokenMs: 999_000 })];
-  fs.writeFileSync(path.join(lab, 'runs', id, 'wire.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  return lab;
-}
-
 describe('timeout-near-limit: from a recorded lab session on disk', () => {
   it('compactions that took longer than 80 % of the limit: a finding; the same session shorter: none', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-timeouts-cfg-'));
@@ -185,7 +133,7 @@ describe('timeout-near-limit: from a recorded lab session on disk', () => {
     fs.writeFileSync(file, text);
     const run = (lab: string) => of(check({ doc: parseDocument(file, text), version: v('2026.9.6'), servers: new Map(), machine: MACHINE, measured: readLabTimings(lab, file) }).findings, 'timeout-near-limit');
 
-    const slow = recordedLab(file, [150, 155, 165], '20261201T120000Z-long-agentic-0001');
+    const slow = recordedTimings(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-timeouts-')), file, [150, 155, 165], '20261201T120000Z-long-agentic-0001');
     const t = readLabTimings(slow, file);
     assert.deepEqual(t.sessions.map((x) => [x.id, x.compactionsMs, x.requests.map((r) => r.firstTokenMs)]), [['20261201T120000Z-long-agentic-0001', [150_000, 155_000, 165_000], [10]]]);
     const found = run(slow);
@@ -193,7 +141,7 @@ describe('timeout-near-limit: from a recorded lab session on disk', () => {
     assert.match(found[0]!.message, /^Compactions here take 163 s at p90, 91 % of the 180 s compaction timeout/);
     assert.match(found[0]!.message, /3 compactions summarized by lmstudio\/qwen\/qwen3-coder-30b in lab session 20261201T120000Z-long-agentic-0001/);
 
-    const fast = recordedLab(file, [40, 60, 70], '20261201T120000Z-long-agentic-0002');
+    const fast = recordedTimings(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-timeouts-')), file, [40, 60, 70], '20261201T120000Z-long-agentic-0002');
     assert.deepEqual(run(fast), []);
 
     // Sessions of another config are not read as this one's.
