@@ -3,6 +3,7 @@
  * counts and agent ids. Loaded only by the commands that read them (the table in commands.ts loads them on demand).
  */
 import { readEvidence } from '../core/evidence.js';
+import { readLabTimings } from '../core/lab/timings.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +54,9 @@ export interface CheckOptions extends ServerOptions {
 /** The one way the CLI checks a config: the core pipeline with this command line's sources. */
 export function checkFromArgs(o: CheckOptions & { dir?: string }, extra: Partial<SourceOptions> = {}): Promise<CheckedFile> {
   // A finding `lab prove` measured on this config says so: the proofs of the lab folder (--dir, else ./.local-ai-lab).
-  return checkConfigFile({ configPath: configPath(o), openclaw: o.openclaw, version: givenVersion(o), servers: serversFrom(o), evidence: readEvidence(labDir(o)), ...extra });
+  // timeout-near-limit: what the newest lab sessions of this config measured (a few sessions, bounded reads).
+  const file = configPath(o);
+  return checkConfigFile({ configPath: file, openclaw: o.openclaw, version: givenVersion(o), servers: serversFrom(o), evidence: readEvidence(labDir(o)), measured: readLabTimings(labDir(o), file), ...extra });
 }
 
 /** `--dir DIR`: the lab folder, `./.local-ai-lab` by default. */

@@ -39,7 +39,9 @@ const versionOf = (c: CheckedFile) => (c.version.source === 'assumed' ? null : f
 function planFrom(c: CheckedFile, baseName: string, knobsText: string | undefined): SweepPlan {
   const base = c.profiles.targets.find((t) => t.name === baseName);
   if (!base) throw new UsageError(c.profiles.problems.find((p) => p.name === baseName)?.message ?? `no profile "${baseName}" (have: ${c.profiles.targets.map((t) => t.name).join(', ')})`);
-  return planVariants(base, c.observation, parseKnobs(knobsText));
+  const knobs = parseKnobs(knobsText);
+  // `--knobs compactor` named explicitly: the operators' compactor comparison (no compactor / a small one × both modes).
+  return planVariants(base, c.observation, knobs, { compactorGrid: knobs?.includes('compactor') ?? false });
 }
 
 /** `lab sweep`: the isolation sweep (README, "Isolation sweep"). */

@@ -13,6 +13,7 @@ import { ruleById, runRules } from './rules/registry.js';
 import { utcClock } from './rules/reachability.js';
 import type { Rule } from './rules/util.js';
 import type { ServerState } from './servers/types.js';
+import type { LabTimings } from './lab/timings.js';
 
 /**
  * The one check pipeline. Every entry point — the editor's refresh, code actions and hovers, the CLI's
@@ -38,6 +39,8 @@ export interface CheckInput {
   readonly includeRoots?: readonly string[];
   /** Proofs from `lab prove` (the lab folder's evidence.jsonl): a finding measured on this config says so. */
   readonly evidence?: readonly ProofEvidence[];
+  /** What the newest lab sessions of this config measured (readLabTimings): timeout-near-limit judges it. */
+  readonly measured?: LabTimings;
 }
 
 /** What is there, before any rule looks at it. */
@@ -73,6 +76,7 @@ export function observe(input: CheckInput): Observed {
     runtimes: input.servers ?? new Map(),
     machine: input.machine ?? machineFacts(),
     ...(input.configChangedAt !== undefined ? { configChangedAt: input.configChangedAt } : {}),
+    ...(input.measured ? { measured: input.measured } : {}),
   };
   const profiles = withProfileInForce(observation, input.userProfiles ?? [], input.lastApplied);
   return { observation: profiles.obs, profiles };

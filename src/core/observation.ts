@@ -2,6 +2,7 @@ import type { EffectiveConfig } from './openclaw/includes.js';
 import type { ConfigModel } from './openclaw/model.js';
 import type { OpenClawVersion } from './openclaw/version.js';
 import type { ServerState } from './servers/types.js';
+import type { LabTimings } from './lab/timings.js';
 
 export interface MachineFacts {
   readonly totalMemoryBytes: number;
@@ -24,4 +25,6 @@ export interface Observation {
   readonly configChangedAt?: number;
   /** The profile last applied, while the state still matches it: an intent rules respect. */
   readonly profileInForce?: { readonly name: string; readonly compactor: boolean };
+  /** What the newest lab sessions of this config measured on this machine (compaction durations, first tokens). */
+  readonly measured?: LabTimings;
 }

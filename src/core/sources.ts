@@ -3,6 +3,7 @@ import { check, providersOf, type CheckInput, type CheckResult } from './check.j
 import { openclawVersion } from './openclaw/cli.js';
 import type { Provider } from './openclaw/model.js';
 import type { ProofEvidence } from './evidence.js';
+import type { LabTimings } from './lab/timings.js';
 import { NEWEST_KNOWN, type OpenClawVersion } from './openclaw/version.js';
 import type { VersionSource } from './observation.js';
 import { readProfileState } from './profiles/state.js';
@@ -91,6 +92,8 @@ export interface SourceOptions {
   readonly onRead?: (read: ReadConfig, version: ResolvedVersion) => void;
   /** Proofs from `lab prove` (readEvidence of the lab folder). */
   readonly evidence?: readonly ProofEvidence[];
+  /** What the newest lab sessions of this config measured (readLabTimings of the lab folder). */
+  readonly measured?: LabTimings;
 }
 
 export interface CheckedFile extends CheckResult {
@@ -135,6 +138,7 @@ export async function checkConfigFile(opts: SourceOptions): Promise<CheckedFile>
     disabledRules: opts.disabledRules,
     configChangedAt: statMtime(opts.configPath),
     evidence: opts.evidence,
+    measured: opts.measured,
   };
   return { ...check(input), file: opts.configPath, read, version, servers, input };
 }

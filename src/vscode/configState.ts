@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { readEvidence, type ProofEvidence } from '../core/evidence.js';
+import { readLabTimings, type LabTimings } from '../core/lab/timings.js';
 import { check, providersOf, type CheckInput, type CheckResult } from '../core/check.js';
 import type { Finding } from '../core/findings.js';
 import { openclawVersion, type ValidationResult } from '../core/openclaw/cli.js';
@@ -46,6 +47,8 @@ export interface Snapshot {
   readonly configChangedAt?: number;
   /** The proofs `lab prove` kept in the workspace's lab folder, read once per refresh. */
   readonly evidence?: readonly ProofEvidence[];
+  /** What the newest lab sessions of this config measured (for timeout-near-limit), read once per refresh. */
+  readonly measured?: LabTimings;
 }
 
 export type ValidatorVerdict = Pick<Snapshot, 'validation' | 'validatedHash' | 'validationError'>;
@@ -71,17 +74,23 @@ export interface Refreshed {
 }
 
 /** The parts of the state the check takes besides the document. */
-type CheckSources = Pick<Snapshot, 'version' | 'versionSource' | 'runtimes' | 'lastApplied' | 'configChangedAt' | 'evidence'>;
+type CheckSources = Pick<Snapshot, 'version' | 'versionSource' | 'runtimes' | 'lastApplied' | 'configChangedAt' | 'evidence' | 'measured'>;
 
 /** The one place the editor builds the check's input (the refresh, the open document, the disk). */
 function checkInput(doc: ConfigDocument, s: CheckSources, settings: Settings): CheckInput {
-  return { doc, version: s.version, versionSource: s.versionSource, servers: s.runtimes, userProfiles: settings.profiles, lastApplied: s.lastApplied, disabledRules: settings.disabledRules, configChangedAt: s.configChangedAt, evidence: s.evidence };
+  return { doc, version: s.version, versionSource: s.versionSource, servers: s.runtimes, userProfiles: settings.profiles, lastApplied: s.lastApplied, disabledRules: settings.disabledRules, configChangedAt: s.configChangedAt, evidence: s.evidence, measured: s.measured };
 }
 
 /** The workspace's lab folder (as the Lab view has it), where `lab prove` keeps its proofs; none without a folder. */
 function workspaceEvidence(): readonly ProofEvidence[] {
   const ws = vscode.workspace.workspaceFolders?.[0];
   return ws && ws.uri.scheme === 'file' ? readEvidence(path.join(ws.uri.fsPath, '.local-ai-lab')) : [];
+}
+
+/** What the newest lab sessions of this config in the workspace's lab folder measured; nothing without a folder. */
+function workspaceTimings(configPath: string): LabTimings | undefined {
+  const ws = vscode.workspace.workspaceFolders?.[0];
+  return ws && ws.uri.scheme === 'file' ? readLabTimings(path.join(ws.uri.fsPath, '.local-ai-lab'), configPath) : undefined;
 }
 
 const union = (a: RefreshOptions, b: RefreshOptions): RefreshOptions => ({
@@ -234,10 +243,11 @@ export class ConfigState implements vscode.Disposable {
     const configChangedAt = await fs.promises.stat(located.path).then((st) => st.mtimeMs, () => undefined);
     const lastApplied = readProfileState(located.path)?.profile;
     const evidence = workspaceEvidence();
-    const result = check(checkInput(doc, { version, versionSource, runtimes, lastApplied, configChangedAt, evidence }, settings));
+    const measured = workspaceTimings(located.path);
+    const result = check(checkInput(doc, { version, versionSource, runtimes, lastApplied, configChangedAt, evidence, measured }, settings));
     const { findings, profiles } = result;
     const files = result.observation.config.docs.map((d) => path.resolve(d.file));
-    this.snap = { ...this.snap, located, doc, diskHash: read.disk?.hash, version, versionSource, runtimes, inspectedAt, findings, files, profiles, lastApplied, configChangedAt, evidence, refreshedAt: Date.now() };
+    this.snap = { ...this.snap, located, doc, diskHash: read.disk?.hash, version, versionSource, runtimes, inspectedAt, findings, files, profiles, lastApplied, configChangedAt, evidence, measured, refreshedAt: Date.now() };
     // Checked from the disk's own document: that is the disk check operations ask for next.
     if (read.disk && read.disk.doc === doc) this.diskCheck = { read: read.disk, ...result };
     this.log.info(`checked ${located.path}: ${findings.length} finding(s) in ${Date.now() - t0} ms`);

@@ -54,7 +54,8 @@ export class SweepController {
       void vscode.window.showErrorMessage(`No profile "${baseName}".`);
       return undefined;
     }
-    let plan = planVariants(base, disk.observation, opts.knobs as SweepKnob[] | undefined);
+    // Knobs named by the command's caller: `compactor` among them makes the compactor comparison, as `--knobs` does.
+    let plan = planVariants(base, disk.observation, opts.knobs as SweepKnob[] | undefined, { compactorGrid: opts.knobs?.includes('compactor') ?? false });
     if (!opts.knobs) {
       const picks = await vscode.window.showQuickPick(
         [

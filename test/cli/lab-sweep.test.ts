@@ -40,6 +40,32 @@ describe('lab sweep --dry-run --json (a real config, captured lms output)', () =
     const noBase = await runCli(['lab', 'sweep', 'quick-check', '--config', fixture, '--dry-run']);
     assert.equal(noBase.status, 2);
   });
+
+  it('--knobs compactor: the compactor comparison — no compactor and a small one, in the mode in force and the other — with the base\'s own cell named', async () => {
+    const fixture = path.resolve('test/fixtures/configs/planted.json5');
+    // A profile of one's own (a built-in drops its compactor on a machine with little memory: the test must not depend on it).
+    const profiles = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-sweep-grid-')), 'profiles.json');
+    fs.writeFileSync(profiles, JSON.stringify([{ name: 'tuned', primary: { context: 65536 }, budget: 60000, compactor: { model: 'lmstudio/qwen3-4b-instruct-2507', context: 32768 }, compaction: { mode: 'default' } }]));
+    const args = ['lab', 'sweep', 'quick-check', '--base', 'tuned', '--profiles', profiles, '--config', fixture, '--loaded', 'test/fixtures/lms/ps.json', '--downloaded', 'test/fixtures/lms/ls.json', ...V, '--knobs', 'compactor', '--dry-run'];
+    const r = await runCli([...args, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.baseArm, 'compactor:qwen3-4b-instruct-2507@default');
+    assert.deepEqual(
+      out.variants.map((v: { name: string; to: string }) => [v.name, v.to]),
+      [
+        ['compactor:none@default', 'none@default'],
+        ['compactor:none@safeguard', 'none@safeguard'],
+        ['compactor:qwen3-4b-instruct-2507@safeguard', 'lmstudio/qwen3-4b-instruct-2507@safeguard'],
+      ],
+    );
+    for (const v of out.variants) {
+      assert.deepEqual(Object.keys(v), ['name', 'knob', 'from', 'to']);
+      assert.deepEqual([v.knob, v.from], ['compactor', 'lmstudio/qwen3-4b-instruct-2507@default']);
+    }
+    const text = await runCli(args);
+    assert.match(text.stdout, /compactor:none@safeguard\s+compactor: lmstudio\/qwen3-4b-instruct-2507@default → none@safeguard/);
+  });
 });
 
 /**

@@ -6,6 +6,7 @@ import { firstSentence, splitMessage, type Finding } from '../../src/core/findin
 import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
 import { RULES, runRules } from '../../src/core/rules/registry.js';
 import type { ServerState } from '../../src/core/servers/types.js';
+import type { LabTimings } from '../../src/core/lab/timings.js';
 import { config, lmstudio, observe } from '../support/observe.js';
 
 /**
@@ -53,7 +54,7 @@ function serverVariants(text: string): Record<string, ServerState>[] {
 }
 
 /** Configs for the rules the fixtures do not reach (shapes taken from the rules' own tests). */
-function scenarios(): { text: string; runtimes: Record<string, ServerState>; version?: string; memGiB?: number }[] {
+function scenarios(): { text: string; runtimes: Record<string, ServerState>; version?: string; memGiB?: number; measured?: LabTimings }[] {
   const primaryLoaded = (ctx: number, extra: Parameters<typeof lmstudio>[0] = []) => ({ lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx, max: 262144, size: 18e9 }, ...extra]) });
   return [
     { text: config({ window: 131072 }), runtimes: primaryLoaded(32768) },
@@ -69,6 +70,12 @@ function scenarios(): { text: string; runtimes: Record<string, ServerState>; ver
     { text: config({ window: 32768, extraDefaults: '"systemPromptOverride": "You are terse."' }), runtimes: primaryLoaded(32768), version: '2026.5.4' },
     { text: config({ window: 262144 }), runtimes: primaryLoaded(262144, [{ id: 'big', ctx: 262144, size: 120e9 }]), memGiB: 16 },
     { text: '{ "models": { "providers": { "lmstudio": { ', runtimes: {} },
+    // timeout-near-limit: a lab session measured slow compactions and slow first tokens on this config.
+    {
+      text: config({ window: 32768 }),
+      runtimes: primaryLoaded(32768),
+      measured: { sessions: [{ id: '20261201T120000Z-quick-check-abcd', startedAt: '2026-12-01T12:00:00Z', compactor: null, compactionsMs: [170_000, 175_000], requests: [{ upstream: 'http://127.0.0.1:1234', model: 'qwen/qwen3-coder-30b', firstTokenMs: 290_000, totalMs: 295_000 }] }] },
+    },
   ];
 }
 

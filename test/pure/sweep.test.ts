@@ -118,6 +118,85 @@ describe('isolation sweep: variant planning', () => {
   });
 });
 
+describe('isolation sweep: the compactor comparison (--knobs compactor)', () => {
+  const compaction = (text: string) => buildModel(parseDocument('/tmp/x.json', text).root).compaction;
+
+  it('from a base with a compactor in "default": no compactor and the compactor, in "default" and in "safeguard", less the base\'s own cell', () => {
+    const { obs, base } = setup();
+    const plan = planVariants(base, obs, ['compactor'], { compactorGrid: true });
+    assert.equal(plan.baseArm, 'compactor:qwen3-4b-instruct-2507@default');
+    assert.deepEqual(
+      plan.variants.map((v) => [v.name, v.knob, v.from, v.to]),
+      [
+        ['compactor:none@default', 'compactor', 'lmstudio/qwen3-4b-instruct-2507@default', 'none@default'],
+        ['compactor:none@safeguard', 'compactor', 'lmstudio/qwen3-4b-instruct-2507@default', 'none@safeguard'],
+        ['compactor:qwen3-4b-instruct-2507@safeguard', 'compactor', 'lmstudio/qwen3-4b-instruct-2507@default', 'lmstudio/qwen3-4b-instruct-2507@safeguard'],
+      ],
+    );
+    assert.deepEqual(plan.skipped, []);
+    // The compactor keeps its 68,000: it fits the largest summary request (40 % of the 90,000 budget) without waste.
+    assert.equal(plan.variants[2]!.target.compactor?.context.value, 68000);
+    // Each arm's config: the mode written, the compactor (and on 2026.9 the memory flush with it) set or removed.
+    const texts = plan.variants.map((v) => planArm(v.target, obs, v.unset).after);
+    const after = texts.map(compaction);
+    assert.deepEqual(
+      after.map((c) => [c.mode, c.model?.ref ?? null, c.memoryFlushModel?.ref ?? null]),
+      [
+        ['default', null, null],
+        ['safeguard', null, null],
+        ['safeguard', 'lmstudio/qwen3-4b-instruct-2507', 'lmstudio/qwen3-4b-instruct-2507'],
+      ],
+    );
+    // Every other knob stays the base's.
+    for (const t of texts) assert.match(t, /"recentTurnsPreserve": 5, "keepRecentTokens": 8000/);
+    const dry = dryRunJson(plan, '2026.9.6');
+    assert.deepEqual(Object.keys(dry), ['base', 'openclawVersion', 'baseArm', 'variants', 'skipped']);
+    assert.deepEqual(dry.variants.map((v) => v.name), plan.variants.map((v) => v.name));
+    // The table reads as the comparison: the base's cell → each other cell.
+    assert.deepEqual(sweepCells({ name: plan.variants[1]!.name, knob: 'compactor', from: plan.variants[1]!.from, to: plan.variants[1]!.to, figures: { n: 0, medianSeconds: null, completion: { value: 0, low: 0, high: 0 }, slowRate: null, compactions: 0, tokensInMedian: null } }).slice(0, 2), ['compactor', 'lmstudio/qwen3-4b-instruct-2507@default → none@safeguard']);
+  });
+
+  it('from a base without a compactor (mode unset, so "safeguard"): the small instruct model the server has, at 1.5 × the summary request', () => {
+    const text = config({ window: 101000, tokens: 90000 });
+    const obs = observe(text, { runtimes: { lmstudio: SERVER() }, memGiB: 128 });
+    const base = resolveAll(obs, [{ name: 'bare', primary: { context: 101000 }, budget: 90000, compactor: null }]).targets.find((t) => t.name === 'bare')!;
+    const plan = planVariants(base, obs, ['compactor'], { compactorGrid: true });
+    assert.equal(plan.baseArm, 'compactor:none@safeguard');
+    assert.deepEqual(plan.variants.map((v) => v.name), ['compactor:qwen3-4b-instruct-2507@safeguard', 'compactor:none@default', 'compactor:qwen3-4b-instruct-2507@default']);
+    // 40 % of 90,000 is 36,000; 1.5 × that, rounded up to 1,024: 54,272.
+    assert.equal(plan.variants[0]!.target.compactor?.context.value, 54272);
+    const armText = planArm(plan.variants[0]!.target, obs).after;
+    const c = compaction(armText);
+    assert.deepEqual([c.mode, c.model?.ref, c.memoryFlushModel?.ref], ['safeguard', 'lmstudio/qwen3-4b-instruct-2507', 'lmstudio/qwen3-4b-instruct-2507']);
+    assert.match(armText, /"id": "qwen3-4b-instruct-2507"[^}]*"contextWindow": 54272/);
+    // On 2026.5.28 (no pre-turn flush) no memoryFlush.model is written.
+    const old = observe(text, { version: '2026.5.28', runtimes: { lmstudio: SERVER() }, memGiB: 128 });
+    const oldPlan = planVariants(resolveAll(old, [{ name: 'bare', primary: { context: 101000 }, budget: 90000, compactor: null }]).targets.find((t) => t.name === 'bare')!, old, ['compactor'], { compactorGrid: true });
+    assert.equal(compaction(planArm(oldPlan.variants[0]!.target, old).after).memoryFlushModel, undefined);
+  });
+
+  it('no compactor in the base and no small model on the server: only the other mode without one, and the reason', () => {
+    const text = config({ window: 101000, tokens: 90000, compaction: '{ "mode": "default" }' });
+    const obs = observe(text, { runtimes: { lmstudio: lmstudio([{ id: 'qwen/qwen3-coder-30b', ctx: 101000 }]) }, memGiB: 128 });
+    const base = resolveAll(obs, [{ name: 'b', primary: { context: 101000 }, budget: 90000, compactor: null }]).targets.find((t) => t.name === 'b')!;
+    const plan = planVariants(base, obs, ['compactor'], { compactorGrid: true });
+    assert.equal(plan.baseArm, 'compactor:none@default');
+    assert.deepEqual(plan.variants.map((v) => v.name), ['compactor:none@safeguard']);
+    assert.match(plan.skipped[0]!.reason, /no small model to try as the compactor/);
+  });
+
+  it('removing a compactor also removes the memory-flush model that named it (the primary then does both)', () => {
+    const text = config({ window: 101000, tokens: 90000, compaction: '{ "model": "lmstudio/qwen3-4b-instruct-2507", "memoryFlush": { "model": "lmstudio/qwen3-4b-instruct-2507" } }', rows: '{ "id": "qwen3-4b-instruct-2507", "name": "C", "contextWindow": 68000 }' });
+    const obs = observe(text, { runtimes: { lmstudio: SERVER() }, memGiB: 128 });
+    const base = resolveAll(obs, [{ name: 'b', primary: { context: 101000 }, budget: 90000 }]).targets.find((t) => t.name === 'b')!;
+    const off = planVariants(base, obs, ['compactor']).variants[0]!;
+    assert.equal(off.name, 'compactor=none', 'without the option: the one variant of the full sweep');
+    const p = planArm(off.target, obs);
+    assert.deepEqual([compaction(p.after).model, compaction(p.after).memoryFlushModel], [undefined, undefined]);
+    assert.match(p.configChanges.join('\n'), /remove compaction\.memoryFlush\.model/);
+  });
+});
+
 describe('isolation sweep: verdicts', () => {
   const base = arm([10, 11, 10, 12, 11, 10]);
   it('additive: clearly faster with completion held', () => {

@@ -8,7 +8,8 @@ import { parseDocument } from '../../src/core/openclaw/document.js';
 import { v } from '../../src/core/openclaw/version.js';
 import { check } from '../../src/core/check.js';
 import { planProfile } from '../../src/core/profiles/plan.js';
-import { BUILTIN_PROFILES, resolveBuiltin } from '../../src/core/profiles/resolve.js';
+import { BUILTIN_PROFILES, resolveAll, resolveBuiltin } from '../../src/core/profiles/resolve.js';
+import { planArm, planVariants } from '../../src/core/lab/experiments/sweep.js';
 import type { ServerState } from '../../src/core/servers/types.js';
 import { needsOpenclawReleases } from '../support/needs.js';
 import { isolatedEnv } from '../support/openclaw.js';
@@ -53,6 +54,46 @@ describe('every built-in profile\'s plan is accepted by the release it targets',
           assert.match(plan.after, /\/\/ commented config/);
         }
       }
+    });
+  }
+});
+
+describe("lab sweep --knobs compactor: every arm's config is accepted by the release it targets", { skip }, () => {
+  const bases = [
+    // A compactor in "default": the comparison drops it and moves to "safeguard".
+    { name: 'with', primary: { context: 32768 }, budget: 30000, compactor: { model: 'lmstudio/qwen3-4b-instruct-2507', context: 16384 }, compaction: { mode: 'default' as const } },
+    // None and no mode: the small instruct model the server lists is tried, in "safeguard" (unset) and "default".
+    { name: 'without', primary: { context: 32768 }, budget: 30000, compactor: null },
+  ];
+  for (const r of releases) {
+    it(`OpenClaw ${r.version}`, async () => {
+      assert.ok(r.exe, `CI must install OpenClaw ${r.version}`);
+      const obs = check({ doc: parseDocument('/x/openclaw.json', CONFIG.replace(", compaction: { model: 'lmstudio/qwen3-4b-instruct-2507' }", '')), version: v(r.version), machine: { totalMemoryBytes: 128 * 1024 ** 3, cpus: 8, platform: 'test' }, servers: new Map([['lmstudio', lm]]) }).observation;
+      const seen: string[] = [];
+      for (const def of bases) {
+        const base = resolveAll(obs, bases).targets.find((t) => t.name === def.name)!;
+        const plan = planVariants(base, obs, ['compactor'], { compactorGrid: true });
+        assert.equal(plan.variants.length, 3, `${def.name}: ${JSON.stringify(plan.skipped)}`);
+        for (const arm of [{ name: plan.baseArm!, target: base, unset: undefined }, ...plan.variants]) {
+          const p = planArm(arm.target, obs, arm.unset);
+          assert.equal(p.blocked, undefined, `${def.name} ${arm.name}: ${p.blocked}`);
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-sweep-grid-'));
+          fs.writeFileSync(path.join(dir, 'openclaw.json'), p.after);
+          const res = await validateConfig(r.exe!, path.join(dir, 'openclaw.json'), opts);
+          assert.equal(res.valid, true, `${def.name} ${arm.name} on ${r.version}: ${JSON.stringify(res.issues)}\n${p.after}`);
+          seen.push(`${def.name} ${arm.name}`);
+        }
+      }
+      assert.deepEqual(seen, [
+        'with compactor:qwen3-4b-instruct-2507@default',
+        'with compactor:none@default',
+        'with compactor:none@safeguard',
+        'with compactor:qwen3-4b-instruct-2507@safeguard',
+        'without compactor:none@safeguard',
+        'without compactor:qwen3-4b-instruct-2507@safeguard',
+        'without compactor:none@default',
+        'without compactor:qwen3-4b-instruct-2507@default',
+      ]);
     });
   }
 });

@@ -3,17 +3,19 @@ import { v } from '../../src/core/openclaw/version.js';
 import type { Observation } from '../../src/core/observation.js';
 import { check } from '../../src/core/check.js';
 import type { ServerState } from '../../src/core/servers/types.js';
+import type { LabTimings } from '../../src/core/lab/timings.js';
 import type { Finding, RuleId } from '../../src/core/findings.js';
 import { applyEdits } from '../../src/core/text.js';
 
 /** An Observation from config text and runtime states, as the rules see it. */
-export function observe(text: string, opts: { version?: string; runtimes?: Record<string, ServerState>; memGiB?: number; file?: string } = {}): Observation {
+export function observe(text: string, opts: { version?: string; runtimes?: Record<string, ServerState>; memGiB?: number; file?: string; measured?: LabTimings } = {}): Observation {
   const doc = parseDocument(opts.file ?? '/tmp/openclaw.json', text);
   return check({
     doc,
     version: v(opts.version ?? '2026.9.6'),
     servers: new Map(Object.entries(opts.runtimes ?? {})),
     machine: { totalMemoryBytes: (opts.memGiB ?? 64) * 1024 ** 3, cpus: 8, platform: 'test' },
+    ...(opts.measured ? { measured: opts.measured } : {}),
   }).observation;
 }
 

@@ -126,6 +126,15 @@ export function planProfile(profile: ProfileTarget, obs: Observation): ProfilePl
         return removeMember(x.doc, node, [...node.members].reverse().find((m) => m.key === 'model')!);
       });
       changes.push(`remove compaction.model (${c.model.ref}): the primary compacts its own history`);
+      // The flush model that named the removed compactor goes with it: "no compactor" means the primary does all of it.
+      if (c.memoryFlushModel?.ref === c.model.ref) {
+        s.step((x) => {
+          const flush = child(x.model.compaction.node, 'memoryFlush');
+          if (flush?.kind !== 'object') return { doc: x.doc, edits: [] };
+          return removeMember(x.doc, flush, [...flush.members].reverse().find((m) => m.key === 'model')!);
+        });
+        changes.push(`remove compaction.memoryFlush.model (${c.model.ref}): the flush runs on the primary again`);
+      }
     }
     const knobs: [string, unknown][] = [
       ['mode', profile.mode?.value],

@@ -10,6 +10,7 @@ import { harmonyToolCalls, modelLacksTools, reasoningMismatch } from './capabili
 import { lmstudioJitContext } from './lmstudio.js';
 import { ollamaNumCtxUnset, ollamaOpenAiCompat, streamUsageMissing, vllmResponsesApi } from './requests.js';
 import { runtimeUnreachable } from './reachability.js';
+import { timeoutNearLimit } from './timeouts.js';
 import type { Rule } from './util.js';
 
 /** Every rule, in the order they run (and `local-ai-lab rules` lists them). */
@@ -26,6 +27,7 @@ export const RULES = [
   reserveFloorSilentFailure,
   systemPromptOverride,
   compactorContextFit,
+  timeoutNearLimit,
   contextTooSmall,
   modelNotLoaded,
   memoryHeadroom,

@@ -6,8 +6,9 @@ import { atLeast, type OpenClawVersion } from '../../openclaw/version.js';
 import { BEHAVIOUR } from '../../openclaw/knowledge.js';
 import type { Observation } from '../../observation.js';
 import { planProfile, type ProfilePlan } from '../../profiles/plan.js';
-import type { ProfileTarget } from '../../profiles/types.js';
-import { maxContextFor } from '../../servers/models.js';
+import type { ModelTarget, ProfileTarget } from '../../profiles/types.js';
+import { maxContextFor, pickCompactor } from '../../servers/models.js';
+import { COMPACTOR_OVERSIZE_FACTOR, compactionRequestTokens } from '../../openclaw/context.js';
 import { compactionCount } from '../dispatch/evidence.js';
 import { applyEdits } from '../../text.js';
 import { bootstrapMedianDifference, wilson, type Interval } from '../stats.js';
@@ -57,6 +58,17 @@ export interface SweepPlan {
   readonly base: ProfileTarget;
   readonly variants: readonly Variant[];
   readonly skipped: readonly SkippedKnob[];
+  /** With the compactor comparison: the base's own cell, named like the variants (`compactor:none@safeguard`). */
+  readonly baseArm?: string;
+}
+
+export interface PlanOptions {
+  /**
+   * `--knobs compactor` named explicitly: the operators' compactor comparison instead of the one `compactor=none`
+   * variant — no compactor and a small compactor at a fitting context, each in the mode in force and in the other
+   * (compactorComparison). The full sweep keeps its one variant per knob.
+   */
+  readonly compactorGrid?: boolean;
 }
 
 export class SweepUsageError extends Error {}
@@ -96,9 +108,10 @@ const show = (v: KnobValue) => (v === null ? 'none' : String(v));
  * installed release's default; a knob already at it, unknown here, or not accepted by the release is
  * skipped with the reason.
  */
-export function planVariants(base: ProfileTarget, obs: Observation, knobs: readonly SweepKnob[] = SWEEP_KNOBS): SweepPlan {
+export function planVariants(base: ProfileTarget, obs: Observation, knobs: readonly SweepKnob[] = SWEEP_KNOBS, opts: PlanOptions = {}): SweepPlan {
   const variants: Variant[] = [];
   const skipped: SkippedKnob[] = [];
+  let baseArm: string | undefined;
   const version = obs.version;
   const now = compactionNow(base, obs);
   const add = (knob: SweepKnob, from: KnobValue, to: KnobValue, target: ProfileTarget, unset?: UnsetKey) =>
@@ -127,6 +140,12 @@ export function planVariants(base: ProfileTarget, obs: Observation, knobs: reado
       case 'compactor': {
         const why = accepts(['agents', 'defaults', 'compaction', 'model'], version);
         if (why) skip(knob, why);
+        else if (opts.compactorGrid) {
+          const grid = compactorComparison(base, obs, now.mode);
+          baseArm = grid.baseArm;
+          variants.push(...grid.variants);
+          if (grid.skipped) skip(knob, grid.skipped);
+        }
         else if (!base.compactor) skip(knob, 'the base has no compactor (already the release default: the primary compacts)');
         else add(knob, base.compactor.ref, null, { ...base, compactor: undefined });
         break;
@@ -158,12 +177,64 @@ export function planVariants(base: ProfileTarget, obs: Observation, knobs: reado
       }
     }
   }
-  return { base, variants, skipped };
+  return { base, variants, skipped, ...(baseArm ? { baseArm } : {}) };
 }
 
-/** The `--dry-run --json` shape (a contract): `{"base", "openclawVersion", "variants": [{"name", "knob", "from", "to"}]}`. */
+type Mode = 'default' | 'safeguard';
+const roundUp = (n: number, step: number) => Math.ceil(n / step) * step;
+
+/**
+ * The operators' published comparison (issue #23): no compactor against a small compactor at a fitting context,
+ * in the mode in force and in the other one, so the compaction tax shows per model and per mode on this machine.
+ * In "default" OpenClaw's session summarizes the threshold compactions with the primary whatever compaction.model
+ * says; in "safeguard" every compaction goes to the compactor (on 2026.9 after a memory flush on the primary):
+ * compactionPaths.ts. Four cells — `compactor:none@M`, `compactor:<model>@M`, `compactor:none@O`,
+ * `compactor:<model>@O` — less the one the base already is. The compactor is the base's when it fits the summary
+ * request (from 1 to 2.5 times it), else the same model (or the small instruct model the primary's server has)
+ * at 1.5 times the largest summary request, as the profiles size one; the mode is written explicitly in every cell.
+ */
+export function compactorComparison(base: ProfileTarget, obs: Observation, modeNow: string | number | undefined): { variants: Variant[]; baseArm: string; skipped?: string } {
+  const inForce: Mode = modeNow === 'default' ? 'default' : 'safeguard';
+  const other: Mode = inForce === 'default' ? 'safeguard' : 'default';
+  const needed = compactionRequestTokens(Math.min(base.budget.value, base.primary.context.value));
+  const fitting = (providerId: string, modelId: string) => {
+    const max = maxContextFor(obs.runtimes.get(providerId), modelId);
+    return Math.min(Math.max(16384, roundUp(needed * 1.5, 1024)), base.primary.context.value, max ?? Infinity);
+  };
+  let small: ModelTarget | undefined;
+  let skipped: string | undefined;
+  if (base.compactor) {
+    const c = base.compactor.context.value;
+    small = c >= needed && c <= needed * COMPACTOR_OVERSIZE_FACTOR ? base.compactor : { ...base.compactor, context: { value: fitting(base.compactor.providerId, base.compactor.modelId), source: 'derived', note: '1.5 × the largest summary request' } };
+  } else {
+    const pick = pickCompactor(obs.runtimes.get(base.primary.providerId), base.primary.modelId);
+    if (pick) {
+      const p = base.primary.providerId;
+      small = { ref: `${p}/${pick.modelKey}`, providerId: p, modelId: pick.modelKey, context: { value: fitting(p, pick.modelKey), source: 'derived', note: '1.5 × the largest summary request' } };
+    } else skipped = `no small model to try as the compactor (the base has none and ${base.primary.providerId}'s server lists no small instruct model): only the modes without one are compared`;
+  }
+  const label = (c: ModelTarget | undefined, mode: Mode) => `${c ? c.ref : 'none'}@${mode}`;
+  const name = (c: ModelTarget | undefined, mode: Mode) => `compactor:${c ? c.modelId : 'none'}@${mode}`;
+  const same = (a: ModelTarget | undefined, b: ModelTarget | undefined) => (a && b ? a.ref === b.ref && a.context.value === b.context.value : a === b);
+  const from = label(base.compactor, inForce);
+  const baseArm = name(base.compactor, inForce);
+  const variants: Variant[] = [];
+  for (const mode of [inForce, other]) {
+    for (const c of small ? [undefined, small] : [undefined]) {
+      if (mode === inForce && same(c, base.compactor)) continue;
+      const target: ProfileTarget = { ...base, name: base.name, notes: [], compactor: c, mode: { value: mode, source: 'derived', note: 'the compactor comparison' } };
+      variants.push({ name: name(c, mode), knob: 'compactor', from, to: label(c, mode), target });
+    }
+  }
+  return { variants, baseArm, ...(skipped ? { skipped } : {}) };
+}
+
+/**
+ * The `--dry-run --json` shape (a contract): `{"base", "openclawVersion", "variants": [{"name", "knob", "from", "to"}],
+ * "skipped"}`, and `"baseArm"` (the base's cell) with the compactor comparison.
+ */
 export function dryRunJson(plan: SweepPlan, openclawVersion: string | null) {
-  return { base: plan.base.name, openclawVersion, variants: plan.variants.map((v) => ({ name: v.name, knob: v.knob, from: v.from, to: v.to })), skipped: plan.skipped };
+  return { base: plan.base.name, openclawVersion, ...(plan.baseArm ? { baseArm: plan.baseArm } : {}), variants: plan.variants.map((v) => ({ name: v.name, knob: v.knob, from: v.from, to: v.to })), skipped: plan.skipped };
 }
 
 /**
