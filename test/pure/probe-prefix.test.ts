@@ -129,7 +129,7 @@ describe('prefix-stability analysis: busts and their causes', () => {
     const q = a.requests[1]!;
     assert.equal(q.cause, 'time/date text');
     assert.equal(q.changedSection, '## Temporal Context');
-    assert.match(q.detail!, /Current date: 2026-12-06" → "Current date: 2026-12-07".*the server also dropped \d+ tokens OpenClaw left unchanged/);
+    assert.match(q.detail!, /^date\/time text changed: 2026-12-06 → 2026-12-07; the server also dropped \d+ tokens OpenClaw left unchanged/);
   });
 
   it('the same prefix sent, the counter at 0: between OpenClaw and the server', () => {

@@ -346,12 +346,19 @@ function attribute(prev: Rendered, next: Rendered, at: Break['at']): { cause: Ca
   return { cause: 'other prompt change', changedAt, section: null, detail: 'an earlier message was rewritten' };
 }
 
-/** The first differing line of two texts, both sides, short. */
+/** Only the date and time text of a line (the record keeps no prompt text, only what changed in it). */
+function dateTimeParts(line: string): string {
+  const found: string[] = [];
+  DATE_TIME.reduce((t, re) => t.replace(re, (m) => (found.push(m), '⏱')), line);
+  return found.join(' ');
+}
+
+/** The date and time text of the first differing line of two texts, before and after. */
 function dateDiff(a: string, b: string): string {
   const al = a.split('\n');
   const bl = b.split('\n');
-  for (let i = 0; i < Math.max(al.length, bl.length); i++) if (al[i] !== bl[i]) return `"${(al[i] ?? '').slice(0, 80)}" → "${(bl[i] ?? '').slice(0, 80)}"`;
-  return '';
+  for (let i = 0; i < Math.max(al.length, bl.length); i++) if (al[i] !== bl[i]) return `date/time text changed: ${dateTimeParts(al[i] ?? '')} → ${dateTimeParts(bl[i] ?? '')}`;
+  return 'date/time text changed';
 }
 
 function firstChangedIndex(prev: Rendered, next: Rendered): number {
