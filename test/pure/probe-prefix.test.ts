@@ -107,6 +107,7 @@ describe('prefix-stability analysis: busts and their causes', () => {
     assert.equal(a.requests[0]!.detail, 'first request of the session (cold)');
     assert.deepEqual(a.requests.slice(1).map((q) => q.changedAt), ['message 2 (assistant)', 'message 4 (assistant)', 'message 6 (assistant)'], 'only the carrier after the last message changed');
     assert.equal(a.counters, 'llama.cpp timings.cache_n');
+    assert.ok(a.requests.slice(1).every((q) => q.detail === null && q.changedSection === null), 'the replaced carrier is not reported as a change');
   });
 
   it('AGENTS.md edited between turns: a bust in "## AGENTS.md under # Project Context", cause workspace file edit, its prefill lost', () => {

@@ -441,7 +441,8 @@ export function analyzePrefix(exchanges: readonly ProbeExchange[]): PrefixAnalys
     const bust = cached !== null ? cached < reusable - slack : openclawChanged || summaryBetween;
     const where = brk.at ? attribute(p, rendered, brk.at) : null;
     let cause: Cause | null = null;
-    let detail: string | null = where?.detail ?? null;
+    // A break past the reusable prefix (the previous carrier replaced) is no change of OpenClaw's worth a word.
+    let detail: string | null = openclawChanged || where?.section ? (where?.detail ?? null) : null;
     if (bust) {
       if (summaryBetween || rendered.compacted !== p.compacted) {
         cause = 'compaction';
