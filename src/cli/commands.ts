@@ -223,6 +223,19 @@ export const COMMANDS: readonly Command[] = [
     run: async (o) => (await probeCli()).probeCodewords(o),
   }),
   command({
+    path: ['probe', 'prefix-stability'],
+    summary: 'Does each turn reuse the server\'s prompt cache: cache busts per request, their causes and the prefill they cost',
+    usage:
+      'probe prefix-stability [--turns N] [--touch-workspace-file NAME] [--profile P [--profiles FILE] [--keep-profile]] [--agent ID] [--dir DIR] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--dry-run] [--json]',
+    options: { ...PROBE_OPTIONS, ...shared('profile', 'profiles', 'keep-profile', 'dir', 'dry-run'), turns: { type: 'string' }, 'touch-workspace-file': { type: 'string' } },
+    docs: {
+      turns: { value: 'N', about: 'turns in the one session (1–12, default 4)' },
+      'touch-workspace-file': { value: 'NAME', about: "append one line to this workspace file (e.g. AGENTS.md) before turn 2, to show what a mid-session edit costs; its bytes are put back after the last turn" },
+      'dry-run': { about: 'print the turns and the servers the wire would record; run nothing' },
+    },
+    run: async (o) => (await probeCli()).probePrefixStability(o),
+  }),
+  command({
     path: ['rules'],
     summary: 'List the rules, each with its severity and one line',
     usage: 'rules [--json]',

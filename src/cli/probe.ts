@@ -8,6 +8,8 @@ import { survivalLines } from '../core/lab/experiments/codewords.js';
 import { UnknownProfile } from '../core/lab/look.js';
 import { LabPreflightError } from '../core/lab/session.js';
 import { MAX_TIMEOUT_SECONDS } from '../core/lab/workloadSchema.js';
+import { lookWithProfiles } from '../core/lab/experiments/labRun.js';
+import { isWorkspaceFileName, PREFIX_DEFAULT_TURNS, PREFIX_MAX_TURNS, prefixPlanLines, prefixStabilityLines, prefixStabilityPlan, prefixStabilityProbe, runPrefixStabilityProbe } from '../core/lab/probes/prefixStability.js';
 
 /** `probe prompt-sections`: which workspace files reached the agent's system prompt (README, "Prompt-sections probe"). */
 export async function probePromptSections(o: { agent?: string; config?: string; openclaw?: string; timeout?: string; json?: boolean; 'allow-hosted'?: boolean }): Promise<number> {
@@ -88,5 +90,77 @@ export async function probeCodewords(o: {
       console.log(`recorded: ${r.record}`);
     }
     return failed || r.sessions.some((s) => s.error) || r.outcome.restore?.ok === false ? 1 : 0;
+  });
+}
+
+/** `probe prefix-stability`: does each turn reuse the server's prompt cache, and what breaks it (README, "Prompt-cache reuse probe"). */
+export async function probePrefixStability(o: {
+  turns?: string;
+  'touch-workspace-file'?: string;
+  profile?: string;
+  profiles?: string;
+  'keep-profile'?: boolean;
+  agent?: string;
+  dir?: string;
+  config?: string;
+  openclaw?: string;
+  timeout?: string;
+  json?: boolean;
+  'dry-run'?: boolean;
+  'allow-hosted'?: boolean;
+}): Promise<number> {
+  const turns = integerOption('--turns', o.turns, { max: PREFIX_MAX_TURNS, fallback: PREFIX_DEFAULT_TURNS });
+  const agent = agentOption(o.agent);
+  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 600, what: 'a number of seconds' });
+  const touch = o['touch-workspace-file'];
+  if (touch !== undefined && !isWorkspaceFileName(touch)) throw new UsageError(`--touch-workspace-file: "${touch}" is not a file name in the workspace (such as AGENTS.md)`);
+  if (touch !== undefined && turns < 2) throw new UsageError('--touch-workspace-file touches the file before turn 2: give --turns 2 or more');
+  const json = !!o.json;
+  const env = cliLabEnv(o);
+  if (o['dry-run']) {
+    let now;
+    try {
+      now = await lookWithProfiles(env, o.profile ? [o.profile] : []);
+    } catch (err) {
+      if (err instanceof UnknownProfile) throw new UsageError(err.message);
+      throw err;
+    }
+    const plan = prefixStabilityPlan({ file: now.file, doc: now.read.doc, agent, turns, timeoutMs: timeoutS * 1000, ...(o.profile ? { profile: o.profile } : {}), ...(touch ? { touchWorkspaceFile: touch } : {}) });
+    if (json) console.log(JSON.stringify(plan, null, 2));
+    else for (const l of prefixPlanLines(plan)) console.log(l);
+    return 0;
+  }
+  return withCtrlC(json ? undefined : 'cancelling: the turn in flight is stopped, then the state from before is restored', async (signal) => {
+    let r;
+    try {
+      r = await runPrefixStabilityProbe({
+        env,
+        agent,
+        turns,
+        timeoutMs: timeoutS * 1000,
+        root: labDir(o),
+        profile: o.profile,
+        keep: !!o['keep-profile'],
+        ...(touch ? { touchWorkspaceFile: touch } : {}),
+        signal,
+        report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (what) => !json && process.stderr.write(`${what}\n`) },
+      });
+    } catch (err) {
+      if (err instanceof UnknownProfile) throw new UsageError(err.message);
+      if (!(err instanceof LabPreflightError)) throw err;
+      console.error(`local-ai-lab: ${err.message}`);
+      return 1;
+    }
+    const line = o.profile ? restoreLine(o.profile, r.outcome.restore, 'the probe') : undefined;
+    if (line) console.error(line);
+    const failed = r.outcome.arms.find((a) => a.error)?.error ?? (r.outcome.status === 'failed' ? r.outcome.error : undefined);
+    if (failed) console.error(`local-ai-lab: ${o.profile && r.outcome.arms.some((a) => a.error) ? `profile ${o.profile} was not applied: ${failed}` : failed}`);
+    const record = r.record ? prefixStabilityProbe.read(labDir(o), r.id) : undefined;
+    if (json) console.log(JSON.stringify(record ?? { kind: 'prefix-stability', id: r.id, config: r.config, notes: r.notes, ...(failed ? { error: failed } : {}) }, null, 2));
+    else {
+      if (record) for (const l of prefixStabilityLines(record)) console.log(l);
+      if (r.record) console.log(`recorded: ${r.record}`);
+    }
+    return failed || r.result?.tone !== 'good' || r.outcome.restore?.ok === false ? 1 : 0;
   });
 }
