@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { ProbeModule } from './module.js';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import type { ConfigDocument } from '../../openclaw/document.js';
@@ -8,7 +9,7 @@ import { recordFolder } from '../records/folder.js';
 import { wiredConfigText } from '../wire/privateConfig.js';
 import type { Workload } from '../workloadSchema.js';
 import { workspaceFromConfig } from '../experiments/promptSections.js';
-import { probeSessionKey, ProbeRecordBase, runWiredProbe, type ProbeCommonOptions, type ProbeKind, type ProbeOutcome, type ProbeView, type Tone } from './common.js';
+import { probeSessionKey, ProbeRecordBase, runWiredProbe, type ProbeCommonOptions, type ProbeOutcome, type ProbeView, type Tone } from './common.js';
 import { modelExchanges } from './probeWire.js';
 import { analyzePrefix, CAUSES, type PrefixAnalysis, type PrefixRequest } from './prefixAnalysis.js';
 
@@ -20,17 +21,6 @@ import { analyzePrefix, CAUSES, type PrefixAnalysis, type PrefixRequest } from '
  */
 
 /** The interface every #24 probe exports (the lead moves it into common.ts at merge). */
-export interface ProbeModule<R> {
-  kind: ProbeKind;
-  /** The palette title. */
-  title: string;
-  read(root: string, id: string): R;
-  list(root: string): R[];
-  view(r: R): ProbeView;
-  /** One line for the Experiments tree. */
-  summary(r: R): string;
-}
-
 export const PREFIX_DEFAULT_TURNS = 4;
 export const PREFIX_MAX_TURNS = 12;
 

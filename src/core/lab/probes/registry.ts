@@ -1,11 +1,21 @@
 import type { ProbeKind } from '../view/probeView.js';
-import type { ProbeRecordLike, RunnableProbe } from './module.js';
+import type { ProbeCommonOptions, ProbeOutcome } from './common.js';
+import type { ProbeModule, ProbeRecordLike, RunnableProbe } from './module.js';
+import { prefixStabilityProbe, runPrefixStabilityProbe, type PrefixStabilityRecord } from './prefixStability.js';
 
 /**
  * The wire probes, one entry each: the editor's commands, the Experiments tree and the Lab panel read this list,
  * so a new probe is one line here.
  */
-export const WIRE_PROBES: readonly RunnableProbe[] = [];
+export const WIRE_PROBES: readonly RunnableProbe[] = [
+  runnable(prefixStabilityProbe, runPrefixStabilityProbe, (r: PrefixStabilityRecord) => r.result?.tone === 'good'),
+];
+
+/** A probe module with its runner (the editor runs it with its defaults) and how its verdict reads. */
+function runnable<R extends ProbeRecordLike>(m: ProbeModule<R>, run: (o: ProbeCommonOptions) => Promise<ProbeOutcome<unknown> & { record?: string }>, good: (r: R) => boolean): RunnableProbe {
+  // A record reaches `good` only through this module's own read/list, so it is this module's record type.
+  return { ...(m as unknown as ProbeModule), run, good: (r) => good(r as R) };
+}
 
 export function wireProbe(kind: ProbeKind, probes: readonly RunnableProbe[] = WIRE_PROBES): RunnableProbe {
   const p = probes.find((x) => x.kind === kind);
