@@ -7,6 +7,8 @@ import { analyzePrefix, differsOnlyInDateTime, renderRequest, sectionName, syste
 import { prefixResult, prefixStabilityLines, prefixStabilityPlan, prefixStabilityProbe, PrefixStabilityRecordSchema, type PrefixStabilityRecord } from '../../src/core/lab/probes/prefixStability.js';
 import type { ProbeExchange } from '../../src/core/lab/probes/probeWire.js';
 import { ProbeViewSchema } from '../../src/core/lab/probes/common.js';
+import { listWireProbes, readWireProbe, wireProbe } from '../../src/core/lab/probes/registry.js';
+import { experimentRows } from '../../src/core/lab/view/tree.js';
 import { parseDocument } from '../../src/core/openclaw/document.js';
 import type { WireRecord } from '../../src/core/lab/wire/schema.js';
 
@@ -221,6 +223,25 @@ describe('prefix-stability record, view and plan', () => {
     const lines = prefixStabilityLines(bad!);
     assert.match(lines.join('\n'), /workspace file edit: 1 bust, ~[\d.]+ s of prefill lost\n {2}fix: edit workspace files/);
     assert.match(lines[lines.length - 1]!, /^verdict: 1 cache bust in 2 model requests/);
+  });
+
+  it('the editor reads it through the registry: an Experiments row with its verdict, the panel\'s record by id, the warning only for the bad one', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-prefix-reg-'));
+    fs.mkdirSync(path.join(root, 'probes'));
+    const [g, b] = [record(false), record(true)];
+    for (const r of [g, b]) fs.writeFileSync(path.join(root, 'probes', `${r.id}.json`), JSON.stringify(r));
+    const all = listWireProbes(root);
+    assert.deepEqual(all.map((x) => x.record.id), [b.id, g.id].sort());
+    const rows = experimentRows([], [], all);
+    const badRow = rows.find((r) => r.node.kind === 'probe' && r.node.id === b.id)!;
+    assert.match(badRow.label, /^prefix-stability · agent main · /);
+    assert.match(badRow.description, /^1 bust · workspace file edit/);
+    assert.equal(badRow.contextValue, 'labProbe');
+    const found = readWireProbe(root, g.id)!;
+    assert.equal(found.module.kind, 'prefix-stability');
+    assert.equal(found.module.good(found.record), true);
+    assert.equal(wireProbe('prefix-stability').good(readWireProbe(root, b.id)!.record), false);
+    assert.equal(readWireProbe(root, 'no-such-id'), undefined);
   });
 
   it('the dry-run plan names the turns and the servers the wire records, and runs nothing', () => {
