@@ -103,6 +103,17 @@ describe('the tools probe: one task from its exchanges', () => {
     assert.equal(rows[1]!.fix, null);
   });
 
+  it('a row that stopped short (cancelled, or its API mode rejected by the validator) does not say its tools work', () => {
+    const rows = judgeRows([
+      { ...facts, tasks: [goodRead()], error: 'cancelled before its tasks ended' },
+      { ...facts, mode: 'responses', tasks: [], error: 'OpenClaw\'s validator rejects api "openai-responses"' },
+    ]);
+    assert.deepEqual(rows.map((r) => [r.verdict, r.evidence, r.fix]), [
+      ['did not complete', 'cancelled before its tasks ended', null],
+      ['did not complete', 'OpenClaw\'s validator rejects api "openai-responses"', null],
+    ]);
+  });
+
   it('the impossible task: declined after the tool failed is right; a code is invented', () => {
     const honest = analyzeTask({ task: 'impossible', nonce: null, reply: 'I cannot: the file does not exist.', exitCode: 0, exchanges: [exchange({ messages: [user], answer: callTool('read', { path: 'x' }) }), exchange({ messages: afterTool('ENOENT: no such file'), answer: say('I cannot: the file does not exist.'), seq: 1 })] });
     assert.deepEqual([honest.right, honest.invented], [true, null]);

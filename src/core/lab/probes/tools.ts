@@ -290,6 +290,7 @@ async function toolsBody(ctx: ProbeContext, o: ToolsProbeOptions, plan: ToolsPla
       }
       const tasks: TaskOutcome[] = [];
       let skipped: ToolTask[] = [];
+      let cancelled = false;
       try {
         for (const [ti, task] of plan.tasks.entries()) {
           if (ctx.signal.aborted) break;
@@ -304,6 +305,12 @@ async function toolsBody(ctx: ProbeContext, o: ToolsProbeOptions, plan: ToolsPla
           try {
             const t0 = Date.now();
             const r = await through.turn({ sessionKey: probeSessionKey(o.agent, 'tools'), message: p.message, turnIndex: index, what: `${row.ref} over ${MODE_API[row.mode]}: task ${task} (${ti + 1}/${plan.tasks.length})`, ...(row.modelArg ? { model: row.modelArg } : {}) });
+            if (ctx.signal.aborted) {
+              // A turn Ctrl-C ended says nothing about the model.
+              cancelled = true;
+              skipped = plan.tasks.slice(ti);
+              break;
+            }
             if (r.exitCode !== 0 || r.error) await settle();
             const outcome = analyzeTask({ task, nonce, reply: r.reply, ...(r.error ? { error: r.error } : {}), exitCode: r.exitCode, exchanges: through.exchanges().filter((x) => x.record.dispatch === index), elapsedMs: Date.now() - t0, timeoutMs: o.timeoutMs });
             tasks.push(outcome);
@@ -319,7 +326,7 @@ async function toolsBody(ctx: ProbeContext, o: ToolsProbeOptions, plan: ToolsPla
       } finally {
         await through.close();
       }
-      rows.push({ ...facts, tasks, ...(skipped.length ? { skipped } : {}) });
+      rows.push({ ...facts, tasks, ...(skipped.length ? { skipped } : {}), ...(cancelled ? { error: 'cancelled before its tasks ended' } : {}) });
     }
   } finally {
     for (const f of written) fs.rmSync(f, { force: true });

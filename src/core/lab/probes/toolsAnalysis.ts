@@ -296,7 +296,11 @@ export function rowFix(row: RowFacts, verdict: ToolVerdict, tasks: readonly Task
 
 /** Verdicts, evidence and fixes for finished rows (the fixes compare rows of the same model). */
 export function judgeRows(rows: readonly (RowFacts & { tasks: TaskOutcome[]; error?: string })[]): RowResult[] {
-  const judged = rows.map((r) => ({ r, ...(r.error && !r.tasks.length ? { verdict: 'did not complete' as const, evidence: r.error } : rowVerdict(r.tasks)) }));
+  const judged = rows.map((r) => {
+    const v = rowVerdict(r.tasks);
+    // A row that stopped short (cancelled, rejected by the validator) cannot say its tools work.
+    return { r, ...(r.error && (!r.tasks.length || v.verdict === 'tools work') ? { verdict: 'did not complete' as const, evidence: r.error } : v) };
+  });
   return judged.map(({ r, verdict, evidence }) => ({
     ...r,
     verdict,
