@@ -71,6 +71,8 @@ describe('the tools probe: one task from its exchanges', () => {
     assert.equal(x.record.terminated, false);
     const t = analyzeTask({ task: 'read', nonce: NONCE, reply: '', error: 'openclaw printed no JSON: [model-fallback/decision] stopped: caller_signal_aborted', exitCode: 1, exchanges: [x], elapsedMs: 31_000, timeoutMs: 20_000 });
     assert.deepEqual([t.hang, t.reasoningStreamed, t.completed], ['stream', true, false]);
+    const coloured = analyzeTask({ task: 'read', nonce: NONCE, reply: '', error: '\u001b[34m[model-fallback]\u001b[39m stopped', exitCode: 1, exchanges: [x] });
+    assert.equal(coloured.error, '[model-fallback] stopped');
     const [row] = judgeRows([{ ...facts, tasks: [t] }]);
     assert.equal(row!.verdict, 'hangs');
     assert.deepEqual([row!.fix?.change, row!.fix?.rule], ['reasoning: true on the row', 'reasoning-mismatch']);

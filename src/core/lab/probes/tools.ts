@@ -400,7 +400,7 @@ export function toolsLines(r: ToolsRecord): string[] {
   const lines = [pad(COLUMNS), ...view.table.rows.map((x) => pad(x.cells))];
   for (const x of rows) {
     lines.push(`${x.ref} over ${MODE_API[x.mode]}: ${x.verdict}: ${x.evidence}`);
-    for (const t of x.tasks) lines.push(`  task ${t.task}: ${t.completed ? 'completed' : 'not completed'}, ${t.requests} requests, tool calls ${t.toolCalls.join(', ') || 'none'}${t.nonceInToolResult ? ', the code came back in a tool result' : ''}${t.invented ? `, invented ${t.invented}` : ''}${t.error ? ` (${t.error})` : ''}; reply: ${JSON.stringify(t.reply)}`);
+    for (const t of x.tasks) lines.push(`  task ${t.task}: ${t.completed ? 'completed' : 'not completed'}, ${t.requests} request${t.requests === 1 ? '' : 's'}, tool calls ${t.toolCalls.join(', ') || 'none'}${t.nonceInToolResult ? ', the code came back in a tool result' : ''}${t.invented ? `, invented ${t.invented}` : ''}${t.error ? ` (${t.error})` : ''}; reply: ${JSON.stringify(t.reply)}`);
     if (x.skipped?.length) lines.push(`  skipped after the hang: ${x.skipped.join(', ')}`);
     if (x.fix) lines.push(`  fix: ${x.fix.change}${x.fix.rule ? ` (rule ${x.fix.rule})` : ''}: ${x.fix.why}`);
   }

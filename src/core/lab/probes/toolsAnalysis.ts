@@ -189,9 +189,12 @@ export function analyzeTask(t: TaskTurn): TaskOutcome {
     completed,
     right,
     reply: t.reply.length > 240 ? `${t.reply.slice(0, 239)}…` : t.reply,
-    ...(t.error ? { error: t.error } : {}),
+    ...(t.error ? { error: t.error.replace(ANSI, '') } : {}),
   };
 }
+
+/** Terminal colours in OpenClaw's stderr lines (the error of a turn that printed no JSON). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 /* ---------- a row: one model in one API mode ---------- */
 
