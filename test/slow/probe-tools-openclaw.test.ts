@@ -13,7 +13,8 @@ import { readToolsRecord, toolsProbe } from '../../src/core/lab/probes/tools.js'
  * `probe tools` through the real OpenClaw 2026.9.6 against scripted chat-completions servers: one that calls the
  * read and exec tools OpenClaw offers and answers from their results (tools work, exit 0), and three that misbehave
  * as operators report (a tool call printed as text, an invented code, reasoning streamed forever), each with its bad
- * verdict (exit 1). The four probes run at once (each in its own OpenClaw home), so the file takes about as long as
+ * verdict (exit 1); and an Ollama whose OpenAI-compatible API prints the calls as text while its native API calls them,
+ * run in both modes (the native one on the probe's private copy with api "ollama"). The four probes run at once (each in its own OpenClaw home), so the file takes about as long as
  * its longest probe; the misbehaving ones run only the read task, the hang with a 20 s turn timeout.
  */
 const { exe, skip } = needsOpenclaw();
@@ -49,11 +50,15 @@ async function probe(behaviour: ToolBehaviour, extra: string[]): Promise<Probe> 
 }
 
 type Row = { ref: string; mode: string; verdict: string; evidence: string; fix: { change: string; rule: string | null } | null; tasks: { task: string; toolCalls: string[]; nonceInToolResult: boolean; invented: string | null; hang: string | null; right: boolean; reasoningStreamed: boolean }[] };
-const rowOf = (p: Probe): Row => {
+const rowsOf = (p: Probe): Row[] => {
   const record = JSON.parse(p.result.stdout) as { kind: string; result: { rows: Row[] } };
   assert.equal(record.kind, 'tools');
-  assert.equal(record.result.rows.length, 1);
-  return record.result.rows[0]!;
+  return record.result.rows;
+};
+const rowOf = (p: Probe): Row => {
+  const rows = rowsOf(p);
+  assert.equal(rows.length, 1);
+  return rows[0]!;
 };
 /** The probe removed the files it wrote into the workspace. */
 const cleaned = (p: Probe) => assert.deepEqual(fs.readdirSync(p.ws).filter((f) => f.startsWith('lal-tools-')), []);
@@ -61,13 +66,14 @@ const cleaned = (p: Probe) => assert.deepEqual(fs.readdirSync(p.ws).filter((f) =
 describe('probe tools through the real OpenClaw 2026.9.6 and scripted servers', { skip }, () => {
   const probes: Partial<Record<ToolBehaviour, Probe>> = {};
   before(async () => {
-    const [good, text, invent, hang] = await Promise.all([
+    const [good, text, invent, hang, ollama] = await Promise.all([
       probe('good', ['--timeout', '150']),
       probe('text', ['--tasks', 'read', '--timeout', '150']),
       probe('invent', ['--tasks', 'read', '--timeout', '150']),
       probe('hang', ['--tasks', 'read,exec', '--timeout', '20']),
+      probe('ollama', ['--api', 'completions,ollama', '--tasks', 'read', '--timeout', '150']),
     ]);
-    Object.assign(probes, { good, text, invent, hang });
+    Object.assign(probes, { good, text, invent, hang, ollama });
   });
 
   it('a server that calls the read and exec tools and answers from their results: tools work (exit 0)', () => {
@@ -126,6 +132,16 @@ describe('probe tools through the real OpenClaw 2026.9.6 and scripted servers', 
     assert.deepEqual(row.skipped, ['exec']);
     // The row does not say reasoning: true, and the server streamed reasoning.
     assert.deepEqual(row.fix && [row.fix.change, row.fix.rule], ['reasoning: true on the row', 'reasoning-mismatch']);
+    cleaned(p);
+  });
+
+  it('an Ollama that prints tool calls as text over /v1 and calls them over /api/chat: two rows, the fix is api "ollama" (ollama-openai-compat), measured', () => {
+    const p = probes.ollama!;
+    assert.equal(p.result.status, 1, p.result.stderr + p.result.stdout);
+    const rows = rowsOf(p);
+    assert.deepEqual(rows.map((r) => [r.mode, r.verdict]), [['completions', 'tool calls as text'], ['ollama', 'tools work']], JSON.stringify(rows));
+    assert.deepEqual(rows[0]!.fix && [rows[0]!.fix.change, rows[0]!.fix.rule], ['api: "ollama" (the baseUrl without /v1) on mocklab', 'ollama-openai-compat']);
+    assert.deepEqual(rows[1]!.tasks.map((t) => [t.toolCalls, t.nonceInToolResult, t.right]), [[['read'], true, true]]);
     cleaned(p);
   });
 });
