@@ -236,6 +236,21 @@ export const COMMANDS: readonly Command[] = [
     run: async (o) => (await probeCli()).probePrefixStability(o),
   }),
   command({
+    path: ['probe', 'tools'],
+    summary: 'Do tool calls work for the model OpenClaw uses: nonce tasks per model × API mode',
+    usage:
+      'probe tools [--model P/M[,P/M…]] [--api completions,responses,ollama] [--tasks read,exec,impossible] [--profile P [--profiles FILE] [--keep-profile]] [--agent ID] [--dir DIR] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--dry-run] [--json]',
+    options: { ...PROBE_OPTIONS, ...shared('profile', 'profiles', 'keep-profile', 'dir', 'dry-run'), model: { type: 'string' }, api: { type: 'string' }, tasks: { type: 'string' } },
+    docs: {
+      model: { value: 'P/M', about: "models to probe, comma-separated (default: the agent's own model)" },
+      api: { value: 'MODES', about: "API modes, comma-separated: completions, responses, ollama (default: the provider's configured api); another mode runs on a private copy of the config" },
+      tasks: { value: 'TASKS', about: 'tasks, comma-separated: read, exec, impossible (default: all)' },
+      timeout: { value: 'SECONDS', about: 'per OpenClaw turn (default 300): a stream that never ends is reported as a hang after it' },
+      'dry-run': { about: 'print the rows, tasks and turns that would run, and run nothing' },
+    },
+    run: async (o) => (await probeCli()).probeTools(o),
+  }),
+  command({
     path: ['rules'],
     summary: 'List the rules, each with its severity and one line',
     usage: 'rules [--json]',

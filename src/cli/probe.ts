@@ -164,3 +164,90 @@ export async function probePrefixStability(o: {
     return failed || r.result?.tone !== 'good' || r.outcome.restore?.ok === false ? 1 : 0;
   });
 }
+
+/** A comma-separated list option whose items must be among `allowed` (a usage error names the flag and the item). */
+function listOption<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new UsageError(`${flag}: give one or more of ${allowed.join(', ')}`);
+  for (const i of items) if (!allowed.includes(i as T)) throw new UsageError(`${flag}: "${i}" is not one of ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+/** `probe tools`: do tool calls work for the model OpenClaw uses, per API mode (README, "Tool-calling probe"). The same core as the editor's. */
+export async function probeTools(o: {
+  profile?: string;
+  profiles?: string;
+  'keep-profile'?: boolean;
+  agent?: string;
+  model?: string;
+  api?: string;
+  tasks?: string;
+  dir?: string;
+  config?: string;
+  openclaw?: string;
+  timeout?: string;
+  json?: boolean;
+  'dry-run'?: boolean;
+  'allow-hosted'?: boolean;
+}): Promise<number> {
+  const tools = await import('../core/lab/probes/tools.js');
+  const agent = agentOption(o.agent);
+  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 300, what: 'a number of seconds' });
+  const models = o.model === undefined ? undefined : o.model.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const m of models ?? []) if (!/^[^/\s]+\/\S+$/.test(m)) throw new UsageError(`--model: "${m}" is not a "provider/model" reference`);
+  if (models && !models.length) throw new UsageError('--model: give one or more "provider/model" references, comma-separated');
+  const modes = listOption('--api', o.api, tools.API_MODES);
+  const tasks = listOption('--tasks', o.tasks, tools.TOOL_TASKS);
+  const json = !!o.json;
+  const env = cliLabEnv(o);
+  if (o['dry-run']) {
+    let plan;
+    try {
+      const { look } = await import('../core/lab/look.js');
+      plan = tools.toolsPlan(await look(env), { agent, models, modes, tasks, profile: o.profile });
+    } catch (err) {
+      if (err instanceof tools.ToolsPlanError) throw new UsageError(err.message);
+      throw err;
+    }
+    if (json) console.log(JSON.stringify({ dryRun: true, timeoutSeconds: timeoutS, ...plan }, null, 2));
+    else for (const l of tools.toolsPlanLines(plan, timeoutS)) console.log(l);
+    return 0;
+  }
+  return withCtrlC(undefined, async (signal) => {
+    let r;
+    try {
+      r = await tools.runToolsProbe({
+        env,
+        agent,
+        models,
+        modes,
+        tasks,
+        timeoutMs: timeoutS * 1000,
+        root: labDir(o),
+        profile: o.profile,
+        keep: !!o['keep-profile'],
+        signal,
+        report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (what) => !json && process.stderr.write(`${what}\n`) },
+      });
+    } catch (err) {
+      if (err instanceof UnknownProfile || err instanceof tools.ToolsPlanError) throw new UsageError(err.message);
+      if (!(err instanceof LabPreflightError)) throw err;
+      console.error(`local-ai-lab: ${err.message}`);
+      return 1;
+    }
+    const line = o.profile ? restoreLine(o.profile, r.outcome.restore, 'the probe') : undefined;
+    if (line) console.error(line);
+    const record = r.record ? tools.readToolsRecord(labDir(o), r.id) : undefined;
+    const failed = r.outcome.arms.find((a) => a.error)?.error ?? (r.outcome.status === 'failed' ? r.outcome.error : undefined);
+    if (json) console.log(JSON.stringify(record ?? { error: failed ?? 'the probe did not run' }, null, 2));
+    else {
+      if (failed) console.error(`local-ai-lab: ${failed}`);
+      if (record) {
+        for (const l of tools.toolsLines(record)) console.log(l);
+        console.log(`recorded: ${r.record}`);
+      }
+    }
+    return record && tools.toolsGood(record) && r.outcome.restore?.ok !== false ? 0 : 1;
+  });
+}

@@ -180,9 +180,9 @@ export function runPromptSectionsTurn(o: ProbeRunOptions): Promise<AgentProbeRes
  * One `openclaw agent [--local] --json` turn with any message in a given session (the codeword probe's
  * turns share one session key). Arguments as an array; killed at the timeout.
  */
-export async function runAgentTurn(o: Omit<ProbeRunOptions, 'agent'> & { agent: string; sessionKey: string; message: string }): Promise<AgentProbeResult & { exitCode: number | null }> {
+export async function runAgentTurn(o: Omit<ProbeRunOptions, 'agent'> & { agent: string; sessionKey: string; message: string; /** `--model provider/id` (default: the agent's own). */ model?: string }): Promise<AgentProbeResult & { exitCode: number | null }> {
   const { execa } = await import('execa');
-  const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', o.sessionKey, '--message', o.message, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
+  const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', o.sessionKey, ...(o.model ? ['--model', o.model] : []), '--message', o.message, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
   const r = await execa(o.executable, args, { env: { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath, ...stateEnvFor(o.configPath, o.env ?? process.env) }, timeout: o.timeoutMs + 30_000, cancelSignal: o.signal, reject: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
   if (r.failed && r.exitCode === undefined) return { reply: '', error: r.timedOut ? `no answer within ${Math.round(o.timeoutMs / 1000)} s` : r.isCanceled ? 'cancelled' : `could not run ${o.executable}: ${r.shortMessage}`, exitCode: null };
   const parsed = parseProbeResult(String(r.stdout ?? ''));

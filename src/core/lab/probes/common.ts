@@ -61,7 +61,31 @@ export interface ProbeContext {
    * One `openclaw agent --local --json` turn in `sessionKey`, through the wire; the wire's records of it carry
    * `dispatch: turnIndex`. `what` is said to the front end's progress.
    */
-  turn(o: { sessionKey: string; message: string; turnIndex: number; what: string; timeoutMs?: number }): Promise<AgentProbeResult & { exitCode: number | null }>;
+  turn(o: ProbeTurn): Promise<AgentProbeResult & { exitCode: number | null }>;
+  /**
+   * Another probe wire on the same config, its private copy's text rewritten (the tools probe: a provider's `api`
+   * changed), with turns through it; `close` it when done (runWiredProbe also closes it at the end). Optional so
+   * that a probe's own test doubles need not provide it.
+   */
+  rewired?(rewrite: (wiredText: string) => string): Promise<RewiredContext>;
+}
+
+/** One OpenClaw turn of a probe. */
+export interface ProbeTurn {
+  readonly sessionKey: string;
+  readonly message: string;
+  readonly turnIndex: number;
+  readonly what: string;
+  readonly timeoutMs?: number;
+  /** `openclaw agent --model provider/id` (default: the agent's own model). */
+  readonly model?: string;
+}
+
+/** A rewired probe wire (ProbeContext.rewired) and turns through it. */
+export interface RewiredContext {
+  readonly wire: ProbeWire;
+  turn(o: ProbeTurn): Promise<AgentProbeResult & { exitCode: number | null }>;
+  close(): Promise<void>;
 }
 
 export interface ProbeOutcome<R> {
@@ -107,25 +131,32 @@ export async function runWiredProbe<R>(
       if (transport === 'gateway') notes.push('the workload asked for the Gateway; the probe runs the embedded agent (--local) so the wire sees every request');
       const wire = await openProbeWire(now.file, now.read.doc);
       notes.push(...wire.notes);
+      const through = (w: ProbeWire) => async (t: ProbeTurn) => {
+        o.report?.turn?.(t.what);
+        w.setTurn(t.turnIndex);
+        try {
+          // OpenClaw's state for the user's config (as the lab's wire does), not one for the private copy.
+          return await runAgentTurn({ executable: o.env.openclaw, configPath: w.config.file, env: { ...process.env, ...stateEnvFor(now.file), ...w.config.env }, agent: o.agent, transport: 'local', timeoutMs: t.timeoutMs ?? o.timeoutMs, signal, sessionKey: t.sessionKey, message: t.message, ...(t.model ? { model: t.model } : {}) });
+        } finally {
+          w.setTurn(null);
+        }
+      };
+      const others = new Set<ProbeWire>();
       try {
         return await body({
           now,
           wire,
           transport: 'local',
           signal,
-          turn: async (t) => {
-            o.report?.turn?.(t.what);
-            wire.setTurn(t.turnIndex);
-            try {
-              // OpenClaw's state for the user's config (as the lab's wire does), not one for the private copy.
-              return await runAgentTurn({ executable: o.env.openclaw, configPath: wire.config.file, env: { ...process.env, ...stateEnvFor(now.file), ...wire.config.env }, agent: o.agent, transport: 'local', timeoutMs: t.timeoutMs ?? o.timeoutMs, signal, sessionKey: t.sessionKey, message: t.message });
-            } finally {
-              wire.setTurn(null);
-            }
+          turn: through(wire),
+          rewired: async (rewrite) => {
+            const w = await openProbeWire(now.file, now.read.doc, { rewrite });
+            others.add(w);
+            return { wire: w, turn: through(w), close: async () => void (others.delete(w) && (await w.close())) };
           },
         });
       } finally {
-        await wire.close();
+        await Promise.all([wire, ...others].map((w) => w.close()));
       }
     },
   });

@@ -30,8 +30,18 @@ export interface ProbeWire {
   close(): Promise<void>;
 }
 
+/** Options of a probe wire (all optional; added for #24's tools probe). */
+export interface ProbeWireOptions {
+  /**
+   * Rewrites the private copy's text after the providers were pointed at the recorders (the tools probe runs a
+   * provider under another `api` this way). The user's file is never touched; the copy must still be one
+   * OpenClaw's validator accepts, which the caller checks.
+   */
+  readonly rewrite?: (wiredText: string) => string;
+}
+
 /** `file` and `doc`: the config as the look read it (CheckedFile's `file` and `read.doc`). */
-export async function openProbeWire(file: string, doc: ConfigDocument): Promise<ProbeWire> {
+export async function openProbeWire(file: string, doc: ConfigDocument, options: ProbeWireOptions = {}): Promise<ProbeWire> {
   const recorders = new Map<string, Recorder>();
   const ended = new Map<number, { record?: WireRecord; request?: Buffer | null; response?: Buffer | null }>();
   let turn: number | null = null;
@@ -61,7 +71,7 @@ export async function openProbeWire(file: string, doc: ConfigDocument): Promise<
       );
     }
     const wired = wiredConfigText(doc, (_id, upstream) => recorders.get(upstream)!.url);
-    const copy = writePrivateConfig(file, wired.text);
+    const copy = writePrivateConfig(file, options.rewrite ? options.rewrite(wired.text) : wired.text);
     disposeCopy = copy.dispose;
     return {
       config: { file: copy.file, env: copy.env },

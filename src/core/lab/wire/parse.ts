@@ -179,7 +179,7 @@ export interface ResponseFacts {
 }
 
 /** Tool calls that arrived as text. Order matters only for which marker is named. */
-const TOOL_TEXT_MARKERS: readonly [string, RegExp][] = [
+export const TOOL_TEXT_MARKERS: readonly [string, RegExp][] = [
   ['<tool_call>', /<tool_call>/],
   ['<|tool_call|>', /<\|tool_call\|>/],
   ['[TOOL_CALLS]', /\[TOOL_CALLS\]/],
@@ -187,7 +187,7 @@ const TOOL_TEXT_MARKERS: readonly [string, RegExp][] = [
   ['{"name":…,"arguments":…}', /\{\s*"name"\s*:\s*"[^"]*"\s*,\s*"(?:arguments|parameters)"\s*:/],
 ];
 /** Reasoning that arrived in the visible content. */
-const REASONING_MARKERS: readonly [string, RegExp][] = [
+export const REASONING_MARKERS: readonly [string, RegExp][] = [
   ['<think>', /<think>/],
   ['</think>', /<\/think>/],
   ['<thinking>', /<thinking>/],
