@@ -18,6 +18,8 @@ let server: RunningCodeServer;
 let browser: BrowserContext;
 let page: Page;
 let windowStart = 0;
+/** The planted config as the sandbox made it (the last steps put it back). */
+let planted: Buffer;
 
 async function shot(name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -63,6 +65,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     assert.ok(fs.existsSync(VSIX), 'npm run package first (npm run test:e2e does)');
     const tools = toolsFromEnv();
     sandbox = await createSandbox();
+    planted = fs.readFileSync(sandbox.configPath);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ui-'));
     installVsix(tools, work, VSIX);
     const openclaw = openclawWrapper(tools, sandbox.root);
@@ -157,43 +160,6 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     assert.match(text, /compaction threshold/);
     assert.match(text, /turns that fit/);
     await shot('05-hover');
-  });
-
-  it('Measure this fix on my machine: a paired lab of the compaction-model-missing fix, the state from before back, and the finding then says what was measured here', async () => {
-    const before = fs.readFileSync(sandbox.configPath);
-    const chatsBefore = sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length;
-    await palette('View: Focus Problems');
-    await problemRow(/No compaction\.model/).click();
-    await page.waitForTimeout(500);
-    await palette('View: Focus Active Editor Group');
-    await page.keyboard.press('Control+.');
-    const item = page.locator('.action-widget .monaco-list-row', { hasText: 'Measure this fix on my machine' });
-    await item.waitFor();
-    await item.click();
-    const qp = page.locator('.quick-input-widget');
-    await qp.locator('.quick-input-title', { hasText: 'choose a workload' }).waitFor();
-    await qp.locator('.monaco-list-row', { hasText: 'quick-check' }).click();
-    const ask = page.locator('.notifications-toasts .notification-list-item', { hasText: /Measure the compaction-model-missing fix/ });
-    await ask.waitFor();
-    await ask.locator('.monaco-button', { hasText: /^Measure$/ }).click();
-    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: /Measured here on \d{4}-\d\d-\d\d/ }).waitFor({ timeout: 240_000 });
-    // Six dispatches per arm reached the server, and the config is byte for byte as before.
-    assert.equal(sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length - chatsBefore, 12);
-    assert.deepEqual(fs.readFileSync(sandbox.configPath), before);
-    const evidence = fs.readFileSync(path.join(sandbox.workspace, '.local-ai-lab', 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; n: number });
-    assert.deepEqual(evidence.map((e) => [e.rule, e.n]), [['compaction-model-missing', 6]]);
-    // The finding's hover now carries the figure measured on this machine.
-    await palette('View: Focus Problems');
-    await problemRow(/No compaction\.model.*Measured here on/).waitFor({ timeout: 30_000 });
-    await problemRow(/No compaction\.model/).click();
-    await page.waitForTimeout(500);
-    await palette('View: Focus Active Editor Group');
-    await palette('Show or Focus Hover');
-    const hover = page.locator('.monaco-hover', { hasText: 'Measured here on' });
-    await hover.waitFor();
-    assert.match(await hover.innerText(), /Measured here on \d{4}-\d\d-\d\d: .*median wall time [+−±]\d+\.\d+ s/);
-    await shot('05b-measured-here-hover');
-    await page.keyboard.press('Escape');
   });
 
   it('the status bar shows the profile; choosing another applies it to openclaw.json and the server, and everything agrees', async () => {
@@ -477,6 +443,47 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     // The state from before: the same bytes, the same profile in the status bar.
     assert.deepEqual(fs.readFileSync(sandbox.configPath), before);
     assert.equal(await page.locator('.statusbar-item', { hasText: /mid-range/ }).first().innerText(), inForce);
+  });
+
+  it('Measure this fix on my machine: a paired lab of the compaction-model-missing fix, the state from before back, and the finding then says what was measured here', async () => {
+    // Back to the planted config (the profile switch earlier configured a compactor), so the finding is there again.
+    fs.writeFileSync(sandbox.configPath, planted);
+    await palette('View: Focus Problems');
+    await problemRow(/No compaction\.model/).waitFor({ timeout: 60_000 });
+    const before = fs.readFileSync(sandbox.configPath);
+    const chatsBefore = sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length;
+    await palette('View: Focus Problems');
+    await problemRow(/No compaction\.model/).click();
+    await page.waitForTimeout(500);
+    await palette('View: Focus Active Editor Group');
+    await page.keyboard.press('Control+.');
+    const item = page.locator('.action-widget .monaco-list-row', { hasText: 'Measure this fix on my machine' });
+    await item.waitFor();
+    await item.click();
+    const qp = page.locator('.quick-input-widget');
+    await qp.locator('.quick-input-title', { hasText: 'choose a workload' }).waitFor();
+    await qp.locator('.monaco-list-row', { hasText: 'quick-check' }).click();
+    const ask = page.locator('.notifications-toasts .notification-list-item', { hasText: /Measure the compaction-model-missing fix/ });
+    await ask.waitFor();
+    await ask.locator('.monaco-button', { hasText: /^Measure$/ }).click();
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: /Measured here on \d{4}-\d\d-\d\d/ }).waitFor({ timeout: 240_000 });
+    // Six dispatches per arm reached the server, and the config is byte for byte as before.
+    assert.equal(sandbox.server.requests.filter((r) => r.path === '/v1/chat/completions').length - chatsBefore, 12);
+    assert.deepEqual(fs.readFileSync(sandbox.configPath), before);
+    const evidence = fs.readFileSync(path.join(sandbox.workspace, '.local-ai-lab', 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; n: number });
+    assert.deepEqual(evidence.map((e) => [e.rule, e.n]), [['compaction-model-missing', 6]]);
+    // The finding's hover now carries the figure measured on this machine.
+    await palette('View: Focus Problems');
+    await problemRow(/No compaction\.model.*Measured here on/).waitFor({ timeout: 30_000 });
+    await problemRow(/No compaction\.model/).click();
+    await page.waitForTimeout(500);
+    await palette('View: Focus Active Editor Group');
+    await palette('Show or Focus Hover');
+    const hover = page.locator('.monaco-hover', { hasText: 'Measured here on' });
+    await hover.waitFor();
+    assert.match(await hover.innerText(), /Measured here on \d{4}-\d\d-\d\d: .*median wall time [+−±]\d+\.\d+ s/);
+    await shot('05b-measured-here-hover');
+    await page.keyboard.press('Escape');
   });
 
   it('Restore Backup… tells its entries apart: each says, in ISO time, what it was taken before', async () => {
