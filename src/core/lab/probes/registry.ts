@@ -1,11 +1,12 @@
 import type { ProbeKind } from '../view/probeView.js';
 import type { ProbeRecordLike, RunnableProbe } from './module.js';
+import { fillProbe } from './fill.js';
 
 /**
  * The wire probes, one entry each: the editor's commands, the Experiments tree and the Lab panel read this list,
  * so a new probe is one line here.
  */
-export const WIRE_PROBES: readonly RunnableProbe[] = [];
+export const WIRE_PROBES: readonly RunnableProbe[] = [fillProbe];
 
 export function wireProbe(kind: ProbeKind, probes: readonly RunnableProbe[] = WIRE_PROBES): RunnableProbe {
   const p = probes.find((x) => x.kind === kind);
