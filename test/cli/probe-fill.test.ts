@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../support/cli.js';
-import { serverPool } from '../support/scriptedServer.js';
+import { lmStudioRoutes, serverPool } from '../support/scriptedServer.js';
 
 const pool = serverPool();
 after(() => pool.closeAll());
@@ -47,5 +47,25 @@ describe('probe fill on the command line (no OpenClaw needed)', () => {
     const p = await runCli(['probe', 'fill', ...t.args, '--dry-run', '--profile', 'no-such-profile'], { cwd: t.dir });
     assert.equal(p.status, 2, p.stderr);
     assert.match(p.stderr, /no-such-profile/);
+  });
+
+  it('--profile P: applied before the first turn and the state from before put back when the probe ends (here: OpenClaw missing, so the plant fails at once)', async () => {
+    const s = await pool.start({ ...lmStudioRoutes({ loadedContext: 32768 }), 'POST /v1/chat/completions': { chat: { reply: 'Noted.' } } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-fill-cli-'));
+    const config = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(config, `// by hand\n{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', api: 'openai-completions', models: [{ id: 'qwen/qwen3-coder-30b', contextWindow: 32768 }] } } },\n  agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' } } } }\n`);
+    const before = fs.readFileSync(config);
+    const profiles = path.join(dir, 'profiles.json');
+    fs.writeFileSync(profiles, JSON.stringify([{ name: 'tuned', primary: { context: 65536 }, budget: 60000, compactor: null, compaction: { mode: 'default' } }]));
+    const lab = path.join(dir, '.local-ai-lab');
+    const r = await runCli(['probe', 'fill', '--profile', 'tuned', '--profiles', profiles, '--config', config, '--openclaw', path.join(dir, 'no-openclaw'), '--dir', lab, '--json'], { cwd: dir });
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(s.requests.some((q) => q.path === '/api/v1/models/load' && (q.body as { context_length?: number }).context_length === 65536), 'the profile was applied first');
+    assert.match(r.stderr, /profile tuned: the state from before the probe is back \(openclaw\.json restored\)/);
+    assert.deepEqual(fs.readFileSync(config), before);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual([out.kind, out.profile, out.result.verdict, out.result.turns.length], ['fill', 'tuned', 'no verdict', 1]);
+    assert.match(out.result.turns[0].error, /no-openclaw/);
+    assert.equal(path.dirname(out.record), path.join(lab, 'probes'));
   });
 });

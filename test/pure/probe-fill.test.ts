@@ -48,6 +48,9 @@ describe('probe fill: the analysis of what crossed the wire', () => {
     assert.equal(a.codewordSurvived, false);
     assert.ok(a.notes.some((n) => /server holds 4,096 tokens, less than OpenClaw's trigger at 111,072/.test(n)));
     assert.ok(a.notes.some((n) => /did not survive/.test(n)));
+    // Every cut turn says so; the fix names the rule.
+    assert.deepEqual(a.points.map((p) => p.events[0]?.split(':')[0]), ['the server counted 4,096 of ~8,100 tokens sent', 'cut again', 'cut again']);
+    assert.match(a.notes[0]!, /^Fix: send Ollama the budget .*ollama-num-ctx-unset/);
   });
 
   it('without a known server context, a count that stands still while the request grows is a truncation; a request under the context is not', () => {
@@ -67,6 +70,7 @@ describe('probe fill: the analysis of what crossed the wire', () => {
     const requests = [req(0, 8000, 8000), req(1, 41000, null, { status: 400, refused: true }), req(1, 30000, 30000, { summary: true }), req(1, 9000, 9000)];
     const a = analyzeFill({ requests, turns: turns(3), registered: { ...registered, contextTokens: 131072, compactAt: 111072 }, server: vllm, codeword: CW, recallReply: CW });
     assert.equal(a.verdict, 'never compacts: overflows first');
+    assert.match(a.notes[0]!, /^Fix: set contextTokens to at most 40,960 \(rule context-window-mismatch\)/);
     assert.match(a.why, /turn 1 the server refused ~41,000 tokens.*OpenClaw compacted only after \(turn 1\)/);
     assert.equal(a.tone, 'bad');
   });
@@ -81,10 +85,11 @@ describe('probe fill: the analysis of what crossed the wire', () => {
     const zero = analyzeFill({ requests: [req(0, 8000, 0), req(1, 10000, 0)], turns: turns(3), registered, server: vllm, codeword: CW, recallReply: CW });
     assert.equal(zero.verdict, 'meter reads 0');
     assert.match(zero.why, /reported 0 prompt tokens/);
+    assert.match(zero.notes[0]!, /the fix is on the server/);
     const none = analyzeFill({ requests: [req(0, 8000, null, { usageAsked: false }), req(1, 10000, null, { usageAsked: false })], turns: turns(3), registered, server: vllm, codeword: CW });
     assert.equal(none.verdict, 'meter reads 0');
     assert.match(none.why, /no usage/);
-    assert.ok(none.notes.some((n) => n.includes('stream-usage-missing')));
+    assert.match(none.notes[0]!, /^Fix: compat\.supportsUsageInStreaming: true on the row \(rule stream-usage-missing\)/);
   });
 
   it('nothing happened within the turns: turn cap reached (a warning, not a pass); no request answered: no verdict', () => {
@@ -198,6 +203,7 @@ describe('probe fill: the record and its view', () => {
     const v = fillView(record(trunc));
     assert.equal(v.tone, 'bad');
     assert.deepEqual(v.curve!.marks.map((m) => m.label), ['truncation']);
+    assert.deepEqual(v.table.rows.map((r) => r.tone), ['bad', 'bad', 'none'], 'the recall turn sent nothing here');
     assert.equal(fillProbe.good(record(trunc)), false);
     const failed = fillView(record(undefined, 'nothing answers at http://127.0.0.1:1'));
     ProbeViewSchema.parse(failed);

@@ -169,7 +169,7 @@ const TABLE_HEAD = ['turn', 'message', 'sent ≈ tokens', 'server reported', 'wh
 
 function tableRows(r: FillResult, a: FillAnalysis): { cells: string[]; tone: 'good' | 'bad' | 'warn' | 'none' }[] {
   return a.points.map((p) => {
-    const bad = p.events.some((e) => e.startsWith('the server') || e.startsWith('OpenClaw:') || e.startsWith('turn failed'));
+    const bad = p.events.some((e) => /^(the server|cut again|OpenClaw:|turn failed)/.test(e));
     const good = p.events.some((e) => e.startsWith('OpenClaw sent a compaction'));
     const recall = p.what === 'recall' && a.codewordSurvived !== null ? [a.codewordSurvived ? `codeword ${r.codeword} recalled` : `codeword ${r.codeword} not recalled`] : [];
     return { cells: [String(p.turn), p.what, fmt(p.sent), fmt(p.reported), [...p.events, ...recall].join('; ') || '—'], tone: bad ? 'bad' : good ? 'good' : 'none' };

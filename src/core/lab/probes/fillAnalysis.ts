@@ -171,8 +171,13 @@ export function analyzeFill(o: {
   let refusal: FillEvent | null = null;
   let compaction: FillEvent | null = null;
   let prev: FillRequest | undefined;
+  // Every cut request, by seq: the table says so on each turn; the first is the event.
+  const cuts = new Map<number, string>();
   for (const r of prompts) {
-    if (!truncation && truncated(r, prev, ctx)) truncation = { turn: r.turn!, seq: r.seq, what: `the server counted ${fmt(r.reported!)} of ~${fmt(r.sentTokens)} tokens sent` };
+    if (truncated(r, prev, ctx)) {
+      cuts.set(r.seq, `the server counted ${fmt(r.reported!)} of ~${fmt(r.sentTokens)} tokens sent`);
+      truncation ??= { turn: r.turn!, seq: r.seq, what: cuts.get(r.seq)! };
+    }
     if (ok(r)) prev = r;
   }
   for (const r of o.requests) {
@@ -192,6 +197,8 @@ export function analyzeFill(o: {
     const mine = prompts.filter((r) => r.turn === t.index);
     const big = mine.reduce<FillRequest | undefined>((a, r) => (!a || r.sentTokens > a.sentTokens ? r : a), undefined);
     const events = [compaction, truncation, refusal].filter((e): e is FillEvent => !!e && e.turn === t.index).map((e) => e.what);
+    const cut = big && big.seq !== truncation?.seq ? cuts.get(big.seq) : undefined;
+    if (cut) events.push(cut.replace('the server counted', 'cut again: counted'));
     if (t.error && !events.some((e) => e.startsWith('OpenClaw:'))) events.push(`turn failed: ${t.error.slice(0, 160)}`);
     return { turn: t.index, what: t.what, sent: big?.sentTokens ?? null, reported: big?.reported ?? null, events };
   });
@@ -230,9 +237,30 @@ export function analyzeFill(o: {
     verdict = 'never compacts: overflows first';
     why = `in turn ${first.turn} ${first.what}${compaction ? `; OpenClaw compacted only after (turn ${compaction.turn})` : ', before OpenClaw compacted'}`;
   }
+  const fix = fixFor(verdict, o.server, chats.length > 0 && chats.every((r) => r.usageAsked === false));
+  if (fix) notes.unshift(fix);
   if (codewordSurvived === false && (compaction || truncation)) notes.push(`The codeword ${o.codeword} did not survive: the recall reply lacks it.`);
   const tone = verdict === GOOD_FILL_VERDICT ? 'good' : verdict === 'turn cap reached' || verdict === 'no verdict' ? 'warn' : 'bad';
   return { verdict, tone, why, points, compaction, truncation, refusal, meterZero, codewordSurvived, notes };
+}
+
+/** The config change that answers a bad verdict, with the rule that finds it. */
+function fixFor(verdict: FillVerdict, server: ServerContext, usageNotAsked: boolean): string | undefined {
+  const held = server.context ? fmt(server.context) : "the server's loaded context";
+  switch (verdict) {
+    case 'silent truncation':
+      return server.kind === 'ollama'
+        ? `Fix: send Ollama the budget — params.num_ctx and contextTokens on the row (rule ollama-num-ctx-unset) — or lower contextTokens to the ${held} it holds.`
+        : `Fix: set contextTokens to at most ${held} (rule context-window-mismatch), or load the model with OpenClaw's C.`;
+    case 'never compacts: overflows first':
+      return `Fix: set contextTokens to at most ${held} (rule context-window-mismatch), so that C − R falls inside what the server holds, or load the model with OpenClaw's C.`;
+    case 'meter reads 0':
+      return usageNotAsked
+        ? 'Fix: compat.supportsUsageInStreaming: true on the row (rule stream-usage-missing).'
+        : 'OpenClaw asked for usage (stream_options.include_usage) and the server sent 0 or none: the fix is on the server (a release that reports usage); until then only OpenClaw\'s own estimate can trigger a compaction.';
+    default:
+      return undefined;
+  }
 }
 
 /**
