@@ -99,14 +99,14 @@ describe('probe fill: the analysis of what crossed the wire', () => {
     assert.equal(analyzeFill({ requests: [], turns: turns(1, { 0: 'nothing answers' }), registered, server: vllm, codeword: CW }).verdict, 'no verdict');
   });
 
-  it('growth stops at a compaction or a refusal at once, at a truncation or a zero meter once two turns show it', () => {
+  it('growth stops at the first compaction, refusal, truncation or zero meter, and not before', () => {
     const at = (requests: FillRequest[], n: number, server = vllm) => fillSettled(analyzeFill({ requests, turns: turns(n), registered, server, codeword: CW }));
     assert.equal(at([req(0, 8000, 8000), req(1, 20000, 20000)], 2), false);
     assert.equal(at([req(0, 8000, 8000), req(1, 9000, 9000, { summary: true })], 2), true);
-    assert.equal(at([req(0, 8000, 4096)], 1, ollama), false);
-    assert.equal(at([req(0, 8000, 4096), req(1, 9000, 4096)], 2, ollama), true);
-    assert.equal(at([req(0, 8000, 0)], 1), false);
-    assert.equal(at([req(0, 8000, 0), req(1, 9000, 0)], 2), true);
+    assert.equal(at([req(0, 8000, 8000), req(1, 41000, null, { status: 400, refused: true })], 2), true);
+    assert.equal(at([req(0, 3000, 3000)], 1, ollama), false);
+    assert.equal(at([req(0, 8000, 4096)], 1, ollama), true);
+    assert.equal(at([req(0, 8000, 0)], 1), true);
   });
 });
 

@@ -130,6 +130,8 @@ describe('probe fill through the real OpenClaw 2026.9.6 and scripted servers', {
     const prompts = res.requests.filter((q: { summary: boolean }) => !q.summary);
     assert.ok(prompts.every((q: { reported: number; sentTokens: number }) => q.reported <= 4096 && q.sentTokens > 4096), JSON.stringify(prompts));
     assert.ok(prompts.every((q: { requestedContext: number | null }) => q.requestedContext === null), 'OpenClaw sent no num_ctx');
+    assert.ok(prompts.at(-1).sentTokens > prompts[0].sentTokens, 'the request grew while the count stood at 4,096');
+    assert.deepEqual(res.turns.map((t: { what: string }) => t.what), ['plant', 'recall'], 'cut at the first turn: no growth needed');
     assert.equal(res.codewordSurvived, false, 'the codeword was cut with the history');
   });
 
@@ -137,6 +139,6 @@ describe('probe fill through the real OpenClaw 2026.9.6 and scripted servers', {
     const { r, out } = await probe(vllm(40960, () => 0), mock(32768), 'mocklab/mock-1', ['--step', '2000']);
     assert.equal(out.result.verdict, 'meter reads 0', r.stderr.slice(-3000) + JSON.stringify(out.result, null, 1));
     assert.equal(r.status, 1);
-    assert.equal(out.result.turns.length, 3, 'plant, one growth turn, recall: the verdict cannot change');
+    assert.deepEqual(out.result.turns.map((t: { what: string }) => t.what), ['plant', 'recall'], 'no growth once the meter reads 0: the verdict cannot change');
   });
 });

@@ -264,12 +264,11 @@ function fixFor(verdict: FillVerdict, server: ServerContext, usageNotAsked: bool
 }
 
 /**
- * Whether the probe has seen enough to stop growing: a compaction or a refusal; a truncation once two turns show
- * the count; a meter at 0 on two answered turns (it will not start reading later).
+ * Whether the probe has seen enough to stop growing: the first compaction, refusal or truncation, or a meter at 0
+ * (it will not start reading later). The recall turn after it is one more measurement of the same.
  */
 export function fillSettled(a: FillAnalysis): boolean {
-  const measured = a.points.filter((p) => p.sent !== null).length;
-  return !!a.compaction || !!a.refusal || (!!a.truncation && measured >= 2) || (a.meterZero && measured >= 2);
+  return !!a.compaction || !!a.refusal || !!a.truncation || a.meterZero;
 }
 
 /* ---------- the turns ---------- */
