@@ -153,12 +153,13 @@ describe('probe fill: read off the probe wire', () => {
       w.setTurn(0);
       await (await fetch(`${base}/api/chat`, { method: 'POST', body: JSON.stringify({ model: 'q', messages: [{ role: 'user', content: big }] }) })).text();
       w.setTurn(1);
-      await (await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }) })).text();
+      await (await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', stream: true, stream_options: { include_usage: true }, options: { num_ctx: 32768 }, messages: [{ role: 'user', content: 'hi' }] }) })).text();
       w.setTurn(null);
       await new Promise((r) => setTimeout(r, 50));
       const [o, c] = fillRequests(w.exchanges());
       assert.deepEqual([o!.turn, o!.api, o!.reported, o!.requestedContext, o!.usageAsked, o!.sentTokens > 10_000], [0, 'ollama-chat', 4096, null, null, true]);
-      assert.deepEqual([c!.turn, c!.api, c!.reported, c!.usageAsked], [1, 'chat', 0, true]);
+      // Ollama's OpenAI-compatible route: the num_ctx OpenClaw injects there counts as the request's.
+      assert.deepEqual([c!.turn, c!.api, c!.reported, c!.usageAsked, c!.requestedContext], [1, 'chat', 0, true, 32768]);
     } finally {
       await w.close();
     }

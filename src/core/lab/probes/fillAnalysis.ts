@@ -87,7 +87,10 @@ export function fillRequests(xs: readonly ProbeExchange[]): FillRequest[] {
   return modelExchanges(xs).map((x) => {
     const r = x.record;
     const body = r.api === 'chat' ? requestJson(x) : null;
-    const so = body && typeof body === 'object' ? (body as { stream_options?: { include_usage?: unknown } }).stream_options : undefined;
+    const b = body && typeof body === 'object' ? (body as { stream_options?: { include_usage?: unknown }; options?: { num_ctx?: unknown } }) : undefined;
+    const so = b?.stream_options;
+    // OpenClaw injects options.num_ctx on Ollama's OpenAI-compatible route too (rule ollama-openai-compat).
+    const compatNumCtx = typeof b?.options?.num_ctx === 'number' ? b.options.num_ctx : null;
     return {
       seq: r.seq,
       turn: r.dispatch,
@@ -98,7 +101,7 @@ export function fillRequests(xs: readonly ProbeExchange[]): FillRequest[] {
       sentTokens: Math.ceil(r.requestBytes / 4),
       reported: r.promptTokens,
       refused: r.contextRefused === true,
-      requestedContext: r.requestedContext ?? null,
+      requestedContext: r.requestedContext ?? compatNumCtx,
       usageAsked: body && typeof body === 'object' ? so?.include_usage === true : null,
     };
   });
