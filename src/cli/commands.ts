@@ -251,6 +251,19 @@ export const COMMANDS: readonly Command[] = [
     run: async (o) => (await probeCli()).probeTools(o),
   }),
   command({
+    path: ['probe', 'fill'],
+    summary: 'The usable context: a codeword planted, the session grown until OpenClaw compacts or the server refuses or truncates',
+    usage:
+      'probe fill [--profile P [--profiles FILE] [--keep-profile]] [--agent ID] [--max-turns N] [--step TOKENS] [--dir DIR] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--dry-run] [--json]',
+    options: { ...PROBE_OPTIONS, ...shared('profile', 'profiles', 'keep-profile', 'dir', 'dry-run'), 'max-turns': { type: 'string' }, step: { type: 'string' } },
+    docs: {
+      'max-turns': { value: 'N', about: 'turns in all, the plant and the recall included (3–40, default 12)' },
+      step: { value: 'TOKENS', about: 'tokens each growth turn adds (100–24000; default: enough to pass the lower of the trigger and the server context in about six turns)' },
+      'dry-run': { about: 'print the turns, the servers wired and the context figures, and run nothing' },
+    },
+    run: async (o) => (await probeCli()).probeFill(o),
+  }),
+  command({
     path: ['rules'],
     summary: 'List the rules, each with its severity and one line',
     usage: 'rules [--json]',

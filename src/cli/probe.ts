@@ -9,6 +9,8 @@ import { UnknownProfile } from '../core/lab/look.js';
 import { LabPreflightError } from '../core/lab/session.js';
 import { MAX_TIMEOUT_SECONDS } from '../core/lab/workloadSchema.js';
 import { lookWithProfiles } from '../core/lab/experiments/labRun.js';
+import { DEFAULT_FILL_TURNS, fillGood, fillLines, fillPlan, fillProbe, MAX_FILL_TURNS, runFillProbe } from '../core/lab/probes/fill.js';
+import { MAX_STEP_TOKENS } from '../core/lab/probes/fillAnalysis.js';
 import { isWorkspaceFileName, PREFIX_DEFAULT_TURNS, PREFIX_MAX_TURNS, prefixPlanLines, prefixStabilityLines, prefixStabilityPlan, prefixStabilityProbe, runPrefixStabilityProbe } from '../core/lab/probes/prefixStability.js';
 
 /** `probe prompt-sections`: which workspace files reached the agent's system prompt (README, "Prompt-sections probe"). */
@@ -249,5 +251,75 @@ export async function probeTools(o: {
       }
     }
     return record && tools.toolsGood(record) && r.outcome.restore?.ok !== false ? 0 : 1;
+  });
+}
+
+/** `probe fill`: the usable context, turn by turn (README, "Usable-context probe"). The same core as the editor's. */
+export async function probeFill(o: {
+  profile?: string;
+  profiles?: string;
+  'keep-profile'?: boolean;
+  agent?: string;
+  'max-turns'?: string;
+  step?: string;
+  dir?: string;
+  config?: string;
+  openclaw?: string;
+  timeout?: string;
+  json?: boolean;
+  'dry-run'?: boolean;
+  'allow-hosted'?: boolean;
+}): Promise<number> {
+  const maxTurns = integerOption('--max-turns', o['max-turns'], { min: 3, max: MAX_FILL_TURNS, fallback: DEFAULT_FILL_TURNS, what: 'a number of turns' });
+  const stepTokens = o.step === undefined ? undefined : integerOption('--step', o.step, { min: 100, max: MAX_STEP_TOKENS, fallback: 0, what: 'a number of tokens' });
+  const agent = agentOption(o.agent);
+  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 600, what: 'a number of seconds' });
+  const json = !!o.json;
+  const env = cliLabEnv(o);
+  if (o['dry-run']) {
+    let now;
+    try {
+      now = await lookWithProfiles(env, o.profile ? [o.profile] : []);
+    } catch (err) {
+      if (err instanceof UnknownProfile) throw new UsageError(err.message);
+      throw err;
+    }
+    const lines = fillPlan(now, { agent, profile: o.profile, maxTurns, stepTokens });
+    if (json) console.log(JSON.stringify({ dryRun: true, plan: lines }, null, 2));
+    else for (const l of lines) console.log(l);
+    return 0;
+  }
+  return withCtrlC(json ? undefined : 'cancelling: the turn in progress is stopped, the state from before put back', async (signal) => {
+    let r;
+    try {
+      r = await runFillProbe({
+        env,
+        agent,
+        maxTurns,
+        stepTokens,
+        timeoutMs: timeoutS * 1000,
+        root: labDir(o),
+        profile: o.profile,
+        keep: !!o['keep-profile'],
+        signal,
+        report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (what) => !json && process.stderr.write(`turn: ${what}\n`) },
+      });
+    } catch (err) {
+      if (err instanceof UnknownProfile) throw new UsageError(err.message);
+      if (!(err instanceof LabPreflightError)) throw err;
+      console.error(`local-ai-lab: ${err.message}`);
+      return 1;
+    }
+    const line = o.profile ? restoreLine(o.profile, r.outcome.restore, 'the probe') : undefined;
+    if (line) console.error(line);
+    const failed = r.outcome.arms.find((a) => a.error)?.error ?? (r.outcome.status === 'failed' ? r.outcome.error : undefined);
+    if (failed) console.error(`local-ai-lab: ${o.profile && r.outcome.arms.some((a) => a.error) ? `profile ${o.profile} was not applied: ${failed}` : failed}`);
+    const rec = r.record ? fillProbe.read(labDir(o), r.id) : undefined;
+    if (json) console.log(JSON.stringify(rec ? { ...rec, record: r.record } : { id: r.id, config: r.config, notes: r.notes, error: failed ?? 'the probe did not run' }, null, 2));
+    else if (rec) {
+      for (const l of fillLines(rec)) console.log(l);
+      console.log(`recorded: ${r.record}`);
+    }
+    return rec && fillGood(rec) && r.outcome.status === 'complete' && r.outcome.restore?.ok !== false ? 0 : 1;
   });
 }
