@@ -17,6 +17,7 @@ import { timelineView } from '../../src/core/lab/view/timelineView.js';
 import { darkmuxTimeline } from '../../src/core/lab/timeline/darkmux.js';
 import type { TelemetryRecord } from '../../src/core/lab/timeline/telemetry.js';
 import { at, clean, req } from '../support/timelineFixture.js';
+import { listWireProbes } from '../../src/core/lab/probes/registry.js';
 
 /** A session with its timeline: dispatch 1 sees a JIT reload, dispatch 2 a summary asked of the primary. */
 function withTimeline(): PanelSession {
@@ -266,6 +267,42 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
     await rendered(before + 2);
     assert.equal(await page.locator('#codewords-s').isVisible(), false);
     assert.equal(await page.locator('#strip').isVisible(), true);
+  });
+
+  it("draws each wire probe's record (real runs, test/fixtures/probes) at 365 px: verdict, notes, its table, the curve with levels and marks, under the CSP", async () => {
+    await page.setViewportSize({ width: 365, height: 900 });
+    const probes = listWireProbes(path.resolve('test/fixtures'));
+    assert.deepEqual([...new Set(probes.map((p) => p.record.kind))].sort(), ['fill', 'prefix-stability', 'tools'], 'a record of each probe');
+    for (const { module, record } of probes) {
+      const view = module.view(record);
+      const before = (await sent()).filter((m) => m.type === 'rendered').length;
+      await post({ type: 'probe', id: record.id, view });
+      await rendered(before + 1);
+      assert.equal(await page.locator('#probe-s').isVisible(), true);
+      assert.equal(await page.locator('#strip').isVisible(), false, 'no sessions: no strip');
+      assert.equal(await page.locator('#title').innerText(), view.title);
+      assert.equal(await page.locator('#probe-verdict').innerText(), view.verdict);
+      assert.equal(await page.locator('#probe-verdict').getAttribute('class'), `tone-${view.tone}`);
+      assert.equal(await page.locator('#probe-table tbody tr').count(), view.table.rows.length);
+      assert.deepEqual(await page.locator('#probe-table thead th').allInnerTexts(), view.table.columns);
+      // The curve, when the probe has one: a point per value, a line per level, a mark per event.
+      const svg = page.locator('#probe-curve svg');
+      assert.equal(await svg.count(), view.curve?.points.length ? 1 : 0);
+      if (view.curve?.points.length) {
+        assert.equal(await svg.locator('circle.pr-point').count(), view.curve.points.length);
+        assert.equal(await svg.locator('line.pr-level').count(), view.curve.levels.length);
+        assert.equal(await svg.locator('line.pr-mark').count(), view.curve.marks.length);
+        assert.ok((await svg.evaluate((el) => el.getBoundingClientRect().width)) <= 365);
+      }
+      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 365, `${record.kind}: nothing pushes the page sideways`);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), { ids: [], probe: record.id });
+      await page.screenshot({ path: path.join(SHOTS, `panel-probe-${record.kind}-${view.tone}-365px.png`), fullPage: true });
+    }
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.filter((v) => !v.startsWith('style-src'))), [], 'the probe views need no inline style');
+    await post({ type: 'show', sessions: [fixture('a', [200, 210])] });
+    await page.locator('#strip').waitFor();
+    assert.equal(await page.locator('#probe-s').isVisible(), false);
+    await page.setViewportSize({ width: 1100, height: 900 });
   });
 
   it('renders 1,000 dispatches across 10 sessions', async () => {

@@ -445,6 +445,35 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     assert.equal(await page.locator('.statusbar-item', { hasText: /mid-range/ }).first().innerText(), inForce);
   });
 
+  it('Probe Prompt-Cache Reuse from the palette runs OpenClaw turns through the wire and opens its view; the recorded probes of real runs open from the Experiments view', async () => {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+    await palette('Local AI Lab: Probe Prompt-Cache Reuse');
+    const qp = page.locator('.quick-input-widget');
+    await qp.locator('.quick-input-title', { hasText: 'Probe Prompt-Cache Reuse: under which profile?' }).waitFor();
+    await qp.locator('.monaco-list-row', { hasText: 'As things are' }).click();
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#title', { hasText: /^Prompt-cache reuse: 4 turns of agent main/ }).waitFor({ timeout: 300_000 });
+    assert.equal(await frame.locator('#probe-table tbody tr').count(), 4, 'one model request per turn');
+    const probes = path.join(sandbox.workspace, '.local-ai-lab', 'probes');
+    assert.equal(fs.readdirSync(probes).filter((f) => f.endsWith('.json')).length, 1, 'recorded in the workspace lab folder');
+    await frame.locator('#title').scrollIntoViewIfNeeded();
+    await shot('21-probe-prefix-stability');
+    // The other two probes, as real runs recorded them (test/fixtures/probes): listed in Experiments, opened in the panel.
+    for (const name of ['tools-calls-as-text', 'fill-silent-truncation']) {
+      const rec = JSON.parse(fs.readFileSync(path.resolve('test/fixtures/probes', `${name}.json`), 'utf8')) as { id: string };
+      fs.copyFileSync(path.resolve('test/fixtures/probes', `${name}.json`), path.join(probes, `${rec.id}.json`));
+    }
+    const experiments = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
+    for (const [kind, title, shotName] of [['tools', 'Probe Tool Calling', '22-probe-tools'], ['fill', /^Usable context: agent main/, '23-probe-fill']] as const) {
+      const row = experiments.locator('.monaco-list-row', { hasText: new RegExp(`^${kind} · agent`) });
+      await row.waitFor({ timeout: 15_000 });
+      await row.click();
+      await frame.locator('#title', { hasText: title }).waitFor();
+      assert.equal(await frame.locator('#probe-verdict').getAttribute('class'), 'tone-bad');
+      await shot(shotName);
+    }
+  });
+
   it('Measure this fix on my machine: a paired lab of the compaction-model-missing fix, the state from before back, and the finding then says what was measured here', async () => {
     // Back to the planted config (the profile switch earlier configured a compactor), so the finding is there again.
     fs.writeFileSync(sandbox.configPath, planted);

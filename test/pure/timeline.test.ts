@@ -74,13 +74,18 @@ describe('the sampler', () => {
     dispatch = 0;
     const reload = routes['POST /api/v1/models/load'] as (req: { method: string; path: string; body: unknown }) => unknown;
     reload({ method: 'POST', path: '/api/v1/models/load', body: { model: 'qwen/qwen3-coder-30b', context_length: 16384 } });
-    await new Promise((r) => setTimeout(r, 350));
+    // Until a sample answered after the reload (each request has 100 ms, which a loaded machine may not give it).
+    const until = Date.now() + 5000;
+    do await new Promise((r) => setTimeout(r, 150));
+    while (!got.some((r) => r.kind === 'loaded' && r.models?.some((m) => m.context === 16384)) && Date.now() < until);
     await sampler.close();
     for (const r of got) assert.ok(TelemetryRecordSchema.safeParse(r).success, JSON.stringify(r));
     assert.deepEqual(got[0], { ...got[0], kind: 'sampler', intervalMs: 100, servers: [s.url] });
     const loaded = got.filter((r) => r.kind === 'loaded');
-    assert.deepEqual(loaded[0]!.models, [{ id: 'qwen/qwen3-coder-30b', context: 65536 }]);
-    assert.ok(loaded.at(-1)!.models!.some((m) => m.context === 16384), JSON.stringify(loaded.at(-1)));
+    // A sample whose request timed out (a loaded machine) records models: null; the first answered one shows the load.
+    assert.deepEqual(loaded.find((r) => r.models)!.models, [{ id: 'qwen/qwen3-coder-30b', context: 65536 }]);
+    const answered = loaded.filter((r) => r.models);
+    assert.ok(answered.at(-1)!.models!.some((m) => m.context === 16384), JSON.stringify(loaded));
     // After the one identification round (which ends by reading /api/v1/models), each sample is one REST request.
     const afterIdentify = s.requests.slice(s.requests.findIndex((r) => r.path === '/api/v1/models') + 1);
     assert.deepEqual([...new Set(afterIdentify.map((r) => `${r.method} ${r.path}`))], ['GET /api/v1/models']);

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { needsOpenclaw } from '../support/needs.js';
 import { isolatedEnv } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
+import { keepProbeFixture } from '../support/probeFixtures.js';
 import { startServer, type Route, type ScriptedServer } from '../support/scriptedServer.js';
 import { fillProbe } from '../../src/core/lab/probes/fill.js';
 
@@ -117,11 +118,12 @@ describe('probe fill through the real OpenClaw 2026.9.6 and scripted servers', {
     assert.deepEqual(view.curve!.levels.map((l) => l.y), [32768, 24576, 40960]);
     assert.deepEqual(view.curve!.marks.map((m) => m.label), ['compaction']);
     assert.equal(view.tone, 'good');
+    keepProbeFixture(lab, 'fill-compaction');
   });
 
   it('an Ollama at num_ctx 4096 that counts 4,096 of a longer prompt without an error, C 131,072: silent truncation (exit 1)', async () => {
     const ollama = { baseUrl: 'http://127.0.0.1:PORT', apiKey: 'ollama-local', api: 'ollama', models: [{ id: 'qwen3:8b', name: 'Qwen3 8B', contextWindow: 131072, maxTokens: 1024 }] };
-    const { r, out } = await probe(truncatingOllama(4096), ollama, 'ollama/qwen3:8b', ['--step', '2000']);
+    const { r, out, lab } = await probe(truncatingOllama(4096), ollama, 'ollama/qwen3:8b', ['--step', '2000']);
     const res = out.result;
     assert.equal(res.verdict, 'silent truncation', r.stderr.slice(-3000) + JSON.stringify(res, null, 1));
     assert.equal(r.status, 1);
@@ -133,6 +135,7 @@ describe('probe fill through the real OpenClaw 2026.9.6 and scripted servers', {
     assert.ok(prompts.at(-1).sentTokens > prompts[0].sentTokens, 'the request grew while the count stood at 4,096');
     assert.deepEqual(res.turns.map((t: { what: string }) => t.what), ['plant', 'recall'], 'cut at the first turn: no growth needed');
     assert.equal(res.codewordSurvived, false, 'the codeword was cut with the history');
+    keepProbeFixture(lab, 'fill-silent-truncation');
   });
 
   it('a server whose usage is always 0: meter reads 0 (exit 1)', async () => {

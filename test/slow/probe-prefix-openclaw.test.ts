@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { needsOpenclaw } from '../support/needs.js';
 import { isolatedEnv } from '../support/openclaw.js';
 import { runCli } from '../support/cli.js';
+import { keepProbeFixture } from '../support/probeFixtures.js';
 import { startPrefixCacheServer, type PrefixCacheMode, type PrefixCacheServer } from '../support/prefixCacheServer.js';
 import { prefixStabilityProbe, runPrefixStabilityProbe, type PrefixStabilityRecord } from '../../src/core/lab/probes/prefixStability.js';
 
@@ -55,6 +56,7 @@ describe('probe prefix-stability through the real OpenClaw 2026.9.6 and a script
     const view = prefixStabilityProbe.view(prefixStabilityProbe.read(t.lab, rec.id));
     assert.equal(view.tone, 'good');
     assert.equal(view.table.rows.length, 3);
+    keepProbeFixture(t.lab, 'prefix-stability-stable');
   });
 
   it('AGENTS.md edited between turns: a bust at "## AGENTS.md under # Project Context", cause workspace file edit (exit 1)', async () => {
@@ -74,6 +76,7 @@ describe('probe prefix-stability through the real OpenClaw 2026.9.6 and a script
     assert.equal(rec.result!.touched, path.join(t.ws, 'AGENTS.md'));
     assert.equal(fs.readFileSync(path.join(t.ws, 'AGENTS.md'), 'utf8'), before, 'the file is put back after the last turn');
     assert.match(rec.result!.byCause[0]!.fix!, /between sessions/);
+    keepProbeFixture(t.lab, 'prefix-stability-workspace-edit');
   });
 
   it('a server whose cache counter drops to 0 though OpenClaw sent the same prefix: cause "between OpenClaw and the server" (exit 1)', async () => {

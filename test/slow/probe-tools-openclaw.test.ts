@@ -8,6 +8,7 @@ import { isolatedEnv } from '../support/openclaw.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startToolServer, type ToolBehaviour, type ToolServer } from '../support/toolServer.js';
 import { readToolsRecord, toolsProbe } from '../../src/core/lab/probes/tools.js';
+import { keepProbeFixture } from '../support/probeFixtures.js';
 
 /**
  * `probe tools` through the real OpenClaw 2026.9.6 against scripted chat-completions servers: one that calls the
@@ -98,6 +99,7 @@ describe('probe tools through the real OpenClaw 2026.9.6 and scripted servers', 
     assert.equal(view.tone, 'good');
     assert.deepEqual(view.table.rows.map((r) => [r.cells[0], r.cells[1], r.cells[8]]), [['mocklab/mock-1', 'openai-completions', 'tools work']]);
     assert.equal(toolsProbe.summary(record), '1 row: tools work');
+    keepProbeFixture(p.lab, 'tools-work');
   });
 
   it('a server that prints the tool call as text: "tool calls as text" (exit 1), fix compat.supportsTools (model-lacks-tools)', () => {
@@ -108,6 +110,7 @@ describe('probe tools through the real OpenClaw 2026.9.6 and scripted servers', 
     assert.deepEqual(row.tasks[0]!.toolCalls, []);
     assert.deepEqual(row.fix && [row.fix.change, row.fix.rule], ['compat.supportsTools: false on the row', 'model-lacks-tools']);
     cleaned(p);
+    keepProbeFixture(p.lab, 'tools-calls-as-text');
   });
 
   it('a server that answers a made-up code without calling a tool: "invents tool output" (exit 1)', () => {
