@@ -271,6 +271,11 @@ export function prefixStabilityView(r: PrefixStabilityRecord): ProbeView {
       yLabel: 'prefill (s)',
       points: res.requests.filter((q) => q.prefillMs !== null).map((q) => ({ x: q.index + 1, y: q.prefillMs! / 1000, tone: q.bust ? 'bad' : q.kind !== 'model' ? 'none' : 'good', label: q.kind === 'model' ? `turn ${(q.turn ?? 0) + 1}` : q.kind })),
       levels: [],
+      series: [
+        { tone: 'good', label: 'prefill, the prefix reused' },
+        { tone: 'bad', label: 'prefill after a cache bust' },
+        { tone: 'none', label: 'prefill, nothing to reuse (the first request, a summary)' },
+      ],
       marks: res.requests.filter((q) => q.bust).map((q) => ({ x: q.index + 1, label: q.cause ?? 'bust', tone: 'bad' as const })),
     },
   };
