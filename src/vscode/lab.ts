@@ -196,12 +196,14 @@ export class LabController implements vscode.Disposable {
   }
 
   /** The workload named (when it exists), else the person's pick of the built-in and this folder's workloads. */
-  async pickWorkload(name: string | undefined, title: string): Promise<ReturnType<LabController['workloads']>[number] | undefined> {
+  /** `name`: that workload, no question asked; `suggested`: ask, with that one first and marked as the default. */
+  async pickWorkload(name: string | undefined, title: string, suggested?: string): Promise<ReturnType<LabController['workloads']>[number] | undefined> {
     const all = this.workloads();
     const named = name ? all.find((w) => w.workload.name === name) : undefined;
     if (named) return named;
+    const ordered = suggested ? [...all.filter((w) => w.workload.name === suggested), ...all.filter((w) => w.workload.name !== suggested)] : all;
     const pick = await vscode.window.showQuickPick(
-      all.map((w) => ({ label: w.workload.name, description: `${w.workload.dispatcher} · ${w.source}`, detail: w.workload.description, w })),
+      ordered.map((w) => ({ label: w.workload.name, description: `${w.workload.dispatcher} · ${w.source}${w.workload.name === suggested ? ' · default' : ''}`, detail: w.workload.description, w })),
       { title, placeHolder: 'Built-in workloads, and .local-ai-lab/workloads/*.json in this folder' },
     );
     return pick?.w;

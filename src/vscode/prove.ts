@@ -25,7 +25,8 @@ export class ProveController {
       void vscode.window.showInformationMessage('A proof is already running; cancel it from its notification first.');
       return undefined;
     }
-    const chosen = await this.lab.pickWorkload(args.workload ?? DEFAULT_PROVE_WORKLOAD, `Measure the ${args.rule} fix: choose a workload`);
+    // The workload decides what is measured: asked each time (unless a script names it), the default first.
+    const chosen = await this.lab.pickWorkload(args.workload, `Measure the ${args.rule} fix: choose a workload`, DEFAULT_PROVE_WORKLOAD);
     if (!chosen) return undefined;
     const env = await editorLabEnv(this.ctx, 'the proof applies the fix to it');
     if (!env) return undefined;
