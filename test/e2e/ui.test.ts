@@ -503,7 +503,8 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     assert.deepEqual(evidence.map((e) => [e.rule, e.n]), [['compaction-model-missing', 6]]);
     // The finding's hover now carries the figure measured on this machine.
     await palette('View: Focus Problems');
-    await problemRow(/No compaction\.model.*Measured here on/).waitFor({ timeout: 30_000 });
+    // The Problems panel shows a long message's first sentence on one row and the rest below it, where the figure is.
+    await problemRow(/Measured here on \d{4}-\d\d-\d\d/).waitFor({ timeout: 30_000 });
     await problemRow(/No compaction\.model/).click();
     await page.waitForTimeout(500);
     await palette('View: Focus Active Editor Group');
