@@ -101,7 +101,8 @@ describe('grow-context through the real OpenClaw 2026.9.6: one run grows past C 
       assert.deepEqual([...new Set(run.s.summaries)], [summarizer[name]]);
       assert.ok(summaries.every((w) => w.model?.endsWith(summarizer[name]!)), JSON.stringify(summaries));
       assert.ok(Array.isArray(d.compactions) && d.compactions.length >= 1, JSON.stringify(d));
-      t.diagnostic(`${name}: ${run.s.turns()} agent turns, summaries by ${run.s.summaries.join(', ')}; record: ${d.turns} turns, tools ${JSON.stringify(d.tools)}, compactions ${JSON.stringify(d.compactions.map((c: { trigger: string | null; model: string }) => [c.trigger, c.model]))}, promptTokensMax ${d.promptTokensMax}, completed ${d.completed}`);
+      const kinds = [...new Set((d.compactions as { trigger: string | null; model: string }[]).map((c) => `${c.trigger ?? 'no trigger'} ${c.model}`))];
+      t.diagnostic(`${name}: ${run.s.turns()} agent turns, ${run.s.summaries.length} summaries by ${[...new Set(run.s.summaries)].join(', ')}; record: ${d.turns} turns, tools ${JSON.stringify(d.tools)}, ${d.compactions.length} compactions (${kinds.join('; ')}), promptTokensMax ${d.promptTokensMax}, completed ${d.completed}`);
       // The agent read the lab's files with its read tool: the server was asked for a turn after every file.
       assert.ok(run.s.turns() > plan.files.length, `${run.s.turns()} turns for ${plan.files.length} files`);
       assert.ok(!fs.existsSync(path.join(run.ws, GROW_FOLDER)), 'the lab removed its folder after the dispatch');
