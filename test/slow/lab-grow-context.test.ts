@@ -18,7 +18,8 @@ import { GROW_FOLDER, growPlan } from '../../src/core/lab/dispatch/growContext.j
  * threshold compaction, summarized by the primary), the mode unset (safeguard) against a server that holds the model
  * to C as a server loaded at C does (overflow recovery, the compactor), safeguard with the mid-turn precheck against a
  * server that answers any length (the compactor) — and the mode unset against that server, where nothing compacts
- * inside the run (~45 s on 2 cores).
+ * inside the run; and `lab prove compaction-model-missing -n 1` with no --workload, which runs grow-context (~80 s on
+ * 2 cores, the five at once).
  */
 const { exe, skip } = needsOpenclaw();
 const servers: CompactionServer[] = [];
@@ -55,6 +56,33 @@ async function growRun(o: { compaction: Record<string, unknown>; contextLimit?: 
   return { r, s, dir, ws };
 }
 
+const PRIMARY = 'qwen/qwen3-coder-30b';
+const COMPACTOR = 'qwen3-4b-instruct-2507';
+
+/**
+ * `lab prove compaction-model-missing -n 1` with no --workload, the mode unset (safeguard), against a scripted LM Studio
+ * that holds the primary at C (its REST API says what is downloaded: the fix picks the 4B instruct model from it).
+ */
+async function proveRun(): Promise<Run> {
+  const env = isolatedEnv();
+  const ws = path.join(env.OPENCLAW_STATE_DIR!, 'workspace');
+  fs.mkdirSync(ws, { recursive: true });
+  fs.writeFileSync(path.join(ws, 'AGENTS.md'), '# House rules\nAnswer briefly.\n');
+  const s = await startCompactionServer({ agent: { id: PRIMARY, latencyMs: 20 }, summaryLatencyMs: { [PRIMARY]: 300, [COMPACTOR]: 100 }, files: plan.files.map((f) => f.name), lmStudio: { loadedContext: 32768 } });
+  servers.push(s);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-grow-prove-'));
+  const config = path.join(dir, 'openclaw.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${s.port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [{ id: PRIMARY, name: PRIMARY, contextWindow: 32768, maxTokens: 1024 }] } } },
+      agents: { defaults: { model: { primary: `mocklab/${PRIMARY}` } } },
+    }),
+  );
+  const r = await runCli(['lab', 'prove', 'compaction-model-missing', '-n', '1', '--config', config, '--openclaw', exe!, '--json'], { cwd: dir, env });
+  return { r, s, dir, ws };
+}
+
 type Wire = { dispatch: number | null; summary: boolean; model: string | null };
 const wireOf = (run: Run): Wire[] => {
   const id = JSON.parse(run.r.stdout).session.id as string;
@@ -66,13 +94,14 @@ const context = (run: Run) => run.r.stderr.slice(-3000) + run.r.stdout.slice(0, 
 describe('grow-context through the real OpenClaw 2026.9.6: one run grows past C − R and compacts', { skip }, () => {
   const runs: Record<string, Run> = {};
   before(async () => {
-    const [threshold, overflow, precheck, unbounded] = await Promise.all([
+    const [threshold, overflow, precheck, unbounded, prove] = await Promise.all([
       growRun({ compaction: { mode: 'default' } }),
       growRun({ compaction: {}, contextLimit: 32768 }),
       growRun({ compaction: { mode: 'safeguard', midTurnPrecheck: { enabled: true }, qualityGuard: { enabled: false } } }),
       growRun({ compaction: {} }),
+      proveRun(),
     ]);
-    Object.assign(runs, { threshold, overflow, precheck, unbounded });
+    Object.assign(runs, { threshold, overflow, precheck, unbounded, prove });
   });
 
   it('unbounded (mode unset = safeguard, a server that answers past C): no compaction inside the run; it finishes over C, and the files are gone all the same', (t) => {
@@ -89,6 +118,19 @@ describe('grow-context through the real OpenClaw 2026.9.6: one run grows past C 
 
   // Who the wire saw summarize, per path (the reference's table): the threshold on the primary, the others on the compactor.
   const summarizer: Record<string, string> = { threshold: 'mock-1', overflow: 'mock-compactor', precheck: 'mock-compactor' };
+  it('lab prove compaction-model-missing without --workload runs grow-context: as-is the primary summarizes, with the fix the compactor', (t) => {
+    const p = runs.prove!;
+    assert.equal(p.r.status, 0, context(p));
+    const out = JSON.parse(p.r.stdout);
+    assert.equal(out.workload, 'grow-context');
+    const seen = (arm: string[]) => [...new Set(arm.filter((m) => m !== 'not on the wire'))];
+    const count = (arm: string[]) => Object.entries(arm.reduce<Record<string, number>>((a, m) => ({ ...a, [m]: (a[m] ?? 0) + 1 }), {})).map(([m, k]) => `${k} × ${m}`).join(', ');
+    t.diagnostic(`prove: as-is ${count(out.evidence.compactions.asIs)}; fix ${count(out.evidence.compactions.fix)}`);
+    assert.deepEqual(seen(out.evidence.compactions.asIs), [`mocklab/${PRIMARY}`], JSON.stringify(out.evidence.compactions));
+    assert.deepEqual(seen(out.evidence.compactions.fix), [`mocklab/${COMPACTOR}`], JSON.stringify(out.evidence.compactions));
+    assert.ok(!fs.existsSync(path.join(p.ws, GROW_FOLDER)));
+  });
+
   for (const name of ['threshold', 'overflow', 'precheck']) {
     it(`${name}: the wire records a summary request inside the dispatch, the dispatch's record a compaction; the files are gone, the user's AGENTS.md is not`, (t) => {
       const run = runs[name]!;
