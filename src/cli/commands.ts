@@ -198,7 +198,7 @@ export const COMMANDS: readonly Command[] = [
     docs: {
       path: { value: 'P', about: "the finding's JSON path, when the rule has several (default: its first)" },
       n: { value: 'N', about: 'dispatches per arm (1–1000, default 6)' },
-      workload: { value: 'W', about: 'the workload each arm runs (default: agent-turn)' },
+      workload: { value: 'W', about: 'the workload each arm runs (default: grow-context for the compaction rules, else agent-turn)' },
       'dry-run': { about: 'print the arms and write nothing' },
     },
     run: async (o, args) => (await proveCli()).labProve(o, args),

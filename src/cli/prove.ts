@@ -2,7 +2,7 @@ import { UsageError } from './support.js';
 import { checkFromArgs, integerOption, labDir, type CheckOptions } from './args.js';
 import { withCtrlC } from './ctrlC.js';
 import { cliLabEnv, cliReporter } from './labEnv.js';
-import { DEFAULT_PROVE_WORKLOAD, evidenceFile, planProve, ProveError, runProve } from '../core/lab/experiments/prove.js';
+import { defaultProveWorkload, evidenceFile, planProve, ProveError, runProve } from '../core/lab/experiments/prove.js';
 import { comparisonLines } from '../core/lab/view/report.js';
 import { loadWorkload } from '../core/lab/workload.js';
 import { WorkloadError } from '../core/lab/workloadSchema.js';
@@ -35,7 +35,7 @@ export async function labProve(o: ProveOptions, positionals: readonly string[]):
   const root = labDir(o);
   let loaded;
   try {
-    loaded = loadWorkload(o.workload ?? DEFAULT_PROVE_WORKLOAD, root, { roots: [process.cwd()] });
+    loaded = loadWorkload(o.workload ?? defaultProveWorkload(rule), root, { roots: [process.cwd()] });
   } catch (err) {
     if (err instanceof WorkloadError) throw new UsageError(err.message);
     throw err;

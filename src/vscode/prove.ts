@@ -4,7 +4,7 @@ import type { ProveArgs } from './commands.js';
 import type { Ctx } from './ctx.js';
 import type { LabController } from './lab.js';
 import { editorLabEnv, labFailure } from './labEnv.js';
-import { DEFAULT_PROVE_N, DEFAULT_PROVE_WORKLOAD, ProveError, runProve } from '../core/lab/experiments/prove.js';
+import { DEFAULT_PROVE_N, defaultProveWorkload, ProveError, runProve } from '../core/lab/experiments/prove.js';
 import { measuredLine } from '../core/evidence.js';
 
 /**
@@ -25,8 +25,8 @@ export class ProveController {
       void vscode.window.showInformationMessage('A proof is already running; cancel it from its notification first.');
       return undefined;
     }
-    // The workload decides what is measured: asked each time (unless a script names it), the default first.
-    const chosen = await this.lab.pickWorkload(args.workload, `Measure the ${args.rule} fix: choose a workload`, DEFAULT_PROVE_WORKLOAD);
+    // The workload decides what is measured: asked each time (unless a script names it), the default first (grow-context for a compaction rule).
+    const chosen = await this.lab.pickWorkload(args.workload, `Measure the ${args.rule} fix: choose a workload`, defaultProveWorkload(args.rule));
     if (!chosen) return undefined;
     const env = await editorLabEnv(this.ctx, 'the proof applies the fix to it');
     if (!env) return undefined;

@@ -44,9 +44,9 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     fs.writeFileSync(fixedFile, fixed);
     const c = JSON.parse((await runCli(['check', '--config', fixedFile, ...lms, '--json'])).stdout);
     assert.ok(!c.findings.some((f: { rule: string }) => f.rule === 'compaction-model-missing'), fixed);
-    // Defaults: the first finding, agent-turn, 6 per arm.
+    // Defaults: the first finding, the workload that compacts (a compaction rule), 6 per arm.
     const d = JSON.parse((await runCli(['lab', 'prove', 'compaction-mode', '--config', file, ...lms, '--dry-run', '--json'])).stdout);
-    assert.deepEqual([d.path, d.workload, d.n, d.fix], ['agents.defaults.compaction.mode', 'agent-turn', 6, 'Enable the mid-turn precheck (compaction.midTurnPrecheck.enabled: true)']);
+    assert.deepEqual([d.path, d.workload, d.n, d.fix], ['agents.defaults.compaction.mode', 'grow-context', 6, 'Enable the mid-turn precheck (compaction.midTurnPrecheck.enabled: true)']);
   });
 
   it('exit 2 for a rule with no claim to measure, an unknown --path or no RULE; exit 1 when the config has no such finding', async () => {

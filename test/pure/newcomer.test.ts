@@ -149,7 +149,7 @@ describe("the editor's Run Lab picker (lower but real)", () => {
   it('does not offer the codeword workload, whose result only its probe gives, nor send editor users to the CLI', async () => {
     const { BUILTIN_WORKLOADS, LAB_PICKER_WORKLOADS } = await import('../../src/core/lab/workload.js');
     assert.ok(BUILTIN_WORKLOADS.some((w) => w.name === 'codeword-survival'), 'the CLI still knows it');
-    assert.deepEqual(LAB_PICKER_WORKLOADS.map((w) => w.name), ['quick-check', 'agent-turn', 'prompt-sections']);
+    assert.deepEqual(LAB_PICKER_WORKLOADS.map((w) => w.name), ['quick-check', 'agent-turn', 'grow-context', 'prompt-sections']);
     assert.ok(LAB_PICKER_WORKLOADS.every((w) => !/local-ai-lab /.test(w.description ?? '')));
   });
 });

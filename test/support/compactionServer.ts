@@ -26,6 +26,11 @@ export interface CompactionScript {
    */
   readonly lmStudio?: { loadedContext: number };
   /**
+   * Without LM Studio's API: hold the agent model to this context as any server holds it to what it loaded (a longer
+   * request gets the same overflow error). Undefined: no limit (the server answers whatever it is sent).
+   */
+  readonly contextLimit?: number;
+  /**
    * A model that degrades in a long context: once a request holds more than this many tokens, its final
    * answer leaves out the wrap-up ("DONE") the task asked for. The tool calls before it are unaffected.
    */
@@ -96,7 +101,7 @@ export async function startCompactionServer(script: CompactionScript): Promise<C
         ].join('\n');
         return { chat: { reply: summary, latencyMs: () => script.summaryLatencyMs[model] ?? 0, usage: usage(120) } };
       }
-      const ctx = loadedContext();
+      const ctx = loadedContext() ?? script.contextLimit;
       if (ctx !== undefined && size > ctx) {
         const message = `The number of tokens to keep from the initial prompt is greater than the context length (${size} > ${ctx}). Try to load the model with a larger context length, or provide a shorter input.`;
         return { chat: { error: { status: 400, body: { error: message } } } };

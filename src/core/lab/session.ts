@@ -4,7 +4,7 @@ import { stateEnvFor } from '../openclaw/locate.js';
 import { validateConfig } from '../openclaw/cli.js';
 import { millis } from '../units.js';
 import { sha256 } from '../fsutil.js';
-import { isEnvReference } from '../openclaw/document.js';
+import { isEnvReference, toValue } from '../openclaw/document.js';
 import { effectiveContext, thresholds } from '../openclaw/context.js';
 import { findProvider, findRow, splitRef } from '../openclaw/model.js';
 import { formatVersion } from '../openclaw/version.js';
@@ -19,6 +19,8 @@ import { runSession, type RunOptions } from './dispatch/runner.js';
 import type { CheckedFile } from '../sources.js';
 import type { LabEnv } from './look.js';
 import { openWire, type WireSession } from './wire/attach.js';
+import { GrowFolderRefused, growPlan, isGrowContext, withGrowFiles } from './dispatch/growContext.js';
+import { workspaceFromConfig } from './experiments/promptSections.js';
 import type { Workload } from './workloadSchema.js';
 
 export class LabPreflightError extends Error {}
@@ -259,6 +261,7 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
   }
   const started: Session = wire ? { ...noted, environment: { ...noted.environment, wire: { recorded: true, notes: [...wire.notes] } } } : noted;
   o.onSession?.(started);
+  let grow: ReturnType<typeof withGrowFiles> | undefined;
   try {
     const dispatcher = dispatcherFor(o.workload, o.prompt, wire?.baseUrl ? { ...target, baseUrl: wire.baseUrl } : target, {
       sessionId: started.id,
@@ -268,8 +271,34 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
       openclawExecutable: o.env.openclaw,
       transport,
     });
-    return await runSession({ root: o.root, session: started, dispatcher: wire ? wire.wrap(dispatcher) : dispatcher, signal: o.signal, cwd: o.cwd, onStart: o.onStart, onDispatch: o.onDispatch });
+    // The built-in that compacts: its files, sized from this session's C and R, written before each clock starts.
+    grow = growSetup(o, target.ref, dispatcher);
+    const inner = grow ?? dispatcher;
+    return await runSession({ root: o.root, session: started, dispatcher: wire ? wire.wrap(inner) : inner, signal: o.signal, cwd: o.cwd, onStart: o.onStart, onDispatch: o.onDispatch });
   } finally {
+    grow?.dispose();
     await wire?.close();
   }
+}
+
+/**
+ * The grow-context built-in's per-dispatch files (dispatch/growContext.ts) around `dispatcher`, or undefined for every
+ * other workload. Sized from the model's C and R as predictedCompaction computes them; written into the agent's
+ * workspace as the config names it (the user's config, not the wire's copy: the same folder either way).
+ */
+function growSetup(o: LabRunOptions, modelRef: string, dispatcher: Dispatcher): ReturnType<typeof withGrowFiles> | undefined {
+  if (!isGrowContext(o.workload)) return undefined;
+  const t = predictedCompaction(o.look.observation, modelRef);
+  if (!t) throw new LabPreflightError(`grow-context sizes its files from the model's context, and ${modelRef} has none the lab can compute`);
+  const workspace = workspaceFromConfig(toValue(o.look.read.doc.root), o.workload.agent ?? 'main', { ...process.env, ...stateEnvFor(o.look.file) });
+  const grown = withGrowFiles(dispatcher, { workspace, plan: growPlan(t.contextTokens, t.reserveTokens) });
+  const prepare = grown.prepare!;
+  grown.prepare = async () => {
+    try {
+      await prepare();
+    } catch (err) {
+      throw err instanceof GrowFolderRefused ? new LabPreflightError(err.message) : err;
+    }
+  };
+  return grown;
 }

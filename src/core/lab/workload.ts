@@ -4,6 +4,7 @@ import { sha256 } from '../fsutil.js';
 import { readBoundedSync } from '../read.js';
 import { PROMPT_SECTIONS_WORKLOAD } from './experiments/promptSections.js';
 import { CODEWORD_WORKLOAD } from './experiments/codewords.js';
+import { GROW_CONTEXT_WORKLOAD } from './dispatch/growContext.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, parseWorkload, WorkloadError, type Workload } from './workloadSchema.js';
 
 /** Works on a fresh install: one short question straight to the primary model's server. */
@@ -31,6 +32,7 @@ export const BUILTIN_WORKLOADS: readonly Workload[] = [
     maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
     expectations: { contains: ['DONE'] },
   },
+  GROW_CONTEXT_WORKLOAD,
   PROMPT_SECTIONS_WORKLOAD,
   CODEWORD_WORKLOAD,
 ];

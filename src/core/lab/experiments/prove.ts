@@ -30,8 +30,19 @@ export const PROVABLE_RULES = [
   'lmstudio-jit-context',
 ] as const satisfies readonly RuleId[];
 
-/** The workload a proof runs when none is named: one OpenClaw agent turn per dispatch (built in). */
+/** The workload a proof of a rule without a compaction claim runs when none is named: one OpenClaw agent turn per dispatch (built in). */
 export const DEFAULT_PROVE_WORKLOAD = 'agent-turn';
+
+/** The rules whose claim is about compaction: a proof of one measures nothing unless its dispatches compact. */
+export const COMPACTION_RULES: readonly (typeof PROVABLE_RULES)[number][] = ['compaction-model-missing', 'compaction-threshold-on-primary', 'memory-flush-on-primary', 'compaction-mode', 'compactor-context-fit'];
+
+/**
+ * The workload a proof runs when none is named: for the compaction rules the built-in that compacts on the model in
+ * use (`grow-context`: its context grows past C − R), else one agent turn (`agent-turn`).
+ */
+export function defaultProveWorkload(rule: string): string {
+  return (COMPACTION_RULES as readonly string[]).includes(rule) ? 'grow-context' : DEFAULT_PROVE_WORKLOAD;
+}
 export const DEFAULT_PROVE_N = 6;
 
 /** A text edit of the fix arm, with the file it edits: the executor's edit, spelled out. */
@@ -93,7 +104,7 @@ export function planProve(findings: readonly Finding[], o: { rule: string; path?
     rule: o.rule,
     path: finding.path.join('.'),
     fix: fix.title,
-    workload: o.workload ?? DEFAULT_PROVE_WORKLOAD,
+    workload: o.workload ?? defaultProveWorkload(o.rule),
     arms: [{ name: 'as-is' }, { name: 'fix', edits }],
     n: o.n ?? DEFAULT_PROVE_N,
     interleaved: fix.plan.actions.length === 0 && (o.n ?? DEFAULT_PROVE_N) > 1,
