@@ -520,6 +520,7 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
     await palette('Local AI Lab: Restore Backup…');
     const qp = page.locator('.quick-input-widget');
+    await qp.locator('.quick-input-title', { hasText: 'from a backup' }).waitFor();
     const rows = qp.locator('.monaco-list-row');
     await rows.first().waitFor();
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
