@@ -512,6 +512,9 @@ describe('Local AI Lab in the real VS Code UI', { timeout: 900_000 }, () => {
     const hover = page.locator('.monaco-hover', { hasText: 'Measured here on' });
     await hover.waitFor();
     assert.match(await hover.innerText(), /Measured here on \d{4}-\d\d-\d\d: .*median wall time [+−±]\d+\.\d+ s/);
+    // The figure ends the message: scroll the focused hover to its end for the picture.
+    await page.keyboard.press('End');
+    await page.waitForTimeout(300);
     await shot('05b-measured-here-hover');
     await page.keyboard.press('Escape');
   });
