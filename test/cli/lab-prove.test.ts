@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readEvidence } from '../../src/core/evidence.js';
 import { applyEdits } from '../../src/core/text.js';
+import { listBackups, writeBackup } from '../../src/core/write/backups.js';
 import { runCli } from '../support/cli.js';
 import { lmStudioRoutes, startServer, type ScriptedServer } from '../support/scriptedServer.js';
 
@@ -84,6 +85,8 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     servers.push(s);
     const text = `// prove test\n{ models: { providers: { lmstudio: { baseUrl: 'http://127.0.0.1:${s.port}/v1', api: 'openai-completions', models: [{ id: 'qwen/qwen3-coder-30b', name: 'Q', contextWindow: 131072 }] } } }, agents: { defaults: { model: { primary: 'lmstudio/qwen/qwen3-coder-30b' } } } }\n`;
     fs.writeFileSync(config, text);
+    // 18 backups the user already has (20 are kept): the proof's own churn must not push any of them out.
+    const theirs = Array.from({ length: 18 }, (_, i) => writeBackup(config, Buffer.from(`{ n: ${i} }`), new Date(Date.UTC(2026, 0, 1, 0, i)), `fix number ${i}`));
     const r = await runCli(['lab', 'prove', 'context-window-mismatch', '--workload', 'quick-check', '-n', '2', '--config', config, '--json'], { cwd: dir });
     assert.equal(r.status, 0, r.stderr + r.stdout);
     const out = JSON.parse(r.stdout);
@@ -111,6 +114,12 @@ describe('local-ai-lab lab prove (the CLI contract)', () => {
     }
     assert.equal(fs.readFileSync(config, 'utf8'), text);
     assert.equal(fs.existsSync(path.join(dir, 'local-ai-lab', 'profile.json')), false, 'no profile recorded in force afterwards');
+    // Three writes of the config by the proof, one by the restore: the backups of the lab's own in-between states are
+    // gone; the one of the config from before and the restore's stay, and every backup of the user's is still there.
+    const now = listBackups(config);
+    assert.ok(theirs.every((b) => now.includes(b)), 'none of the user\'s backups was pruned');
+    assert.equal(now.length - theirs.length, 2, now.slice(theirs.length).map((b) => path.basename(b)).join(', '));
+    assert.equal(fs.readFileSync(now[theirs.length]!, 'utf8'), text, 'the first new backup holds the config from before');
     // check on the same config now carries the measured figure in the finding's message (the editor's hover shows it).
     const c = JSON.parse((await runCli(['check', '--config', config, '--json'], { cwd: dir })).stdout);
     const m = c.findings.find((f: { rule: string }) => f.rule === 'context-window-mismatch');

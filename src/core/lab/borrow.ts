@@ -6,7 +6,7 @@ import { giveTo, ownerOf, processAlive, sha256 } from '../fsutil.js';
 import { readBoundedSync } from '../read.js';
 import { runAction } from '../servers/actions.js';
 import type { ServerState } from '../servers/types.js';
-import { ensureStateDir, stateDir } from '../write/backups.js';
+import { ensureStateDir, reasonFile, stateDir } from '../write/backups.js';
 import { execute } from '../write/executor.js';
 import { applyPlan, type ApplyReport } from '../profiles/apply.js';
 import type { ProfilePlan } from '../profiles/plan.js';
@@ -213,6 +213,8 @@ export async function recoverBorrow(env: LabEnv): Promise<RestoreReport & { what
 /** A borrowed state: what was in force before, what the lab has changed since, and the way back. */
 export class Borrow {
   private readonly touched = new Set<string>();
+  /** The backups this borrow's applies took, in order: the first holds the config from before; the rest, lab states. */
+  private readonly made: string[] = [];
   private lastWrittenHash: string | undefined;
   private restored: RestoreReport | undefined;
 
@@ -250,7 +252,10 @@ export class Borrow {
       lmStudioToken: this.env.lmStudioToken,
       run: this.env.runAction,
       reprobe: () => inspectFor(this.env, from),
+      // An interleaved proof writes the config twice a round: pruning then would push the user's backups out.
+      prune: false,
     });
+    if (r.backup) this.made.push(r.backup);
     const after = readBoundedSync(this.before.file);
     if (after) this.lastWrittenHash = sha256(after);
     writeMarker(this.before, this.what, this.touched, this.lastWrittenHash);
@@ -264,6 +269,14 @@ export class Borrow {
 
   /** Puts back what was in force before; once (a second call returns the first report). */
   async restore(): Promise<RestoreReport> {
+    if (!this.restored) {
+      // The backups of the states the lab itself put in force hold nothing of the user's (the first one, the config
+      // from before, stays): removed before the restore writes, so the restore's own pruning keeps the user's backups.
+      for (const b of this.made.slice(1)) {
+        fs.rmSync(b, { force: true });
+        fs.rmSync(reasonFile(b), { force: true });
+      }
+    }
     this.restored ??= await restoreSnapshot(this.before, {
       what: this.what,
       lastWrittenHash: this.lastWrittenHash,

@@ -18,6 +18,8 @@ export interface ApplyOptions {
   /** Injected for tests; defaults to the REST executor. */
   readonly run?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
   readonly loadTimeoutMs?: number;
+  /** false: older backups are not pruned by this write (a lab's borrow prunes once it is over). */
+  readonly prune?: boolean;
 }
 
 export interface ApplyReport {
@@ -55,6 +57,7 @@ export async function applyPlan(plan: ProfilePlan, opts: ApplyOptions): Promise<
     },
     signal: opts.signal,
     onStep: opts.onStep,
+    ...(opts.prune === false ? { prune: false } : {}),
   });
   const backup = r.backups[0];
   const steps = [...r.steps];

@@ -62,6 +62,11 @@ export interface Operation {
   /** After the actions: a message means the result is wrong and everything is rolled back. */
   readonly verify?: () => Promise<string | undefined>;
   readonly now?: Date;
+  /**
+   * false: keep every older backup for now. A lab's borrow writes the config once per arm; it removes its own
+   * in-between backups and prunes when it is over, so its churn never pushes the user's backups out.
+   */
+  readonly prune?: boolean;
 }
 
 export interface OperationReport {
@@ -375,7 +380,7 @@ export async function execute(op: Operation): Promise<OperationReport> {
     for (const f of made) if (!r.keptNewer.some((k) => k.backup === f || reasonFile(k.backup) === f)) fs.rmSync(f, { force: true });
     return report(false, { error: (err as Error).message, ...r, backups: r.keptNewer.map((k) => k.backup) });
   }
-  for (const p of prepared) pruneBackups(p.write.file);
+  if (op.prune !== false) for (const p of prepared) pruneBackups(p.write.file);
 
   // 3. Server actions (loads can take minutes: progress and cancel), then verification.
   try {
