@@ -58,6 +58,17 @@ describe("a repair never widens a guard on its own (#27 item 11)", () => {
     assert.equal(after.channels.telegram.dmPolicy, 'pairing');
   });
 
+  it("the release's new spelling of the same policy passes (security full + ask off → mode full, a real corpus file's move); a strict one turned loose is held", () => {
+    const text = `{ tools: { exec: { ask: 'off', security: 'full', host: 'gateway' } } }`;
+    const ok = applyRepair('/x/openclaw.json', text, { tools: { exec: { host: 'gateway', mode: 'full' } } }, { version: V });
+    assert.deepEqual(ok.kept, []);
+    assert.deepEqual((toValue(parseDocument('/x/openclaw.json', ok.after).root) as Json).tools.exec, { host: 'gateway', mode: 'full' });
+    const strict = `{ tools: { exec: { security: 'deny', host: 'gateway' } } }`;
+    const held = applyRepair('/x/openclaw.json', strict, { tools: { exec: { host: 'gateway', mode: 'full' } } }, { version: V });
+    assert.match(held.kept.map((k) => k.message).join('\n'), /adds tools\.exec\.mode = "full"/);
+    assert.equal((toValue(parseDocument('/x/openclaw.json', held.after).root) as Json).tools.exec.security, 'deny', 'the strict guard stays');
+  });
+
   it('a guard moved to where the release reads it still moves (denyCommands → commands.deny), and its old place is not held', () => {
     const { r, after } = run((t) => {
       t.gateway.nodes = { commands: { deny: ['system.run'] } };

@@ -497,7 +497,7 @@ function heldGuardChanges(original: Tree, repaired: Tree): Map<string, string> {
   };
   for (const r of d.rewritten) if (widens(r.path, r.from, r.to) && !inheritedBefore(original, r.path, r.to)) hold(r.path, r.from);
   for (const a of d.added) {
-    for (const [p, v] of leaves(a.path, a.value)) if ((widens(p, undefined, v) || isElevated(p, original)) && !inheritedBefore(original, p, v)) hold(a.path, a.value);
+    for (const [p, v] of leaves(a.path, a.value)) if ((widens(p, undefined, v) || isElevated(p, original)) && !inheritedBefore(original, p, v) && !translatesLoose(d, p)) hold(a.path, a.value);
   }
   return held;
 }
@@ -518,6 +518,17 @@ function widens(path: JsonPath, from: unknown, to: unknown): boolean {
   if (ALLOW.test(last)) return list(to).includes('*') && !list(from).includes('*');
   if (POLICY.test(last) && typeof to === 'string') return LOOSE.has(to.toLowerCase()) && (typeof from !== 'string' || !LOOSE.has(from.toLowerCase()));
   return false;
+}
+
+/**
+ * A guard added where the repair deletes guards of the same object that already allowed as much: the release's new
+ * spelling of the same policy (`security: "full"` and `ask: "off"` → `mode: "full"`). One whose deleted siblings
+ * were strict (`security: "deny"` → `mode: "full"`) widens, and is held.
+ */
+function translatesLoose(d: ReturnType<typeof treeDiff>, path: JsonPath): boolean {
+  const parent = key(path.slice(0, -1));
+  const gone = d.removed.filter((r) => key(r.path.slice(0, -1)) === parent && guardedBy(r.path, r.value));
+  return gone.length > 0 && gone.some((r) => typeof r.value === 'string' && LOOSE.has(r.value.toLowerCase()));
 }
 
 /** An `elevated` block where the original had none anywhere: elevated tools switched on by a repair. */
