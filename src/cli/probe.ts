@@ -9,6 +9,8 @@ import { UnknownProfile } from '../core/lab/look.js';
 import { LabPreflightError } from '../core/lab/session.js';
 import { MAX_TIMEOUT_SECONDS } from '../core/lab/workloadSchema.js';
 import { lookWithProfiles } from '../core/lab/experiments/labRun.js';
+import type { ProbeCommonOptions, ProbeOutcome } from '../core/lab/probes/common.js';
+import type { ProbeRecordLike } from '../core/lab/probes/module.js';
 import { DEFAULT_FILL_TURNS, fillGood, fillLines, fillPlan, fillProbe, MAX_FILL_TURNS, runFillProbe } from '../core/lab/probes/fill.js';
 import { MAX_STEP_TOKENS } from '../core/lab/probes/fillAnalysis.js';
 import { isWorkspaceFileName, PREFIX_DEFAULT_TURNS, PREFIX_MAX_TURNS, prefixPlanLines, prefixStabilityLines, prefixStabilityPlan, prefixStabilityProbe, runPrefixStabilityProbe } from '../core/lab/probes/prefixStability.js';
@@ -95,10 +97,8 @@ export async function probeCodewords(o: {
   });
 }
 
-/** `probe prefix-stability`: does each turn reuse the server's prompt cache, and what breaks it (README, "Prompt-cache reuse probe"). */
-export async function probePrefixStability(o: {
-  turns?: string;
-  'touch-workspace-file'?: string;
+/** The options every wire probe's command takes (commands.ts PROBE_OPTIONS and the profile ones). */
+interface WireProbeArgs {
   profile?: string;
   profiles?: string;
   'keep-profile'?: boolean;
@@ -110,45 +110,57 @@ export async function probePrefixStability(o: {
   json?: boolean;
   'dry-run'?: boolean;
   'allow-hosted'?: boolean;
-}): Promise<number> {
-  const turns = integerOption('--turns', o.turns, { max: PREFIX_MAX_TURNS, fallback: PREFIX_DEFAULT_TURNS });
-  const agent = agentOption(o.agent);
-  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 600, what: 'a number of seconds' });
-  const touch = o['touch-workspace-file'];
-  if (touch !== undefined && !isWorkspaceFileName(touch)) throw new UsageError(`--touch-workspace-file: "${touch}" is not a file name in the workspace (such as AGENTS.md)`);
-  if (touch !== undefined && turns < 2) throw new UsageError('--touch-workspace-file touches the file before turn 2: give --turns 2 or more');
-  const json = !!o.json;
-  const env = cliLabEnv(o);
-  if (o['dry-run']) {
-    let now;
-    try {
-      now = await lookWithProfiles(env, o.profile ? [o.profile] : []);
-    } catch (err) {
-      if (err instanceof UnknownProfile) throw new UsageError(err.message);
-      throw err;
-    }
-    const plan = prefixStabilityPlan({ file: now.file, doc: now.read.doc, agent, turns, timeoutMs: timeoutS * 1000, ...(o.profile ? { profile: o.profile } : {}), ...(touch ? { touchWorkspaceFile: touch } : {}) });
-    if (json) console.log(JSON.stringify(plan, null, 2));
-    else for (const l of prefixPlanLines(plan)) console.log(l);
-    return 0;
+}
+
+/** The look a dry run plans on, every profile named checked first (an unknown one is a usage error). */
+async function dryRunLook(o: WireProbeArgs) {
+  try {
+    return await lookWithProfiles(cliLabEnv(o), o.profile ? [o.profile] : []);
+  } catch (err) {
+    if (err instanceof UnknownProfile) throw new UsageError(err.message);
+    throw err;
   }
-  return withCtrlC(json ? undefined : 'cancelling: the turn in flight is stopped, then the state from before is restored', async (signal) => {
+}
+
+/**
+ * What the three wire probes share at the command line: Ctrl-C, the probe run with the common options, the profile's
+ * restore line, why it did not finish, the record printed (`--json`: the record and where it is), and the exit code
+ * (0 only for a finished run whose record reads good and whose borrowed state is back).
+ */
+async function wireProbeCommand<R extends ProbeRecordLike>(
+  o: WireProbeArgs,
+  p: {
+    readonly kind: string;
+    /** Said on Ctrl-C (not with --json). */
+    readonly cancelling?: string;
+    /** Progress lines for each turn start with this. */
+    readonly turnPrefix?: string;
+    readonly timeoutS: number;
+    readonly run: (common: ProbeCommonOptions) => Promise<ProbeOutcome<unknown> & { record?: string }>;
+    /** Errors of the probe's own that are usage errors (exit 2). */
+    readonly usage?: (err: unknown) => boolean;
+    readonly read: (root: string, id: string) => R;
+    readonly lines: (r: R) => string[];
+    readonly good: (r: R) => boolean;
+  },
+): Promise<number> {
+  const json = !!o.json;
+  const root = labDir(o);
+  return withCtrlC(json ? undefined : p.cancelling, async (signal) => {
     let r;
     try {
-      r = await runPrefixStabilityProbe({
-        env,
-        agent,
-        turns,
-        timeoutMs: timeoutS * 1000,
-        root: labDir(o),
+      r = await p.run({
+        env: cliLabEnv(o),
+        agent: agentOption(o.agent),
+        timeoutMs: p.timeoutS * 1000,
+        root,
         profile: o.profile,
         keep: !!o['keep-profile'],
-        ...(touch ? { touchWorkspaceFile: touch } : {}),
         signal,
-        report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (what) => !json && process.stderr.write(`${what}\n`) },
+        report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (what) => !json && process.stderr.write(`${p.turnPrefix ?? ''}${what}\n`) },
       });
     } catch (err) {
-      if (err instanceof UnknownProfile) throw new UsageError(err.message);
+      if (err instanceof UnknownProfile || p.usage?.(err)) throw new UsageError((err as Error).message);
       if (!(err instanceof LabPreflightError)) throw err;
       console.error(`local-ai-lab: ${err.message}`);
       return 1;
@@ -157,13 +169,39 @@ export async function probePrefixStability(o: {
     if (line) console.error(line);
     const failed = r.outcome.arms.find((a) => a.error)?.error ?? (r.outcome.status === 'failed' ? r.outcome.error : undefined);
     if (failed) console.error(`local-ai-lab: ${o.profile && r.outcome.arms.some((a) => a.error) ? `profile ${o.profile} was not applied: ${failed}` : failed}`);
-    const record = r.record ? prefixStabilityProbe.read(labDir(o), r.id) : undefined;
-    if (json) console.log(JSON.stringify(record ?? { kind: 'prefix-stability', id: r.id, config: r.config, notes: r.notes, ...(failed ? { error: failed } : {}) }, null, 2));
-    else {
-      if (record) for (const l of prefixStabilityLines(record)) console.log(l);
-      if (r.record) console.log(`recorded: ${r.record}`);
+    const record = r.record ? p.read(root, r.id) : undefined;
+    if (json) console.log(JSON.stringify(record ? { ...record, record: r.record } : { kind: p.kind, id: r.id, config: r.config, notes: r.notes, error: failed ?? 'the probe did not run' }, null, 2));
+    else if (record) {
+      for (const l of p.lines(record)) console.log(l);
+      console.log(`recorded: ${r.record}`);
     }
-    return failed || r.result?.tone !== 'good' || r.outcome.restore?.ok === false ? 1 : 0;
+    return record && !failed && p.good(record) && r.outcome.status === 'complete' && r.outcome.restore?.ok !== false ? 0 : 1;
+  });
+}
+
+/** `probe prefix-stability`: does each turn reuse the server's prompt cache, and what breaks it (README, "Prompt-cache reuse probe"). */
+export async function probePrefixStability(o: WireProbeArgs & { turns?: string; 'touch-workspace-file'?: string }): Promise<number> {
+  const turns = integerOption('--turns', o.turns, { max: PREFIX_MAX_TURNS, fallback: PREFIX_DEFAULT_TURNS });
+  const agent = agentOption(o.agent);
+  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 600, what: 'a number of seconds' });
+  const touch = o['touch-workspace-file'];
+  if (touch !== undefined && !isWorkspaceFileName(touch)) throw new UsageError(`--touch-workspace-file: "${touch}" is not a file name in the workspace (such as AGENTS.md)`);
+  if (touch !== undefined && turns < 2) throw new UsageError('--touch-workspace-file touches the file before turn 2: give --turns 2 or more');
+  if (o['dry-run']) {
+    const now = await dryRunLook(o);
+    const plan = prefixStabilityPlan({ file: now.file, doc: now.read.doc, agent, turns, timeoutMs: timeoutS * 1000, ...(o.profile ? { profile: o.profile } : {}), ...(touch ? { touchWorkspaceFile: touch } : {}) });
+    if (o.json) console.log(JSON.stringify(plan, null, 2));
+    else for (const l of prefixPlanLines(plan)) console.log(l);
+    return 0;
+  }
+  return wireProbeCommand(o, {
+    kind: 'prefix-stability',
+    cancelling: 'cancelling: the turn in flight is stopped, then the state from before is restored',
+    timeoutS,
+    run: (common) => runPrefixStabilityProbe({ ...common, turns, ...(touch ? { touchWorkspaceFile: touch } : {}) }),
+    read: prefixStabilityProbe.read,
+    lines: prefixStabilityLines,
+    good: (r) => r.result?.tone === 'good',
   });
 }
 
@@ -177,22 +215,7 @@ function listOption<T extends string>(flag: string, raw: string | undefined, all
 }
 
 /** `probe tools`: do tool calls work for the model OpenClaw uses, per API mode (README, "Tool-calling probe"). The same core as the editor's. */
-export async function probeTools(o: {
-  profile?: string;
-  profiles?: string;
-  'keep-profile'?: boolean;
-  agent?: string;
-  model?: string;
-  api?: string;
-  tasks?: string;
-  dir?: string;
-  config?: string;
-  openclaw?: string;
-  timeout?: string;
-  json?: boolean;
-  'dry-run'?: boolean;
-  'allow-hosted'?: boolean;
-}): Promise<number> {
+export async function probeTools(o: WireProbeArgs & { model?: string; api?: string; tasks?: string }): Promise<number> {
   const tools = await import('../core/lab/probes/tools.js');
   const agent = agentOption(o.agent);
   const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 300, what: 'a number of seconds' });
@@ -201,125 +224,50 @@ export async function probeTools(o: {
   if (models && !models.length) throw new UsageError('--model: give one or more "provider/model" references, comma-separated');
   const modes = listOption('--api', o.api, tools.API_MODES);
   const tasks = listOption('--tasks', o.tasks, tools.TOOL_TASKS);
-  const json = !!o.json;
-  const env = cliLabEnv(o);
   if (o['dry-run']) {
     let plan;
     try {
       const { look } = await import('../core/lab/look.js');
-      plan = tools.toolsPlan(await look(env), { agent, models, modes, tasks, profile: o.profile });
+      plan = tools.toolsPlan(await look(cliLabEnv(o)), { agent, models, modes, tasks, profile: o.profile });
     } catch (err) {
       if (err instanceof tools.ToolsPlanError) throw new UsageError(err.message);
       throw err;
     }
-    if (json) console.log(JSON.stringify({ dryRun: true, timeoutSeconds: timeoutS, ...plan }, null, 2));
+    if (o.json) console.log(JSON.stringify({ dryRun: true, timeoutSeconds: timeoutS, ...plan }, null, 2));
     else for (const l of tools.toolsPlanLines(plan, timeoutS)) console.log(l);
     return 0;
   }
-  return withCtrlC(undefined, async (signal) => {
-    let r;
-    try {
-      r = await tools.runToolsProbe({
-        env,
-        agent,
-        models,
-        modes,
-        tasks,
-        timeoutMs: timeoutS * 1000,
-        root: labDir(o),
-        profile: o.profile,
-        keep: !!o['keep-profile'],
-        signal,
-        report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (what) => !json && process.stderr.write(`${what}\n`) },
-      });
-    } catch (err) {
-      if (err instanceof UnknownProfile || err instanceof tools.ToolsPlanError) throw new UsageError(err.message);
-      if (!(err instanceof LabPreflightError)) throw err;
-      console.error(`local-ai-lab: ${err.message}`);
-      return 1;
-    }
-    const line = o.profile ? restoreLine(o.profile, r.outcome.restore, 'the probe') : undefined;
-    if (line) console.error(line);
-    const record = r.record ? tools.readToolsRecord(labDir(o), r.id) : undefined;
-    const failed = r.outcome.arms.find((a) => a.error)?.error ?? (r.outcome.status === 'failed' ? r.outcome.error : undefined);
-    if (json) console.log(JSON.stringify(record ?? { error: failed ?? 'the probe did not run' }, null, 2));
-    else {
-      if (failed) console.error(`local-ai-lab: ${failed}`);
-      if (record) {
-        for (const l of tools.toolsLines(record)) console.log(l);
-        console.log(`recorded: ${r.record}`);
-      }
-    }
-    return record && tools.toolsGood(record) && r.outcome.restore?.ok !== false ? 0 : 1;
+  return wireProbeCommand(o, {
+    kind: 'tools',
+    timeoutS,
+    run: (common) => tools.runToolsProbe({ ...common, models, modes, tasks }),
+    usage: (err) => err instanceof tools.ToolsPlanError,
+    read: tools.readToolsRecord,
+    lines: tools.toolsLines,
+    good: tools.toolsGood,
   });
 }
 
 /** `probe fill`: the usable context, turn by turn (README, "Usable-context probe"). The same core as the editor's. */
-export async function probeFill(o: {
-  profile?: string;
-  profiles?: string;
-  'keep-profile'?: boolean;
-  agent?: string;
-  'max-turns'?: string;
-  step?: string;
-  dir?: string;
-  config?: string;
-  openclaw?: string;
-  timeout?: string;
-  json?: boolean;
-  'dry-run'?: boolean;
-  'allow-hosted'?: boolean;
-}): Promise<number> {
+export async function probeFill(o: WireProbeArgs & { 'max-turns'?: string; step?: string }): Promise<number> {
   const maxTurns = integerOption('--max-turns', o['max-turns'], { min: 3, max: MAX_FILL_TURNS, fallback: DEFAULT_FILL_TURNS, what: 'a number of turns' });
   const stepTokens = o.step === undefined ? undefined : integerOption('--step', o.step, { min: 100, max: MAX_STEP_TOKENS, fallback: 0, what: 'a number of tokens' });
   const agent = agentOption(o.agent);
   const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 600, what: 'a number of seconds' });
-  const json = !!o.json;
-  const env = cliLabEnv(o);
   if (o['dry-run']) {
-    let now;
-    try {
-      now = await lookWithProfiles(env, o.profile ? [o.profile] : []);
-    } catch (err) {
-      if (err instanceof UnknownProfile) throw new UsageError(err.message);
-      throw err;
-    }
-    const lines = fillPlan(now, { agent, profile: o.profile, maxTurns, stepTokens });
-    if (json) console.log(JSON.stringify({ dryRun: true, plan: lines }, null, 2));
+    const lines = fillPlan(await dryRunLook(o), { agent, profile: o.profile, maxTurns, stepTokens });
+    if (o.json) console.log(JSON.stringify({ dryRun: true, plan: lines }, null, 2));
     else for (const l of lines) console.log(l);
     return 0;
   }
-  return withCtrlC(json ? undefined : 'cancelling: the turn in progress is stopped, the state from before put back', async (signal) => {
-    let r;
-    try {
-      r = await runFillProbe({
-        env,
-        agent,
-        maxTurns,
-        stepTokens,
-        timeoutMs: timeoutS * 1000,
-        root: labDir(o),
-        profile: o.profile,
-        keep: !!o['keep-profile'],
-        signal,
-        report: { ...cliReporter(json, o.profile ? `profile ${o.profile}: ` : ''), turn: (what) => !json && process.stderr.write(`turn: ${what}\n`) },
-      });
-    } catch (err) {
-      if (err instanceof UnknownProfile) throw new UsageError(err.message);
-      if (!(err instanceof LabPreflightError)) throw err;
-      console.error(`local-ai-lab: ${err.message}`);
-      return 1;
-    }
-    const line = o.profile ? restoreLine(o.profile, r.outcome.restore, 'the probe') : undefined;
-    if (line) console.error(line);
-    const failed = r.outcome.arms.find((a) => a.error)?.error ?? (r.outcome.status === 'failed' ? r.outcome.error : undefined);
-    if (failed) console.error(`local-ai-lab: ${o.profile && r.outcome.arms.some((a) => a.error) ? `profile ${o.profile} was not applied: ${failed}` : failed}`);
-    const rec = r.record ? fillProbe.read(labDir(o), r.id) : undefined;
-    if (json) console.log(JSON.stringify(rec ? { ...rec, record: r.record } : { id: r.id, config: r.config, notes: r.notes, error: failed ?? 'the probe did not run' }, null, 2));
-    else if (rec) {
-      for (const l of fillLines(rec)) console.log(l);
-      console.log(`recorded: ${r.record}`);
-    }
-    return rec && fillGood(rec) && r.outcome.status === 'complete' && r.outcome.restore?.ok !== false ? 0 : 1;
+  return wireProbeCommand(o, {
+    kind: 'fill',
+    cancelling: 'cancelling: the turn in progress is stopped, the state from before put back',
+    turnPrefix: 'turn: ',
+    timeoutS,
+    run: (common) => runFillProbe({ ...common, maxTurns, stepTokens }),
+    read: fillProbe.read,
+    lines: fillLines,
+    good: fillGood,
   });
 }
