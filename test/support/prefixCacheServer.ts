@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveLoopback, type LoopbackServer } from './scriptedServer.js';
 
 /**
  * A scripted llama.cpp `llama-server` with one slot and an honest prefix cache, on loopback: each chat request is
@@ -16,12 +15,9 @@ import type { AddressInfo } from 'node:net';
  */
 export type PrefixCacheMode = 'honest' | 'evict' | 'date';
 
-export interface PrefixCacheServer {
-  readonly url: string;
-  readonly port: number;
+export interface PrefixCacheServer extends LoopbackServer {
   /** Per chat request: the approximate prompt tokens and what the slot reused. */
   readonly log: { promptTokens: number; cacheN: number; summary: boolean }[];
-  close(): Promise<void>;
 }
 
 type Msg = { role?: string; content?: unknown; tool_calls?: unknown; tool_call_id?: unknown };
@@ -56,66 +52,46 @@ export async function startPrefixCacheServer(mode: PrefixCacheMode, o: { msPerTo
   const msPerToken = o.msPerToken ?? 1;
   const log: PrefixCacheServer['log'] = [];
   let slot = '';
-  const sockets = new Set<import('node:net').Socket>();
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const url = (req.url ?? '/').split('?')[0]!;
-      const json = (status: number, v: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v));
-      if (url === '/health') return json(200, { status: 'ok' });
-      if (url === '/props') return json(200, { default_generation_settings: { id: 0, n_ctx: 32768 }, total_slots: 1, build_info: 'b6497-cd08fc3e' });
-      if (url === '/v1/models') return json(200, { object: 'list', data: [{ id: 'mock-1', object: 'model', created: 1758108431, owned_by: 'llamacpp', meta: { n_ctx: 32768, n_ctx_train: 131072 } }] });
-      if (req.method !== 'POST' || !url.endsWith('/chat/completions')) return json(404, { error: 'not found' });
-      let body: { model?: string; stream?: boolean; messages?: Msg[]; tools?: unknown[] };
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return json(400, { error: { message: 'not JSON' } });
-      }
-      const prompt = renderChatML(body);
-      const total = Math.ceil(prompt.length / 4);
-      let cacheN = Math.min(Math.floor(common(slot, prompt) / 4), total - 1);
-      if (mode === 'evict') cacheN = 0;
-      if (mode === 'date' && dateText(slot) !== dateText(prompt)) cacheN = 0;
-      slot = prompt;
-      const system = text(body.messages?.[0]?.content);
-      const summary = system.includes('context summarization assistant');
-      log.push({ promptTokens: total, cacheN, summary });
-      const promptN = total - cacheN;
-      const reply = summary ? '## Decisions\nnone\n## Open TODOs\nnone\n## Constraints/Rules\nnone\n## Pending user asks\nnone\n## Exact identifiers\nnone' : (o.reply ?? 'Noted, the answer is short.');
-      const predictedN = Math.max(1, Math.ceil(reply.length / 4));
-      const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
-      const created = Math.floor(Date.now() / 1000);
-      const model = body.model ?? 'mock-1';
-      const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'b6497-cd08fc3e', choices: [{ index: 0, delta, finish_reason: finish }] });
-      const usage = { completion_tokens: predictedN, prompt_tokens: total, total_tokens: total + predictedN, prompt_tokens_details: { cached_tokens: cacheN } };
-      const promptMs = promptN * msPerToken;
-      const timings = { cache_n: cacheN, prompt_n: promptN, prompt_ms: promptMs, prompt_per_token_ms: msPerToken, prompt_per_second: 1000 / msPerToken, predicted_n: predictedN, predicted_ms: predictedN * 20, predicted_per_token_ms: 20, predicted_per_second: 50 };
-      if (body.stream === false) return json(200, { id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage, timings });
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      const send = (v: unknown) => res.write(`data: ${JSON.stringify(v)}\n\n`);
-      send(chunk({ role: 'assistant', content: null }));
-      send(chunk({ content: reply }));
-      send(chunk({}, 'stop'));
-      send({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'b6497-cd08fc3e', choices: [], usage, timings });
-      res.end('data: [DONE]\n\n');
-    });
+  const server = await serveLoopback((req, res, raw) => {
+    const url = (req.url ?? '/').split('?')[0]!;
+    const json = (status: number, v: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+    if (url === '/health') return json(200, { status: 'ok' });
+    if (url === '/props') return json(200, { default_generation_settings: { id: 0, n_ctx: 32768 }, total_slots: 1, build_info: 'b6497-cd08fc3e' });
+    if (url === '/v1/models') return json(200, { object: 'list', data: [{ id: 'mock-1', object: 'model', created: 1758108431, owned_by: 'llamacpp', meta: { n_ctx: 32768, n_ctx_train: 131072 } }] });
+    if (req.method !== 'POST' || !url.endsWith('/chat/completions')) return json(404, { error: 'not found' });
+    let body: { model?: string; stream?: boolean; messages?: Msg[]; tools?: unknown[] };
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return json(400, { error: { message: 'not JSON' } });
+    }
+    const prompt = renderChatML(body);
+    const total = Math.ceil(prompt.length / 4);
+    let cacheN = Math.min(Math.floor(common(slot, prompt) / 4), total - 1);
+    if (mode === 'evict') cacheN = 0;
+    if (mode === 'date' && dateText(slot) !== dateText(prompt)) cacheN = 0;
+    slot = prompt;
+    const system = text(body.messages?.[0]?.content);
+    const summary = system.includes('context summarization assistant');
+    log.push({ promptTokens: total, cacheN, summary });
+    const promptN = total - cacheN;
+    const reply = summary ? '## Decisions\nnone\n## Open TODOs\nnone\n## Constraints/Rules\nnone\n## Pending user asks\nnone\n## Exact identifiers\nnone' : (o.reply ?? 'Noted, the answer is short.');
+    const predictedN = Math.max(1, Math.ceil(reply.length / 4));
+    const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = body.model ?? 'mock-1';
+    const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'b6497-cd08fc3e', choices: [{ index: 0, delta, finish_reason: finish }] });
+    const usage = { completion_tokens: predictedN, prompt_tokens: total, total_tokens: total + predictedN, prompt_tokens_details: { cached_tokens: cacheN } };
+    const promptMs = promptN * msPerToken;
+    const timings = { cache_n: cacheN, prompt_n: promptN, prompt_ms: promptMs, prompt_per_token_ms: msPerToken, prompt_per_second: 1000 / msPerToken, predicted_n: predictedN, predicted_ms: predictedN * 20, predicted_per_token_ms: 20, predicted_per_second: 50 };
+    if (body.stream === false) return json(200, { id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage, timings });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (v: unknown) => res.write(`data: ${JSON.stringify(v)}\n\n`);
+    send(chunk({ role: 'assistant', content: null }));
+    send(chunk({ content: reply }));
+    send(chunk({}, 'stop'));
+    send({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'b6497-cd08fc3e', choices: [], usage, timings });
+    res.end('data: [DONE]\n\n');
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    log,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...server, log };
 }

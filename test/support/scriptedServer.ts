@@ -18,22 +18,48 @@ export type Reply =
 
 export type Route = (req: { method: string; path: string; body: unknown }) => Reply | undefined;
 
-export interface ScriptedServer {
-  readonly url: string;
-  readonly port: number;
+export interface ScriptedServer extends LoopbackServer {
   /** Every request, with its headers (lower-case names), so tests can see where a credential went. */
   readonly requests: { method: string; path: string; body: unknown; headers: import('node:http').IncomingHttpHeaders }[];
+}
+
+/** A loopback HTTP server whose handler gets each request with its whole body read; `close()` ends every open socket. */
+export interface LoopbackServer {
+  readonly url: string;
+  readonly port: number;
   close(): Promise<void>;
+}
+
+export async function serveLoopback(handle: (req: http.IncomingMessage, res: http.ServerResponse, raw: string) => void, port = 0, host = '127.0.0.1'): Promise<LoopbackServer> {
+  if (!host.startsWith('127.')) throw new Error(`scripted servers bind loopback only, not ${host}`);
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => handle(req, res, raw));
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** `host` is a loopback address (127.0.0.1 by default; 127.0.0.2 is loopback too, but not "local" to OpenClaw). */
 export async function startServer(routes: Record<string, Reply | Route>, port = 0, host = '127.0.0.1'): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
-  const sockets = new Set<import('node:net').Socket>();
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
+  const server = await serveLoopback(
+    (req, res, raw) => {
       const path = (req.url ?? '/').split('?')[0]!;
       let body: unknown;
       try {
@@ -63,25 +89,11 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
       };
       if (reply.delayMs) setTimeout(send, reply.delayMs);
       else send();
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  if (!host.startsWith('127.')) throw new Error(`scripted servers bind loopback only, not ${host}`);
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${actual}`,
-    port: actual,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+    },
+    port,
+    host,
+  );
+  return { ...server, requests };
 }
 
 /* Route tables in each runtime's real shapes (reference/runtimes.md). */

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveLoopback, type LoopbackServer } from './scriptedServer.js';
 
 /**
  * A scripted OpenAI chat-completions server (streaming shapes of reference/runtimes.md §3/§7: `chat.completion.chunk`
@@ -40,90 +39,67 @@ function decide(behaviour: Exclude<ToolBehaviour, 'ollama'>, msgs: Msg[], tools:
   return { call: { name: wanted, args } };
 }
 
-export interface ToolServer {
-  readonly url: string;
-  readonly port: number;
+export interface ToolServer extends LoopbackServer {
   /** Tool names offered in each chat request, in order. */
   readonly offered: string[][];
-  close(): Promise<void>;
 }
 
 export async function startToolServer(behaviour: ToolBehaviour): Promise<ToolServer> {
   const offered: string[][] = [];
-  const sockets = new Set<import('node:net').Socket>();
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      if (path.endsWith('/models')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'mock-1', object: 'model' }] }));
-      if (behaviour === 'ollama') {
-        // Ollama's own REST shapes (reference/runtimes.md §4, §7): detection, the model's capabilities, NDJSON /api/chat.
-        const json = (o: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(o));
-        if (path === '/') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('Ollama is running');
-        if (path === '/api/version') return json({ version: '0.33.0' });
-        if (path === '/api/tags') return json({ models: [{ name: 'mock-1', model: 'mock-1', details: { family: 'qwen3', parameter_size: '8B', context_length: 32768 } }] });
-        if (path === '/api/ps') return json({ models: [{ name: 'mock-1', model: 'mock-1', context_length: 32768 }] });
-        if (path === '/api/show') return json({ capabilities: ['completion', 'tools'], model_info: { 'general.architecture': 'qwen3', 'qwen3.context_length': 32768 }, parameters: '', details: { family: 'qwen3' } });
-        if (req.method === 'POST' && path === '/api/chat') {
-          const body = JSON.parse(raw || '{}') as { model?: string; messages?: Msg[]; tools?: { function?: { name?: string } }[] };
-          const tools = (body.tools ?? []).map((t) => t.function?.name ?? '');
-          offered.push(tools);
-          const action = decide('good', body.messages ?? [], tools);
-          res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-          const line = (message: object, done = false, extra: object = {}) => res.write(`${JSON.stringify({ model: body.model ?? 'mock-1', created_at: new Date().toISOString(), message: { role: 'assistant', content: '', ...message }, done, ...extra })}\n`);
-          if ('say' in action) for (const w of action.say.split(/(\s+)/)) if (w) line({ content: w });
-          if ('call' in action) line({ tool_calls: [{ function: { name: action.call.name, arguments: action.call.args } }] });
-          line({}, true, { done_reason: 'stop', total_duration: 900_000_000, load_duration: 1_000_000, prompt_eval_count: 1200, prompt_eval_duration: 400_000_000, eval_count: 12, eval_duration: 300_000_000 });
-          return void res.end();
-        }
+  const server = await serveLoopback((req, res, raw) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path.endsWith('/models')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'mock-1', object: 'model' }] }));
+    if (behaviour === 'ollama') {
+      // Ollama's own REST shapes (reference/runtimes.md §4, §7): detection, the model's capabilities, NDJSON /api/chat.
+      const json = (o: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(o));
+      if (path === '/') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('Ollama is running');
+      if (path === '/api/version') return json({ version: '0.33.0' });
+      if (path === '/api/tags') return json({ models: [{ name: 'mock-1', model: 'mock-1', details: { family: 'qwen3', parameter_size: '8B', context_length: 32768 } }] });
+      if (path === '/api/ps') return json({ models: [{ name: 'mock-1', model: 'mock-1', context_length: 32768 }] });
+      if (path === '/api/show') return json({ capabilities: ['completion', 'tools'], model_info: { 'general.architecture': 'qwen3', 'qwen3.context_length': 32768 }, parameters: '', details: { family: 'qwen3' } });
+      if (req.method === 'POST' && path === '/api/chat') {
+        const body = JSON.parse(raw || '{}') as { model?: string; messages?: Msg[]; tools?: { function?: { name?: string } }[] };
+        const tools = (body.tools ?? []).map((t) => t.function?.name ?? '');
+        offered.push(tools);
+        const action = decide('good', body.messages ?? [], tools);
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const line = (message: object, done = false, extra: object = {}) => res.write(`${JSON.stringify({ model: body.model ?? 'mock-1', created_at: new Date().toISOString(), message: { role: 'assistant', content: '', ...message }, done, ...extra })}\n`);
+        if ('say' in action) for (const w of action.say.split(/(\s+)/)) if (w) line({ content: w });
+        if ('call' in action) line({ tool_calls: [{ function: { name: action.call.name, arguments: action.call.args } }] });
+        line({}, true, { done_reason: 'stop', total_duration: 900_000_000, load_duration: 1_000_000, prompt_eval_count: 1200, prompt_eval_duration: 400_000_000, eval_count: 12, eval_duration: 300_000_000 });
+        return void res.end();
       }
-      if (req.method !== 'POST' || !path.endsWith('/chat/completions')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-      const body = JSON.parse(raw || '{}') as { model?: string; messages?: Msg[]; tools?: { function?: { name?: string } }[] };
-      const tools = (body.tools ?? []).map((t) => t.function?.name ?? '');
-      offered.push(tools);
-      const msgs = body.messages ?? [];
-      // Ollama: tool calls as text over its OpenAI-compatible API, structured over its native one (openclaw#66178, ollama-openai-compat).
-      const action = decide(behaviour === 'ollama' ? 'text' : behaviour, msgs, tools);
-      const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
-      const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model ?? 'mock-1', choices: [{ index: 0, delta, finish_reason: finish }] });
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
-      const end = () => {
-        send({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model ?? 'mock-1', choices: [], usage: { prompt_tokens: 1200, completion_tokens: 12, total_tokens: 1212 } });
-        res.end('data: [DONE]\n\n');
-      };
-      send(chunk({ role: 'assistant', content: '' }));
-      if ('hang' in action) {
-        const t = setInterval(() => !res.destroyed && send(chunk({ reasoning_content: 'Let me think about which tool to use. ' })), 200);
-        res.on('close', () => clearInterval(t));
-        return;
-      }
-      if ('say' in action) {
-        for (const w of action.say.split(/(\s+)/)) if (w) send(chunk({ content: w }));
-        send(chunk({}, 'stop'));
-        return end();
-      }
-      send(chunk({ tool_calls: [{ index: 0, id: `call_${Math.random().toString(36).slice(2, 10)}`, type: 'function', function: { name: action.call.name, arguments: '' } }] }));
-      send(chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify(action.call.args) } }] }));
-      send(chunk({}, 'tool_calls'));
-      end();
-    });
+    }
+    if (req.method !== 'POST' || !path.endsWith('/chat/completions')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    const body = JSON.parse(raw || '{}') as { model?: string; messages?: Msg[]; tools?: { function?: { name?: string } }[] };
+    const tools = (body.tools ?? []).map((t) => t.function?.name ?? '');
+    offered.push(tools);
+    const msgs = body.messages ?? [];
+    // Ollama: tool calls as text over its OpenAI-compatible API, structured over its native one (openclaw#66178, ollama-openai-compat).
+    const action = decide(behaviour === 'ollama' ? 'text' : behaviour, msgs, tools);
+    const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
+    const chunk = (delta: unknown, finish: string | null = null) => ({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model ?? 'mock-1', choices: [{ index: 0, delta, finish_reason: finish }] });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+    const end = () => {
+      send({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model ?? 'mock-1', choices: [], usage: { prompt_tokens: 1200, completion_tokens: 12, total_tokens: 1212 } });
+      res.end('data: [DONE]\n\n');
+    };
+    send(chunk({ role: 'assistant', content: '' }));
+    if ('hang' in action) {
+      const t = setInterval(() => !res.destroyed && send(chunk({ reasoning_content: 'Let me think about which tool to use. ' })), 200);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
+    if ('say' in action) {
+      for (const w of action.say.split(/(\s+)/)) if (w) send(chunk({ content: w }));
+      send(chunk({}, 'stop'));
+      return end();
+    }
+    send(chunk({ tool_calls: [{ index: 0, id: `call_${Math.random().toString(36).slice(2, 10)}`, type: 'function', function: { name: action.call.name, arguments: '' } }] }));
+    send(chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify(action.call.args) } }] }));
+    send(chunk({}, 'tool_calls'));
+    end();
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    offered,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...server, offered };
 }
