@@ -10,8 +10,8 @@ import { newSessionId } from '../records/store.js';
 import type { LabEnv } from '../look.js';
 import { endpointReady } from '../session.js';
 import { CODEWORD_WORKLOAD } from './codewords.js';
-import { runExperiment, type ArmSpec, type ExperimentOptions, type ExperimentOutcome, type ExperimentReporter } from './driver.js';
-import { lookWithProfiles, profileArm } from './labRun.js';
+import type { ArmSpec, ExperimentOptions, ExperimentOutcome, ExperimentReporter } from './driver.js';
+import { runProbeArm } from './labRun.js';
 
 /** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
 export async function exportSummaries(executable: string, sessionKey: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string[] | undefined> {
@@ -177,25 +177,14 @@ export interface CodewordProbeResult {
  */
 export async function runCodewordProbe(o: CodewordProbeOptions): Promise<CodewordProbeResult> {
   const workload = { ...CODEWORD_WORKLOAD, agent: o.agent };
-  const first = await lookWithProfiles(o.env, o.profile ? [o.profile] : []);
   const startedAt = new Date().toISOString();
-  const outcome = await runExperiment<ArmSpec, CodewordSession[]>({
-    env: o.env,
-    first,
-    what: 'the probe',
-    arms: [o.profile ? profileArm(o.profile) : { name: 'as is' }],
-    keep: o.keep,
-    confirm: o.confirm,
-    signal: o.signal,
-    report: o.report,
-    run: async (_arm, now, signal) => {
-      const { transport } = await endpointReady(o.env, now, workload, signal);
-      const sessions: CodewordSession[] = [];
-      for (let i = 0; i < o.n && !signal.aborted; i++) {
-        sessions.push(await runCodewordSession({ executable: o.env.openclaw, configPath: now.file, agent: o.agent, transport, timeoutMs: o.timeoutMs, maxGrowthTurns: o.maxGrowthTurns, signal, onTurn: (what) => o.report?.turn?.(i, o.n, what) }, i));
-      }
-      return sessions;
-    },
+  const { first, outcome } = await runProbeArm<CodewordSession[]>(o, async (now, signal) => {
+    const { transport } = await endpointReady(o.env, now, workload, signal);
+    const sessions: CodewordSession[] = [];
+    for (let i = 0; i < o.n && !signal.aborted; i++) {
+      sessions.push(await runCodewordSession({ executable: o.env.openclaw, configPath: now.file, agent: o.agent, transport, timeoutMs: o.timeoutMs, maxGrowthTurns: o.maxGrowthTurns, signal, onTurn: (what) => o.report?.turn?.(i, o.n, what) }, i));
+    }
+    return sessions;
   });
   const sessions = outcome.arms[0]?.result ?? [];
   // Recorded beside the lab sessions, so the Lab panel can show the matrix (now and after a reload).

@@ -10,6 +10,29 @@ export function profileArm(name: string): ArmSpec {
   return { name, required: true, plan: (now) => planProfile(profileTarget(now, name), now.observation) };
 }
 
+/**
+ * A probe's one arm: as things are, or under `profile` (applied first through the borrow, the state from before put
+ * back at the end unless `keep`). The look it starts from is returned with the outcome (the record names its config).
+ */
+export async function runProbeArm<R>(
+  o: { readonly env: LabEnv; readonly profile?: string; readonly keep?: boolean; readonly confirm?: ExperimentOptions<ArmSpec, R>['confirm']; readonly signal: AbortSignal; readonly report?: ExperimentReporter },
+  run: (now: CheckedFile, signal: AbortSignal) => Promise<R>,
+): Promise<{ first: CheckedFile; outcome: ExperimentOutcome<ArmSpec, R> }> {
+  const first = await lookWithProfiles(o.env, o.profile ? [o.profile] : []);
+  const outcome = await runExperiment<ArmSpec, R>({
+    env: o.env,
+    first,
+    what: 'the probe',
+    arms: [o.profile ? profileArm(o.profile) : { name: 'as is' }],
+    keep: o.keep,
+    confirm: o.confirm,
+    signal: o.signal,
+    report: o.report,
+    run: (_arm, now, signal) => run(now, signal),
+  });
+  return { first, outcome };
+}
+
 /** The first look, with every profile named checked against it before anything is borrowed (UnknownProfile otherwise). */
 export async function lookWithProfiles(env: LabEnv, profiles: readonly string[], first?: CheckedFile): Promise<CheckedFile> {
   const c = first ?? (await lookNow(env));

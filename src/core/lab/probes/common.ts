@@ -5,8 +5,8 @@ import type { LabEnv } from '../look.js';
 import { newSessionId } from '../records/store.js';
 import { endpointReady } from '../session.js';
 import type { Workload } from '../workloadSchema.js';
-import { runExperiment, type ArmSpec, type ExperimentOptions, type ExperimentOutcome, type ExperimentReporter } from '../experiments/driver.js';
-import { lookWithProfiles, profileArm } from '../experiments/labRun.js';
+import type { ArmSpec, ExperimentOptions, ExperimentOutcome, ExperimentReporter } from '../experiments/driver.js';
+import { runProbeArm } from '../experiments/labRun.js';
 import { runAgentTurn, type AgentProbeResult } from '../experiments/promptSections.js';
 import { openProbeWire, type ProbeWire } from './probeWire.js';
 
@@ -114,51 +114,40 @@ export async function runWiredProbe<R>(
   body: (ctx: ProbeContext) => Promise<R>,
   write: (x: { id: string; startedAt: string; config: string; notes: string[]; result?: R; error?: string }) => string | undefined,
 ): Promise<ProbeOutcome<R>> {
-  const first = await lookWithProfiles(o.env, o.profile ? [o.profile] : []);
   const startedAt = new Date().toISOString();
   const notes: string[] = [];
-  const outcome = await runExperiment<ArmSpec, R>({
-    env: o.env,
-    first,
-    what: 'the probe',
-    arms: [o.profile ? profileArm(o.profile) : { name: 'as is' }],
-    keep: o.keep,
-    confirm: o.confirm,
-    signal: o.signal,
-    report: o.report,
-    run: async (_arm, now, signal) => {
-      const { transport } = await endpointReady(o.env, now, o.workload, signal);
-      if (transport === 'gateway') notes.push('the workload asked for the Gateway; the probe runs the embedded agent (--local) so the wire sees every request');
-      const wire = await openProbeWire(now.file, now.read.doc);
-      notes.push(...wire.notes);
-      const through = (w: ProbeWire) => async (t: ProbeTurn) => {
-        o.report?.turn?.(t.what);
-        w.setTurn(t.turnIndex);
-        try {
-          // OpenClaw's state for the user's config (as the lab's wire does), not one for the private copy.
-          return await runAgentTurn({ executable: o.env.openclaw, configPath: w.config.file, env: { ...process.env, ...stateEnvFor(now.file), ...w.config.env }, agent: o.agent, transport: 'local', timeoutMs: t.timeoutMs ?? o.timeoutMs, signal, sessionKey: t.sessionKey, message: t.message, ...(t.model ? { model: t.model } : {}) });
-        } finally {
-          w.setTurn(null);
-        }
-      };
-      const others = new Set<ProbeWire>();
+  const { first, outcome } = await runProbeArm<R>(o, async (now, signal) => {
+    const { transport } = await endpointReady(o.env, now, o.workload, signal);
+    if (transport === 'gateway') notes.push('the workload asked for the Gateway; the probe runs the embedded agent (--local) so the wire sees every request');
+    const wire = await openProbeWire(now.file, now.read.doc);
+    notes.push(...wire.notes);
+    const through = (w: ProbeWire) => async (t: ProbeTurn) => {
+      o.report?.turn?.(t.what);
+      w.setTurn(t.turnIndex);
       try {
-        return await body({
-          now,
-          wire,
-          transport: 'local',
-          signal,
-          turn: through(wire),
-          rewired: async (rewrite) => {
-            const w = await openProbeWire(now.file, now.read.doc, { rewrite });
-            others.add(w);
-            return { wire: w, turn: through(w), close: async () => void (others.delete(w) && (await w.close())) };
-          },
-        });
+        // OpenClaw's state for the user's config (as the lab's wire does), not one for the private copy.
+        return await runAgentTurn({ executable: o.env.openclaw, configPath: w.config.file, env: { ...process.env, ...stateEnvFor(now.file), ...w.config.env }, agent: o.agent, transport: 'local', timeoutMs: t.timeoutMs ?? o.timeoutMs, signal, sessionKey: t.sessionKey, message: t.message, ...(t.model ? { model: t.model } : {}) });
       } finally {
-        await Promise.all([wire, ...others].map((w) => w.close()));
+        w.setTurn(null);
       }
-    },
+    };
+    const others = new Set<ProbeWire>();
+    try {
+      return await body({
+        now,
+        wire,
+        transport: 'local',
+        signal,
+        turn: through(wire),
+        rewired: async (rewrite) => {
+          const w = await openProbeWire(now.file, now.read.doc, { rewrite });
+          others.add(w);
+          return { wire: w, turn: through(w), close: async () => void (others.delete(w) && (await w.close())) };
+        },
+      });
+    } finally {
+      await Promise.all([wire, ...others].map((w) => w.close()));
+    }
   });
   const result = outcome.arms[0]?.result;
   const id = newSessionId(`${o.kind}-${o.agent}`);
