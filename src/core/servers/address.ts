@@ -54,13 +54,8 @@ const CLOUD_METADATA = new Set(['169.254.169.254', '169.254.170.2', '169.254.169
  * Loopback, RFC 1918, link-local, `.local` (mDNS) and single-label host names count as local.
  */
 export function isLocalServer(baseUrl: string): boolean {
-  let host: string;
-  try {
-    host = new URL(baseUrl).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  host = host.replace(/^\[|\]$/g, '');
+  const host = hostOf(baseUrl);
+  if (host === undefined) return false;
   // A cloud's instance-metadata service answers on a link-local address (and as `metadata` on GCP): it hands out
   // credentials, so it is never a model server we probe or send a key to.
   if (CLOUD_METADATA.has(host)) return false;
@@ -79,11 +74,15 @@ export function isLocalServer(baseUrl: string): boolean {
  * host anywhere, so a secret from the environment is not sent to it on that rule alone (lab session.ts).
  */
 export function isSingleLabelHost(baseUrl: string): boolean {
-  let host: string;
+  const host = hostOf(baseUrl);
+  return host !== undefined && host !== 'localhost' && !host.includes('.') && !host.includes(':') && !/^\d+$/.test(host);
+}
+
+/** A URL's host name, lower case, an IPv6 address without its brackets; undefined when the URL does not parse. */
+function hostOf(baseUrl: string): string | undefined {
   try {
-    host = new URL(baseUrl).hostname.toLowerCase();
+    return new URL(baseUrl).hostname.toLowerCase().replace(/^\[|\]$/g, '');
   } catch {
-    return false;
+    return undefined;
   }
-  return host !== 'localhost' && !host.includes('.') && !host.includes(':') && !host.startsWith('[') && !/^\d+$/.test(host);
 }
