@@ -17,20 +17,19 @@ import type { Ctx } from './ctx.js';
 export const LAB_PANEL_VIEW = 'localAiLab.labPanel';
 /** A grouped comparison (a sweep): its title, one name per session id, and the lines shown instead of the pairwise differences. */
 type Group = { readonly title: string; readonly labels: readonly string[]; readonly lines: { label: string; value: string }[] };
+type Shown =
+  | { readonly kind: 'sessions'; readonly group?: Group }
+  | { readonly kind: 'codewords'; readonly id: string }
+  | { readonly kind: 'probe'; readonly id: string }
+  | { readonly kind: 'timeline'; readonly title: string; readonly view: TimelineView };
 const StateSchema = z.object({ ids: z.array(z.string()), codewords: z.optional(z.string()), probe: z.optional(z.string()) });
 
 /** The "Lab" webview: one panel, showing one session or comparing several; restored after a reload. */
 export class LabPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ids: string[] = [];
-  /** Set while a sweep is shown: its title, its arms' names (one per id) and its verdict lines, which replace the pairwise comparison. */
-  private group: Group | undefined;
-  /** Set while a codeword probe's matrix is shown (instead of sessions). */
-  private codewordsId: string | undefined;
-  /** Set while a wire probe's result is shown (instead of sessions). */
-  private probeId: string | undefined;
-  /** Set while a timeline read from a file is shown alone (a darkmux file; not restored after a reload). */
-  private timelineOnly: { title: string; view: TimelineView } | undefined;
+  /** What the panel shows: sessions (`ids`; a sweep's group replaces the pairwise comparison), a probe's record, or a timeline read from a file (not restored after a reload). */
+  private shown: Shown = { kind: 'sessions' };
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
 
@@ -50,8 +49,7 @@ export class LabPanel implements vscode.Disposable {
             panel.dispose();
             return;
           }
-          this.codewordsId = cw;
-          this.probeId = probe;
+          this.shown = probe ? { kind: 'probe', id: probe } : cw ? { kind: 'codewords', id: cw } : { kind: 'sessions' };
           this.adopt(panel, ids);
         },
       }),
@@ -73,37 +71,25 @@ export class LabPanel implements vscode.Disposable {
 
   /** Shows these sessions (two or more: compared on one axis); a sweep passes its title, verdict lines and arm labels. */
   show(ids: string[], group?: Group): void {
-    this.group = group;
-    this.codewordsId = undefined;
-    this.probeId = undefined;
-    this.timelineOnly = undefined;
+    this.shown = { kind: 'sessions', ...(group ? { group } : {}) };
     this.open(ids);
   }
 
   /** Shows a recorded codeword probe's survival matrix. */
   showCodewords(id: string): void {
-    this.group = undefined;
-    this.codewordsId = id;
-    this.probeId = undefined;
-    this.timelineOnly = undefined;
+    this.shown = { kind: 'codewords', id };
     this.open([]);
   }
 
   /** Shows a recorded wire probe (prefix-stability, tools, fill): its verdict, table and curve. */
   showProbe(id: string): void {
-    this.group = undefined;
-    this.codewordsId = undefined;
-    this.probeId = id;
-    this.timelineOnly = undefined;
+    this.shown = { kind: 'probe', id };
     this.open([]);
   }
 
   /** Shows a timeline alone, read-only: one read from a file that is no lab session of ours. */
   showTimeline(title: string, view: TimelineView): void {
-    this.group = undefined;
-    this.codewordsId = undefined;
-    this.probeId = undefined;
-    this.timelineOnly = { title, view };
+    this.shown = { kind: 'timeline', title, view };
     this.open([]);
   }
 
@@ -172,35 +158,41 @@ export class LabPanel implements vscode.Disposable {
   private load(id: string): PanelSession | undefined {
     try {
       // The timeline only for a session shown alone: a comparison compares distributions, not single dispatches.
-      return panelSession(this.labDir(), id, { timeline: this.ids.length === 1 && !this.group });
+      return panelSession(this.labDir(), id, { timeline: this.ids.length === 1 && !this.groupShown() });
     } catch (err) {
       this.ctx.log.warn(`lab panel: ${(err as Error).message}`);
       return undefined;
     }
   }
 
+  private groupShown(): Group | undefined {
+    return this.shown.kind === 'sessions' ? this.shown.group : undefined;
+  }
+
   private post(): void {
-    if (this.timelineOnly) {
-      void this.panel?.webview.postMessage({ type: 'timeline', ...this.timelineOnly } satisfies HostMessage);
+    const shown = this.shown;
+    if (shown.kind === 'timeline') {
+      void this.panel?.webview.postMessage({ type: 'timeline', title: shown.title, view: shown.view } satisfies HostMessage);
       return;
     }
-    if (this.probeId) {
-      const p = this.probeRecord(this.probeId);
+    if (shown.kind === 'probe') {
+      const p = this.probeRecord(shown.id);
       if (p) void this.panel?.webview.postMessage({ type: 'probe', id: p.record.id, view: p.module.view(p.record) } satisfies HostMessage);
       return;
     }
-    if (this.codewordsId) {
-      const r = this.codewordRecord(this.codewordsId);
+    if (shown.kind === 'codewords') {
+      const r = this.codewordRecord(shown.id);
       if (r) void this.panel?.webview.postMessage({ type: 'codewords', id: r.id, view: codewordView(r) } satisfies HostMessage);
       return;
     }
+    const group = shown.group;
     const loaded = this.ids.map((id) => this.load(id)).filter((s): s is PanelSession => !!s);
     // Two sessions that would read the same (workload, profile, minute) get the end of their id.
     const labels = distinctLabels(loaded.map((s) => readSession(this.labDir(), s.id).session));
-    const armOf = new Map(this.ids.map((id, i) => [id, this.group?.labels[i]]));
+    const armOf = new Map(this.ids.map((id, i) => [id, group?.labels[i]]));
     const sessions = loaded.map((s, i) => ({ ...s, label: armOf.get(s.id) ?? labels[i]! }));
-    const msg: HostMessage = { type: 'show', sessions, ...(this.group ? { title: this.group.title } : {}) };
-    if (this.group) msg.differences = this.group.lines;
+    const msg: HostMessage = { type: 'show', sessions, ...(group ? { title: group.title } : {}) };
+    if (group) msg.differences = group.lines;
     else if (sessions.length === 2) {
       const [a, b] = [readSession(this.labDir(), this.ids[0]!), readSession(this.labDir(), this.ids[1]!)];
       const c = compareSessions(a.dispatches, b.dispatches);
