@@ -1,25 +1,18 @@
 import type { AnomalyInput } from '../../src/core/lab/timeline/anomalies.js';
 import { TELEMETRY_SCHEMA_VERSION, type TelemetryRecord } from '../../src/core/lab/timeline/telemetry.js';
-import { WIRE_SCHEMA_VERSION, type WireRecord } from '../../src/core/lab/wire/schema.js';
+import type { WireRecord } from '../../src/core/lab/wire/schema.js';
+import { wireRecord } from './labRecords.js';
 
 /** Records as the recorder and the sampler write them, for tests of what is read from them (pure tier and the panel page). */
 export const t0 = Date.parse('2026-12-05T10:00:00.000Z');
 export const at = (ms: number) => new Date(t0 + ms).toISOString();
 export const base = { schemaVersion: TELEMETRY_SCHEMA_VERSION } as const;
 
+/** A model request of the clean session's size (the common fields are labRecords' wireRecord), at `ms` from t0. */
 export function req(p: Partial<WireRecord> & { seq: number; dispatch: number | null; ms: number }): WireRecord {
   const { ms, ...rest } = p;
-  return {
-    schemaVersion: WIRE_SCHEMA_VERSION,
-    upstream: 'http://127.0.0.1:1234',
+  return wireRecord(p.seq, {
     startedAt: at(ms),
-    method: 'POST',
-    path: '/v1/chat/completions',
-    api: 'chat',
-    model: 'qwen/qwen3-coder-30b',
-    status: 200,
-    stream: true,
-    terminated: true,
     requestBytes: 900,
     responseBytes: 4000,
     requestSha256: 'a',
@@ -32,14 +25,8 @@ export function req(p: Partial<WireRecord> & { seq: number; dispatch: number | n
     promptTokens: 10_000,
     cachedTokens: 8000,
     completionTokens: 200,
-    finishReason: 'stop',
-    toolCalls: [],
-    toolCallsAsText: null,
-    reasoningInContent: null,
-    summary: false,
-    firstChangedMessage: null,
     ...rest,
-  };
+  });
 }
 
 /** A clean session: two 10 s dispatches sampled every second, one model at one context, one server process. */
