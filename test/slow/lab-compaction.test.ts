@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../support/cli.js';
-import { startCompactionServer, writeWorkspaceFiles, type CompactionServer } from '../support/compactionServer.js';
+import { writeTwoModelConfig, startCompactionServer, writeWorkspaceFiles, type CompactionServer } from '../support/compactionServer.js';
 import { needsOpenclaw } from '../support/needs.js';
 import { isolatedEnv } from '../support/openclaw.js';
 
@@ -21,16 +20,7 @@ async function compactingLab(o: { compactor: boolean; repeats: number; files?: n
   const files = writeWorkspaceFiles(path.join(env.OPENCLAW_STATE_DIR!, 'workspace'), o.files ?? 4, o.fileChars ?? 24_000);
   const s = await startCompactionServer({ agent: { id: 'mock-1', latencyMs: 20 }, summaryLatencyMs: { 'mock-1': 900, 'mock-compactor': 150 }, files });
   servers.push(s);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-cmp-'));
-  const config = path.join(dir, 'openclaw.json');
-  const row = (id: string) => ({ id, name: id, contextWindow: 32768, maxTokens: 1024 });
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${s.port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [row('mock-1'), row('mock-compactor')] } } },
-      agents: { defaults: { model: { primary: 'mocklab/mock-1' }, compaction: { mode: 'default', ...(o.compactor ? { model: 'mocklab/mock-compactor' } : {}), ...o.compaction } } },
-    }),
-  );
+  const { dir, config } = writeTwoModelConfig(s.port, { mode: 'default', ...(o.compactor ? { model: 'mocklab/mock-compactor' } : {}), ...o.compaction }, 'lal-cmp-');
   fs.mkdirSync(path.join(dir, '.local-ai-lab', 'workloads'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, '.local-ai-lab', 'workloads', 'notes.json'),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, type CliResult } from '../support/cli.js';
-import { startCompactionServer, type CompactionServer } from '../support/compactionServer.js';
+import { writeTwoModelConfig, startCompactionServer, type CompactionServer } from '../support/compactionServer.js';
 import { needsOpenclaw } from '../support/needs.js';
 import { isolatedEnv } from '../support/openclaw.js';
 import { GROW_FOLDER, growPlan } from '../../src/core/lab/dispatch/growContext.js';
@@ -42,16 +42,7 @@ async function growRun(o: { compaction: Record<string, unknown>; contextLimit?: 
   fs.writeFileSync(path.join(ws, 'AGENTS.md'), '# House rules\nAnswer briefly.\n');
   const s = await startCompactionServer({ agent: { id: 'mock-1', latencyMs: 20 }, summaryLatencyMs: { 'mock-1': 300, 'mock-compactor': 100 }, files: plan.files.map((f) => f.name), contextLimit: o.contextLimit });
   servers.push(s);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-grow-'));
-  const config = path.join(dir, 'openclaw.json');
-  const row = (id: string) => ({ id, name: id, contextWindow: 32768, maxTokens: 1024 });
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${s.port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [row('mock-1'), row('mock-compactor')] } } },
-      agents: { defaults: { model: { primary: 'mocklab/mock-1' }, compaction: { model: 'mocklab/mock-compactor', ...o.compaction } } },
-    }),
-  );
+  const { dir, config } = writeTwoModelConfig(s.port, { model: 'mocklab/mock-compactor', ...o.compaction }, 'lal-grow-');
   const r = await runCli(['lab', 'run', 'grow-context', '-n', '1', '--config', config, '--openclaw', exe!, '--json'], { cwd: dir, env });
   return { r, s, dir, ws };
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { lmStudioRoutes, startServer, type Route, type ScriptedServer } from './scriptedServer.js';
 
 /**
@@ -120,4 +121,22 @@ export async function startCompactionServer(script: CompactionScript): Promise<C
     },
   });
   return Object.assign(s, { summaries, turns: () => turns });
+}
+
+/**
+ * A private folder with an openclaw.json whose provider `mocklab` is the server at `port` serving mock-1 (the primary)
+ * and mock-compactor, both at a 32K window; `compaction` is agents.defaults.compaction as the test wants it.
+ */
+export function writeTwoModelConfig(port: number, compaction: Record<string, unknown>, prefix = 'lal-cmp-'): { dir: string; config: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const config = path.join(dir, 'openclaw.json');
+  const row = (id: string) => ({ id, name: id, contextWindow: 32768, maxTokens: 1024 });
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      models: { mode: 'merge', providers: { mocklab: { baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-mock-local', api: 'openai-completions', models: [row('mock-1'), row('mock-compactor')] } } },
+      agents: { defaults: { model: { primary: 'mocklab/mock-1' }, compaction } },
+    }),
+  );
+  return { dir, config };
 }
