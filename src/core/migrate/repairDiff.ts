@@ -392,7 +392,9 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
   const originalTree = toValue(parseDocument(file, text).root);
   // A guard's meaning changes only with the user's own edit: a repair that rewrites a guard (dmPolicy allowlist →
   // open, a deny list emptied) or adds one (tools.elevated) is held, the value left as it was, with what to do.
-  const held = heldGuardChanges(originalTree, repaired);
+  // What the repair changes against the original, once: the guard checks below all read it.
+  const diff = treeDiff(originalTree, repaired);
+  const held = heldGuardChanges(originalTree, diff);
   const max = opts.maxSteps ?? 500;
   for (let step = 0; step < max; step++) {
     const doc = parseDocument(file, current);
@@ -426,7 +428,7 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
         const parentKey = op.path[op.path.length - 2];
         // An id that became the entry's key is not lost: it is the key now.
         const absorbed = typeof op.value === 'string' && op.value === parentKey;
-        if (guard && !translatedNearby(originalTree, repaired, op.path, held)) {
+        if (guard && !translatedNearby(diff, op.path, held)) {
           kept.push({ path: dottedPath(op.path), message: `kept: OpenClaw ${ver}'s repair deletes ${dottedPath(op.path)}, which ${guard}`, why: `move it to where OpenClaw ${ver} reads it (see its docs for ${dottedPath(op.path.slice(0, -1))}) or delete it yourself` });
           continue;
         }
@@ -471,9 +473,8 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
  * A guarded key deleted because doctor wrote its meaning into a sibling (tools.exec.security → tools.exec.mode). A
  * sibling change that is held (heldGuardChanges) translates nothing: the key it would replace stays too.
  */
-function translatedNearby(original: Tree, repaired: Tree, path: JsonPath, held: ReadonlyMap<string, string> = new Map()): boolean {
+function translatedNearby(d: Diff, path: JsonPath, held: ReadonlyMap<string, string>): boolean {
   const parent = path.slice(0, -1);
-  const d = treeDiff(original, repaired);
   if (parent.length === 0) return false;
   // The sibling must itself be a guard key (tools.exec.mode beside security/ask), not merely hold one somewhere.
   const under = (p: JsonPath) => p.length === parent.length + 1 && key(p.slice(0, -1)) === key(parent) && !held.has(key(p));
@@ -488,8 +489,7 @@ function translatedNearby(original: Tree, repaired: Tree, path: JsonPath, held: 
  * entries, a switch turned to a loose value (off, full, never), and an `elevated` block that was not there — unless
  * the same key on an enclosing object of the original already said so (the effective policy before).
  */
-function heldGuardChanges(original: Tree, repaired: Tree): Map<string, string> {
-  const d = treeDiff(original, repaired);
+function heldGuardChanges(original: Tree, d: Diff): Map<string, string> {
   const held = new Map<string, string>();
   const hold = (path: JsonPath, v: unknown) => {
     const guard = guardedBy(path, v);
@@ -525,7 +525,7 @@ function widens(path: JsonPath, from: unknown, to: unknown): boolean {
  * spelling of the same policy (`security: "full"` and `ask: "off"` → `mode: "full"`). One whose deleted siblings
  * were strict (`security: "deny"` → `mode: "full"`) widens, and is held.
  */
-function translatesLoose(d: ReturnType<typeof treeDiff>, path: JsonPath): boolean {
+function translatesLoose(d: Diff, path: JsonPath): boolean {
   const parent = key(path.slice(0, -1));
   const gone = d.removed.filter((r) => key(r.path.slice(0, -1)) === parent && guardedBy(r.path, r.value));
   return gone.length > 0 && gone.some((r) => typeof r.value === 'string' && LOOSE.has(r.value.toLowerCase()));
