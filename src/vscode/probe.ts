@@ -11,6 +11,7 @@ import type { LabController } from './lab.js';
 import type { ProbeKind } from '../core/lab/view/probeView.js';
 import type { ProbeRecordLike } from '../core/lab/probes/module.js';
 import { wireProbe } from '../core/lab/probes/registry.js';
+import type { ArmSpec, ExperimentOutcome } from '../core/lab/experiments/driver.js';
 import type { ProfileController } from './profiles.js';
 
 /** **Local AI Lab: Probe Prompt Sections** — the CLI's `probe prompt-sections` (the same core), shown as a read-only report. */
@@ -37,14 +38,9 @@ export async function probePromptSections(ctx: Ctx, proposed: ProposedConfigProv
  */
 export async function probeCodewords(ctx: Ctx, lab: LabController, profiles: ProfileController, opts?: CodewordOptions): Promise<CodewordSession[] | undefined> {
   const agent = opts?.agent ?? 'main';
-  let profile = opts?.profile;
-  if (!opts) {
-    const pick = await vscode.window.showQuickPick([{ label: '$(circle-slash) As things are', name: undefined as string | undefined }, ...profiles.targets().map((t) => ({ label: t.name, description: t.description, name: t.name as string | undefined }))], {
-      title: 'Probe Codeword Survival: under which profile?',
-    });
-    if (!pick) return undefined;
-    profile = pick.name;
-  }
+  const under = await underWhichProfile(profiles, 'Probe Codeword Survival', opts);
+  if (!under) return undefined;
+  const { profile } = under;
   const env = await editorLabEnv(ctx, 'the probe runs OpenClaw turns with it');
   if (!env) return undefined;
   const n = opts?.n ?? 1;
@@ -70,9 +66,7 @@ export async function probeCodewords(ctx: Ctx, lab: LabController, profiles: Pro
   );
   if (profile) await ctx.refresh({ inspectServers: true, validate: true });
   if (!out) return undefined;
-  const failed = out.outcome.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (out.outcome.status === 'failed' ? out.outcome.error : undefined);
-  if (failed) showError(ctx.log, profile && out.outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', out.outcome.cause ?? new Error(failed)), out.outcome.cause);
-  sayRestored(ctx, 'Codeword probe', out.outcome.restore, out.outcome.profileBefore);
+  sayProbeEnd(ctx, 'Codeword probe', profile, out.outcome);
   // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
   if (out.sessions.length) lab.panel.showCodewords(out.id);
   const errors = out.sessions.filter((s) => s.error);
@@ -88,14 +82,9 @@ export async function probeCodewords(ctx: Ctx, lab: LabController, profiles: Pro
 export async function probeOverWire(ctx: Ctx, lab: LabController, profiles: ProfileController, kind: ProbeKind, opts?: WireProbeOptions): Promise<ProbeRecordLike | undefined> {
   const probe = wireProbe(kind);
   const agent = opts?.agent ?? 'main';
-  let profile = opts?.profile;
-  if (!opts) {
-    const pick = await vscode.window.showQuickPick([{ label: '$(circle-slash) As things are', name: undefined as string | undefined }, ...profiles.targets().map((t) => ({ label: t.name, description: t.description, name: t.name as string | undefined }))], {
-      title: `${probe.title}: under which profile?`,
-    });
-    if (!pick) return undefined;
-    profile = pick.name;
-  }
+  const under = await underWhichProfile(profiles, probe.title, opts);
+  if (!under) return undefined;
+  const { profile } = under;
   const env = await editorLabEnv(ctx, 'the probe runs OpenClaw turns with it');
   if (!env) return undefined;
   const out = await ctx.operation(
@@ -118,15 +107,32 @@ export async function probeOverWire(ctx: Ctx, lab: LabController, profiles: Prof
   );
   if (profile) await ctx.refresh({ inspectServers: true, validate: true });
   if (!out) return undefined;
-  const failed = out.outcome.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (out.outcome.status === 'failed' ? out.outcome.error : undefined);
-  if (failed) showError(ctx.log, profile && out.outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', out.outcome.cause ?? new Error(failed)), out.outcome.cause);
-  sayRestored(ctx, probe.title, out.outcome.restore, out.outcome.profileBefore);
+  sayProbeEnd(ctx, probe.title, profile, out.outcome);
   if (!out.record) return undefined;
   // Recorded like a lab session (the CLI writes the same file), then shown in the Lab panel.
   lab.panel.showProbe(out.id);
   const rec = probe.read(lab.labDir(), out.id);
   if (!rec.error && !probe.good(rec)) void vscode.window.showWarningMessage(`${probe.title}: ${probe.summary(rec)}`);
   return rec;
+}
+
+/**
+ * Under which profile a probe runs: the command's own option, or (called with no options, from the palette) the
+ * person's pick of "as things are" or a profile. Undefined when they dismissed the question.
+ */
+async function underWhichProfile(profiles: ProfileController, title: string, opts: { profile?: string } | undefined): Promise<{ profile: string | undefined } | undefined> {
+  if (opts) return { profile: opts.profile };
+  const pick = await vscode.window.showQuickPick([{ label: '$(circle-slash) As things are', name: undefined as string | undefined }, ...profiles.targets().map((t) => ({ label: t.name, description: t.description, name: t.name as string | undefined }))], {
+    title: `${title}: under which profile?`,
+  });
+  return pick ? { profile: pick.name } : undefined;
+}
+
+/** Why a probe did not finish (its profile not applied, or the run failing), and whether the state from before is back. */
+function sayProbeEnd(ctx: Ctx, title: string, profile: string | undefined, outcome: ExperimentOutcome<ArmSpec, unknown>): void {
+  const failed = outcome.arms.find((a) => a.error && a.error !== 'declined')?.error ?? (outcome.status === 'failed' ? outcome.error : undefined);
+  if (failed) showError(ctx.log, profile && outcome.arms.some((a) => a.error) ? `Cannot probe under ${profile}: ${failed}` : labFailure('The probe', outcome.cause ?? new Error(failed)), outcome.cause);
+  sayRestored(ctx, title, outcome.restore, outcome.profileBefore);
 }
 
 /** Per OpenClaw turn (the CLI's --timeout default). */
