@@ -7,11 +7,10 @@ import { compactionSummaries, growthMessage, makeCodewords, plantMessage, RECALL
 import { runAgentTurn } from './promptSections.js';
 import { recordFolder } from '../records/folder.js';
 import { newSessionId } from '../records/store.js';
-import type { LabEnv } from '../look.js';
 import { endpointReady } from '../session.js';
 import { CODEWORD_WORKLOAD } from './codewords.js';
-import type { ArmSpec, ExperimentOptions, ExperimentOutcome, ExperimentReporter } from './driver.js';
-import { runProbeArm } from './labRun.js';
+import type { ArmSpec, ExperimentOutcome, ExperimentReporter } from './driver.js';
+import { runProbeArm, type ProbeArmOptions } from './labRun.js';
 
 /** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
 export async function exportSummaries(executable: string, sessionKey: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string[] | undefined> {
@@ -144,8 +143,7 @@ export function codewordRecord(o: { id: string; startedAt: string; agent: string
   return { schemaVersion: 1, kind: 'codewords', ...o, sessions: o.sessions.map((s) => ({ ...s, codewords: s.codewords.map((c) => ({ ...c })), matrix: { ...s.matrix, rows: s.matrix.rows.map((r) => ({ ...r })), notes: [...s.matrix.notes] } })) };
 }
 
-export interface CodewordProbeOptions {
-  readonly env: LabEnv;
+export interface CodewordProbeOptions extends ProbeArmOptions {
   readonly agent: string;
   /** Sessions (default 1). */
   readonly n: number;
@@ -153,11 +151,6 @@ export interface CodewordProbeOptions {
   readonly timeoutMs: number;
   /** The lab folder: the record goes to `<root>/probes/<id>.json`. */
   readonly root: string;
-  /** Run under this profile (applied first, the state from before put back at the end unless `keep`). */
-  readonly profile?: string;
-  readonly keep?: boolean;
-  readonly confirm?: ExperimentOptions<ArmSpec, unknown>['confirm'];
-  readonly signal: AbortSignal;
   readonly report?: ExperimentReporter & { readonly turn?: (session: number, of: number, what: string) => void };
 }
 

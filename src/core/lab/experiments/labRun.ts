@@ -14,8 +14,18 @@ export function profileArm(name: string): ArmSpec {
  * A probe's one arm: as things are, or under `profile` (applied first through the borrow, the state from before put
  * back at the end unless `keep`). The look it starts from is returned with the outcome (the record names its config).
  */
+export interface ProbeArmOptions {
+  readonly env: LabEnv;
+  /** Run under this profile (applied first, the state from before put back at the end unless `keep`). */
+  readonly profile?: string;
+  readonly keep?: boolean;
+  readonly confirm?: ExperimentOptions<ArmSpec, unknown>['confirm'];
+  readonly signal: AbortSignal;
+  readonly report?: ExperimentReporter;
+}
+
 export async function runProbeArm<R>(
-  o: { readonly env: LabEnv; readonly profile?: string; readonly keep?: boolean; readonly confirm?: ExperimentOptions<ArmSpec, R>['confirm']; readonly signal: AbortSignal; readonly report?: ExperimentReporter },
+  o: ProbeArmOptions,
   run: (now: CheckedFile, signal: AbortSignal) => Promise<R>,
 ): Promise<{ first: CheckedFile; outcome: ExperimentOutcome<ArmSpec, R> }> {
   const first = await lookWithProfiles(o.env, o.profile ? [o.profile] : []);

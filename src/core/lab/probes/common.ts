@@ -1,12 +1,11 @@
 import * as z from 'zod/mini';
 import type { CheckedFile } from '../../sources.js';
 import { stateEnvFor } from '../../openclaw/locate.js';
-import type { LabEnv } from '../look.js';
 import { newSessionId } from '../records/store.js';
 import { endpointReady } from '../session.js';
 import type { Workload } from '../workloadSchema.js';
-import type { ArmSpec, ExperimentOptions, ExperimentOutcome, ExperimentReporter } from '../experiments/driver.js';
-import { runProbeArm } from '../experiments/labRun.js';
+import type { ArmSpec, ExperimentOutcome, ExperimentReporter } from '../experiments/driver.js';
+import { runProbeArm, type ProbeArmOptions } from '../experiments/labRun.js';
 import { runAgentTurn, type AgentProbeResult } from '../experiments/promptSections.js';
 import { openProbeWire, type ProbeWire } from './probeWire.js';
 
@@ -36,18 +35,12 @@ export const ProbeRecordBase = {
 };
 
 /** The options every probe takes, from the CLI and the editor alike. */
-export interface ProbeCommonOptions {
-  readonly env: LabEnv;
+export interface ProbeCommonOptions extends ProbeArmOptions {
   readonly agent: string;
   /** Per OpenClaw turn. */
   readonly timeoutMs: number;
   /** The lab folder: the record goes to `<root>/probes/<id>.json`. */
   readonly root: string;
-  /** Run under this profile (applied first, the state from before put back at the end unless `keep`). */
-  readonly profile?: string;
-  readonly keep?: boolean;
-  readonly confirm?: ExperimentOptions<ArmSpec, unknown>['confirm'];
-  readonly signal: AbortSignal;
   readonly report?: ExperimentReporter & { readonly turn?: (what: string) => void };
 }
 
