@@ -33,7 +33,7 @@ describe('the layer diff of one tool output', () => {
     const d = diffToolOutput(before, after);
     assert.deepEqual(d.invented, ['a.ts:1:beta()', 'z.ts:9:nothing here']);
     assert.deepEqual(d.fused, ['a.ts:1:beta()']);
-    assert.deepEqual(d.dropped.sort(), ['a.ts:1:alpha()', 'b.ts:2:beta()']);
+    assert.deepEqual([...d.dropped].sort(), ['a.ts:1:alpha()', 'b.ts:2:beta()']);
   });
 
   it('treats a line printed twice and delivered once as one dropped', () => {
