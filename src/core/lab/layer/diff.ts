@@ -244,6 +244,8 @@ export interface LayerSummary {
   readonly olderTurnsRewritten: number;
   readonly markerLines: number;
   readonly factsLost: readonly string[];
+  /** Tools whose outputs lost or gained lines (what `--protect-tool-results` would name). */
+  readonly toolsAltered: readonly string[];
   /** Requests the layer answered without the server (a response cache), or sent more of (retrieve round trips). */
   readonly requestsBefore: number;
   readonly requestsAfter: number;
@@ -265,7 +267,9 @@ export function summarizeLayer(diffs: readonly { readonly diff: LayerRequestDiff
   let reordered = 0;
   let rewritten = 0;
   let markers = 0;
+  const altered = new Set<string>();
   for (const { diff, promptTokens } of diffs) {
+    for (const [tool, t] of Object.entries(diff.byTool)) if (t.dropped || t.invented) altered.add(tool);
     dropped += diff.linesDropped;
     invented += diff.linesInvented;
     reordered += diff.linesReordered;
@@ -287,6 +291,7 @@ export function summarizeLayer(diffs: readonly { readonly diff: LayerRequestDiff
     olderTurnsRewritten: rewritten,
     markerLines: markers,
     factsLost: [...lost],
+    toolsAltered: [...altered],
     requestsBefore,
     requestsAfter,
   };
