@@ -4,6 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { diffRequest, diffToolOutput, summarizeLayer } from '../../src/core/lab/layer/diff.js';
+import { hoverAt } from '../../src/core/hover.js';
+import { measuredSession, type MeasuredSession } from '../../src/core/lab/timings.js';
+import type { WireRecord } from '../../src/core/lab/wire/schema.js';
+import { config, observe } from '../support/observe.js';
 import { ProxyConfigError, proxyNamed, readProxies, readProxiesFile, startProxy } from '../../src/core/lab/layer/proxy.js';
 
 const grep = Array.from({ length: 40 }, (_, i) => `src/mod${String(i).padStart(2, '0')}.ts:${i + 10}:const value${i} = compute(${i});`);
@@ -178,5 +182,37 @@ describe('declared proxies', () => {
     await assert.rejects(startProxy(mute!, 'http://u', { healthTimeoutMs: 600 }), /did not answer .*\/readyz-not-there within/);
     const [missing] = readProxies([{ name: 'missing', command: ['/nonexistent/headroom', '{port}', '{upstream}'] }], 's');
     await assert.rejects(startProxy(missing!, 'http://u'), /missing exited before it answered.*ENOENT/);
+  });
+});
+
+describe('history depth from measurement', () => {
+  const settings = { turnTokens: 2000, recordTokens: 400, compression: 0.6 };
+  const text = config({ window: 101000, tokens: 90000, compaction: '{ "mode": "default" }', rows: '' });
+  const at = text.indexOf('"mode"');
+  const session = (extra: Partial<MeasuredSession>): MeasuredSession => ({ id: 's', startedAt: '2026-12-06T00:00:00Z', compactor: null, compactionsMs: [], requests: [], ...extra });
+
+  it('labels the settings as assumptions when no lab session measured anything', () => {
+    const obs = observe(text);
+    const md = hoverAt(obs, obs.config.doc, at, settings)!.markdown;
+    // usable 70,000 − 16,400 = 53,600; 53,600 / (400 × 0.4) = 335
+    assert.match(md, /history depth \| 335 records \| 400 a record \(assumed: setting hover\.recordTokens\), 60 % compressed \(assumed: setting hover\.compression\)/);
+  });
+
+  it("uses the record size and the proxy's compression the lab sessions measured, and says so", () => {
+    // The operator's math: 800-token records, 90.9 % compression through the proxy.
+    const measured = { sessions: [session({ recordTokens: [700, 800, 900], layer: { proxy: 'headroom', tokensReceived: 909, tokensSent: 10000 } })] };
+    const obs = { ...observe(text), measured };
+    const md = hoverAt(obs, obs.config.doc, at, settings)!.markdown;
+    // 53,600 / (800 × (1 − 0.9091)) = 737
+    assert.match(md, /history depth \| 737 records \| 800 a record \(measured: median of 3 in 1 lab session\), 90\.9 % compressed \(measured through headroom\)/);
+  });
+
+  it('reads the record size from how the server-counted prompt grew request by request, and the layer from the server side', () => {
+    const rec = (seq: number, dispatch: number, promptTokens: number, layer?: { charsBefore: number; charsAfter: number }) =>
+      ({ seq, dispatch, promptTokens, api: 'chat', summary: false, firstTokenMs: 10, ttfbMs: 5, endMs: 20, upstream: 'http://x', model: 'm', ...(layer ? { layer } : {}) }) as unknown as WireRecord;
+    const loaded = { session: { id: 'x', startedAt: 't', environment: { proxy: { name: 'headroom', command: [] } } }, dispatches: [] } as unknown as Parameters<typeof measuredSession>[0];
+    const m = measuredSession(loaded, [rec(0, 0, 1000, { charsBefore: 4000, charsAfter: 4000 }), rec(1, 0, 1800, { charsBefore: 14000, charsAfter: 7000 }), rec(2, 1, 900), rec(3, 1, 1700), { ...rec(4, 1, 9), side: 'sent' } as WireRecord]);
+    assert.deepEqual(m.recordTokens, [800, 800]);
+    assert.deepEqual(m.layer, { proxy: 'headroom', tokensReceived: 2800, tokensSent: 4600 });
   });
 });
