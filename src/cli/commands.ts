@@ -53,7 +53,7 @@ const PROFILE_OPTIONS = {
 const PROFILE_DOCS = { yes: { about: 'apply without asking (needed when there is no terminal to confirm in)' } };
 const PROFILE_FILTERS = '[--config PATH] [--profiles FILE] [--loaded FILE] [--downloaded FILE] [--openclaw-version V] [--openclaw PATH] [--no-probe] [--json]';
 
-const LAB_OPTIONS = shared('dir', 'config', 'n', 'profile', 'profiles', 'openclaw', 'json', 'allow-hosted', 'allow-any-prompt-file', 'keep-profile', 'no-wire', 'sample-ms', 'wire-bodies');
+const LAB_OPTIONS = shared('dir', 'config', 'n', 'profile', 'profiles', 'openclaw', 'json', 'allow-hosted', 'allow-any-prompt-file', 'keep-profile', 'no-wire', 'sample-ms', 'wire-bodies', 'proxies', 'proxy');
 
 const PROBE_OPTIONS = shared('agent', 'config', 'openclaw', 'timeout', 'json', 'allow-hosted');
 
@@ -120,7 +120,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: ['lab', 'run'],
     summary: 'Run a workload n times as a lab session, one timed dispatch after another',
-    usage: 'lab run WORKLOAD [-n N] [--config PATH] [--dir DIR] [--openclaw PATH] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--wire-bodies] [--json]',
+    usage: 'lab run WORKLOAD [-n N] [--config PATH] [--dir DIR] [--openclaw PATH] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--wire-bodies] [--proxies FILE --proxy NAME] [--json]',
     options: LAB_OPTIONS,
     positionals: true,
     docs: { n: { value: 'N', about: "dispatches (1–1000; default: the workload's repeats)" } },
@@ -170,9 +170,9 @@ export const COMMANDS: readonly Command[] = [
     path: ['lab', 'sweep'],
     summary: 'Isolation sweep: which knob of a base profile is load-bearing',
     usage:
-      'lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run [--loaded FILE] [--downloaded FILE]] [--config PATH] [--dir DIR] [--profiles FILE] [--openclaw PATH] [--openclaw-version V] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--wire-bodies] [--json]',
+      'lab sweep WORKLOAD --base PROFILE [-n N] [--knobs K1,K2,…] [--dry-run [--loaded FILE] [--downloaded FILE]] [--config PATH] [--dir DIR] [--profiles FILE] [--openclaw PATH] [--openclaw-version V] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--wire-bodies] [--proxies FILE] [--json]',
     options: {
-      ...shared('n', 'dry-run', 'json', 'dir', 'config', 'profiles', 'openclaw', 'openclaw-version', 'loaded', 'downloaded', 'allow-hosted', 'allow-any-prompt-file', 'no-wire', 'sample-ms', 'wire-bodies'),
+      ...shared('n', 'dry-run', 'json', 'dir', 'config', 'profiles', 'openclaw', 'openclaw-version', 'loaded', 'downloaded', 'allow-hosted', 'allow-any-prompt-file', 'no-wire', 'sample-ms', 'wire-bodies', 'proxies'),
       base: { type: 'string' },
       knobs: { type: 'string' },
     },

@@ -1,3 +1,4 @@
+import { proxyNamed, type ProxyDecl } from '../core/lab/layer/proxy.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './support.js';
@@ -87,13 +88,15 @@ export interface LabOptions {
   'no-wire'?: boolean;
   'sample-ms'?: string;
   'wire-bodies'?: boolean;
+  proxies?: string;
+  proxy?: string;
   timeline?: boolean;
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
 /** Runs (or resumes) a session, under a profile or as things are, with Ctrl-C as cancel: the current dispatch stops, finished ones stay. */
-async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: string; keep?: boolean; resume?: Session; workload: Workload; prompt: string; n: number }): Promise<number> {
+async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: string; keep?: boolean; resume?: Session; workload: Workload; prompt: string; n: number; proxy?: ProxyDecl }): Promise<number> {
   const { json } = o;
   return withCtrlC(json ? undefined : `cancelling: the finished dispatches are kept${o.profile && !o.keep ? ', then the profile from before is restored' : ''}`, async (signal) => {
     const out = await runLabUnderProfiles({
@@ -104,6 +107,7 @@ async function execute(o: { root: string; env: LabEnv; json: boolean; profile?: 
       prompt: o.prompt,
       n: o.n,
       resume: o.resume,
+      ...(o.proxy ? { proxy: o.proxy } : {}),
       root: o.root,
       cwd: process.cwd(),
       signal,
@@ -170,6 +174,15 @@ function report(root: string, session: Session, d: readonly DispatchRecord[], js
   console.log([...reportLines(session, d), ...(m ? [m] : []), ...(t.anomalies.length ? [`anomalies: ${t.anomalies.length} (${[...new Set(t.anomalies.map((a) => a.kind))].join(', ')}): lab show ${session.id} --timeline`] : [])].join('\n'));
 }
 
+/** `--proxy NAME`: one of the proxies `--proxies FILE` declares. */
+function proxyOption(env: LabEnv, name: string): ProxyDecl {
+  try {
+    return proxyNamed(env.proxies ?? [], name);
+  } catch (err) {
+    throw new UsageError(`--proxy: ${(err as Error).message}`);
+  }
+}
+
 export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'compare', o: LabOptions, positionals: readonly string[]): Promise<number> {
   const root = labDir(o);
   try {
@@ -179,7 +192,8 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
         const { workload, prompt } = loadWorkload(positionals[0], root, { roots: [process.cwd()], allowAnyPromptFile: !!o['allow-any-prompt-file'] });
         const n = integerOption('-n', o.n, { max: 1000, fallback: workload.repeats });
         const profileName = o.profile ?? workload.profile;
-        return await execute({ root, env: cliLabEnv(o), json: !!o.json, profile: profileName, keep: !!o['keep-profile'], workload, prompt, n });
+        const env = cliLabEnv(o);
+        return await execute({ root, env, json: !!o.json, profile: profileName, keep: !!o['keep-profile'], workload, prompt, n, ...(o.proxy ? { proxy: proxyOption(env, o.proxy) } : {}) });
       }
       case 'resume': {
         if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');

@@ -4,6 +4,8 @@ import type { RestoreReport } from '../core/lab/borrow.js';
 import type { ExperimentReporter } from '../core/lab/experiments/driver.js';
 import type { LabEnv } from '../core/lab/look.js';
 import { configPath } from './args.js';
+import { ProxyConfigError, readProxiesFile, type ProxyDecl } from '../core/lab/layer/proxy.js';
+import { UsageError } from './usage.js';
 import { readUserProfiles } from './profile.js';
 import { sampleMsOption } from './args.js';
 
@@ -30,8 +32,15 @@ export function configFrom(configOpt: string | undefined): string {
 }
 
 /** What the lab's core workflows read the world from, as this command line gives it. */
-export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean; 'sample-ms'?: string; 'wire-bodies'?: boolean }, configOpt = o.config): LabEnv {
+export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: string; 'allow-hosted'?: boolean; 'no-wire'?: boolean; 'sample-ms'?: string; 'wire-bodies'?: boolean; proxies?: string }, configOpt = o.config): LabEnv {
   offerFullCollection();
+  let proxies: ProxyDecl[] = [];
+  try {
+    proxies = o.proxies ? readProxiesFile(o.proxies) : [];
+  } catch (err) {
+    if (err instanceof ProxyConfigError) throw new UsageError(`--proxies ${err.message}`);
+    throw err;
+  }
   return {
     configPath: configFrom(configOpt),
     openclaw: o.openclaw ?? 'openclaw',
@@ -40,6 +49,7 @@ export function cliLabEnv(o: { config?: string; openclaw?: string; profiles?: st
     wire: !o['no-wire'],
     sampleMs: sampleMsOption(o['sample-ms']),
     wireBodies: !!o['wire-bodies'],
+    proxies,
     // The user's own profiles count here as they do for `profile apply` and in the editor.
     userProfiles: (lmProvider) => readUserProfiles(o.profiles, lmProvider).profiles,
   };

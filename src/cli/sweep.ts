@@ -15,6 +15,7 @@ export interface SweepOptions extends CheckOptions {
   base?: string;
   n?: string;
   knobs?: string;
+  proxies?: string;
   'dry-run'?: boolean;
   json?: boolean;
   dir?: string;
@@ -36,12 +37,12 @@ async function observe(o: Opts): Promise<CheckedFile> {
 
 const versionOf = (c: CheckedFile) => (c.version.source === 'assumed' ? null : formatVersion(c.version.version));
 
-function planFrom(c: CheckedFile, baseName: string, knobsText: string | undefined): SweepPlan {
+function planFrom(c: CheckedFile, baseName: string, knobsText: string | undefined, proxies: readonly string[]): SweepPlan {
   const base = c.profiles.targets.find((t) => t.name === baseName);
   if (!base) throw new UsageError(c.profiles.problems.find((p) => p.name === baseName)?.message ?? `no profile "${baseName}" (have: ${c.profiles.targets.map((t) => t.name).join(', ')})`);
   const knobs = parseKnobs(knobsText);
   // `--knobs compactor` named explicitly: the operators' compactor comparison (no compactor / a small one × both modes).
-  return planVariants(base, c.observation, knobs, { compactorGrid: knobs?.includes('compactor') ?? false });
+  return planVariants(base, c.observation, knobs, { compactorGrid: knobs?.includes('compactor') ?? false, proxies });
 }
 
 /** `lab sweep`: the isolation sweep (README, "Isolation sweep"). */
@@ -53,7 +54,7 @@ export async function labSweep(o: SweepOptions, positionals: readonly string[]):
   const root = labDir(o);
   try {
     const first = await observe(o);
-    const plan = planFrom(first, o.base, o.knobs);
+    const plan = planFrom(first, o.base, o.knobs, (o.proxies ? cliLabEnv(o).proxies ?? [] : []).map((p) => p.name));
     const openclawVersion = versionOf(first);
     if (o['dry-run']) {
       if (o.json) console.log(JSON.stringify(dryRunJson(plan, openclawVersion), null, 2));
@@ -110,7 +111,16 @@ async function runCliSweep(x: {
       },
     });
     if (json) {
-      const stats = (r: (typeof rows)[number]) => ({ n: r.figures.n, medianSeconds: r.figures.medianSeconds, completion: r.figures.completion, slowRate: r.figures.slowRate, compactions: r.figures.compactions, tokensInMedian: r.figures.tokensInMedian });
+      const stats = (r: (typeof rows)[number]) => ({
+        n: r.figures.n,
+        medianSeconds: r.figures.medianSeconds,
+        completion: r.figures.completion,
+        slowRate: r.figures.slowRate,
+        compactions: r.figures.compactions,
+        tokensInMedian: r.figures.tokensInMedian,
+        ...(r.figures.promptTokensMedian != null ? { promptTokensMedian: r.figures.promptTokensMedian } : {}),
+        ...(r.figures.layer ? { layer: r.figures.layer } : {}),
+      });
       const sessionOf = (name: string) => outcome.arms.find((a) => a.arm.name === name)?.session?.id ?? null;
       console.log(
         JSON.stringify(

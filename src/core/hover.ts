@@ -83,7 +83,8 @@ export function contextMarkdown(obs: Observation, row: ModelRow | undefined, s: 
   if (!compactionView) lines.push(`| turns that fit | ${fmt(turnsThatFit(t, s.turnTokens))} | after a ~${fmt(FIRST_TURN_TOKENS)} first turn, ${fmt(s.turnTokens)} a turn |`);
   if (compactionView) {
     lines.push(`| memory flush at | ${fmt(t.memoryFlushAt)} | ${t.flushFormula} |`);
-    lines.push(`| history depth | ${fmt(recordsThatFit(t, s.recordTokens, s.compression))} records | ${fmt(s.recordTokens)} a record, ${Math.round(s.compression * 100)} % compressed |`);
+    const h = historyInputs(obs, s);
+    lines.push(`| history depth | ${fmt(recordsThatFit(t, h.recordTokens, h.compression))} records | ${h.how} |`);
     lines.push(`| one summary request | ≤ ${fmt(compactionRequestTokens(C))} | 40 % of C: the compactor must hold it |`);
   }
   if (cut) {
@@ -96,6 +97,29 @@ export function contextMarkdown(obs: Observation, row: ModelRow | undefined, s: 
     lines.push('_Before 2026.8 the reserve came from `reserveTokens`/`reserveTokensFloor`; from 2026.8 it is min(20000, ⌊C/4⌋)._');
   }
   return lines.join('\n');
+}
+
+/**
+ * The history depth's two inputs: measured in this folder's lab sessions of this config when they measured them (the
+ * record size from how the server-counted prompt grew request by request; the compression from a proxy arm's
+ * server-side tokens against what OpenClaw sent), else the settings — each labelled with where it came from.
+ */
+export function historyInputs(obs: Observation, s: HoverSettings): { recordTokens: number; compression: number; how: string } {
+  const sessions = obs.measured?.sessions ?? [];
+  const sizes = sessions.flatMap((x) => x.recordTokens ?? []).sort((a, b) => a - b);
+  const withLayer = sessions.filter((x) => x.layer);
+  const recordTokens = sizes.length ? sizes[Math.floor(sizes.length / 2)]! : s.recordTokens;
+  const sent = withLayer.reduce((n, x) => n + x.layer!.tokensSent, 0);
+  const received = withLayer.reduce((n, x) => n + x.layer!.tokensReceived, 0);
+  const compression = sent > 0 ? Math.max(0, Math.min(0.95, 1 - received / sent)) : s.compression;
+  const sizeHow = sizes.length
+    ? `${fmt(recordTokens)} a record (measured: median of ${sizes.length} in ${sessions.filter((x) => x.recordTokens?.length).length} lab session${sessions.filter((x) => x.recordTokens?.length).length === 1 ? '' : 's'})`
+    : `${fmt(recordTokens)} a record (assumed: setting hover.recordTokens)`;
+  const compressionHow =
+    sent > 0
+      ? `${(compression * 100).toFixed(1)} % compressed (measured through ${[...new Set(withLayer.map((x) => x.layer!.proxy))].join(', ')})`
+      : `${Math.round(compression * 100)} % compressed (assumed: setting hover.compression)`;
+  return { recordTokens, compression, how: `${sizeHow}, ${compressionHow}` };
 }
 
 /** Which model summarizes each compaction path with this config on this release (compactionPaths.ts). */

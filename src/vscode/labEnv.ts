@@ -20,6 +20,8 @@ export async function editorLabEnv(ctx: Ctx, needs: string): Promise<LabEnv | un
     return undefined;
   }
   const s = readSettings();
+  // Said at once, naming the entry and field: a proxy that silently vanished would make its arm look "not declared".
+  if (s.labProxiesError) void vscode.window.showWarningMessage(`The lab's proxies were not read: ${s.labProxiesError}. The lab runs direct until the setting is fixed.`);
   return {
     configPath: located.path,
     openclaw: s.openclawExecutable,
@@ -30,6 +32,7 @@ export async function editorLabEnv(ctx: Ctx, needs: string): Promise<LabEnv | un
     wire: s.labWire,
     sampleMs: s.labSampleMs,
     wireBodies: s.labWireBodies,
+    proxies: s.labProxies,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { MigrationOptions } from '../core/migrate/run.js';
 import type { RunOptions } from '../core/openclaw/cli.js';
 import { parseUserProfiles, type ProfileDef } from '../core/profiles/types.js';
+import { readProxies, type ProxyDecl } from '../core/lab/layer/proxy.js';
 import { millis, seconds, toMillis, type Millis, type Seconds } from '../core/units.js';
 
 /**
@@ -35,6 +36,10 @@ export interface Settings {
   readonly labSampleMs: number;
   readonly labWireBodies: boolean;
   readonly labAllowPromptFilesAnywhere: boolean;
+  /** Declared compression proxies (machine scope: a workspace cannot make the lab start a program). */
+  readonly labProxies: readonly ProxyDecl[];
+  /** Why `lab.proxies` was not read, naming the entry and field; empty when it was. */
+  readonly labProxiesError: string;
 }
 
 function str(v: unknown, d: string): string {
@@ -78,9 +83,18 @@ export function settingsFrom(get: (key: string) => unknown): Settings {
       return v === 0 ? 0 : Math.max(100, v);
     })(),
     labAllowPromptFilesAnywhere: get('lab.allowPromptFilesAnywhere') === true,
+    ...proxiesFrom(get('lab.proxies')),
     profiles,
     profileErrors: errors,
   };
+}
+
+function proxiesFrom(value: unknown): { labProxies: ProxyDecl[]; labProxiesError: string } {
+  try {
+    return { labProxies: readProxies(value, 'localAiLab.lab.proxies'), labProxiesError: '' };
+  } catch (err) {
+    return { labProxies: [], labProxiesError: (err as Error).message };
+  }
 }
 
 /** What `openclaw config validate` runs with in the editor. */

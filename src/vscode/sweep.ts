@@ -55,17 +55,27 @@ export class SweepController {
       return undefined;
     }
     // Knobs named by the command's caller: `compactor` among them makes the compactor comparison, as `--knobs` does.
-    let plan = planVariants(base, disk.observation, opts.knobs as SweepKnob[] | undefined, { compactorGrid: opts.knobs?.includes('compactor') ?? false });
+    const proxies = (env.proxies ?? []).map((p) => p.name);
+    let plan = planVariants(base, disk.observation, opts.knobs as SweepKnob[] | undefined, { compactorGrid: opts.knobs?.includes('compactor') ?? false, proxies });
     if (!opts.knobs) {
+      // The declared proxies are offered too (the transport knob), unchecked: they are swept alone, under the base.
+      const transport = proxies.length ? planVariants(base, disk.observation, ['transport'], { proxies }).variants : [];
       const picks = await vscode.window.showQuickPick(
         [
           ...plan.variants.map((v) => ({ label: v.name, description: `${v.knob}: ${v.from ?? 'none'} → ${v.to ?? 'none'}`, picked: true, knob: v.knob as SweepKnob | undefined })),
+          ...transport.map((v) => ({ label: v.name, description: `transport: direct → proxy ${v.to} (swept alone)`, picked: false, knob: v.knob as SweepKnob | undefined })),
           ...plan.skipped.map((s) => ({ label: `$(circle-slash) ${s.knob}`, description: s.reason, picked: false, knob: undefined })),
         ],
         { title: `Run Isolation Sweep from ${base.name}: the variants`, canPickMany: true },
       );
       if (!picks) return undefined;
-      plan = planVariants(base, disk.observation, picks.flatMap((p) => (p.knob ? [p.knob] : [])));
+      const knobs = [...new Set(picks.flatMap((p) => (p.knob ? [p.knob] : [])))];
+      if (knobs.includes('transport') && knobs.length > 1) {
+        void vscode.window.showErrorMessage('The transport variants compare proxies under one profile: pick them alone, without the other knobs.');
+        return undefined;
+      }
+      plan = planVariants(base, disk.observation, knobs, { proxies });
+      if (knobs.includes('transport')) plan = { ...plan, variants: plan.variants.filter((v) => picks.some((p) => p.label === v.name)) };
     }
     if (!plan.variants.length) {
       void vscode.window.showInformationMessage(`Nothing to sweep from ${base.name}: ${plan.skipped.map((s) => `${s.knob} (${s.reason})`).join('; ') || 'no variant chosen'}.`);

@@ -1,3 +1,4 @@
+import type { ProxyDecl } from './layer/proxy.js';
 import { ConfigUnreadable, checkConfigFile, inspectServers, withUserProfiles, type CheckedFile } from '../sources.js';
 import type { OpenClawVersion } from '../openclaw/version.js';
 import type { ProfileDef, ProfileTarget } from '../profiles/types.js';
@@ -26,6 +27,8 @@ export interface LabEnv {
   readonly sampleMs?: number;
   /** With the wire: keep request and response bodies, secrets redacted (CLI --wire-bodies, setting localAiLab.lab.wireBodies). */
   readonly wireBodies?: boolean;
+  /** Declared compression proxies (machine setting localAiLab.lab.proxies, CLI --proxies FILE): lab run --proxy, the transport knob. */
+  readonly proxies?: readonly ProxyDecl[];
   /** Server actions (loads, unloads); injected by tests, LM Studio's REST API otherwise. */
   readonly runAction?: (a: ServerAction, signal?: AbortSignal) => Promise<string>;
 }

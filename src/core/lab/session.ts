@@ -15,6 +15,7 @@ import { openAiDispatcher } from './dispatch/openai.js';
 import { gatewayListening, OPENCLAW_MESSAGE_FILE_MAX, openclawDispatcher } from './dispatch/openclaw.js';
 import type { Dispatcher } from './dispatch/types.js';
 import { newSessionId, SCHEMA_VERSION, type DispatchRecord, type Environment, type Session } from './records/store.js';
+import { ProxyStartError, type ProxyDecl } from './layer/proxy.js';
 import { runSession, type RunOptions } from './dispatch/runner.js';
 import type { CheckedFile } from '../sources.js';
 import type { LabEnv } from './look.js';
@@ -234,6 +235,8 @@ export interface LabRunOptions {
   readonly onSession?: (s: Session) => void;
   readonly onStart?: RunOptions['onStart'];
   readonly onDispatch?: RunOptions['onDispatch'];
+  /** Put this declared compression proxy (started fresh for the session) between the dispatcher and the server. */
+  readonly proxy?: ProxyDecl;
 }
 
 /**
@@ -252,14 +255,18 @@ export async function runLab(o: LabRunOptions): Promise<{ session: Session; disp
   const noted = o.note && !o.resume ? { ...session, note: o.note } : session;
   // The wire: a recorder in front of each server the dispatch uses; every figure it gives came across it.
   let wire: WireSession | undefined;
+  // The layer diff needs both sides of the proxy: a proxy without the wire would measure nothing it claims.
+  if (o.proxy && o.env.wire === false) throw new LabPreflightError(`the proxy ${o.proxy.name} is measured on the wire: run without --no-wire (setting localAiLab.lab.wire)`);
+  if (o.proxy && transport === 'gateway') throw new LabPreflightError(`the proxy ${o.proxy.name} sits between OpenClaw and the server, and a running Gateway reads its own config: set the workload's "transport": "local"`);
   if (o.env.wire !== false) {
     try {
-      wire = await openWire({ look: o.look, workload: o.workload, target, transport, root: o.root, sessionId: noted.id, gatewayPort: gatewayPort(obs), sampleMs: o.env.sampleMs, lmStudioToken: o.env.lmStudioToken, bodies: o.env.wireBodies });
+      wire = await openWire({ look: o.look, workload: o.workload, target, transport, root: o.root, sessionId: noted.id, gatewayPort: gatewayPort(obs), sampleMs: o.env.sampleMs, lmStudioToken: o.env.lmStudioToken, bodies: o.env.wireBodies, proxy: o.proxy, facts: o.workload.facts, signal: o.signal });
     } catch (err) {
+      if (err instanceof ProxyStartError) throw new LabPreflightError(err.message);
       throw new LabPreflightError(`the wire recorder could not start (${(err as Error).message}); run without it with --no-wire (setting localAiLab.lab.wire)`);
     }
   }
-  const started: Session = wire ? { ...noted, environment: { ...noted.environment, wire: { recorded: true, notes: [...wire.notes] } } } : noted;
+  const started: Session = wire ? { ...noted, environment: { ...noted.environment, wire: { recorded: true, notes: [...wire.notes] }, ...(o.proxy ? { proxy: { name: o.proxy.name, command: [...o.proxy.command] } } : {}) } } : noted;
   o.onSession?.(started);
   let grow: ReturnType<typeof withGrowFiles> | undefined;
   try {

@@ -30,6 +30,13 @@ export interface MeasuredSession {
   readonly compactionsMs: readonly number[];
   /** Every model request on the wire but the compaction summaries (those run under the compaction timeout). */
   readonly requests: readonly MeasuredRequest[];
+  /**
+   * What one history record costs here: each growth of the server-counted prompt from one model request of a dispatch
+   * to the next (a tool result and the call that asked for it), for the hover's history depth.
+   */
+  readonly recordTokens?: readonly number[];
+  /** Through a compression proxy: the prompt tokens the server counted, and what OpenClaw's requests would have cost (estimated by characters). */
+  readonly layer?: { readonly proxy: string; readonly tokensReceived: number; readonly tokensSent: number };
 }
 
 export interface LabTimings {
@@ -50,7 +57,31 @@ export function measuredSession(loaded: ReturnType<typeof readSession>, wire: Re
       const first = r.firstTokenMs ?? r.ttfbMs;
       return first === null ? [] : [{ upstream: r.upstream, model: r.model, firstTokenMs: first, totalMs: r.endMs }];
     });
-  return { id: loaded.session.id, startedAt: loaded.session.startedAt, compactor: loaded.session.environment.compactor ?? null, compactionsMs, requests };
+  const model = wire.filter((r) => isModelRequest(r) && !r.summary).sort((a, b) => a.seq - b.seq);
+  const recordTokens: number[] = [];
+  const last = new Map<number | null, number>();
+  let received = 0;
+  let sent = 0;
+  for (const r of model) {
+    if (r.promptTokens === null) continue;
+    const before = last.get(r.dispatch);
+    if (before !== undefined && r.promptTokens > before) recordTokens.push(r.promptTokens - before);
+    last.set(r.dispatch, r.promptTokens);
+    if (r.layer && r.layer.charsAfter > 0) {
+      received += r.promptTokens;
+      sent += Math.round((r.promptTokens * r.layer.charsBefore) / r.layer.charsAfter);
+    }
+  }
+  const proxy = loaded.session.environment.proxy?.name;
+  return {
+    id: loaded.session.id,
+    startedAt: loaded.session.startedAt,
+    compactor: loaded.session.environment.compactor ?? null,
+    compactionsMs,
+    requests,
+    ...(recordTokens.length ? { recordTokens } : {}),
+    ...(proxy && sent > 0 ? { layer: { proxy, tokensReceived: received, tokensSent: sent } } : {}),
+  };
 }
 
 /**

@@ -44,6 +44,11 @@ export const WorkloadSchema = z.strictObject({
   ),
   /** Apply this profile before the first dispatch. */
   profile: z.optional(z.string()),
+  /**
+   * Planted facts: lines a tool prints during the dispatch that the model must read. With a proxy in the way, a fact
+   * OpenClaw sent and the server never received is named in the dispatch's layer (factsLost).
+   */
+  facts: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(100))),
 });
 export type Workload = z.output<typeof WorkloadSchema>;
 

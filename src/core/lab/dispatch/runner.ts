@@ -233,6 +233,8 @@ async function runLocked(o: RunOptions): Promise<{ session: Session; dispatches:
         requests: out.requests,
         prefillMs: out.prefillMs,
         promptTokensMax: out.promptTokensMax,
+        promptTokensTotal: out.promptTokensTotal,
+        layer: out.layer ? { ...out.layer, toolsInjected: [...out.layer.toolsInjected], factsLost: [...out.layer.factsLost], toolsAltered: [...out.layer.toolsAltered] } : undefined,
       },
       out.output,
     );

@@ -1,4 +1,5 @@
 import type { Evidence } from './evidence.js';
+import type { LayerSummary } from '../layer/diff.js';
 
 /** What one dispatch produced, before the runner adds index, timing and expectations. */
 export interface DispatchOutcome extends Evidence {
@@ -18,6 +19,8 @@ export interface DispatchOutcome extends Evidence {
   readonly requests?: number;
   readonly prefillMs?: number;
   readonly promptTokensMax?: number;
+  readonly promptTokensTotal?: number;
+  readonly layer?: LayerSummary;
 }
 
 /**

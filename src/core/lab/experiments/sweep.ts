@@ -21,7 +21,13 @@ import type { DispatchRecord } from '../records/store.js';
  * knowledge, never a copy of OpenClaw's schema), the verdicts from dispatch records.
  */
 export const SWEEP_KNOBS = ['primaryContext', 'budget', 'compactor', 'compactorContext', 'mode', 'recentTurnsPreserve', 'keepRecentTokens'] as const;
-export type SweepKnob = (typeof SWEEP_KNOBS)[number];
+/**
+ * Knobs a sweep runs only when named (`--knobs transport`): `transport` puts each declared compression proxy between
+ * OpenClaw and the server (the base runs `direct`), with the profile unchanged, so it belongs with no other knob.
+ */
+export const NAMED_ONLY_KNOBS = ['transport'] as const;
+export type SweepKnob = (typeof SWEEP_KNOBS)[number] | (typeof NAMED_ONLY_KNOBS)[number];
+const ALL_KNOBS: readonly string[] = [...SWEEP_KNOBS, ...NAMED_ONLY_KNOBS];
 
 /** The compaction keys a variant pulls to the release default by removing them: OpenClaw then applies its own. */
 type UnsetKey = 'mode' | 'recentTurnsPreserve' | 'keepRecentTokens';
@@ -45,6 +51,8 @@ export interface Variant {
   readonly to: KnobValue;
   /** The base with this one knob changed. */
   readonly target: ProfileTarget;
+  /** transport: the declared proxy this arm's requests go through. */
+  readonly proxy?: string;
   /** The compaction key removed on top of the target's plan (the release default then applies). */
   readonly unset?: UnsetKey;
 }
@@ -69,6 +77,8 @@ export interface PlanOptions {
    * (compactorComparison). The full sweep keeps its one variant per knob.
    */
   readonly compactorGrid?: boolean;
+  /** The declared compression proxies' names (transport knob). */
+  readonly proxies?: readonly string[];
 }
 
 export class SweepUsageError extends Error {}
@@ -77,9 +87,10 @@ export class SweepUsageError extends Error {}
 export function parseKnobs(text: string | undefined): SweepKnob[] | undefined {
   if (text === undefined) return undefined;
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!names.length) throw new SweepUsageError(`--knobs: name at least one of ${SWEEP_KNOBS.join(', ')}`);
-  const bad = names.filter((n) => !(SWEEP_KNOBS as readonly string[]).includes(n));
-  if (bad.length) throw new SweepUsageError(`--knobs: unknown ${bad.join(', ')} (known: ${SWEEP_KNOBS.join(', ')})`);
+  if (!names.length) throw new SweepUsageError(`--knobs: name at least one of ${ALL_KNOBS.join(', ')}`);
+  const bad = names.filter((n) => !ALL_KNOBS.includes(n));
+  if (bad.length) throw new SweepUsageError(`--knobs: unknown ${bad.join(', ')} (known: ${ALL_KNOBS.join(', ')})`);
+  if (names.includes('transport') && names.some((n) => n !== 'transport')) throw new SweepUsageError('--knobs: transport compares proxies under one profile; sweep it alone (--knobs transport)');
   return [...new Set(names)] as SweepKnob[];
 }
 
@@ -119,6 +130,11 @@ export function planVariants(base: ProfileTarget, obs: Observation, knobs: reado
   const skip = (knob: SweepKnob, reason: string) => skipped.push({ knob, reason });
   for (const knob of knobs) {
     switch (knob) {
+      case 'transport': {
+        if (!opts.proxies?.length) skip(knob, 'no compression proxy is declared (machine setting localAiLab.lab.proxies, or --proxies FILE)');
+        for (const name of opts.proxies ?? []) variants.push({ name: `${knob}=${name}`, knob, from: 'direct', to: name, target: { ...base, notes: [] }, proxy: name });
+        break;
+      }
       case 'primaryContext': {
         // Without a context of its own, OpenClaw's LM Studio discovery registers the model's maximum.
         const max = maxContextFor(obs.runtimes.get(base.primary.providerId), base.primary.modelId);
@@ -277,7 +293,63 @@ export interface ArmFigures {
   readonly slowRate: number | null;
   readonly compactions: number;
   readonly tokensInMedian: number | null;
+  /** Median over dispatches of the prompt tokens the server counted (every model request summed; from the wire). */
+  readonly promptTokensMedian?: number | null;
+  /** A proxy arm: what the layer did over the arm's dispatches. */
+  readonly layer?: LayerFigures;
 }
+
+export interface LayerFigures {
+  readonly dispatches: number;
+  /** Dispatches in which a planted fact OpenClaw sent never reached the server. */
+  readonly dispatchesLosingFacts: number;
+  readonly factsLost: readonly string[];
+  readonly linesDropped: number;
+  readonly linesInvented: number;
+  readonly toolsInjected: readonly string[];
+  readonly toolsAltered: readonly string[];
+  readonly olderTurnsRewritten: number;
+}
+
+/** The layer figures of an arm whose dispatches went through a proxy; undefined for a direct arm. */
+export function layerFigures(d: readonly DispatchRecord[]): LayerFigures | undefined {
+  const layered = d.filter((r) => r.layer);
+  if (!layered.length) return undefined;
+  const uniq = (xs: readonly string[]) => [...new Set(xs)];
+  return {
+    dispatches: layered.length,
+    dispatchesLosingFacts: layered.filter((r) => r.layer!.factsLost.length > 0).length,
+    factsLost: uniq(layered.flatMap((r) => r.layer!.factsLost)),
+    linesDropped: layered.reduce((n, r) => n + r.layer!.linesDropped, 0),
+    linesInvented: layered.reduce((n, r) => n + r.layer!.linesInvented, 0),
+    toolsInjected: uniq(layered.flatMap((r) => r.layer!.toolsInjected)),
+    toolsAltered: uniq(layered.flatMap((r) => r.layer!.toolsAltered ?? [])),
+    olderTurnsRewritten: layered.reduce((n, r) => n + r.layer!.olderTurnsRewritten, 0),
+  };
+}
+
+/**
+ * The one-line recommendation for a proxy arm against the direct base: tokens saved as the server counted them
+ * (medians of each dispatch's summed prompt tokens), then what the layer cost the ground truth, then the fix.
+ */
+export function layerRecommendation(base: ArmFigures, arm: ArmFigures): string {
+  const l = arm.layer!;
+  const parts: string[] = [];
+  const a = base.promptTokensMedian;
+  const b = arm.promptTokensMedian;
+  if (a != null && b != null && a > 0) parts.push(b <= a ? `saves ${Math.round((100 * (a - b)) / a)} % of prompt tokens (server-counted median ${fmtInt(a)} → ${fmtInt(b)})` : `costs ${Math.round((100 * (b - a)) / a)} % more prompt tokens (server-counted median ${fmtInt(a)} → ${fmtInt(b)})`);
+  else parts.push('prompt tokens not counted by the server');
+  if (l.dispatchesLosingFacts) parts.push(`loses ${l.factsLost.length === 1 ? `the planted fact "${clip(l.factsLost[0]!)}"` : `${l.factsLost.length} planted facts`} in ${l.dispatchesLosingFacts} of ${l.dispatches}`);
+  if (l.linesInvented) parts.push(`${fmtInt(l.linesInvented)} line${l.linesInvented === 1 ? '' : 's'} the tools never printed`);
+  if (l.toolsInjected.length) parts.push(`injects ${l.toolsInjected.map((t) => `\`${t}\``).join(', ')}`);
+  if (l.olderTurnsRewritten) parts.push(`rewrites older turns in ${l.olderTurnsRewritten} request${l.olderTurnsRewritten === 1 ? '' : 's'} (busts the prompt cache)`);
+  if (!l.dispatchesLosingFacts && !l.linesInvented) parts.push('no planted fact lost, no line invented');
+  const fix = l.dispatchesLosingFacts || l.linesInvented ? (l.toolsAltered.length ? `: protect ${l.toolsAltered.map((t) => `\`${t}\``).join(', ')}` : ': keep tool outputs out of the layer') : '';
+  return parts.join(', ') + fix;
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const clip = (s: string) => (s.length > 60 ? s.slice(0, 57) + '…' : s);
 
 export interface VariantJudgement {
   readonly verdict: Verdict;
@@ -301,6 +373,8 @@ export function armFigures(d: readonly DispatchRecord[], slowRate: number | null
     slowRate,
     compactions: d.reduce((n, r) => n + compactionCount(r), 0),
     tokensInMedian: median(d.flatMap((r) => (r.tokensIn == null ? [] : [r.tokensIn]))),
+    promptTokensMedian: median(d.flatMap((r) => (r.promptTokensTotal == null ? [] : [r.promptTokensTotal]))),
+    ...(layerFigures(d) ? { layer: layerFigures(d) } : {}),
   };
 }
 
@@ -308,6 +382,15 @@ const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`
 
 /** The verdict of one variant against the base (rules in VERDICT_RULES and the README). */
 export function judge(base: readonly DispatchRecord[], variant: readonly DispatchRecord[]): VariantJudgement {
+  const j = judgeTime(base, variant);
+  const b = armFigures(variant, null);
+  if (!b.layer) return j;
+  // A proxy that loses what the tools printed, or adds to it, changed the ground truth: whatever it saves, keep it out.
+  const corrupts = b.layer.dispatchesLosingFacts > 0 || b.layer.linesInvented > 0;
+  return { ...j, ...(corrupts ? { verdict: 'coupled' as const } : {}), note: layerRecommendation(armFigures(base, null), b) + (j.note ? ` (${j.note})` : '') };
+}
+
+function judgeTime(base: readonly DispatchRecord[], variant: readonly DispatchRecord[]): VariantJudgement {
   if (!base.length || !variant.length) return { verdict: 'no clear effect', deltaMedian: null, note: 'no dispatches to compare' };
   const a = armFigures(base, null);
   const b = armFigures(variant, null);
@@ -364,16 +447,35 @@ export function sweepCells(r: SweepRow): string[] {
   ];
 }
 
+/** A transport sweep's extra columns: the server's prompt tokens, the planted facts lost, the lines invented. */
+export const LAYER_TABLE_HEAD = ['prompt tokens (server)', 'facts lost', 'lines invented'];
+const isLayered = (rows: readonly SweepRow[]) => rows.some((r) => r.knob === 'transport');
+export const sweepHead = (rows: readonly SweepRow[]): string[] => (isLayered(rows) ? [...SWEEP_TABLE_HEAD, ...LAYER_TABLE_HEAD] : SWEEP_TABLE_HEAD);
+
+/** The layer cells of a row in a transport sweep (the base is the direct arm). */
+export function layerCells(r: SweepRow, base: SweepRow | undefined): string[] {
+  const t = r.figures.promptTokensMedian;
+  const a = base?.figures.promptTokensMedian;
+  const tokens = t == null ? '—' : r.knob && a ? `${fmtInt(t)} (${t <= a ? '−' : '+'}${Math.round((100 * Math.abs(a - t)) / a)} %)` : fmtInt(t);
+  const l = r.figures.layer;
+  if (!l) return [tokens, r.knob ? '—' : '0 (direct)', r.knob ? '—' : '0 (direct)'];
+  return [tokens, l.dispatchesLosingFacts ? `${l.dispatchesLosingFacts} of ${l.dispatches}: ${l.factsLost.map(clip).join('; ')}` : `0 of ${l.dispatches}`, String(l.linesInvented)];
+}
+
+const rowCells = (rows: readonly SweepRow[]) => (r: SweepRow) => (isLayered(rows) ? [...sweepCells(r), ...layerCells(r, rows[0])] : sweepCells(r));
+
 /** The table as aligned text lines for a terminal. */
 export function sweepTableLines(rows: readonly SweepRow[]): string[] {
-  const cells = [SWEEP_TABLE_HEAD, ...rows.map(sweepCells)];
-  const widths = SWEEP_TABLE_HEAD.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  const head = sweepHead(rows);
+  const cells = [head, ...rows.map(rowCells(rows))];
+  const widths = head.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   return cells.map((c) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
 /** The table as Markdown, the operators' notebook format. */
 export function sweepMarkdown(rows: readonly SweepRow[]): string {
-  const lines = [`| ${SWEEP_TABLE_HEAD.join(' | ')} |`, `|${SWEEP_TABLE_HEAD.map((_, i) => (i < 2 || i === 6 ? '---' : '---:')).join('|')}|`];
-  for (const r of rows) lines.push(`| ${sweepCells(r).join(' | ')} |`);
+  const head = sweepHead(rows);
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 || i === 6 || i === 8 ? '---' : '---:')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${rowCells(rows)(r).join(' | ')} |`);
   return lines.join('\n') + '\n';
 }

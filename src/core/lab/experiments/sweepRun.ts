@@ -1,6 +1,7 @@
 import os from 'node:os';
 import * as z from 'zod/mini';
 import { armFigures, judge, planArm, type KnobValue, type SweepPlan, type SweepRow, type Variant } from './sweep.js';
+import { proxyNamed } from '../layer/proxy.js';
 import { runLab, type LabRunOptions } from '../session.js';
 import { summarizeSession } from '../summary.js';
 import type { RunOptions } from '../dispatch/runner.js';
@@ -39,17 +40,34 @@ export interface SweepOutcome {
 type SweepArm = Arm & ArmSpec;
 type ArmRun = { session: Session; dispatches: DispatchRecord[] };
 
-/** The base first (it must apply: without it there is nothing to compare), then each variant (skipped when it does not apply). */
-export function sweepArms(plan: SweepPlan): SweepArm[] {
+/**
+ * The base first (it must apply: without it there is nothing to compare), then each variant (skipped when it does not
+ * apply). A transport sweep (every variant a proxy, the profile the same) is interleaved instead — base, each proxy,
+ * base, each proxy, … one dispatch each, `rounds` times — so a drift of the machine falls on every arm alike; only
+ * the first arm applies the base.
+ */
+export function sweepArms(plan: SweepPlan, rounds = 1): (SweepArm & { round?: number })[] {
+  if (isTransportSweep(plan)) {
+    const arms: (SweepArm & { round: number })[] = [];
+    for (let k = 0; k < rounds; k++) {
+      arms.push(k === 0 ? { name: 'base', round: k, required: true, plan: (now) => planArm(plan.base, now.observation) } : { name: 'base', round: k, required: true });
+      for (const v of plan.variants) arms.push({ name: v.name, variant: v, round: k });
+    }
+    return arms;
+  }
   return [
     { name: 'base', required: true, plan: (now) => planArm(plan.base, now.observation) },
     ...plan.variants.map((v) => ({ name: v.name, variant: v, plan: (now: CheckedFile) => planArm(v.target, now.observation, v.unset) })),
   ];
 }
 
-/** The driver's outcomes as the sweep's table and record read them. */
+export const isTransportSweep = (plan: SweepPlan): boolean => plan.variants.length > 0 && plan.variants.every((v) => v.knob === 'transport');
+
+/** The driver's outcomes as the sweep's table and record read them (an interleaved arm's last round holds its session). */
 export function armResults(outcomes: readonly ArmOutcome<SweepArm, ArmRun>[]): ArmResult[] {
-  return outcomes.map((o) => ({ arm: { name: o.arm.name, ...(o.arm.variant ? { variant: o.arm.variant } : {}) }, ...(o.result ? { session: o.result.session } : {}), dispatches: o.result?.dispatches ?? [], ...(o.error ? { error: o.error } : {}) }));
+  const last = new Map<string, ArmOutcome<SweepArm, ArmRun>>();
+  for (const o of outcomes) if (o.result || !last.has(o.arm.name) || !last.get(o.arm.name)!.result) last.set(o.arm.name, o);
+  return [...last.values()].map((o) => ({ arm: { name: o.arm.name, ...(o.arm.variant ? { variant: o.arm.variant } : {}) }, ...(o.result ? { session: o.result.session } : {}), dispatches: o.result?.dispatches ?? [], ...(o.error ? { error: o.error } : {}) }));
 }
 
 export interface SweepRunOptions extends Pick<LabRunOptions, 'env' | 'workload' | 'prompt' | 'n' | 'root' | 'cwd' | 'signal'> {
@@ -77,11 +95,15 @@ export async function runSweep(o: SweepRunOptions): Promise<{ id: string; outcom
     o.onRecord?.(r);
   };
   record('running', []);
-  const out = await runExperiment<SweepArm, ArmRun>({
+  const interleaved = isTransportSweep(plan);
+  // Each arm's session so far (interleaved: continued round after round, a fresh proxy each round).
+  const sessions = new Map<string, ArmRun>();
+  const proxyOf = (v?: Variant) => (v?.proxy ? proxyNamed(o.env.proxies ?? [], v.proxy) : undefined);
+  const out = await runExperiment<SweepArm & { round?: number }, ArmRun>({
     env: o.env,
     first: o.first,
     what: 'the sweep',
-    arms: sweepArms(plan),
+    arms: sweepArms(plan, interleaved ? n : 1),
     signal: o.signal,
     report: o.report,
     deps: o.deps,
@@ -89,13 +111,15 @@ export async function runSweep(o: SweepRunOptions): Promise<{ id: string; outcom
     onArmDone: (so) => record('running', armResults(so)),
     run:
       o.runArm ??
-      ((arm, now, signal) =>
-        runLab({
+      (async (arm, now, signal) => {
+        const before = interleaved ? sessions.get(arm.name) : undefined;
+        const proxy = proxyOf(arm.variant);
+        const r = await runLab({
           env: o.env,
           look: now,
           workload,
           prompt: o.prompt,
-          n,
+          n: interleaved ? 1 : n,
           root,
           cwd: o.cwd,
           signal,
@@ -104,7 +128,12 @@ export async function runSweep(o: SweepRunOptions): Promise<{ id: string; outcom
           note: `sweep ${id}: ${arm.name}`,
           onStart: o.report?.dispatchStart,
           onDispatch: o.report?.dispatchEnd,
-        })),
+          ...(proxy ? { proxy } : {}),
+          ...(before ? { resume: { ...before.session, repeats: (arm.round ?? 0) + 1 } } : {}),
+        });
+        sessions.set(arm.name, r);
+        return r;
+      }),
   });
   const arms = armResults(out.arms);
   record(out.status, arms);

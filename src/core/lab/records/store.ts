@@ -63,6 +63,24 @@ export const DispatchRecordSchema = z.looseObject({
   requests: opt(z.number()),
   prefillMs: opt(z.number()),
   promptTokensMax: opt(z.number()),
+  /** Prompt tokens of every model request of the dispatch, as the server counted them (the wire's server side). */
+  promptTokensTotal: opt(z.number()),
+  /** With a proxy between OpenClaw and the server: what the layer did, summed (layer/diff.ts summarizeLayer). */
+  layer: opt(
+    z.looseObject({
+      tokensSaved: z.nullable(z.number()),
+      linesDropped: z.number(),
+      linesInvented: z.number(),
+      reordered: z.number(),
+      toolsInjected: z.array(z.string()),
+      olderTurnsRewritten: z.number(),
+      markerLines: z.number(),
+      factsLost: z.array(z.string()),
+      toolsAltered: opt(z.array(z.string())),
+      requestsBefore: z.number(),
+      requestsAfter: z.number(),
+    }),
+  ),
 });
 export type DispatchRecord = z.infer<typeof DispatchRecordSchema>;
 
@@ -81,6 +99,8 @@ export const EnvironmentSchema = z.looseObject({
   /** What the installed release's math predicts for the model under test (the hover's code): where compaction fires. */
   /** The session was recorded on the wire (runs/<id>/wire.jsonl); what the wire could not see, in words. */
   wire: opt(z.looseObject({ recorded: z.boolean(), notes: z.array(z.string()) })),
+  /** The compression proxy the session's requests went through (a declared proxy, started fresh for the session). */
+  proxy: opt(z.looseObject({ name: z.string(), command: z.array(z.string()) })),
   compactionThreshold: opt(
     z.looseObject({ model: z.string(), contextTokens: z.number(), reserveTokens: z.number(), compactAt: z.number(), memoryFlushAt: z.number(), formula: z.string() }),
   ),

@@ -1,7 +1,7 @@
 import { summarizeSession } from '../summary.js';
 import type { DispatchRecord } from '../records/store.js';
 import type { SweepRecord } from '../experiments/sweepRun.js';
-import { armFigures, judge, sweepCells, SWEEP_TABLE_HEAD, type SweepKnob, type SweepRow } from '../experiments/sweep.js';
+import { armFigures, judge, layerCells, LAYER_TABLE_HEAD, sweepCells, SWEEP_TABLE_HEAD, type SweepKnob, type SweepRow } from '../experiments/sweep.js';
 
 /**
  * A sweep in the Lab panel: one grouped comparison of its sessions, base first, and one line per variant
@@ -50,11 +50,14 @@ export function sweepComparison(record: SweepRecord, dispatchesOf: (sessionId: s
   const sessionIds = ran.map((a) => a.session!);
   const labels = ran.map((a) => (a.knob === null ? `base · ${record.base}` : a.name));
   const head = (i: number) => SWEEP_TABLE_HEAD[i]!.replace(/ s \(95 % CI\)$/, '');
+  const layered = rows.some((r) => r.knob === 'transport');
+  // A transport sweep's lines also carry the layer's columns (tokens the server counted, facts lost, lines invented).
+  const layerText = (r: SweepRow) => (layered ? layerCells(r, rows[0]).map((c, i) => ` · ${LAYER_TABLE_HEAD[i]} ${c}`).join('') : '');
   const differences = rows.slice(1).map((r) => {
     const c = sweepCells(r);
     return {
       label: `${r.name} (${c[1]})`,
-      value: r.error ? `not run: ${r.error}` : `${r.judgement?.verdict ?? '—'} · ${head(2)} ${c[2]} s · ${head(3)} ${c[3]} · ${head(4)} ${c[4]} · ${head(5)} ${c[5]}${r.judgement?.note ? ` · ${r.judgement.note}` : ''}`,
+      value: r.error ? `not run: ${r.error}` : `${r.judgement?.verdict ?? '—'} · ${head(2)} ${c[2]} s · ${head(3)} ${c[3]} · ${head(4)} ${c[4]} · ${head(5)} ${c[5]}${layerText(r)}${r.judgement?.note ? ` · ${r.judgement.note}` : ''}`,
     };
   });
   return {
@@ -62,6 +65,6 @@ export function sweepComparison(record: SweepRecord, dispatchesOf: (sessionId: s
     sessionIds,
     labels,
     rows,
-    differences: [{ label: 'base', value: `${record.base}, first in the comparison` }, ...differences],
+    differences: [{ label: 'base', value: `${record.base}, first in the comparison${layered ? ` · direct (no proxy)${layerText(rows[0]!)}` : ''}` }, ...differences],
   };
 }

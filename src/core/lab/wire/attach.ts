@@ -11,6 +11,8 @@ import { openWireLog, type WireRecord } from './schema.js';
 import { startSampler, type Sampler } from '../timeline/sampler.js';
 import { appendTelemetry, type TelemetryRecord } from '../timeline/telemetry.js';
 import { writeBodies, type KeptBodies } from './bodies.js';
+import { startProxy, type ProxyDecl, type RunningProxy } from '../layer/proxy.js';
+import { diffRequest, summarizeLayer, type LayerRequestDiff, type LayerSummary } from '../layer/diff.js';
 
 /**
  * The wire attached to one lab session: a recorder in front of each model server the dispatch uses, the
@@ -44,7 +46,17 @@ export interface WireOptions {
   /** The user opted in to keeping request and response bodies (redacted) in runs/<id>/bodies/. */
   readonly bodies?: boolean;
   readonly lmStudioToken?: string;
+  /**
+   * A compression proxy between the dispatcher and the target's server, started fresh for this session: the requests
+   * go dispatcher → recorder ('sent') → proxy → recorder → server, and each request's layer diff is read from the two.
+   */
+  readonly proxy?: ProxyDecl;
+  /** Lines the model must read (the workload's planted facts): one the layer drops is named in the dispatch's layer. */
+  readonly facts?: readonly string[];
+  readonly signal?: AbortSignal;
 }
+
+const LAYER_APIS = new Set(['chat', 'responses']);
 
 /**
  * Runs a few streamed exchanges through a throwaway recorder in front of a loopback server of our own, so the
@@ -102,29 +114,57 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
   let current: number | null = null;
   let seq = 0;
   const recorders = new Map<string, Recorder>();
+  // With a proxy, each request body is held in memory until its dispatch's layer diff is read, then dropped.
+  const requestBodies = new Map<number, Buffer | null>();
+  const keepBodies = (seq: number, request: Buffer | null, response: Buffer | null) => {
+    if (o.proxy) requestBodies.set(seq, request);
+    if (o.bodies) bodies.push({ seq, request, response });
+  };
+  const recorderFor = (upstream: string, side?: 'sent') =>
+    startRecorder({
+      upstream,
+      dispatch: () => current,
+      nextSeq: () => seq++,
+      onRecord: (raw) => {
+        const rec = side ? { ...raw, side } : raw;
+        records.push(rec);
+        pending.push(rec);
+      },
+      onError: (err) => failures.set(current, (err as Error).message),
+      ...(o.bodies || o.proxy ? { onBodies: keepBodies } : {}),
+    });
   const start = async (upstream: string) => {
     let r = recorders.get(upstream);
     if (!r) {
-      r = await startRecorder({
-        upstream,
-        dispatch: () => current,
-        nextSeq: () => seq++,
-        onRecord: (rec) => {
-          records.push(rec);
-          pending.push(rec);
-        },
-        onError: (err) => failures.set(current, (err as Error).message),
-        ...(o.bodies ? { onBodies: (seq: number, request: Buffer | null, response: Buffer | null) => void bodies.push({ seq, request, response }) } : {}),
-      });
+      r = await recorderFor(upstream);
       recorders.set(upstream, r);
     }
     return r;
+  };
+  // The proxy's chain for the target's server: the dispatcher reaches `front` ('sent'), which forwards to the proxy,
+  // which forwards to the server's own recorder. Other servers keep their one recorder.
+  const layered = o.proxy ? originOf(o.target.baseUrl) : undefined;
+  const layerPath = new URL(o.target.baseUrl).pathname.replace(/\/+$/, '');
+  let proxy: RunningProxy | undefined;
+  let front: Recorder | undefined;
+  const entry = async (upstream: string): Promise<Recorder> => {
+    const server = await start(upstream);
+    if (upstream !== layered || !o.proxy) return server;
+    if (!front) {
+      proxy = await startProxy(o.proxy, server.url + layerPath, { signal: o.signal });
+      front = await recorderFor(proxy.url, 'sent');
+      notes.push(`requests went through the proxy ${o.proxy.name} (started for this session: ${o.proxy.command.join(' ')}); figures are the server's side, the layer diff compares both sides`);
+    }
+    return front;
   };
   let disposeCopy = () => {};
   let sampler: Sampler | undefined;
   const closeAll = async () => {
     await sampler?.close();
+    await front?.close();
+    await proxy?.stop();
     await Promise.all([...recorders.values()].map((r) => r.close()));
+    requestBodies.clear();
     flush();
     await log.close();
     disposeCopy();
@@ -144,7 +184,7 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
     if (o.workload.dispatcher === 'openai') {
       const upstream = originOf(o.target.baseUrl);
       if (upstream) {
-        const r = await start(upstream);
+        const r = await entry(upstream);
         baseUrl = r.url + new URL(o.target.baseUrl).pathname.replace(/\/+$/, '');
         for (const p of o.look.observation.model.providers) if (p.baseUrl && originOf(p.baseUrl) === upstream) providersAt.set(r.upstream, [...(providersAt.get(r.upstream) ?? []), p.id]);
       }
@@ -154,11 +194,14 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
     } else {
       // First the servers (one recorder each), then the copy that points every local provider at its recorder.
       const dryRun = wiredConfigText(o.look.read.doc, (_id, upstream) => upstream);
+      const entries = new Map<string, Recorder>();
       for (const [id, upstream] of dryRun.upstreams) {
-        const r = await start(upstream);
-        providersAt.set(r.upstream, [...(providersAt.get(r.upstream) ?? []), id]);
+        const r = await entry(upstream);
+        entries.set(upstream, r);
+        providersAt.set(upstream, [...(providersAt.get(upstream) ?? []), id]);
       }
-      const wired = wiredConfigText(o.look.read.doc, (_id, upstream) => recorders.get(upstream)!.url);
+      if (layered && !front) throw new Error(`no provider of the config reaches ${layered}, where the proxy ${o.proxy!.name} was to sit`);
+      const wired = wiredConfigText(o.look.read.doc, (_id, upstream) => entries.get(upstream)!.url);
       for (const n of wired.notWired) notes.push(`provider ${n.provider}: not recorded (${n.why})`);
       const copy = writePrivateConfig(o.look.file, wired.text);
       config = { file: copy.file, env: copy.env };
@@ -199,14 +242,63 @@ export async function openWire(o: WireOptions): Promise<WireSession> {
           await d.prepare?.();
         },
         collect: async (index: number, outcome: DispatchOutcome, signal: AbortSignal): Promise<Partial<DispatchOutcome>> => {
+          const layer = o.proxy ? readLayer(index) : undefined;
           flush();
           const more: Partial<DispatchOutcome> = d.collect ? await d.collect(index, outcome, signal).catch(() => ({})) : {};
           const ev = wireEvidence(records.filter((r) => r.dispatch === index), ref);
           const runtime = (more.compactions ?? outcome.compactions ?? []) as readonly CompactionRecord[];
-          return { ...more, requests: ev.requests, prefillMs: ev.prefillMs ?? undefined, promptTokensMax: ev.promptTokensMax ?? undefined, compactions: withWireSummaries(runtime, ev.summaries) };
+          return {
+            ...more,
+            requests: ev.requests,
+            prefillMs: ev.prefillMs ?? undefined,
+            promptTokensMax: ev.promptTokensMax ?? undefined,
+            promptTokensTotal: ev.promptTokensTotal ?? undefined,
+            compactions: withWireSummaries(runtime, ev.summaries),
+            ...(layer ? { layer } : {}),
+          };
         },
       },
     );
     return wrapped;
+  }
+
+  /**
+   * The layer diff of each server-side request of dispatch `index` against the request OpenClaw sent that it came
+   * from — the last 'sent' request to arrive before it (dispatchers send model requests one at a time; a request the
+   * proxy answered itself has none after it, a retrieve round trip adds one) — put on the server-side record before
+   * it is written; the bodies are then dropped.
+   */
+  function readLayer(index: number): LayerSummary {
+    const mine = records.filter((r) => r.dispatch === index && LAYER_APIS.has(r.api)).sort((a, b) => a.seq - b.seq);
+    const sent = mine.filter((r) => r.side === 'sent');
+    const got = mine.filter((r) => r.side !== 'sent');
+    const json = (s: number | undefined) => {
+      const b = s === undefined ? undefined : requestBodies.get(s);
+      if (!b) return undefined;
+      try {
+        return JSON.parse(b.toString('utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    };
+    const diffs: { diff: LayerRequestDiff; promptTokens: number | null }[] = [];
+    let previous: { before: unknown; after: unknown } | undefined;
+    for (const g of got) {
+      const s = [...sent].reverse().find((x) => x.seq < g.seq);
+      const before = json(s?.seq);
+      const after = json(g.seq);
+      if (before === undefined || after === undefined) continue;
+      const diff = diffRequest(before, after, { previous, facts: o.facts });
+      previous = { before, after };
+      diffs.push({ diff, promptTokens: g.promptTokens });
+      const { inventedExamples: _i, droppedExamples: _d, byTool: _b, toolOutputsChanged: _t, ...kept } = diff;
+      const annotated = { ...g, layer: { sentSeq: s?.seq ?? null, ...kept, toolsInjected: [...kept.toolsInjected], factsLost: [...kept.factsLost] } };
+      for (const list of [records, pending]) {
+        const i = list.indexOf(g);
+        if (i >= 0) list[i] = annotated;
+      }
+    }
+    for (const r of mine) requestBodies.delete(r.seq);
+    return summarizeLayer(diffs, sent.length, got.length);
   }
 }

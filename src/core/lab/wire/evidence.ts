@@ -10,7 +10,7 @@ import type { WireRecord } from './schema.js';
 const MODEL_APIS = new Set(['chat', 'responses', 'completions', 'ollama-chat', 'ollama-generate', 'lmstudio-chat']);
 
 /** A request to a model (not a load, a listing or a summary). */
-export const isModelRequest = (r: WireRecord): boolean => MODEL_APIS.has(r.api);
+export const isModelRequest = (r: WireRecord): boolean => MODEL_APIS.has(r.api) && r.side !== 'sent';
 
 export interface WireSummary {
   /** `provider/model` as the config names it (the provider whose server the summary went to). */
@@ -26,6 +26,8 @@ export interface WireEvidence {
   readonly prefillMs: number | null;
   /** The largest prompt a request sent, as the server counted it. */
   readonly promptTokensMax: number | null;
+  /** Every model request's prompt, as the server counted it, summed. */
+  readonly promptTokensTotal: number | null;
   /** Compaction summary requests, in arrival order. */
   readonly summaries: readonly WireSummary[];
 }
@@ -41,6 +43,7 @@ export function wireEvidence(records: readonly WireRecord[], ref: ModelRef): Wir
     requests: model.length,
     prefillMs: prefills.length ? prefills.reduce((a, b) => a + b, 0) : null,
     promptTokensMax: prompts.length ? Math.max(...prompts) : null,
+    promptTokensTotal: prompts.length ? prompts.reduce((a, b) => a + b, 0) : null,
     summaries: model.filter((r) => r.summary).map((r) => ({ model: ref(r.upstream, r.model), startedAt: r.startedAt, durationMs: r.endMs })),
   };
 }

@@ -78,6 +78,13 @@ export const WireRecordSchema = z.looseObject({
   summary: z.boolean(),
   /** Index of the first message that differs from the previous request of the same dispatch; null for the first. */
   firstChangedMessage: z.nullable(z.int()),
+  /**
+   * With a proxy: 'sent' marks the recorder between OpenClaw and the proxy (what OpenClaw sent); records without it
+   * are what the server received. Evidence is read from the server's side only.
+   */
+  side: z.optional(z.literal('sent')),
+  /** On a server-side record with a proxy: what the layer changed in this request (layer/diff.ts, examples omitted). */
+  layer: z.optional(z.looseObject({ sentSeq: z.nullable(z.int()), messagesChanged: z.number(), linesDropped: z.number(), linesInvented: z.number(), linesFused: z.number(), linesReordered: z.number(), markerLines: z.number(), toolsInjected: z.array(z.string()), olderTurnsRewritten: z.boolean(), factsLost: z.array(z.string()), charsBefore: z.number(), charsAfter: z.number() })),
   /** OpenClaw's pre-compaction memory-flush turn (asked of the primary before a compaction). */
   memoryFlush: opt(z.boolean()),
   /** Server-measured phases: llama.cpp `timings`, Ollama `*_duration`, LM Studio `stats`. */
