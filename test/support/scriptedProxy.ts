@@ -25,7 +25,7 @@ import type { AddressInfo } from 'node:net';
  *   for Headroom's ONNX text compressor).
  * - `--lossless`: no line is dropped or reordered; only trailing whitespace is trimmed and no marker is added (chosen).
  * - `--no-ccr-marker`: no `Retrieve more: hash=` text (the log/list count lines stay, without it).
- * - `fuse` (library only, headroom#3545): the first two kept grep matches become one false pair, the first match's
+ * - `fuse` (library option; LAL_SCRIPTED_PROXY_FUSE=1 for the executable; headroom#3545): the first two kept grep matches become one false pair, the first match's
  *   path:line with the second's content (the first's own line is gone), in lossless mode too.
  * - a `headroom_retrieve` tool is injected into every request's `tools` unless --lossless or --no-ccr-inject-tool.
  * - `token` mode shortens assistant texts longer than LONG_ASSISTANT chars outside the recent window (older turns
@@ -429,9 +429,10 @@ export async function startScriptedProxy(o: ScriptedProxyOptions): Promise<Scrip
 }
 
 // As an executable: `node out/test/support/scriptedProxy.js proxy --port P --openai-api-url URL [flags]`; prints the
-// port it listens on (useful with --port 0) and runs until killed.
+// port it listens on (useful with --port 0) and runs until killed. `fuse` comes from the environment
+// (LAL_SCRIPTED_PROXY_FUSE=1, a declared proxy's `env`), so the argv stays the real proxy's.
 if (/scriptedProxy\.js$/.test(process.argv[1] ?? '')) {
-  startScriptedProxy({ argv: process.argv.slice(2) }).then(
+  startScriptedProxy({ argv: process.argv.slice(2), fuse: process.env.LAL_SCRIPTED_PROXY_FUSE === '1' }).then(
     (p) => {
       process.stdout.write(`${p.port}\n`);
       const stop = () => void p.close().then(() => process.exit(0));
