@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../support/cli.js';
+import { keepProbeFixture } from '../support/probeFixtures.js';
 import { startFidelityModel, type FidelityModel } from '../support/fidelityModel.js';
 
 const open: FidelityModel[] = [];
@@ -33,6 +34,7 @@ describe('probe tool-fidelity on the command line (no OpenClaw needed)', () => {
     assert.equal(out.kind, 'tool-fidelity');
     assert.deepEqual(out.result.arms.map((a: { name: string; factsLost: string[] }) => [a.name, a.factsLost]), [['direct', []], ['hr-defaults', ['grep', 'ls']], ['hr-safe', []]]);
     assert.ok(fs.existsSync(out.record));
+    keepProbeFixture(path.dirname(path.dirname(out.record)), 'tool-fidelity-scripted-proxy');
     const safe = await runCli(['probe', 'tool-fidelity', ...t.args, '--proxy', 'hr-safe'], { cwd: t.dir });
     assert.equal(safe.status, 0, safe.stderr);
     assert.match(safe.stdout, /^verdict: every planted fact reached the server in all 2 arms, nothing invented$/m);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { diffToolOutput } from '../../src/core/lab/layer/diff.js';
 import type { ProxyDecl } from '../../src/core/lab/layer/proxy.js';
-import { fidelityGood, fidelityPlan, runToolFidelity, selectProxies, toolFidelityLines, toolFidelitySummary, toolFidelityView, ToolFidelityPlanError, type ToolFidelityRecord, type ToolFidelityResult } from '../../src/core/lab/probes/toolFidelity.js';
+import { fidelityGood, fidelityPlan, toolFidelityProbe, ToolFidelityRecordSchema, runToolFidelity, selectProxies, toolFidelityLines, toolFidelitySummary, toolFidelityView, ToolFidelityPlanError, type ToolFidelityRecord, type ToolFidelityResult } from '../../src/core/lab/probes/toolFidelity.js';
 import { FIDELITY_QUESTIONS, PLANTED_FACTS } from '../../src/core/lab/probes/toolFidelityPlan.js';
 import { ProbeViewSchema } from '../../src/core/lab/view/probeView.js';
 import { startFidelityModel, type FidelityModel } from '../support/fidelityModel.js';
@@ -141,5 +141,16 @@ describe('probe tool-fidelity: arms and plan', () => {
     assert.match(lines[1]!, /^arms: direct, hr/);
     assert.ok(lines.some((l) => /^fact grep: .* prints 200 lines/.test(l)));
     assert.ok(lines.some((l) => /^question grep-none \(honest answer: no match\)/.test(l)));
+  });
+});
+
+describe('probe tool-fidelity: the record a command-line run wrote (test/fixtures/probes)', () => {
+  it('reads as a tool-fidelity record and draws: the defaults arm loses grep and ls at a fraction of the direct tokens; the safe arm loses nothing', () => {
+    const rec = ToolFidelityRecordSchema.parse(JSON.parse(fs.readFileSync(path.resolve('test/fixtures/probes/tool-fidelity-scripted-proxy.json'), 'utf8')));
+    const v = toolFidelityProbe.view(rec);
+    assert.ok(ProbeViewSchema.safeParse(v).success);
+    assert.equal(toolFidelityProbe.good(rec), false);
+    assert.deepEqual(v.table.rows.map((r) => [r.cells[0], r.cells[1], r.tone]), [['direct', '4/4', 'good'], ['hr-defaults', '2/4 (lost: grep, ls)', 'bad'], ['hr-safe', '4/4', 'good']]);
+    assert.match(v.table.rows[1]!.cells[5]!, /^8\d %$/, 'the scripted proxy saves most of the prompt, as compression.md measured Headroom (−87 %)');
   });
 });
