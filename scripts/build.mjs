@@ -76,7 +76,7 @@ function benchEntries(dir) {
 
 if (args.has('--tests')) {
   fs.rmSync('out', { recursive: true, force: true });
-  const support = ['test/support/runIntegration.ts', 'test/support/demo.ts', 'test/support/writeSchemas.ts', 'test/support/serverProcess.ts'].filter((f) => fs.existsSync(f));
+  const support = ['test/support/runIntegration.ts', 'test/support/demo.ts', 'test/support/writeSchemas.ts', 'test/support/serverProcess.ts', 'test/support/scriptedProxy.ts'].filter((f) => fs.existsSync(f));
   // Launched as an executable by @vscode/test-electron.
   targets.push({
     ...common,

@@ -264,6 +264,21 @@ export const COMMANDS: readonly Command[] = [
     run: async (o) => (await probeCli()).probeFill(o),
   }),
   command({
+    path: ['probe', 'tool-fidelity'],
+    summary: 'Compression fidelity: planted facts in tool outputs asked directly and through each declared proxy (facts lost, lines invented, tokens and prefill saved)',
+    usage:
+      'probe tool-fidelity [--proxies FILE] [--proxy NAME[,NAME…]]… [--model P/M | --base-url URL --model ID] [--profile P [--profiles FILE] [--keep-profile]] [--agent ID] [--dir DIR] [--config PATH] [--openclaw PATH] [--timeout SECONDS] [--allow-hosted] [--dry-run] [--json]',
+    options: { ...PROBE_OPTIONS, ...shared('profile', 'profiles', 'keep-profile', 'dir', 'dry-run', 'proxies'), proxy: { type: 'string', multiple: true }, model: { type: 'string' }, 'base-url': { type: 'string' } },
+    docs: {
+      proxy: { value: 'NAME', about: 'the declared proxies to put in front of the server, one fresh arm each (repeatable or comma-separated; default: every declared one)' },
+      model: { value: 'P/M', about: "the model to ask (default: the config's primary); with --base-url, the model id the server knows" },
+      'base-url': { value: 'URL', about: "the server's OpenAI-compatible base URL, e.g. http://127.0.0.1:1234/v1 (default: the model's provider in openclaw.json)" },
+      timeout: { value: 'SECONDS', about: 'per question (default 300)' },
+      'dry-run': { about: 'print the arms, the planted facts and the questions, and run nothing' },
+    },
+    run: async (o) => (await probeCli()).probeToolFidelity(o),
+  }),
+  command({
     path: ['rules'],
     summary: 'List the rules, each with its severity and one line',
     usage: 'rules [--json]',

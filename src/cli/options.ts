@@ -8,9 +8,9 @@ import type { ParseArgsConfig } from 'node:util';
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 export type OptionSpec = OptionSpecs[string];
 
-/** What parseArgs (strict, no defaults, no `multiple`) gives for these specs. */
+/** What parseArgs (strict, no defaults) gives for these specs: a list for a `multiple` one (a repeatable flag). */
 export type OptionValues<O extends OptionSpecs> = {
-  -readonly [K in keyof O]?: O[K]['type'] extends 'string' ? string : O[K]['type'] extends 'boolean' ? boolean : string | boolean;
+  -readonly [K in keyof O]?: O[K] extends { multiple: true } ? string[] : O[K]['type'] extends 'string' ? string : O[K]['type'] extends 'boolean' ? boolean : string | boolean;
 };
 
 /** Options more than one command takes: the same name always means the same thing. */

@@ -271,3 +271,48 @@ export async function probeFill(o: WireProbeArgs & { 'max-turns'?: string; step?
     good: fillGood,
   });
 }
+
+/** `probe tool-fidelity`: planted facts in tool outputs, direct and through each declared compression proxy (README, "Compression-fidelity probe"). */
+export async function probeToolFidelity(o: WireProbeArgs & { proxies?: string; proxy?: string[]; model?: string; 'base-url'?: string }): Promise<number> {
+  const fid = await import('../core/lab/probes/toolFidelity.js');
+  const timeoutS = integerOption('--timeout', o.timeout, { max: MAX_TIMEOUT_SECONDS, fallback: 300, what: 'a number of seconds' });
+  const names = o.proxy?.flatMap((p) => p.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (o.proxy && !names?.length) throw new UsageError('--proxy: give one or more declared proxy names');
+  const baseUrl = o['base-url'];
+  if (baseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new UsageError(`--base-url: "${baseUrl}" is not an http(s) URL`);
+  if (baseUrl !== undefined && !o.model) throw new UsageError('--base-url needs --model (the model id the server knows)');
+  if (baseUrl === undefined && o.model !== undefined && !/^[^/\s]+\/\S+$/.test(o.model)) throw new UsageError(`--model: "${o.model}" is not a "provider/model" reference (or give --base-url with the server's model id)`);
+  const env = cliLabEnv(o);
+  let proxies;
+  try {
+    proxies = fid.selectProxies(env.proxies ?? [], names);
+  } catch (err) {
+    if (err instanceof fid.ToolFidelityPlanError) throw new UsageError(err.message);
+    throw err;
+  }
+  const options = { proxyNames: names, ...(o.model ? { model: o.model } : {}), ...(baseUrl ? { baseUrl } : {}) };
+  if (o['dry-run']) {
+    const now = await dryRunLook(o);
+    let target;
+    try {
+      target = fid.fidelityTarget(now.observation, options, env.allowHosted);
+    } catch (err) {
+      if (err instanceof fid.ToolFidelityPlanError || err instanceof LabPreflightError) throw new UsageError(err.message);
+      throw err;
+    }
+    const lines = fid.fidelityPlan(target, proxies);
+    if (o.json) console.log(JSON.stringify({ dryRun: true, plan: lines }, null, 2));
+    else for (const l of lines) console.log(l);
+    return 0;
+  }
+  return wireProbeCommand(o, {
+    kind: 'tool-fidelity',
+    cancelling: 'cancelling: the question in flight is stopped, the proxy stopped',
+    timeoutS,
+    run: (common) => fid.runToolFidelityProbe({ ...common, ...options }),
+    usage: (err) => err instanceof fid.ToolFidelityPlanError,
+    read: fid.readToolFidelityRecord,
+    lines: fid.toolFidelityLines,
+    good: fid.toolFidelityGood,
+  });
+}

@@ -195,6 +195,7 @@ export const COMMANDS = {
   'localAiLab.probePrefixStability': def({ args: z.tuple([z.optional(WireProbeOptions)]), trusted: true, run: (s, opts) => s.probes.wire('prefix-stability', opts) }),
   'localAiLab.probeTools': def({ args: z.tuple([z.optional(WireProbeOptions)]), trusted: true, run: (s, opts) => s.probes.wire('tools', opts) }),
   'localAiLab.probeFill': def({ args: z.tuple([z.optional(WireProbeOptions)]), trusted: true, run: (s, opts) => s.probes.wire('fill', opts) }),
+  'localAiLab.probeCompressionFidelity': def({ args: z.tuple([z.optional(WireProbeOptions)]), trusted: true, run: (s, opts) => s.probes.wire('tool-fidelity', opts) }),
   'localAiLab.openProbe': def({ args: z.tuple([probeRef]), run: (s, ref) => s.lab.openProbe(ref) }),
 
   'localAiLab.openWalkthrough': def({ args: noArgs, run: (s) => s.openWalkthrough() }),

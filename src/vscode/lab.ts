@@ -127,7 +127,7 @@ export class LabController implements vscode.Disposable {
     let id = typeof ref === 'string' ? ref : ref?.id;
     if (!id) {
       const probes = listWireProbes(this.labDir()).reverse();
-      if (!probes.length) return void vscode.window.showInformationMessage('No wire probes here yet: run Local AI Lab: Probe Prompt-Cache Reuse, Probe Tool Calling or Probe Usable Context first.');
+      if (!probes.length) return void vscode.window.showInformationMessage('No wire probes here yet: run Local AI Lab: Probe Prompt-Cache Reuse, Probe Tool Calling, Probe Usable Context or Probe Compression Fidelity first.');
       const pick = await vscode.window.showQuickPick(
         probes.map((p) => ({ label: p.record.id, description: `${p.module.title} · agent ${p.record.agent}`, detail: p.record.error ? `did not finish: ${p.record.error}` : p.module.summary(p.record) })),
         { title: 'Open Probe' },

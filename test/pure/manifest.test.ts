@@ -48,7 +48,7 @@ describe('manifest and docs', () => {
 
   it('what runs programs named by workspace files needs trust (lab runs, sweeps, probes); reading records and the config does not', () => {
     const trusted = Object.entries(COMMANDS).filter(([, d]) => 'trusted' in d && d.trusted).map(([id]) => id).sort();
-    assert.deepEqual(trusted, ['localAiLab.probeCodewords', 'localAiLab.probeFill', 'localAiLab.probePrefixStability', 'localAiLab.probePromptSections', 'localAiLab.probeTools', 'localAiLab.proveFix', 'localAiLab.resumeLab', 'localAiLab.runLab', 'localAiLab.runLab6', 'localAiLab.runSweep']);
+    assert.deepEqual(trusted, ['localAiLab.probeCodewords', 'localAiLab.probeCompressionFidelity', 'localAiLab.probeFill', 'localAiLab.probePrefixStability', 'localAiLab.probePromptSections', 'localAiLab.probeTools', 'localAiLab.proveFix', 'localAiLab.resumeLab', 'localAiLab.runLab', 'localAiLab.runLab6', 'localAiLab.runSweep']);
   });
 
   it('each menu entry passes its command arguments the table takes; a call from outside with others is refused', () => {

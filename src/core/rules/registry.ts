@@ -11,6 +11,7 @@ import { lmstudioJitContext } from './lmstudio.js';
 import { ollamaNumCtxUnset, ollamaOpenAiCompat, streamUsageMissing, vllmResponsesApi } from './requests.js';
 import { runtimeUnreachable } from './reachability.js';
 import { timeoutNearLimit } from './timeouts.js';
+import { headroomProxyRisk } from './proxy.js';
 import type { Rule } from './util.js';
 
 /** Every rule, in the order they run (and `local-ai-lab rules` lists them). */
@@ -41,6 +42,7 @@ export const RULES = [
   maxTokensBudget,
   vllmResponsesApi,
   harmonyToolCalls,
+  headroomProxyRisk,
 ] as const;
 
 export type RuleId = (typeof RULES)[number]['id'];

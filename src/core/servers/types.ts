@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 
-export type RuntimeKind = 'lmstudio' | 'ollama' | 'llamacpp' | 'vllm' | 'mlx' | 'openai-compatible';
+export type RuntimeKind = 'lmstudio' | 'ollama' | 'llamacpp' | 'vllm' | 'mlx' | 'openai-compatible' | 'headroom';
 
 export const RUNTIME_NAMES: Record<RuntimeKind, string> = {
   lmstudio: 'LM Studio',
@@ -9,6 +9,7 @@ export const RUNTIME_NAMES: Record<RuntimeKind, string> = {
   vllm: 'vLLM',
   mlx: 'mlx_lm.server',
   'openai-compatible': 'OpenAI-compatible server',
+  headroom: 'Headroom compression proxy',
 };
 
 /** A context length as the servers report it, in every server schema: a positive integer. */
@@ -60,8 +61,34 @@ export type RuntimeStatus =
   /** Something answered but not in a form we can trust. */
   | 'unreadable';
 
+/** One setting of a compression proxy, and where it was read (the proxy's own report first, then its argv). */
+export interface ProxySetting<T> {
+  readonly value: T;
+  /** 'stats': the proxy's `GET /stats`; 'argv': the listening process's command line on this machine (a flag's absence is its default). */
+  readonly source: 'stats' | 'argv';
+}
+
+/** What a compression proxy in front of the model server runs with; a setting is absent when nothing said it. */
+export interface CompressionProxyFacts {
+  readonly product: 'headroom';
+  /** The process that listens on the proxy's port, when it is on this machine and readable. */
+  readonly pid?: number;
+  /** The exact-match response cache for non-streamed requests (`--no-cache` turns it off). */
+  readonly cache?: ProxySetting<boolean>;
+  readonly rateLimit?: ProxySetting<boolean>;
+  /** `token` rewrites older turns as they age; `cache` freezes them. */
+  readonly mode?: ProxySetting<string>;
+  /** A `headroom_retrieve` tool is added to every request (off with `--lossless` or `--no-ccr-inject-tool`). */
+  readonly injectsRetrieveTool?: ProxySetting<boolean>;
+  /** Tool names whose results are never compressed beyond the defaults (`--protect-tool-results`). */
+  readonly protectedTools?: ProxySetting<readonly string[]>;
+  readonly lossless?: ProxySetting<boolean>;
+}
+
 export interface ServerState {
   readonly baseUrl: string;
+  /** When the base URL answers like a compression proxy: what it runs with (servers/proxies.ts). */
+  readonly proxy?: CompressionProxyFacts;
   readonly status: RuntimeStatus;
   readonly kind?: RuntimeKind;
   /** Why it is unreachable/unreadable, or a caveat when ok. */

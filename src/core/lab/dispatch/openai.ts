@@ -11,6 +11,9 @@ function OpenAI(): typeof OpenAIClass {
   return sdk;
 }
 
+/** The SDK's client class, loaded as the dispatcher loads it (the tool-fidelity probe sends its own chat bodies). */
+export const openAiSdk = (): typeof OpenAIClass => OpenAI();
+
 export interface OpenAiTarget {
   /** The server's OpenAI-compatible base, e.g. http://127.0.0.1:1234/v1. */
   readonly baseUrl: string;

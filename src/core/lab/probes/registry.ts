@@ -4,6 +4,7 @@ import type { ProbeModule, ProbeRecordLike, RunnableProbe } from './module.js';
 import { prefixStabilityProbe, runPrefixStabilityProbe, type PrefixStabilityRecord } from './prefixStability.js';
 import { runToolsProbe, toolsGood, toolsProbe } from './tools.js';
 import { fillProbe } from './fill.js';
+import { toolFidelityProbe } from './toolFidelity.js';
 
 /**
  * The wire probes, one entry each: the editor's commands, the Experiments tree and the Lab panel read this list,
@@ -13,6 +14,7 @@ export const WIRE_PROBES: readonly RunnableProbe[] = [
   runnable(prefixStabilityProbe, runPrefixStabilityProbe, (r: PrefixStabilityRecord) => r.result?.tone === 'good'),
   runnable(toolsProbe, runToolsProbe, toolsGood),
   fillProbe,
+  toolFidelityProbe,
 ];
 
 /** A probe module with its runner (the editor runs it with its defaults) and how its verdict reads. */

@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
  * What the Lab panel draws for a wire probe (#24: prefix-stability, tools, fill): plain data the webview can
  * validate without any of the probe's code (this module imports nothing but zod, so the webview bundle stays small).
  */
-export const PROBE_KINDS = ['prefix-stability', 'tools', 'fill'] as const;
+export const PROBE_KINDS = ['prefix-stability', 'tools', 'fill', 'tool-fidelity'] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
 const Tone = z.enum(['good', 'bad', 'warn', 'none']);
