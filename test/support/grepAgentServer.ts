@@ -5,7 +5,7 @@ import { startServer, type ScriptedServer } from './scriptedServer.js';
 /**
  * A scripted model for the compression-layer tests: asked a question about a workspace, it calls OpenClaw's `exec`
  * tool with a grep (a tool Headroom does not exclude by default), then answers from the grep output it RECEIVED — the
- * value on the needle line when that line reached it, "no match" otherwise — and says DONE. `usage.prompt_tokens` is
+ * value on the needle line when that line reached it (after two small follow-up commands), "no match" otherwise — and says DONE. `usage.prompt_tokens` is
  * what it counted (bytes of the request / 4), so a proxy that shrinks the request shows as fewer server-counted tokens.
  */
 export interface GrepWorkspace {
@@ -54,9 +54,13 @@ export async function startGrepAgentServer(w: GrepWorkspace, model = 'mock-1'): 
       const messages = body.messages ?? [];
       const size = Math.ceil(Buffer.byteLength(JSON.stringify(body)) / 4);
       const usage = (out: number) => ({ prompt_tokens: size, completion_tokens: out, total_tokens: size + out });
-      const last = [...messages].reverse().find((m) => m.role === 'tool' || m.role === 'user');
-      if (last?.role !== 'tool') return { chat: { toolCall: { name: 'exec', arguments: JSON.stringify({ command: w.command }) }, latencyMs: () => 20, usage: usage(20) } };
-      const seen = text(last.content);
+      // The grep first, then two small checks (so the grep's output ages out of a proxy's recent window, as it does in
+      // a longer agent turn), then the answer from every tool output that reached it.
+      const lastUser = messages.map((m) => m.role).lastIndexOf('user');
+      const results = messages.slice(Math.max(0, lastUser)).filter((m) => m.role === 'tool');
+      const steps = [w.command, 'wc -l config/auth.yaml', 'ls config'];
+      if (results.length < steps.length) return { chat: { toolCall: { name: 'exec', arguments: JSON.stringify({ command: steps[results.length] }) }, latencyMs: () => 20, usage: usage(20) } };
+      const seen = results.map((m) => text(m.content)).join('\n');
       const answer = seen.includes(w.needle) ? `A login stays valid for ${w.answer} seconds (${w.needle.split(':')[0]}). DONE` : 'No match in the grep output says how long a login stays valid. DONE';
       answers.push(answer);
       return { chat: { reply: answer, latencyMs: () => 20, usage: usage(16) } };

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -192,6 +194,8 @@ export interface ScriptedProxy {
   readonly url: string;
   readonly port: number;
   readonly flags: ProxyFlags;
+  /** Compression decisions the proxy already held when its first chat request arrived (0 for a fresh proxy). */
+  decisionsAtFirstRequest(): number | null;
   close(): Promise<void>;
 }
 
@@ -216,12 +220,14 @@ export async function startScriptedProxy(o: ScriptedProxyOptions): Promise<Scrip
   const upstream = upstreamRaw.replace(/\/+$/, '').replace(/\/v1$/, '');
   const excluded = new Set([...DEFAULT_EXCLUDE_TOOLS, ...flags.protect].map((s) => s.toLowerCase()));
   const decisions = new Map<string, string>();
+  let atFirst: number | null = null;
   const responses = new Map<string, { status: number; body: string }>();
   let stats = freshStats();
   const window: { at: number; tokens: number }[] = [];
 
   /** The messages as they go upstream, and what was done. */
   const transform = (messages: Msg[]): { messages: Msg[]; transforms: string[] } => {
+    atFirst ??= decisions.size;
     const transforms: string[] = [];
     const names = new Map<string, string>();
     for (const m of messages) for (const c of m.tool_calls ?? []) if (c.id) names.set(c.id, c.function?.name ?? '');
@@ -420,6 +426,7 @@ export async function startScriptedProxy(o: ScriptedProxyOptions): Promise<Scrip
     url: `http://${flags.host}:${port}`,
     port,
     flags,
+    decisionsAtFirstRequest: () => atFirst,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -435,7 +442,15 @@ if (/scriptedProxy\.js$/.test(process.argv[1] ?? '')) {
   startScriptedProxy({ argv: process.argv.slice(2), fuse: process.env.LAL_SCRIPTED_PROXY_FUSE === '1' }).then(
     (p) => {
       process.stdout.write(`${p.port}\n`);
-      const stop = () => void p.close().then(() => process.exit(0));
+      // LAL_PROXY_REPORT (a test's declared env): one line at start and one at exit, so a test sees each proxy the lab started.
+      const report = process.env.LAL_PROXY_REPORT;
+      const note = (o: object) => report && fs.appendFileSync(report, JSON.stringify({ pid: process.pid, ...o }) + '\n');
+      note({ event: 'start' });
+      const stop = () =>
+        void p.close().then(() => {
+          note({ event: 'exit', decisionsAtFirstRequest: p.decisionsAtFirstRequest() });
+          process.exit(0);
+        });
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
     },
@@ -444,4 +459,20 @@ if (/scriptedProxy\.js$/.test(process.argv[1] ?? '')) {
       process.exit(2);
     },
   );
+}
+
+/** The argv a declared proxy uses to run this stand-in as a process (the real `headroom proxy`'s shape), plus flags. */
+export function scriptedProxyCommand(flags: readonly string[] = []): string[] {
+  return [process.execPath, path.resolve('out/test/support/scriptedProxy.js'), 'proxy', '--host', '127.0.0.1', '--port', '{port}', '--openai-api-url', '{upstream}', ...flags];
+}
+
+/** Which of these pids still run (a zombie no one reaps counts as gone). */
+export function livingProxies(pids: readonly number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  });
 }
