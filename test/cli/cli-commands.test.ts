@@ -19,7 +19,7 @@ describe('the command table', () => {
   it('lists every command the CLI has', () => {
     assert.deepEqual(
       COMMANDS.map(name),
-      ['check', 'fix', 'migrate', 'profile list', 'profile show', 'profile apply', 'lab run', 'lab resume', 'lab list', 'lab show', 'lab compare', 'lab stats', 'lab sweep', 'lab prove', 'probe prompt-sections', 'probe codewords', 'probe prefix-stability', 'probe tools', 'probe fill', 'rules', 'version', 'help'],
+      ['check', 'fix', 'migrate', 'profile list', 'profile show', 'profile apply', 'lab run', 'lab resume', 'lab list', 'lab show', 'lab compare', 'lab stats', 'lab sweep', 'lab prove', 'probe prompt-sections', 'probe codewords', 'probe prefix-stability', 'probe tools', 'probe fill', 'probe tool-fidelity', 'rules', 'version', 'help'],
     );
   });
 

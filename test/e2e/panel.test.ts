@@ -272,7 +272,7 @@ describe('the lab panel page in real Chromium, under its strict CSP', { timeout:
   it("draws each wire probe's record (real runs, test/fixtures/probes) at 365 px: verdict, notes, its table, the curve with levels and marks, under the CSP", async () => {
     await page.setViewportSize({ width: 365, height: 900 });
     const probes = listWireProbes(path.resolve('test/fixtures'));
-    assert.deepEqual([...new Set(probes.map((p) => p.record.kind))].sort(), ['fill', 'prefix-stability', 'tools'], 'a record of each probe');
+    assert.deepEqual([...new Set(probes.map((p) => p.record.kind))].sort(), ['fill', 'prefix-stability', 'tool-fidelity', 'tools'], 'a record of each probe');
     for (const { module, record } of probes) {
       const view = module.view(record);
       const before = (await sent()).filter((m) => m.type === 'rendered').length;

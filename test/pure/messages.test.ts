@@ -70,6 +70,21 @@ function scenarios(): { text: string; runtimes: Record<string, ServerState>; ver
     { text: config({ window: 32768, extraDefaults: '"systemPromptOverride": "You are terse."' }), runtimes: primaryLoaded(32768), version: '2026.5.4' },
     { text: config({ window: 262144 }), runtimes: primaryLoaded(262144, [{ id: 'big', ctx: 262144, size: 120e9 }]), memGiB: 16 },
     { text: '{ "models": { "providers": { "lmstudio": { ', runtimes: {} },
+    // headroom-proxy-risk: the provider's baseUrl is a Headroom proxy with its defaults (read from /stats and its argv).
+    {
+      text: config({ window: 32768 }),
+      runtimes: {
+        lmstudio: {
+          baseUrl: 'http://127.0.0.1:1234/v1',
+          status: 'ok',
+          kind: 'headroom',
+          knowsLoaded: false,
+          loaded: [],
+          via: 'test',
+          proxy: { product: 'headroom', pid: 4242, cache: { value: true, source: 'stats' }, mode: { value: 'token', source: 'argv' }, injectsRetrieveTool: { value: true, source: 'argv' }, protectedTools: { value: [], source: 'argv' } },
+        },
+      },
+    },
     // timeout-near-limit: a lab session measured slow compactions and slow first tokens on this config.
     {
       text: config({ window: 32768 }),

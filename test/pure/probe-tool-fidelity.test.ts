@@ -128,6 +128,22 @@ describe('probe tool-fidelity against a scripted model, direct and through the s
   });
 });
 
+/** The real Headroom, when this machine has it (it cannot be installed from this machine's registries). */
+const realHeadroom = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'headroom')).find((f) => fs.existsSync(f));
+
+describe('probe tool-fidelity against the real headroom on PATH', () => {
+  it('runs direct, headroom with its defaults and with --lossless, each arm to the end, the direct arm losing nothing', { skip: realHeadroom ? false : 'headroom is not on PATH (headroom-ai is not installable from this machine\'s registries): the scripted proxy stands in above' }, async () => {
+    const model = await startFidelityModel();
+    open.push(model);
+    const real = (name: string, flags: string[] = []): ProxyDecl => ({ name, command: [realHeadroom!, 'proxy', '--host', '127.0.0.1', '--port', '{port}', '--openai-api-url', '{upstream}', ...flags], health: '/livez', env: { LAL_FIDELITY_TEST: TAG } });
+    const r = await runToolFidelity({ target: { baseUrl: `${model.url}/v1`, model: 'mock-1' }, proxies: [real('headroom'), real('headroom-lossless', ['--no-cache', '--lossless'])], timeoutMs: 60_000, healthTimeoutMs: 120_000, signal: new AbortController().signal });
+    for (const a of r.arms) assert.equal(a.error, undefined, `${a.name}: ${a.error}`);
+    assert.deepEqual(r.arms[0]!.factsLost, []);
+    assert.equal(tagged(), 0);
+    console.log(JSON.stringify(r.arms.map((a) => ({ name: a.name, factsLost: a.factsLost, invented: a.invented.length, promptTokens: a.promptTokens }))));
+  });
+});
+
 describe('probe tool-fidelity: arms and plan', () => {
   it('--proxy picks declared proxies by name, in order; an unknown name says which are declared', () => {
     const ds = [decl('a'), decl('b')];

@@ -38,7 +38,7 @@ export const headroomProxyRisk = defineRule({ id: 'headroom-proxy-risk', severit
     const unread = [!s.proxy.mode && 'mode', !s.proxy.injectsRetrieveTool && 'retrieve-tool injection', !s.proxy.protectedTools && 'protected tools'].filter(Boolean);
     yield finding(
       'warning',
-      `A Headroom compression proxy sits in front of the model with settings that confound a lab or change what the agent reads.` +
+      `A Headroom proxy in front of the model runs with defaults that confound a lab or alter tool output.` +
         ` ${p.id}: ${s.baseUrl} is a Headroom proxy${s.proxy.pid ? ` (pid ${s.proxy.pid})` : ''}. ${risks.map((r) => `${r.risk[0]!.toUpperCase()}${r.risk.slice(1)}: start it with ${r.fix}.`).join(' ')}` +
         (unread.length ? ` Not read (the proxy is not a process on this machine that can be read): ${unread.join(', ')}.` : ''),
       atNode(node),

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { requestJson, type HttpFailure, type HttpResult } from './http.js';
 import { fromV0Models, fromV1Models, downloadedFromLmsLs, loadedFromLmsPs, LmsServerStatusSchema } from './lmstudio.js';
 import { llamacppLoaded, LlamaPropsSchema, mlxDownloaded, ollamaDownloaded, ollamaLoaded, ollamaShow, type OllamaShowFacts, OpenAiModelsSchema, openAiIds, vllmLoaded } from './others.js';
-import { HeadroomLivezSchema, readHeadroom } from './proxies.js';
+import { HeadroomHealthSchema, readHeadroom } from './proxies.js';
 import { RUNTIME_NAMES, type DownloadedModel, type LoadedModel, type RuntimeKind, type ServerState } from './types.js';
 import { lmStudioAuthHeaders } from './secrets.js';
 import { credentialsRefusal, hasUrlCredentials, redactCredentials, serverRoot } from './address.js';
@@ -40,15 +40,13 @@ export async function inspectServer(baseUrl: string, opts: InspectOptions): Prom
   const get = (p: string) => requestJson(root + p, { timeoutMs: opts.timeoutMs, signal: opts.signal });
 
   // One round of identification requests, in parallel, so a hung server costs one timeout, not five.
-  const [greeting, ollamaVer, props, models, health, livez] = await Promise.all([
+  const [greeting, ollamaVer, props, models, health] = await Promise.all([
     get('/lmstudio-greeting'),
     get('/api/version'),
     get('/props'),
     get('/v1/models'),
     get('/health'),
-    get('/livez'),
   ]);
-  // /livez only identifies a proxy: a model server's 404 there says nothing about it, so it is left out of `all`.
   const all = [greeting, ollamaVer, props, models, health];
   if (all.every((r) => !r.ok && (r.failure.kind === 'unreachable' || r.failure.kind === 'timeout'))) {
     const f = (all[0] as { failure: HttpFailure }).failure;
@@ -58,8 +56,9 @@ export async function inspectServer(baseUrl: string, opts: InspectOptions): Prom
   const parsesAs = <T>(r: HttpResult<unknown>, schema: z.ZodMiniType<T>): T | undefined => (r.ok ? schema.safeParse(r.value).data : undefined);
   const port = new URL(root).port;
   let kind: RuntimeKind | undefined;
-  // A compression proxy forwards the model servers' paths to the one behind it: recognised first (proxies.ts).
-  if (parsesAs(livez, HeadroomLivezSchema)) kind = 'headroom';
+  // A compression proxy forwards the model servers' paths to the one behind it: recognised first, by its own /health
+  // (proxies.ts), so the round stays five requests.
+  if (parsesAs(health, HeadroomHealthSchema)) kind = 'headroom';
   else if (parsesAs(greeting, Greeting)) kind = 'lmstudio';
   else if (parsesAs(ollamaVer, OllamaVersion)) kind = 'ollama';
   else if (props.ok && LlamaPropsSchema.safeParse(props.value).success && isLlamaProps(props.value)) kind = 'llamacpp';

@@ -5,9 +5,10 @@ import { requestJson } from './http.js';
 import type { CompressionProxyFacts, ServerState } from './types.js';
 
 /**
- * A compression proxy where a provider's baseUrl points (reference/compression.md): Headroom answers `GET /livez`
- * with `service: "headroom-proxy"` (headroom/proxy/server.py `livez`), and forwards the model paths to the server
- * behind it, so it must be recognised before the model servers' own identification.
+ * A compression proxy where a provider's baseUrl points (reference/compression.md): Headroom answers `GET /health`
+ * (and `/livez`, `/readyz`) with `service: "headroom-proxy"` (headroom/proxy/server.py `_health_payload`, `livez`),
+ * and forwards the model paths to the server behind it, so it must be recognised before the model servers' own
+ * identification; /health is already in that round.
  *
  * What it runs with is read, in order, from:
  * - its own report, `GET /stats`: `cache` and `rate_limiter` are null when off (`_build_stats_payload`);
@@ -17,7 +18,7 @@ import type { CompressionProxyFacts, ServerState } from './types.js';
  * proxy at a provider's baseUrl is not one of them.
  */
 
-export const HeadroomLivezSchema = z.looseObject({ service: z.literal('headroom-proxy') });
+export const HeadroomHealthSchema = z.looseObject({ service: z.literal('headroom-proxy') });
 
 const StatsSchema = z.looseObject({ cache: z.optional(z.unknown()), rate_limiter: z.optional(z.unknown()) });
 
