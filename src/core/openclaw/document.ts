@@ -1,5 +1,6 @@
 import { parse as momoaParse } from '@humanwhocodes/momoa';
 import { LineIndex, type Span } from '../text.js';
+import { fastParse } from './fastParse.js';
 
 export type JsonPath = readonly (string | number)[];
 
@@ -97,6 +98,16 @@ interface MNode {
 }
 
 export function parseDocument(file: string, text: string, encoding: TextEncodingName = 'utf8'): ConfigDocument {
+  const holder: { doc?: ConfigDocument } = {};
+  const fast = fastParse(text, () => holder.doc!);
+  if (!fast) return momoaDocument(file, text, encoding);
+  const doc: ConfigDocument = { file, text, encoding, index: new LineIndex(text), root: fast.root, error: undefined, comments: fast.comments };
+  holder.doc = doc;
+  return doc;
+}
+
+/** The document as momoa reads it: every file the fast parser gives up on, and every error's message and place. */
+export function momoaDocument(file: string, text: string, encoding: TextEncodingName = 'utf8'): ConfigDocument {
   const index = new LineIndex(text);
   const holder: { doc?: ConfigDocument } = {};
   let root: JsonNode | undefined;
