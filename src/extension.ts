@@ -24,6 +24,15 @@ export function activate(context: vscode.ExtensionContext) {
     const c = new Ctx(context);
     ctx = c;
     context.subscriptions.push(c);
+    // Activation to the first findings in the Problems panel (issue #26: within 2 s with a server answering).
+    let firstDiagnosticsMs: number | undefined;
+    const first = c.onDidChange((s) => {
+      if (!s.findings.length) return;
+      firstDiagnosticsMs = performance.now() - t0;
+      c.log.info(`first diagnostics ${firstDiagnosticsMs.toFixed(0)} ms after activation began`);
+      first.dispose();
+    });
+    c.push(first);
     const files = { scheme: 'file' };
     const proposed = new ProposedConfigProvider();
     const approvals = new Approvals();
@@ -68,6 +77,7 @@ export function activate(context: vscode.ExtensionContext) {
     c.log.info(`activated in ${activateMs.toFixed(1)} ms`);
     return {
       activateMs,
+      firstDiagnosticsMs: () => firstDiagnosticsMs,
       state: () => ({ ...stateJson(c), profile: profiles.status }),
       refresh: (opts?: RefreshOptions) => c.refresh({ inspectServers: true, validate: true, ...opts }),
     };

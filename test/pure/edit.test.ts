@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { member, nodeAt, parseDocument, toValue, type ObjectNode } from '../../src/core/openclaw/document.js';
-import { appendItem, removeMember, replaceValue, setMember, setPath, type DocEdits } from '../../src/core/openclaw/edit.js';
+import { appendItem, removeMember, replaceValue, setMember, setPath, setPaths, type DocEdits } from '../../src/core/openclaw/edit.js';
 import { applyEdits } from '../../src/core/text.js';
 
 const apply = (d: DocEdits) => applyEdits(d.doc.text, d.edits);
@@ -77,5 +77,41 @@ describe('removing the only member', () => {
     assert.equal(apply(removeMember(doc, o, member(o, 'b')!)), '{\n  "a": {},\n}');
     ({ doc, o } = obj('{\n  "a": {\n    "b": 1,\n\n    // unrelated note\n  },\n}', ['a']));
     assert.match(apply(removeMember(doc, o, member(o, 'b')!)), /unrelated note/);
+  });
+});
+
+describe('setPaths', () => {
+  // The whole-file reparse after every key, as setPaths did before it reparsed only the object the keys share.
+  const reference = (text: string, leaves: [string[], unknown][]) => {
+    let t = text;
+    for (const [p, v] of leaves) {
+      const d = parseDocument('/c.json5', t);
+      t = applyEdits(t, setPath(d, d.root as ObjectNode, p, v).edits);
+    }
+    return t;
+  };
+  const C = ['agents', 'defaults', 'compaction'];
+  const cases: [string, [string[], unknown][]][] = [
+    // new members of one object, a comment after it, and a string whose quote the file's majority decides
+    ["// head\n{\n  models: { a: 'x', b: \"y\" },\n  agents: {\n    defaults: {\n      compaction: {\n        // why\n        mode: 'safeguard',\n      },\n    },\n  },\n  // tail\n  z: \"w\",\n}\n", [[[...C, 'mode'], 'default'], [[...C, 'midTurnPrecheck', 'enabled'], true], [[...C, 'model'], 'lmstudio/m']]],
+    ['{\n  "agents": { "defaults": { "compaction": {} } }\n}\n', [[[...C, 'mode'], 'safeguard'], [[...C, 'midTurnPrecheck', 'enabled'], true], [[...C, 'midTurnPrecheck', 'other'], 1]]],
+    // the shared object is missing: the first key creates it, the next ones land in the whole file parsed again
+    ['{ agents: { defaults: {} } }', [[[...C, 'mode'], 'safeguard'], [[...C, 'timeoutSeconds'], 600]]],
+    // keys that share only the root
+    ['{ a: 1 }', [[['b', 'c'], 'x'], [['d'], 2]]],
+  ];
+  it('writes what setting each key on the whole file parsed again writes, as one edit', () => {
+    for (const [text, leaves] of cases) {
+      const doc = parseDocument('/c.json5', text);
+      const r = setPaths(doc, doc.root as ObjectNode, leaves);
+      assert.equal(r.edits.length, 1);
+      assert.equal(apply(r), reference(text, leaves), text);
+      assert.equal(parseDocument('/c.json5', apply(r)).error, undefined);
+    }
+  });
+
+  it('a later key under a value that is not an object is declined', () => {
+    const doc = parseDocument('/c.json5', '{ agents: { defaults: { compaction: { midTurnPrecheck: 3 } } } }');
+    assert.throws(() => setPaths(doc, doc.root as ObjectNode, [[[...C, 'mode'], 'safeguard'], [[...C, 'midTurnPrecheck', 'enabled'], true]]), /midTurnPrecheck is not an object/);
   });
 });

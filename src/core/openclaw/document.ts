@@ -1,5 +1,6 @@
 import { parse as momoaParse } from '@humanwhocodes/momoa';
 import { LineIndex, type Span } from '../text.js';
+import { fastParse } from './fastParse.js';
 
 export type JsonPath = readonly (string | number)[];
 
@@ -97,6 +98,16 @@ interface MNode {
 }
 
 export function parseDocument(file: string, text: string, encoding: TextEncodingName = 'utf8'): ConfigDocument {
+  const holder: { doc?: ConfigDocument } = {};
+  const fast = fastParse(text, () => holder.doc!);
+  if (!fast) return momoaDocument(file, text, encoding);
+  const doc: ConfigDocument = { file, text, encoding, index: new LineIndex(text), root: fast.root, error: undefined, comments: fast.comments };
+  holder.doc = doc;
+  return doc;
+}
+
+/** The document as momoa reads it: every file the fast parser gives up on, and every error's message and place. */
+export function momoaDocument(file: string, text: string, encoding: TextEncodingName = 'utf8'): ConfigDocument {
   const index = new LineIndex(text);
   const holder: { doc?: ConfigDocument } = {};
   let root: JsonNode | undefined;
@@ -116,6 +127,62 @@ export function parseDocument(file: string, text: string, encoding: TextEncoding
   const doc: ConfigDocument = { file, text, encoding, index, root, error, comments };
   holder.doc = doc;
   return doc;
+}
+
+/**
+ * The document after edits that all fell inside `node`, an object of `doc` (`text` is the edited whole): only that
+ * object's text is parsed again, and the nodes outside it are not rebuilt, so a multi-key edit of a 50 KB file does
+ * not parse the file once per key. Returns the new document and the object's new node, or undefined when the
+ * object's new text is not one object. The new document's `root` is parsed in full only when something reads it.
+ */
+export function reparseInside(doc: ConfigDocument, node: ObjectNode, text: string): { doc: ConfigDocument; node: ObjectNode } | undefined {
+  const start = node.span[0];
+  const delta = text.length - doc.text.length;
+  const end = node.span[1] + delta;
+  let ast: { body: MNode; tokens: { type: string; range: [number, number] }[] };
+  try {
+    ast = momoaParse(text.slice(start, end), { mode: 'json5', tokens: true, ranges: true }) as unknown as typeof ast;
+  } catch {
+    return undefined;
+  }
+  if (ast.body.type !== 'Object') return undefined;
+  // The fragment's offsets, moved to where the fragment sits in the whole text.
+  const shift = (n: MNode): void => {
+    if (n.range) n.range = [n.range[0] + start, n.range[1] + start];
+    for (const m of n.members ?? []) {
+      shift(m.name);
+      shift(m.value);
+    }
+    for (const e of n.elements ?? []) shift(e.value);
+  };
+  shift(ast.body);
+  const inner = ast.tokens.filter((t) => t.type === 'LineComment' || t.type === 'BlockComment').map((t): Span => [t.range[0] + start, t.range[1] + start]);
+  const comments = [
+    ...doc.comments.filter((c) => c[1] <= node.span[0]),
+    ...inner,
+    ...doc.comments.filter((c) => c[0] >= node.span[1]).map((c): Span => [c[0] + delta, c[1] + delta]),
+  ];
+  const holder: { doc?: ConfigDocument } = {};
+  const build = (n: MNode, path: JsonPath): JsonNode => convert(n, path, text, () => holder.doc!, build);
+  const fresh = build(ast.body, node.path) as ObjectNode;
+  let index: LineIndex | undefined;
+  let whole: ConfigDocument | undefined;
+  const { file, encoding } = doc;
+  const next: ConfigDocument = {
+    file,
+    text,
+    encoding,
+    get index() {
+      return (index ??= new LineIndex(text));
+    },
+    get root() {
+      return (whole ??= parseDocument(file, text, encoding)).root;
+    },
+    error: undefined,
+    comments,
+  };
+  holder.doc = next;
+  return { doc: next, node: fresh };
 }
 
 function toParseError(err: unknown, text: string): ParseError {

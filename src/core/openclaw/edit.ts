@@ -1,5 +1,5 @@
 import { applyEdits, type TextEdit } from '../text.js';
-import { parseDocument, type ArrayNode, type ConfigDocument, type JsonNode, type MemberNode, type ObjectNode } from './document.js';
+import { parseDocument, reparseInside, type ArrayNode, type ConfigDocument, type JsonNode, type MemberNode, type ObjectNode } from './document.js';
 
 /**
  * Minimal, style-preserving JSON5 edits. Each function returns the text edits for one document or
@@ -21,18 +21,29 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** The quote the document prefers for new strings: whatever its string values mostly use. */
 export function preferredQuote(doc: ConfigDocument): '"' | "'" {
-  let single = 0;
-  let double = 0;
-  const walk = (n: JsonNode | undefined): void => {
-    if (!n) return;
-    if (n.kind === 'string') {
-      if (doc.text[n.span[0]] === "'") single++;
-      else double++;
-    } else if (n.kind === 'object') n.members.forEach((m) => walk(m.value));
-    else if (n.kind === 'array') n.items.forEach(walk);
+  const n = quoteCounts(doc);
+  return n.single > n.double ? "'" : '"';
+}
+
+// Counted once per document: every string a fix writes asks, and the count walks the whole tree.
+const quotesOf = new WeakMap<ConfigDocument, { single: number; double: number }>();
+function quoteCounts(doc: ConfigDocument): { single: number; double: number } {
+  let n = quotesOf.get(doc);
+  if (!n) quotesOf.set(doc, (n = countQuotes(doc.text, doc.root)));
+  return n;
+}
+function countQuotes(text: string, root: JsonNode | undefined): { single: number; double: number } {
+  const n = { single: 0, double: 0 };
+  const walk = (x: JsonNode | undefined): void => {
+    if (!x) return;
+    if (x.kind === 'string') {
+      if (text[x.span[0]] === "'") n.single++;
+      else n.double++;
+    } else if (x.kind === 'object') x.members.forEach((m) => walk(m.value));
+    else if (x.kind === 'array') x.items.forEach(walk);
   };
-  walk(doc.root);
-  return single > double ? "'" : '"';
+  walk(root);
+  return n;
 }
 
 export function formatString(value: string, quote: '"' | "'"): string {
@@ -74,9 +85,13 @@ export function replaceValue(doc: ConfigDocument, node: JsonNode, value: unknown
 
 /** Key style used by an object's members (or the document's root as a fallback). */
 export function keyStyleOf(doc: ConfigDocument, obj: ObjectNode | undefined): '"' | "'" | '' {
-  const m = obj?.members[0] ?? (doc.root?.kind === 'object' ? doc.root.members[0] : undefined);
-  return m?.keyQuote ?? '"';
+  const m = obj?.members[0];
+  if (m) return m.keyQuote;
+  let style = rootKeyStyle.get(doc);
+  if (style === undefined) rootKeyStyle.set(doc, (style = doc.root?.kind === 'object' ? (doc.root.members[0]?.keyQuote ?? '"') : '"'));
+  return style;
 }
+const rootKeyStyle = new WeakMap<ConfigDocument, '"' | "'" | ''>();
 
 /* ---------- scanning helpers over the raw text ---------- */
 
@@ -361,17 +376,32 @@ export function setPath(doc: ConfigDocument, obj: ObjectNode, path: readonly str
  * Several keys set in one edit (e.g. compaction.mode and compaction.midTurnPrecheck.enabled where neither exists):
  * each setPath is applied to the text the previous one left, so two new members of one object never collide,
  * and the result is one edit over the changed middle of the file. The first step sees `root` (the effective tree,
- * so a value from an `$include` is declined as setPath declines it); later steps see the file reparsed.
+ * so a value from an `$include` is declined as setPath declines it); later steps see the file reparsed: only the
+ * deepest object of the file that every key lies under (`agents.defaults.compaction`), when the edits stay inside
+ * it, else the whole file. Parsing a 50 KB file again per key was most of a `check`'s time.
  */
 export function setPaths(doc: ConfigDocument, root: ObjectNode, leaves: readonly (readonly [readonly string[], unknown])[]): DocEdits {
   let text = doc.text;
   let obj = root;
   let cur = doc;
-  for (const [path, value] of leaves) {
-    text = applyEdits(text, setPath(cur, obj, path, value).edits);
-    cur = parseDocument(doc.file, text, doc.encoding);
-    if (cur.error || cur.root?.kind !== 'object') throw new EditDeclined('the combined edit does not parse');
-    obj = cur.root;
+  let { node: under, depth } = sharedObject(doc, leaves);
+  for (const [i, [path, value]] of leaves.entries()) {
+    const step = setPath(cur, i > 0 && under ? under : obj, i > 0 && under ? path.slice(depth) : path, value).edits;
+    const next = applyEdits(text, step);
+    const inside = under !== undefined && step.every((e) => e.span[0] > under!.span[0] && e.span[1] < under!.span[1]);
+    const part = inside ? reparseInside(cur, under!, next) : undefined;
+    if (part) {
+      seed(part.doc, cur, under!, part.node);
+      cur = part.doc;
+      under = part.node;
+    } else {
+      cur = parseDocument(doc.file, next, doc.encoding);
+      if (inside || cur.error || cur.root?.kind !== 'object') throw new EditDeclined('the combined edit does not parse');
+      obj = cur.root;
+      under = undefined;
+      depth = 0;
+    }
+    text = next;
   }
   const old = doc.text;
   let a = 0;
@@ -379,4 +409,34 @@ export function setPaths(doc: ConfigDocument, root: ObjectNode, leaves: readonly
   let b = 0;
   while (b < old.length - a && b < text.length - a && old[old.length - 1 - b] === text[text.length - 1 - b]) b++;
   return { doc, edits: [{ span: [a, old.length - b], newText: text.slice(a, text.length - b) }] };
+}
+
+/** The deepest object of the file itself (not the root) on the path every leaf shares, found as setPath finds keys. */
+function sharedObject(doc: ConfigDocument, leaves: readonly (readonly [readonly string[], unknown])[]): { node?: ObjectNode; depth: number } {
+  const first = leaves[0]?.[0] ?? [];
+  let shared = first.length - 1; // the last segment of a path is the key set, never an object walked through
+  for (const [p] of leaves) {
+    let k = 0;
+    while (k < shared && k < p.length - 1 && p[k] === first[k]) k++;
+    shared = k;
+  }
+  let node: ObjectNode | undefined;
+  let depth = 0;
+  let cur = doc.root?.kind === 'object' ? doc.root : undefined;
+  for (let k = 0; k < shared && cur; k++) {
+    const m = [...cur.members].reverse().find((x) => x.key === first[k]);
+    cur = m?.value.kind === 'object' ? m.value : undefined;
+    if (cur) [node, depth] = [cur, k + 1];
+  }
+  return { node, depth };
+}
+
+/** What the edit helpers read off the whole tree, carried to a document of which only `after` was parsed again. */
+function seed(next: ConfigDocument, prev: ConfigDocument, before: ObjectNode, after: ObjectNode): void {
+  const all = quoteCounts(prev);
+  const was = countQuotes(prev.text, before);
+  const now = countQuotes(next.text, after);
+  quotesOf.set(next, { single: all.single - was.single + now.single, double: all.double - was.double + now.double });
+  // The root's first key is written before any object inside it.
+  rootKeyStyle.set(next, keyStyleOf(prev, undefined));
 }

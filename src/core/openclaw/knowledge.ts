@@ -189,21 +189,43 @@ function matches(pattern: string, path: readonly (string | number)[]): boolean {
 }
 
 /**
+ * The entries of a table whose pattern can match a path of this length and last key, in the table's order (the
+ * first match wins). A 50 KB file asks three times per key; most keys' last segment is in no pattern at all.
+ */
+const CANDIDATES = new WeakMap<readonly { path: string }[], Map<string, readonly { path: string }[]>>();
+function candidates<T extends { path: string }>(table: readonly T[], path: readonly (string | number)[]): readonly T[] {
+  let byLast = CANDIDATES.get(table);
+  if (!byLast) CANDIDATES.set(table, (byLast = new Map()));
+  const last = String(path[path.length - 1]);
+  const key = `${path.length}\0${last}`;
+  let list = byLast.get(key);
+  if (!list) {
+    list = table.filter((k) => {
+      let parts = SPLIT.get(k.path);
+      if (!parts) SPLIT.set(k.path, (parts = k.path.split('.')));
+      return parts.length === path.length && (parts[parts.length - 1] === '*' || parts[parts.length - 1] === last);
+    });
+    byLast.set(key, list);
+  }
+  return list as readonly T[];
+}
+
+/**
  * The history entry for this path (and value, for entries that retired one value), if retired as of `version`.
  * The value is asked for only when an entry retired one value at this path (it can be a whole subtree).
  */
 export function retiredKey(path: readonly (string | number)[], version: OpenClawVersion, valueOf?: () => unknown): KeyHistory | undefined {
-  return KEY_HISTORY.find((k) => matches(k.path, path) && (k.value === undefined || k.value === valueOf?.()) && atLeast(version, k.retiredIn));
+  return candidates(KEY_HISTORY, path).find((k) => matches(k.path, path) && (k.value === undefined || k.value === valueOf?.()) && atLeast(version, k.retiredIn));
 }
 
 /** The introduction entry for this path, if `version` predates the key. */
 export function tooNewKey(path: readonly (string | number)[], version: OpenClawVersion): KeyIntroduction | undefined {
-  return KEY_INTRODUCTIONS.find((k) => matches(k.path, path) && !atLeast(version, k.introducedIn));
+  return candidates(KEY_INTRODUCTIONS, path).find((k) => matches(k.path, path) && !atLeast(version, k.introducedIn));
 }
 
 /** The history entry for this path whatever the version (for explanations). */
 export function keyHistory(path: readonly (string | number)[]): KeyHistory | undefined {
-  return KEY_HISTORY.find((k) => matches(k.path, path));
+  return candidates(KEY_HISTORY, path).find((k) => matches(k.path, path));
 }
 
 /** Releases in which behaviour (not schema) changed. */
