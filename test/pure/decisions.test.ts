@@ -26,6 +26,9 @@ describe('decisions for what OpenClaw still rejects (#28)', () => {
     const a = decisionFor({ path: 'authz', message: "kept: OpenClaw 2026.9.6's repair deletes authz, which decides who may do what" }, tree('009-windley-cedar-authz-comments.json5'), V)!;
     assert.equal(a.kind, 'guard-not-read');
     assert.ok(!a.choices.some((c) => c.startsWith('move')));
+    // OpenClaw's doctor migrations table names denyCommands' new home.
+    const deny = decisionFor({ path: 'gateway.nodes', message: 'Unrecognized key: "denyCommands"' }, { gateway: { nodes: { denyCommands: ['system.run'] } } }, V)!;
+    assert.equal(deny.choices[0], 'move it to gateway.nodes.commands.deny, where OpenClaw 2026.9.6 reads it');
     // Close negative: an unknown key that guards nothing is the loop's to remove, not a decision.
     assert.equal(decisionFor({ path: '<root>', message: 'Unrecognized key: "commitments"' }, tree('048-mithras-homelab-json5-litellm.json5'), V), undefined);
   });

@@ -23,6 +23,9 @@ export interface Decision {
 const GUARD_HOMES: Record<string, { to: string; source: string }> = {
   // docs/gateway/config-channels/shared-policies.md: dmPolicy is a channel's (or a channel account's) policy.
   'gateway.dmPolicy': { to: 'channels.<channel>.dmPolicy (or channels.<channel>.accounts.<id>.dmPolicy)', source: "OpenClaw's docs, gateway/config-channels/shared-policies" },
+  // docs/gateway/doctor/config-migrations.md, the migrations table: allowCommands/denyCommands → commands.allow/deny.
+  'gateway.nodes.denyCommands': { to: 'gateway.nodes.commands.deny', source: "OpenClaw's docs, gateway/doctor/config-migrations" },
+  'gateway.nodes.allowCommands': { to: 'gateway.nodes.commands.allow', source: "OpenClaw's docs, gateway/doctor/config-migrations" },
   // dist/legacy-*.mjs, AGENT_MEMORY_SEARCH_OWNER_RULES: "agents.defaults.memorySearch moved to memory.search".
   'agents.defaults.memorySearch': { to: 'memory.search', source: 'OpenClaw\'s own legacy rule: "agents.defaults.memorySearch moved to memory.search"' },
 };
@@ -60,7 +63,7 @@ export function decisionFor(issue: ValidatorIssue, tree: unknown, version?: Open
       const home = GUARD_HOMES[dotted];
       return {
         kind: 'guard-not-read',
-        question: `${oc} does not read ${dotted} there, so it does not apply; it ${guard}, and where its meaning goes is yours to decide${home ? `. It lives at ${home.to} now (${home.source})` : `. Neither ${oc}'s legacy rules nor its docs name a new place for it`}`,
+        question: `${oc} does not read ${dotted} there, so it does not apply; it ${guard}, and where its meaning goes is yours to decide${home ? `. It lives at ${home.to} now (${home.source})` : `. No new place for it is known from ${oc}'s legacy rules and docs as read for this release`}`,
         choices: [
           ...(home ? [`move it to ${home.to}, where ${oc} reads it`] : []),
           `delete it yourself${home ? '' : ` (${oc} applies nothing of it today)`}`,
