@@ -29,6 +29,9 @@ describe('decisions for what OpenClaw still rejects (#28)', () => {
     // OpenClaw's doctor migrations table names denyCommands' new home.
     const deny = decisionFor({ path: 'gateway.nodes', message: 'Unrecognized key: "denyCommands"' }, { gateway: { nodes: { denyCommands: ['system.run'] } } }, V)!;
     assert.equal(deny.choices[0], 'move it to gateway.nodes.commands.deny, where OpenClaw 2026.9.6 reads it');
+    // corpus-real 051: webhooks under gateway; OpenClaw's docs (gateway/config-hooks) set them at the top level.
+    const hooks = decisionFor({ path: 'gateway', message: 'Unrecognized key: "hooks"' }, tree('051-enigmaticjoe-arc-ollama-commented.json5'), V)!;
+    assert.equal(hooks.choices[0], 'move it to hooks (top level), where OpenClaw 2026.9.6 reads it');
     // Close negative: an unknown key that guards nothing is the loop's to remove, not a decision.
     assert.equal(decisionFor({ path: '<root>', message: 'Unrecognized key: "commitments"' }, tree('048-mithras-homelab-json5-litellm.json5'), V), undefined);
   });

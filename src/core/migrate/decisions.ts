@@ -26,6 +26,8 @@ const GUARD_HOMES: Record<string, { to: string; source: string }> = {
   // docs/gateway/doctor/config-migrations.md, the migrations table: allowCommands/denyCommands → commands.allow/deny.
   'gateway.nodes.denyCommands': { to: 'gateway.nodes.commands.deny', source: "OpenClaw's docs, gateway/doctor/config-migrations" },
   'gateway.nodes.allowCommands': { to: 'gateway.nodes.commands.allow', source: "OpenClaw's docs, gateway/doctor/config-migrations" },
+  // docs/gateway/config-hooks: webhooks (enabled, token, path, mappings) are the top-level `hooks`.
+  'gateway.hooks': { to: 'hooks (top level)', source: "OpenClaw's docs, gateway/config-hooks" },
   // dist/legacy-*.mjs, AGENT_MEMORY_SEARCH_OWNER_RULES: "agents.defaults.memorySearch moved to memory.search".
   'agents.defaults.memorySearch': { to: 'memory.search', source: 'OpenClaw\'s own legacy rule: "agents.defaults.memorySearch moved to memory.search"' },
 };
