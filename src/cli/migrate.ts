@@ -5,6 +5,7 @@ import { openclawVersion } from '../core/openclaw/cli.js';
 import { millis } from '../core/units.js';
 import { formatVersion, type OpenClawVersion } from '../core/openclaw/version.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
+import { decisionText, type Decision } from '../core/migrate/decisions.js';
 import { withCtrlC } from './ctrlC.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
 import { ConfigUnreadable, readBoundedSync } from '../core/read.js';
@@ -15,7 +16,8 @@ export interface MigrateJson {
   openclawVersion: string;
   valid: boolean;
   changes: MigrateResult['changes'];
-  remaining: { path: string; message: string }[];
+  /** decision: what a person must decide about it, with the choices OpenClaw accepts (absent when not explained). */
+  remaining: { path: string; message: string; decision?: Decision }[];
   removedTo: string | null;
   backup?: string | null;
   refused?: string;
@@ -56,7 +58,7 @@ export async function migrateCommand(o: { config?: string; 'openclaw-version'?: 
       openclawVersion: formatVersion(installed),
       valid: plan.valid && !failed,
       changes: plan.changes,
-      remaining: plan.remaining.map((r) => ({ path: r.path, message: r.message })),
+      remaining: plan.remaining.map((r) => ({ path: r.path, message: r.message, ...(r.decision ? { decision: r.decision } : {}) })),
       removedTo,
       ...(o['dry-run'] ? {} : { backup }),
       ...(plan.refused || failed ? { refused: plan.refused ?? failed } : {}),
@@ -73,7 +75,7 @@ export async function migrateCommand(o: { config?: string; 'openclaw-version'?: 
     if (failed) console.error(`not changed: ${failed}`);
     if (removedTo) console.log(`removed values and their comments are in ${removedTo}`);
     if (backup) console.log(`backup: ${backup}`);
-    for (const r of plan.remaining) console.log(`remains: ${r.range ? `${path.basename(file)}:${r.range.start.line + 1}:${r.range.start.character + 1} ` : ''}${r.path}: ${r.message}${r.why ? ` (${r.why})` : ''}`);
+    for (const r of plan.remaining) console.log(`remains: ${r.range ? `${path.basename(file)}:${r.range.start.line + 1}:${r.range.start.character + 1} ` : ''}${r.path}: ${r.message}${r.why && !r.decision ? ` (${r.why})` : ''}${r.decision ? `\n  ${decisionText(r.decision)}` : ''}`);
     // A refused plan (a repair that failed or timed out) judged nothing: "0 issue(s) remain" would be wrong.
     if (!failed && !plan.refused) console.log(plan.valid ? `OpenClaw ${formatVersion(installed)} accepts ${o['dry-run'] ? 'the migrated file' : file}.` : `OpenClaw ${formatVersion(installed)} still rejects it: ${plan.remaining.length} issue(s) remain.`);
   }

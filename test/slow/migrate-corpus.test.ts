@@ -66,7 +66,10 @@ describe('our own fixes on configs written after public shapes (--no-repair), ju
           assert.equal(outcome, EXPECT[name], `${name}: ${JSON.stringify(out.remaining)}`);
           if (outcome !== 'valid' && out.changes.length === 0) assert.deepEqual(after, originalBytes, `${name}: a file that cannot be fixed is not touched`);
           if (name.startsWith('06-')) {
-            assert.deepEqual(out.remaining, [{ path: 'gateway.nodes', message: 'Unrecognized key: "denyCommands"' }], 'only the guard is left');
+            assert.deepEqual(out.remaining.map((r: { path: string; message: string }) => ({ path: r.path, message: r.message })), [{ path: 'gateway.nodes', message: 'Unrecognized key: "denyCommands"' }], 'only the guard is left');
+            // #28: with where OpenClaw reads it now, as a choice the user makes.
+            assert.equal(out.remaining[0].decision?.kind, 'guard-not-read');
+            assert.ok(out.remaining[0].decision.choices.includes('move it to gateway.nodes.commands.deny, where OpenClaw 2026.9.6 reads it'));
             assert.match(afterText, /denyCommands/, 'the guard is still in the file');
           }
           if (outcome === 'valid' && out.changes.length === 0) assert.deepEqual(after, originalBytes, `${name}: nothing to do, nothing written`);

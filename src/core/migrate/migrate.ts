@@ -9,6 +9,8 @@ import { retiredKeyRule } from '../rules/keys.js';
 import { applyEdits, type Range, type Span, type TextEdit } from '../text.js';
 import { fixForIssue, pushDownProviderContext, type PlannedChange } from './fixes.js';
 import { listToEntries, migrateContextTokens } from '../openclaw/migrations.js';
+import { decisionFor, type Decision } from './decisions.js';
+import { toValue } from '../openclaw/document.js';
 
 export interface Change {
   readonly path: string;
@@ -30,6 +32,8 @@ export interface Remaining {
   readonly range?: Range;
   /** Why no fix was applied. */
   readonly why?: string;
+  /** What a person must decide, with the choices OpenClaw accepts (undefined: not an explained kind). */
+  readonly decision?: Decision;
 }
 
 export interface MigrateResult extends FileChange {
@@ -137,9 +141,11 @@ export async function migrateConfig(file: string, text: string, opts: MigrateOpt
   const final = finalDoc.error ? undefined : current === text && last ? last : await opts.validate(current);
   const remaining: Remaining[] = [];
   if (finalDoc.error) remaining.push({ path: '<root>', message: `JSON5 parse failed: ${finalDoc.error.message}`, range: finalDoc.index.rangeOf(finalDoc.error.span), why: 'OpenClaw cannot read the file; fix the syntax by hand' });
+  const finalTree = finalDoc.error ? undefined : toValue(finalDoc.root);
   for (const issue of final?.issues ?? []) {
     const placed = placeIssue(finalDoc.root, finalDoc, issue)[0];
-    remaining.push({ path: issue.path, message: issue.message, range: placed ? placed.doc.index.rangeOf(placed.span) : undefined, why: declined.get(`${issue.path}|${issue.message}`) });
+    const decision = decisionFor(issue, finalTree, opts.version);
+    remaining.push({ path: issue.path, message: issue.message, range: placed ? placed.doc.index.rangeOf(placed.span) : undefined, why: declined.get(`${issue.path}|${issue.message}`), ...(decision ? { decision } : {}) });
   }
   const removedBytes = removed.reduce((n, r) => n + r.text.length, 0);
   if (opts.refuseLargeRemovals !== false && removedBytes > MAX_REMOVED_SHARE * text.length) {

@@ -2,7 +2,8 @@ import { formatVersion, type OpenClawVersion } from '../openclaw/version.js';
 import { mapText } from '../write/bytes.js';
 import { sha256 } from '../fsutil.js';
 import type { Operation } from '../write/executor.js';
-import { migrateConfig, sideFilePath, sideFileText, type MigrateResult } from './migrate.js';
+import { migrateConfig, sideFilePath, sideFileText, type MigrateResult, type Remaining } from './migrate.js';
+import { decisionFor } from './decisions.js';
 import { validatorFor } from './validate.js';
 import { parseDocument, toValue, type JsonNode, type JsonPath } from '../openclaw/document.js';
 import { holdBlocking, issuePath, valueAt, withoutBlocking, withoutPaths } from './unblock.js';
@@ -167,7 +168,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
         after: own.refused ? start : own.after,
         changes: [...fromRepair.changes, ...own.changes],
         removed: [...fromRepair.removed, ...own.removed],
-        remaining: [...fromRepair.kept.filter((k) => !own.remaining.some((r) => r.path === k.path && r.message === k.message)), ...own.remaining],
+        remaining: [...fromRepair.kept.filter((k) => !own.remaining.some((r) => r.path === k.path && r.message === k.message)).map((k) => withDecision(k, own.after, file, opts.installed)), ...own.remaining],
         valid: own.valid && fromRepair.kept.length === 0,
       }
     : own;
@@ -176,6 +177,14 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
       ? { ...migrated, changes: [{ path: '<root>', action: 'set', to: 'UTF-8', reason: `OpenClaw ${formatVersion(opts.installed)} reads its config as UTF-8 and rejects UTF-16 at the first character; the text is kept, re-encoded.` }, ...migrated.changes] }
       : migrated;
   return { ...result, hash: sha256(bytes), reencode: reencode && !migrated.refused, version: opts.version, repair };
+}
+
+/** A guard held where the repair deletes it, with the decision it leaves (read in the file as planned). */
+function withDecision(k: Remaining, after: string, file: string, version: OpenClawVersion): Remaining {
+  if (k.decision) return k;
+  const doc = parseDocument(file, after);
+  const decision = doc.error ? undefined : decisionFor(k, toValue(doc.root), version);
+  return decision ? { ...k, decision } : k;
 }
 
 /** Paths of guards the validator reports as unknown (our loop declines to delete those). */

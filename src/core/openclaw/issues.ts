@@ -1,5 +1,6 @@
 import type { ConfigDocument, JsonNode } from './document.js';
-import { child, member } from './document.js';
+import { child, member, toValue } from './document.js';
+import { decisionFor, decisionText } from '../migrate/decisions.js';
 import type { ValidatorIssue } from './cli.js';
 import type { Span } from '../text.js';
 
@@ -106,10 +107,13 @@ export function besideFindings(
   const related = new Map<number, string[]>();
   const same = (a: import('../text.js').Range, b: import('../text.js').Range) =>
     a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+  const tree = root && (validation.issues.length || validation.warnings.length) ? toValue(root) : undefined;
   const add = (issue: ValidatorIssue, severity: 'error' | 'warning') => {
     for (const p of placeIssue(root, doc, issue)) {
       const range = p.doc.index.rangeOf(p.span);
-      const message = `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}`;
+      // What a person must decide, where the rejection is one of the explained kinds: the same words as Make Config Valid's.
+      const decision = decisionFor(issue, tree);
+      const message = `${issue.message}${issue.path !== '<root>' ? ` (${issue.path})` : ''}${decision ? ` — ${decisionText(decision)}` : ''}`;
       const i = ours.findIndex((f) => f.rule === 'retired-key' && f.file === p.doc.file && same(f.range, range));
       if (i >= 0) related.set(i, [...(related.get(i) ?? []), message]);
       else issues.push({ file: p.doc.file, range, severity, message, path: issue.path });
