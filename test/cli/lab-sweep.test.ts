@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { stateDir } from '../../src/core/write/backups.js';
+import { backupRow, listBackups, stateDir } from '../../src/core/write/backups.js';
 import { readSweepRecord } from '../../src/core/lab/experiments/sweepRun.js';
 import { readSession } from '../../src/core/lab/records/store.js';
 import { runCli } from '../support/cli.js';
@@ -215,6 +215,8 @@ describe('probe codewords --profile: the same apply-and-restore as lab run --pro
     assert.match(r.stderr, /profile tuned: the state from before the probe is back \(openclaw\.json restored\)/);
     assert.deepEqual(fs.readFileSync(t.config), t.before);
     assert.deepEqual(await t.loadedContext(), [32768]);
+    // Restore Backup… tells the experiment's backup from a profile the user switched to (#29 item 9).
+    assert.deepEqual(listBackups(t.config).map((b) => backupRow(b).description), ["before the probe's arm tuned", 'before restore after the probe']);
     const kept = await runCli([...args, '--keep-profile'], { cwd: t.dir });
     assert.equal(kept.status, 1, kept.stderr);
     assert.doesNotMatch(kept.stderr, /state from before/);
