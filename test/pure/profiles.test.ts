@@ -90,6 +90,11 @@ describe('built-in profiles', () => {
     assert.ok(tight.notes.some((n) => /no compactor: with it the loaded models need ~\d+\.\d GB, over 80 % of this machine's 24 GB/.test(n)), tight.notes.join('; '));
     const roomy = resolveBuiltin(builtin('mid-range'), obsOf(CONFIG(), { memGiB: 64, runtimes: big(18.5) }));
     assert.ok(roomy.compactor);
+    // The description comes from the plan: without a compactor it promises none (#29 item 6).
+    assert.equal(tight.description, 'Moderate context, no compactor here.');
+    assert.equal(roomy.description, 'Moderate context with a small dedicated compactor.');
+    const longTight = resolveBuiltin(builtin('long-agentic'), obsOf(CONFIG(), { memGiB: 24, runtimes: big(18.5) }));
+    if (!longTight.compactor) assert.equal(longTight.description, "The model's maximum context, no compactor here.");
     // …and the list says so, in words a quick pick can show.
     const obs24 = obsOf(CONFIG(), { memGiB: 24, runtimes: big(18.5) });
     const caveats = profileCaveats(resolveAll(obs24, []).targets, obs24.machine.totalMemoryBytes);

@@ -99,6 +99,15 @@ function modelTarget(ref: string, context: Sourced<number>): ModelTarget {
   return { ref, ...p, context };
 }
 
+/**
+ * The description as the plan came out: a profile whose compactor was dropped here (no room, no small model, a
+ * tiny primary) does not promise one ("Moderate context with a small dedicated compactor." → "Moderate context,
+ * no compactor here.").
+ */
+export function withoutCompactor(description: string): string {
+  return description.replace(/,?\s+with (?:a|an)\b[^.]*\bcompactor\b/i, ', no compactor here');
+}
+
 export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarget {
   const notes: string[] = [];
   const primary = facts(obs, primaryRef(obs));
@@ -154,7 +163,7 @@ export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarg
   return {
     name: b.name,
     builtin: true,
-    description: b.description,
+    description: compactor ? b.description : withoutCompactor(b.description),
     whenItWins: b.whenItWins,
     primary: modelTarget(`${primary.providerId}/${primary.modelId}`, primaryContext),
     compactor,
