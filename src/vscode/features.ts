@@ -311,7 +311,7 @@ export class ConfigCommands {
       const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/backup/${path.basename(from)}/openclaw.json` });
       this.proposed.set(uri, fs.readFileSync(from, 'utf8'));
       await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
-      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), uri, `openclaw.json ↔ backup of ${when}`, { preview: true });
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), uri, `openclaw.json ↔ backup of ${when}`, { preview: true, viewColumn: vscode.ViewColumn.One });
       // Not modal: the diff stays readable while the question waits.
       if (!(await this.approvals.ask(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`))) return false;
     }

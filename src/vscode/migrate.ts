@@ -152,7 +152,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: '/valid/openclaw.json' });
     proposed.set(uri, plan.after);
     await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
-    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ valid for OpenClaw ${formatVersion(version)} (proposed)`, { preview: true });
+    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ valid for OpenClaw ${formatVersion(version)} (proposed)`, { preview: true, viewColumn: vscode.ViewColumn.One });
     for (const c of plan.changes) ctx.log.info(`make valid (proposed): ${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}: ${c.reason}`);
     ctx.log.info(plan.repair.ran ? `make valid: OpenClaw's own repair decided the moves (${plan.repair.seconds?.toFixed(1)} s)` : `make valid: OpenClaw's own repair did not run: ${plan.repair.note}`);
     for (const w of plan.repair.wouldAlso) ctx.log.info(`make valid: OpenClaw's doctor would also ${w} (left out: not your values)`);
