@@ -108,6 +108,18 @@ export function withoutCompactor(description: string): string {
   return description.replace(/,?\s+with (?:a|an)\b[^.]*\bcompactor\b/i, ', no compactor here');
 }
 
+/**
+ * Whether a target's models at its contexts (the primary, and the compactor if any) would pass the
+ * memory-headroom line on this machine: why, in that rule's words; undefined when they fit or the primary's
+ * server is elsewhere (its memory is not this machine's).
+ */
+export function overHeadroom(t: Pick<ProfileTarget, 'primary' | 'compactor'>, obs: Observation): string | undefined {
+  const p = facts(obs, t.primary.ref);
+  if (!onThisMachine(p)) return undefined;
+  const need = memoryNeeded(p, t.primary.context.value) + (t.compactor ? memoryNeeded(facts(obs, t.compactor.ref), t.compactor.context.value) : 0);
+  return need > HEADROOM * obs.machine.totalMemoryBytes ? `the models would need ~${memoryGB(need, 1)}, over 80 % of this machine's ${memoryGB(obs.machine.totalMemoryBytes)}` : undefined;
+}
+
 export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarget {
   const notes: string[] = [];
   const primary = facts(obs, primaryRef(obs));
