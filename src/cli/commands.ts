@@ -111,7 +111,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: ['profile', 'apply'],
     summary: 'Apply a profile: a backup, the config edits, the model loads',
-    usage: 'profile apply NAME [--config PATH] [--profiles FILE] [--dry-run [--loaded FILE] [--downloaded FILE]] [--yes] [--openclaw-version V] [--openclaw PATH] [--json]',
+    usage: 'profile apply NAME [--config PATH] [--profiles FILE] [--dry-run [--loaded FILE] [--downloaded FILE] [--no-probe]] [--yes] [--openclaw-version V] [--openclaw PATH] [--json]',
     options: PROFILE_OPTIONS,
     positionals: true,
     docs: { ...PROFILE_DOCS, 'dry-run': { about: 'print the plan and the diff, and change nothing' } },

@@ -8,6 +8,7 @@ import type { MigrateResult } from '../core/migrate/migrate.js';
 import { decisionText, type Decision } from '../core/migrate/decisions.js';
 import { withCtrlC } from './ctrlC.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
+import { FIRST_STEP, migrateStep, validationStep, withElapsed, wouldAlsoLines } from '../core/migrate/steps.js';
 import { ConfigUnreadable, readBoundedSync } from '../core/read.js';
 import { execute, unifiedDiff, whyNotWritable } from '../core/write/executor.js';
 
@@ -25,6 +26,34 @@ export interface MigrateJson {
   repair: { ran: boolean; seconds?: number; note?: string; wouldAlso: readonly string[] };
 }
 
+/**
+ * The stages on stderr while doctor works (tens of seconds): on a terminal one line redrawn with its seconds so far,
+ * otherwise each stage once as a line. Our words only (steps.ts); doctor's own output is not passed on.
+ */
+function stepPrinter(): { step(s: string): void; done(): void } {
+  const tty = process.stderr.isTTY;
+  let current = '';
+  let since = Date.now();
+  const draw = () => process.stderr.write(`\r\x1b[K${withElapsed(current, (Date.now() - since) / 1000).slice(0, (process.stderr.columns || 80) - 1)}`);
+  const timer = tty ? setInterval(draw, 1000) : undefined;
+  timer?.unref();
+  const step = (s: string) => {
+    if (s === current) return;
+    current = s;
+    since = Date.now();
+    if (tty) draw();
+    else process.stderr.write(`migrate: ${s}\n`);
+  };
+  step(FIRST_STEP);
+  return {
+    step,
+    done: () => {
+      clearInterval(timer);
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
 export async function migrateCommand(o: { config?: string; 'openclaw-version'?: string; openclaw?: string; 'dry-run'?: boolean; json?: boolean; 'no-repair'?: boolean }): Promise<number> {
   if (!o.config) throw new UsageError('migrate needs --config PATH');
   const file = configPath(o);
@@ -37,11 +66,25 @@ export async function migrateCommand(o: { config?: string; 'openclaw-version'?: 
   const installed = await openclawVersion(exe, { timeoutMs: millis(15_000) });
   if (!installed) throw new UsageError(`migrate needs the installed OpenClaw to judge the result, and "${exe}" did not answer --version; pass --openclaw PATH`);
   const version: OpenClawVersion = givenVersion(o) ?? installed;
-  const progress = !o.json && process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 80) - 1)}`) : undefined;
+  const progress = o.json ? undefined : stepPrinter();
   // Ctrl-C, SIGTERM, SIGHUP: doctor runs in its own process group, so it is stopped through the signal (with what it
   // started, and its private home removed) instead of outliving us.
-  const plan = await withCtrlC(undefined, (signal) => planMigration(file, bytes, { executable: exe, version, installed, signal, ...(o['no-repair'] ? { repair: false as const } : {}), onProgress: progress }));
-  if (progress) process.stderr.write('\r\x1b[K');
+  let plan;
+  try {
+    plan = await withCtrlC(undefined, (signal) =>
+      planMigration(file, bytes, {
+        executable: exe,
+        version,
+        installed,
+        signal,
+        ...(o['no-repair'] ? { repair: false as const } : {}),
+        onRound: progress && ((round) => progress.step(validationStep(round))),
+        onProgress: progress && ((line) => void (migrateStep(line) && progress.step(migrateStep(line)!))),
+      }),
+    );
+  } finally {
+    progress?.done();
+  }
   let removedTo: string | null = null;
   let backup: string | null = null;
   let failed: string | undefined;
@@ -70,7 +113,7 @@ export async function migrateCommand(o: { config?: string; 'openclaw-version'?: 
     if (o['dry-run']) process.stdout.write(diff || '(no change)\n');
     for (const c of plan.changes) console.log(`${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}: ${c.reason}`);
     console.log(plan.repair.ran ? `OpenClaw ${formatVersion(installed)}'s own repair decided what moves (${plan.repair.seconds?.toFixed(1)} s); comments and untouched text are kept.` : `OpenClaw's own repair did not run (${plan.repair.note}).`);
-    for (const w of plan.repair.wouldAlso) console.log(`OpenClaw's doctor would also ${w} (left out: not your values).`);
+    for (const w of wouldAlsoLines(plan.repair.wouldAlso)) console.log(w);
     if (plan.refused) console.error(`not changed: ${plan.refused}`);
     if (failed) console.error(`not changed: ${failed}`);
     if (removedTo) console.log(`removed values and their comments are in ${removedTo}`);

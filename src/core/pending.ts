@@ -2,6 +2,9 @@
  * One question waiting for a person at a time. An answer counts only for the question it was given for: a
  * notification that outlived its question (VS Code keeps it in the notification centre) answers nothing.
  */
+/** What a late Apply says: nothing happened. */
+export const STALE_APPLY = 'That question was already answered, so nothing was applied. Run the command again for a new proposal.';
+
 export class PendingQuestion {
   private current: { readonly id: number; readonly resolve: (ok: boolean) => void } | undefined;
   private nextId = 1;
@@ -21,6 +24,15 @@ export class PendingQuestion {
     this.current = undefined;
     c.resolve(ok);
     return true;
+  }
+
+  /**
+   * The answer a question's own notification gave. A late Apply (its question was answered, replaced or closed
+   * meanwhile) changes nothing, and the returned note says so, so a second click is not taken for a second apply.
+   */
+  fromNotification(pick: string | undefined, id: number): string | undefined {
+    if (this.answer(pick === 'Apply', id) || pick !== 'Apply') return undefined;
+    return STALE_APPLY;
   }
 
   get waiting(): boolean {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { PROPOSED_SCHEME } from './proposed.js';
-import { PendingQuestion } from '../core/pending.js';
+import { PendingQuestion, STALE_APPLY } from '../core/pending.js';
 
 /**
  * Approving a proposed change without a modal in the way: the diff stays readable and scrollable while a
@@ -26,7 +26,10 @@ export class Approvals implements vscode.Disposable {
     // left in the notification centre cannot apply a later proposal.
     const { id, answer } = this.question.open();
     await vscode.commands.executeCommand('setContext', 'localAiLab.approvalPending', true);
-    void vscode.window.showInformationMessage(question, 'Apply', 'Discard').then((pick) => this.question.answer(pick === 'Apply', id));
+    void vscode.window.showInformationMessage(question, 'Apply', 'Discard').then((pick) => {
+      const stale = this.question.fromNotification(pick, id);
+      if (stale) void vscode.window.showInformationMessage(stale);
+    });
     try {
       return await answer;
     } finally {
@@ -34,8 +37,9 @@ export class Approvals implements vscode.Disposable {
     }
   }
 
+  /** The diff's title-bar Apply / Discard. */
   answer(ok: boolean): void {
-    this.question.answer(ok);
+    if (!this.question.answer(ok) && ok) void vscode.window.showInformationMessage(STALE_APPLY);
   }
 
   dispose(): void {

@@ -169,6 +169,8 @@ export const COMMANDS = {
   // Profiles. From the Lab view's context menu VS Code passes the row's node (and the selection): its name is taken.
   'localAiLab.switchProfile': def({ args: noArgs, run: (s) => s.profiles.pick() }),
   'localAiLab.showProfile': def({ args: z.tuple([z.optional(z.union([str(200), ProfileNode])), z.optional(treeSelection)]), run: (s, name) => s.profiles.show(profileName(name)) }),
+  // Show Profile's title bar: the profile shown, applied (same plan, diff and confirmation as the switcher).
+  'localAiLab.applyShownProfile': def({ args: menuArgs, run: (s, uri) => s.profiles.applyShown(uri) }),
   'localAiLab.importDarkmuxProfiles': def({ args: noArgs, run: (s) => s.profiles.importDarkmux() }),
   // Only a profile that resolves now can be applied: applyByName looks the name up among the current targets.
   'localAiLab.applyProfile': def({

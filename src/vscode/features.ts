@@ -8,7 +8,7 @@ import { fixAll } from '../core/fixAll.js';
 import fs from 'node:fs';
 import { sha256 } from '../core/fsutil.js';
 import { fmt } from '../core/format.js';
-import { backupReason, backupWhen, listBackups } from '../core/write/backups.js';
+import { backupReason, backupRow, backupWhen, listBackups } from '../core/write/backups.js';
 import type { ApplyFixArgs, ProveArgs, RestoreArgs, SideFileArgs } from './commands.js';
 import { isProvable } from '../core/lab/experiments/prove.js';
 import type { MigrateResult } from '../core/migrate/migrate.js';
@@ -249,7 +249,8 @@ export class ConfigCommands {
         }
         if (closed.length || plan.actions.length) {
           const r = await execute({
-            title: args.title,
+            // The backup's reason in Restore Backup…: which fix ("fix: Set contextWindow to 65,536").
+            title: `fix: ${args.title}`,
             writes: writesOf({ edits: closed, actions: [] }, hashes),
             sideFiles,
             actions: plan.actions,
@@ -295,7 +296,7 @@ export class ConfigCommands {
         return false;
       }
       const pick = await vscode.window.showQuickPick(
-        all.map((b) => ({ label: backupWhen(b) ?? path.basename(b), description: backupReason(b) ? `before ${backupReason(b)}` : '(reason not recorded)', detail: `${fmt(fs.statSync(b).size)} bytes · ${b}`, b })),
+        all.map((b) => ({ ...backupRow(b), detail: `${fmt(fs.statSync(b).size)} bytes · ${b}`, b })),
         { title: `Restore ${path.basename(config)} from a backup (newest first)`, placeHolder: 'The diff opens first; nothing changes until you restore' },
       );
       if (!pick) return false;
@@ -310,7 +311,7 @@ export class ConfigCommands {
       const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/backup/${path.basename(from)}/openclaw.json` });
       this.proposed.set(uri, fs.readFileSync(from, 'utf8'));
       await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
-      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), uri, `openclaw.json ↔ backup of ${when}`, { preview: true });
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(config), uri, `openclaw.json ↔ backup of ${when}`, { preview: true, viewColumn: vscode.ViewColumn.One });
       // Not modal: the diff stays readable while the question waits.
       if (!(await this.approvals.ask(`Restore openclaw.json from the backup of ${when}? The current file is backed up first.`))) return false;
     }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { fixForIssue } from '../core/migrate/fixes.js';
 import { sideFilePath, sideFileText, type MigrateResult } from '../core/migrate/migrate.js';
 import { migrationChanges, migrationOperation, planMigration } from '../core/migrate/run.js';
+import { FIRST_STEP, migrateStep, validationStep, withElapsed, wouldAlsoLines } from '../core/migrate/steps.js';
 import { parseDocument } from '../core/openclaw/document.js';
 import { formatVersion } from '../core/openclaw/version.js';
 import { readBounded } from '../core/read.js';
@@ -109,14 +110,28 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
       if (!bytes) throw new Error(`${located.path} does not exist`);
       const unwritable = whyNotWritable(located.path);
       if (unwritable) throw new Error(unwritable);
-      return planMigration(located.path, bytes, {
-        ...repairOptions(settings),
-        version,
-        installed: version,
-        signal,
-        onRound: (round) => report({ message: `validation ${round}` }),
-        onProgress: (line) => report({ message: `OpenClaw's repair: ${line.slice(0, 80)}` }),
-      });
+      // Our words for each stage, with its seconds so far; doctor's own output goes to the log only.
+      let step = FIRST_STEP;
+      const since = { t: Date.now() };
+      const show = (next: string) => ((step = next), (since.t = Date.now()), report({ message: step }));
+      const tick = setInterval(() => report({ message: withElapsed(step, (Date.now() - since.t) / 1000) }), 1000);
+      show(FIRST_STEP);
+      try {
+        return await planMigration(located.path, bytes, {
+          ...repairOptions(settings),
+          version,
+          installed: version,
+          signal,
+          onRound: (round) => show(validationStep(round)),
+          onProgress: (line) => {
+            const ours = migrateStep(line);
+            if (ours) show(ours);
+            else ctx.log.trace(`make valid: openclaw doctor (private copy): ${line}`);
+          },
+        });
+      } finally {
+        clearInterval(tick);
+      }
     },
     { failure: 'Could not make the config valid' },
   );
@@ -127,7 +142,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   }
   if (!migrationChanges(plan)) {
     if (plan.valid) void vscode.window.showInformationMessage(`OpenClaw ${formatVersion(version)} already accepts ${path.basename(located.path)}.`);
-    else void vscode.window.showWarningMessage(`No safe fix is left; ${plan.remaining.length === 1 ? 'one issue remains' : `${plan.remaining.length} issues remain`} in the Problems panel.`);
+    else void vscode.window.showWarningMessage([`No safe fix is left; ${plan.remaining.length === 1 ? 'one issue remains' : `${plan.remaining.length} issues remain`} in the Problems panel.`, ...wouldAlsoLines(plan.repair.wouldAlso, 3)].join(' '));
     return plan;
   }
   // One timestamp: the side file named in the confirmation is the one written.
@@ -137,7 +152,7 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
     const uri = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: '/valid/openclaw.json' });
     proposed.set(uri, plan.after);
     await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
-    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ valid for OpenClaw ${formatVersion(version)} (proposed)`, { preview: true });
+    await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(located.path), uri, `openclaw.json ↔ valid for OpenClaw ${formatVersion(version)} (proposed)`, { preview: true, viewColumn: vscode.ViewColumn.One });
     for (const c of plan.changes) ctx.log.info(`make valid (proposed): ${c.action} ${c.path}${c.to ? ` → ${c.to}` : ''}: ${c.reason}`);
     ctx.log.info(plan.repair.ran ? `make valid: OpenClaw's own repair decided the moves (${plan.repair.seconds?.toFixed(1)} s)` : `make valid: OpenClaw's own repair did not run: ${plan.repair.note}`);
     for (const w of plan.repair.wouldAlso) ctx.log.info(`make valid: OpenClaw's doctor would also ${w} (left out: not your values)`);
@@ -192,7 +207,9 @@ export async function makeConfigValid(ctx: Ctx, proposed: ProposedConfigProvider
   const msg = plan.valid
     ? `OpenClaw ${formatVersion(version)} accepts openclaw.json now (${count(plan.changes.length, 'change', 'changes')}).`
     : `Applied ${count(plan.changes.length, 'safe fix', 'safe fixes')}; ${count(plan.remaining.length, 'issue remains', 'issues remain')}.`;
-  void vscode.window.showInformationMessage(side ? `${msg} Removed values: ${path.basename(side)}.` : msg, ...(side ? ['Open Side File'] : [])).then((p) => {
+  // The result says what OpenClaw's doctor would also have done (and was left out), not only the log.
+  const text = [side ? `${msg} Removed values: ${path.basename(side)}.` : msg, ...wouldAlsoLines(plan.repair.wouldAlso, 3)].join(' ');
+  void vscode.window.showInformationMessage(text, ...(side ? ['Open Side File'] : [])).then((p) => {
     if (p) void vscode.window.showTextDocument(vscode.Uri.file(side!));
   });
   return plan;

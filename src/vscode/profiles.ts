@@ -189,7 +189,7 @@ export class ProfileController implements vscode.Disposable {
       this.proposed.set(uri, plan.after);
       // JSON5, not JSON: otherwise VS Code's JSON checker fills the Problems panel from the preview.
       await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), LANGUAGE_ID);
-      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(plan.file), uri, `openclaw.json ↔ ${name} (proposed)`, { preview: true });
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(plan.file), uri, `openclaw.json ↔ ${name} (proposed)`, { preview: true, viewColumn: vscode.ViewColumn.One });
     }
     for (const l of describePlan(plan)) this.ctx.log.info(`plan ${name}: ${l}`);
     // One sentence; the diff beside it holds the config details. No column alignment, no "model(s)".
@@ -298,7 +298,15 @@ export class ProfileController implements vscode.Disposable {
     this.proposed.set(uri, lines.join('\n') + '\n');
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-    await vscode.window.showTextDocument(doc, { preview: true });
+    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.One });
+  }
+
+  /** Show Profile's "Apply This Profile": the name is read from the shown document's URI (`/profile/NAME.md`), nothing else. */
+  async applyShown(uri?: unknown): Promise<boolean | undefined> {
+    const from = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+    const m = from?.scheme === PROPOSED_SCHEME ? /^\/profile\/(.+)\.md$/.exec(from.path) : null;
+    if (!m) return undefined;
+    return this.applyByName(m[1]!);
   }
 
   async importDarkmux(): Promise<void> {

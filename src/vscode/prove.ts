@@ -4,6 +4,8 @@ import type { ProveArgs } from './commands.js';
 import type { Ctx } from './ctx.js';
 import type { LabController } from './lab.js';
 import { editorLabEnv, labFailure } from './labEnv.js';
+import { showError } from './frame.js';
+import { ConfigRejected } from '../core/lab/session.js';
 import { DEFAULT_PROVE_N, defaultProveWorkload, ProveError, runProve } from '../core/lab/experiments/prove.js';
 import { measuredLine } from '../core/evidence.js';
 
@@ -65,7 +67,8 @@ export class ProveController {
       const restored = !done.outcome.restore || done.outcome.restore.ok ? 'The state from before is restored.' : `The state from before was NOT restored: ${done.outcome.restore.error}`;
       const text = done.evidence ? `${measuredLine(done.evidence)} ${restored}` : `The proof did not finish (${done.outcome.error ?? done.outcome.status}). ${restored}`;
       this.ctx.log.info(text);
-      if (done.outcome.restore && !done.outcome.restore.ok) void vscode.window.showErrorMessage(text, 'Show Logs').then((p) => p && this.ctx.log.show());
+      // A config OpenClaw rejects: the error carries the way to the fix (Make Config Valid).
+      if ((done.outcome.restore && !done.outcome.restore.ok) || done.outcome.cause instanceof ConfigRejected) showError(this.ctx.log, text, done.outcome.cause);
       else void vscode.window.showInformationMessage(text);
       return b?.session.id;
     } finally {

@@ -5,6 +5,8 @@ import type { Ctx } from './ctx.js';
 import type { LabController } from './lab.js';
 import type { ProfileController } from './profiles.js';
 import { editorLabEnv, labFailure } from './labEnv.js';
+import { showError } from './frame.js';
+import { ConfigRejected } from '../core/lab/session.js';
 import { readSession } from '../core/lab/records/store.js';
 import { planVariants, type SweepKnob } from '../core/lab/experiments/sweep.js';
 import { readSweepRecord, runSweep } from '../core/lab/experiments/sweepRun.js';
@@ -137,8 +139,9 @@ export class SweepController {
       const restored = outcome.restore.ok ? 'The state from before is restored.' : `The state from before was NOT restored: ${outcome.restore.error}`;
       const text = `Sweep from ${base.name}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}. ${restored}`;
       this.ctx.log.info(text);
-      if (outcome.restore.ok) void vscode.window.showInformationMessage(text);
-      else void vscode.window.showErrorMessage(text, 'Show Logs').then((p) => p && this.ctx.log.show());
+      // A config OpenClaw rejects: the error carries the way to the fix (Make Config Valid).
+      if (outcome.cause instanceof ConfigRejected || !outcome.restore.ok) showError(this.ctx.log, text, outcome.cause);
+      else void vscode.window.showInformationMessage(text);
       return id;
     } finally {
       this.running = false;

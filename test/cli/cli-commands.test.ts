@@ -91,6 +91,29 @@ describe('the command table', () => {
   });
 });
 
+describe('usage lines name every option (#29, lower but real)', () => {
+  it("each option a command takes is in its usage line, so --help and a usage error show what it accepts", () => {
+    // `profile list|show|apply` and `lab run|resume|list|show|compare` each accept their group's whole option set, so
+    // that scripts may pass the same flags to each (commands.ts); those a command ignores are not in its usage.
+    const GROUP_ONLY: Record<string, readonly string[]> = {
+      'profile list': ['dry-run', 'yes'],
+      'profile show': ['dry-run', 'yes'],
+      'lab resume': ['n', 'profile', 'profiles', 'allow-any-prompt-file', 'keep-profile'],
+      ...Object.fromEntries(['lab list', 'lab show', 'lab compare'].map((c) => [c, ['config', 'n', 'profile', 'profiles', 'openclaw', 'allow-hosted', 'allow-any-prompt-file', 'keep-profile', 'no-wire', 'sample-ms', 'wire-bodies']])),
+    };
+    const missing: string[] = [];
+    for (const c of COMMANDS) {
+      if (c.lenient) continue;
+      const flags = new Set(c.usage.match(/(?<=^|[\s[(|])--?[a-zA-Z][\w-]*/g) ?? []);
+      for (const [long, o] of Object.entries(c.options)) {
+        if (GROUP_ONLY[name(c)]?.includes(long)) continue;
+        if (!flags.has(`--${long}`) && !(o.short && flags.has(`-${o.short}`))) missing.push(`${name(c)}: --${long}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+});
+
 describe('the shared option helpers', () => {
   it('integerOption: absent is the fallback; out of range or not an integer is a usage error naming the flag', () => {
     assert.equal(integerOption('-n', undefined, { max: 1000, fallback: 6 }), 6);

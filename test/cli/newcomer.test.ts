@@ -120,6 +120,16 @@ console.log(JSON.stringify({ payloads: [{ text: 'DONE' }], meta: { durationMs: 5
         assert.equal((r.stderr.match(/rejects/g) ?? []).length, 1, 'said once');
       }
       assert.equal(fs.existsSync(turns), false, 'no OpenClaw turn ran');
+      // Under a profile: the config is judged before the profile is put in force, so nothing is loaded or written.
+      const before = fs.readFileSync(config);
+      for (const args of [['lab', 'run', 'w', '--profile', 'single-turn'], ['probe', 'codewords', '--profile', 'single-turn']]) {
+        const r = await runCli([...args, '--config', config, '--openclaw', fake], { cwd: dir });
+        assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.equal((r.stderr.match(/rejects .*, so nothing was run: .*Fix it first: .*local-ai-lab migrate --config/g) ?? []).length, 1, `${args.join(' ')}: ${r.stderr}`);
+        assert.ok(!s.requests.some((q) => q.path.endsWith('/models/load') || q.path.endsWith('/models/unload')), `${args.join(' ')}: no model was loaded or unloaded`);
+        assert.deepEqual(fs.readFileSync(config), before, `${args.join(' ')}: openclaw.json untouched`);
+        assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.bak') || f === 'local-ai-lab'), [], 'no backup taken');
+      }
     } finally {
       await s.close();
     }
@@ -192,5 +202,50 @@ describe('Make Config Valid / migrate on a file OpenClaw already accepts (item 7
     fs.writeFileSync(verdict, JSON.stringify({ valid: false, issues: [{ path: 'gateway.port', message: 'Too big' }], warnings: [] }));
     await planMigration(file, fs.readFileSync(file), { executable: fake, version: v('2026.9.6'), installed: v('2026.9.6'), repair });
     assert.equal(doctorRuns, 1, 'an invalid file still gets the repair');
+  });
+});
+
+describe('Make Config Valid says its stages in our words while doctor works (item 7)', () => {
+  it('migrate prints each stage on stderr (not a terminal: one line each), none of doctor\'s raw output, and says what doctor would also do in the result', async () => {
+    const { runCli } = await import('../support/cli.js');
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-steps-')));
+    const config = path.join(dir, 'openclaw.json');
+    fs.writeFileSync(config, `{\n  agents: { defaults: { compaction: { reserveTokensFloor: 24000 } } },\n}\n`);
+    // A stand-in `openclaw`: its validator rejects the retired key; its doctor prints a TUI about the private copy.
+    const fake = path.join(dir, 'openclaw');
+    fs.writeFileSync(
+      fake,
+      `#!${process.execPath}
+const fs = require('fs');
+const a = process.argv.slice(2);
+if (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }
+if (a[0] === 'config') {
+  const bad = fs.readFileSync(process.env.OPENCLAW_CONFIG_PATH, 'utf8').includes('reserveTokensFloor');
+  console.log(JSON.stringify(bad ? { valid: false, issues: [{ path: 'agents.defaults.compaction', message: 'Unrecognized key: "reserveTokensFloor"' }], warnings: [] } : { valid: true, issues: [], warnings: [] }));
+  process.exit(bad ? 1 : 0);
+}
+if (a[0] === 'doctor') { console.log('┌  OpenClaw doctor'); console.log('◇  Doctor changes ─────────╮'); console.log('│  Disabled xurl (missing binary)'); console.log('├───────────────────────────╯'); process.exit(0); }
+process.exit(2);
+`,
+      { mode: 0o755 },
+    );
+    const r = await runCli(['migrate', '--config', config, '--openclaw', fake], { cwd: dir });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const steps = r.stderr.split('\n').filter((l) => l.startsWith('migrate: '));
+    assert.deepEqual(steps.slice(0, 2), ['migrate: asking OpenClaw whether it accepts the file as it is', "migrate: OpenClaw's doctor is working out what moves, on a private copy (your file is not changed until you apply)"], r.stderr);
+    assert.ok(steps.includes("migrate: checking the result with OpenClaw's validator (round 1)"), r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /xurl|[╮╯│◇┌]/, "doctor's own output is about its private copy");
+    assert.doesNotMatch(fs.readFileSync(config, 'utf8'), /reserveTokensFloor/);
+    // --json stays quiet on stderr: a script reads stdout.
+    fs.writeFileSync(config, `{ agents: { defaults: { compaction: { reserveTokensFloor: 1 } } } }\n`);
+    const j = await runCli(['migrate', '--config', config, '--openclaw', fake, '--dry-run', '--json'], { cwd: dir });
+    assert.equal(j.stderr, '');
+    // A file OpenClaw already accepts: no doctor stage.
+    fs.writeFileSync(config, `{ agents: {} }\n`);
+    const ok = await runCli(['migrate', '--config', config, '--openclaw', fake], { cwd: dir });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stderr.split('\n')[0], 'migrate: asking OpenClaw whether it accepts the file as it is');
+    assert.doesNotMatch(ok.stderr, /doctor/);
+    assert.match(ok.stdout, /OpenClaw already accepts the file, so its repair did not run/);
   });
 });

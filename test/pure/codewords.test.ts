@@ -74,6 +74,7 @@ describe('planted-codeword probe: the survival matrix', () => {
     assert.ok(view.tables[1]!.rows.every((r) => r.slice(2).every((c) => c === '✔ yes')));
     assert.equal(view.tables[2]!.caption, 'Session 3: 0 compactions before the work, 2 turns — grow 1: timed out');
     assert.ok(view.tables[2]!.rows.every((r) => r[5] === '— unknown'), 'no compaction: nothing judged');
+    assert.ok(view.tables[2]!.rows.every((r) => r[2] === '— unknown'), 'no compaction, no summary: not "✘ no" in summary (#29)');
     // The failed session does not count; the two others do.
     assert.equal(view.summary, 'Survived the summary: rule 2/2 · codename 1/2 · number 1/2 · sla 1/2');
     assert.ok(view.tables[0]!.notes.some((n) => /Only behavioural evidence/.test(n)));

@@ -81,4 +81,32 @@ describe('experiment driver', () => {
     const plain = await runExperiment({ env, arms: [{ name: 'as is' }], what: 't', signal: new AbortController().signal, deps: h5.deps, run: async () => 1 });
     assert.deepEqual([plain.status, plain.restore, h5.borrows()], ['complete', undefined, 0]);
   });
+
+  it('checks the config once on the first look before any arm is asked about or applied (#29 item 4)', async () => {
+    const h = harness();
+    let asked = 0;
+    const rejected = new Error('OpenClaw rejects openclaw.json');
+    const out = await runExperiment({
+      env,
+      arms: [{ name: 'a', plan: h.plan('a'), required: true }],
+      what: 't',
+      signal: new AbortController().signal,
+      deps: h.deps,
+      accepts: async () => {
+        h.order.push('accepts');
+        throw rejected;
+      },
+      confirm: async () => (asked++, true),
+      run: async () => assert.fail('no run'),
+    });
+    assert.equal(out.status, 'failed');
+    assert.equal(out.cause, rejected);
+    assert.deepEqual(h.order, ['accepts'], 'nothing planned, applied or restored');
+    assert.equal(asked, 0, 'no question asked');
+    assert.equal(h.borrows(), 0);
+    const ok = harness();
+    const fine = await runExperiment({ env, arms: [{ name: 'a', plan: ok.plan('a') }], what: 't', signal: new AbortController().signal, deps: ok.deps, accepts: async () => void ok.order.push('accepts'), run: async () => 1 });
+    assert.equal(fine.status, 'complete');
+    assert.deepEqual(ok.order, ['accepts', 'plan a from look 1', 'apply a', 'restore'], 'the look it judged is the one the first arm is planned from');
+  });
 });

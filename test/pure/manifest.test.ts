@@ -62,6 +62,9 @@ describe('manifest and docs', () => {
     }
     for (const m of pkg.contributes.menus['view/title'] as { command: string }[]) assert.ok(args(m.command, []), `${m.command} from a view's title bar`);
     for (const m of pkg.contributes.menus['editor/title'] as { command: string }[]) assert.ok(args(m.command, [{ scheme: 'local-ai-lab-proposed' }, { groupId: 1 }]), `${m.command} from the diff's title bar`);
+    // Show Profile's document carries a way to (re-)apply what it shows, and only that document (#29, lower but real).
+    const shown = (pkg.contributes.menus['editor/title'] as { command: string; when: string }[]).find((m) => m.command === 'localAiLab.applyShownProfile');
+    assert.equal(shown?.when, 'resourceScheme == local-ai-lab-proposed && resourcePath =~ /^\\/profile\\//');
     // Tree rows' clicks (src/vscode/labView.ts) pass an id.
     for (const id of ['localAiLab.openLabSession', 'localAiLab.showProfile', 'localAiLab.openSweep', 'localAiLab.openCodewordProbe', 'localAiLab.openProbe']) assert.ok(args(id, ['x-1']), id);
     assert.ok(!args('localAiLab.openProbe', ['../x']), 'a probe id never leaves probes/');

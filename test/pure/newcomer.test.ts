@@ -139,6 +139,11 @@ describe('each backup says why it was taken, for Restore Backup… (item 9)', ()
     const all = listBackups(file);
     assert.deepEqual(all.map(backupReason), ['profile mid-range', 'fix --all', 'restore after the sweep']);
     assert.match(backupWhen(all[0]!) ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/);
+    // A backup older than the recorded reasons still reads as one row among others: "unknown", not blank.
+    const { backupRow } = await import('../../src/core/write/backups.js');
+    assert.deepEqual(backupRow(all[1]!), { label: backupWhen(all[1]!), description: 'before fix --all' });
+    fs.rmSync(reasonFile(all[1]!));
+    assert.equal(backupRow(all[1]!).description, 'before unknown');
     pruneBackups(file, 1);
     assert.equal(listBackups(file).length, 1);
     assert.ok(!fs.existsSync(reasonFile(all[0]!)), 'no orphan reason');
@@ -184,5 +189,40 @@ describe('answered questions go stale (item 2, in part)', () => {
     assert.equal(q.answer(false), true, "the diff's title-bar Discard answers the open question");
     assert.equal(await third.answer, false);
     assert.equal(q.waiting, false);
+  });
+
+  it('a late Apply from an old notification does nothing and says so; a late Discard or a dismissal says nothing', async () => {
+    const { PendingQuestion, STALE_APPLY } = await import('../../src/core/pending.js');
+    const q = new PendingQuestion();
+    const first = q.open();
+    assert.equal(q.fromNotification('Apply', first.id), undefined, 'answered in time: nothing to say');
+    assert.equal(await first.answer, true);
+    const second = q.open();
+    assert.equal(q.fromNotification('Apply', first.id), STALE_APPLY);
+    assert.match(STALE_APPLY, /already answered, so nothing was applied/);
+    assert.equal(q.waiting, true, 'the open question is untouched');
+    assert.equal(q.fromNotification('Discard', first.id), undefined);
+    assert.equal(q.fromNotification(undefined, first.id), undefined);
+    assert.equal(q.fromNotification(undefined, second.id), undefined, 'dismissed: a no');
+    assert.equal(await second.answer, false);
+    assert.equal(q.fromNotification('Apply', second.id), STALE_APPLY, 'an Apply after the dismissal is late too');
+  });
+});
+
+describe("Make Config Valid's stages in our words, and doctor's would-also list in the result (item 7)", () => {
+  it("maps run.ts's stages to our words and drops doctor's raw TUI lines; the would-also list is capped for a notification", async () => {
+    const { migrateStep, validationStep, withElapsed, wouldAlsoLines } = await import('../../src/core/migrate/steps.js');
+    assert.match(migrateStep('running openclaw doctor --fix on a private copy') ?? '', /^OpenClaw's doctor is working out what moves, on a private copy/);
+    assert.equal(migrateStep('openclaw doctor stopped at gateway.mode; running it again without them'), "OpenClaw's doctor stopped at gateway.mode; asking it again without it");
+    assert.equal(migrateStep('asking openclaw doctor where tools.exec.security, tools.exec.ask belong'), "asking OpenClaw's doctor where tools.exec.security, tools.exec.ask belong");
+    for (const raw of ['Doctor changes ─────╮', 'Disabled xurl (missing binary)', 'OpenClaw doctor', 'Run "openclaw doctor --fix" to apply changes.']) assert.equal(migrateStep(raw), undefined, raw);
+    assert.equal(validationStep(2), "checking the result with OpenClaw's validator (round 2)");
+    assert.equal(withElapsed('x', 0.4), 'x');
+    assert.equal(withElapsed('x', 12.7), 'x · 12 s');
+    const five = ['set gateway.mode to "local"', 'add a', 'add b', 'add c', 'add d'];
+    assert.deepEqual(wouldAlsoLines(five.slice(0, 1)), [`OpenClaw's doctor would also set gateway.mode to "local" (left out: not your values).`]);
+    const capped = wouldAlsoLines(five, 3);
+    assert.equal(capped.length, 4);
+    assert.equal(capped[3], '…and 2 more of the same kind (in the log).');
   });
 });

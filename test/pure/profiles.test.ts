@@ -90,11 +90,29 @@ describe('built-in profiles', () => {
     assert.ok(tight.notes.some((n) => /no compactor: with it the loaded models need ~\d+\.\d GB, over 80 % of this machine's 24 GB/.test(n)), tight.notes.join('; '));
     const roomy = resolveBuiltin(builtin('mid-range'), obsOf(CONFIG(), { memGiB: 64, runtimes: big(18.5) }));
     assert.ok(roomy.compactor);
+    // The description comes from the plan: without a compactor it promises none (#29 item 6).
+    assert.equal(tight.description, 'Moderate context, no compactor here.');
+    assert.equal(roomy.description, 'Moderate context with a small dedicated compactor.');
+    const longTight = resolveBuiltin(builtin('long-agentic'), obsOf(CONFIG(), { memGiB: 24, runtimes: big(18.5) }));
+    if (!longTight.compactor) assert.equal(longTight.description, "The model's maximum context, no compactor here.");
     // …and the list says so, in words a quick pick can show.
     const obs24 = obsOf(CONFIG(), { memGiB: 24, runtimes: big(18.5) });
     const caveats = profileCaveats(resolveAll(obs24, []).targets, obs24.machine.totalMemoryBytes);
     assert.deepEqual(caveats.get('mid-range')?.filter((c) => c.startsWith('on ')), ['on 24 GB: no room for a compactor']);
     assert.equal(profileCaveats(resolveAll(obsOf(CONFIG(), { memGiB: 64, runtimes: big(18.5) }), []).targets, 64 * 1024 ** 3).get('mid-range'), undefined);
+  });
+
+  it("a sweep does not propose a context this machine cannot hold (262,144 on 24 GB); with room it does (#29, lower but real)", async () => {
+    const { planVariants } = await import('../../src/core/lab/experiments/sweep.js');
+    const big = (gb: number) => new Map([['lmstudio', { ...lm([{ id: 'qwen/qwen3-coder-30b', ctx: 32768 }]), loaded: [{ identifier: 'qwen/qwen3-coder-30b', modelKey: 'qwen/qwen3-coder-30b', loadedContextLength: 32768, maxContextLength: 262144, paramsString: '30B-A3B', sizeBytes: gb * 1e9 }], downloaded: [{ modelKey: 'qwen/qwen3-coder-30b', type: 'llm' as const, paramsString: '30B-A3B', sizeBytes: gb * 1e9, maxContextLength: 262144 }] }]]);
+    const obs24 = obsOf(CONFIG(), { memGiB: 24, runtimes: big(18.5) });
+    const base24 = resolveBuiltin(builtin('single-turn'), obs24);
+    const tight = planVariants(base24, obs24, ['primaryContext']);
+    assert.deepEqual(tight.variants, []);
+    assert.match(tight.skipped[0]?.reason ?? '', /^at the model's maximum \(262,144\) the models would need ~\d+\.\d GB, over 80 % of this machine's 24 GB$/);
+    const obs128 = obsOf(CONFIG(), { memGiB: 128, runtimes: big(18.5) });
+    const roomy = planVariants(resolveBuiltin(builtin('single-turn'), obs128), obs128, ['primaryContext']);
+    assert.deepEqual(roomy.variants.map((v) => v.to), [262144]);
   });
 
   it('two profiles that come out the same on this machine say so; different ones do not', () => {

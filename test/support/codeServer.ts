@@ -40,6 +40,10 @@ export const SEED_SETTINGS = {
   'chat.disableAIFeatures': true,
   'workbench.tips.enabled': false,
   'git.enabled': false,
+  // The demo at 1400×900: an empty secondary side bar took ~290 px, and code-server's port-forward toasts (a lab's
+  // loopback servers) appeared in the middle of an apply (#29).
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'remote.autoForwardPorts': false,
 };
 
 export interface CodeServerOptions {

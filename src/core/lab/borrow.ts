@@ -254,6 +254,8 @@ export class Borrow {
       reprobe: () => inspectFor(this.env, from),
       // An interleaved proof writes the config twice a round: pruning then would push the user's backups out.
       prune: false,
+      // Restore Backup… tells a sweep's five arms from a profile the user switched to.
+      reason: `${this.what}'s arm ${plan.profile.name}`,
     });
     if (r.backup) this.made.push(r.backup);
     const after = readBoundedSync(this.before.file);

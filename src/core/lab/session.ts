@@ -29,24 +29,37 @@ export class LabPreflightError extends Error {}
 /** The installed OpenClaw rejects the config: an experiment would only measure that. The editor offers Make Config Valid. */
 export class ConfigRejected extends LabPreflightError {}
 
+let lastAccepted: string | undefined;
+
 /**
  * Before anything runs through OpenClaw: does it accept the config? A rejected file made every dispatch fail and
  * a probe report an empty matrix, the cause buried. An OpenClaw that cannot be asked lets the run say so itself.
  */
 export async function configAccepted(env: LabEnv, look: CheckedFile, signal?: AbortSignal): Promise<void> {
+  // The experiment checks first, the arm's endpoint again: the same bytes are not judged twice in a row.
+  const key = `${env.openclaw}\0${look.file}\0${look.read.hash}`;
+  if (key === lastAccepted) return;
   let v;
   try {
     v = await validateConfig(env.openclaw, look.file, { timeoutMs: millis(60_000), signal, env: stateEnvFor(look.file) });
   } catch {
     return;
   }
-  if (v.valid || !v.issues.length) return;
+  if (v.valid || !v.issues.length) return void (lastAccepted = key);
   const first = v.issues[0]!;
   const more = v.issues.length > 1 ? ` (and ${v.issues.length - 1} more)` : '';
   throw new ConfigRejected(
     `OpenClaw ${formatVersion(look.observation.version)} rejects ${look.file}, so nothing was run: ${first.path && first.path !== '<root>' ? `${first.path}: ` : ''}${first.message}${more}. ` +
       `Fix it first: Make Config Valid in the editor, or local-ai-lab migrate --config ${JSON.stringify(look.file)}.`,
   );
+}
+
+/**
+ * The experiment driver's first check for a workload: OpenClaw's validator when the workload runs through OpenClaw
+ * (a probe always does), before any profile is applied; nothing for the OpenAI-compatible dispatcher, which does not.
+ */
+export function acceptsFor(env: LabEnv, workload: Pick<Workload, 'dispatcher'>): ((first: CheckedFile, signal: AbortSignal) => Promise<void>) | undefined {
+  return workload.dispatcher === 'openclaw' ? (first, signal) => configAccepted(env, first, signal) : undefined;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ApplyOptions {
   readonly loadTimeoutMs?: number;
   /** false: older backups are not pruned by this write (a lab's borrow prunes once it is over). */
   readonly prune?: boolean;
+  /** Why the backup is taken, as Restore Backup… lists it (default "profile NAME"; a sweep says which arm). */
+  readonly reason?: string;
 }
 
 export interface ApplyReport {
@@ -47,7 +49,7 @@ export async function applyPlan(plan: ProfilePlan, opts: ApplyOptions): Promise<
   const run = opts.run ?? ((a: ServerAction, signal?: AbortSignal) => runAction(a, { timeoutMs: opts.loadTimeoutMs ?? 10 * 60_000, signal, lmStudioToken: opts.lmStudioToken }));
   const done: ServerAction[] = [];
   const r = await execute({
-    title: `profile ${plan.profile.name}`,
+    title: opts.reason ?? `profile ${plan.profile.name}`,
     writes: [{ file: plan.file, expectedHash: opts.expectedHash, after: plan.after }],
     actions: plan.actions,
     runAction: async (a, signal) => {

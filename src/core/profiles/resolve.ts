@@ -99,6 +99,27 @@ function modelTarget(ref: string, context: Sourced<number>): ModelTarget {
   return { ref, ...p, context };
 }
 
+/**
+ * The description as the plan came out: a profile whose compactor was dropped here (no room, no small model, a
+ * tiny primary) does not promise one ("Moderate context with a small dedicated compactor." → "Moderate context,
+ * no compactor here.").
+ */
+export function withoutCompactor(description: string): string {
+  return description.replace(/,?\s+with (?:a|an)\b[^.]*\bcompactor\b/i, ', no compactor here');
+}
+
+/**
+ * Whether a target's models at its contexts (the primary, and the compactor if any) would pass the
+ * memory-headroom line on this machine: why, in that rule's words; undefined when they fit or the primary's
+ * server is elsewhere (its memory is not this machine's).
+ */
+export function overHeadroom(t: Pick<ProfileTarget, 'primary' | 'compactor'>, obs: Observation): string | undefined {
+  const p = facts(obs, t.primary.ref);
+  if (!onThisMachine(p)) return undefined;
+  const need = memoryNeeded(p, t.primary.context.value) + (t.compactor ? memoryNeeded(facts(obs, t.compactor.ref), t.compactor.context.value) : 0);
+  return need > HEADROOM * obs.machine.totalMemoryBytes ? `the models would need ~${memoryGB(need, 1)}, over 80 % of this machine's ${memoryGB(obs.machine.totalMemoryBytes)}` : undefined;
+}
+
 export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarget {
   const notes: string[] = [];
   const primary = facts(obs, primaryRef(obs));
@@ -154,7 +175,7 @@ export function resolveBuiltin(b: BuiltinProfile, obs: Observation): ProfileTarg
   return {
     name: b.name,
     builtin: true,
-    description: b.description,
+    description: compactor ? b.description : withoutCompactor(b.description),
     whenItWins: b.whenItWins,
     primary: modelTarget(`${primary.providerId}/${primary.modelId}`, primaryContext),
     compactor,

@@ -115,6 +115,15 @@ export function backupReason(backup: string): string | undefined {
   }
 }
 
+/**
+ * A backup as Restore Backup… lists it: its ISO time, and what it was taken before (a backup older than the
+ * recorded reasons says "unknown", so rows can still be told apart by their time).
+ */
+export function backupRow(backup: string): { label: string; description: string } {
+  const why = backupReason(backup);
+  return { label: backupWhen(backup) ?? path.basename(backup), description: `before ${why ?? 'unknown'}` };
+}
+
 /** A backup's time as everything else prints times: ISO, to the second, UTC ("2026-12-05 23:43:04Z"). */
 export function backupWhen(backup: string): string | undefined {
   return backupTime(backup)?.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');

@@ -114,7 +114,8 @@ export function survivalMatrix(o: { codewords: readonly Codeword[]; compactions:
   if (!files.length) notes.push('The work turn wrote no fenced file: "applied" is judged on its whole reply.');
   const rows = o.codewords.map((c): SurvivalRow => {
     const found = readable?.some((s) => has(s, c.value));
-    const inSummary = readable === undefined ? null : found ? true : redacted ? null : false;
+    // No compaction, no summary: "in summary" has nothing to be judged on (it read ✘, as if the summary lost it).
+    const inSummary = readable === undefined || (o.compactions === 0 && !readable.length) ? null : found ? true : redacted ? null : false;
     const applied = c.kind === 'rule' ? (files.length ? files.every((f) => has(f.text, c.value)) : has(o.work, c.value)) : has(o.work, c.value);
     const recalled = has(o.recall, c.value);
     return { kind: c.kind, value: c.value, inSummary, applied, recalled, survived: o.compactions > 0 ? applied || recalled : null };

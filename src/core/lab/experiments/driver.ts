@@ -57,6 +57,11 @@ export interface ExperimentOptions<A extends ArmSpec, R> {
   readonly what: string;
   /** Leave the last arm's configuration in force (CLI --keep-profile). */
   readonly keep?: boolean;
+  /**
+   * Checked once on the first look, before any arm is asked about or applied: a config OpenClaw rejects ends the
+   * experiment here (ConfigRejected), not after a profile was put in force and taken back for nothing.
+   */
+  readonly accepts?: (first: CheckedFile, signal: AbortSignal) => Promise<void>;
   /** Asked before an arm's plan is applied (the editor shows the diff); false declines and ends the experiment. */
   readonly confirm?: (plan: ProfilePlan, arm: A) => Promise<boolean>;
   /** After each arm's result: stop here (e.g. its session was cancelled). */
@@ -106,6 +111,7 @@ export async function runExperiment<A extends ArmSpec, R>(o: ExperimentOptions<A
   }
   const fresh = async () => (current ??= await (o.deps?.look ?? (() => lookNow(o.env)))());
   try {
+    if (o.accepts) await o.accepts(await fresh(), o.signal);
     for (const [i, arm] of o.arms.entries()) {
       if (o.signal.aborted) break;
       o.report?.arm?.(arm.name, i, o.arms.length);

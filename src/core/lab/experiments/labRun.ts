@@ -1,7 +1,7 @@
 import { planProfile } from '../../profiles/plan.js';
 import type { CheckedFile } from '../../sources.js';
 import { look as lookNow, profileTarget, type LabEnv } from '../look.js';
-import { runLab, type LabRunOptions } from '../session.js';
+import { configAccepted, acceptsFor, runLab, type LabRunOptions } from '../session.js';
 import type { DispatchRecord, Session } from '../records/store.js';
 import { runExperiment, type ArmSpec, type Borrower, type ExperimentOptions, type ExperimentOutcome, type ExperimentReporter } from './driver.js';
 
@@ -33,6 +33,8 @@ export async function runProbeArm<R>(
     env: o.env,
     first,
     what: 'the probe',
+    // Every probe runs through OpenClaw: the config it rejects is said before a profile is put in force.
+    accepts: (now, signal) => configAccepted(o.env, now, signal),
     arms: [o.profile ? profileArm(o.profile) : { name: 'as is' }],
     keep: o.keep,
     confirm: o.confirm,
@@ -71,6 +73,7 @@ export async function runLabUnderProfiles(o: LabUnderOptions): Promise<Experimen
     env: o.env,
     first,
     what: 'the lab',
+    accepts: acceptsFor(o.env, o.workload),
     arms: o.profiles.length ? o.profiles.map(profileArm) : [{ name: 'as is' }],
     signal: o.signal,
     keep: o.keep,

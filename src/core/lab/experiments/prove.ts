@@ -9,7 +9,7 @@ import type { CheckedFile } from '../../sources.js';
 import { applyEdits } from '../../text.js';
 import { look as lookNow } from '../look.js';
 import type { DispatchRecord, Session } from '../records/store.js';
-import { runLab, type LabRunOptions } from '../session.js';
+import { acceptsFor, runLab, type LabRunOptions } from '../session.js';
 import { compareSessions } from '../summary.js';
 import { runExperiment, type ArmSpec, type ExperimentOutcome, type ExperimentReporter } from './driver.js';
 
@@ -208,6 +208,7 @@ export async function runProve(o: ProveRunOptions): Promise<ProveOutcome> {
     env: o.env,
     first,
     what: 'the proof',
+    accepts: acceptsFor(o.env, o.workload),
     arms,
     signal: o.signal,
     report: o.report,

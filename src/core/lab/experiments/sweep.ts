@@ -7,6 +7,8 @@ import { BEHAVIOUR } from '../../openclaw/knowledge.js';
 import type { Observation } from '../../observation.js';
 import { planProfile, type ProfilePlan } from '../../profiles/plan.js';
 import type { ModelTarget, ProfileTarget } from '../../profiles/types.js';
+import { overHeadroom } from '../../profiles/resolve.js';
+import { fmt } from '../../format.js';
 import { maxContextFor, pickCompactor } from '../../servers/models.js';
 import { COMPACTOR_OVERSIZE_FACTOR, compactionRequestTokens } from '../../openclaw/context.js';
 import { compactionCount } from '../dispatch/evidence.js';
@@ -139,8 +141,14 @@ export function planVariants(base: ProfileTarget, obs: Observation, knobs: reado
         // Without a context of its own, OpenClaw's LM Studio discovery registers the model's maximum.
         const max = maxContextFor(obs.runtimes.get(base.primary.providerId), base.primary.modelId);
         if (max === undefined) skip(knob, `the maximum context of ${base.primary.ref} is unknown (its server did not say)`);
-        else if (max === base.primary.context.value) skip(knob, `already at the model's maximum (${max})`);
-        else add(knob, base.primary.context.value, max, { ...base, primary: { ...base.primary, context: { value: max, source: 'derived', note: "the model's maximum" } } });
+        else if (max === base.primary.context.value) skip(knob, `already at the model's maximum (${fmt(max)})`);
+        else {
+          const target: ProfileTarget = { ...base, primary: { ...base.primary, context: { value: max, source: 'derived', note: "the model's maximum" } } };
+          // A variant this machine cannot hold would only measure a failed load (262,144 on 24 GB).
+          const heavy = overHeadroom(target, obs);
+          if (heavy) skip(knob, `at the model's maximum (${fmt(max)}) ${heavy}`);
+          else add(knob, base.primary.context.value, max, target);
+        }
         break;
       }
       case 'budget': {
@@ -173,8 +181,13 @@ export function planVariants(base: ProfileTarget, obs: Observation, knobs: reado
         }
         const max = maxContextFor(obs.runtimes.get(base.compactor.providerId), base.compactor.modelId);
         if (max === undefined) skip(knob, `the maximum context of ${base.compactor.ref} is unknown (its server did not say)`);
-        else if (max === base.compactor.context.value) skip(knob, `already at the model's maximum (${max})`);
-        else add(knob, base.compactor.context.value, max, { ...base, compactor: { ...base.compactor, context: { value: max, source: 'derived', note: "the model's maximum" } } });
+        else if (max === base.compactor.context.value) skip(knob, `already at the model's maximum (${fmt(max)})`);
+        else {
+          const target: ProfileTarget = { ...base, compactor: { ...base.compactor, context: { value: max, source: 'derived', note: "the model's maximum" } } };
+          const heavy = overHeadroom(target, obs);
+          if (heavy) skip(knob, `at the compactor's maximum (${fmt(max)}) ${heavy}`);
+          else add(knob, base.compactor.context.value, max, target);
+        }
         break;
       }
       case 'mode':

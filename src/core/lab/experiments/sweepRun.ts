@@ -2,7 +2,7 @@ import os from 'node:os';
 import * as z from 'zod/mini';
 import { armFigures, judge, planArm, type KnobValue, type SweepPlan, type SweepRow, type Variant } from './sweep.js';
 import { proxyNamed } from '../layer/proxy.js';
-import { runLab, type LabRunOptions } from '../session.js';
+import { acceptsFor, runLab, type LabRunOptions } from '../session.js';
 import { summarizeSession } from '../summary.js';
 import type { RunOptions } from '../dispatch/runner.js';
 import { newSessionId, ownerMayRun, type DispatchRecord, type Session } from '../records/store.js';
@@ -35,6 +35,8 @@ export interface SweepOutcome {
   readonly arms: readonly ArmResult[];
   readonly restore: RestoreReport;
   readonly error?: string;
+  /** What ended it (the editor offers Make Config Valid for a config OpenClaw rejects). Not recorded. */
+  readonly cause?: unknown;
 }
 
 type SweepArm = Arm & ArmSpec;
@@ -103,6 +105,8 @@ export async function runSweep(o: SweepRunOptions): Promise<{ id: string; outcom
     env: o.env,
     first: o.first,
     what: 'the sweep',
+    // Unless a test brings its own looks and arms, OpenClaw judges the config before the first arm is applied.
+    accepts: o.deps ? undefined : acceptsFor(o.env, workload),
     arms: sweepArms(plan, interleaved ? n : 1),
     signal: o.signal,
     report: o.report,
@@ -137,7 +141,7 @@ export async function runSweep(o: SweepRunOptions): Promise<{ id: string; outcom
   });
   const arms = armResults(out.arms);
   record(out.status, arms);
-  const outcome: SweepOutcome = { status: out.status, arms, restore: out.restore ?? { ok: true, configRestored: false, steps: [] }, ...(out.error ? { error: out.error } : {}) };
+  const outcome: SweepOutcome = { status: out.status, arms, restore: out.restore ?? { ok: true, configRestored: false, steps: [] }, ...(out.error ? { error: out.error } : {}), ...(out.cause !== undefined ? { cause: out.cause } : {}) };
   return { id, outcome, rows: sweepRows(plan, outcome) };
 }
 
