@@ -20,8 +20,9 @@ after(() => Promise.all(servers.map((s) => s.close())));
 /**
  * The compression layer through the real OpenClaw 2026.9.6: a model that greps the workspace with `exec` and answers
  * from what it received, the scripted Headroom stand-in (test/support/scriptedProxy.ts) in its default settings as the
- * proxy arm. The grep prints 200 matching lines and one that answers the question; the proxy keeps the 30 lines that
- * share most words with the question, so the needle is lost, and the model — honestly — says "no match".
+ * proxy arm. The grep prints 120 matching lines and one that answers the question; once the grep's output is older than
+ * the proxy's recent window it keeps the 30 lines that share most words with the last user message, so the needle is lost,
+ * and the model — honestly — says "no match".
  */
 async function stack() {
   const env = isolatedEnv();
@@ -56,7 +57,7 @@ async function stack() {
       prompt: 'How long does a login stay valid, in seconds? Run the grep with the exec tool, answer from its output only, then say DONE.',
       facts: [ws.needle],
       repeats: 2,
-      timeoutSeconds: 240,
+      timeoutSeconds: 120,
       expectations: { contains: [ws.answer] },
     }),
   );
@@ -71,7 +72,7 @@ describe('the compression layer through the real OpenClaw 2026.9.6', { skip }, (
     assert.equal(r.status, 0, r.stderr.slice(-4000) + r.stdout);
     assert.match(r.stdout, /Variable\s+base → variant .*verdict\s+prompt tokens \(server\)\s+facts lost\s+lines invented/);
     const row = r.stdout.split('\n').find((l) => l.startsWith('transport'))!;
-    assert.match(row, /direct → scripted .*coupled\s+[\d,]+ \(−\d+ %\)\s+3 of 3: config\/auth\.yaml:3:expiry: 86400 # timeout\s+0$/);
+    assert.match(row, /direct → scripted .*coupled\s+[\d,]+ \(−\d+ %\)\s+3 of 3: config\/auth\.yaml:3:expiry: 86400\s+0$/);
 
     const id = /^sweep (\S+):/m.exec(r.stdout)![1]!;
     const rec = readSweepRecord(t.lab, id);
@@ -89,13 +90,13 @@ describe('the compression layer through the real OpenClaw 2026.9.6', { skip }, (
     for (const d of proxied.dispatches) {
       assert.equal(d.completed, false, 'the answer lacks 86400: expectations not met');
       assert.deepEqual(d.layer!.factsLost, [t.ws.needle]);
-      assert.ok(d.layer!.linesDropped >= 150, `${d.layer!.linesDropped}`);
+      assert.ok(d.layer!.linesDropped >= 60, `${d.layer!.linesDropped}`);
       assert.equal(d.layer!.linesInvented, 0);
       assert.deepEqual(d.layer!.toolsInjected, ['headroom_retrieve']);
       assert.deepEqual(d.layer!.toolsAltered, ['exec']);
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
-    assert.ok(median(proxied.dispatches.map((d) => d.promptTokensTotal!)) < 0.8 * median(direct.dispatches.map((d) => d.promptTokensTotal!)));
+    assert.ok(median(proxied.dispatches.map((d) => d.promptTokensTotal!)) < median(direct.dispatches.map((d) => d.promptTokensTotal!)), 'the server counted fewer prompt tokens through the proxy');
     assert.equal(t.s.answers.filter((a) => a.includes('86400')).length, 3, 'the three direct dispatches answered right');
     // Both sides of the proxy are on the wire; the server side carries each request's layer.
     const wire = readWire(t.lab, proxied.session.id).records;
@@ -106,8 +107,8 @@ describe('the compression layer through the real OpenClaw 2026.9.6', { skip }, (
     const view = sweepComparison(rec, (sid) => readSession(t.lab, sid).dispatches);
     const line = view.differences.find((x) => x.label.startsWith('transport=scripted'))!.value;
     assert.match(line, /^coupled · /);
-    assert.match(line, /prompt tokens \(server\) [\d,]+ \(−\d+ %\) · facts lost 3 of 3: config\/auth\.yaml:3:expiry: 86400 # timeout · lines invented 0/);
-    assert.match(line, /saves \d+ % of prompt tokens \(server-counted median [\d,]+ → [\d,]+\), loses the planted fact "config\/auth\.yaml:3:expiry: 86400 # timeout" in 3 of 3, injects `headroom_retrieve`: protect `exec`/);
+    assert.match(line, /prompt tokens \(server\) [\d,]+ \(−\d+ %\) · facts lost 3 of 3: config\/auth\.yaml:3:expiry: 86400 · lines invented 0/);
+    assert.match(line, /saves \d+ % of prompt tokens \(server-counted median [\d,]+ → [\d,]+\), loses the planted fact "config\/auth\.yaml:3:expiry: 86400" in 3 of 3, injects `headroom_retrieve`, rewrites older turns in 3 requests \(busts the prompt cache\): protect `exec`/);
 
     // A fresh proxy for every round of the proxy arm (three), each exiting with no cached decision from another, none left.
     const reports = fs.readFileSync(t.report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; decisionsAtFirstRequest: number | null; event: string });

@@ -22,19 +22,20 @@ export interface GrepWorkspace {
  * `lines` matching lines spread over files under `dir/src`, and the needle in `dir/config/session.yaml`: a grep with
  * one line that matters among many, like the one in headroom#1307.
  */
-export function writeGrepWorkspace(dir: string, lines = 200): GrepWorkspace {
+export function writeGrepWorkspace(dir: string, lines = 100): GrepWorkspace {
   fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
   const perFile = 20;
   for (let f = 0; f * perFile < lines; f++) {
     const body: string[] = [];
-    for (let i = 0; i < perFile && f * perFile + i < lines; i++) body.push(`  retry_timeout(${f * perFile + i}); // timeout handling for request batch ${f}-${i}`);
+    for (let i = 0; i < perFile && f * perFile + i < lines; i++) body.push(`retry_timeout(${f * perFile + i}); // request timeout`);
     fs.writeFileSync(path.join(dir, 'src', `worker${String(f).padStart(2, '0')}.c`), body.join('\n') + '\n');
   }
-  // No word in common with the question the workloads ask ("How long does a login stay valid, in seconds?"): a layer
-  // that keeps the lines most like the question drops it.
-  fs.writeFileSync(path.join(dir, 'config', 'auth.yaml'), 'name: api\nregion: eu\nexpiry: 86400 # timeout\n');
-  return { dir, command: 'grep -rn timeout src config', needle: 'config/auth.yaml:3:expiry: 86400 # timeout', answer: '86400' };
+  // The answer is the last line of the output and shares no word with the question: a layer that keeps the matches most
+  // like the last user message (the earlier ones on a tie) drops it, as in headroom#1307. The output stays small
+  // (~4 KB) so the agent's own cap on a tool's output does not cut it.
+  fs.writeFileSync(path.join(dir, 'config', 'auth.yaml'), 'name: api\nregion: eu\nexpiry: 86400\n');
+  return { dir, command: "grep -rnE 'timeout|expiry' src config", needle: 'config/auth.yaml:3:expiry: 86400', answer: '86400' };
 }
 
 type Msg = { role?: string; content?: unknown; tool_calls?: unknown };
@@ -56,7 +57,8 @@ export async function startGrepAgentServer(w: GrepWorkspace, model = 'mock-1'): 
       const usage = (out: number) => ({ prompt_tokens: size, completion_tokens: out, total_tokens: size + out });
       // The grep first, then two small checks (so the grep's output ages out of a proxy's recent window, as it does in
       // a longer agent turn), then the answer from every tool output that reached it.
-      const lastUser = messages.map((m) => m.role).lastIndexOf('user');
+      // The operator's message: OpenClaw may append an internal-context user message after it (and after tool results).
+      const lastUser = messages.map((m) => (m.role === 'user' && !text(m.content).startsWith('<<<BEGIN_OPENCLAW_INTERNAL') ? 'user' : 'other')).lastIndexOf('user');
       const results = messages.slice(Math.max(0, lastUser)).filter((m) => m.role === 'tool');
       const steps = [w.command, 'wc -l config/auth.yaml', 'ls config'];
       if (results.length < steps.length) return { chat: { toolCall: { name: 'exec', arguments: JSON.stringify({ command: steps[results.length] }) }, latencyMs: () => 20, usage: usage(20) } };
