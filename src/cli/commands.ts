@@ -53,7 +53,7 @@ const PROFILE_OPTIONS = {
 const PROFILE_DOCS = { yes: { about: 'apply without asking (needed when there is no terminal to confirm in)' } };
 const PROFILE_FILTERS = '[--config PATH] [--profiles FILE] [--loaded FILE] [--downloaded FILE] [--openclaw-version V] [--openclaw PATH] [--no-probe] [--json]';
 
-const LAB_OPTIONS = shared('dir', 'config', 'n', 'profile', 'profiles', 'openclaw', 'json', 'allow-hosted', 'allow-any-prompt-file', 'keep-profile', 'no-wire', 'sample-ms', 'wire-bodies', 'proxies', 'proxy');
+const LAB_OPTIONS = shared('dir', 'config', 'n', 'profile', 'profiles', 'openclaw', 'json', 'allow-hosted', 'allow-any-prompt-file', 'keep-profile', 'no-wire', 'sample-ms', 'wire-bodies');
 
 const PROBE_OPTIONS = shared('agent', 'config', 'openclaw', 'timeout', 'json', 'allow-hosted');
 
@@ -121,7 +121,7 @@ export const COMMANDS: readonly Command[] = [
     path: ['lab', 'run'],
     summary: 'Run a workload n times as a lab session, one timed dispatch after another',
     usage: 'lab run WORKLOAD [-n N] [--config PATH] [--dir DIR] [--openclaw PATH] [--profile P [--profiles FILE] [--keep-profile]] [--allow-hosted] [--allow-any-prompt-file] [--no-wire] [--sample-ms MS] [--wire-bodies] [--proxies FILE --proxy NAME] [--json]',
-    options: LAB_OPTIONS,
+    options: { ...LAB_OPTIONS, ...shared('proxies', 'proxy') },
     positionals: true,
     docs: { n: { value: 'N', about: "dispatches (1–1000; default: the workload's repeats)" } },
     run: async (o, args) => (await labCli()).labCommand('run', o, args),

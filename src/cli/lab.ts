@@ -198,6 +198,8 @@ export async function labCommand(sub: 'run' | 'resume' | 'list' | 'show' | 'comp
       case 'resume': {
         if (!positionals[0]) throw new UsageError('lab resume needs a session ID (see lab list)');
         const { session, dispatches } = readSession(root, resolveSessionId(root, positionals[0]));
+        // A proxy arm's session resumed direct would mix two transports in one sample.
+        if (session.environment.proxy) throw new UsageError(`session ${session.id} ran through the proxy ${session.environment.proxy.name}; resume runs direct, which would mix two transports in one sample: start a new session with lab run --proxy ${session.environment.proxy.name}`);
         if (dispatches.length >= session.repeats) {
           report(root, { ...session, status: 'complete' }, dispatches, !!o.json);
           return 0;
