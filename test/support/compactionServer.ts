@@ -23,7 +23,8 @@ export interface CompactionScript {
    * Also speak LM Studio's REST API (greeting, models with their loaded instances, load/unload) and hold the
    * agent model to the context it is loaded at: a longer request gets LM Studio's overflow error (HTTP 400,
    * "… greater than the context length …", a text OpenClaw's overflow patterns recognize). The agent id
-   * must then be one of the scripted LM Studio's models (`qwen/qwen3-coder-30b`).
+   * must then be one of the scripted LM Studio's models (`qwen/qwen3-coder-30b`, `qwen3-4b-instruct-2507`); it is
+   * the model loaded at start.
    */
   readonly lmStudio?: { loadedContext: number };
   /**
@@ -69,7 +70,7 @@ const text = (m: Message) => (typeof m.content === 'string' ? m.content : JSON.s
 export async function startCompactionServer(script: CompactionScript): Promise<CompactionServer> {
   const summaries: string[] = [];
   let turns = 0;
-  const lm = script.lmStudio ? lmStudioRoutes({ loadedContext: script.lmStudio.loadedContext }) : undefined;
+  const lm = script.lmStudio ? lmStudioRoutes({ loadedContext: script.lmStudio.loadedContext, loadedModel: script.agent.id }) : undefined;
   // The context the agent model is loaded at now (a sweep's plan may reload it), read from the LM Studio routes' own state.
   const loadedContext = (): number | undefined => {
     if (!lm) return undefined;

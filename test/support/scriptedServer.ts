@@ -100,6 +100,8 @@ export async function startServer(routes: Record<string, Reply | Route>, port = 
 
 export interface LmStudioOptions {
   loadedContext?: number;
+  /** The model loaded at start (default the coder); a test whose variants must fit any machine loads the 4B. */
+  loadedModel?: string;
   requireToken?: string;
   v1?: boolean;
   /** Model keys whose load request answers 500 (to test failure midway). */
@@ -125,10 +127,11 @@ const LM_MODELS: LmModel[] = [
 /**
  * LM Studio's REST shapes over live state: loads and unloads change what /api/v1/models and
  * /api/v0/models report, as in LM Studio. `loaded` (exported through the routes' closure) starts with
- * the coder at `loadedContext`.
+ * `loadedModel` (the coder unless told) at `loadedContext`.
  */
 export function lmStudioRoutes(opts: LmStudioOptions = {}): Record<string, Reply | Route> {
-  const loaded = new Map<string, { key: string; context: number }>([['qwen/qwen3-coder-30b', { key: 'qwen/qwen3-coder-30b', context: opts.loadedContext ?? 32768 }]]);
+  const first = opts.loadedModel ?? 'qwen/qwen3-coder-30b';
+  const loaded = new Map<string, { key: string; context: number }>([[first, { key: first, context: opts.loadedContext ?? 32768 }]]);
   const denied: Reply = { json: { error: 'unauthorized' }, status: 401 };
   const v1 = (): Reply => ({
     json: {
