@@ -27,6 +27,22 @@ const ruleOfDiag = (d: vscode.Diagnostic) => (d.source === 'Local AI Lab' && typ
 const ours = (rule: string) => vscode.languages.getDiagnostics(uri()).find((d) => d.source === 'Local AI Lab' && typeof d.code === 'object' && d.code?.value === rule);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * The code actions at a range, asked again when VS Code cancels the request: VS Code cancels a pending code-action
+ * request when the document changes under it (the file reloaded from disk after the previous test put back the planted
+ * bytes), and the command then rejects with "Canceled" (seen on VS Code 1.90 in CI).
+ */
+async function codeActions(doc: vscode.Uri, range: vscode.Range, kind: string): Promise<vscode.CodeAction[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc, range, kind);
+    } catch (e) {
+      if (!(e instanceof Error && e.message === 'Canceled') || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 suite('Local AI Lab in a real extension host', () => {
   let api: Api;
   /** The sandbox's config as it was planted, before any test. */
@@ -91,7 +107,7 @@ suite('Local AI Lab in a real extension host', () => {
     const before = fs.readFileSync(CONFIG, 'utf8');
     const doc = await vscode.workspace.openTextDocument(uri());
     const d = ours('context-window-mismatch')!;
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await codeActions(doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
     const preferred = actions.find((a) => a.isPreferred && a.title.startsWith('Set contextWindow'));
     assert.ok(preferred?.edit, `preferred fix among: ${actions.map((a) => a.title).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(preferred.edit));
@@ -109,7 +125,7 @@ suite('Local AI Lab in a real extension host', () => {
     let remove: vscode.CodeAction | undefined;
     for (const t0 = Date.now(); !remove?.edit && Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 200))) {
       const d = await until('retired-key', () => ours('retired-key'));
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+      const actions = await codeActions(doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
       remove = actions.find((a) => a.title === 'Remove reserveTokensFloor');
     }
     assert.ok(remove?.edit && remove.isPreferred, `the preferred quick fix with its edit (${JSON.stringify(remove && { title: remove.title, edit: !!remove.edit, preferred: remove.isPreferred, command: remove.command?.command })})`);
@@ -130,7 +146,7 @@ suite('Local AI Lab in a real extension host', () => {
     const removedLine = doc.getText().split('\n').find((l) => l.includes('reserveTokensFloor'))!.trim();
     await vscode.window.showTextDocument(doc);
     // The quick fix: as VS Code does for a code action, the edit, then its command.
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await codeActions(doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
     const remove = actions.find((a) => a.title === 'Remove reserveTokensFloor');
     assert.ok(remove?.edit && remove.command, 'the quick fix carries the command that keeps the value');
     assert.ok(await vscode.workspace.applyEdit(remove.edit));
@@ -140,7 +156,7 @@ suite('Local AI Lab in a real extension host', () => {
     await vscode.commands.executeCommand('undo');
     for (const f of sideFiles()) fs.rmSync(path.join(dir, f));
     // Fix All: the same policy.
-    const all = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(0, 0, 0, 0), 'source.fixAll.localAiLab');
+    const all = await codeActions(doc.uri, new vscode.Range(0, 0, 0, 0), 'source.fixAll.localAiLab');
     const fixAll = all.find((a) => a.title.startsWith('Fix all safe OpenClaw config problems'));
     assert.ok(fixAll?.edit && fixAll.command, `Fix All carries the command too (${all.map((a) => a.title).join(' | ')})`);
     assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
@@ -155,7 +171,7 @@ suite('Local AI Lab in a real extension host', () => {
     if (!process.env.LAL_OPENCLAW_AVAILABLE) this.skip();
     const doc = await vscode.workspace.openTextDocument(uri());
     const d = await until('the validator\'s issue', () => vscode.languages.getDiagnostics(uri()).find((x) => x.relatedInformation?.some((r) => r.message.startsWith('OpenClaw'))), 60_000);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await codeActions(doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
     const fix = actions.find((a) => a.title.startsWith('Remove reserveTokensFloor (kept in a side file): OpenClaw 2026.8'));
     assert.ok(fix?.edit, `among: ${actions.map((a) => a.title).join(' | ')}`);
     const dir = path.dirname(CONFIG);
@@ -179,7 +195,7 @@ suite('Local AI Lab in a real extension host', () => {
     await until('a fixable finding', () => ours('retired-key'));
     const before = doc.getText();
     const whole = new vscode.Range(doc.positionAt(0), doc.positionAt(before.length));
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, vscode.CodeActionKind.SourceFixAll.value);
+    const actions = await codeActions(doc.uri, whole, vscode.CodeActionKind.SourceFixAll.value);
     const all = actions.find((a) => a.kind?.value === 'source.fixAll.localAiLab');
     assert.ok(all?.edit, `among: ${actions.map((a) => `${a.kind?.value} ${a.title}`).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(all.edit));
@@ -396,6 +412,7 @@ suite('Local AI Lab in a real extension host', () => {
         }, 120_000);
         await new Promise((r) => setTimeout(r, 300));
         const r = spawnSync(process.execPath, [cli, 'check', '--json', '--config', CONFIG, '--openclaw', exe], { encoding: 'utf8', env: process.env, timeout: 120_000 });
+        assert.ok(r.status !== null && r.stdout.trim(), `${name}: local-ai-lab check answered (status ${r.status}, signal ${r.signal}, error ${r.error?.message ?? 'none'}): ${r.stderr.slice(-300)}`);
         const out = JSON.parse(r.stdout) as { findings: { rule: string; message: string; range: { start: { line: number; character: number } } }[]; validator: { ran: boolean } };
         assert.equal(out.validator.ran, true, `${name}: the CLI ran OpenClaw's validator`);
         const cliSide = out.findings.map((f) => `${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule} ${f.message}`).sort();
