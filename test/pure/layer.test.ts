@@ -107,7 +107,9 @@ describe('declared proxies', () => {
   it('reads a list, defaults the health path, and names the field that is wrong', () => {
     assert.equal(readProxies([{ name: 'h', command: ['x', '{port}', '{upstream}'] }], 's')[0]!.health, '/livez');
     assert.throws(() => readProxies([ok, { ...ok, helth: '/x' }], 'localAiLab.lab.proxies'), /localAiLab\.lab\.proxies\[1\]: unknown field "helth"/);
-    assert.throws(() => readProxies([{ ...ok, command: 'headroom proxy' }], 's'), /s\[0\]\.command/);
+    assert.throws(() => readProxies([{ ...ok, command: 'headroom proxy' }], 's'), /s\[0\]\.command: expected a list$/);
+    assert.throws(() => readProxies([{ ...ok, name: 5 }], 's'), /s\[0\]\.name: expected a string$/);
+    assert.throws(() => readProxies([{ ...ok, health: 'livez' }], 's'), /s\[0\]\.health: a path starting with "\/"$/);
     assert.throws(() => readProxies([ok, ok], 's'), /declared twice/);
     assert.throws(() => readProxies([{ ...ok, name: 'direct' }], 's'), /arm without a proxy/);
     assert.throws(() => readProxies([{ ...ok, command: ['headroom', '--port', '8787', '{upstream}'] }], 's'), /no \{port\}/);

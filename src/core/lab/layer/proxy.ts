@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * A compression proxy the user declared (machine-scoped setting `localAiLab.lab.proxies`, CLI `--proxies FILE`):
@@ -9,14 +9,12 @@ import { z } from 'zod';
  * to, as the provider had it, `/v1` and all) filled in per arm. The lab starts a fresh one for every arm, because a
  * proxy keeps decisions and a response cache for its lifetime and an arm must not see another arm's.
  */
-export const ProxyDeclSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, ".", "_" or "-" (at most 64)'),
-    command: z.array(z.string().min(1)).min(1, 'an argv with at least the program'),
-    health: z.string().regex(/^\/[^\s]*$/, 'a path starting with "/"').default('/livez'),
-    env: z.record(z.string(), z.string()).optional(),
-  })
-  .strict();
+export const ProxyDeclSchema = z.strictObject({
+  name: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, ".", "_" or "-" (at most 64)')),
+  command: z.array(z.string().check(z.minLength(1, 'an empty argument'))).check(z.minLength(1, 'an argv with at least the program')),
+  health: z._default(z.string().check(z.regex(/^\/[^\s]*$/, 'a path starting with "/"')), '/livez'),
+  env: z.optional(z.record(z.string(), z.string())),
+});
 export type ProxyDecl = z.infer<typeof ProxyDeclSchema>;
 
 /** `direct` is the arm without a proxy: no declared proxy may take that name. */
@@ -34,7 +32,8 @@ export function readProxies(value: unknown, source: string): ProxyDecl[] {
     if (!r.success) {
       const issue = r.error.issues[0]!;
       const at = [`[${i}]`, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('');
-      const what = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: name, command, health, env)` : issue.message;
+      // zod/mini carries no locale (the full zod pulled ~400 KB of them into every command): the words are ours.
+      const what = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: name, command, health, env)` : issue.code === 'invalid_type' ? `expected ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}` : issue.message;
       throw new ProxyConfigError(`${source}${at}: ${what}`);
     }
     if (r.data.name === DIRECT) throw new ProxyConfigError(`${source}[${i}].name: "${DIRECT}" names the arm without a proxy; choose another name`);
