@@ -180,7 +180,7 @@ describe('check names the command that can help (lower but real)', () => {
 });
 
 describe('Make Config Valid / migrate on a file OpenClaw already accepts (item 7, in part)', () => {
-  it("skips OpenClaw's doctor run and says why; an invalid file still gets it", async () => {
+  it("does not use or wait for OpenClaw's doctor and says why; an invalid file still gets it", async () => {
     const { planMigration } = await import('../../src/core/migrate/run.js');
     const { v } = await import('../../src/core/openclaw/version.js');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-valid-'));
@@ -191,17 +191,22 @@ describe('Make Config Valid / migrate on a file OpenClaw already accepts (item 7
     fs.writeFileSync(fake, `#!${process.execPath}\nconst a = process.argv.slice(2);\nif (a[0] === '--version') { console.log('OpenClaw 2026.9.6'); process.exit(0); }\nprocess.stdout.write(require('fs').readFileSync(${JSON.stringify(verdict)}, 'utf8'));\n`, { mode: 0o755 });
     const text = '{ gateway: { port: 18789 } }\n';
     fs.writeFileSync(file, text);
-    let doctorRuns = 0;
+    // Doctor starts beside the validator (#26), so a rejected file does not wait for the verdict first; for a file
+    // OpenClaw accepts, its run is stopped (test/cli/repair.test.ts shows the real process go) and its answer —
+    // here one that would move the port — is never used or waited for.
     const { parseDocument, toValue } = await import('../../src/core/openclaw/document.js');
-    const repair = async (t: string) => (doctorRuns++, { repaired: toValue(parseDocument('copy.json', t).root), seconds: 1, notes: [], blocked: [] });
+    const doctorAnswer = (t: string) => ({ repaired: { ...(toValue(parseDocument('copy.json', t).root) as object), gateway: { port: 1 } }, seconds: 1, notes: [], blocked: [] });
+    const never = () => new Promise<never>(() => undefined);
     fs.writeFileSync(verdict, JSON.stringify({ valid: true, issues: [], warnings: [] }));
-    const ok = await planMigration(file, fs.readFileSync(file), { executable: fake, version: v('2026.9.6'), installed: v('2026.9.6'), repair });
-    assert.equal(doctorRuns, 0, 'no doctor run for a valid file');
+    const ok = await planMigration(file, fs.readFileSync(file), { executable: fake, version: v('2026.9.6'), installed: v('2026.9.6'), repair: never });
     assert.equal(ok.valid, true);
+    assert.equal(ok.after, text, "doctor's answer is not used");
+    assert.equal(ok.repair.ran, false);
     assert.match(ok.repair.note ?? '', /already accepts the file/);
     fs.writeFileSync(verdict, JSON.stringify({ valid: false, issues: [{ path: 'gateway.port', message: 'Too big' }], warnings: [] }));
-    await planMigration(file, fs.readFileSync(file), { executable: fake, version: v('2026.9.6'), installed: v('2026.9.6'), repair });
-    assert.equal(doctorRuns, 1, 'an invalid file still gets the repair');
+    const bad = await planMigration(file, fs.readFileSync(file), { executable: fake, version: v('2026.9.6'), installed: v('2026.9.6'), repair: async (t) => doctorAnswer(t) });
+    assert.equal(bad.repair.ran, true, 'an invalid file still gets the repair');
+    assert.match(bad.after, /port: 1/);
   });
 });
 

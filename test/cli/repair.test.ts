@@ -187,3 +187,88 @@ describe('#27 Also: a config folder you cannot write', () => {
     assert.equal(fs.existsSync(ran), false, 'doctor never ran');
   });
 });
+
+describe('#26: Make Config Valid waits for no doctor run it does not need', () => {
+  it("doctor's first config write is its repair: read then, without waiting for the private copy's later writes", async () => {
+    // After its repair, doctor writes again about the private copy's environment (skills whose binaries it lacks);
+    // that write, 5 s later, must not be what comes back.
+    const exe = script(`printf '{"gateway":{"nodes":{"commands":{"deny":["system.run"]}}}}' > "$OPENCLAW_CONFIG_PATH"
+echo "Updated config: \\$OPENCLAW_HOME/.openclaw/openclaw.json"
+sleep 5
+printf '{"gateway":{"nodes":{"commands":{"deny":["system.run"]}}},"skills":{"entries":{"xurl":{"enabled":false}}}}' > "$OPENCLAW_CONFIG_PATH"
+echo "Updated config: \\$OPENCLAW_HOME/.openclaw/openclaw.json"
+echo "Doctor complete."`);
+    const r = await repairWithDoctor(exe, '{ gateway: { nodes: { denyCommands: ["system.run"] } } }');
+    assert.deepEqual(r.repaired, { gateway: { nodes: { commands: { deny: ['system.run'] } } } });
+  });
+
+  it('a refusal is an answer as soon as doctor prints it: the blocking paths, without waiting for the rest of its run', async () => {
+    const exe = script(`cat <<'END'
+◇  Doctor warnings ───────────────────────────╮
+│  - gateway.bind: gateway.bind must resolve to loopback  │
+│  No config changes were written. Fix the value(s) above in             │
+END
+sleep 60`);
+    // Were the rest of the run waited for, the 20 s cap would end it as a failure.
+    const r = await repairWithDoctor(exe, '{ gateway: { bind: "lan" } }', { timeoutMs: millis(20_000) });
+    assert.deepEqual([r.blocked, r.repaired], [['gateway.bind'], { gateway: { bind: 'lan' } }]);
+  });
+
+  it('a file OpenClaw already accepts: doctor, started beside the validator, is stopped with its child', async () => {
+    const at = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-doc-'));
+    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; config) sleep 1; echo '{"valid":true,"issues":[],"warnings":[]}'; exit 0;; esac
+sleep 60 & echo $! > "${at}/child"; wait`);
+    const file = path.join(at, 'openclaw.json');
+    fs.writeFileSync(file, '{ gateway: { mode: "local" } }\n');
+    const plan = await planMigration(file, fs.readFileSync(file), { executable: exe, version: V, installed: V, timeoutMs: millis(20_000) });
+    assert.equal(plan.repair.note, 'OpenClaw already accepts the file, so its repair did not run');
+    assert.ok(fs.existsSync(path.join(at, 'child')), 'doctor had started beside the validator');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(alive(Number(fs.readFileSync(path.join(at, 'child'), 'utf8'))), false, "doctor's child was stopped");
+  });
+
+  /** A validator that rejects `denyCommands` where 2026.9.6 no longer reads it, and accepts the file without it. */
+  const guardValidator = () =>
+    script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac
+if grep -q denyCommands "$OPENCLAW_CONFIG_PATH"; then echo '{"valid":false,"issues":[{"path":"gateway.nodes","message":"Unrecognized key: \\"denyCommands\\""}],"warnings":[]}'; exit 1; fi
+echo '{"valid":true,"issues":[],"warnings":[]}'`);
+  const moved = { gateway: { nodes: { commands: { deny: ['system.run'] } } } };
+
+  it('the guards doctor leaves unread are asked about beside the repair, and that answer is the one used', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ga-')), 'openclaw.json');
+    const text = '{\n  gateway: {\n    mode: "local",\n    nodes: { denyCommands: ["system.run"] }, // never let agents run\n  },\n}\n';
+    fs.writeFileSync(file, text);
+    const calls: { input: string; started: number; ended?: number }[] = [];
+    const repair = async (t: string) => {
+      const call: (typeof calls)[number] = { input: t, started: Date.now() };
+      calls.push(call);
+      await new Promise((r) => setTimeout(r, 500));
+      call.ended = Date.now();
+      // The whole file: doctor leaves the guard where it is. The guards-only copy: it moves it.
+      const tree = JSON.parse(JSON.stringify(t.includes('mode') ? { gateway: { mode: 'local', nodes: { denyCommands: ['system.run'] } } } : moved));
+      return { repaired: tree, seconds: 0.5, notes: [], blocked: [] };
+    };
+    const plan = await planMigration(file, fs.readFileSync(file), { executable: guardValidator(), version: V, installed: V, timeoutMs: millis(20_000), repair });
+    assert.equal(calls.length, 2, 'the repair, and the guards-only copy once');
+    assert.deepEqual(JSON.parse(calls[1]!.input), { gateway: { nodes: { denyCommands: ['system.run'] } } });
+    assert.ok(calls[1]!.started < calls[0]!.ended!, 'the guards-only copy was asked while the repair ran');
+    assert.ok(plan.valid, JSON.stringify(plan.remaining));
+    assert.match(plan.after, /commands: \{ deny: \["system\.run"\] \}|commands/);
+    assert.match(plan.after, /never let agents run/, 'the comment kept');
+  });
+
+  it('an answer asked ahead for a copy step 3 does not ask about is not used', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-ga-')), 'openclaw.json');
+    fs.writeFileSync(file, '{ gateway: { mode: "local", nodes: { denyCommands: ["system.run"] } } }\n');
+    const inputs: string[] = [];
+    // The repair itself moves the guard: step 3 has nothing to ask, and the answer ahead (a marker) must not show.
+    const repair = async (t: string) => {
+      inputs.push(t);
+      return { repaired: t.includes('mode') ? { gateway: { mode: 'local', nodes: { commands: { deny: ['system.run'] } } } } : { gateway: { nodes: { commands: { deny: ['MARKER'] } } } }, seconds: 0.1, notes: [], blocked: [] };
+    };
+    const plan = await planMigration(file, fs.readFileSync(file), { executable: guardValidator(), version: V, installed: V, timeoutMs: millis(20_000), repair });
+    assert.ok(plan.valid);
+    assert.doesNotMatch(plan.after, /MARKER/);
+    assert.match(plan.after, /system\.run/);
+  });
+});

@@ -5,6 +5,7 @@ import type { Operation } from '../write/executor.js';
 import { migrateConfig, sideFilePath, sideFileText, type MigrateResult, type Remaining } from './migrate.js';
 import { decisionFor } from './decisions.js';
 import { validatorFor } from './validate.js';
+import type { ValidationResult } from '../openclaw/cli.js';
 import { parseDocument, toValue, type JsonNode, type JsonPath } from '../openclaw/document.js';
 import { holdBlocking, issuePath, valueAt, withoutBlocking, withoutPaths } from './unblock.js';
 import { guardedBy } from './guards.js';
@@ -88,42 +89,66 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
   let start = text;
   let repair: RepairReport = { ran: false, wouldAlso: [], note: 'skipped' };
   let fromRepair: ReturnType<typeof applyRepair> | undefined;
+  // OpenClaw's repair, as a function of the text: the real doctor on a private copy, or what stands in for it.
+  const doctorFor =
+    (signal: AbortSignal | undefined, onProgress?: (line: string) => void) =>
+    (t: string): Promise<RepairResult> =>
+      typeof opts.repair === 'function' ? opts.repair(t) : repairWithDoctor(opts.executable, t, { timeoutMs: opts.timeoutMs ? millis(Math.max(opts.timeoutMs, REPAIR_TIMEOUT_MS)) : undefined, signal, onProgress, keep: { version: opts.installed } });
+  const doctor = doctorFor(opts.signal, opts.onProgress);
+  let speculative: GuardsAhead | undefined;
   const parsed = parseDocument(file, text);
   if (opts.repair === false) repair = { ran: false, wouldAlso: [], note: 'skipped (only our own fixes were used)' };
   else if (parsed.error) repair = { ran: false, wouldAlso: [], note: 'OpenClaw cannot parse the file' };
   else if (hasInclude(parsed.root)) repair = { ran: false, wouldAlso: [], note: "the file uses $include; OpenClaw's repair would judge a copy without the included files, so only our own fixes were used" };
   else if (opts.version.year !== opts.installed.year || opts.version.month !== opts.installed.month || opts.version.patch !== opts.installed.patch) repair = { ran: false, wouldAlso: [], note: `planning for OpenClaw ${formatVersion(opts.version)}, not the installed ${formatVersion(opts.installed)}; its repair speaks for the installed release only` };
-  // A file OpenClaw already accepts does not pay for a full doctor run (~50 s); our own loop still moves what is stripped at read.
-  else if (await acceptedAlready()) repair = { ran: false, wouldAlso: [], note: 'OpenClaw already accepts the file, so its repair did not run' };
   else {
-    try {
+    // The validator and doctor start together: a file OpenClaw already accepts does not wait for doctor (its run is
+    // cancelled; our own loop still moves what is stripped at read), and one it rejects does not wait for the
+    // validator before doctor starts.
+    // Doctor's stage is announced only once the validator has said no: for a file it accepts there is none.
+    const notNeeded = new AbortController();
+    const early: string[] = [];
+    let announced = false;
+    const first = doctorFor(either(opts.signal, notNeeded.signal), (line) => (announced ? opts.onProgress?.(line) : early.push(line)))(text);
+    first.catch(() => undefined); // read below, or cancelled because it was not needed
+    if (await acceptedAlready()) {
+      notNeeded.abort();
+      repair = { ran: false, wouldAlso: [], note: 'OpenClaw already accepts the file, so its repair did not run' };
+    } else {
+      announced = true;
       opts.onProgress?.('running openclaw doctor --fix on a private copy');
-      const doctor = (t: string) => (opts.repair ? opts.repair(t) : repairWithDoctor(opts.executable, t, { timeoutMs: opts.timeoutMs ? millis(Math.max(opts.timeoutMs, REPAIR_TIMEOUT_MS)) : undefined, signal: opts.signal, onProgress: opts.onProgress, keep: { version: opts.installed } }));
-      const original = toValue(parsed.root);
-      let r = await doctor(text);
-      let repaired = r.repaired;
-      let seconds = r.seconds;
-      let held = '';
-      // A blocking value that is missing (a row without its required name) cannot be taken out for a second
-      // run: doctor would stop at it again. Our own loop fills such values after.
-      if (r.blocked.length && r.blocked.some((p) => valueAt(original, issuePath(p)) !== undefined)) {
-        // Doctor wrote nothing because of values it cannot repair: its moves for the rest still count.
-        opts.onProgress?.(`openclaw doctor stopped at ${r.blocked.join(', ')}; running it again without them`);
-        const again = await doctor(withoutBlocking(original, r.blocked));
-        repaired = holdBlocking(again.repaired, original, r.blocked);
-        seconds += again.seconds;
-        held = ` It wrote nothing while ${r.blocked.join(', ')} ${r.blocked.length === 1 ? 'was' : 'were'} invalid, so it ran again without ${r.blocked.length === 1 ? 'it' : 'them'}; ${r.blocked.length === 1 ? 'that value is' : 'those values are'} left for you.`;
-        r = { ...again, notes: [...r.notes, ...again.notes] };
+      for (const line of early) opts.onProgress?.(line);
+      // The guards doctor would leave unread (step 3) are asked about now, beside the repair, when the validator's
+      // first verdict names them; the answer is used only if step 3 asks about exactly the same copy.
+      speculative = guardsAhead(parsed, await validate(text).catch(() => undefined), (t, s) => doctorFor(either(opts.signal, s))(t));
+      try {
+        const original = toValue(parsed.root);
+        let r = await first;
+        let repaired = r.repaired;
+        let seconds = r.seconds;
+        let held = '';
+        // A blocking value that is missing (a row without its required name) cannot be taken out for a second
+        // run: doctor would stop at it again. Our own loop fills such values after.
+        if (r.blocked.length && r.blocked.some((p) => valueAt(original, issuePath(p)) !== undefined)) {
+          // Doctor wrote nothing because of values it cannot repair: its moves for the rest still count.
+          opts.onProgress?.(`openclaw doctor stopped at ${r.blocked.join(', ')}; running it again without them`);
+          const again = await doctor(withoutBlocking(original, r.blocked));
+          repaired = holdBlocking(again.repaired, original, r.blocked);
+          seconds += again.seconds;
+          held = ` It wrote nothing while ${r.blocked.join(', ')} ${r.blocked.length === 1 ? 'was' : 'were'} invalid, so it ran again without ${r.blocked.length === 1 ? 'it' : 'them'}; ${r.blocked.length === 1 ? 'that value is' : 'those values are'} left for you.`;
+          r = { ...again, notes: [...r.notes, ...again.notes] };
+        }
+        fromRepair = applyRepair(file, text, repaired, { version: opts.installed, notes: r.notes });
+        start = fromRepair.after;
+        repair = { ran: true, seconds, wouldAlso: fromRepair.alsoDoctor, ...(held ? { note: held.trim() } : {}) };
+      } catch (err) {
+        speculative?.cancel();
+        if (opts.signal?.aborted) throw err;
+        if (!(err instanceof RepairFailed)) throw err;
+        // A repair that failed or timed out decides nothing: nothing is written, and the way on is named.
+        const note = `${err.message}. Nothing was changed; run it again, or use only Local AI Lab's own fixes (migrate --no-repair).`;
+        return { file, before: text, after: text, valid: false, changes: [], removed: [], remaining: [], rounds: 0, refused: `OpenClaw's repair did not complete: ${note}`, hash: sha256(bytes), reencode: false, version: opts.version, repair: { ran: false, wouldAlso: [], note: err.message } };
       }
-      fromRepair = applyRepair(file, text, repaired, { version: opts.installed, notes: r.notes });
-      start = fromRepair.after;
-      repair = { ran: true, seconds, wouldAlso: fromRepair.alsoDoctor, ...(held ? { note: held.trim() } : {}) };
-    } catch (err) {
-      if (opts.signal?.aborted) throw err;
-      if (!(err instanceof RepairFailed)) throw err;
-      // A repair that failed or timed out decides nothing: nothing is written, and the way on is named.
-      const note = `${err.message}. Nothing was changed; run it again, or use only Local AI Lab's own fixes (migrate --no-repair).`;
-      return { file, before: text, after: text, valid: false, changes: [], removed: [], remaining: [], rounds: 0, refused: `OpenClaw's repair did not complete: ${note}`, hash: sha256(bytes), reencode: false, version: opts.version, repair: { ran: false, wouldAlso: [], note: err.message } };
     }
   }
   // 2. Validate → fix → validate on top, for what OpenClaw's repair leaves invalid.
@@ -145,9 +170,9 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
     if (guards.length) {
       try {
         opts.onProgress?.(`asking openclaw doctor where ${guards.map(dottedPath).join(', ')} belong${guards.length === 1 ? 's' : ''}`);
-        const doctor = typeof opts.repair === 'function' ? opts.repair : ((t: string) => repairWithDoctor(opts.executable, t, { signal: opts.signal, onProgress: opts.onProgress, keep: { version: opts.installed } }));
         const current = toValue(parseDocument(file, own.after).root);
-        const r = await doctor(JSON.stringify(onlyPaths(current, guards), null, 2));
+        const input = guardsCopy(current, guards);
+        const r = await (speculative?.input === input ? speculative.result : doctor(input));
         const second = applyRepair(file, own.after, withGuardsFrom(current, guards, r.repaired), { version: opts.installed, notes: r.notes });
         if (second.changes.some((c) => c.action === 'move')) {
           const again = await ownLoop(second.after);
@@ -161,6 +186,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
       }
     }
   }
+  speculative?.cancel(); // not needed, or already answered
   const migrated: MigrateResult = fromRepair
     ? {
         ...own,
@@ -202,6 +228,34 @@ function guardIssues(doc: ReturnType<typeof parseDocument>, remaining: readonly 
     }
   }
   return out;
+}
+
+/** The copy doctor is asked about guards with: only those guards, at their places. */
+const guardsCopy = (tree: unknown, guards: readonly JsonPath[]) => JSON.stringify(onlyPaths(tree, guards), null, 2);
+
+const either = (a: AbortSignal | undefined, b: AbortSignal) => (a ? AbortSignal.any([a, b]) : b);
+
+interface GuardsAhead {
+  readonly input: string;
+  readonly result: Promise<RepairResult>;
+  cancel(): void;
+}
+
+/**
+ * Step 3's question asked ahead, beside the repair: the guards the validator's first verdict reports as unread. Most
+ * of a migration's time is doctor; a file that needs both runs waits for the longer one, not for their sum. The
+ * answer counts only for exactly this copy (planMigration compares the text), so the plan is what the runs one after
+ * another would give.
+ */
+function guardsAhead(parsed: ReturnType<typeof parseDocument>, verdict: ValidationResult | undefined, run: (t: string, signal: AbortSignal) => Promise<RepairResult>): GuardsAhead | undefined {
+  if (!verdict || verdict.valid || parsed.error) return undefined;
+  const guards = guardIssues(parsed, verdict.issues);
+  if (!guards.length) return undefined;
+  const input = guardsCopy(toValue(parsed.root), guards);
+  const stop = new AbortController();
+  const result = run(input, stop.signal);
+  result.catch(() => undefined); // read by step 3, or not needed
+  return { input, result, cancel: () => stop.abort() };
 }
 
 /** A tree holding only these paths' values, at the same places. */

@@ -189,7 +189,7 @@ const KeptRepair = z.object({ repaired: z.unknown(), seconds: z.number(), notes:
 export async function repairWithDoctor(executable: string, text: string, opts: RepairOptions = {}): Promise<RepairResult> {
   if (!opts.keep) return runDoctor(executable, text, opts);
   const extra = Object.entries(opts.env ?? {}).filter(([k, v]) => k !== 'PATH' && v !== undefined).sort(([a], [b]) => a.localeCompare(b));
-  const key = sha256(['doctor-v1', executable, formatVersion(opts.keep.version), sha256(text), JSON.stringify(extra)].join('\n'));
+  const key = sha256(['doctor-v2', executable, formatVersion(opts.keep.version), sha256(text), JSON.stringify(extra)].join('\n'));
   const dir = opts.keep.dir ?? keptDir('doctor');
   const kept = readKept(dir, key, KeptRepair);
   if (kept) {
@@ -240,6 +240,10 @@ async function runDoctor(executable: string, text: string, opts: RepairOptions):
           const step = line.replace(/^[\s│◇◆└┌├─]+/u, '').trim();
           if (step && step.length < 120 && !/^[─╮╯│]+$/u.test(step)) opts.onProgress?.(step);
         }
+        // Its first config write is the repair (the config flow's migrations, committed before any health check);
+        // what it writes after is about the private copy's environment (skills whose binaries the copy lacks, the
+        // wizard's timestamp), so it is not waited for: ~40 % of a doctor run. A refusal is an answer too.
+        if (/Updated config: [^\n]*\n/.test(stdout) || (/No config changes were written.*\n/.test(stdout) && doctorBlocked(stdout).length)) return finish(0);
         if (!linger && finished(stdout)) linger = setTimeout(() => finish(0), LINGER_MS);
       });
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
