@@ -10,6 +10,7 @@ import { parseDocument, toValue, type JsonPath } from '../../src/core/openclaw/d
 import { doctorNotes } from '../../src/core/openclaw/repair.js';
 import { applyRepair, deepEqual, dottedPath, leftOut, treeDiff } from '../../src/core/migrate/repairDiff.js';
 import { guardedBy } from '../../src/core/migrate/guards.js';
+import { sideFileText } from '../../src/core/migrate/migrate.js';
 import { holdBlocking } from '../../src/core/migrate/unblock.js';
 import { parseVersion } from '../../src/core/openclaw/version.js';
 
@@ -100,6 +101,23 @@ describe("applyRepair on OpenClaw 2026.9.6's own repaired trees", () => {
     if (report.length) console.log(report.map((l) => `  ${l}`).join('\n'));
     assert.equal(commentsKept, comments, 'every comment kept');
     assert.ok(same >= files.length - 3, `equal to doctor's tree for all but a few (${same}/${files.length})`);
+  });
+
+  it('the side file of every real config parses as JSON5 and holds each removed text, comments included', () => {
+    let n = 0;
+    for (const { name, text, stored } of load(path.resolve('test/fixtures/corpus-real'))) {
+      if (parseDocument('/x', text).error) continue;
+      const { r } = migrate(name, text, stored);
+      if (!r.removed.length) continue;
+      n++;
+      const side = sideFileText(`/x/${name}`, r.removed, V);
+      const doc = parseDocument('/x/side.json5', side);
+      assert.equal(doc.error, undefined, `${name}: the side file parses (${doc.error?.message})`);
+      const was = (toValue(doc.root) as { removed: { path: string; was: Record<string, unknown> }[] }).removed;
+      assert.deepEqual(was.map((w) => w.path), r.removed.map((x) => x.path), name);
+      for (const w of was) assert.equal(Object.keys(w.was).length, 1, `${name}: ${w.path} is one member`);
+    }
+    assert.ok(n >= 20, `side files from many real configs (${n})`);
   });
 
   it('keeps untouched bytes: a file doctor leaves alone comes back byte for byte', () => {

@@ -421,7 +421,8 @@ export function applyRepair(file: string, text: string, repaired: Tree, opts: Ap
         const { node } = memberOrItem(doc, op.path);
         if (isEnvReference(op.from) || (typeof op.to === 'string' && isEnvReference(op.to))) throw new EditDeclined('a ${VAR} value is never replaced');
         edits = replaceValue(doc, node, op.to);
-        if (node.kind === 'object' || node.kind === 'array') removedText = doc.text.slice(node.span[0], node.span[1]);
+        // The side file holds members (`was: { key: value }`): a rewritten list or object is kept under its key.
+        if (node.kind === 'object' || node.kind === 'array') removedText = `${JSON.stringify(String(op.path[op.path.length - 1]))}: ${doc.text.slice(node.span[0], node.span[1])},`;
       } else if (op.kind === 'remove') {
         const { remove } = memberOrItem(doc, op.path);
         const guard = guardedBy(op.path, op.value);
