@@ -272,3 +272,34 @@ echo '{"valid":true,"issues":[],"warnings":[]}'`);
     assert.match(plan.after, /system\.run/);
   });
 });
+
+describe('a repair doctor works out but its own write refuses', () => {
+  it('is an answer, not a failure: Make Config Valid goes on with its own fixes and says why (corpus-real 048)', async () => {
+    // OpenClaw's write guard, as doctor printed it on test/fixtures/corpus-real/048 (its stored run): exit 1.
+    const exe = script(`case "$1" in --version) echo "OpenClaw 2026.9.6"; exit 0;; esac
+if [ "$1" = config ]; then
+  if grep -q reserveTokensFloor "$OPENCLAW_CONFIG_PATH"; then echo '{"valid":false,"issues":[{"path":"agents.defaults.compaction","message":"Unrecognized key: \\"reserveTokensFloor\\""}],"warnings":[]}'; exit 1; fi
+  echo '{"valid":true,"issues":[],"warnings":[]}'; exit 0
+fi
+echo "┌  OpenClaw doctor"
+echo "Doctor could not complete maintenance. Check the reported service state and resolve the failure." >&2
+echo "Config write would reorder or modify an array containing environment references." >&2
+exit 1`);
+    const r = await repairWithDoctor(exe, '{ a: ["${X}"] }');
+    assert.equal(r.declined, 'Config write would reorder or modify an array containing environment references.');
+    assert.deepEqual(r.repaired, { a: ['${X}'] }, 'the copy as it was');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lal-dd-')), 'openclaw.json');
+    fs.writeFileSync(file, '{\n  env: { list: ["${A}", "${B}"] },\n  agents: { defaults: { compaction: { reserveTokensFloor: 24000 } } }, // tuned\n}\n');
+    const plan = await planMigration(file, fs.readFileSync(file), { executable: exe, version: V, installed: V, timeoutMs: millis(20_000) });
+    assert.equal(plan.refused, undefined);
+    assert.equal(plan.valid, true, JSON.stringify(plan.remaining));
+    assert.match(plan.repair.note ?? '', /^doctor would not write its repair: Config write would reorder or modify an array containing environment references; only Local AI Lab's own fixes were used$/);
+    assert.match(plan.after, /"\$\{A\}", "\$\{B\}"/, 'the ${VAR} list untouched');
+    assert.doesNotMatch(plan.after, /reserveTokensFloor/);
+  });
+
+  it('a doctor that fails for another reason still refuses the whole plan', async () => {
+    const exe = script('echo "Error: EACCES: permission denied, open plugins.json" >&2; exit 1');
+    await assert.rejects(repairWithDoctor(exe, '{}'), (e: Error) => e instanceof RepairFailed && /EACCES/.test(e.message));
+  });
+});

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { doctorBlocked, doctorNotes, RepairFailed, type RepairResult } from '../../src/core/openclaw/repair.js';
+import { doctorBlocked, doctorNotes, doctorWriteRefusal, RepairFailed, type RepairResult } from '../../src/core/openclaw/repair.js';
 import { deepEqual } from '../../src/core/migrate/repairDiff.js';
 
 /** What scripts/corpus-doctor.mjs stored for one file: OpenClaw's real `doctor --fix` output. */
 export interface StoredDoctor {
   repaired: unknown;
   seconds: number;
-  doctor: { stdoutTail?: string; stdout?: string };
+  doctor: { stdoutTail?: string; stdout?: string; stderrTail?: string; exitCode?: number | null };
   validateAfter: { valid?: boolean };
   unblocked?: { blocked: string[]; input: string; repaired: unknown; seconds: number; doctor: { stdoutTail?: string; stdout?: string }; validateAfter: { valid?: boolean } };
 }
@@ -32,7 +32,9 @@ export function storedRepair(stored: StoredDoctor): (text: string) => Promise<Re
     // The file as it is: doctor's first run. Any other copy (the guards-only one) has no stored run.
     if (!first) throw new RepairFailed('no stored doctor output for this copy');
     first = false;
-    return { repaired: stored.repaired, seconds: stored.seconds, notes: doctorNotes(stdout(stored.doctor)), blocked: doctorBlocked(stdout(stored.doctor)) };
+    // As repairWithDoctor reads it: a write its own guard refused is doctor's answer that it will not write the file.
+    const declined = stored.doctor.exitCode ? doctorWriteRefusal(`${stored.doctor.stderrTail ?? ''}\n${stdout(stored.doctor)}`) : undefined;
+    return { repaired: stored.repaired, seconds: stored.seconds, notes: doctorNotes(stdout(stored.doctor)), blocked: doctorBlocked(stdout(stored.doctor)), ...(declined ? { declined } : {}) };
   };
 }
 

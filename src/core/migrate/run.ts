@@ -124,6 +124,7 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
       try {
         const original = toValue(parsed.root);
         let r = await first;
+        if (r.declined) throw new DoctorDeclined(r.declined);
         let repaired = r.repaired;
         let seconds = r.seconds;
         let held = '';
@@ -144,10 +145,15 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
       } catch (err) {
         speculative?.cancel();
         if (opts.signal?.aborted) throw err;
-        if (!(err instanceof RepairFailed)) throw err;
-        // A repair that failed or timed out decides nothing: nothing is written, and the way on is named.
-        const note = `${err.message}. Nothing was changed; run it again, or use only Local AI Lab's own fixes (migrate --no-repair).`;
-        return { file, before: text, after: text, valid: false, changes: [], removed: [], remaining: [], rounds: 0, refused: `OpenClaw's repair did not complete: ${note}`, hash: sha256(bytes), reencode: false, version: opts.version, repair: { ran: false, wouldAlso: [], note: err.message } };
+        if (err instanceof DoctorDeclined) {
+          // Doctor will not write this file at all: our own loop still fixes what it can, each edit minimal.
+          repair = { ran: false, wouldAlso: [], note: `doctor would not write its repair: ${err.message.replace(/\.$/, '')}; only Local AI Lab's own fixes were used` };
+        } else {
+          if (!(err instanceof RepairFailed)) throw err;
+          // A repair that failed or timed out decides nothing: nothing is written, and the way on is named.
+          const note = `${err.message}. Nothing was changed; run it again, or use only Local AI Lab's own fixes (migrate --no-repair).`;
+          return { file, before: text, after: text, valid: false, changes: [], removed: [], remaining: [], rounds: 0, refused: `OpenClaw's repair did not complete: ${note}`, hash: sha256(bytes), reencode: false, version: opts.version, repair: { ran: false, wouldAlso: [], note: err.message } };
+        }
       }
     }
   }
@@ -229,6 +235,9 @@ function guardIssues(doc: ReturnType<typeof parseDocument>, remaining: readonly 
   }
   return out;
 }
+
+/** Doctor's write refused its own repair: an answer, on which the plan goes on with our own fixes. */
+class DoctorDeclined extends Error {}
 
 /** The copy doctor is asked about guards with: only those guards, at their places. */
 const guardsCopy = (tree: unknown, guards: readonly JsonPath[]) => JSON.stringify(onlyPaths(tree, guards), null, 2);

@@ -27,6 +27,16 @@ export interface RepairResult {
    * hand"); empty when it wrote its repair.
    */
   readonly blocked: readonly string[];
+  /**
+   * Doctor worked out its repair but its own write refused it ("Config write would reorder or modify an array
+   * containing environment references."): `repaired` is the copy as it was, and this is doctor's sentence.
+   */
+  readonly declined?: string;
+}
+
+/** The sentence OpenClaw's config write says when it refuses to write at all (its write guards, not a crash). */
+export function doctorWriteRefusal(output: string): string | undefined {
+  return /^(Config write would [^\n]*)$/m.exec(output)?.[1]?.trim();
 }
 
 /** The paths doctor lists in the box that ends "No config changes were written". */
@@ -179,7 +189,7 @@ export function privateEnv(home: string, cfg: string, extra: Record<string, stri
   return env;
 }
 
-const KeptRepair = z.object({ repaired: z.unknown(), seconds: z.number(), notes: z.array(z.string()), blocked: z.array(z.string()) });
+const KeptRepair = z.object({ repaired: z.unknown(), seconds: z.number(), notes: z.array(z.string()), blocked: z.array(z.string()), declined: z.optional(z.string()) });
 
 /**
  * `openclaw doctor --fix --non-interactive` on a private copy of `text`; the repaired tree, or RepairFailed. With
@@ -264,6 +274,10 @@ async function runDoctor(executable: string, text: string, opts: RepairOptions):
     if (out.why) throw new RepairFailed(`openclaw doctor ${out.why}`);
     // "No config changes were written" with the values it stopped at is an answer (it exits 1 then), not a failure:
     // the caller runs it again without them (migrate/unblock.ts). So is "finished, but config fixes were not applied".
+    // Its write refused the repair (a guard of OpenClaw's own, e.g. for ${VAR}s in a list): an answer — doctor will
+    // not write this file —, not a failed run; the caller goes on with its own fixes.
+    const declined = out.code !== 0 && !out.why ? doctorWriteRefusal(`${out.stderr}\n${out.stdout}`) : undefined;
+    if (declined) return { repaired: toValue(parseDocument(cfg, text).root), seconds: (Date.now() - t0) / 1000, notes: [], blocked: [], declined };
     if (!finished(out.stdout) && out.code !== 0 && !doctorBlocked(out.stdout).length) {
       const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-1)[0] ?? '';
       // A signal is said as one: "exited with null" said nothing.
