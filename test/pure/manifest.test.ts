@@ -160,3 +160,20 @@ describe('contributed schemas', () => {
     assert.ok(pkg.contributes.jsonValidation.some((j: { fileMatch: string; url: string }) => j.fileMatch === '**/.local-ai-lab/workloads/*.json' && j.url === './schemas/workload.schema.json'));
   });
 });
+
+describe('kept probe records carry nothing of the machine that wrote them', () => {
+  it('portable(): the Node binary is `node`, checkout files are relative, temp folders are <tmp>/<prefix>', async () => {
+    const { portable } = await import('../support/probeFixtures.js');
+    const os = await import('node:os');
+    const rec = JSON.stringify({ command: [process.execPath, path.resolve('out/test/support/scriptedProxy.js'), '{port}'], config: path.join(os.tmpdir(), 'lal-fill-TW9RqW', 'openclaw.json') });
+    assert.deepEqual(JSON.parse(portable(rec)), { command: ['node', 'out/test/support/scriptedProxy.js', '{port}'], config: '<tmp>/lal-fill/openclaw.json' });
+  });
+
+  it('every record in test/fixtures/probes is portable', () => {
+    const dir = path.resolve('test/fixtures/probes');
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      assert.doesNotMatch(text, /"\/(usr|work|root|home|opt)\/|\/tmp\/lal-/, `${f}: an absolute path of the machine that wrote it`);
+    }
+  });
+});
