@@ -124,36 +124,35 @@ export async function planMigration(file: string, bytes: Uint8Array, opts: Migra
       try {
         const original = toValue(parsed.root);
         let r = await first;
-        if (r.declined) throw new DoctorDeclined(r.declined);
-        let repaired = r.repaired;
-        let seconds = r.seconds;
-        let held = '';
-        // A blocking value that is missing (a row without its required name) cannot be taken out for a second
-        // run: doctor would stop at it again. Our own loop fills such values after.
-        if (r.blocked.length && r.blocked.some((p) => valueAt(original, issuePath(p)) !== undefined)) {
-          // Doctor wrote nothing because of values it cannot repair: its moves for the rest still count.
-          opts.onProgress?.(`openclaw doctor stopped at ${r.blocked.join(', ')}; running it again without them`);
-          const again = await doctor(withoutBlocking(original, r.blocked));
-          repaired = holdBlocking(again.repaired, original, r.blocked);
-          seconds += again.seconds;
-          held = ` It wrote nothing while ${r.blocked.join(', ')} ${r.blocked.length === 1 ? 'was' : 'were'} invalid, so it ran again without ${r.blocked.length === 1 ? 'it' : 'them'}; ${r.blocked.length === 1 ? 'that value is' : 'those values are'} left for you.`;
-          r = { ...again, notes: [...r.notes, ...again.notes] };
+        // Doctor will not write this file at all (its own write refused the repair): our own loop still fixes what it
+        // can, each edit minimal.
+        if (r.declined) repair = { ran: false, wouldAlso: [], note: `doctor would not write its repair: ${r.declined.replace(/\.$/, '')}; only Local AI Lab's own fixes were used` };
+        else {
+          let repaired = r.repaired;
+          let seconds = r.seconds;
+          let held = '';
+          // A blocking value that is missing (a row without its required name) cannot be taken out for a second
+          // run: doctor would stop at it again. Our own loop fills such values after.
+          if (r.blocked.length && r.blocked.some((p) => valueAt(original, issuePath(p)) !== undefined)) {
+            // Doctor wrote nothing because of values it cannot repair: its moves for the rest still count.
+            opts.onProgress?.(`openclaw doctor stopped at ${r.blocked.join(', ')}; running it again without them`);
+            const again = await doctor(withoutBlocking(original, r.blocked));
+            repaired = holdBlocking(again.repaired, original, r.blocked);
+            seconds += again.seconds;
+            held = ` It wrote nothing while ${r.blocked.join(', ')} ${r.blocked.length === 1 ? 'was' : 'were'} invalid, so it ran again without ${r.blocked.length === 1 ? 'it' : 'them'}; ${r.blocked.length === 1 ? 'that value is' : 'those values are'} left for you.`;
+            r = { ...again, notes: [...r.notes, ...again.notes] };
+          }
+          fromRepair = applyRepair(file, text, repaired, { version: opts.installed, notes: r.notes });
+          start = fromRepair.after;
+          repair = { ran: true, seconds, wouldAlso: fromRepair.alsoDoctor, ...(held ? { note: held.trim() } : {}) };
         }
-        fromRepair = applyRepair(file, text, repaired, { version: opts.installed, notes: r.notes });
-        start = fromRepair.after;
-        repair = { ran: true, seconds, wouldAlso: fromRepair.alsoDoctor, ...(held ? { note: held.trim() } : {}) };
       } catch (err) {
         speculative?.cancel();
         if (opts.signal?.aborted) throw err;
-        if (err instanceof DoctorDeclined) {
-          // Doctor will not write this file at all: our own loop still fixes what it can, each edit minimal.
-          repair = { ran: false, wouldAlso: [], note: `doctor would not write its repair: ${err.message.replace(/\.$/, '')}; only Local AI Lab's own fixes were used` };
-        } else {
-          if (!(err instanceof RepairFailed)) throw err;
-          // A repair that failed or timed out decides nothing: nothing is written, and the way on is named.
-          const note = `${err.message}. Nothing was changed; run it again, or use only Local AI Lab's own fixes (migrate --no-repair).`;
-          return { file, before: text, after: text, valid: false, changes: [], removed: [], remaining: [], rounds: 0, refused: `OpenClaw's repair did not complete: ${note}`, hash: sha256(bytes), reencode: false, version: opts.version, repair: { ran: false, wouldAlso: [], note: err.message } };
-        }
+        if (!(err instanceof RepairFailed)) throw err;
+        // A repair that failed or timed out decides nothing: nothing is written, and the way on is named.
+        const note = `${err.message}. Nothing was changed; run it again, or use only Local AI Lab's own fixes (migrate --no-repair).`;
+        return { file, before: text, after: text, valid: false, changes: [], removed: [], remaining: [], rounds: 0, refused: `OpenClaw's repair did not complete: ${note}`, hash: sha256(bytes), reencode: false, version: opts.version, repair: { ran: false, wouldAlso: [], note: err.message } };
       }
     }
   }
@@ -235,9 +234,6 @@ function guardIssues(doc: ReturnType<typeof parseDocument>, remaining: readonly 
   }
   return out;
 }
-
-/** Doctor's write refused its own repair: an answer, on which the plan goes on with our own fixes. */
-class DoctorDeclined extends Error {}
 
 /** The copy doctor is asked about guards with: only those guards, at their places. */
 const guardsCopy = (tree: unknown, guards: readonly JsonPath[]) => JSON.stringify(onlyPaths(tree, guards), null, 2);

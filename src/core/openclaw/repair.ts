@@ -276,7 +276,7 @@ async function runDoctor(executable: string, text: string, opts: RepairOptions):
     // the caller runs it again without them (migrate/unblock.ts). So is "finished, but config fixes were not applied".
     // Its write refused the repair (a guard of OpenClaw's own, e.g. for ${VAR}s in a list): an answer — doctor will
     // not write this file —, not a failed run; the caller goes on with its own fixes.
-    const declined = out.code !== 0 && !out.why ? doctorWriteRefusal(`${out.stderr}\n${out.stdout}`) : undefined;
+    const declined = out.code !== 0 ? doctorWriteRefusal(`${out.stderr}\n${out.stdout}`) : undefined;
     if (declined) return { repaired: toValue(parseDocument(cfg, text).root), seconds: (Date.now() - t0) / 1000, notes: [], blocked: [], declined };
     if (!finished(out.stdout) && out.code !== 0 && !doctorBlocked(out.stdout).length) {
       const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-1)[0] ?? '';
