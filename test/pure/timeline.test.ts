@@ -71,13 +71,17 @@ describe('the sampler', () => {
     const sampler = await startSampler({ servers: [s.url], intervalMs: 100, dispatch: () => dispatch, onRecord: (r) => void got.push(r) });
     // The first sample is in before startSampler returns: nothing is sampled later that a clock could have timed.
     assert.ok(got.some((r) => r.kind === 'loaded'));
+    // Each request has 100 ms, which a loaded machine may not give it (CI once answered none in 5 s): wait for an
+    // answered sample before the reload and for one after it, up to 20 s each.
+    const answeredWith = async (context: number) => {
+      const until = Date.now() + 20_000;
+      while (!got.some((r) => r.kind === 'loaded' && r.models?.some((m) => m.context === context)) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    };
+    await answeredWith(65536);
     dispatch = 0;
     const reload = routes['POST /api/v1/models/load'] as (req: { method: string; path: string; body: unknown }) => unknown;
     reload({ method: 'POST', path: '/api/v1/models/load', body: { model: 'qwen/qwen3-coder-30b', context_length: 16384 } });
-    // Until a sample answered after the reload (each request has 100 ms, which a loaded machine may not give it).
-    const until = Date.now() + 5000;
-    do await new Promise((r) => setTimeout(r, 150));
-    while (!got.some((r) => r.kind === 'loaded' && r.models?.some((m) => m.context === 16384)) && Date.now() < until);
+    await answeredWith(16384);
     await sampler.close();
     for (const r of got) assert.ok(TelemetryRecordSchema.safeParse(r).success, JSON.stringify(r));
     assert.deepEqual(got[0], { ...got[0], kind: 'sampler', intervalMs: 100, servers: [s.url] });
