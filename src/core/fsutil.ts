@@ -1,8 +1,19 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 
+/**
+ * node:crypto, loaded on first use: loading it sets up OpenSSL (~5 ms), and most commands (`check`, `help`) never
+ * hash or draw a random name. Every hash and random name of src/core goes through here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const crypto = (): typeof import('node:crypto') => require('node:crypto');
+
 export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return crypto().createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `bytes` random bytes as hex, for temporary and session names. */
+export function randomHex(bytes: number): string {
+  return crypto().randomBytes(bytes).toString('hex');
 }
 
 /** Whether a process with this pid runs (EPERM: it runs, as another user). */

@@ -133,7 +133,15 @@ export async function readBounded(file: string): Promise<Uint8Array | undefined>
 
 function parsed(file: string, bytes: Uint8Array): ReadConfig {
   const { text, encoding } = decodeText(bytes);
-  return { doc: parseDocument(file, text, encoding), hash: sha256(bytes), bytes };
+  // Hashed when a write asks: a `check` never does, and hashing is its first use of node:crypto (~5 ms to load).
+  let hash: string | undefined;
+  return {
+    doc: parseDocument(file, text, encoding),
+    get hash() {
+      return (hash ??= sha256(bytes));
+    },
+    bytes,
+  };
 }
 
 /** Reads and parses the config; a missing or unreadable file is a ConfigUnreadable with a message to show. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { firstSentence, splitMessage, type Finding } from '../../src/core/findings.js';
+import { fmt } from '../../src/core/format.js';
 import { parseDocument, toValue } from '../../src/core/openclaw/document.js';
 import { RULES, runRules } from '../../src/core/rules/registry.js';
 import type { ServerState } from '../../src/core/servers/types.js';
@@ -149,5 +150,17 @@ describe('the Problems panel row and its details', () => {
     assert.deepEqual(splitMessage('No compaction.model: the primary summarizes its own history. Set it to a 4B model.'), { head: 'No compaction.model: the primary summarizes its own history.', rest: 'Set it to a 4B model.' });
     assert.deepEqual(splitMessage('One sentence only.'), { head: 'One sentence only.', rest: '' });
     assert.deepEqual(splitMessage('Too large, e.g. 131,072 here. Lower it. (as of 12:03 UTC: the server is not answering now)'), { head: 'Too large, e.g. 131,072 here. (as of 12:03 UTC: the server is not answering now)', rest: 'Lower it.' });
+  });
+});
+
+describe('numbers in messages', () => {
+  it('fmt groups an integer exactly as en-US Intl does, and leaves fractions to Intl', () => {
+    const en = new Intl.NumberFormat('en-US');
+    const ints = [0, 7, 12, 999, 1000, 4096, 32768, 131072, 262144, 1000000, 1234567, -1, -999, -1000, -131072, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    for (let i = 0; i < 200; i++) ints.push(Math.floor((Math.random() - 0.5) * 10 ** (1 + (i % 15))));
+    for (const n of ints) assert.equal(fmt(n), en.format(n), String(n));
+    for (const n of [0.5, 1234.5678, -98765.4321, 1e21, Number.NaN, Infinity]) assert.equal(fmt(n), en.format(n), String(n));
+    assert.equal(fmt(undefined), 'unknown');
+    assert.equal(fmt(undefined, '—'), '—');
   });
 });

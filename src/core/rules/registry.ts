@@ -57,7 +57,8 @@ export function runRules(obs: Observation, disabled: readonly string[] = [], rul
   if (obs.config.doc.error || !obs.config.root || obs.config.root.kind !== 'object') return rules.includes(parseErrors) ? parseErrors.check(obs) : [];
   const off = new Set(disabled);
   const out = rules.filter((r) => !off.has(r.id)).flatMap((r) => r.check(obs));
-  return out.sort((a, b) => a.file.localeCompare(b.file) || a.span[0] - b.span[0] || ORDER[a.severity]! - ORDER[b.severity]!);
+  // Files by code unit, not localeCompare: the same order under every locale, and no ICU collator to build (~4 ms).
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.span[0] - b.span[0] || ORDER[a.severity]! - ORDER[b.severity]!);
 }
 
 export function ruleIds(): RuleId[] {

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { EditPlan, ServerAction } from '../findings.js';
 import { fmt } from '../format.js';
-import { ownerOf, processAlive, sha256, writeFully, type Owner } from '../fsutil.js';
+import { ownerOf, processAlive, randomHex, sha256, writeFully, type Owner } from '../fsutil.js';
 import { encodeText, isEnvReference, parseDocument, type JsonNode, type TextEncodingName } from '../openclaw/document.js';
 import { readBoundedSync } from '../read.js';
 import type { TextEdit } from '../text.js';
@@ -288,7 +287,7 @@ function unchanged(p: Prepared): boolean {
 
 /** Replaces `file` with `bytes` if it still holds `expectedHash`; the one primitive every write ends in. */
 function replaceChecked(p: Prepared, bytes: Uint8Array): void {
-  const tmp = tempPath(p.target, randomBytes(4).toString('hex'), 'tmp');
+  const tmp = tempPath(p.target, randomHex(4), 'tmp');
   writeTemp(tmp, bytes, modeOf(p.stat), p.stat);
   try {
     if (!unchanged(p)) throw new ChangedOnDisk(p.write.file);
@@ -334,7 +333,7 @@ export async function execute(op: Operation): Promise<OperationReport> {
   const now = op.now ?? new Date();
   try {
     const temps = prepared.map((p) => {
-      const tmp = tempPath(p.target, randomBytes(4).toString('hex'), 'tmp');
+      const tmp = tempPath(p.target, randomHex(4), 'tmp');
       made.push(tmp);
       writeTemp(tmp, p.after, modeOf(p.stat), p.stat);
       return tmp;

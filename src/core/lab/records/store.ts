@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { WorkloadSchema } from '../workloadSchema.js';
 import { appendLine, readLines } from './jsonl.js';
-import { processAlive } from '../../fsutil.js';
+import { processAlive, randomHex } from '../../fsutil.js';
 import { openLines, readRecordText, recordDir, writeRecordFile } from './safe.js';
 
 export const SCHEMA_VERSION = 1;
@@ -126,7 +125,7 @@ export const SessionSchema = z.looseObject({
 export type Session = z.infer<typeof SessionSchema>;
 
 export function newSessionId(workload: string, now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${workload}-${randomBytes(2).toString('hex')}`;
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${workload}-${randomHex(2)}`;
 }
 
 export class SessionUnreadable extends Error {}
@@ -293,7 +292,7 @@ function pause(ms: number): void {
  */
 function removeStaleLock(dir: string, lock: string, raw: string, mine: string): void {
   const takeover = `${lock}.takeover`;
-  const tmp = path.join(dir, `.takeover.${process.pid}.${randomBytes(4).toString('hex')}`);
+  const tmp = path.join(dir, `.takeover.${process.pid}.${randomHex(4)}`);
   fs.writeFileSync(tmp, mine);
   try {
     for (let attempt = 0; attempt < 200; attempt++) {
@@ -303,7 +302,7 @@ function removeStaleLock(dir: string, lock: string, raw: string, mine: string): 
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const other = lockOwnerOf(dir, takeover);
         if (other && !other.alive) {
-          const aside = path.join(dir, `.takeover.stale.${process.pid}.${randomBytes(4).toString('hex')}`);
+          const aside = path.join(dir, `.takeover.stale.${process.pid}.${randomHex(4)}`);
           try {
             fs.renameSync(takeover, aside);
             const moved = lockOwnerOf(dir, aside);
@@ -340,7 +339,7 @@ export function lockSession(root: string, id: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
   const lock = path.join(dir, 'lock');
   const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }) + '\n';
-  const tmp = path.join(dir, `.lock.${process.pid}.${randomBytes(4).toString('hex')}`);
+  const tmp = path.join(dir, `.lock.${process.pid}.${randomHex(4)}`);
   fs.writeFileSync(tmp, mine);
   try {
     for (let attempt = 0; attempt < 5; attempt++) {

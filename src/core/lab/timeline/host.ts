@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { execa } from 'execa';
 
 /**
  * What this machine says about itself and about the process behind a port: the sampler's view of memory and of
@@ -8,6 +7,9 @@ import { execa } from 'execa';
  * `ps` (argv, never a shell string). Every reader returns null rather than throw: a sample it cannot take is a
  * gap the timeline shows, not a failed lab.
  */
+
+// execa loads only on macOS, where it is used: on every other platform `check` must not pay its ~30 ms of start-up.
+const loadExeca = async () => (await import('execa')).execa;
 
 export interface MemoryFacts {
   readonly totalBytes: number;
@@ -41,7 +43,7 @@ export async function machineMemory(): Promise<MemoryFacts | null> {
   try {
     if (process.platform === 'linux') return parseMeminfo(await fs.promises.readFile('/proc/meminfo', 'utf8'));
     if (process.platform === 'darwin') {
-      const r = await execa('vm_stat', [], { timeout: 2000, reject: false });
+      const r = await (await loadExeca())('vm_stat', [], { timeout: 2000, reject: false });
       return r.exitCode === 0 ? parseVmStat(r.stdout, os.totalmem()) : null;
     }
   } catch {
@@ -126,6 +128,7 @@ export class PortWatcher {
   }
 
   private async darwin(): Promise<ProcessFacts> {
+    const execa = await loadExeca();
     const l = await execa('lsof', ['-nP', `-iTCP:${this.port}`, '-sTCP:LISTEN', '-t'], { timeout: 2000, reject: false });
     const pid = Number(l.stdout.split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0) return { pid: null, socket: null, rssBytes: null, cpuPct: null };
