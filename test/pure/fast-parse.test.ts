@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { momoaDocument, parseDocument, type ConfigDocument, type JsonNode } from '../../src/core/openclaw/document.js';
+import { momoaDocument, nodeAt, parseDocument, reparseInside, type ConfigDocument, type JsonNode, type ObjectNode } from '../../src/core/openclaw/document.js';
 import { fastParse } from '../../src/core/openclaw/fastParse.js';
 import { bigConfig } from '../support/bigConfig.js';
 
 // Everything the rules and the edits read off a document, -0 told from 0.
-const shape = (d: ConfigDocument) => {
+const shape = (d: ConfigDocument, at?: JsonNode) => {
   const node = (n: JsonNode | undefined): unknown => {
     if (!n) return undefined;
     const common = { kind: n.kind, span: [...n.span], path: [...n.path], doc: n.doc === d };
@@ -15,7 +15,7 @@ const shape = (d: ConfigDocument) => {
     if (n.kind === 'array') return { ...common, items: n.items.map(node) };
     return { ...common, value: Object.is(n.value, -0) ? '-0' : Number.isNaN(n.value) ? 'NaN' : n.value };
   };
-  return { root: node(d.root), comments: d.comments.map((c) => [...c]), error: d.error };
+  return { root: node(at ?? d.root), comments: d.comments.map((c) => [...c]), error: d.error };
 };
 const fixtures = (dir: string): string[] =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? fixtures(path.join(dir, e.name)) : /\.json5?$/.test(e.name) ? [path.join(dir, e.name)] : []));
@@ -59,5 +59,25 @@ describe('the fast parser', () => {
       assert.deepEqual(shape(parseDocument('/f.json5', t)), shape(momoaDocument('/f.json5', t)), JSON.stringify(t));
     }
     assert.ok(accepted > 50, `${accepted} damaged texts accepted`);
+  });
+
+  it('an object parsed again inside a larger text (an edit\'s next step) is the node a parse of the whole text gives', () => {
+    // Plain (the fast parser reads the object) and not (a hex number: momoa reads it), comments before, inside, after.
+    for (const inner of ["mode: 'safeguard', /* c */ keep: [1, 2], // k\n      added: { deep: true },", 'mode: 0x1F, keep: [1, 2], // k\n      added: { deep: true },']) {
+      const before = `// head\n{\n  agents: { defaults: {\n    compaction: { mode: 'safeguard', keep: [1, 2] },\n  } }, // after\n  other: "x",\n}\n`;
+      const doc = parseDocument('/c.json5', before);
+      const obj = nodeAt(doc.root, ['agents', 'defaults', 'compaction']) as ObjectNode;
+      const text = before.slice(0, obj.span[0]) + `{ ${inner} }` + before.slice(obj.span[1]);
+      const part = reparseInside(doc, obj, text);
+      assert.ok(part, inner);
+      const whole = momoaDocument('/c.json5', text);
+      const want = shape(whole, nodeAt(whole.root, ['agents', 'defaults', 'compaction']));
+      assert.deepEqual(shape(part.doc, part.node), want, inner);
+      assert.deepEqual(part.doc.comments, whole.comments, inner);
+    }
+    const doc = parseDocument('/c.json5', '{ a: { b: 1 } }');
+    const obj = nodeAt(doc.root, ['a']) as ObjectNode;
+    assert.equal(reparseInside(doc, obj, '{ a: [ 1 ] }'), undefined, 'not an object any more');
+    assert.equal(reparseInside(doc, obj, '{ a: { b: } }'), undefined, 'no longer parses');
   });
 });

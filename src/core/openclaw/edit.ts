@@ -385,13 +385,22 @@ export function setPaths(doc: ConfigDocument, root: ObjectNode, leaves: readonly
   let obj = root;
   let cur = doc;
   let { node: under, depth } = sharedObject(doc, leaves);
+  // Text no step touched: every step keeps the text before its first edit and after its last, so the result shares
+  // at least this much with the old text at each end, and the scan for the changed middle starts there.
+  let keptHead = doc.text.length;
+  let keptTail = doc.text.length;
   for (const [i, [path, value]] of leaves.entries()) {
     const step = setPath(cur, i > 0 && under ? under : obj, i > 0 && under ? path.slice(depth) : path, value).edits;
+    for (const e of step) {
+      keptHead = Math.min(keptHead, e.span[0]);
+      keptTail = Math.min(keptTail, text.length - e.span[1]);
+    }
     const next = applyEdits(text, step);
     const inside = under !== undefined && step.every((e) => e.span[0] > under!.span[0] && e.span[1] < under!.span[1]);
     const part = inside ? reparseInside(cur, under!, next) : undefined;
     if (part) {
-      seed(part.doc, cur, under!, part.node);
+      // What the next step reads of the document it edits; after the last step nothing reads it.
+      if (i < leaves.length - 1) seed(part.doc, cur, under!, part.node);
       cur = part.doc;
       under = part.node;
     } else {
@@ -404,10 +413,10 @@ export function setPaths(doc: ConfigDocument, root: ObjectNode, leaves: readonly
     text = next;
   }
   const old = doc.text;
-  let a = 0;
-  while (a < old.length && a < text.length && old[a] === text[a]) a++;
-  let b = 0;
-  while (b < old.length - a && b < text.length - a && old[old.length - 1 - b] === text[text.length - 1 - b]) b++;
+  let a = Math.min(keptHead, old.length, text.length);
+  while (a < old.length && a < text.length && old.charCodeAt(a) === text.charCodeAt(a)) a++;
+  let b = Math.min(keptTail, old.length - a, text.length - a);
+  while (b < old.length - a && b < text.length - a && old.charCodeAt(old.length - 1 - b) === text.charCodeAt(text.length - 1 - b)) b++;
   return { doc, edits: [{ span: [a, old.length - b], newText: text.slice(a, text.length - b) }] };
 }
 

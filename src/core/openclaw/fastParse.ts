@@ -9,10 +9,12 @@ import type { ArrayNode, ConfigDocument, JsonNode, JsonPath, MemberNode, ObjectN
  * errors; what this parser accepts is valid JSON5 that momoa reads to the same tree. On a 50 KB file momoa's
  * tokens and AST, converted to our nodes, were a fifth of a `check` process.
  */
-export function fastParse(text: string, doc: () => ConfigDocument): { root: JsonNode; comments: Span[] } | undefined {
+export function fastParse(text: string, doc: () => ConfigDocument, at: { offset: number; path: JsonPath } = { offset: 0, path: [] }): { root: JsonNode; comments: Span[] } | undefined {
   const n = text.length;
   const comments: Span[] = [];
   let i = 0;
+  // A fragment of a larger text (`at`: where it starts and its value's path) gets the larger text's offsets.
+  const o = at.offset;
   const GIVE_UP = {};
 
   const skip = (): void => {
@@ -24,19 +26,19 @@ export function fastParse(text: string, doc: () => ConfigDocument): { root: Json
         if (d === 47) {
           let j = i + 2;
           while (j < n && text.charCodeAt(j) !== 10 && text.charCodeAt(j) !== 13) j++;
-          comments.push([i, j]);
+          comments.push([i + o, j + o]);
           i = j;
         } else if (d === 42) {
           const e = text.indexOf('*/', i + 2);
           if (e < 0) throw GIVE_UP;
-          comments.push([i, e + 2]);
+          comments.push([i + o, e + 2 + o]);
           i = e + 2;
         } else throw GIVE_UP;
       } else if (c > 127) throw GIVE_UP; // Unicode whitespace and the BOM: momoa's to judge
       else return;
     }
   };
-  const base = (span: Span, path: JsonPath) => ({ span, path, get doc() { return doc(); } });
+  const base = (span: Span, path: JsonPath) => ({ span: o ? ([span[0] + o, span[1] + o] as Span) : span, path, get doc() { return doc(); } });
   // A quoted string without escapes or line breaks; its end quote's index + 1.
   const stringEnd = (): number => {
     const q = text.charCodeAt(i);
@@ -78,7 +80,7 @@ export function fastParse(text: string, doc: () => ConfigDocument): { root: Json
           if (WORD_END.test(text[i] ?? '')) throw GIVE_UP;
           key = m[0];
         }
-        const keySpan: Span = [ks, i];
+        const keySpan: Span = [ks + o, i + o];
         skip();
         if (text.charCodeAt(i) !== 58) throw GIVE_UP;
         i++;
@@ -131,7 +133,7 @@ export function fastParse(text: string, doc: () => ConfigDocument): { root: Json
   };
 
   try {
-    const root = value([]);
+    const root = value(at.path);
     skip();
     if (i !== n) return undefined;
     return { root, comments };

