@@ -48,7 +48,7 @@ const openaiSdk = (inline) => ({
 const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (a) => {
+    build.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (a) => {
       if (!isBuiltin(a.path)) return undefined;
       // The stand-in's own `require` is Node's, left as written.
       return a.namespace === 'builtin' ? { path: a.path, external: true } : { path: a.path, namespace: 'builtin' };

@@ -8,7 +8,7 @@ let en: Intl.NumberFormat | undefined;
 /** A count as people read it: 131,072. `missing` stands in for an unknown value. */
 export function fmt(n: number | undefined, missing = 'unknown'): string {
   if (n === undefined) return missing;
-  if (Number.isSafeInteger(n)) return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+  if (Number.isSafeInteger(n) && !Object.is(n, -0)) return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
   return (en ??= new Intl.NumberFormat('en-US')).format(n);
 }
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 
 /**
- * node:crypto, loaded on first use: loading it sets up OpenSSL (~5 ms), and most commands (`check`, `help`) never
- * hash or draw a random name. Every hash and random name of src/core goes through here.
+ * node:crypto, loaded on first use: loading it sets up OpenSSL (~5 ms), and `check` and `help` never hash or draw a
+ * random name. The lab's recorder, probes and panel (never loaded by those two) import node:crypto themselves.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const crypto = (): typeof import('node:crypto') => require('node:crypto');

@@ -9,8 +9,8 @@ import { isolatedEnv, openclawExecutable } from '../support/openclaw.js';
  * Start-up, whole processes, in one run (issue #26): bare `node -e 0` against `--version` and `help`, and
  * `check --no-validate` on a 50 KB config against `openclaw config validate` on the same file. The runs are
  * interleaved, so a change in the machine's load falls on all of them alike; each figure is a median. Under the
- * Node that runs this bench, and under the tool cache's Node 24 (OpenClaw needs 22.14+, so its users have a Node
- * with the module compile cache). `node scripts/bench.mjs --only startup` runs only this file.
+ * Node that runs this bench, and under the tool cache's Node 24 (the installed OpenClaw needs Node ≥ 24.16 by its
+ * `engines`, so its users have a Node with the module compile cache). `node scripts/bench.mjs --only startup` runs only this file.
  */
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +56,9 @@ const v = validate.length ? median(validate) : undefined;
 /**
  * Whether OpenClaw itself runs on a Node version, by the installed OpenClaw's own `engines.node` (its package.json; e.g.
  * ">=24.16.0 <25 || >=26.1.0"): the check-against-validate goal compares two programs run on one machine, so it is
- * judged on a Node that runs OpenClaw; on another (Node 20 here) the figure is printed for reference.
+ * judged on a Node that runs OpenClaw; on another (Node 20 here) the figure is printed for reference. A small reader of
+ * the comparator-and-version ranges OpenClaw writes, not semver: `^`, `~`, spaces inside a comparator or pre-releases
+ * are not read (such a part counts as met).
  */
 const openclawEngines = (() => {
   const entry = process.env.LAL_OPENCLAW_ENTRY;

@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import { parseVersion, type OpenClawVersion } from './version.js';
 import type { Millis } from '../units.js';
+import { loadExeca } from '../execa.js';
 
-/** execa is loaded when a program first runs: a check that starts none (the CLI's `--no-validate`) never pays for it. */
-const loadExeca = async () => (await import('execa')).execa;
 
 /** OpenClaw's own `config validate --json` issue. */
 export interface ValidatorIssue {

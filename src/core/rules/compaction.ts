@@ -172,7 +172,7 @@ export const reserveFloorSilentFailure = defineRule({ id: 'reserve-floor-silent-
 });
 
 type Member = { readonly obj: ObjectNode; readonly m: ObjectNode['members'][number] };
-// Listed once per tree: three rules walk every member, and a nested generator per object was slow to start cold.
+// Listed once per tree: two rules walk every member, and a nested generator per object was slow to start cold.
 const MEMBERS = new WeakMap<JsonNode, readonly Member[]>();
 
 /** Used by retired-key too: every member in the effective tree, with its parent object, in document order. */

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LmsRunner } from './inspect.js';
+import { loadExeca } from '../execa.js';
 
-/** execa is loaded when a program first runs: a check that starts none (the CLI's `--no-validate`) never pays for it. */
-const loadExeca = async () => (await import('execa')).execa;
 
 /** Where LM Studio installs `lms`: the home pointer file, then ~/.cache/lm-studio, then ~/.lmstudio; else PATH. */
 export function findLmsExecutable(setting: string, home = os.homedir()): string {

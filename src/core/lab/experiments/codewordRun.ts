@@ -11,10 +11,11 @@ import { endpointReady } from '../session.js';
 import { CODEWORD_WORKLOAD } from './codewords.js';
 import type { ArmSpec, ExperimentOutcome, ExperimentReporter } from './driver.js';
 import { runProbeArm, type ProbeArmOptions } from './labRun.js';
+import { loadExeca } from '../../execa.js';
 
 /** Exports one session's trajectory (`openclaw sessions export-trajectory`) and reads its compaction summaries; undefined when it fails. */
 export async function exportSummaries(executable: string, sessionKey: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string[] | undefined> {
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'lal-cw-'));
   try {
     const r = await execa(executable, ['sessions', 'export-trajectory', '--session-key', sessionKey, '--workspace', ws, '--output', 'probe', '--json'], { env, timeout: timeoutMs, reject: false, stdin: 'ignore' });

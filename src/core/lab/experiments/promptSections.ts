@@ -7,6 +7,7 @@ import type { Workload } from '../workloadSchema.js';
 import { toValue } from '../../openclaw/document.js';
 import { look, type LabEnv } from '../look.js';
 import { endpointReady } from '../session.js';
+import { loadExeca } from '../../execa.js';
 
 /**
  * The prompt-sections probe: is my workspace context really in the prompt? The agent is asked to list,
@@ -181,7 +182,7 @@ export function runPromptSectionsTurn(o: ProbeRunOptions): Promise<AgentProbeRes
  * turns share one session key). Arguments as an array; killed at the timeout.
  */
 export async function runAgentTurn(o: Omit<ProbeRunOptions, 'agent'> & { agent: string; sessionKey: string; message: string; /** `--model provider/id` (default: the agent's own). */ model?: string }): Promise<AgentProbeResult & { exitCode: number | null }> {
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const args = ['agent', ...(o.transport === 'local' ? ['--local'] : []), '--json', '--agent', o.agent, '--session-key', o.sessionKey, ...(o.model ? ['--model', o.model] : []), '--message', o.message, '--timeout', String(Math.ceil(o.timeoutMs / 1000))];
   const r = await execa(o.executable, args, { env: { ...(o.env ?? process.env), OPENCLAW_CONFIG_PATH: o.configPath, ...stateEnvFor(o.configPath, o.env ?? process.env) }, timeout: o.timeoutMs + 30_000, cancelSignal: o.signal, reject: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
   if (r.failed && r.exitCode === undefined) return { reply: '', error: r.timedOut ? `no answer within ${Math.round(o.timeoutMs / 1000)} s` : r.isCanceled ? 'cancelled' : `could not run ${o.executable}: ${r.shortMessage}`, exitCode: null };

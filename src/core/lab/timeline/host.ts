@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { loadExeca } from '../../execa.js';
 
 /**
  * What this machine says about itself and about the process behind a port: the sampler's view of memory and of
@@ -7,9 +8,6 @@ import os from 'node:os';
  * `ps` (argv, never a shell string). Every reader returns null rather than throw: a sample it cannot take is a
  * gap the timeline shows, not a failed lab.
  */
-
-// execa loads only on macOS, where it is used: on every other platform `check` must not pay its ~30 ms of start-up.
-const loadExeca = async () => (await import('execa')).execa;
 
 export interface MemoryFacts {
   readonly totalBytes: number;
