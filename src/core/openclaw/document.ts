@@ -114,19 +114,37 @@ export function momoaDocument(file: string, text: string, encoding: TextEncoding
   let error: ParseError | undefined;
   let comments: Span[] = [];
   try {
-    const ast = momoaParse(text, { mode: 'json5', tokens: true, ranges: true }) as unknown as {
-      body: MNode;
-      tokens: { type: string; range: [number, number] }[];
-    };
-    comments = ast.tokens.filter((t) => t.type === 'LineComment' || t.type === 'BlockComment').map((t) => t.range);
-    const build = (n: MNode, path: JsonPath): JsonNode => convert(n, path, text, () => holder.doc!, build);
-    root = build(ast.body, []);
+    ({ root, comments } = momoaTree(text, 0, text.length, [], () => holder.doc!));
   } catch (err) {
     error = toParseError(err, text);
   }
   const doc: ConfigDocument = { file, text, encoding, index, root, error, comments };
   holder.doc = doc;
   return doc;
+}
+
+/**
+ * Our nodes and comments as momoa reads `text.slice(from, to)`, at their offsets in `text` and under `path` (as
+ * fastParse's `at`): the whole file, or one object of it parsed again. Throws momoa's error.
+ */
+function momoaTree(text: string, from: number, to: number, path: JsonPath, doc: () => ConfigDocument): { root: JsonNode; comments: Span[] } {
+  const ast = momoaParse(from === 0 && to === text.length ? text : text.slice(from, to), { mode: 'json5', tokens: true, ranges: true }) as unknown as {
+    body: MNode;
+    tokens: { type: string; range: [number, number] }[];
+  };
+  const at = (r: [number, number]): [number, number] => (from ? [r[0] + from, r[1] + from] : r);
+  const shift = (n: MNode): void => {
+    if (n.range) n.range = at(n.range);
+    for (const m of n.members ?? []) {
+      shift(m.name);
+      shift(m.value);
+    }
+    for (const e of n.elements ?? []) shift(e.value);
+  };
+  if (from) shift(ast.body);
+  const comments = ast.tokens.filter((t) => t.type === 'LineComment' || t.type === 'BlockComment').map((t) => at(t.range));
+  const build = (n: MNode, p: JsonPath): JsonNode => convert(n, p, text, doc, build);
+  return { root: build(ast.body, path), comments };
 }
 
 /**
@@ -140,40 +158,21 @@ export function reparseInside(doc: ConfigDocument, node: ObjectNode, text: strin
   const delta = text.length - doc.text.length;
   const end = node.span[1] + delta;
   const holder: { doc?: ConfigDocument } = {};
-  const fragment = text.slice(start, end);
+  const getDoc = () => holder.doc!;
   // The fast parser first, as parseDocument does (momoa's first use in a process is ~3 ms of compiling its parser).
-  const fast = fastParse(fragment, () => holder.doc!, { offset: start, path: node.path });
-  let fresh: ObjectNode;
-  let inner: Span[];
-  if (fast) {
-    if (fast.root.kind !== 'object') return undefined;
-    fresh = fast.root;
-    inner = fast.comments;
-  } else {
-    let ast: { body: MNode; tokens: { type: string; range: [number, number] }[] };
+  let tree = fastParse(text.slice(start, end), getDoc, { offset: start, path: node.path });
+  if (!tree) {
     try {
-      ast = momoaParse(fragment, { mode: 'json5', tokens: true, ranges: true }) as unknown as typeof ast;
+      tree = momoaTree(text, start, end, node.path, getDoc);
     } catch {
       return undefined;
     }
-    if (ast.body.type !== 'Object') return undefined;
-    // The fragment's offsets, moved to where the fragment sits in the whole text.
-    const shift = (n: MNode): void => {
-      if (n.range) n.range = [n.range[0] + start, n.range[1] + start];
-      for (const m of n.members ?? []) {
-        shift(m.name);
-        shift(m.value);
-      }
-      for (const e of n.elements ?? []) shift(e.value);
-    };
-    shift(ast.body);
-    inner = ast.tokens.filter((t) => t.type === 'LineComment' || t.type === 'BlockComment').map((t): Span => [t.range[0] + start, t.range[1] + start]);
-    const build = (n: MNode, path: JsonPath): JsonNode => convert(n, path, text, () => holder.doc!, build);
-    fresh = build(ast.body, node.path) as ObjectNode;
   }
+  if (tree.root.kind !== 'object') return undefined;
+  const fresh = tree.root;
   const comments = [
     ...doc.comments.filter((c) => c[1] <= node.span[0]),
-    ...inner,
+    ...tree.comments,
     ...doc.comments.filter((c) => c[0] >= node.span[1]).map((c): Span => [c[0] + delta, c[1] + delta]),
   ];
   let index: LineIndex | undefined;
