@@ -2,7 +2,7 @@ import fs from 'node:fs';
 
 /**
  * node:crypto, loaded on first use: loading it sets up OpenSSL (~5 ms), and `check` and `help` never hash or draw a
- * random name. The lab's recorder, probes and panel (never loaded by those two) import node:crypto themselves.
+ * random name. What else needs crypto (a streamed hash in the wire recorder, sha1 keys, a base64 nonce) imports it.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const crypto = (): typeof import('node:crypto') => require('node:crypto');

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { LmsRunner } from './inspect.js';
 import { loadExeca } from '../execa.js';
 
-
 /** Where LM Studio installs `lms`: the home pointer file, then ~/.cache/lm-studio, then ~/.lmstudio; else PATH. */
 export function findLmsExecutable(setting: string, home = os.homedir()): string {
   if (setting) return setting;

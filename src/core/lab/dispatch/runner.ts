@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
@@ -6,6 +5,7 @@ import type { DispatchOutcome, Dispatcher } from './types.js';
 import { strategyOf } from './evidence.js';
 import { appendDispatch, lockSession, readSession, writeSession, SCHEMA_VERSION, type DispatchRecord, type Session } from '../records/store.js';
 import type { Workload } from '../workloadSchema.js';
+import { sha256 } from '../../fsutil.js';
 
 export interface RunOptions {
   readonly root: string;
@@ -227,7 +227,7 @@ async function runLocked(o: RunOptions): Promise<{ session: Session; dispatches:
         finalMessage: out.finalMessage,
         strategy: strategyOf(out.turns),
         exitCode: out.exitCode,
-        outputSha256: createHash('sha256').update(out.output).digest('hex'),
+        outputSha256: sha256(out.output),
         transport: out.transport,
         serverTimings: out.serverTimings,
         requests: out.requests,

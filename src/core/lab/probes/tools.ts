@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
@@ -10,6 +9,7 @@ import { validateConfig } from '../../openclaw/cli.js';
 import { stateEnvFor } from '../../openclaw/locate.js';
 import { defaultApi, rowTransport, compatFlag } from '../../rules/transport.js';
 import { applyEdits } from '../../text.js';
+import { randomHex } from '../../fsutil.js';
 import { millis } from '../../units.js';
 import { workspaceFromConfig } from '../experiments/promptSections.js';
 import { look } from '../look.js';
@@ -219,7 +219,7 @@ export function withApi(file: string, text: string, ref: string, api: string): s
 
 export interface ToolsProbeOptions extends ProbeCommonOptions, Omit<ToolsOptions, 'agent' | 'profile'> {}
 
-const tag = () => crypto.randomBytes(4).toString('hex');
+const tag = () => randomHex(4);
 /** After a turn that failed, a moment for the recorder to see the client's connection close. */
 const settle = () => new Promise((r) => setTimeout(r, 300));
 

@@ -1,6 +1,7 @@
 import crypto, { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { WIRE_SCHEMA_VERSION, type WireApi, type WireRecord } from './schema.js';
+import { sha256 } from '../../fsutil.js';
 
 /*
  * What a model-server exchange says about itself, read from its bytes: pure functions and a chunk-fed reader,
@@ -614,8 +615,6 @@ export function toRecord(x: Exchange): WireRecord {
   if (capped.length) record.capped = capped;
   return record;
 }
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 export interface ExchangeBytes {
   readonly method?: string;
